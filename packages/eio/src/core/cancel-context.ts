@@ -1,0 +1,100 @@
+/**
+ * The tree of cancellation contexts of one domain (Eio's `Cancel.t`).
+ *
+ * Every fiber is in exactly one context. Cancelling a context marks it and its unprotected
+ * descendants, then calls the cancel function of every fiber waiting in them, in the order the
+ * fibers joined. Marking happens first, so a fiber woken by cancellation that tries to block
+ * again sees the cancellation at once.
+ * @internal
+ * @module
+ */
+import { Cancelled, combineErrors } from "./errors.js";
+import type { Fiber } from "./scheduler.js";
+
+let nextContextId = 0;
+
+export class CancelContext {
+  readonly id = nextContextId++;
+  /** Null while on; the reason once cancelled. */
+  reason: unknown = null;
+  cancelled = false;
+  finished = false;
+  readonly fibers = new Set<Fiber>();
+  readonly children = new Set<CancelContext>();
+  private controller: AbortController | null = null;
+
+  constructor(
+    readonly parent: CancelContext | null,
+    readonly isProtected: boolean,
+    readonly purpose: string,
+  ) {
+    if (parent !== null) {
+      parent.children.add(this);
+      if (!isProtected && parent.cancelled) {
+        this.cancelled = true;
+        this.reason = parent.reason;
+      }
+    }
+  }
+
+  /** The error a blocking operation here should throw, or null if the context is on. */
+  cancelError(): Cancelled | null {
+    return this.cancelled ? new Cancelled(this.reason) : null;
+  }
+
+  /** An `AbortSignal` that aborts (with the reason) when this context is cancelled. */
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /** Leaves the tree; called when the owner (switch, sub, protect) ends. */
+  finish(): void {
+    this.finished = true;
+    this.parent?.children.delete(this);
+  }
+
+  /**
+   * Cancels this context and its unprotected descendants. Errors thrown by cancel functions
+   * are combined and rethrown after every fiber has been told.
+   */
+  cancel(reason: unknown): void {
+    const fibers: Fiber[] = [];
+    this.mark(reason, fibers);
+    let failure: unknown = undefined;
+    let failed = false;
+    for (const fiber of fibers) {
+      const cancelFn = fiber.cancelFn;
+      if (cancelFn === null) continue;
+      fiber.cancelFn = null;
+      try {
+        cancelFn(new Cancelled(reason));
+      } catch (error) {
+        failure = failed ? combineErrors(failure, error) : error;
+        failed = true;
+      }
+    }
+    if (failed) throw failure;
+  }
+
+  private mark(reason: unknown, fibers: Fiber[]): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.reason = reason;
+    for (const fiber of this.fibers) fibers.push(fiber);
+    for (const child of this.children) {
+      if (!child.isProtected) child.mark(reason, fibers);
+    }
+    this.controller?.abort(reason);
+  }
+
+  /** Every fiber in this subtree that is waiting on something, for deadlock reports. */
+  waitingFibers(into: Fiber[] = []): Fiber[] {
+    for (const fiber of this.fibers) if (!fiber.isDone) into.push(fiber);
+    for (const child of this.children) child.waitingFibers(into);
+    return into;
+  }
+}

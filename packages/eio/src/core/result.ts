@@ -1,0 +1,17 @@
+/**
+ * The outcome of something that may fail, as a value (OCaml's `('a, exn) result`).
+ * @module
+ */
+
+/** `{ ok: true, value }` or `{ ok: false, error }`. */
+export type Result<T, E = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+
+/** Makes a success. @internal */
+export function ok<T>(value: T): Result<T, never> {
+  return { ok: true, value };
+}
+
+/** Makes a failure. @internal */
+export function error<E>(error: E): Result<never, E> {
+  return { ok: false, error };
+}

@@ -1,0 +1,33 @@
+/**
+ * eio-ts: OCaml's Eio concurrency model for TypeScript on Node.js.
+ *
+ * Read this file as the table of contents, grouped like Eio's `eio.mli`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Switch.run((sw) => {
+ *     Eio.Fiber.fork(sw, () => Eio.traceln("hello from a fiber"));
+ *   });
+ * });
+ * ```
+ * @module eio-ts
+ */
+
+// Running a program
+export { run, type RunOptions } from "./run.js";
+export * as Stdenv from "./stdenv.js";
+export type { Env } from "./stdenv.js";
+
+// Fibers, switches and cancellation
+export * as Fiber from "./core/fiber.js";
+export * as Switch from "./core/switch.js";
+export * as Cancel from "./core/cancel.js";
+export { traceln } from "./core/traceln.js";
+export { MultipleErrors, SwitchFinished, DeadlockError } from "./core/errors.js";
+export type { Operation } from "./core/scheduler.js";
+export type { Result } from "./core/result.js";
+
+// Synchronisation
+export * as Promise from "./sync/promise.js";

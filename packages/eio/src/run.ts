@@ -1,0 +1,91 @@
+/**
+ * `Eio.run`: start the runtime on this thread (Eio's `Eio_main.run`).
+ * @module
+ */
+import { CancelContext } from "./core/cancel-context.js";
+import { Cancelled, DeadlockError } from "./core/errors.js";
+import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
+import { tracelnKey, type TracelnSink } from "./core/traceln.js";
+import { makeEnv, type Env } from "./stdenv.js";
+
+/** Options for {@link run}. */
+export interface RunOptions {
+  /** Where `Eio.traceln` lines go (default: standard output, prefixed with `+`). */
+  traceln?: TracelnSink;
+  /** Cancel the whole program when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+/** Builds the scheduler, root context and env for a run; backends (mock) customise them. @internal */
+export interface Backend {
+  setup(scheduler: Scheduler, env: Env): Env;
+}
+
+/**
+ * Starts the runtime on this thread, runs `main(env)` as the root fiber, and resolves with its
+ * result (or rejects with its error). `env` holds the capabilities: `env.clock`, `env.net`,
+ * `env.domainMgr`, `env.cwd`. If every fiber ends up waiting with nothing able to wake one,
+ * the fibers are cancelled and the run rejects with a `DeadlockError`. Mirrors `Eio_main.run`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const answer = await Eio.run(function* () {
+ *   yield* Eio.Fiber.yield();
+ *   return 42;
+ * });
+ * console.log(answer);
+ * ```
+ */
+export function run<T>(main: (env: Env) => unknown, options: RunOptions = {}): globalThis.Promise<T> {
+  return runWith<T>(main, options, null);
+}
+
+/** {@link run} with a backend hook. @internal */
+export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, backend: Backend | null): globalThis.Promise<T> {
+  if (typeof main !== "function") {
+    return globalThis.Promise.reject(new TypeError(`Eio.run: expected a function (env) => ..., got ${typeof main}`));
+  }
+  if (typeof options !== "object" || options === null) {
+    return globalThis.Promise.reject(new TypeError(`Eio.run: options must be an object, got ${String(options)}`));
+  }
+  if (options.traceln !== undefined && typeof options.traceln !== "function") {
+    return globalThis.Promise.reject(new TypeError(`Eio.run: options.traceln must be a function, got ${typeof options.traceln}`));
+  }
+  const signal = options.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    return globalThis.Promise.reject(new TypeError(`Eio.run: options.signal must be an AbortSignal`));
+  }
+  return new globalThis.Promise<T>((resolve, reject) => {
+    const scheduler = new Scheduler();
+    const root = new CancelContext(null, false, "root");
+    scheduler.root = root;
+    let env = makeEnv(scheduler);
+    if (backend !== null) env = backend.setup(scheduler, env);
+    let vars = emptyVars;
+    if (options.traceln !== undefined) vars = new Map([[tracelnKey, options.traceln]]);
+    const onAbort = (): void => root.cancel(signal!.reason);
+    const finish = (): void => {
+      scheduler.stop();
+      root.finish();
+      signal?.removeEventListener("abort", onAbort);
+    };
+    scheduler.onDeadlock = (error) => {
+      finish();
+      reject(error);
+    };
+    const fiber = new Fiber(scheduler, root, vars, (ok, value) => {
+      finish();
+      if (ok) resolve(value as T);
+      else if (value instanceof Cancelled && value.cause instanceof DeadlockError) reject(value.cause);
+      else reject(value);
+    });
+    if (signal !== undefined) {
+      if (signal.aborted) root.cancel(signal.reason);
+      else signal.addEventListener("abort", onAbort, { once: true });
+    }
+    scheduler.start(fiber, () => main(env));
+    // The root may have suspended already: let the loop run so a deadlock is noticed.
+    scheduler.schedule();
+  });
+}
