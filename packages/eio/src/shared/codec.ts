@@ -8,7 +8,7 @@
  */
 import * as v8 from "node:v8";
 import { getArena } from "./arena.js";
-import { kindOf, release, retain, reviveHandle, SharedHandle } from "./handle.js";
+import { kindOf, release, rememberHandle, retain, reviveHandle, SharedHandle } from "./handle.js";
 
 const enum Tag {
   Undefined,
@@ -18,6 +18,7 @@ const enum Tag {
   Number,
   String,
   Serialized,
+  Handle,
 }
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
@@ -63,6 +64,17 @@ export function encodeValue(value: unknown): number {
       return tagOnly(value ? Tag.True : Tag.False);
     case "object":
       if (value === null) return tagOnly(Tag.Null);
+      if (value instanceof SharedHandle) {
+        // A bare handle (a resolver sent as a reply address, say): no serializer needed.
+        const ref = arena.alloc((HEADER_WORDS + 1) * 4);
+        retain(value.offset);
+        rememberHandle(value);
+        arena.i32[ref >> 2] = Tag.Handle;
+        arena.i32[(ref >> 2) + 1] = kindOf(value.offset);
+        arena.i32[(ref >> 2) + 2] = 1;
+        arena.i32[(ref >> 2) + HEADER_WORDS] = value.offset;
+        return ref;
+      }
       break;
   }
   const handles: number[] = [];
@@ -121,6 +133,8 @@ export function decodeValue(ref: number): unknown {
       return false;
     case Tag.True:
       return true;
+    case Tag.Handle:
+      return reviveHandle(i32[(ref >> 2) + 1]!, i32[(ref >> 2) + HEADER_WORDS]!);
     case Tag.Serialized: {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;
@@ -155,6 +169,7 @@ function prepare(value: unknown, handles: number[], seen: Map<object, unknown>):
   if (typeof value !== "object" || value === null) return value;
   if (value instanceof SharedHandle) {
     handles.push(value.offset);
+    rememberHandle(value);
     return { [MARKER]: kindOf(value.offset), offset: value.offset };
   }
   for (const { type, message } of localOnly) {

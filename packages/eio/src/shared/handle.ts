@@ -64,19 +64,27 @@ export function release(offset: number): void {
   arena.free(offset);
 }
 
-/** One handle per object per domain, while it lives: revived handles keep their identity. */
+/**
+ * One handle per object per domain while it lives, so a handle that travels out and back is
+ * the same object. Only handles that were sent or revived are remembered (a `WeakRef` each):
+ * the many that never leave their domain stay cheap for the garbage collector.
+ */
 const live = new Map<number, WeakRef<SharedHandle>>();
-const registry = new FinalizationRegistry<{ offset: number; ref: WeakRef<SharedHandle> }>((held) => {
-  if (live.get(held.offset) === held.ref) live.delete(held.offset);
-  release(held.offset);
+const registry = new FinalizationRegistry<number>((offset) => {
+  const ref = live.get(offset);
+  if (ref !== undefined && ref.deref() === undefined) live.delete(offset);
+  release(offset);
 });
 
 /** Makes `handle` hold one reference (taken here), given back when the handle is garbage. */
 export function trackHandle(handle: SharedHandle): void {
   retain(handle.offset);
-  const ref = new WeakRef(handle);
-  live.set(handle.offset, ref);
-  registry.register(handle, { offset: handle.offset, ref });
+  registry.register(handle, handle.offset);
+}
+
+/** Remembers `handle` as this domain's handle for its object (called when it is sent). */
+export function rememberHandle(handle: SharedHandle): void {
+  if (live.get(handle.offset)?.deref() !== handle) live.set(handle.offset, new WeakRef(handle));
 }
 
 /** The live handle of this domain for the object at `offset` (made if there is none). */
@@ -87,6 +95,7 @@ export function reviveHandle(kindId: number, offset: number): SharedHandle {
   if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
   const handle = kind.revive(offset);
   trackHandle(handle);
+  live.set(offset, new WeakRef(handle));
   return handle;
 }
 
