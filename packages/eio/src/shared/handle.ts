@@ -38,6 +38,17 @@ export function registerKind(kind: Kind): void {
 /** The base class of every handle: an offset into the arena. */
 export abstract class SharedHandle {
   constructor(readonly offset: number) {}
+
+  /**
+   * The object to name when this handle is sent to another domain, with one new reference
+   * taken for the message. A kind may override it (a settled promise that let its cell go
+   * makes a fresh one).
+   */
+  sendRef(): number {
+    retain(this.offset);
+    rememberHandle(this);
+    return this.offset;
+  }
 }
 
 /** Allocates a shared object of kind `kindId` with `payloadBytes` after the header; refcount 0. */
@@ -79,7 +90,17 @@ const registry = new FinalizationRegistry<number>((offset) => {
 /** Makes `handle` hold one reference (taken here), given back when the handle is garbage. */
 export function trackHandle(handle: SharedHandle): void {
   retain(handle.offset);
-  registry.register(handle, handle.offset);
+  registry.register(handle, handle.offset, handle);
+}
+
+/**
+ * Gives back `handle`'s reference now, without waiting for the garbage collector: for a
+ * handle that no longer needs its object (a promise that has read its value).
+ */
+export function untrackHandle(handle: SharedHandle): void {
+  registry.unregister(handle);
+  if (live.get(handle.offset)?.deref() === handle) live.delete(handle.offset);
+  release(handle.offset);
 }
 
 /** Remembers `handle` as this domain's handle for its object (called when it is sent). */
