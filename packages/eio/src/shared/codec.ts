@@ -136,7 +136,9 @@ export function decodeValue(ref: number): unknown {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;
       const dataStart = ref + (HEADER_WORDS + handleCount) * 4;
-      const value = v8.deserialize(arena.u8.subarray(dataStart, dataStart + length));
+      // Copy out first: Node's deserializer returns typed arrays that alias its input, and
+      // this block will be freed and reused.
+      const value = v8.deserialize(arena.u8.slice(dataStart, dataStart + length));
       return handleCount === 0 ? value : revive(value, new Set());
     }
   }
