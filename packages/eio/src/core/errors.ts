@@ -51,8 +51,12 @@ export class MultipleErrors extends AggregateError {
  */
 export class SwitchFinished extends Error {
   override readonly name = "SwitchFinished";
-  constructor(operation: string) {
-    super(`Cannot ${operation}: the switch has finished. Use a switch that is still running.`);
+  /** `cause`: the error of a release hook that was run at once because the switch had finished. */
+  constructor(operation: string, cause?: unknown) {
+    super(
+      `Cannot ${operation}: the switch has finished. Use a switch that is still running.`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 
