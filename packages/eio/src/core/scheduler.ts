@@ -117,17 +117,17 @@ export function* runBody<T>(result: unknown): Operation<T> {
 /**
  * Suspends the current fiber. `register` is called with the fiber and must arrange for
  * `fiber.scheduler.wake`/`wakeError` to be called later; it may set `fiber.cancelFn`.
- * Mirrors Eio's `Suspend.enter`: if the fiber's context is already cancelled, this throws
- * `Cancelled` without registering.
+ * Mirrors Eio's `Suspend.enter`: if the fiber's context is already cancelled, `register` is
+ * not called and the fiber is queued (at the tail) to receive `Cancelled`, so other runnable
+ * fibers go first, exactly as in Eio.
  */
 export function* suspend<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
   const fiber = currentFiber();
-  const error = fiber.ctx.cancelError();
-  if (error !== null) throw error;
   fiber.state = FiberState.Suspended;
   fiber.waitingOn = waitingOn;
   fiber.scheduler.tracer?.fiberSuspended(fiber, waitingOn);
-  register(fiber);
+  if (fiber.ctx.cancelled) fiber.scheduler.wakeError(fiber, fiber.ctx.cancelError());
+  else register(fiber);
   return (yield SUSPEND) as T;
 }
 
