@@ -112,7 +112,7 @@ describe("Cancel.sub and Cancel.cancel", () => {
     ).toEqual(["sub: Cancelled(off)", "!! off"]);
   });
 
-  it("cancel wakes the waiting fibers in the order they started waiting", async () => {
+  it("cancel wakes the waiting fibers in the order they joined the context", async () => {
     expect(
       await traced(() =>
         Cancel.sub((ctx) =>
@@ -337,5 +337,48 @@ describe("AbortSignal interop", () => {
         return yield* P.await(p);
       }),
     ).toEqual(["Cancelled(abort)", "-> ok"]);
+  });
+});
+
+describe("cancellation order", () => {
+  it("wakes fibers of nested contexts before those of the cancelled context itself (as Eio)", async () => {
+    expect(
+      await traced(() =>
+        Sw.run(function* (sw) {
+          Fiber.fork(sw, function* () {
+            try {
+              yield* Fiber.awaitCancel();
+            } catch {
+              traceln("outer fiber cancelled");
+            }
+          });
+          Fiber.fork(sw, () =>
+            Sw.run(function* () {
+              try {
+                yield* Fiber.awaitCancel();
+              } catch {
+                traceln("inner fiber cancelled");
+              }
+            }),
+          );
+          Fiber.fork(sw, () => {
+            throw failure("stop");
+          });
+        }),
+      ),
+    ).toEqual(["inner fiber cancelled", "outer fiber cancelled", "!! stop"]);
+  });
+
+  it("aborts signals after every context of the subtree is marked", async () => {
+    expect(
+      await traced(() =>
+        Sw.run((sw) =>
+          Cancel.sub((inner) => {
+            Sw.signal(sw).addEventListener("abort", () => traceln("inner cancelled when outer signal fires: %s", Cancel.getError(inner) !== null));
+            Sw.fail(sw, failure("stop"));
+          }),
+        ),
+      ),
+    ).toEqual(["inner cancelled when outer signal fires: true", "!! stop"]);
   });
 });
