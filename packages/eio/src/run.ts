@@ -54,7 +54,7 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
   }
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    return globalThis.Promise.reject(new TypeError(`Eio.run: options.signal must be an AbortSignal`));
+    return globalThis.Promise.reject(new TypeError(`Eio.run: options.signal must be an AbortSignal, got ${typeof signal}`));
   }
   return new globalThis.Promise<T>((resolve, reject) => {
     const scheduler = new Scheduler();
