@@ -3,7 +3,17 @@
  * @module
  */
 
-/** `{ ok: true, value }` or `{ ok: false, error }`. */
+/**
+ * `{ ok: true, value }` or `{ ok: false, error }`: what `Fiber.forkPromise` and
+ * `ExecutorPool.submit` give back instead of throwing.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const results: Eio.Result<number>[] = [{ ok: true, value: 1 }, { ok: false, error: new Error("no") }];
+ * for (const r of results) console.log(r.ok ? r.value : (r.error as Error).message);
+ * ```
+ */
 export type Result<T, E = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 /** Makes a success. @internal */
