@@ -467,6 +467,7 @@ export function* nAny<T>(fns: readonly (() => unknown)[]): Operation<T[]> {
 export interface Key<T> {
   /** @internal */
   readonly __type?: T;
+  /** The description given to {@link createKey}, for debugging. */
   readonly description: string;
 }
 

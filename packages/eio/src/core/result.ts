@@ -14,7 +14,19 @@
  * for (const r of results) console.log(r.ok ? r.value : (r.error as Error).message);
  * ```
  */
-export type Result<T, E = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+export type Result<T, E = unknown> =
+  | {
+      /** It succeeded. */
+      readonly ok: true;
+      /** What it produced. */
+      readonly value: T;
+    }
+  | {
+      /** It failed. */
+      readonly ok: false;
+      /** What it threw. */
+      readonly error: E;
+    };
 
 /** Makes a success. @internal */
 export function ok<T>(value: T): Result<T, never> {

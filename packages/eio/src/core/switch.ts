@@ -27,6 +27,7 @@ export const ONLY_DAEMONS_LEFT: unique symbol = Symbol("Eio.onlyDaemonsLeft");
  * ```
  */
 export interface Hook {
+  /** The function that runs when the switch is released. */
   readonly fn: () => unknown;
 }
 
@@ -44,18 +45,26 @@ export interface Hook {
  * ```
  */
 export class Switch {
-  /** Running fibers, counting the main body and daemons. */
+  /** Running fibers, counting the main body and daemons. @internal */
   fibers = 1;
+  /** @internal */
   daemonFibers = 0;
+  /** @internal */
   hasError = false;
+  /** @internal */
   error: unknown = undefined;
+  /** @internal */
   hooks: Set<Hook> | null = new Set();
+  /** @internal */
   waiter: Fiber | null = null;
 
   /** @internal */
   constructor(
+    /** @internal */
     readonly ctx: CancelContext,
+    /** @internal */
     readonly scheduler: Scheduler,
+    /** @internal */
     readonly name: string | undefined,
   ) {}
 
