@@ -20,6 +20,28 @@ export type Suspend = typeof SUSPEND;
 /** What a blocking operation returns: use it with `yield*`. */
 export type Operation<T> = Generator<Suspend, T, unknown>;
 
+/** The step a suspending operation hands to `yield*`; frozen because it is shared. */
+export const SUSPEND_STEP: IteratorYieldResult<Suspend> = Object.freeze({ value: SUSPEND, done: false });
+
+/**
+ * Base of operations written by hand as iterators instead of generator functions: `yield*`
+ * drives them exactly like a generator, but one small object costs less than a generator
+ * (and its closures) on the hottest paths (`Fiber.yield`, `Promise.await`, `suspend`).
+ * Subclasses implement `next`; `throw` rethrows at the `yield*` and `return` ends early.
+ */
+export abstract class HandWrittenOp<T> {
+  [Symbol.iterator](): this {
+    return this;
+  }
+  abstract next(value?: unknown): IteratorResult<Suspend, T>;
+  throw(error: unknown): never {
+    throw error;
+  }
+  return(value: T): IteratorReturnResult<T> {
+    return { value, done: true };
+  }
+}
+
 const enum FiberState {
   Running,
   Suspended,
@@ -125,30 +147,20 @@ export function isGenerator(value: unknown): value is Generator<unknown, unknown
  * Runs a callback that may be a generator function or a plain function, as the current fiber:
  * if it returns a generator, that generator is run.
  */
-export function* runBody<T>(result: unknown): Operation<T> {
-  if (isGenerator(result)) return (yield* result as Operation<T>) as T;
-  return result as T;
+export function runBody<T>(result: unknown): Operation<T> {
+  // Hand the generator itself to the caller's `yield*`: no extra level of delegation, which
+  // every resume of the fiber would otherwise pass through.
+  if (isGenerator(result)) return result as Operation<T>;
+  return new ValueOp<T>(result as T) as unknown as Operation<T>;
 }
 
-/** The step a suspending operation hands to `yield*`; frozen because it is shared. */
-export const SUSPEND_STEP: IteratorYieldResult<Suspend> = Object.freeze({ value: SUSPEND, done: false });
-
-/**
- * Base of operations written by hand as iterators instead of generator functions: `yield*`
- * drives them exactly like a generator, but one small object costs less than a generator
- * (and its closures) on the hottest paths (`Fiber.yield`, `Promise.await`, `suspend`).
- * Subclasses implement `next`; `throw` rethrows at the `yield*` and `return` ends early.
- */
-export abstract class HandWrittenOp<T> {
-  [Symbol.iterator](): this {
-    return this;
+/** An operation that is already done: what a plain-function callback's result becomes. */
+class ValueOp<T> extends HandWrittenOp<T> {
+  constructor(private readonly value: T) {
+    super();
   }
-  abstract next(value?: unknown): IteratorResult<Suspend, T>;
-  throw(error: unknown): never {
-    throw error;
-  }
-  return(value: T): IteratorReturnResult<T> {
-    return { value, done: true };
+  next(): IteratorResult<Suspend, T> {
+    return { value: this.value, done: true };
   }
 }
 
