@@ -31,3 +31,11 @@ export type { Result } from "./core/result.js";
 
 // Synchronisation
 export * as Promise from "./sync/promise.js";
+
+// Domains: parallelism on worker threads
+export { task, type Task, type TaskOf } from "./domains/task.js";
+export * as DomainManager from "./domains/domain-manager.js";
+export * as ExecutorPool from "./domains/executor-pool.js";
+export { DomainCrashed, PoolClosed } from "./domains/errors.js";
+/** The domain worker's entry point calls this. @internal */
+export { runDomain as __runDomain } from "./domains/worker/runner.js";

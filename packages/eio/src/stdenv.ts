@@ -4,18 +4,23 @@
  * @module
  */
 import type { Scheduler } from "./core/scheduler.js";
+import { DomainManager } from "./domains/domain-manager.js";
 
 /** The capabilities given to the main function of `Eio.run`. */
 export interface Env {
   /** The current working directory, as a path. */
   readonly cwd: string;
+  /** Runs code in other domains (worker threads): see `Eio.DomainManager`. */
+  readonly domainMgr: DomainManager;
   /** @internal */
   readonly scheduler: Scheduler;
 }
 
+const defaultDomainManager = new DomainManager(undefined);
+
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), scheduler };
+  return { cwd: process.cwd(), domainMgr: defaultDomainManager, scheduler };
 }
 
 /**
@@ -29,4 +34,17 @@ export function makeEnv(scheduler: Scheduler): Env {
  */
 export function cwd(env: Env): string {
   return env.cwd;
+}
+
+/**
+ * The domain manager of `env`, to run code in other domains. Mirrors `Eio.Stdenv.domain_mgr`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(String(Eio.Stdenv.domainMgr(env))));
+ * ```
+ */
+export function domainMgr(env: Env): DomainManager {
+  return env.domainMgr;
 }
