@@ -9,18 +9,19 @@
  * @module
  */
 import * as v8 from "node:v8";
+import { deserialize, serialize } from "./clone.js";
 import { decodeError, describeError } from "./error-codec.js";
 
-/** Serializes objects (structured clone). Swappable so that shared handles can travel. */
+/**
+ * Serializes objects (structured clone). Shared buffers met on the way are appended to
+ * `shared` and travel beside the bytes. Swappable so that shared handles can travel.
+ */
 export interface ObjectCodec {
-  serialize(value: unknown): Uint8Array;
-  deserialize(bytes: Uint8Array): unknown;
+  serialize(value: unknown, shared: SharedArrayBuffer[]): Uint8Array;
+  deserialize(bytes: Uint8Array, shared: readonly SharedArrayBuffer[]): unknown;
 }
 
-export let objectCodec: ObjectCodec = {
-  serialize: (value) => v8.serialize(value),
-  deserialize: (bytes) => v8.deserialize(bytes),
-};
+export let objectCodec: ObjectCodec = { serialize, deserialize };
 
 /** Installs the shared heap's codec (it must handle plain values the same way). */
 export function setObjectCodec(codec: ObjectCodec): void {
@@ -43,9 +44,12 @@ const enum Tag {
 export class Encoder {
   buffer: Buffer = Buffer.allocUnsafe(4096);
   length = 0;
+  /** Shared buffers referred to by the values written since the last reset. */
+  shared: SharedArrayBuffer[] = [];
 
   reset(): this {
     this.length = 0;
+    if (this.shared.length > 0) this.shared = [];
     return this;
   }
 
@@ -97,11 +101,11 @@ export class Encoder {
           this.blob(Tag.Error, v8.serialize(describeError(value)));
           return this;
         }
-        this.blob(Tag.Object, objectCodec.serialize(value));
+        this.blob(Tag.Object, objectCodec.serialize(value, this.shared));
         return this;
       default:
         // Functions and symbols cannot be cloned: let the structured-clone error say so.
-        this.blob(Tag.Object, objectCodec.serialize(value));
+        this.blob(Tag.Object, objectCodec.serialize(value, this.shared));
         return this;
     }
   }
@@ -117,10 +121,13 @@ export class Encoder {
 export class Decoder {
   private bytes: Buffer = Buffer.alloc(0);
   private offset = 0;
+  private shared: readonly SharedArrayBuffer[] = [];
 
-  reset(bytes: Uint8Array): this {
+  /** Starts reading `bytes`; `shared` are the buffers that travelled with them. */
+  reset(bytes: Uint8Array, shared: readonly SharedArrayBuffer[] = []): this {
     this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.offset = 0;
+    this.shared = shared;
     return this;
   }
 
@@ -158,7 +165,7 @@ export class Decoder {
         this.offset = start + length;
         // Copy out: the ring's bytes are reused once the record is released.
         const copy = new Uint8Array(bytes.subarray(start, start + length));
-        return tag === Tag.Error ? decodeError(v8.deserialize(copy)) : objectCodec.deserialize(copy);
+        return tag === Tag.Error ? decodeError(v8.deserialize(copy)) : objectCodec.deserialize(copy, this.shared);
       }
       default:
         throw new Error(`Corrupt domain message: unknown value tag ${String(tag)}.`);

@@ -4,12 +4,12 @@
  * @internal
  * @module
  */
-import { Worker, type ResourceLimits } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort, type ResourceLimits } from "node:worker_threads";
 import { Decoder, Encoder } from "./codec.js";
 import { ringBell } from "./doorbell.js";
 import { DomainCrashed } from "./errors.js";
 import type { Hub } from "./hub.js";
-import { FromDomain, ToDomain, type DomainStart } from "./messages.js";
+import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
 import { Ring } from "./ring.js";
 import type { TaskName } from "./task.js";
 
@@ -45,6 +45,9 @@ export class Domain {
   private readonly knownTasks = new Set<number>();
   /** Records that did not fit in the inbox yet, sent in order before anything new. */
   private overflow: { kind: number; id: number; aux: number; payload: Uint8Array }[] = [];
+  /** Shared buffers of our records go by port, sent before the record (ports are FIFO too). */
+  private readonly inboxPort: MessagePort;
+  private readonly outboxPort: MessagePort;
   private readonly decoder = new Decoder();
   private crashCause: unknown = undefined;
   stopped = false;
@@ -55,15 +58,24 @@ export class Domain {
     private readonly hub: Hub,
     options: DomainOptions = {},
   ) {
+    const inboxChannel = new MessageChannel();
+    const outboxChannel = new MessageChannel();
+    this.inboxPort = inboxChannel.port1;
+    this.outboxPort = outboxChannel.port1;
+    this.inboxPort.unref();
+    this.outboxPort.unref();
     const start: DomainStart = {
       domainId: this.id,
       runtimeUrl,
       inbox: this.inbox.buffer,
       outbox: this.outbox.buffer,
       parentBell: hub.bellBuffer,
+      inboxPort: inboxChannel.port2,
+      outboxPort: outboxChannel.port2,
     };
     this.worker = new Worker(workerUrl, {
       workerData: start,
+      transferList: [inboxChannel.port2, outboxChannel.port2],
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.worker.on("error", (error) => {
@@ -78,7 +90,7 @@ export class Domain {
   }
 
   /** Sends a job; its arguments are already encoded in `args[0, length)`. Returns the job id. */
-  run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, job: DomainJob): number {
+  run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob): number {
     if (this.stopped) throw new DomainCrashed(this.id, "it had already stopped");
     const key = `${task.exportName}\u0000${task.moduleUrl}`;
     let number = taskNumbers.get(key);
@@ -94,7 +106,8 @@ export class Domain {
     const id = nextJobId++;
     this.jobs.set(id, job);
     this.hub.jobStarted();
-    this.send(ToDomain.Run, id, number, args, length);
+    if (shared.length > 0) this.inboxPort.postMessage(shared);
+    this.send(shared.length > 0 ? ToDomain.Run | WITH_SHARED : ToDomain.Run, id, number, args, length);
     return id;
   }
 
@@ -117,9 +130,10 @@ export class Domain {
     let any = false;
     for (let record = outbox.read(); record !== null; record = outbox.read()) {
       any = true;
-      const value = this.decoder.reset(record.payload).value();
+      const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.outboxPort)!.message as SharedArrayBuffer[]) : undefined;
+      const value = this.decoder.reset(record.payload, shared).value();
       const id = record.id;
-      const ok = record.kind === FromDomain.Ok;
+      const ok = (record.kind & ~WITH_SHARED) === FromDomain.Ok;
       outbox.release();
       const job = this.jobs.get(id);
       if (job === undefined) continue;
@@ -163,6 +177,8 @@ export class Domain {
   private exited(code: number): void {
     this.drain(); // results it published before it died still count
     this.hub.detach(this);
+    this.inboxPort.close();
+    this.outboxPort.close();
     const crashed = !this.stopped;
     if (crashed) {
       this.stopped = true;

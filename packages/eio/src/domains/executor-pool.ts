@@ -40,8 +40,9 @@ class Job implements DomainJob {
   slot: Slot | null = null;
   fiber: Fiber | null = null;
   result: Result<unknown> | null = null;
-  /** The encoded arguments, kept while the job waits for a domain. */
+  /** The encoded arguments and their shared buffers, kept while the job waits for a domain. */
   args: Uint8Array | null = null;
+  shared: readonly SharedArrayBuffer[] = [];
 
   constructor(
     readonly pool: ExecutorPool,
@@ -99,13 +100,14 @@ export class ExecutorPool {
   }
 
   /** @internal */
-  start(job: Job, slot: Slot, args: Uint8Array, length: number): void {
+  start(job: Job, slot: Slot, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[]): void {
     slot.load += job.units;
     slot.running++;
     job.slot = slot;
     job.state = JobState.Running;
     job.args = null;
-    slot.domain.run(job.task, args, length, job);
+    job.shared = [];
+    slot.domain.run(job.task, args, length, shared, job);
   }
 
   /** Starts waiting jobs, first come first served, while domains accept them. @internal */
@@ -119,7 +121,7 @@ export class ExecutorPool {
         this.waiting.pushHead(job);
         return;
       }
-      this.start(job, slot, job.args!, job.args!.length);
+      this.start(job, slot, job.args!, job.args!.length, job.shared);
     }
   }
 
@@ -229,9 +231,10 @@ function* submitChecked<T>(pool: ExecutorPool, units: number, name: TaskName<unk
   if (pool.waiting.length > 0) pool.admit(); // drops withdrawn jobs at the head
   const slot = pool.waiting.length === 0 ? pool.pick() : null;
   if (slot !== null) {
-    pool.start(job, slot, encoded.buffer, encoded.length);
+    pool.start(job, slot, encoded.buffer, encoded.length, encoded.shared);
   } else {
     job.args = encoded.buffer.slice(0, encoded.length);
+    job.shared = encoded.shared;
     pool.waiting.pushTail(job);
   }
   yield* suspendUnchecked<void>(what, (f) => {

@@ -4,6 +4,7 @@
  * @internal
  * @module
  */
+import type { MessagePort } from "node:worker_threads";
 
 /** Main → domain. */
 export const enum ToDomain {
@@ -23,6 +24,9 @@ export const enum FromDomain {
   Error = 2,
 }
 
+/** Or'ed into a record's kind when shared buffers travel with it on the side port. */
+export const WITH_SHARED = 0x100;
+
 /** What a worker receives as `workerData`. */
 export interface DomainStart {
   readonly domainId: number;
@@ -34,6 +38,9 @@ export interface DomainStart {
   readonly outbox: SharedArrayBuffer;
   /** The parent's doorbell (shared by all its domains). */
   readonly parentBell: SharedArrayBuffer;
+  /** Side ports for the shared buffers of inbox and outbox records (read with `receiveMessageOnPort`). */
+  readonly inboxPort: MessagePort;
+  readonly outboxPort: MessagePort;
 }
 
 /** Control messages by `postMessage` (rare: shutdown only). */

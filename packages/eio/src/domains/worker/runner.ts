@@ -11,14 +11,14 @@
  * @internal
  * @module
  */
-import { parentPort } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { CancelContext } from "../../core/cancel-context.js";
 import { Cancelled } from "../../core/errors.js";
 import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from "../../core/scheduler.js";
 import { run } from "../../run.js";
 import { Decoder, Encoder } from "../codec.js";
 import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
-import { FromDomain, ToDomain, type DomainStart } from "../messages.js";
+import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
 import { Ring } from "../ring.js";
 import { TaskLoader } from "./task-loader.js";
 
@@ -39,6 +39,8 @@ class DomainRunner {
   /** Running jobs, so the parent can cancel them. */
   private readonly jobs = new Map<number, CancelContext>();
   private overflow: { kind: number; id: number; payload: Uint8Array }[] = [];
+  private readonly inboxPort: MessagePort;
+  private readonly outboxPort: MessagePort;
   private parked = false;
 
   constructor(
@@ -49,6 +51,8 @@ class DomainRunner {
     this.inbox = new Ring(start.inbox);
     this.outbox = new Ring(start.outbox);
     this.parentBell = new Int32Array(start.parentBell);
+    this.inboxPort = start.inboxPort;
+    this.outboxPort = start.outboxPort;
     this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
@@ -61,8 +65,10 @@ class DomainRunner {
     let any = false;
     for (let record = inbox.read(); record !== null; record = inbox.read()) {
       any = true;
-      const { kind, id, aux } = record;
-      const decoder = this.decoder.reset(record.payload);
+      const { id, aux } = record;
+      const kind = record.kind & ~WITH_SHARED;
+      const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.inboxPort)!.message as SharedArrayBuffer[]) : undefined;
+      const decoder = this.decoder.reset(record.payload, shared);
       if (kind === ToDomain.Run) {
         const args: unknown[] = [];
         while (!decoder.done) args.push(decoder.value());
@@ -115,7 +121,11 @@ class DomainRunner {
       ok = false;
       encoder.reset().value(new TypeError(`The job's ${what} cannot be sent to the parent domain: ${String(error)}`, { cause: error }));
     }
-    const kind = ok ? FromDomain.Ok : FromDomain.Error;
+    let kind: number = ok ? FromDomain.Ok : FromDomain.Error;
+    if (encoder.shared.length > 0) {
+      this.outboxPort.postMessage(encoder.shared);
+      kind |= WITH_SHARED;
+    }
     if (this.overflow.length > 0 || !this.outbox.write(kind, jobId, 0, encoder.buffer, encoder.length)) {
       this.overflow.push({ kind, id: jobId, payload: encoder.buffer.slice(0, encoder.length) });
       setTimeout(() => this.poll(), 1);
