@@ -118,7 +118,7 @@ export class Domain {
 
   private send(kind: number, id: number, aux: number, payload: Uint8Array | null, length: number): void {
     if (this.overflow.length > 0 || !this.inbox.write(kind, id, aux, payload, length)) {
-      this.overflow.push({ kind, id, aux, payload: payload === null ? new Uint8Array(0) : payload.slice(0, length) });
+      this.overflow.push({ kind, id, aux, payload: payload === null ? new Uint8Array(0) : new Uint8Array(payload.subarray(0, length)) }); // a copy: the encoder is reused
     }
     ringBell(this.inbox.control);
   }

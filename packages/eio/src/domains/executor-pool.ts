@@ -233,7 +233,7 @@ function* submitChecked<T>(pool: ExecutorPool, units: number, name: TaskName<unk
   if (slot !== null) {
     pool.start(job, slot, encoded.buffer, encoded.length, encoded.shared);
   } else {
-    job.args = encoded.buffer.slice(0, encoded.length);
+    job.args = new Uint8Array(encoded.buffer.subarray(0, encoded.length)); // a copy: the encoder is reused
     job.shared = encoded.shared;
     pool.waiting.pushTail(job);
   }

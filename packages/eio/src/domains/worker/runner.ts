@@ -127,7 +127,7 @@ class DomainRunner {
       kind |= WITH_SHARED;
     }
     if (this.overflow.length > 0 || !this.outbox.write(kind, jobId, 0, encoder.buffer, encoder.length)) {
-      this.overflow.push({ kind, id: jobId, payload: encoder.buffer.slice(0, encoder.length) });
+      this.overflow.push({ kind, id: jobId, payload: new Uint8Array(encoder.buffer.subarray(0, encoder.length)) });
       setTimeout(() => this.poll(), 1);
     }
     ringBell(this.parentBell);
