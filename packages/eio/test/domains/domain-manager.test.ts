@@ -20,7 +20,7 @@ describe("DomainManager.run", () => {
 
   it("runs the task on another thread and clones structured values both ways", async () => {
     const value = { list: [1, "two", null, undefined], map: new Map([["k", 1.5]]), date: new Date(0), bytes: new Uint8Array([1, 2]) };
-    const [echoed, thread] = await Eio.run(function* (env) {
+    const [echoed, thread] = await Eio.run<unknown[]>(function* (env) {
       return [
         yield* Eio.DomainManager.run(env.domainMgr, task("echo"), value),
         yield* Eio.DomainManager.run(env.domainMgr, task("whichThread")),
@@ -133,7 +133,7 @@ describe("DomainManager.run", () => {
   });
 
   it("reports a missing export and a missing module clearly", async () => {
-    const missing = await Eio.run(function* (env) {
+    const missing = await Eio.run<Error | undefined>(function* (env) {
       try {
         yield* Eio.DomainManager.run(env.domainMgr, task("noSuchExport"));
       } catch (e) {
@@ -142,7 +142,7 @@ describe("DomainManager.run", () => {
     });
     expect(missing).toBeInstanceOf(TypeError);
     expect(missing!.message).toMatch(/no exported function named "noSuchExport".*add, addLater/);
-    const notFunction = await Eio.run(function* (env) {
+    const notFunction = await Eio.run<Error | undefined>(function* (env) {
       try {
         yield* Eio.DomainManager.run(env.domainMgr, Eio.task(new URL("./fixtures/other.mjs", import.meta.url), "notAFunction"));
       } catch (e) {
@@ -156,7 +156,7 @@ describe("DomainManager.run", () => {
   });
 
   it("refuses values that cannot be cloned, naming the argument", async () => {
-    const error = await Eio.run(function* (env) {
+    const error = await Eio.run<Error | undefined>(function* (env) {
       try {
         yield* Eio.DomainManager.run(env.domainMgr, task("echo"), () => 1);
       } catch (e) {

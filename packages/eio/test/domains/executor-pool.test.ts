@@ -167,7 +167,7 @@ describe("ExecutorPool", () => {
 
   it("a job still running when the pool's switch fails gets PoolClosed", async () => {
     const shared = flags();
-    const [outcome, switchError] = await Eio.run(function* (env) {
+    const [outcome, switchError] = await Eio.run<unknown[]>(function* (env) {
       return yield* Eio.Switch.run(function* (outer) {
         let job: Eio.Promise.OrError<unknown> | null = null;
         let switchError: unknown = null;
