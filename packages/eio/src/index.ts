@@ -42,7 +42,7 @@ export * as Time from "./io/time.js";
 export * as Mock from "./mock/mock.js";
 
 // Domains: parallelism on worker threads
-export { task, type Task, type TaskOf } from "./domains/task.js";
+export { task, type Task, type TaskOf, type TaskArgsOf, type TaskResultOf } from "./domains/task.js";
 export * as DomainManager from "./domains/domain-manager.js";
 export * as ExecutorPool from "./domains/executor-pool.js";
 export { DomainCrashed, PoolClosed } from "./domains/errors.js";

@@ -14,7 +14,10 @@ import { checkTask, type Task } from "./task.js";
 /** A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. */
 export class DomainManager {
   /** @internal */
-  constructor(readonly resourceLimits: ResourceLimits | undefined) {}
+  constructor(
+    /** Heap limits for the worker of each domain it starts (none when undefined). */
+    readonly resourceLimits: ResourceLimits | undefined,
+  ) {}
   /** @internal */
   toString(): string {
     return "DomainManager";

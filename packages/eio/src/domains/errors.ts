@@ -17,13 +17,17 @@
  * ```
  */
 export class DomainCrashed extends Error {
+  /** Always `"DomainCrashed"`: how logs and stack traces name this error. */
   override readonly name = "DomainCrashed";
+  /** The number of the domain that stopped. */
+  readonly domainId: number;
   constructor(
-    readonly domainId: number,
+    domainId: number,
     reason: string,
     options?: { cause?: unknown },
   ) {
     super(`Domain ${domainId} crashed before the job finished: ${reason}.`, options);
+    this.domainId = domainId;
   }
 }
 
@@ -38,6 +42,7 @@ export class DomainCrashed extends Error {
  * ```
  */
 export class PoolClosed extends Error {
+  /** Always `"PoolClosed"`: how logs and stack traces name this error. */
   override readonly name = "PoolClosed";
   constructor() {
     super("Cannot submit a job: the executor pool's switch has finished and its domains are stopped. Create the pool in a switch that outlives its jobs.");

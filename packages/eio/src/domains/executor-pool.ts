@@ -70,6 +70,7 @@ export class ExecutorPool {
 
   /** @internal */
   constructor(
+    /** @internal */
     readonly hub: Hub,
     private readonly concurrency: number,
     private readonly resourceLimits: ResourceLimits | undefined,

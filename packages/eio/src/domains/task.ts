@@ -23,12 +23,44 @@ export interface Task<Args extends unknown[] = unknown[], Result = unknown> {
   readonly [taskBrand]?: (...args: Args) => Result;
 }
 
-/** The export's type to the task's type: a generator function's result is what it returns. */
-type ResultOf<F> = F extends (...args: never[]) => Generator<unknown, infer R, unknown> ? R : F extends (...args: never[]) => infer R ? Awaited<R> : unknown;
-type ArgsOf<F> = F extends (...args: infer A) => unknown ? A : unknown[];
+/**
+ * What a task built from a function of type `F` returns: for a generator function, what it
+ * returns; for an async function, what its promise gives.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function* job(n: number) { return String(n); }
+ * const text: Eio.TaskResultOf<typeof job> = "42";
+ * console.log(text);
+ * ```
+ */
+export type TaskResultOf<F> = F extends (...args: never[]) => Generator<unknown, infer R, unknown> ? R : F extends (...args: never[]) => infer R ? Awaited<R> : unknown;
+/**
+ * The parameters of a task built from a function of type `F`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function job(a: number, b: string) { return b.repeat(a); }
+ * const args: Eio.TaskArgsOf<typeof job> = [2, "ab"];
+ * console.log(args);
+ * ```
+ */
+export type TaskArgsOf<F> = F extends (...args: infer A) => unknown ? A : unknown[];
 
-/** A task's type, from the type of the module's export: `TaskOf<typeof import("./jobs.js").fib>`. */
-export type TaskOf<F> = Task<ArgsOf<F>, ResultOf<F>>;
+/**
+ * A task's type, from the type of the module's export.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * export function* fib(n: number): Generator<never, number> { return n < 2 ? n : 1; }
+ * const task: Eio.TaskOf<typeof fib> = Eio.task(import.meta.url, "fib");
+ * console.log(task.exportName);
+ * ```
+ */
+export type TaskOf<F> = Task<TaskArgsOf<F>, TaskResultOf<F>>;
 
 /** @internal */
 export class TaskName<Args extends unknown[], Result> implements Task<Args, Result> {
