@@ -31,3 +31,11 @@ export type { Result } from "./core/result.js";
 
 // Synchronisation
 export * as Promise from "./sync/promise.js";
+
+// Input and output
+export * as Flow from "./io/flow.js";
+export * as Net from "./io/net.js";
+export * as BufRead from "./io/buf-read.js";
+export * as BufWrite from "./io/buf-write.js";
+/** The entry point of a server domain's worker thread. @internal */
+export { serveInWorker as __serveInWorker } from "./io/server-worker.js";

@@ -4,18 +4,21 @@
  * @module
  */
 import type { Scheduler } from "./core/scheduler.js";
+import { theNet, type Net } from "./io/net.js";
 
 /** The capabilities given to the main function of `Eio.run`. */
 export interface Env {
   /** The current working directory, as a path. */
   readonly cwd: string;
+  /** The network: listen and connect with `Eio.Net`. */
+  readonly net: Net;
   /** @internal */
   readonly scheduler: Scheduler;
 }
 
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), scheduler };
+  return { cwd: process.cwd(), net: theNet, scheduler };
 }
 
 /**
@@ -29,4 +32,18 @@ export function makeEnv(scheduler: Scheduler): Env {
  */
 export function cwd(env: Env): string {
   return env.cwd;
+}
+
+/**
+ * The network capability of `env`, for `Eio.Net.listen` and `Eio.Net.connect`.
+ * Mirrors `Eio.Stdenv.net`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(Eio.Stdenv.net(env) === env.net));
+ * ```
+ */
+export function net(env: Env): Net {
+  return env.net;
 }
