@@ -20,19 +20,19 @@ export async function measure(impl, n, budget) {
   const bench = new Bench({ ...budget, throws: true, name: impl.name });
   let failure = null;
   bench.add(impl.name, async () => {
-    const out = await impl.run(n);
+    const out = await withTimeout(impl.run(n), SAMPLE_TIMEOUT_MS, `${impl.name}: one sample took over ${SAMPLE_TIMEOUT_MS / 1000} s (hung?)`);
     // An implementation may time itself (to leave out start-up it cannot avoid).
     if (out && typeof out === "object" && typeof out.overriddenDuration === "number") return out;
     return undefined;
   });
   try {
-    await impl.before?.();
+    await withTimeout(Promise.resolve(impl.before?.()), SAMPLE_TIMEOUT_MS, `${impl.name}: setup took over ${SAMPLE_TIMEOUT_MS / 1000} s`);
     await bench.run();
   } catch (error) {
     failure = error;
   } finally {
     try {
-      await impl.after?.();
+      await withTimeout(Promise.resolve(impl.after?.()), 10_000, `${impl.name}: did not stop within 10 s`);
     } catch (error) {
       failure ??= error;
     }
@@ -51,6 +51,21 @@ export async function measure(impl, n, budget) {
     nsPerUnit: (meanMs * 1e6) / n,
     perSecond: n / (meanMs / 1000),
   };
+}
+
+/** A hung implementation (say, a lost cross-thread wake-up) must fail its row, not the run. */
+const SAMPLE_TIMEOUT_MS = 60_000;
+
+async function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function describe(error) {

@@ -256,11 +256,11 @@ export async function scenarios({ quick }) {
         impls: [
           { name: "eio-ts", run: eioSpawn },
           { name: "async/await", run: asyncSpawn },
-          { name: "effection", run: effectionSpawn, n: slow(spawnN, 10) },
+          { name: "effection", run: effectionSpawn, n: slow(spawnN, 20) },
           { name: "Effect", run: effectSpawn },
           { name: "bare generator", run: generatorSpawn },
         ],
-        notes: ["effection runs 10x fewer fibers per iteration: its cost per fiber grows with their number, so this flatters it"],
+        notes: ["effection runs 20x fewer fibers per iteration: its cost per fiber grows with their number, so this flatters it"],
         targets: [
           within("async/await", 1, "spawn+join at least as fast as plain async/await"),
           faster("effection", 10),
