@@ -109,7 +109,7 @@ export async function scenarios({ quick }) {
     100: [within("async/await", 1.5), faster("Effect", 5), faster("effection", 3)],
   };
   // Peers that cost microseconds an item move fewer items; the cost per item is what is compared.
-  const slowN = Math.max(10_000, n / 5);
+  const slowN = Math.max(10_000, n / 10);
   return {
     messages,
     scenarios: [0, 1, 100].map((capacity) => ({
