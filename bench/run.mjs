@@ -4,6 +4,7 @@
 // per implementation (a smoke test, not a measurement). Results merge into DIR/latest.json and
 // DIR/latest.md (default bench/results), replacing only the suites that ran.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FULL, QUICK, runScenario } from "./lib/harness.mjs";
@@ -48,7 +49,8 @@ async function main() {
   let failed = false;
   for (const name of options.suites) {
     const suiteStart = performance.now();
-    console.log(`== suite ${name}`);
+    const loadAverage = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    console.log(`== suite ${name} (load average ${loadAverage.join(" ")})`);
     const module = await import(`./suites/${name}.mjs`);
     const { scenarios, messages = [] } = await module.scenarios({ quick: options.quick });
     for (const message of messages) console.log(`  ${message}`);
@@ -61,7 +63,7 @@ async function main() {
     }
     const seconds = (performance.now() - suiteStart) / 1000;
     console.log(`== suite ${name} done in ${seconds.toFixed(1)} s\n`);
-    suites[name] = { name, issue: module.issue, date: new Date().toISOString(), seconds, quick: options.quick, messages, results };
+    suites[name] = { name, issue: module.issue, date: new Date().toISOString(), loadAverage, seconds, quick: options.quick, messages, results };
   }
 
   mkdirSync(options.results, { recursive: true });

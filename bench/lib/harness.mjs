@@ -81,8 +81,11 @@ export async function runScenario(scenario, budget, log = console.log) {
   const rows = [];
   for (const impl of scenario.impls) {
     const n = impl.n ?? scenario.n;
-    log(`  ${scenario.id} / ${impl.name} (n=${formatCount(n)}) ...`);
-    rows.push(await measure(impl, n, budget));
+    const started = performance.now();
+    const row = await measure(impl, n, budget);
+    row.seconds = Math.round((performance.now() - started) / 100) / 10;
+    log(`  ${scenario.id} / ${impl.name} (n=${formatCount(n)}): ${row.skipped ?? (row.failed ? `failed: ${row.failed}` : `${row.seconds} s`)}`);
+    rows.push(row);
   }
   const byName = Object.fromEntries(rows.map((row) => [row.name, row]));
   const eio = byName["eio-ts"];

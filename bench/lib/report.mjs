@@ -101,7 +101,7 @@ export function markdownReport(report) {
     "",
   ];
   for (const suite of Object.values(report.suites)) {
-    out.push(`## ${suite.name} (${suite.date})`, "");
+    out.push(`## ${suite.name}`, "", `Run ${suite.date} in ${suite.seconds.toFixed(0)} s, load average ${suite.loadAverage?.join(" ") ?? "?"} at its start.`, "");
     for (const message of suite.messages ?? []) out.push(`- ${message}`);
     if (suite.messages?.length) out.push("");
     for (const result of suite.results) out.push(markdownTable(result), "");
