@@ -13,7 +13,7 @@ afterAll(() => rmSync(results, { recursive: true, force: true }));
 
 describe("npm run bench", () => {
   it("runs one suite and writes the results with the machine they came from", async () => {
-    const { stdout } = await run(process.execPath, [script, "core", "--quick", "--results", results], { timeout: 120_000 });
+    const { stdout } = await run(process.execPath, [script, "core", "--quick", "--results", results], { timeout: 170_000 });
     expect(stdout).toContain("core: spawn and join");
     expect(stdout).toMatch(/target: .* -> (MET|NOT MET|N\/A)/);
     const report = JSON.parse(readFileSync(path.join(results, "latest.json"), "utf8"));
@@ -32,15 +32,15 @@ describe("npm run bench", () => {
     const markdown = readFileSync(path.join(results, "latest.md"), "utf8");
     expect(markdown).toContain(`Node ${process.version}`);
     expect(markdown).toContain("| eio-ts |");
-  });
+  }, 180_000);
 
   it("keeps the suites it did not run when it runs another", async () => {
-    await run(process.execPath, [script, "net", "--quick", "--results", results], { timeout: 120_000 });
+    await run(process.execPath, [script, "net", "--quick", "--results", results], { timeout: 170_000 });
     const report = JSON.parse(readFileSync(path.join(results, "latest.json"), "utf8"));
     expect(Object.keys(report.suites)).toEqual(["core", "net"]);
     const echo = report.suites.net.results[0];
     expect(echo.rows.find((row) => row.name === "node:net").nsPerUnit).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it("rejects an unknown suite name", async () => {
     await expect(run(process.execPath, [script, "nope"])).rejects.toMatchObject({ code: 2 });
