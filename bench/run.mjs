@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FULL, QUICK, runScenario } from "./lib/harness.mjs";
-import { consoleTable, machine, markdownReport } from "./lib/report.mjs";
+import { consoleTable, machine, markdownReport, targetSummary } from "./lib/report.mjs";
 
 const SUITES = ["core", "stream", "domains", "net"];
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,6 +72,8 @@ async function main() {
   const report = { machine: info, suites: { ...(previous?.suites ?? {}), ...suites } };
   // Keep the suites in their canonical order whatever order they were run in.
   report.suites = Object.fromEntries(SUITES.filter((s) => report.suites[s]).map((s) => [s, report.suites[s]]));
+  console.log("targets:");
+  for (const t of targetSummary({ suites })) console.log(`  ${t.status.padEnd(7)}  ${t.suite}/${t.scenario}: ${t.text} (${t.value})`);
   writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(options.results, "latest.md"), `${markdownReport(report)}\n`);
   console.log(`wrote ${path.relative(process.cwd(), jsonFile)} and latest.md in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -89,6 +89,17 @@ export function markdownTable(result) {
   return out.join("\n");
 }
 
+/** Every target of every suite, one line each: the summary printed last and put first in the Markdown. */
+export function targetSummary(report) {
+  const lines = [];
+  for (const suite of Object.values(report.suites)) {
+    for (const result of suite.results) {
+      for (const t of result.targets) lines.push({ suite: suite.name, scenario: result.id, ...t });
+    }
+  }
+  return lines;
+}
+
 export function markdownReport(report) {
   const m = report.machine;
   const out = [
@@ -99,9 +110,15 @@ export function markdownReport(report) {
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}; Node ${m.node}; load average at start ${m.loadAverage.join(" ")}.`,
     `Versions: ${Object.entries(m.versions).map(([k, v]) => `${k} ${v}`).join(", ")}. eio-ts commit ${m.eioCommit}.`,
     "",
+    "## Targets",
+    "",
+    "| suite | scenario | target | status | measured |",
+    "| --- | --- | --- | --- | --- |",
+    ...targetSummary(report).map((t) => `| ${t.suite} | ${t.scenario} | ${t.text} | **${t.status}** | ${String(t.value).replaceAll("|", "\\|")} |`),
+    "",
   ];
   for (const suite of Object.values(report.suites)) {
-    out.push(`## ${suite.name}`, "", `Run ${suite.date} in ${suite.seconds.toFixed(0)} s, load average ${suite.loadAverage?.join(" ") ?? "?"} at its start.`, "");
+    out.push(`## ${suite.name}`, "", `Run ${suite.date} in ${suite.seconds.toFixed(0)} s, load average ${suite.loadAverage?.join(" ") ?? "?"} at its start.${suite.quick ? " Quick run (--quick): two samples of small workloads, a smoke test, not a measurement." : ""}`, "");
     for (const message of suite.messages ?? []) out.push(`- ${message}`);
     if (suite.messages?.length) out.push("");
     for (const result of suite.results) out.push(markdownTable(result), "");
