@@ -84,36 +84,20 @@ function poolService() {
         }
         return;
       }
-      const [task, weight, arg, expected] =
-        kind === "burst" ? [noop, TRIVIAL_WEIGHT, (i) => i, (i) => i] : [fibTask, 1, () => FIB_N, () => fib(FIB_N)];
-      const expectedFib = kind === "burst" ? null : expected(0);
+      // "burst": n trivial tasks at once, each answering its own number; "fib": n CPU-bound ones.
+      const burst = kind === "burst";
+      const fibAnswer = burst ? 0 : fib(FIB_N);
       const promises = new Array(n);
-      for (let i = 0; i < n; i++) promises[i] = Eio.ExecutorPool.submitFork(sw, pool, { weight }, task, arg(i));
+      for (let i = 0; i < n; i++) {
+        promises[i] = burst
+          ? Eio.ExecutorPool.submitFork(sw, pool, { weight: TRIVIAL_WEIGHT }, noop, i)
+          : Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, fibTask, FIB_N);
+      }
       for (let i = 0; i < n; i++) {
         const value = unwrapResult(yield* Eio.Promise.await(promises[i]));
-        if (value !== (expectedFib ?? i)) throw new Error(`ExecutorPool: task ${i} returned ${value}`);
+        if (value !== (burst ? i : fibAnswer)) throw new Error(`ExecutorPool: task ${i} returned ${value}`);
       }
     };
-  });
-}
-
-/** One long-lived eio-ts service shared by the three pool scenarios. */
-function sharedPool() {
-  let service = null;
-  let users = 0;
-  return (request) => ({
-    name: "eio-ts",
-    before: async () => {
-      users++;
-      service ??= poolService();
-    },
-    run: (n) => service.call({ kind: request, n }),
-    after: async () => {
-      if (--users === 0) {
-        await service.stop();
-        service = null;
-      }
-    },
   });
 }
 
@@ -178,8 +162,9 @@ export async function scenarios({ quick }) {
   if (!hasPool) messages.push("eio-ts ExecutorPool: skipped: Eio.ExecutorPool not available");
 
   const q = (full, small) => (quick ? small : full);
-  const pool = hasPool ? sharedPool() : null;
-  const eioPool = (kind) => (pool ? pool(kind) : unavailable("eio-ts", "Eio.ExecutorPool"));
+  // Each pool scenario starts its own pool (outside the measurement), as each peer does.
+  const eioPool = (kind) =>
+    hasPool ? withResource("eio-ts", poolService, (service, n) => service.call({ kind, n })) : unavailable("eio-ts", "Eio.ExecutorPool");
   const skipped = (reason) => ({ name: "eio-ts", skip: reason, run: () => undefined });
 
   return {
