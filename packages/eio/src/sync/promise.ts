@@ -5,24 +5,66 @@
  * @module
  */
 import type { Result } from "../core/result.js";
-import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
+import type { Cancelled } from "../core/errors.js";
+import {
+  currentFiber,
+  enterSuspend,
+  type Fiber,
+  HandWrittenOp,
+  type Operation,
+  SUSPEND_STEP,
+  type Suspend,
+} from "../core/scheduler.js";
 
 declare const promiseBrand: unique symbol;
 declare const resolverBrand: unique symbol;
 
-/** The reading end of a promise (Eio's `'a Promise.t`). */
+/**
+ * The reading end of a promise (Eio's `'a Promise.t`): give it to the fibers that wait.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const [promise]: [Eio.Promise.Promise<string>, Eio.Promise.Resolver<string>] = Eio.Promise.create<string>();
+ * console.log(Eio.Promise.isResolved(promise));
+ * ```
+ */
 export interface Promise<T> {
   /** @internal */
   readonly [promiseBrand]: T;
 }
 
-/** The writing end of a promise (Eio's `'a Promise.u`). */
+/**
+ * The writing end of a promise (Eio's `'a Promise.u`): give it to the fiber that answers.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const [promise, resolver] = Eio.Promise.create<number>();
+ * const answer = (r: Eio.Promise.Resolver<number>) => Eio.Promise.resolve(r, 42);
+ * answer(resolver);
+ * console.log(Eio.Promise.peek(promise));
+ * ```
+ */
 export interface Resolver<T> {
   /** @internal */
   readonly [resolverBrand]: (value: T) => void;
 }
 
-/** A promise whose value is a result (Eio's `'a Promise.or_exn`). */
+/**
+ * A promise whose value is a result (Eio's `'a Promise.or_exn`), as `Fiber.forkPromise` returns.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const p: Eio.Promise.OrError<number> = Eio.Fiber.forkPromise<number>(sw, () => 1);
+ *     console.log(yield* Eio.Promise.awaitExn(p));
+ *   });
+ * });
+ * ```
+ */
 export type OrError<T> = Promise<Result<T>>;
 
 /**
@@ -35,7 +77,17 @@ export interface PromiseImpl<T> {
   peekState(): { resolved: true; value: T } | { resolved: false };
 }
 
-/** Options for {@link create}. */
+/**
+ * Options for {@link create}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Promise.CreateOptions = { label: "config loaded" };
+ * const [promise] = Eio.Promise.create<void>(options);
+ * console.log(Eio.Promise.isResolved(promise));
+ * ```
+ */
 export interface CreateOptions {
   /** Make a promise that other domains can await and resolve (see the domains chapter). */
   shared?: boolean;
@@ -47,35 +99,85 @@ export interface CreateOptions {
 export class LocalPromise<T> implements PromiseImpl<T> {
   resolved = false;
   value: T | undefined = undefined;
-  private waiters: Fiber[] = [];
+  /** Waiting fibers in arrival order; the first is kept apart so one waiter needs no array. */
+  private firstWaiter: Fiber | null = null;
+  private moreWaiters: Fiber[] | null = null;
 
   constructor(readonly label?: string) {}
 
-  *awaitOp(): Operation<T> {
-    if (this.resolved) return this.value as T;
-    yield* suspend<void>("Promise.await", (fiber) => {
-      this.waiters.push(fiber);
-      fiber.cancelFn = (error) => {
-        const index = this.waiters.indexOf(fiber);
-        if (index >= 0) this.waiters.splice(index, 1);
-        fiber.scheduler.wakeError(fiber, error);
-      };
-    });
-    return this.value as T;
+  awaitOp(): Operation<T> {
+    return new AwaitOp<T>(this) as unknown as Operation<T>;
+  }
+
+  addWaiter(fiber: Fiber): void {
+    fiber.cancelFn = cancelWaiter;
+    fiber.waitingFor = this;
+    if (this.firstWaiter === null && this.moreWaiters === null) this.firstWaiter = fiber;
+    else (this.moreWaiters ??= []).push(fiber);
+  }
+
+  removeWaiter(fiber: Fiber): void {
+    if (this.firstWaiter === fiber) {
+      this.firstWaiter = null;
+      return;
+    }
+    const more = this.moreWaiters;
+    if (more === null) return;
+    const index = more.indexOf(fiber);
+    if (index >= 0) more.splice(index, 1);
   }
 
   tryResolveValue(value: T): boolean {
     if (this.resolved) return false;
     this.resolved = true;
     this.value = value;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const fiber of waiters) fiber.scheduler.wake(fiber, undefined);
+    const first = this.firstWaiter;
+    const more = this.moreWaiters;
+    this.firstWaiter = null;
+    this.moreWaiters = null;
+    if (first !== null) {
+      first.waitingFor = null;
+      first.scheduler.wake(first, undefined);
+    }
+    if (more !== null) {
+      for (const fiber of more) {
+        fiber.waitingFor = null;
+        fiber.scheduler.wake(fiber, undefined);
+      }
+    }
     return true;
   }
 
   peekState(): { resolved: true; value: T } | { resolved: false } {
     return this.resolved ? { resolved: true, value: this.value as T } : { resolved: false };
+  }
+}
+
+/** One cancel function for every promise waiter: the promise is in `fiber.waitingFor`. */
+function cancelWaiter(error: Cancelled, fiber: Fiber): void {
+  (fiber.waitingFor as LocalPromise<unknown>).removeWaiter(fiber);
+  fiber.waitingFor = null;
+  fiber.scheduler.wakeError(fiber, error);
+}
+
+/** `Promise.await` by hand (see `HandWrittenOp`): no generator, no closure per wait. */
+class AwaitOp<T> extends HandWrittenOp<T> {
+  private started = false;
+  constructor(private readonly promise: LocalPromise<T>) {
+    super();
+  }
+
+  next(): IteratorResult<Suspend, T> {
+    const promise = this.promise;
+    if (!this.started) {
+      // Eio: awaiting a resolved promise does not check for cancellation.
+      if (promise.resolved) return { value: promise.value as T, done: true };
+      this.started = true;
+      const fiber = currentFiber();
+      if (enterSuspend(fiber, "Promise.await")) promise.addWaiter(fiber);
+      return SUSPEND_STEP;
+    }
+    return { value: promise.value as T, done: true };
   }
 }
 
