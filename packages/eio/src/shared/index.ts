@@ -16,7 +16,7 @@ export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } f
 export { decodeAndFree, decodeValue, encodeValue, freeValue, registerLocalOnly } from "./codec.js";
 export { attachScheduler, deliver, park, unpark } from "./doorbell.js";
 export {
-  allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle,
+  allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";
 export { OBJECT_HEADER } from "./layout.js";
 export { createSharedPromise, SharedPromise } from "./promise.js";
