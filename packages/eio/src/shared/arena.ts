@@ -14,8 +14,17 @@ import {
   MAGIC, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
 } from "./layout.js";
 
+/** Size classes (up to 128 bytes) that each thread caches, and how many blocks of each. */
+const CACHED_CLASSES = 4;
+const CACHE_LIMIT = 512;
+
 /** One thread's view of the arena. */
 export class Arena {
+  /**
+   * Small blocks this thread freed, reused without the lock: waiter records and value blocks
+   * come and go at every wait, and the allocator lock is shared by every domain.
+   */
+  private readonly cache: number[][] = Array.from({ length: CACHED_CLASSES }, () => []);
   readonly i32: Int32Array;
   readonly f64: Float64Array;
   readonly u8: Uint8Array;
@@ -40,6 +49,10 @@ export class Arena {
   alloc(bytes: number): number {
     const sizeClass = classFor(bytes + BLOCK_HEADER);
     const i32 = this.i32;
+    if (sizeClass < CACHED_CLASSES) {
+      const cached = this.cache[sizeClass]!.pop();
+      if (cached !== undefined) return cached + BLOCK_HEADER;
+    }
     lockWord(i32, H_ALLOC_LOCK);
     let block = i32[H_FREE_LISTS + sizeClass]!;
     if (block !== 0) {
@@ -65,6 +78,10 @@ export class Arena {
     const block = payload - BLOCK_HEADER;
     const i32 = this.i32;
     const sizeClass = i32[block >> 2]!;
+    if (sizeClass < CACHED_CLASSES && this.cache[sizeClass]!.length < CACHE_LIMIT) {
+      this.cache[sizeClass]!.push(block);
+      return;
+    }
     lockWord(i32, H_ALLOC_LOCK);
     i32[(block >> 2) + 1] = i32[H_FREE_LISTS + sizeClass]!;
     i32[H_FREE_LISTS + sizeClass] = block;

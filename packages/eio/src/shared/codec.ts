@@ -139,7 +139,7 @@ export function decodeValue(ref: number): unknown {
       // Copy out first: Node's deserializer returns typed arrays that alias its input, and
       // this block will be freed and reused.
       const value = v8.deserialize(arena.u8.slice(dataStart, dataStart + length));
-      return handleCount === 0 ? value : revive(value, new Set());
+      return handleCount === 0 ? value : revive(value, new Set(), new Map());
     }
   }
   throw new Error(`decodeValue: block ${ref} does not hold an encoded value (tag ${i32[ref >> 2]}).`);
@@ -221,23 +221,30 @@ function prepare(value: unknown, handles: number[], seen: Map<object, unknown>):
 }
 
 /** Swaps markers back for live handles, in place (the value is a fresh copy). */
-function revive(value: unknown, seen: Set<object>): unknown {
+function revive(value: unknown, seen: Set<object>, handles: Map<number, unknown>): unknown {
   if (typeof value !== "object" || value === null || seen.has(value)) return value;
   seen.add(value);
   const marker = (value as Record<string, unknown>)[MARKER];
-  if (typeof marker === "number") return reviveHandle(marker, (value as { offset: number }).offset);
+  if (typeof marker === "number") {
+    // Within one value, the same object named twice is one handle (as structured clone keeps
+    // shared references).
+    const offset = (value as { offset: number }).offset;
+    let handle = handles.get(offset);
+    if (handle === undefined) handles.set(offset, (handle = reviveHandle(marker, offset)));
+    return handle;
+  }
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], seen);
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], seen, handles);
   } else if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [revive(k, seen), revive(v, seen)] as const);
+    const entries = [...value].map(([k, v]) => [revive(k, seen, handles), revive(v, seen, handles)] as const);
     value.clear();
     for (const [k, v] of entries) value.set(k, v);
   } else if (value instanceof Set) {
-    const items = [...value].map((v) => revive(v, seen));
+    const items = [...value].map((v) => revive(v, seen, handles));
     value.clear();
     for (const v of items) value.add(v);
   } else if (!ArrayBuffer.isView(value) && !(value instanceof Date) && !(value instanceof RegExp)) {
-    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = revive((value as Record<string, unknown>)[key], seen);
+    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = revive((value as Record<string, unknown>)[key], seen, handles);
   }
   return value;
 }

@@ -16,6 +16,8 @@ import { D_INBOX, D_PARKED, W_DOMAIN, W_INBOX_NEXT } from "./layout.js";
 /** The fibers of this thread waiting on shared objects, by waiter record. */
 const parkedFibers = new Map<number, Fiber>();
 let keepAlive: ReturnType<typeof setInterval> | null = null;
+let keepingAlive = false;
+let unrefScheduled = false;
 let armed = false;
 
 /** How long an idle domain with waiting fibers watches its doorbell before parking. */
@@ -28,7 +30,8 @@ const SPIN_MICROSECONDS = 50;
 export function park(fiber: Fiber, w: number): void {
   parkedFibers.set(w, fiber);
   fiber.scheduler.addExternalWait();
-  if (parkedFibers.size === 1) {
+  if (!keepingAlive) {
+    keepingAlive = true;
     keepAlive ??= setInterval(() => {}, 1 << 30);
     keepAlive.ref();
   }
@@ -41,8 +44,21 @@ export function unpark(w: number): Fiber | undefined {
   if (fiber === undefined) return undefined;
   parkedFibers.delete(w);
   fiber.scheduler.removeExternalWait();
-  if (parkedFibers.size === 0) keepAlive?.unref();
+  if (parkedFibers.size === 0 && !unrefScheduled) {
+    // Toggling a timer's ref costs microseconds, and a ping-pong goes 1 -> 0 -> 1 waiting
+    // fibers at every step: let go of Node only once a whole turn passed with none waiting.
+    unrefScheduled = true;
+    setImmediate(releaseNode);
+  }
   return fiber;
+}
+
+function releaseNode(): void {
+  unrefScheduled = false;
+  if (parkedFibers.size === 0 && keepingAlive) {
+    keepingAlive = false;
+    keepAlive!.unref();
+  }
 }
 
 /**

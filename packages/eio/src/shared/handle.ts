@@ -46,7 +46,6 @@ export abstract class SharedHandle {
    */
   sendRef(): number {
     retain(this.offset);
-    rememberHandle(this);
     return this.offset;
   }
 }
@@ -76,16 +75,12 @@ export function release(offset: number): void {
 }
 
 /**
- * One handle per object per domain while it lives, so a handle that travels out and back is
- * the same object. Only handles that were sent or revived are remembered (a `WeakRef` each):
- * the many that never leave their domain stay cheap for the garbage collector.
+ * Each handle holds one reference until it is garbage. There is deliberately no table of live
+ * handles per offset: it would cost a `WeakRef` per handle sent or received (measured: the
+ * largest cost of a cross-domain round trip). So a handle that travels out and back arrives
+ * as a new handle on the same object: use handles, do not compare them with `===`.
  */
-const live = new Map<number, WeakRef<SharedHandle>>();
-const registry = new FinalizationRegistry<number>((offset) => {
-  const ref = live.get(offset);
-  if (ref !== undefined && ref.deref() === undefined) live.delete(offset);
-  release(offset);
-});
+const registry = new FinalizationRegistry<number>(release);
 
 /** Makes `handle` hold one reference (taken here), given back when the handle is garbage. */
 export function trackHandle(handle: SharedHandle): void {
@@ -99,24 +94,15 @@ export function trackHandle(handle: SharedHandle): void {
  */
 export function untrackHandle(handle: SharedHandle): void {
   registry.unregister(handle);
-  if (live.get(handle.offset)?.deref() === handle) live.delete(handle.offset);
   release(handle.offset);
 }
 
-/** Remembers `handle` as this domain's handle for its object (called when it is sent). */
-export function rememberHandle(handle: SharedHandle): void {
-  if (live.get(handle.offset)?.deref() !== handle) live.set(handle.offset, new WeakRef(handle));
-}
-
-/** The live handle of this domain for the object at `offset` (made if there is none). */
+/** A new handle of this domain on the object at `offset`, holding its own reference. */
 export function reviveHandle(kindId: number, offset: number): SharedHandle {
-  const existing = live.get(offset)?.deref();
-  if (existing !== undefined) return existing;
   const kind = kinds[kindId];
   if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
   const handle = kind.revive(offset);
   trackHandle(handle);
-  live.set(offset, new WeakRef(handle));
   return handle;
 }
 

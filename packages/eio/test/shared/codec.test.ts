@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
-import { createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena } from "../../src/shared/index.js";
+import {
+  createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena, SharedPromise, SharedStream,
+} from "../../src/shared/index.js";
 
 const roundTrip = (value: unknown): unknown => decodeAndFree(encodeValue(value));
 
@@ -21,17 +23,21 @@ describe("the shared heap codec", () => {
     expect(first.bytes.buffer).not.toBeInstanceOf(SharedArrayBuffer);
   });
 
-  it("revives shared handles anywhere in a value, as the same handle in this domain", () => {
+  it("revives shared handles anywhere in a value as live handles on the same objects", () => {
     const promise = createSharedPromise<number>();
     const stream = createSharedStream<number>(4);
     const value = roundTrip({ list: [promise], map: new Map([["s", stream]]), set: new Set([promise]) }) as {
-      list: unknown[];
-      map: Map<string, unknown>;
-      set: Set<unknown>;
+      list: SharedPromise<number>[];
+      map: Map<string, SharedStream<number>>;
+      set: Set<SharedPromise<number>>;
     };
-    expect(value.list[0]).toBe(promise);
-    expect(value.map.get("s")).toBe(stream);
-    expect([...value.set][0]).toBe(promise);
+    expect(value.list[0]).toBeInstanceOf(SharedPromise);
+    expect(value.list[0]!.offset).toBe(promise.offset);
+    expect(value.map.get("s")!.offset).toBe(stream.offset);
+    // One object named twice in one value is one handle, as structured clone keeps sharing.
+    expect([...value.set][0]).toBe(value.list[0]);
+    Eio.Promise.resolve(promise as unknown as Eio.Promise.Resolver<number>, 3);
+    expect(Eio.Promise.peek(value.list[0] as unknown as Eio.Promise.Promise<number>)).toBe(3);
   });
 
   it("a block keeps the shared objects inside it alive until it is freed", () => {
@@ -40,9 +46,12 @@ describe("the shared heap codec", () => {
     const before = refcount();
     const ref = encodeValue([promise, { again: promise }]);
     expect(refcount()).toBe(before + 2);
-    decodeValue(ref);
     freeValue(ref);
     expect(refcount()).toBe(before);
+    const copy = decodeAndFree(encodeValue(promise));
+    // The revived handle holds its own reference (until it settles or is garbage).
+    expect(refcount()).toBe(before + 1);
+    expect(copy).toBeInstanceOf(SharedPromise);
   });
 
   it("names the fix when a non-shared promise or stream would cross", () => {
