@@ -31,3 +31,8 @@ export type { Result } from "./core/result.js";
 
 // Synchronisation
 export * as Promise from "./sync/promise.js";
+export * as Stream from "./sync/stream.js";
+
+// Time and the deterministic backend
+export * as Time from "./io/time.js";
+export * as Mock from "./mock/mock.js";

@@ -4,18 +4,24 @@
  * @module
  */
 import type { Scheduler } from "./core/scheduler.js";
+import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
+import type { Clock } from "./io/time.js";
 
 /** The capabilities given to the main function of `Eio.run`. */
 export interface Env {
   /** The current working directory, as a path. */
   readonly cwd: string;
+  /** Wall-clock time: seconds since 1970-01-01 UTC (a mock clock under `Eio.Mock.run`). */
+  readonly clock: Clock;
+  /** Monotonic time in seconds, for timeouts and intervals (a mock clock under `Eio.Mock.run`). */
+  readonly monoClock: Clock;
   /** @internal */
   readonly scheduler: Scheduler;
 }
 
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), scheduler };
+  return { cwd: process.cwd(), clock: systemClock, monoClock: systemMonoClock, scheduler };
 }
 
 /**
@@ -29,4 +35,31 @@ export function makeEnv(scheduler: Scheduler): Env {
  */
 export function cwd(env: Env): string {
   return env.cwd;
+}
+
+/**
+ * The wall clock of `env` (seconds since the Unix epoch). Mirrors `Eio.Stdenv.clock`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(Eio.Time.now(Eio.Stdenv.clock(env)) > 0));
+ * ```
+ */
+export function clock(env: Env): Clock {
+  return env.clock;
+}
+
+/**
+ * The monotonic clock of `env`: use it for timeouts and measuring intervals.
+ * Mirrors `Eio.Stdenv.mono_clock`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(Eio.Time.now(Eio.Stdenv.monoClock(env)) >= 0));
+ * ```
+ */
+export function monoClock(env: Env): Clock {
+  return env.monoClock;
 }
