@@ -1,13 +1,14 @@
 /**
  * The durable store: the table plus its append-only log in a data directory. Changes are
- * applied to the table first and journaled; {@link commit} appends the journal as one write and
- * fsyncs once, which is the group commit: only after it returns may replies go out.
+ * applied to the table first and journaled; {@link append} writes the journal as one write and
+ * {@link sync} fsyncs once, which is the group commit: only after it is done may replies go out.
  *
  * On {@link open} the log is replayed; a record cut short by a crash (or failing its checksum)
  * ends the log and is truncated away. When the log grows past `compactBytes` and to twice its
  * size after the last rewrite, it is rewritten from the table (a fresh file, fsynced, renamed).
  *
- * The file calls are synchronous: the store runs in its own domain, whose only job this is.
+ * Writes are synchronous (they only reach the page cache); the fsync is not, so that while one
+ * batch is being synced the next one gathers.
  * @module
  */
 import * as fs from "node:fs";
@@ -86,20 +87,52 @@ export function open(dir: string, options: OpenOptions = {}): Store {
 }
 
 /**
- * Makes every change applied to the table so far durable: one append, one fdatasync. Returns
- * the number of bytes written (0 when nothing changed, and then nothing is synced). If the
- * write or the sync fails the error is thrown, and the store must not be used again.
+ * Appends every change journaled since the last call to the log file, as one write, without
+ * syncing it. Returns the number of bytes written (0 when nothing changed).
  */
-export function commit(store: Store): number {
+export function append(store: Store): number {
   const records = Table.takeJournal(store.table);
   if (records.length === 0) return 0;
   const data = records.length === 1 ? records[0]! : Buffer.concat(records);
   writeAll(store.fd, data);
-  fs.fdatasyncSync(store.fd);
   store.logBytes += data.length;
+  return data.length;
+}
+
+/**
+ * Waits until everything appended is on disk (fdatasync, on libuv's thread pool, so the
+ * domain's other fibers keep running meanwhile), then compacts the log if it is due.
+ */
+export function sync(store: Store): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.fdatasync(store.fd, (error) => {
+      if (error) return reject(error);
+      store.stats.commits++;
+      if (store.logBytes > store.compactBytes && store.logBytes > 2 * store.rewrittenBytes) {
+        try {
+          compact(store);
+        } catch (compactError) {
+          return reject(compactError);
+        }
+      }
+      resolve();
+    });
+  });
+}
+
+/**
+ * Makes every change applied to the table so far durable: one append, one fdatasync, all
+ * synchronous. Returns the number of bytes written (0 when nothing changed, and then nothing is
+ * synced). If the write or the sync fails the error is thrown, and the store must not be used
+ * again.
+ */
+export function commit(store: Store): number {
+  const written = append(store);
+  if (written === 0) return 0;
+  fs.fdatasyncSync(store.fd);
   store.stats.commits++;
   if (store.logBytes > store.compactBytes && store.logBytes > 2 * store.rewrittenBytes) compact(store);
-  return data.length;
+  return written;
 }
 
 /** Rewrites the log as one `set` per live key, replacing the old file atomically. */

@@ -74,7 +74,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       }
       Table.sweepExpired(store.table, now, 20);
       try {
-        Storage.commit(store);
+        if (Storage.append(store) > 0) yield* Eio.Fiber.awaitNative(Storage.sync(store));
       } catch (error) {
         const reply = Resp.error(`ERR storage failure, nothing was acknowledged: ${error instanceof Error ? error.message : error}`);
         for (const request of batch) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));

@@ -1,0 +1,52 @@
+/**
+ * Command-line and environment settings: `--port` / `KV_PORT` (default 6380), `--host` /
+ * `KV_HOST` (default 127.0.0.1), `--dir` / `KV_DIR` (default `data/` in this package),
+ * `--domains` / `KV_DOMAINS` (connection domains besides the main one), `--compact-bytes` /
+ * `KV_COMPACT_BYTES` (log size that triggers a rewrite).
+ * @module
+ */
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The server's settings. */
+export interface Config {
+  host: string;
+  port: number;
+  dir: string;
+  domains: number;
+  compactBytes: number;
+}
+
+/** `examples/kv-server/data/`, next to `src/` and `dist/`. */
+export const DEFAULT_DIR: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "data");
+
+const USAGE = "usage: kv-server [--port N] [--host ADDR] [--dir PATH] [--domains N] [--compact-bytes N]";
+
+function integer(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new RangeError(`kv-server: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}\n${USAGE}`);
+  }
+  return n;
+}
+
+/** Reads the settings from `argv` (without node and the script) and `env`; flags win. */
+export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--(port|host|dir|domains|compact-bytes)(?:=(.*))?$/.exec(arg);
+    if (match === null) throw new TypeError(`kv-server: unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new TypeError(`kv-server: ${arg} needs a value\n${USAGE}`);
+    flags.set(match[1]!, value);
+  }
+  const get = (flag: string, variable: string): string | undefined => flags.get(flag) ?? env[variable];
+  return {
+    host: get("host", "KV_HOST") ?? "127.0.0.1",
+    port: integer("--port", get("port", "KV_PORT") ?? "6380", 0, 65535),
+    dir: path.resolve(get("dir", "KV_DIR") ?? DEFAULT_DIR),
+    domains: integer("--domains", get("domains", "KV_DOMAINS") ?? "1", 0, 64),
+    compactBytes: integer("--compact-bytes", get("compact-bytes", "KV_COMPACT_BYTES") ?? String(64 * 1024 * 1024), 1, Number.MAX_SAFE_INTEGER),
+  };
+}
