@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts", "docs/test/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["test/setup/ensure-built.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",

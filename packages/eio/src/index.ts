@@ -32,6 +32,10 @@ export type { Result } from "./core/result.js";
 // Synchronisation
 export * as Promise from "./sync/promise.js";
 export * as Stream from "./sync/stream.js";
+export * as Mutex from "./sync/mutex.js";
+export * as Semaphore from "./sync/semaphore.js";
+export * as Condition from "./sync/condition.js";
+export * as Lazy from "./sync/lazy.js";
 
 // Time and the deterministic backend
 export * as Time from "./io/time.js";

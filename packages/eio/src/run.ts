@@ -8,7 +8,18 @@ import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
 import { tracelnKey, type TracelnSink } from "./core/traceln.js";
 import { makeEnv, type Env } from "./stdenv.js";
 
-/** Options for {@link run}. */
+/**
+ * Options for {@link run}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const lines: string[] = [];
+ * const options: Eio.RunOptions = { traceln: (line) => lines.push(line) };
+ * await Eio.run(() => Eio.traceln("captured"), options);
+ * console.log(lines);
+ * ```
+ */
 export interface RunOptions {
   /** Where `Eio.traceln` lines go (default: standard output, prefixed with `+`). */
   traceln?: TracelnSink;
@@ -54,7 +65,7 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
   }
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    return globalThis.Promise.reject(new TypeError(`Eio.run: options.signal must be an AbortSignal`));
+    return globalThis.Promise.reject(new TypeError(`Eio.run: options.signal must be an AbortSignal, got ${typeof signal}`));
   }
   return new globalThis.Promise<T>((resolve, reject) => {
     const scheduler = new Scheduler();

@@ -7,7 +7,18 @@ import type { Scheduler } from "./core/scheduler.js";
 import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
 import type { Clock } from "./io/time.js";
 
-/** The capabilities given to the main function of `Eio.run`. */
+/**
+ * The capabilities given to the main function of `Eio.run`: pass them on to the code that
+ * needs them, as in Eio, rather than reaching for globals.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env: Eio.Env) => {
+ *   console.log(Eio.Stdenv.cwd(env) === process.cwd());
+ * });
+ * ```
+ */
 export interface Env {
   /** The current working directory, as a path. */
   readonly cwd: string;

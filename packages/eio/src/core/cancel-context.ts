@@ -2,9 +2,10 @@
  * The tree of cancellation contexts of one domain (Eio's `Cancel.t`).
  *
  * Every fiber is in exactly one context. Cancelling a context marks it and its unprotected
- * descendants, then calls the cancel function of every fiber waiting in them, in the order the
- * fibers joined. Marking happens first, so a fiber woken by cancellation that tries to block
- * again sees the cancellation at once.
+ * descendants, then calls the cancel function of every fiber waiting in them: as in Eio, the
+ * fibers of child contexts (depth first) before the context's own, each context's fibers in the
+ * order they joined it. Marking happens first, so a fiber woken by cancellation that tries to
+ * block again sees the cancellation at once. `AbortSignal`s are aborted last.
  * @internal
  * @module
  */
@@ -63,7 +64,8 @@ export class CancelContext {
    */
   cancel(reason: unknown): void {
     const fibers: Fiber[] = [];
-    this.mark(reason, fibers);
+    const aborted: CancelContext[] = [];
+    this.mark(reason, fibers, aborted);
     let failure: unknown = undefined;
     let failed = false;
     for (const fiber of fibers) {
@@ -77,18 +79,21 @@ export class CancelContext {
         failed = true;
       }
     }
+    // Signals last: their listeners are user code, and must see the whole subtree cancelled.
+    for (const ctx of aborted) ctx.controller!.abort(reason);
     if (failed) throw failure;
   }
 
-  private mark(reason: unknown, fibers: Fiber[]): void {
+  /** Eio's `cancel_internal`: children's fibers (depth first) before this context's own. */
+  private mark(reason: unknown, fibers: Fiber[], aborted: CancelContext[]): void {
     if (this.cancelled) return;
     this.cancelled = true;
     this.reason = reason;
-    for (const fiber of this.fibers) fibers.push(fiber);
+    if (this.controller !== null) aborted.push(this);
     for (const child of this.children) {
-      if (!child.isProtected) child.mark(reason, fibers);
+      if (!child.isProtected) child.mark(reason, fibers, aborted);
     }
-    this.controller?.abort(reason);
+    for (const fiber of this.fibers) fibers.push(fiber);
   }
 
   /** Every fiber in this subtree that is waiting on something, for deadlock reports. */

@@ -15,6 +15,7 @@
  * ```
  */
 export class Cancelled extends Error {
+  /** Always `"Cancelled"`: how logs and stack traces name this error. */
   override readonly name = "Cancelled";
   constructor(reason: unknown) {
     super(`Cancelled: ${describe(reason)}`, { cause: reason });
@@ -33,6 +34,7 @@ export class Cancelled extends Error {
  * ```
  */
 export class MultipleErrors extends AggregateError {
+  /** Always `"MultipleErrors"`: how logs and stack traces name this error. */
   override readonly name = "MultipleErrors";
   constructor(errors: readonly unknown[]) {
     super(errors, `Multiple errors: ${errors.map(describe).join("; ")}`);
@@ -50,9 +52,14 @@ export class MultipleErrors extends AggregateError {
  * ```
  */
 export class SwitchFinished extends Error {
+  /** Always `"SwitchFinished"`: how logs and stack traces name this error. */
   override readonly name = "SwitchFinished";
-  constructor(operation: string) {
-    super(`Cannot ${operation}: the switch has finished. Use a switch that is still running.`);
+  /** `cause`: the error of a release hook that was run at once because the switch had finished. */
+  constructor(operation: string, cause?: unknown) {
+    super(
+      `Cannot ${operation}: the switch has finished. Use a switch that is still running.`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 
@@ -74,6 +81,7 @@ export class SwitchFinished extends Error {
  * ```
  */
 export class DeadlockError extends Error {
+  /** Always `"DeadlockError"`: how logs and stack traces name this error. */
   override readonly name = "DeadlockError";
   constructor(waiting: readonly string[]) {
     super(

@@ -17,7 +17,23 @@ import type { CancelContext } from "./cancel-context.js";
 export const SUSPEND: unique symbol = Symbol("Eio.suspend");
 export type Suspend = typeof SUSPEND;
 
-/** What a blocking operation returns: use it with `yield*`. */
+/**
+ * What a blocking operation returns: a generator to run with `yield*` inside a fiber. Writing
+ * your own blocking function means returning one: a generator function that `yield*`s others.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function* twice(): Eio.Operation<number> {
+ *   yield* Eio.Fiber.yield();
+ *   yield* Eio.Fiber.yield();
+ *   return 2;
+ * }
+ * await Eio.run(function* () {
+ *   console.log(yield* twice());
+ * });
+ * ```
+ */
 export type Operation<T> = Generator<Suspend, T, unknown>;
 
 const enum FiberState {
@@ -117,17 +133,17 @@ export function* runBody<T>(result: unknown): Operation<T> {
 /**
  * Suspends the current fiber. `register` is called with the fiber and must arrange for
  * `fiber.scheduler.wake`/`wakeError` to be called later; it may set `fiber.cancelFn`.
- * Mirrors Eio's `Suspend.enter`: if the fiber's context is already cancelled, this throws
- * `Cancelled` without registering.
+ * Mirrors Eio's `Suspend.enter`: if the fiber's context is already cancelled, `register` is
+ * not called and the fiber is queued (at the tail) to receive `Cancelled`, so other runnable
+ * fibers go first, exactly as in Eio.
  */
 export function* suspend<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
   const fiber = currentFiber();
-  const error = fiber.ctx.cancelError();
-  if (error !== null) throw error;
   fiber.state = FiberState.Suspended;
   fiber.waitingOn = waitingOn;
   fiber.scheduler.tracer?.fiberSuspended(fiber, waitingOn);
-  register(fiber);
+  if (fiber.ctx.cancelled) fiber.scheduler.wakeError(fiber, fiber.ctx.cancelError());
+  else register(fiber);
   return (yield SUSPEND) as T;
 }
 

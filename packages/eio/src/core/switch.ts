@@ -6,31 +6,65 @@
 import { CancelContext } from "./cancel-context.js";
 import { withContext } from "./cancel.js";
 import { Cancelled, combineErrors, SwitchFinished } from "./errors.js";
-import { currentFiber, type Fiber, type Operation, runBody, type Scheduler, suspendUnchecked } from "./scheduler.js";
+import { currentFiber, Fiber, isGenerator, type Operation, runBody, type Scheduler, suspendUnchecked } from "./scheduler.js";
 import { protect } from "./cancel.js";
 
 /** The reason daemon fibers are cancelled with once only daemons remain (Eio's `Exit`). @internal */
 export const ONLY_DAEMONS_LEFT: unique symbol = Symbol("Eio.onlyDaemonsLeft");
 
-/** A release hook registered with {@link onReleaseCancellable}. */
+/**
+ * A release hook registered with {@link onReleaseCancellable}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Switch.run((sw) => {
+ *     const hook: Eio.Switch.Hook = Eio.Switch.onReleaseCancellable(sw, () => console.log("released"));
+ *     console.log(typeof hook.fn);
+ *   });
+ * });
+ * ```
+ */
 export interface Hook {
+  /** The function that runs when the switch is released. */
   readonly fn: () => unknown;
 }
 
-/** A switch (Eio's `Switch.t`). Opaque: use the functions of this module. */
+/**
+ * A switch (Eio's `Switch.t`). Opaque: use the functions of this module. Made by {@link run}
+ * and passed to the code that forks fibers or holds resources.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function startWorker(sw: Eio.Switch.Switch, name: string): void {
+ *   Eio.Fiber.fork(sw, () => console.log(name, "started"));
+ * }
+ * await Eio.run(() => Eio.Switch.run((sw) => startWorker(sw, "worker 1")));
+ * ```
+ */
 export class Switch {
-  /** Running fibers, counting the main body and daemons. */
+  /** Running fibers, counting the main body and daemons. @internal */
   fibers = 1;
+  /** @internal */
   daemonFibers = 0;
+  /** @internal */
   hasError = false;
+  /** @internal */
   error: unknown = undefined;
+  /** @internal */
   hooks: Set<Hook> | null = new Set();
+  /** @internal */
   waiter: Fiber | null = null;
 
   /** @internal */
   constructor(
+    /** @internal */
     readonly ctx: CancelContext,
+    /** @internal */
     readonly scheduler: Scheduler,
+    /** @internal */
     readonly name: string | undefined,
   ) {}
 
@@ -115,7 +149,16 @@ function* runInternal<T>(sw: Switch, fn: (sw: Switch) => unknown): Operation<T> 
   return value;
 }
 
-/** Options for {@link run} and {@link runProtected}. */
+/**
+ * Options for {@link run} and {@link runProtected}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Switch.RunOptions = { name: "requests" };
+ * await Eio.run(() => Eio.Switch.run(() => console.log("in", options.name), options));
+ * ```
+ */
 export interface RunOptions {
   /** A name for traces and error messages. */
   name?: string;
@@ -294,8 +337,13 @@ export function onReleaseCancellable(sw: Switch, fn: () => unknown): Hook {
   const hook: Hook = { fn };
   if (sw.hooks === null) {
     // Too late to register: release the resource now, as Eio does, then report.
-    fn();
-    throw new SwitchFinished("add a release hook");
+    let cause: unknown = undefined;
+    try {
+      runLateHook(fn);
+    } catch (error) {
+      cause = error;
+    }
+    throw new SwitchFinished("add a release hook", cause);
   }
   sw.hooks.add(hook);
   hooksOwner.set(hook, sw);
@@ -303,6 +351,24 @@ export function onReleaseCancellable(sw: Switch, fn: () => unknown): Hook {
 }
 
 const hooksOwner = new WeakMap<Hook, Switch>();
+
+/**
+ * Runs a hook given to a finished switch. Eio runs it inside `Cancel.protect` in the caller;
+ * `onRelease` cannot suspend here, so a hook that blocks gets a protected fiber of its own,
+ * started at once. Its later failure has no switch to go to, so it is thrown from a microtask
+ * (like an unhandled rejection) rather than lost.
+ */
+function runLateHook(fn: () => unknown): void {
+  const result = fn();
+  if (!isGenerator(result)) return;
+  const parent = currentFiber();
+  const ctx = new CancelContext(parent.ctx, true, "release");
+  const fiber = new Fiber(parent.scheduler, ctx, parent.vars, (ok, value) => {
+    ctx.finish();
+    if (!ok) queueMicrotask(() => { throw value; });
+  });
+  parent.scheduler.start(fiber, () => result);
+}
 
 /**
  * Withdraws a hook from {@link onReleaseCancellable}. True if it was removed before it ran.
