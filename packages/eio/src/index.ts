@@ -40,3 +40,11 @@ export * as Lazy from "./sync/lazy.js";
 // Time and the deterministic backend
 export * as Time from "./io/time.js";
 export * as Mock from "./mock/mock.js";
+
+// Input and output
+export * as Flow from "./io/flow.js";
+export * as Net from "./io/net.js";
+export * as BufRead from "./io/buf-read.js";
+export * as BufWrite from "./io/buf-write.js";
+/** The entry point of a server domain's worker thread. @internal */
+export { serveInWorker as __serveInWorker } from "./io/server-worker.js";

@@ -6,6 +6,7 @@
 import type { Scheduler } from "./core/scheduler.js";
 import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
 import type { Clock } from "./io/time.js";
+import { theNet, type Net } from "./io/net.js";
 
 /**
  * The capabilities given to the main function of `Eio.run`: pass them on to the code that
@@ -26,13 +27,15 @@ export interface Env {
   readonly clock: Clock;
   /** Monotonic time in seconds, for timeouts and intervals (a mock clock under `Eio.Mock.run`). */
   readonly monoClock: Clock;
+  /** The network: listen and connect with `Eio.Net`. */
+  readonly net: Net;
   /** @internal */
   readonly scheduler: Scheduler;
 }
 
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), clock: systemClock, monoClock: systemMonoClock, scheduler };
+  return { cwd: process.cwd(), clock: systemClock, monoClock: systemMonoClock, net: theNet, scheduler };
 }
 
 /**
@@ -73,4 +76,18 @@ export function clock(env: Env): Clock {
  */
 export function monoClock(env: Env): Clock {
   return env.monoClock;
+}
+
+/**
+ * The network capability of `env`, for `Eio.Net.listen` and `Eio.Net.connect`.
+ * Mirrors `Eio.Stdenv.net`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(Eio.Stdenv.net(env) === env.net));
+ * ```
+ */
+export function net(env: Env): Net {
+  return env.net;
 }
