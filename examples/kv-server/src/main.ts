@@ -6,9 +6,7 @@
  */
 import * as Eio from "eio-ts";
 import * as Config from "./config.js";
-import * as Connection from "./connection.js";
-import * as NodeNet from "./node-net.js";
-import * as Session from "./session.js";
+import { handleClient } from "./handler.js";
 import type * as Storage from "./storage.js";
 import * as Store from "./store.js";
 
@@ -25,32 +23,22 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => stop.abort(new Error(`received ${signal}`)));
 }
 
+function onError(error: Error): void {
+  console.error(`kv-server: a connection failed: ${error.message}`);
+}
+
 try {
   await Eio.run(
-    function* () {
+    function* (env) {
       yield* Eio.Switch.run(function* (sw) {
         const queue = Eio.Stream.create<Store.Request>(1024);
         let store: Storage.Store | undefined;
         Eio.Fiber.fork(sw, () => Store.serve(queue, config.dir, { compactBytes: config.compactBytes, onReady: (s) => (store = s) }));
-        const listener = yield* NodeNet.listen(config.host, config.port);
-        Eio.Switch.onRelease(sw, () => NodeNet.close(listener));
-        const { host, port } = NodeNet.address(listener);
-        const server: Session.ServerInfo = { port, dir: config.dir, startedAt: Date.now() };
-        console.log(`kv-server listening on ${host}:${port} (data in ${config.dir}, ${store?.stats.recovered ?? 0} log records replayed)`);
-        for (;;) {
-          const socket = yield* NodeNet.accept(listener);
-          Eio.Fiber.fork(sw, function* () {
-            const session = Session.create(server, `${socket.remoteAddress}:${socket.remotePort}`, `${host}:${port}`);
-            try {
-              yield* Connection.serve(NodeNet.channel(socket), session, (commands) => Store.submit(queue, commands));
-            } catch (error) {
-              if (error instanceof Eio.Cancel.Cancelled) throw error;
-              console.error(`kv-server: connection ${session.address}: ${error instanceof Error ? error.message : error}`);
-            } finally {
-              socket.end();
-            }
-          });
-        }
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: config.host, port: config.port }, { reuseAddr: true });
+        const addr = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
+        const server = { host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared: false };
+        console.log(`kv-server listening on ${addr.host}:${addr.port} (data in ${config.dir}, ${store?.stats.recovered ?? 0} log records replayed)`);
+        yield* Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server), { onError });
       });
     },
     { signal: stop.signal },
