@@ -100,3 +100,34 @@ export function* submit(queue: Queue, commands: Uint8Array[][], options: { share
   yield* Eio.Stream.add(queue, { commands, resolver });
   return yield* Eio.Promise.await(promise);
 }
+
+/** What the storage domain reports once its log is replayed. */
+export interface ReadyInfo {
+  /** Log records replayed. */
+  recovered: number;
+  /** Bytes of a torn or corrupt tail that were dropped. */
+  droppedBytes: number;
+}
+
+/**
+ * The storage domain's job (a task: `Eio.task(storeModuleUrl, "storageDomain")`, submitted to
+ * an `Eio.ExecutorPool` with weight 1.0): {@link serve} until `stop` is resolved. `ready` is
+ * resolved once the log is replayed, so the server can start accepting clients after it.
+ *
+ * Suspends: yes — use `yield*`. Returns once `stop` is resolved and the log is closed.
+ */
+export function* storageDomain(
+  queue: Queue,
+  dir: string,
+  options: { compactBytes?: number; maxBatch?: number },
+  ready: Eio.Promise.Resolver<ReadyInfo>,
+  stop: Eio.Promise.Promise<void>,
+): Eio.Operation<void> {
+  yield* Eio.Fiber.first(
+    () => serve(queue, dir, {
+      ...options,
+      onReady: (store) => Eio.Promise.resolve(ready, { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
+    }),
+    () => Eio.Promise.await(stop),
+  );
+}
