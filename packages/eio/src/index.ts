@@ -48,3 +48,11 @@ export * as BufRead from "./io/buf-read.js";
 export * as BufWrite from "./io/buf-write.js";
 /** The entry point of a server domain's worker thread. @internal */
 export { serveInWorker as __serveInWorker } from "./io/server-worker.js";
+
+// Domains: parallelism on worker threads
+export { task, type Task, type TaskOf, type TaskArgsOf, type TaskResultOf } from "./domains/task.js";
+export * as DomainManager from "./domains/domain-manager.js";
+export * as ExecutorPool from "./domains/executor-pool.js";
+export { DomainCrashed, PoolClosed } from "./domains/errors.js";
+/** The domain worker's entry point calls this. @internal */
+export { runDomain as __runDomain } from "./domains/worker/runner.js";

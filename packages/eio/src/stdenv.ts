@@ -4,6 +4,7 @@
  * @module
  */
 import type { Scheduler } from "./core/scheduler.js";
+import { DomainManager } from "./domains/domain-manager.js";
 import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
 import type { Clock } from "./io/time.js";
 import { theNet, type Net } from "./io/net.js";
@@ -29,13 +30,17 @@ export interface Env {
   readonly monoClock: Clock;
   /** The network: listen and connect with `Eio.Net`. */
   readonly net: Net;
+  /** Runs code in other domains (worker threads): see `Eio.DomainManager`. */
+  readonly domainMgr: DomainManager;
   /** @internal */
   readonly scheduler: Scheduler;
 }
 
+const defaultDomainManager = new DomainManager(undefined);
+
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), clock: systemClock, monoClock: systemMonoClock, net: theNet, scheduler };
+  return { cwd: process.cwd(), clock: systemClock, monoClock: systemMonoClock, net: theNet, domainMgr: defaultDomainManager, scheduler };
 }
 
 /**
@@ -90,4 +95,17 @@ export function monoClock(env: Env): Clock {
  */
 export function net(env: Env): Net {
   return env.net;
+}
+
+/**
+ * The domain manager of `env`, to run code in other domains. Mirrors `Eio.Stdenv.domain_mgr`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(String(Eio.Stdenv.domainMgr(env))));
+ * ```
+ */
+export function domainMgr(env: Env): DomainManager {
+  return env.domainMgr;
 }
