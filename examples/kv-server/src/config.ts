@@ -2,7 +2,8 @@
  * Command-line and environment settings: `--port` / `KV_PORT` (default 6380), `--host` /
  * `KV_HOST` (default 127.0.0.1), `--dir` / `KV_DIR` (default `data/` in this package),
  * `--domains` / `KV_DOMAINS` (connection domains besides the main one), `--compact-bytes` /
- * `KV_COMPACT_BYTES` (log size that triggers a rewrite).
+ * `KV_COMPACT_BYTES` (log size that triggers a rewrite), `--single-domain` / `KV_SINGLE_DOMAIN=1`
+ * (everything on the main thread: the store is a fiber there, not a domain of its own).
  * @module
  */
 import * as path from "node:path";
@@ -15,12 +16,14 @@ export interface Config {
   dir: string;
   domains: number;
   compactBytes: number;
+  /** Run the store as a fiber on the main thread instead of in a storage domain. */
+  singleDomain: boolean;
 }
 
 /** `examples/kv-server/data/`, next to `src/` and `dist/`. */
 export const DEFAULT_DIR: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "data");
 
-const USAGE = "usage: kv-server [--port N] [--host ADDR] [--dir PATH] [--domains N] [--compact-bytes N]";
+const USAGE = "usage: kv-server [--port N] [--host ADDR] [--dir PATH] [--domains N] [--compact-bytes N] [--single-domain]";
 
 function integer(name: string, text: string, min: number, max: number): number {
   const n = Number(text);
@@ -35,6 +38,10 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === "--single-domain") {
+      flags.set("single-domain", "1");
+      continue;
+    }
     const match = /^--(port|host|dir|domains|compact-bytes)(?:=(.*))?$/.exec(arg);
     if (match === null) throw new TypeError(`kv-server: unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
     const value = match[2] ?? argv[++i];
@@ -47,6 +54,7 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
     port: integer("--port", get("port", "KV_PORT") ?? "6380", 0, 65535),
     dir: path.resolve(get("dir", "KV_DIR") ?? DEFAULT_DIR),
     domains: integer("--domains", get("domains", "KV_DOMAINS") ?? "1", 0, 64),
+    singleDomain: (get("single-domain", "KV_SINGLE_DOMAIN") ?? "0") !== "0",
     compactBytes: integer("--compact-bytes", get("compact-bytes", "KV_COMPACT_BYTES") ?? String(64 * 1024 * 1024), 1, Number.MAX_SAFE_INTEGER),
   };
 }

@@ -37,10 +37,14 @@ function rawExchange(port: number, bytes: Buffer | string): Promise<string> {
 // CI installs the Redis tools; there, a missing tool is a failure, not a skip.
 const withTool = (tool: string) => (hasCommand(tool) || process.env.CI ? it : it.skip);
 
-describe("kv-server over TCP", () => {
+// The server's two shapes: the store in a storage domain with connections in domains too, and
+// everything on the main thread.
+const MODES: [string, string[]][] = [["one domain", ["--single-domain"]]];
+
+describe.each(MODES)("kv-server over TCP (%s)", (_mode, modeArgs) => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer(newDir());
+    server = await startServer(newDir(), modeArgs);
   });
   afterAll(async () => {
     expect(await stopServer(server)).toBe(0);
@@ -126,10 +130,10 @@ describe("kv-server over TCP", () => {
   }, 300_000);
 });
 
-describe("durability", () => {
+describe.each(MODES)("durability (%s)", (_mode, modeArgs) => {
   it("keeps every acknowledged write across kill -9", async () => {
     const dir = newDir();
-    let server = await startServer(dir);
+    let server = await startServer(dir, modeArgs);
     const acknowledged = new Map<string, string>();
     const clients = Array.from({ length: 4 }, () => client(server));
     let killed = false;
@@ -151,7 +155,7 @@ describe("durability", () => {
     await Promise.all(writers);
     for (const redis of clients) redis.disconnect();
 
-    server = await startServer(dir);
+    server = await startServer(dir, modeArgs);
     const redis = client(server);
     try {
       const keys = [...acknowledged.keys()];
@@ -169,13 +173,13 @@ describe("durability", () => {
 
   it("recovers after a torn last record", async () => {
     const dir = newDir();
-    let server = await startServer(dir);
+    let server = await startServer(dir, modeArgs);
     let redis = client(server);
     await redis.set("before", "1");
     redis.disconnect();
     await stopServer(server);
     fs.appendFileSync(`${dir}/kv.log`, Buffer.from([40, 0, 0, 0, 1, 2, 3]));
-    server = await startServer(dir);
+    server = await startServer(dir, modeArgs);
     redis = client(server);
     try {
       expect(await redis.get("before")).toBe("1");
