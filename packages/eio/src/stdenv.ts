@@ -24,12 +24,12 @@ import { theNet, type Net } from "./io/net.js";
 export interface Env {
   /** The current working directory, as a path. */
   readonly cwd: string;
+  /** The network: listen and connect with `Eio.Net`. */
+  readonly net: Net;
   /** Wall-clock time: seconds since 1970-01-01 UTC (a mock clock under `Eio.Mock.run`). */
   readonly clock: Clock;
   /** Monotonic time in seconds, for timeouts and intervals (a mock clock under `Eio.Mock.run`). */
   readonly monoClock: Clock;
-  /** The network: listen and connect with `Eio.Net`. */
-  readonly net: Net;
   /** Runs code in other domains (worker threads): see `Eio.DomainManager`. */
   readonly domainMgr: DomainManager;
   /** @internal */
@@ -40,7 +40,7 @@ const defaultDomainManager = new DomainManager(undefined);
 
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), clock: systemClock, monoClock: systemMonoClock, net: theNet, domainMgr: defaultDomainManager, scheduler };
+  return { cwd: process.cwd(), net: theNet, clock: systemClock, monoClock: systemMonoClock, domainMgr: defaultDomainManager, scheduler };
 }
 
 /**
@@ -84,6 +84,19 @@ export function monoClock(env: Env): Clock {
 }
 
 /**
+ * The domain manager of `env`, to run code in other domains. Mirrors `Eio.Stdenv.domain_mgr`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(String(Eio.Stdenv.domainMgr(env))));
+ * ```
+ */
+export function domainMgr(env: Env): DomainManager {
+  return env.domainMgr;
+}
+
+/**
  * The network capability of `env`, for `Eio.Net.listen` and `Eio.Net.connect`.
  * Mirrors `Eio.Stdenv.net`.
  *
@@ -95,17 +108,4 @@ export function monoClock(env: Env): Clock {
  */
 export function net(env: Env): Net {
   return env.net;
-}
-
-/**
- * The domain manager of `env`, to run code in other domains. Mirrors `Eio.Stdenv.domain_mgr`.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * await Eio.run((env) => console.log(String(Eio.Stdenv.domainMgr(env))));
- * ```
- */
-export function domainMgr(env: Env): DomainManager {
-  return env.domainMgr;
 }

@@ -12,7 +12,7 @@ function sleep(ms: number) {
 
 describe("backpressure", () => {
   it("a slow reader holds the sender back instead of buffering without bound", async () => {
-    const result = await Eio.run(function* (env) {
+    const result = await Eio.run<{ received: number; stalledBuffered: number; senderBacklog: number; maxBuffered: number }>(function* (env) {
       return yield* Eio.Switch.run(function* (sw) {
         const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
         const client = yield* Eio.Fiber.awaitNative(open(portOf(Eio.Net.listeningAddr(server))));

@@ -29,7 +29,7 @@ describe("Net.runServer", () => {
   it("serves 1000 concurrent clients from 3 domains, echoing each byte for byte", async () => {
     const counts = new Int32Array(new SharedArrayBuffer(4 * 256));
     const errors: Error[] = [];
-    const results = await Eio.run(function* (env) {
+    const results = await Eio.run<boolean[]>(function* (env) {
       return yield* Eio.Switch.run(function* (sw) {
         const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 }, { backlog: 2048 });
         const port = portOf(Eio.Net.listeningAddr(socket));
@@ -61,7 +61,7 @@ describe("Net.runServer", () => {
 
   it("a handler that throws on some inputs reports to onError in the calling domain; the others are served", async () => {
     const errors: Error[] = [];
-    const replies = await Eio.run(function* (env) {
+    const replies = await Eio.run<string[]>(function* (env) {
       return yield* Eio.Switch.run(function* (sw) {
         const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
         const port = portOf(Eio.Net.listeningAddr(socket));
@@ -193,7 +193,7 @@ describe("Net.runServer", () => {
         const handler = () => {};
         expect(() => Eio.Net.runServer(socket, handler, { additionalDomains: [null, 2], onError: () => {} }).next()).toThrow(/must be a task/);
         expect(() => Eio.Net.runServer(socket, handler, { maxConnections: 0, onError: () => {} }).next()).toThrow(/maxConnections must be a positive integer, got 0/);
-        expect(() => Eio.Net.runServer(socket, handler, {} as Eio.Net.RunServerOptions).next()).toThrow(/onError must be a function/);
+        expect(() => Eio.Net.runServer(socket, handler, {} as Eio.Net.RunServerOptions<[]>).next()).toThrow(/onError must be a function/);
       });
     });
   });

@@ -11,6 +11,7 @@
 import * as v8 from "node:v8";
 import { deserialize, serialize } from "./clone.js";
 import { decodeError, describeError } from "./error-codec.js";
+import { decodeAndFree, encodeValue } from "../shared/index.js";
 
 /**
  * Serializes objects (structured clone). Shared buffers met on the way are appended to
@@ -38,6 +39,28 @@ const enum Tag {
   String,
   Object,
   Error,
+  /** A block of the shared heap holding the value (it has shared handles inside). */
+  SharedHeap,
+}
+
+const plainPrototypes = new Set<unknown>([Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype, null]);
+
+/**
+ * True if `value` holds an instance of some class (a shared promise or stream, say) rather
+ * than only plain data: such values go through the shared heap's codec, which turns shared
+ * handles into live ones on the other side and refuses in-domain promises and streams with a
+ * clear message. Plain data (and typed arrays over shared memory) takes the direct path.
+ */
+function holdsInstances(value: object, seen: Set<object>, depth: number): boolean {
+  if (seen.has(value) || ArrayBuffer.isView(value) || value instanceof Error) return false;
+  if (!plainPrototypes.has(Object.getPrototypeOf(value))) return true;
+  if (depth > 64) return true; // let the shared codec deal with very deep values
+  seen.add(value);
+  const items = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
+  for (const item of items) {
+    if (typeof item === "object" && item !== null && holdsInstances(item, seen, depth + 1)) return true;
+  }
+  return false;
 }
 
 /** Writes tagged values into one reusable buffer. */
@@ -101,6 +124,13 @@ export class Encoder {
           this.blob(Tag.Error, v8.serialize(describeError(value)));
           return this;
         }
+        if (holdsInstances(value, new Set(), 0)) {
+          this.reserve(5);
+          this.buffer[this.length] = Tag.SharedHeap;
+          this.buffer.writeInt32LE(encodeValue(value), this.length + 1);
+          this.length += 5;
+          return this;
+        }
         this.blob(Tag.Object, objectCodec.serialize(value, this.shared));
         return this;
       default:
@@ -158,6 +188,9 @@ export class Decoder {
         this.offset += 4 + length;
         return bytes.toString("utf8", this.offset - length, this.offset);
       }
+      case Tag.SharedHeap:
+        this.offset += 4;
+        return decodeAndFree(bytes.readInt32LE(this.offset - 4));
       case Tag.Object:
       case Tag.Error: {
         const length = bytes.readUInt32LE(this.offset);

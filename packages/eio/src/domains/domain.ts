@@ -11,6 +11,7 @@ import { DomainCrashed } from "./errors.js";
 import type { Hub } from "./hub.js";
 import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
 import { Ring } from "./ring.js";
+import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
 import type { TaskName } from "./task.js";
 
 const RING_BYTES = 1 << 20;
@@ -23,7 +24,6 @@ export interface DomainJob {
 /** Task numbers are global to the thread, so each domain only needs a set of known ones. */
 const taskNumbers = new Map<string, number>();
 
-let nextDomainId = 1;
 let nextJobId = 1;
 
 /** The worker entry (its own file in `dist`) and the runtime it loads (this bundle). */
@@ -37,7 +37,8 @@ export interface DomainOptions {
 }
 
 export class Domain {
-  readonly id = nextDomainId++;
+  /** The domain's id in the shared heap (reused after a clean stop). */
+  readonly id = allocateDomainId();
   readonly worker: Worker;
   private readonly inbox = Ring.create(RING_BYTES);
   private readonly outbox = Ring.create(RING_BYTES);
@@ -50,6 +51,7 @@ export class Domain {
   private readonly outboxPort: MessagePort;
   private readonly decoder = new Decoder();
   private crashCause: unknown = undefined;
+  private interrupted = false;
   stopped = false;
   /** Called once when the worker is gone, after its jobs have been failed. */
   onExit: ((domain: Domain, crashed: boolean) => void) | null = null;
@@ -66,6 +68,7 @@ export class Domain {
     this.outboxPort.unref();
     const start: DomainStart = {
       domainId: this.id,
+      arena: currentArena().buffer,
       runtimeUrl,
       inbox: this.inbox.buffer,
       outbox: this.outbox.buffer,
@@ -160,6 +163,8 @@ export class Domain {
   stop(reason: (domain: Domain) => unknown): globalThis.Promise<number> {
     if (!this.stopped) {
       this.stopped = true;
+      // Fibers of unfinished jobs may sit in the queues of shared objects: retire the id for good.
+      this.interrupted = this.jobs.size > 0;
       this.failJobs(reason(this));
     }
     return this.worker.terminate();
@@ -180,6 +185,7 @@ export class Domain {
     this.inboxPort.close();
     this.outboxPort.close();
     const crashed = !this.stopped;
+    retireDomain(this.id, { crashed: crashed || this.interrupted });
     if (crashed) {
       this.stopped = true;
       const cause = this.crashCause;

@@ -29,7 +29,10 @@ export const WITH_SHARED = 0x100;
 
 /** What a worker receives as `workerData`. */
 export interface DomainStart {
+  /** This domain's id in the shared heap (from `allocateDomainId`). */
   readonly domainId: number;
+  /** The shared heap (arena) of the whole program, attached before the domain's `Eio.run`. */
+  readonly arena: SharedArrayBuffer;
   /** The runtime module (the package's `index.js`) to load, so tasks share its instance. */
   readonly runtimeUrl: string;
   /** Jobs in: this domain consumes. */

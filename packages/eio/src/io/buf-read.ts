@@ -39,7 +39,19 @@ export class ParseError extends Error {
   override readonly name = "ParseError";
 }
 
-/** A buffered reader (Eio's `Buf_read.t`). Opaque: use the functions of this module. */
+/**
+ * A buffered reader (Eio's `Buf_read.t`). Opaque: use the functions of this module. A reader is
+ * also a source flow, so `Flow.copy(reader, sink)` passes on what it has buffered first.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const reader: Eio.BufRead.Reader = Eio.BufRead.ofString("a\nb\n");
+ * await Eio.run(function* () {
+ *   console.log(yield* Eio.BufRead.line(reader));
+ * });
+ * ```
+ */
 export class Reader implements Source {
   /** Holds the unread bytes at [pos, end). */
   buf: Buffer;
@@ -119,7 +131,16 @@ export class Reader implements Source {
   }
 }
 
-/** Options for {@link of}. */
+/**
+ * Options for {@link of}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.BufRead.OfOptions = { maxSize: 64 * 1024, initialSize: 1024 };
+ * console.log(options.maxSize);
+ * ```
+ */
 export interface OfOptions {
   /** The most bytes the reader may buffer at once (the longest line, say). Required. */
   maxSize: number;

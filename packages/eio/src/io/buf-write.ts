@@ -9,7 +9,18 @@ import { type Fiber, type Operation, runBody, suspend } from "../core/scheduler.
 import { run as runSwitch } from "../core/switch.js";
 import type { Sink } from "./flow.js";
 
-/** A buffered writer (Eio's `Buf_write.t`). Opaque: use the functions of this module. */
+/**
+ * A buffered writer (Eio's `Buf_write.t`), made by {@link withFlow}. Opaque: use the functions
+ * of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.BufWrite.withFlow(Eio.Flow.bufferSink(), (w: Eio.BufWrite.Writer) => Eio.BufWrite.string(w, "x"));
+ * });
+ * ```
+ */
 export class Writer {
   /** Bytes queued and not yet taken by the writer fiber. */
   parts: Uint8Array[] = [];

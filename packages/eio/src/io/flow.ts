@@ -27,25 +27,73 @@ export interface CloseImpl {
   closeNow(): void;
 }
 
-/** Something to read bytes from (Eio's `Flow.source`). Opaque: use {@link read}. */
+/**
+ * Something to read bytes from (Eio's `Flow.source`): a socket, a `BufRead` reader,
+ * {@link stringSource}. Opaque: use {@link read}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const source: Eio.Flow.Source = Eio.Flow.stringSource("data");
+ * await Eio.run(function* () {
+ *   console.log(yield* Eio.BufRead.takeAll(Eio.BufRead.of(source, { maxSize: 64 })));
+ * });
+ * ```
+ */
 export interface Source {
   /** @internal */
   readonly readInto: SourceImpl["readInto"];
 }
 
-/** Something to write bytes to (Eio's `Flow.sink`). Opaque: use {@link write}. */
+/**
+ * Something to write bytes to (Eio's `Flow.sink`): a socket, {@link bufferSink}. Opaque: use
+ * {@link write}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const sink: Eio.Flow.Sink = Eio.Flow.bufferSink();
+ * await Eio.run(function* () {
+ *   yield* Eio.Flow.write(sink, "data");
+ *   console.log(Eio.Flow.bufferSinkContents(sink));
+ * });
+ * ```
+ */
 export interface Sink {
   /** @internal */
   readonly writeAll: SinkImpl["writeAll"];
 }
 
-/** A flow that reads and writes, such as a TCP connection (Eio's `Flow.two_way`). */
+/**
+ * A flow that reads and writes, such as a TCP connection (Eio's `Flow.two_way`).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+ *     const flow: Eio.Flow.TwoWay = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
+ *     Eio.Flow.shutdown(flow, "send");
+ *   });
+ * });
+ * ```
+ */
 export interface TwoWay extends Source, Sink {
   /** @internal */
   readonly shutdownDirection: TwoWayImpl["shutdownDirection"];
 }
 
-/** Which direction(s) {@link shutdown} closes. */
+/**
+ * Which direction(s) {@link shutdown} closes.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const command: Eio.Flow.ShutdownCommand = "send";
+ * console.log(command);
+ * ```
+ */
 export type ShutdownCommand = "send" | "receive" | "all";
 
 /**

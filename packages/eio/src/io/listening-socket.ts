@@ -11,7 +11,20 @@ import { tryRemoveHook, type Hook } from "../core/switch.js";
 import { NetError } from "./net-errors.js";
 import type { Sockaddr } from "./sockaddr.js";
 
-/** A socket waiting for connections (Eio's `Net.listening_socket`). Opaque: use `Eio.Net`. */
+/**
+ * A socket waiting for connections (Eio's `Net.listening_socket`). Opaque: use `Eio.Net`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const socket: Eio.Net.ListeningSocket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+ *     console.log("port" in Eio.Net.listeningAddr(socket));
+ *   });
+ * });
+ * ```
+ */
 export class ListeningSocket {
   private readonly queue = new Deque<net.Socket>();
   private readonly acceptors = new Deque<Fiber>();

@@ -20,10 +20,34 @@ export type { Sockaddr, TcpAddr, UnixAddr } from "./sockaddr.js";
 export type { ListeningSocket } from "./listening-socket.js";
 export { runServer, type RunServerOptions, type ConnectionHandler } from "./run-server.js";
 
-/** A connected stream socket: a two-way flow (Eio's `Net.stream_socket`). */
+/** A connected stream socket: a two-way flow (Eio's `Net.stream_socket`).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+ *     const flow: Eio.Net.Stream = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
+ *     yield* Eio.Flow.write(flow, "hello");
+ *   });
+ * });
+ * ```
+ */
 export type Stream = SocketStream;
 
-/** The network capability, `env.net` (Eio's `Net.t`). */
+/**
+ * The network capability, `env.net` (Eio's `Net.t`): code that is given it may use the network.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => {
+ *   const net: Eio.Net.Net = env.net;
+ *   console.log(net === Eio.Stdenv.net(env));
+ * });
+ * ```
+ */
 export interface Net {
   /** @internal */
   readonly kind: "net";
@@ -32,7 +56,16 @@ export interface Net {
 /** @internal */
 export const theNet: Net = Object.freeze({ kind: "net" as const });
 
-/** Options for {@link listen}. */
+/**
+ * Options for {@link listen}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Net.ListenOptions = { reuseAddr: true, backlog: 1024 };
+ * console.log(options.backlog);
+ * ```
+ */
 export interface ListenOptions {
   /**
    * Allow binding a port whose old connections are still closing (always on for TCP in Node),
@@ -66,7 +99,7 @@ function toSockaddr(address: string | nodeNet.AddressInfo | null, fallback: Sock
  * await Eio.run(function* (env) {
  *   yield* Eio.Switch.run(function* (sw) {
  *     const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 }, { backlog: 128 });
- *     console.log(Eio.Net.listeningAddr(socket).host);
+ *     console.log(Eio.Net.listeningAddr(socket));
  *   });
  * });
  * ```
@@ -185,13 +218,31 @@ export function* accept(sw: Switch, socket: ListeningSocket): Operation<[SocketS
   return [stream, stream.peer];
 }
 
-/** Options for {@link acceptFork}. */
+/**
+ * Options for {@link acceptFork}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Net.AcceptForkOptions = { onError: (e) => console.error("connection failed:", e) };
+ * console.log(typeof options.onError);
+ * ```
+ */
 export interface AcceptForkOptions {
   /** Called (in the new fiber) with the handler's error; `Cancelled` is never passed here. */
   onError: (error: unknown) => unknown;
 }
 
-/** What handles one connection: `(flow, clientAddr)`, a generator function or plain function. */
+/**
+ * What handles one connection: `(flow, clientAddr)`, a generator function or plain function.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const greet: Eio.Net.Handler = (flow) => Eio.Flow.copyString("hello\n", flow);
+ * console.log(typeof greet);
+ * ```
+ */
 export type Handler = (flow: SocketStream, clientAddr: Sockaddr) => unknown;
 
 /**

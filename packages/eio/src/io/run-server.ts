@@ -15,10 +15,28 @@ import { serveInDomains, type TaskRef, isTaskRef, loadTask } from "./server-doma
 import type { Sockaddr } from "./sockaddr.js";
 import type { SocketStream } from "./socket-stream.js";
 
-/** Handles one connection: `(flow, clientAddr, ...args)`; a generator function or a plain one. */
+/**
+ * Handles one connection: `(flow, clientAddr, ...args)`; a generator function or a plain one.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const handler: Eio.Net.ConnectionHandler<[string]> = (flow, _addr, motd) => Eio.Flow.copyString(motd, flow);
+ * console.log(typeof handler);
+ * ```
+ */
 export type ConnectionHandler<A extends unknown[] = unknown[]> = (flow: SocketStream, clientAddr: Sockaddr, ...args: A) => unknown;
 
-/** Options for {@link runServer}. */
+/**
+ * Options for {@link runServer}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Net.RunServerOptions = { maxConnections: 1000, onError: (e) => console.error(e.message) };
+ * console.log(options.maxConnections);
+ * ```
+ */
 export interface RunServerOptions<A extends unknown[] = unknown[]> {
   /**
    * `[domainManager, n]`: also accept in `n` more domains (worker threads), all on the same

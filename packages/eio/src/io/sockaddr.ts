@@ -4,18 +4,45 @@
  * @module
  */
 
-/** A TCP address: an IP address (or `"localhost"`) and a port (0 when listening picks one). */
+/**
+ * A TCP address: an IP address (or `"localhost"`) and a port (0 when listening picks one).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const addr: Eio.Net.TcpAddr = { host: "127.0.0.1", port: 8080 };
+ * console.log(addr.port);
+ * ```
+ */
 export interface TcpAddr {
   readonly host: string;
   readonly port: number;
 }
 
-/** A Unix-domain socket, named by its path in the file system. */
+/**
+ * A Unix-domain socket, named by its path in the file system.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const addr: Eio.Net.UnixAddr = { path: "/tmp/app.sock" };
+ * console.log(addr.path);
+ * ```
+ */
 export interface UnixAddr {
   readonly path: string;
 }
 
-/** An address to listen on or connect to (Eio's `Sockaddr.stream`). */
+/**
+ * An address to listen on or connect to (Eio's `Sockaddr.stream`): tell them apart with `in`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const show = (a: Eio.Net.Sockaddr) => ("path" in a ? `unix:${a.path}` : `${a.host}:${a.port}`);
+ * console.log(show({ host: "127.0.0.1", port: 80 }), show({ path: "/tmp/s" }));
+ * ```
+ */
 export type Sockaddr = TcpAddr | UnixAddr;
 
 /** Checks an address from the user and returns a clean copy. @internal */

@@ -22,7 +22,20 @@ interface PendingWrite {
   index: number;
 }
 
-/** A connection. Opaque to users: they pass it to `Eio.Flow` functions. */
+/** A connection (Eio's `Net.stream_socket`). Opaque: pass it to `Eio.Flow` and `Eio.BufRead` functions.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+ *     const flow: Eio.Net.Stream = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
+ *     yield* Eio.Flow.write(flow, "hello");
+ *   });
+ * });
+ * ```
+ */
 export class SocketStream implements TwoWay {
   private chunks: Buffer[] = [];
   private firstOffset = 0;

@@ -21,6 +21,7 @@ import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../d
 import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
 import { Ring } from "../ring.js";
 import { TaskLoader } from "./task-loader.js";
+import { attachArena } from "../../shared/index.js";
 
 /** How long (ms) an idle domain polls its inbox before blocking. */
 const SPIN_IDLE_MS = 0.3;
@@ -181,6 +182,7 @@ class DomainRunner {
 export function runDomain(start: DomainStart): void {
   // The port listener keeps this thread alive while it waits in Atomics.waitAsync.
   parentPort?.on("message", () => {});
+  attachArena(start.arena, start.domainId);
   void run(function* () {
     const fiber = currentFiber();
     const runner = new DomainRunner(start, fiber.scheduler, fiber.ctx);
