@@ -17,6 +17,21 @@ try {
   process.exit(2);
 }
 
+/** Shared streams come with the domains runtime; without them, everything runs in one domain. */
+function sharedStreamsAvailable(): boolean {
+  try {
+    Eio.Stream.create(1, { shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (!config.singleDomain && !sharedStreamsAvailable()) {
+  console.error("kv-server: this eio-ts has no shared streams yet; running in one domain (--single-domain)");
+  config.singleDomain = true;
+}
+
 const stop = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => stop.abort(new Error(`received ${signal}`)));
@@ -72,7 +87,8 @@ try {
         const addr = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
         const server = { host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared };
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
-        console.log(`kv-server listening on ${addr.host}:${addr.port} (data in ${config.dir}, ${info.recovered} log records replayed${dropped})`);
+        const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;
+        console.log(`kv-server listening on ${addr.host}:${addr.port} (${shape}; data in ${config.dir}, ${info.recovered} log records replayed${dropped})`);
         if (config.singleDomain) {
           yield* Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server), { onError });
         } else {

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
+import * as Eio from "eio-ts";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -40,6 +41,16 @@ const withTool = (tool: string) => (hasCommand(tool) || process.env.CI ? it : it
 // The server's two shapes: the store in a storage domain with connections in domains too, and
 // everything on the main thread.
 const MODES: [string, string[]][] = [["one domain", ["--single-domain"]]];
+if (sharedStreamsAvailable()) MODES.unshift(["storage domain + connection domain", ["--domains", "1"]]);
+
+function sharedStreamsAvailable(): boolean {
+  try {
+    Eio.Stream.create(1, { shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe.each(MODES)("kv-server over TCP (%s)", (_mode, modeArgs) => {
   let server: RunningServer;
