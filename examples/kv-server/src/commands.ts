@@ -10,10 +10,24 @@ import * as Glob from "./glob.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
 
-/** A data command: arguments (including the name) to the reply bytes. */
+/**
+ * A data command: arguments (including the name) to the reply bytes.
+ *
+ * @example
+ * ```ts
+ * const get: DataCommand = (table, args, now) => Resp.bulk(Table.lookup(table, Table.keyOf(args[1]!), now)?.value ?? null);
+ * ```
+ */
 export type DataCommand = (table: Table.Table, args: Buffer[], now: number) => Buffer;
 
-/** Redis's error replies, word for word. */
+/**
+ * Redis's error replies, word for word.
+ *
+ * @example
+ * ```ts
+ * Resp.error(Errors.arity("get")); // -ERR wrong number of arguments for 'get' command
+ * ```
+ */
 export const Errors = {
   syntax: "ERR syntax error",
   notInteger: "ERR value is not an integer or out of range",
@@ -33,7 +47,15 @@ export const Errors = {
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
-/** The 64-bit integer spelled by `bytes` (no sign `+`, spaces or leading zeros), or null. */
+/**
+ * The 64-bit integer spelled by `bytes` (no sign `+`, spaces or leading zeros), or null.
+ *
+ * @example
+ * ```ts
+ * parseInteger(Buffer.from("-42")); // -42n
+ * parseInteger(Buffer.from("042")); // null
+ * ```
+ */
 export function parseInteger(bytes: Uint8Array): bigint | null {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
   if (!/^(0|-?[1-9][0-9]{0,19})$/.test(text)) return null;
@@ -144,7 +166,14 @@ function flush(table: Table.Table, args: Buffer[]): Buffer {
   return Resp.OK;
 }
 
-/** The data commands by lower-case name, with Redis's arity (negative: at least that many). */
+/**
+ * The data commands by lower-case name, with Redis's arity (negative: at least that many).
+ *
+ * @example
+ * ```ts
+ * dataCommands.get("set")?.arity; // -3: SET key value [options...]
+ * ```
+ */
 export const dataCommands: ReadonlyMap<string, { arity: number; run: DataCommand }> = new Map<string, { arity: number; run: DataCommand }>([
   ["get", { arity: 2, run: get }],
   ["set", { arity: -3, run: set }],
@@ -191,7 +220,15 @@ export const dataCommands: ReadonlyMap<string, { arity: number; run: DataCommand
   ["type", { arity: 2, run: (t, a, now) => (Table.lookup(t, Table.keyOf(a[1]!), now) ? Resp.simple("string") : Resp.simple("none")) }],
 ]);
 
-/** True when `args` has the number of arguments that `arity` allows (Redis's convention). */
+/**
+ * True when `args` has the number of arguments that `arity` allows (Redis's convention).
+ *
+ * @example
+ * ```ts
+ * arityOk(-3, ["SET", "k"]); // false
+ * arityOk(2, ["GET", "k"]);  // true
+ * ```
+ */
 export function arityOk(arity: number, args: readonly unknown[]): boolean {
   return arity >= 0 ? args.length === arity : args.length >= -arity;
 }
@@ -199,6 +236,12 @@ export function arityOk(arity: number, args: readonly unknown[]): boolean {
 /**
  * Runs one data command and returns the reply bytes. The storage loop calls it; a command that
  * throws (a bug) becomes an error reply, not a crash of the storage domain.
+*
+ * @example
+ * ```ts
+ * const args = ["INCR", "n"].map((a) => Buffer.from(a));
+ * execute(table, args, Date.now()).toString(); // ":1\r\n"
+ * ```
  */
 export function execute(table: Table.Table, args: Buffer[], now: number): Buffer {
   const command = dataCommands.get(args[0]!.toString("latin1").toLowerCase());

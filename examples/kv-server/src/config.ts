@@ -9,7 +9,14 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The server's settings. */
+/**
+ * The server's settings.
+ *
+ * @example
+ * ```ts
+ * const config: Config = Config.parse(["--port", "7000"]);
+ * ```
+ */
 export interface Config {
   host: string;
   port: number;
@@ -20,7 +27,14 @@ export interface Config {
   singleDomain: boolean;
 }
 
-/** `examples/kv-server/data/`, next to `src/` and `dist/`. */
+/**
+ * `examples/kv-server/data/`, next to `src/` and `dist/`.
+ *
+ * @example
+ * ```ts
+ * Config.parse([]).dir === Config.DEFAULT_DIR; // true unless KV_DIR is set
+ * ```
+ */
 export const DEFAULT_DIR: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "data");
 
 const USAGE = "usage: kv-server [--port N] [--host ADDR] [--dir PATH] [--domains N] [--compact-bytes N] [--single-domain]";
@@ -33,7 +47,15 @@ function integer(name: string, text: string, min: number, max: number): number {
   return n;
 }
 
-/** Reads the settings from `argv` (without node and the script) and `env`; flags win. */
+/**
+ * Reads the settings from `argv` (without node and the script) and `env`; flags win.
+ *
+ * @example
+ * ```ts
+ * Config.parse(process.argv.slice(2)); // e.g. --port 7000 --dir /tmp/kv
+ * Config.parse([], { KV_PORT: "7001" }).port; // 7001
+ * ```
+ */
 export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Config {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {

@@ -9,7 +9,14 @@ import type * as Eio from "eio-ts";
 import * as Resp from "./resp.js";
 import * as Session from "./session.js";
 
-/** The two things a connection needs from its socket. */
+/**
+ * The two things a connection needs from its socket.
+ *
+ * @example
+ * ```ts
+ * const channel: Channel = { read: () => readChunk(socket), write: (bytes) => Eio.Flow.write(flow, bytes) };
+ * ```
+ */
 export interface Channel {
   /** The next bytes from the client, or null at end of input. */
   read(): Eio.Operation<Uint8Array | null>;
@@ -17,7 +24,14 @@ export interface Channel {
   write(bytes: Uint8Array): Eio.Operation<void>;
 }
 
-/** Sends a run of data commands to the store and returns their concatenated replies. */
+/**
+ * Sends a run of data commands to the store and returns their concatenated replies.
+ *
+ * @example
+ * ```ts
+ * const submit: Submit = (commands) => Store.submit(queue, commands);
+ * ```
+ */
 export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
 
 /**
@@ -26,6 +40,11 @@ export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
  *
  * Suspends: yes — use `yield*`. Cancelling it stops the connection between commands; a
  * request already in the store is still committed, its reply is simply not sent.
+*
+ * @example
+ * ```ts
+ * yield* Connection.serve(channel, Session.create(server), (commands) => Store.submit(queue, commands));
+ * ```
  */
 export function* serve(channel: Channel, session: Session.Session, submit: Submit): Eio.Operation<void> {
   const parser = Resp.createParser();

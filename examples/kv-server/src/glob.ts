@@ -9,7 +9,16 @@ function literal(char: string): string {
   return `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
-/** A predicate that tells whether a key matches `pattern`. */
+/**
+ * A predicate that tells whether a key matches `pattern`.
+ *
+ * @example
+ * ```ts
+ * const matches = Glob.compile("user:[0-9]*");
+ * matches("user:42"); // true
+ * matches("users");   // false
+ * ```
+ */
 export function compile(pattern: string): (key: string) => boolean {
   if (pattern === "*") return () => true;
   let source = "";

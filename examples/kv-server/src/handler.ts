@@ -44,6 +44,12 @@ function describe(addr: Eio.Net.Sockaddr): string {
  * replies (shared when `shared` is set, so that another domain can resolve it).
  *
  * Suspends: yes — use `yield*`. Returns when the client disconnects or quits.
+*
+ * @example
+ * ```ts
+ * const handler = Eio.task(new URL("./handler.js", import.meta.url), "handleClient");
+ * yield* Eio.Net.runServer(socket, handler, { additionalDomains: [dm, 1], args: [queue, server], onError });
+ * ```
  */
 export function* handleClient(
   flow: Eio.Net.Stream,

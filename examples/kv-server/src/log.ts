@@ -9,10 +9,24 @@
  */
 import { crc32 } from "node:zlib";
 
-/** The first bytes of every log file. */
+/**
+ * The first bytes of every log file.
+ *
+ * @example
+ * ```ts
+ * fs.writeFileSync(file, Buffer.concat([Log.MAGIC, Log.encode({ op: "flush" })]));
+ * ```
+ */
 export const MAGIC: Buffer = Buffer.from("EIOKV01\n");
 
-/** One change to the table. `expireAt` is milliseconds since the epoch; 0 means never. */
+/**
+ * One change to the table. `expireAt` is milliseconds since the epoch; 0 means never.
+ *
+ * @example
+ * ```ts
+ * const record: Log.Record = { op: "set", key: Buffer.from("k"), value: Buffer.from("v"), expireAt: 0 };
+ * ```
+ */
 export type Record =
   | { op: "set"; key: Buffer; value: Buffer; expireAt: number }
   | { op: "del"; key: Buffer }
@@ -33,7 +47,14 @@ function frame(payload: Buffer): Buffer {
   return out;
 }
 
-/** The bytes of one framed record. */
+/**
+ * The bytes of one framed record.
+ *
+ * @example
+ * ```ts
+ * Log.encode({ op: "del", key: Buffer.from("k") }).length; // 8 (frame) + 1 + 4 + 1
+ * ```
+ */
 export function encode(record: Record): Buffer {
   switch (record.op) {
     case "set": {
@@ -83,7 +104,15 @@ function decodePayload(payload: Buffer): Record | null {
   return null;
 }
 
-/** What {@link replay} found. */
+/**
+ * What {@link replay} found.
+ *
+ * @example
+ * ```ts
+ * const { records, validBytes } = Log.replay(contents, apply);
+ * if (validBytes < contents.length) console.log("torn tail dropped");
+ * ```
+ */
 export interface ReplayResult {
   /** Records applied. */
   records: number;
@@ -93,7 +122,14 @@ export interface ReplayResult {
 
 /**
  * Calls `apply` for each whole record of a log file's contents, stopping at the first record
- * that is cut short or fails its checksum (a crash during the last append).
+ * that is cut short or fails its checksum (a crash during the last append). Throws if the
+ * contents do not start with {@link MAGIC} (so another file is never overwritten).
+ *
+ * @example
+ * ```ts
+ * const table = Table.create();
+ * Log.replay(fs.readFileSync("data/kv.log"), (record) => Table.apply(table, record));
+ * ```
  */
 export function replay(contents: Buffer, apply: (record: Record) => void): ReplayResult {
   if (contents.length < MAGIC.length || !contents.subarray(0, MAGIC.length).equals(MAGIC)) {

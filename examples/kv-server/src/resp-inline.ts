@@ -23,7 +23,15 @@ function hexValue(byte: number | undefined): number {
 
 const ESCAPES: Record<number, number> = { 110: 10, 114: 13, 116: 9, 98: 8, 97: 7 };
 
-/** The arguments on `line`, or null when its quotes are unbalanced. */
+/**
+ * The arguments on `line`, or null when its quotes are unbalanced.
+ *
+ * @example
+ * ```ts
+ * splitInline(Buffer.from(`set "a key" 'v'`)).map(String); // ["set", "a key", "v"]
+ * splitInline(Buffer.from(`set "open`));                   // null
+ * ```
+ */
 export function splitInline(line: Buffer): Buffer[] | null {
   const args: Buffer[] = [];
   const end = line.length;

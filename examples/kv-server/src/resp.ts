@@ -16,13 +16,28 @@ const MAX_HEADER = 64 * 1024;
 const MAX_ARGS = 1024 * 1024;
 const MAX_BULK = 512 * 1024 * 1024;
 
-/** What {@link next} found in the input. */
+/**
+ * What {@link next} found in the input.
+ *
+ * @example
+ * ```ts
+ * const parsed: Resp.Parsed = Resp.next(parser);
+ * if (parsed.kind === "command") console.log(parsed.args.map(String));
+ * ```
+ */
 export type Parsed =
   | { kind: "command"; args: Buffer[] }
   | { kind: "incomplete" }
   | { kind: "error"; message: string };
 
-/** An incremental request parser for one connection (opaque: use the functions below). */
+/**
+ * An incremental request parser for one connection (opaque: use the functions below).
+ *
+ * @example
+ * ```ts
+ * const parser: Resp.Parser = Resp.createParser();
+ * ```
+ */
 export interface Parser {
   /** @internal */ buffer: Buffer;
   /** @internal */ position: number;
@@ -54,7 +69,14 @@ export function createParser(): Parser {
   };
 }
 
-/** Adds bytes received from the client. The chunk is kept, not copied: do not reuse it. */
+/**
+ * Adds bytes received from the client. The chunk is kept, not copied: do not reuse it.
+ *
+ * @example
+ * ```ts
+ * Resp.feed(parser, Buffer.from("PING\r\n"));
+ * ```
+ */
 export function feed(parser: Parser, chunk: Uint8Array): void {
   if (!(chunk instanceof Uint8Array)) {
     throw new TypeError(`Resp.feed: expected a Uint8Array chunk, got ${typeof chunk}`);
@@ -65,7 +87,16 @@ export function feed(parser: Parser, chunk: Uint8Array): void {
   parser.pendingBytes += buffer.length;
 }
 
-/** Bytes fed but not yet consumed by a complete command. */
+/**
+ * Bytes fed but not yet consumed by a complete command.
+ *
+ * @example
+ * ```ts
+ * Resp.feed(parser, Buffer.from("*1\r\n$4\r\nPI"));
+ * Resp.next(parser);     // { kind: "incomplete" }
+ * Resp.buffered(parser); // 12
+ * ```
+ */
 export function buffered(parser: Parser): number {
   return parser.buffer.length - parser.position + parser.pendingBytes;
 }
@@ -102,6 +133,14 @@ function parseHeaderInt(buffer: Buffer, start: number, end: number): number {
 /**
  * The next complete command, `incomplete` when more bytes are needed, or a protocol error
  * (after which the parser stays failed and the connection should be closed).
+ *
+ * @example
+ * ```ts
+ * const p = Resp.createParser();
+ * Resp.feed(p, Buffer.from("GET a\r\n*x\r\n"));
+ * Resp.next(p); // { kind: "command", args: [<Buffer 47 45 54>, <Buffer 61>] }
+ * Resp.next(p); // { kind: "error", message: "ERR Protocol error: invalid multibulk length" }
+ * ```
  */
 export function next(parser: Parser): Parsed {
   if (parser.failure !== null) return { kind: "error", message: parser.failure };
@@ -185,15 +224,50 @@ export function next(parser: Parser): Parsed {
 
 // ---- Replies. Each encoder returns the bytes to send, so a batch of replies is one write.
 
-/** `+OK`. */
+/**
+ * `+OK`.
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.OK); // "+OK\r\n"
+ * ```
+ */
 export const OK: Buffer = Buffer.from("+OK\r\n");
-/** `+PONG`. */
+/**
+ * `+PONG`.
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.PONG); // "+PONG\r\n"
+ * ```
+ */
 export const PONG: Buffer = Buffer.from("+PONG\r\n");
-/** The null bulk string, RESP2's "no value". */
+/**
+ * The null bulk string, RESP2's "no value".
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.NULL); // "$-1\r\n"
+ * ```
+ */
 export const NULL: Buffer = Buffer.from("$-1\r\n");
-/** The null array (RESP2's "no value" where an array was expected). */
+/**
+ * The null array (RESP2's "no value" where an array was expected).
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.NULL_ARRAY); // "*-1\r\n"
+ * ```
+ */
 export const NULL_ARRAY: Buffer = Buffer.from("*-1\r\n");
-/** An array with no elements. */
+/**
+ * An array with no elements.
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.EMPTY_ARRAY); // "*0\r\n"
+ * ```
+ */
 export const EMPTY_ARRAY: Buffer = Buffer.from("*0\r\n");
 
 const SMALL_INTEGERS: Buffer[] = Array.from({ length: 16 }, (_, i) => Buffer.from(`:${i}\r\n`));
@@ -203,23 +277,52 @@ function oneLine(text: string): string {
   return /[\r\n]/.test(text) ? text.replace(/[\r\n]+/g, " ") : text;
 }
 
-/** A simple string reply (`+text`). */
+/**
+ * A simple string reply (`+text`).
+ *
+ * @example
+ * ```ts
+ * Resp.simple("string").toString(); // "+string\r\n"
+ * ```
+ */
 export function simple(text: string): Buffer {
   return Buffer.from(`+${oneLine(text)}\r\n`);
 }
 
-/** An error reply; `message` starts with the error code, e.g. `"ERR syntax error"`. */
+/**
+ * An error reply; `message` starts with the error code, e.g. `"ERR syntax error"`.
+ *
+ * @example
+ * ```ts
+ * Resp.error("ERR syntax error").toString(); // "-ERR syntax error\r\n"
+ * ```
+ */
 export function error(message: string): Buffer {
   return Buffer.from(`-${oneLine(message)}\r\n`);
 }
 
-/** An integer reply. */
+/**
+ * An integer reply.
+ *
+ * @example
+ * ```ts
+ * Resp.integer(42).toString(); // ":42\r\n"
+ * ```
+ */
 export function integer(n: number | bigint): Buffer {
   if (typeof n === "number" && n >= 0 && n < 16 && Number.isInteger(n)) return SMALL_INTEGERS[n]!;
   return Buffer.from(`:${n}\r\n`);
 }
 
-/** A bulk string reply; `null` is the null bulk string. */
+/**
+ * A bulk string reply; `null` is the null bulk string.
+ *
+ * @example
+ * ```ts
+ * Resp.bulk("hi").toString(); // "$2\r\nhi\r\n"
+ * Resp.bulk(null).toString(); // "$-1\r\n"
+ * ```
+ */
 export function bulk(value: Uint8Array | string | null): Buffer {
   if (value === null) return NULL;
   const body = typeof value === "string" ? Buffer.from(value) : value;
@@ -227,13 +330,27 @@ export function bulk(value: Uint8Array | string | null): Buffer {
   return Buffer.concat([header, body, CRLF], header.length + body.length + 2);
 }
 
-/** An array reply whose elements are already-encoded replies. */
+/**
+ * An array reply whose elements are already-encoded replies.
+ *
+ * @example
+ * ```ts
+ * Resp.array([Resp.integer(1), Resp.OK]).toString(); // "*2\r\n:1\r\n+OK\r\n"
+ * ```
+ */
 export function array(items: readonly Uint8Array[]): Buffer {
   const header = Buffer.from(`*${items.length}\r\n`);
   return Buffer.concat([header, ...items]);
 }
 
-/** An array of bulk strings (`null` elements are null bulk strings). */
+/**
+ * An array of bulk strings (`null` elements are null bulk strings).
+ *
+ * @example
+ * ```ts
+ * Resp.bulkArray(["a", null]).toString(); // "*2\r\n$1\r\na\r\n$-1\r\n"
+ * ```
+ */
 export function bulkArray(values: readonly (Uint8Array | string | null)[]): Buffer {
   return array(values.map(bulk));
 }

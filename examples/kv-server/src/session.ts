@@ -8,14 +8,28 @@ import { arityOk, dataCommands, Errors, parseInteger } from "./commands.js";
 import * as Glob from "./glob.js";
 import * as Resp from "./resp.js";
 
-/** Facts about the server that INFO and CONFIG GET report. */
+/**
+ * Facts about the server that INFO and CONFIG GET report.
+ *
+ * @example
+ * ```ts
+ * const server: ServerInfo = { port: 6380, dir: "/var/lib/kv", startedAt: Date.now() };
+ * ```
+ */
 export interface ServerInfo {
   port: number;
   dir: string;
   startedAt: number;
 }
 
-/** A connection's state. */
+/**
+ * A connection's state.
+ *
+ * @example
+ * ```ts
+ * const session: Session = Session.create(server, "127.0.0.1:50000");
+ * ```
+ */
 export interface Session {
   id: number;
   name: string | null;
@@ -28,7 +42,14 @@ export interface Session {
 
 let lastId = 0;
 
-/** A fresh session for a new connection. */
+/**
+ * A fresh session for a new connection.
+ *
+ * @example
+ * ```ts
+ * const session = Session.create(server, "127.0.0.1:50000", "127.0.0.1:6380");
+ * ```
+ */
 export function create(server: ServerInfo, address = "", localAddress = ""): Session {
   return { id: ++lastId, name: null, address, localAddress, closing: false, server };
 }
@@ -151,6 +172,12 @@ const commands: Record<string, { arity: number; run: Handler }> = {
 /**
  * Answers a connection command or a malformed data command at once (the reply), or returns
  * null for a well-formed data command, which the caller queues for the storage loop.
+*
+ * @example
+ * ```ts
+ * Session.handle(session, [Buffer.from("PING")]);            // +PONG
+ * Session.handle(session, [Buffer.from("GET"), Buffer.from("k")]); // null: for the store
+ * ```
  */
 export function handle(session: Session, args: Buffer[]): Buffer | null {
   const name = args[0]!.toString("latin1").toLowerCase();

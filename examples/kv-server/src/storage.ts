@@ -16,7 +16,14 @@ import * as path from "node:path";
 import * as Log from "./log.js";
 import * as Table from "./table.js";
 
-/** Options for {@link open}. */
+/**
+ * Options for {@link open}.
+ *
+ * @example
+ * ```ts
+ * const store = Storage.open("data", { compactBytes: 16 * 1024 * 1024 });
+ * ```
+ */
 export interface OpenOptions {
   /** Rewrite the log once it is larger than this many bytes (and twice its last rewritten size). */
   compactBytes?: number;
@@ -24,7 +31,15 @@ export interface OpenOptions {
   now?: () => number;
 }
 
-/** An open store (opaque: use the functions below). */
+/**
+ * An open store (opaque: use the functions below).
+ *
+ * @example
+ * ```ts
+ * const store: Storage.Store = Storage.open("data");
+ * console.log(store.stats.recovered, "records replayed");
+ * ```
+ */
 export interface Store {
   readonly table: Table.Table;
   /** @internal */ readonly file: string;
@@ -36,7 +51,14 @@ export interface Store {
   readonly stats: { recovered: number; droppedBytes: number; commits: number; compactions: number };
 }
 
-/** The log file's name inside the data directory. */
+/**
+ * The log file's name inside the data directory.
+ *
+ * @example
+ * ```ts
+ * fs.statSync(path.join(dir, Storage.LOG_NAME)).size;
+ * ```
+ */
 export const LOG_NAME = "kv.log";
 
 function syncDirectory(dir: string): void {
@@ -55,6 +77,12 @@ function writeAll(fd: number, data: Buffer): void {
 /**
  * Opens (creating if needed) the store in `dir`, replaying its log. A torn last record is
  * dropped and reported in `stats.droppedBytes`; a file that is not a kv-server log is an error.
+*
+ * @example
+ * ```ts
+ * const store = Storage.open("data");
+ * if (store.stats.droppedBytes > 0) console.log("dropped a torn tail");
+ * ```
  */
 export function open(dir: string, options: OpenOptions = {}): Store {
   if (typeof dir !== "string" || dir === "") {
@@ -89,6 +117,12 @@ export function open(dir: string, options: OpenOptions = {}): Store {
 /**
  * Appends every change journaled since the last call to the log file, as one write, without
  * syncing it. Returns the number of bytes written (0 when nothing changed).
+*
+ * @example
+ * ```ts
+ * Commands.execute(store.table, args, Date.now());
+ * if (Storage.append(store) > 0) yield* Eio.Fiber.awaitNative(Storage.sync(store));
+ * ```
  */
 export function append(store: Store): number {
   const records = Table.takeJournal(store.table);
@@ -102,6 +136,12 @@ export function append(store: Store): number {
 /**
  * Waits until everything appended is on disk (fdatasync, on libuv's thread pool, so the
  * domain's other fibers keep running meanwhile), then compacts the log if it is due.
+*
+ * @example
+ * ```ts
+ * Storage.append(store);
+ * await Storage.sync(store); // now the replies may go out
+ * ```
  */
 export function sync(store: Store): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -125,6 +165,12 @@ export function sync(store: Store): Promise<void> {
  * synchronous. Returns the number of bytes written (0 when nothing changed, and then nothing is
  * synced). If the write or the sync fails the error is thrown, and the store must not be used
  * again.
+*
+ * @example
+ * ```ts
+ * Table.set(store.table, "k", Buffer.from("v"), 0);
+ * Storage.commit(store); // durable from here on
+ * ```
  */
 export function commit(store: Store): number {
   const written = append(store);
@@ -135,7 +181,15 @@ export function commit(store: Store): number {
   return written;
 }
 
-/** Rewrites the log as one `set` per live key, replacing the old file atomically. */
+/**
+ * Rewrites the log as one `set` per live key, replacing the old file atomically.
+ *
+ * @example
+ * ```ts
+ * Storage.compact(store);
+ * Storage.logSize(store); // about the size of the live data
+ * ```
+ */
 export function compact(store: Store, now: number = Date.now()): void {
   const temporary = `${store.file}.rewrite`;
   const fd = fs.openSync(temporary, "w");
@@ -170,12 +224,26 @@ export function compact(store: Store, now: number = Date.now()): void {
   store.stats.compactions++;
 }
 
-/** Size of the log file in bytes. */
+/**
+ * Size of the log file in bytes.
+ *
+ * @example
+ * ```ts
+ * if (Storage.logSize(store) > limit) Storage.compact(store);
+ * ```
+ */
 export function logSize(store: Store): number {
   return store.logBytes;
 }
 
-/** Closes the log file. Uncommitted changes are lost (they were never acknowledged). */
+/**
+ * Closes the log file. Uncommitted changes are lost (they were never acknowledged).
+ *
+ * @example
+ * ```ts
+ * Storage.close(store);
+ * ```
+ */
 export function close(store: Store): void {
   fs.closeSync(store.fd);
 }

@@ -16,7 +16,15 @@ import * as Resp from "./resp.js";
 import * as Storage from "./storage.js";
 import * as Table from "./table.js";
 
-/** A batch of data commands from one connection, with where to put their replies. */
+/**
+ * A batch of data commands from one connection, with where to put their replies.
+ *
+ * @example
+ * ```ts
+ * const [replies, resolver] = Eio.Promise.create<Uint8Array>({ shared: true });
+ * const request: Store.Request = { commands: [[Buffer.from("GET"), Buffer.from("k")]], resolver };
+ * ```
+ */
 export interface Request {
   /** Each command's arguments, name first. */
   commands: Uint8Array[][];
@@ -24,7 +32,14 @@ export interface Request {
   resolver: Eio.Promise.Resolver<Uint8Array>;
 }
 
-/** Options for {@link serve}. */
+/**
+ * Options for {@link serve}.
+ *
+ * @example
+ * ```ts
+ * yield* Store.serve(queue, "data", { maxBatch: 1024, onReady: (s) => console.log(s.stats) });
+ * ```
+ */
 export interface ServeOptions extends Storage.OpenOptions {
   /** The most requests to commit as one batch (bounds the latency of the first one). */
   maxBatch?: number;
@@ -32,7 +47,14 @@ export interface ServeOptions extends Storage.OpenOptions {
   onReady?: (store: Storage.Store) => void;
 }
 
-/** The queue between the connections and the store. */
+/**
+ * The queue between the connections and the store.
+ *
+ * @example
+ * ```ts
+ * const queue: Store.Queue = Eio.Stream.create<Store.Request>(1024, { shared: true });
+ * ```
+ */
 export type Queue = Eio.Stream.Stream<Request>;
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -94,6 +116,12 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
  * `Promise.await`, as in the blog's `Store.set`).
  *
  * Suspends: yes — use `yield*`. Waits for room in the queue, then for the commit.
+*
+ * @example
+ * ```ts
+ * const reply = yield* Store.submit(queue, [[Buffer.from("SET"), Buffer.from("k"), Buffer.from("v")]]);
+ * Buffer.from(reply).toString(); // "+OK\r\n", once it is on disk
+ * ```
  */
 export function* submit(queue: Queue, commands: Uint8Array[][], options: { shared?: boolean } = {}): Eio.Operation<Uint8Array> {
   const [promise, resolver] = Eio.Promise.create<Uint8Array>(options);
@@ -101,7 +129,14 @@ export function* submit(queue: Queue, commands: Uint8Array[][], options: { share
   return yield* Eio.Promise.await(promise);
 }
 
-/** What the storage domain reports once its log is replayed. */
+/**
+ * What the storage domain reports once its log is replayed.
+ *
+ * @example
+ * ```ts
+ * const info: Store.ReadyInfo = yield* Eio.Promise.await(ready);
+ * ```
+ */
 export interface ReadyInfo {
   /** Log records replayed. */
   recovered: number;
@@ -115,6 +150,12 @@ export interface ReadyInfo {
  * resolved once the log is replayed, so the server can start accepting clients after it.
  *
  * Suspends: yes — use `yield*`. Returns once `stop` is resolved and the log is closed.
+*
+ * @example
+ * ```ts
+ * const task = Eio.task(new URL("./store.js", import.meta.url), "storageDomain");
+ * Eio.ExecutorPool.submitFork(sw, pool, { weight: 1.0 }, task, queue, "data", {}, setReady, stop);
+ * ```
  */
 export function* storageDomain(
   queue: Queue,

@@ -8,13 +8,27 @@
  */
 import * as Log from "./log.js";
 
-/** A stored value; `expireAt` is milliseconds since the epoch, 0 for no expiry. */
+/**
+ * A stored value; `expireAt` is milliseconds since the epoch, 0 for no expiry.
+ *
+ * @example
+ * ```ts
+ * const entry: Table.Entry | undefined = Table.lookup(table, "k", Date.now());
+ * ```
+ */
 export interface Entry {
   value: Buffer;
   expireAt: number;
 }
 
-/** The table (opaque: use the functions below). */
+/**
+ * The table (opaque: use the functions below).
+ *
+ * @example
+ * ```ts
+ * const table: Table.Table = Table.create();
+ * ```
+ */
 export interface Table {
   /** @internal */ entries: Map<string, Entry>;
   /** @internal keys that have an expiry, scanned a few at a time to reclaim expired ones */
@@ -24,17 +38,39 @@ export interface Table {
   journal: Buffer[] | null;
 }
 
-/** An empty table that journals its changes. */
+/**
+ * An empty table that journals its changes.
+ *
+ * @example
+ * ```ts
+ * const table = Table.create();
+ * Table.set(table, "k", Buffer.from("v"), 0);
+ * ```
+ */
 export function create(): Table {
   return { entries: new Map(), volatile: new Set(), sweep: null, journal: [] };
 }
 
-/** The table's key for `key`'s bytes. */
+/**
+ * The table's key for `key`'s bytes.
+ *
+ * @example
+ * ```ts
+ * Table.keyOf(Buffer.from([0x68, 0xff])); // "h\u00ff"
+ * ```
+ */
 export function keyOf(key: Uint8Array): string {
   return Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1");
 }
 
-/** The bytes of a table key. */
+/**
+ * The bytes of a table key.
+ *
+ * @example
+ * ```ts
+ * Table.keyBytes("h\u00ff"); // <Buffer 68 ff>
+ * ```
+ */
 export function keyBytes(key: string): Buffer {
   return Buffer.from(key, "latin1");
 }
@@ -43,7 +79,14 @@ function record(table: Table, entry: Log.Record): void {
   table.journal?.push(Log.encode(entry));
 }
 
-/** The live entry for `key` at time `now`, dropping it if it has expired. */
+/**
+ * The live entry for `key` at time `now`, dropping it if it has expired.
+ *
+ * @example
+ * ```ts
+ * Table.lookup(table, "k", Date.now())?.value.toString();
+ * ```
+ */
 export function lookup(table: Table, key: string, now: number): Entry | undefined {
   const entry = table.entries.get(key);
   if (entry === undefined) return undefined;
@@ -60,7 +103,14 @@ function dropExpired(table: Table, key: string): void {
   table.volatile.delete(key);
 }
 
-/** Stores `value` (copied) under `key`. */
+/**
+ * Stores `value` (copied) under `key`.
+ *
+ * @example
+ * ```ts
+ * Table.set(table, "session", Buffer.from("abc"), Date.now() + 60_000);
+ * ```
+ */
 export function set(table: Table, key: string, value: Uint8Array, expireAt: number): void {
   const copy = Buffer.from(value);
   table.entries.set(key, { value: copy, expireAt });
@@ -69,7 +119,14 @@ export function set(table: Table, key: string, value: Uint8Array, expireAt: numb
   record(table, { op: "set", key: keyBytes(key), value: copy, expireAt });
 }
 
-/** Removes `key`; true if it was there (and live). */
+/**
+ * Removes `key`; true if it was there (and live).
+ *
+ * @example
+ * ```ts
+ * Table.remove(table, "k", Date.now()); // true if it existed
+ * ```
+ */
 export function remove(table: Table, key: string, now: number): boolean {
   if (lookup(table, key, now) === undefined) return false;
   table.entries.delete(key);
@@ -78,7 +135,14 @@ export function remove(table: Table, key: string, now: number): boolean {
   return true;
 }
 
-/** Sets or (with 0) clears the expiry of a live `key`; false if there is no such key. */
+/**
+ * Sets or (with 0) clears the expiry of a live `key`; false if there is no such key.
+ *
+ * @example
+ * ```ts
+ * Table.setExpire(table, "k", 0, Date.now()); // PERSIST
+ * ```
+ */
 export function setExpire(table: Table, key: string, expireAt: number, now: number): boolean {
   const entry = lookup(table, key, now);
   if (entry === undefined) return false;
@@ -89,7 +153,14 @@ export function setExpire(table: Table, key: string, expireAt: number, now: numb
   return true;
 }
 
-/** Removes every key. */
+/**
+ * Removes every key.
+ *
+ * @example
+ * ```ts
+ * Table.clear(table);
+ * ```
+ */
 export function clear(table: Table): void {
   table.entries.clear();
   table.volatile.clear();
@@ -97,12 +168,26 @@ export function clear(table: Table): void {
   record(table, { op: "flush" });
 }
 
-/** Number of keys, counting expired ones not yet reclaimed (as Redis's DBSIZE does). */
+/**
+ * Number of keys, counting expired ones not yet reclaimed (as Redis's DBSIZE does).
+ *
+ * @example
+ * ```ts
+ * Table.size(table);
+ * ```
+ */
 export function size(table: Table): number {
   return table.entries.size;
 }
 
-/** Every live key at time `now`. */
+/**
+ * Every live key at time `now`.
+ *
+ * @example
+ * ```ts
+ * for (const key of Table.keys(table, Date.now())) console.log(key);
+ * ```
+ */
 export function* keys(table: Table, now: number): Generator<string> {
   for (const [key, entry] of table.entries) {
     if (entry.expireAt === 0 || entry.expireAt > now) yield key;
@@ -112,6 +197,11 @@ export function* keys(table: Table, now: number): Generator<string> {
 /**
  * Looks at up to `budget` keys that have an expiry, resuming where the last call stopped, and
  * drops the expired ones, so keys nobody reads again do not stay in memory forever.
+ *
+ * @example
+ * ```ts
+ * Table.sweepExpired(table, Date.now(), 20); // how many were dropped
+ * ```
  */
 export function sweepExpired(table: Table, now: number, budget: number): number {
   let dropped = 0;
@@ -131,7 +221,14 @@ export function sweepExpired(table: Table, now: number, budget: number): number 
   return dropped;
 }
 
-/** Applies a record read back from the log (journaling nothing). */
+/**
+ * Applies a record read back from the log (journaling nothing).
+ *
+ * @example
+ * ```ts
+ * Table.apply(table, { op: "flush" });
+ * ```
+ */
 export function apply(table: Table, entry: Log.Record): void {
   const journal = table.journal;
   table.journal = null;
@@ -162,7 +259,14 @@ export function apply(table: Table, entry: Log.Record): void {
   }
 }
 
-/** Takes the journal: the encoded records of every change since the last call. */
+/**
+ * Takes the journal: the encoded records of every change since the last call.
+ *
+ * @example
+ * ```ts
+ * fs.writeSync(fd, Buffer.concat(Table.takeJournal(table)));
+ * ```
+ */
 export function takeJournal(table: Table): Buffer[] {
   const journal = table.journal ?? [];
   table.journal = [];
