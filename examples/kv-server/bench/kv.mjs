@@ -4,9 +4,10 @@
 //   npm run build && node examples/kv-server/bench/kv.mjs [--requests 20000] [--clients 50]
 //                                                          [--pipeline 1] [--tests set,get]
 //
-// Servers: kv-server (fsync before every reply, with group commit), redis-server with
-// `--appendonly yes --appendfsync always` (the same promise), and redis-server with no
-// persistence at all (the ceiling). Prints a table and writes bench/results/kv-server.json.
+// Servers: kv-server in its two shapes (the store in a storage domain, connections in the main
+// domain and `--domains` more; or everything in one domain), both fsyncing before every reply
+// with group commit; redis-server with `--appendonly yes --appendfsync always` (the same
+// promise); and redis-server with no persistence at all (the ceiling). Prints a table and writes bench/results/kv-server.json.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -66,9 +67,9 @@ async function startRedis(dir, persistence) {
   return { port, child };
 }
 
-async function startKv(dir) {
+async function startKv(dir, shapeArgs) {
   const port = await freePort();
-  const extra = domains === undefined ? [] : ["--domains", domains];
+  const extra = [...(domains === undefined ? [] : ["--domains", domains]), ...shapeArgs];
   const child = spawn(process.execPath, [path.join(here, "..", "dist", "main.js"), "--port", String(port), "--dir", dir, ...extra], { stdio: "ignore" });
   await waitForPort(port);
   return { port, child };
@@ -88,7 +89,8 @@ function benchmark(port) {
 }
 
 const servers = [
-  ["kv-server (fsync every write, group commit)", startKv],
+  ["kv-server, storage domain (fsync, group commit)", (dir) => startKv(dir, [])],
+  ["kv-server, one domain (fsync, group commit)", (dir) => startKv(dir, ["--single-domain"])],
   ["redis-server appendfsync always", (dir) => startRedis(dir, true)],
   ["redis-server no persistence", (dir) => startRedis(dir, false)],
 ];
@@ -106,9 +108,9 @@ for (const [name, start] of servers) {
 }
 
 const names = tests.toUpperCase().split(",");
-const baseline = rows[1].results;
+const baseline = rows.find((row) => row.name.includes("always")).results;
 console.log(`redis-benchmark -n ${requests} -c ${clients} -P ${pipeline} -t ${tests}; Node ${process.version}, ${os.cpus().length} cores`);
-console.log(["server".padEnd(46), ...names.map((t) => `${t} req/s   p50 ms   vs aof`.padEnd(30))].join(""));
+console.log(["server".padEnd(50), ...names.map((t) => `${t} req/s   p50 ms   vs aof`.padEnd(30))].join(""));
 for (const { name, results } of rows) {
   const cells = names.map((t) => {
     const r = results[t];
@@ -116,7 +118,7 @@ for (const { name, results } of rows) {
     const ratio = baseline[t] ? (r.rps / baseline[t].rps).toFixed(2) : "-";
     return `${r.rps.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${ratio.padStart(8)}x`.padEnd(30);
   });
-  console.log([name.padEnd(46), ...cells].join(""));
+  console.log([name.padEnd(50), ...cells].join(""));
 }
 fs.mkdirSync(path.join(here, "results"), { recursive: true });
 const file = path.join(here, "results", "kv-server.json");
