@@ -46,13 +46,13 @@ export class SharedStream<T> extends SharedHandle {
 
   *addOp(value: T): Operation<void> {
     const ref = encodeValue(value);
-    if (this.tryPut(ref)) return;
+    if (this.tryPut(ref, false)) return;
     const i32 = getArena().i32;
     const word = this.offset >> 2;
     let w = 0;
     try {
       yield* suspend<void>("Stream.add", (fiber) => {
-        if (this.tryPut(ref)) {
+        if (this.tryPut(ref, true)) {
           fiber.scheduler.wake(fiber, undefined);
           return;
         }
@@ -71,10 +71,10 @@ export class SharedStream<T> extends SharedHandle {
   }
 
   /**
-   * Gives `ref` to a waiting taker or puts it in the buffer; true if done. When it returns
-   * false the stream is full and the lock is still held, so the caller can queue atomically.
+   * Gives `ref` to a waiting taker or puts it in the buffer; true if done. With `keepLock`, a
+   * false result (the stream is full) leaves the lock held so the caller can queue atomically.
    */
-  private tryPut(ref: number): boolean {
+  private tryPut(ref: number, keepLock: boolean): boolean {
     const i32 = getArena().i32;
     const word = this.offset >> 2;
     lockWord(i32, word + LOCK);
@@ -94,6 +94,7 @@ export class SharedStream<T> extends SharedHandle {
       unlockWord(i32, word + LOCK);
       return true;
     }
+    if (!keepLock) unlockWord(i32, word + LOCK);
     return false;
   }
 
