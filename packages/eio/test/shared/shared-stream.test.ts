@@ -60,7 +60,8 @@ describe("shared Stream across domains", () => {
     const producers = 4;
     const perProducer = 250_000;
     const total = producers * perProducer;
-    const results = await Eio.run(function* () {
+    type Seen = { seen: Uint8Array; ordered: boolean };
+    const results = await Eio.run<[[Seen, Seen], void]>(function* () {
       const s = createSharedStream<number>(64);
       return yield* Eio.Fiber.pair(
         () =>
@@ -89,13 +90,13 @@ describe("shared Stream across domains", () => {
   }, 120_000);
 
   it("a blocked take cancelled in another domain loses no item", async () => {
-    const result = await Eio.run(function* () {
+    const result = await Eio.run<string[]>(function* () {
       const s = createSharedStream<number>(1);
       const outcomes: string[] = [];
       for (let round = 0; round < 3; round++) {
         const [ready, readyR] = Eio.Promise.create<string>({ shared: true });
         const [stop, stopR] = Eio.Promise.create<string>({ shared: true });
-        const [outcome] = yield* Eio.Fiber.pair(
+        const [outcome] = yield* Eio.Fiber.pair<string, void>(
           () => inDomain<string>("takeOrCancelled", s, readyR, stop),
           function* () {
             yield* Eio.Promise.await(ready);
