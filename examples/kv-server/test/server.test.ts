@@ -41,7 +41,9 @@ const withTool = (tool: string) => (hasCommand(tool) || process.env.CI ? it : it
 // The server's two shapes: the store in a storage domain with connections in domains too, and
 // everything on the main thread.
 const MODES: [string, string[]][] = [["one domain", ["--single-domain"]]];
-if (sharedStreamsAvailable()) MODES.unshift(["storage domain + connection domain", ["--domains", "1"]]);
+if (sharedStreamsAvailable()) {
+  MODES.unshift(["storage domain", ["--domains", "0"]], ["storage domain + connection domain", ["--domains", "1"]]);
+}
 
 function sharedStreamsAvailable(): boolean {
   try {
