@@ -5,7 +5,7 @@ import * as Eio from "eio-ts";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildServer, hasCommand, type RunningServer, startServer, stopServer, tempDir } from "./server.js";
+import { buildServer, hasCommand, type RunningServer, startServer, stopAll, stopServer, tempDir } from "./server.js";
 
 const dirs: string[] = [];
 function newDir(): string {
@@ -15,7 +15,8 @@ function newDir(): string {
 }
 
 beforeAll(() => buildServer(), 120_000);
-afterAll(() => {
+afterAll(async () => {
+  await stopAll();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
 });
 

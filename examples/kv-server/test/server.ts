@@ -25,11 +25,27 @@ export interface RunningServer {
   exited: Promise<number | string>;
 }
 
+const running = new Set<ChildProcess>();
+// A test that fails half-way must not leave a server behind.
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+/** Kills every server still running (for afterAll). */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((child) => new Promise((resolve) => {
+    child.once("exit", resolve);
+    child.kill("SIGKILL");
+  })));
+}
+
 /** Starts a server on a free port of 127.0.0.1 with its data in `dir`. */
 export async function startServer(dir: string, extraArgs: string[] = []): Promise<RunningServer> {
   const child = spawn(process.execPath, [MAIN, "--port", "0", "--dir", dir, ...extraArgs], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
