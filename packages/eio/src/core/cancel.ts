@@ -11,6 +11,15 @@ export { Cancelled };
 
 /**
  * A cancellation context (Eio's `Cancel.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   const ctx: Eio.Cancel.Context = Eio.Cancel.current();
+ *   console.log(Eio.Cancel.getError(ctx));
+ * });
+ * ```
  */
 export type Context = CancelContext;
 
@@ -82,7 +91,22 @@ export function* protect<T>(fn: () => unknown): Operation<T> {
   return yield* withContext<T>(fiber.ctx, true, "protect", () => fn());
 }
 
-/** Options for {@link sub}. */
+/**
+ * Options for {@link sub}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Cancel.SubOptions = { signal: AbortSignal.abort(new Error("gave up")) };
+ * await Eio.run(function* () {
+ *   try {
+ *     yield* Eio.Cancel.sub(() => Eio.Fiber.yield(), options);
+ *   } catch (e) {
+ *     console.log((e as Error).message);
+ *   }
+ * });
+ * ```
+ */
 export interface SubOptions {
   /** Cancel the new context when this signal aborts (reason: the signal's reason). */
   signal?: AbortSignal;

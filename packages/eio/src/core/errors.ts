@@ -15,6 +15,7 @@
  * ```
  */
 export class Cancelled extends Error {
+  /** Always `"Cancelled"`: how logs and stack traces name this error. */
   override readonly name = "Cancelled";
   constructor(reason: unknown) {
     super(`Cancelled: ${describe(reason)}`, { cause: reason });
@@ -33,6 +34,7 @@ export class Cancelled extends Error {
  * ```
  */
 export class MultipleErrors extends AggregateError {
+  /** Always `"MultipleErrors"`: how logs and stack traces name this error. */
   override readonly name = "MultipleErrors";
   constructor(errors: readonly unknown[]) {
     super(errors, `Multiple errors: ${errors.map(describe).join("; ")}`);
@@ -50,6 +52,7 @@ export class MultipleErrors extends AggregateError {
  * ```
  */
 export class SwitchFinished extends Error {
+  /** Always `"SwitchFinished"`: how logs and stack traces name this error. */
   override readonly name = "SwitchFinished";
   /** `cause`: the error of a release hook that was run at once because the switch had finished. */
   constructor(operation: string, cause?: unknown) {
@@ -78,6 +81,7 @@ export class SwitchFinished extends Error {
  * ```
  */
 export class DeadlockError extends Error {
+  /** Always `"DeadlockError"`: how logs and stack traces name this error. */
   override readonly name = "DeadlockError";
   constructor(waiting: readonly string[]) {
     super(

@@ -7,7 +7,18 @@ import { type Fiber, type Operation, runBody, suspend } from "./scheduler.js";
 import { fork, forkPromiseExn } from "./fiber.js";
 import { run as runSwitch, type Switch } from "./switch.js";
 
-/** Options for the functions of this module. */
+/**
+ * Options for the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Fiber.List.ListOptions = { maxFibers: 1 };
+ * await Eio.run(function* () {
+ *   console.log(yield* Eio.Fiber.List.map((x: number) => x + 1, [1, 2], options));
+ * });
+ * ```
+ */
 export interface ListOptions {
   /** The most items processed at once (a positive integer). Default: no limit. */
   maxFibers?: number;

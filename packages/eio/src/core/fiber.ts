@@ -400,7 +400,19 @@ function* anyGeneric<T, R>(
   throw parentError === null ? final.error : combineErrors(final.error, parentError);
 }
 
-/** Options for {@link any} and {@link first}. */
+/**
+ * Options for {@link any} and {@link first}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Fiber.AnyOptions<number> = { combine: (a, b) => a + b };
+ * await Eio.run(function* () {
+ *   // Both finish before either is cancelled, so their results are combined.
+ *   console.log(yield* Eio.Fiber.any<number>([() => 1, () => 2], options));
+ * });
+ * ```
+ */
 export interface AnyOptions<T> {
   /** How to merge a second result that arrived before cancellation took effect. Default: keep the first. */
   combine?: (first: T, second: T) => T;
@@ -472,10 +484,20 @@ export function* nAny<T>(fns: readonly (() => unknown)[]): Operation<T[]> {
   return results.reverse();
 }
 
-/** A fiber-local variable (Eio's `Fiber.key`). */
+/**
+ * A fiber-local variable (Eio's `Fiber.key`), made by {@link createKey}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const traceId: Eio.Fiber.Key<string> = Eio.Fiber.createKey<string>("trace id");
+ * await Eio.run(() => Eio.Fiber.withBinding(traceId, "abc", () => console.log(Eio.Fiber.get(traceId))));
+ * ```
+ */
 export interface Key<T> {
   /** @internal */
   readonly __type?: T;
+  /** The description given to {@link createKey}, for debugging. */
   readonly description: string;
 }
 

@@ -3,8 +3,30 @@
  * @module
  */
 
-/** `{ ok: true, value }` or `{ ok: false, error }`. */
-export type Result<T, E = unknown> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+/**
+ * `{ ok: true, value }` or `{ ok: false, error }`: what `Fiber.forkPromise` and
+ * `ExecutorPool.submit` give back instead of throwing.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const results: Eio.Result<number>[] = [{ ok: true, value: 1 }, { ok: false, error: new Error("no") }];
+ * for (const r of results) console.log(r.ok ? r.value : (r.error as Error).message);
+ * ```
+ */
+export type Result<T, E = unknown> =
+  | {
+      /** It succeeded. */
+      readonly ok: true;
+      /** What it produced. */
+      readonly value: T;
+    }
+  | {
+      /** It failed. */
+      readonly ok: false;
+      /** What it threw. */
+      readonly error: E;
+    };
 
 /** Makes a success. @internal */
 export function ok<T>(value: T): Result<T, never> {

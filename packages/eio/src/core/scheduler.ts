@@ -17,7 +17,23 @@ import type { CancelContext } from "./cancel-context.js";
 export const SUSPEND: unique symbol = Symbol("Eio.suspend");
 export type Suspend = typeof SUSPEND;
 
-/** What a blocking operation returns: use it with `yield*`. */
+/**
+ * What a blocking operation returns: a generator to run with `yield*` inside a fiber. Writing
+ * your own blocking function means returning one: a generator function that `yield*`s others.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function* twice(): Eio.Operation<number> {
+ *   yield* Eio.Fiber.yield();
+ *   yield* Eio.Fiber.yield();
+ *   return 2;
+ * }
+ * await Eio.run(function* () {
+ *   console.log(yield* twice());
+ * });
+ * ```
+ */
 export type Operation<T> = Generator<Suspend, T, unknown>;
 
 /** The step a suspending operation hands to `yield*`; frozen because it is shared. */

@@ -12,25 +12,59 @@ import { protect } from "./cancel.js";
 /** The reason daemon fibers are cancelled with once only daemons remain (Eio's `Exit`). @internal */
 export const ONLY_DAEMONS_LEFT: unique symbol = Symbol("Eio.onlyDaemonsLeft");
 
-/** A release hook registered with {@link onReleaseCancellable}. */
+/**
+ * A release hook registered with {@link onReleaseCancellable}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Switch.run((sw) => {
+ *     const hook: Eio.Switch.Hook = Eio.Switch.onReleaseCancellable(sw, () => console.log("released"));
+ *     console.log(typeof hook.fn);
+ *   });
+ * });
+ * ```
+ */
 export interface Hook {
+  /** The function that runs when the switch is released. */
   readonly fn: () => unknown;
 }
 
-/** A switch (Eio's `Switch.t`). Opaque: use the functions of this module. */
+/**
+ * A switch (Eio's `Switch.t`). Opaque: use the functions of this module. Made by {@link run}
+ * and passed to the code that forks fibers or holds resources.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function startWorker(sw: Eio.Switch.Switch, name: string): void {
+ *   Eio.Fiber.fork(sw, () => console.log(name, "started"));
+ * }
+ * await Eio.run(() => Eio.Switch.run((sw) => startWorker(sw, "worker 1")));
+ * ```
+ */
 export class Switch {
-  /** Running fibers, counting the main body and daemons. */
+  /** Running fibers, counting the main body and daemons. @internal */
   fibers = 1;
+  /** @internal */
   daemonFibers = 0;
+  /** @internal */
   hasError = false;
+  /** @internal */
   error: unknown = undefined;
+  /** @internal */
   hooks: Set<Hook> | null = new Set();
+  /** @internal */
   waiter: Fiber | null = null;
 
   /** @internal */
   constructor(
+    /** @internal */
     readonly ctx: CancelContext,
+    /** @internal */
     readonly scheduler: Scheduler,
+    /** @internal */
     readonly name: string | undefined,
   ) {}
 
@@ -132,7 +166,16 @@ function* runSwitch<T>(isProtected: boolean, fn: (sw: Switch) => unknown, name: 
   }
 }
 
-/** Options for {@link run} and {@link runProtected}. */
+/**
+ * Options for {@link run} and {@link runProtected}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Switch.RunOptions = { name: "requests" };
+ * await Eio.run(() => Eio.Switch.run(() => console.log("in", options.name), options));
+ * ```
+ */
 export interface RunOptions {
   /** A name for traces and error messages. */
   name?: string;

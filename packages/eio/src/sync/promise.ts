@@ -19,19 +19,52 @@ import {
 declare const promiseBrand: unique symbol;
 declare const resolverBrand: unique symbol;
 
-/** The reading end of a promise (Eio's `'a Promise.t`). */
+/**
+ * The reading end of a promise (Eio's `'a Promise.t`): give it to the fibers that wait.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const [promise]: [Eio.Promise.Promise<string>, Eio.Promise.Resolver<string>] = Eio.Promise.create<string>();
+ * console.log(Eio.Promise.isResolved(promise));
+ * ```
+ */
 export interface Promise<T> {
   /** @internal */
   readonly [promiseBrand]: T;
 }
 
-/** The writing end of a promise (Eio's `'a Promise.u`). */
+/**
+ * The writing end of a promise (Eio's `'a Promise.u`): give it to the fiber that answers.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const [promise, resolver] = Eio.Promise.create<number>();
+ * const answer = (r: Eio.Promise.Resolver<number>) => Eio.Promise.resolve(r, 42);
+ * answer(resolver);
+ * console.log(Eio.Promise.peek(promise));
+ * ```
+ */
 export interface Resolver<T> {
   /** @internal */
   readonly [resolverBrand]: (value: T) => void;
 }
 
-/** A promise whose value is a result (Eio's `'a Promise.or_exn`). */
+/**
+ * A promise whose value is a result (Eio's `'a Promise.or_exn`), as `Fiber.forkPromise` returns.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const p: Eio.Promise.OrError<number> = Eio.Fiber.forkPromise<number>(sw, () => 1);
+ *     console.log(yield* Eio.Promise.awaitExn(p));
+ *   });
+ * });
+ * ```
+ */
 export type OrError<T> = Promise<Result<T>>;
 
 /**
@@ -44,7 +77,17 @@ export interface PromiseImpl<T> {
   peekState(): { resolved: true; value: T } | { resolved: false };
 }
 
-/** Options for {@link create}. */
+/**
+ * Options for {@link create}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Promise.CreateOptions = { label: "config loaded" };
+ * const [promise] = Eio.Promise.create<void>(options);
+ * console.log(Eio.Promise.isResolved(promise));
+ * ```
+ */
 export interface CreateOptions {
   /** Make a promise that other domains can await and resolve (see the domains chapter). */
   shared?: boolean;
