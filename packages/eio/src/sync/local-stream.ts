@@ -76,8 +76,11 @@ class AddOperation<T> implements Iterator<Suspend, void, unknown> {
   }
 }
 
+/** Its own iterator result, too: one allocation per `take` instead of two. */
 class TakeOperation<T> implements Iterator<Suspend, T, unknown> {
   private phase = Phase.New;
+  done = true as const;
+  value: T = undefined as T;
 
   constructor(private readonly stream: LocalStream<T>) {}
 
@@ -89,10 +92,14 @@ class TakeOperation<T> implements Iterator<Suspend, T, unknown> {
     if (this.phase !== Phase.New) {
       // Resumed by the adder that handed us `value`.
       this.phase = Phase.Done;
-      return { done: true, value: value as T };
+      this.value = value as T;
+      return this;
     }
     const stream = this.stream;
-    if (stream.hasReady()) return { done: true, value: stream.takeReady() };
+    if (stream.hasReady()) {
+      this.value = stream.takeReady();
+      return this;
+    }
     this.phase = Phase.Waiting;
     const fiber = beginSuspend("Stream.take");
     if (fiber !== null) stream.waitToTake(fiber);
