@@ -31,3 +31,28 @@ export type { Result } from "./core/result.js";
 
 // Synchronisation
 export * as Promise from "./sync/promise.js";
+export * as Stream from "./sync/stream.js";
+export * as Mutex from "./sync/mutex.js";
+export * as Semaphore from "./sync/semaphore.js";
+export * as Condition from "./sync/condition.js";
+export * as Lazy from "./sync/lazy.js";
+
+// Time and the deterministic backend
+export * as Time from "./io/time.js";
+export * as Mock from "./mock/mock.js";
+
+// Domains: parallelism on worker threads
+export { task, type Task, type TaskOf, type TaskArgsOf, type TaskResultOf } from "./domains/task.js";
+export * as DomainManager from "./domains/domain-manager.js";
+export * as ExecutorPool from "./domains/executor-pool.js";
+export { DomainCrashed, PoolClosed } from "./domains/errors.js";
+/** The domain worker's entry point calls this. @internal */
+export { runDomain as __runDomain } from "./domains/worker/runner.js";
+
+// Input and output
+export * as Flow from "./io/flow.js";
+export * as Net from "./io/net.js";
+export * as BufRead from "./io/buf-read.js";
+export * as BufWrite from "./io/buf-write.js";
+/** The entry point of a server domain's worker thread. @internal */
+export { serveInWorker as __serveInWorker } from "./io/server-worker.js";

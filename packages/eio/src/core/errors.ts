@@ -54,8 +54,12 @@ export class MultipleErrors extends AggregateError {
 export class SwitchFinished extends Error {
   /** Always `"SwitchFinished"`: how logs and stack traces name this error. */
   override readonly name = "SwitchFinished";
-  constructor(operation: string) {
-    super(`Cannot ${operation}: the switch has finished. Use a switch that is still running.`);
+  /** `cause`: the error of a release hook that was run at once because the switch had finished. */
+  constructor(operation: string, cause?: unknown) {
+    super(
+      `Cannot ${operation}: the switch has finished. Use a switch that is still running.`,
+      cause === undefined ? undefined : { cause },
+    );
   }
 }
 

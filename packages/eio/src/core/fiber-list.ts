@@ -58,7 +58,7 @@ class Limiter {
 function maxFibersOf(options: ListOptions, what: string): number {
   const max = options.maxFibers ?? Number.MAX_SAFE_INTEGER;
   if (!Number.isInteger(max) || max <= 0) {
-    throw new RangeError(`${what}: maxFibers must be a positive integer, got ${String(max)}`);
+    throw new RangeError(`${what}: maxFibers must be a positive integer, got ${String(max)} (leave it out for no limit)`);
   }
   return max;
 }
@@ -89,7 +89,10 @@ export function* filterMap<A, B>(
   options: ListOptions = {},
 ): Operation<B[]> {
   checkArgs(fn, items, "Fiber.List.filterMap");
-  const max = maxFibersOf(options, "Fiber.List.filterMap");
+  return yield* filterMapWith<A, B>(fn, items, maxFibersOf(options, "Fiber.List.filterMap"));
+}
+
+function* filterMapWith<A, B>(fn: (item: A) => unknown, items: readonly A[], max: number): Operation<B[]> {
   if (items.length === 0) return [];
   return yield* runSwitch<B[]>(
     function* (sw) {
@@ -136,12 +139,12 @@ export function* filterMap<A, B>(
  */
 export function* map<A, B>(fn: (item: A) => unknown, items: readonly A[], options: ListOptions = {}): Operation<B[]> {
   checkArgs(fn, items, "Fiber.List.map");
-  const wrapped = yield* filterMap<A, { v: B }>(
+  const wrapped = yield* filterMapWith<A, { v: B }>(
     function* (x) {
       return { v: yield* runBody<B>(fn(x)) };
     },
     items,
-    options,
+    maxFibersOf(options, "Fiber.List.map"),
   );
   return wrapped.map((x) => x.v);
 }
@@ -162,12 +165,12 @@ export function* map<A, B>(fn: (item: A) => unknown, items: readonly A[], option
  */
 export function* filter<A>(fn: (item: A) => unknown, items: readonly A[], options: ListOptions = {}): Operation<A[]> {
   checkArgs(fn, items, "Fiber.List.filter");
-  const kept = yield* filterMap<A, { v: A }>(
+  const kept = yield* filterMapWith<A, { v: A }>(
     function* (x) {
       return (yield* runBody<boolean>(fn(x))) ? { v: x } : undefined;
     },
     items,
-    options,
+    maxFibersOf(options, "Fiber.List.filter"),
   );
   return kept.map((x) => x.v);
 }

@@ -6,7 +6,7 @@
 import { CancelContext } from "./cancel-context.js";
 import { withContext } from "./cancel.js";
 import { Cancelled, combineErrors, SwitchFinished } from "./errors.js";
-import { currentFiber, type Fiber, type Operation, runBody, type Scheduler, suspendUnchecked } from "./scheduler.js";
+import { currentFiber, Fiber, isGenerator, type Operation, runBody, type Scheduler, suspendUnchecked } from "./scheduler.js";
 import { protect } from "./cancel.js";
 
 /** The reason daemon fibers are cancelled with once only daemons remain (Eio's `Exit`). @internal */
@@ -337,8 +337,13 @@ export function onReleaseCancellable(sw: Switch, fn: () => unknown): Hook {
   const hook: Hook = { fn };
   if (sw.hooks === null) {
     // Too late to register: release the resource now, as Eio does, then report.
-    fn();
-    throw new SwitchFinished("add a release hook");
+    let cause: unknown = undefined;
+    try {
+      runLateHook(fn);
+    } catch (error) {
+      cause = error;
+    }
+    throw new SwitchFinished("add a release hook", cause);
   }
   sw.hooks.add(hook);
   hooksOwner.set(hook, sw);
@@ -346,6 +351,24 @@ export function onReleaseCancellable(sw: Switch, fn: () => unknown): Hook {
 }
 
 const hooksOwner = new WeakMap<Hook, Switch>();
+
+/**
+ * Runs a hook given to a finished switch. Eio runs it inside `Cancel.protect` in the caller;
+ * `onRelease` cannot suspend here, so a hook that blocks gets a protected fiber of its own,
+ * started at once. Its later failure has no switch to go to, so it is thrown from a microtask
+ * (like an unhandled rejection) rather than lost.
+ */
+function runLateHook(fn: () => unknown): void {
+  const result = fn();
+  if (!isGenerator(result)) return;
+  const parent = currentFiber();
+  const ctx = new CancelContext(parent.ctx, true, "release");
+  const fiber = new Fiber(parent.scheduler, ctx, parent.vars, (ok, value) => {
+    ctx.finish();
+    if (!ok) queueMicrotask(() => { throw value; });
+  });
+  parent.scheduler.start(fiber, () => result);
+}
 
 /**
  * Withdraws a hook from {@link onReleaseCancellable}. True if it was removed before it ran.

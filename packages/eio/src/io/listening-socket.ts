@@ -1,0 +1,142 @@
+/**
+ * A listening socket. Node accepts connections by itself and emits them; we queue them (paused,
+ * so they read nothing) until a fiber calls `Net.accept`.
+ * @internal
+ * @module
+ */
+import type * as net from "node:net";
+import { Deque } from "../core/deque.js";
+import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
+import { tryRemoveHook, type Hook } from "../core/switch.js";
+import { NetError } from "./net-errors.js";
+import type { Sockaddr } from "./sockaddr.js";
+
+/**
+ * A socket waiting for connections (Eio's `Net.listening_socket`). Opaque: use `Eio.Net`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const socket: Eio.Net.ListeningSocket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+ *     console.log("port" in Eio.Net.listeningAddr(socket));
+ *   });
+ * });
+ * ```
+ */
+export class ListeningSocket {
+  private readonly queue = new Deque<net.Socket>();
+  private readonly acceptors = new Deque<Fiber>();
+  private closed = false;
+  private error: NetError | null = null;
+  hook: Hook | null = null;
+  /** True once other domains have listened on this socket's descriptor (see {@link closeNow}). */
+  lent = false;
+
+  constructor(
+    readonly server: net.Server,
+    readonly address: Sockaddr,
+    /** False in a worker domain: the descriptor is the main domain's to close. */
+    readonly ownsDescriptor: boolean,
+  ) {
+    server.on("connection", this.onConnection);
+    server.on("error", this.onError);
+  }
+
+  private readonly onConnection = (socket: net.Socket): void => {
+    for (;;) {
+      const fiber = this.acceptors.shift();
+      if (fiber === undefined) break;
+      fiber.scheduler.removeExternalWait();
+      if (fiber.scheduler.wake(fiber, socket)) return;
+    }
+    this.queue.pushTail(socket);
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.error ??= new NetError((error as { code?: string }).code ?? "EIO", `Listening socket failed: ${error.message}`, { cause: error });
+    this.wakeAcceptors();
+  };
+
+  private wakeAcceptors(): void {
+    for (;;) {
+      const fiber = this.acceptors.shift();
+      if (fiber === undefined) return;
+      fiber.scheduler.removeExternalWait();
+      fiber.scheduler.wake(fiber, null);
+    }
+  }
+
+  /** Waits for the next connection. */
+  *acceptSocket(): Operation<net.Socket> {
+    for (;;) {
+      const queued = this.queue.shift();
+      if (queued !== undefined) return queued;
+      if (this.error !== null) throw this.error;
+      if (this.closed) throw new NetError("EBADF", `Cannot accept on ${describe(this.address)}: the listening socket is closed.`);
+      const socket = yield* suspend<net.Socket | null>("Net.accept", (fiber) => {
+        this.acceptors.pushTail(fiber);
+        fiber.scheduler.addExternalWait();
+        fiber.cancelFn = (cancelled) => {
+          this.removeAcceptor(fiber);
+          fiber.scheduler.removeExternalWait();
+          fiber.scheduler.wakeError(fiber, cancelled);
+        };
+      });
+      if (socket !== null) return socket;
+    }
+  }
+
+  private removeAcceptor(fiber: Fiber): void {
+    const kept: Fiber[] = [];
+    for (;;) {
+      const f = this.acceptors.shift();
+      if (f === undefined) break;
+      if (f !== fiber) kept.push(f);
+    }
+    for (const f of kept) this.acceptors.pushTail(f);
+  }
+
+  /** Connections Node accepted that no fiber took yet: refuse them (the peer sees a reset). */
+  dropQueued(): void {
+    for (;;) {
+      const socket = this.queue.shift();
+      if (socket === undefined) return;
+      socket.destroy();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  closeNow(): void {
+    if (this.hook !== null) {
+      tryRemoveHook(this.hook);
+      this.hook = null;
+    }
+    if (this.closed) return;
+    this.closed = true;
+    this.dropQueued();
+    if (this.lent || !this.ownsDescriptor) {
+      // Stop accepting here but never close the descriptor: parked worker threads still hold
+      // handles on it, and their exit-time close must not hit a number reused by someone else.
+      // Node 20 cannot duplicate a descriptor, so a lent socket stays bound until the process exits.
+      this.server.unref();
+      this.server.removeListener("connection", this.onConnection);
+      this.server.on("connection", (socket: net.Socket) => socket.destroy());
+    } else {
+      this.server.close();
+    }
+    this.wakeAcceptors();
+  }
+
+  toString(): string {
+    return `ListeningSocket(${describe(this.address)})`;
+  }
+}
+
+function describe(addr: Sockaddr): string {
+  return "path" in addr ? `unix:${addr.path}` : `${addr.host}:${addr.port}`;
+}

@@ -1,0 +1,203 @@
+/**
+ * `Net.runServer`: accept connections forever, each handled in its own fiber, optionally in
+ * several domains at once on the same listening socket. Mirrors Eio's `Net.run_server`.
+ * @module
+ */
+import { Cancelled } from "../core/errors.js";
+import { first } from "../core/fiber.js";
+import { type Operation, runBody } from "../core/scheduler.js";
+import { run as runSwitch, type Switch } from "../core/switch.js";
+import * as EioPromise from "../sync/promise.js";
+import { acquireSlot, createLimitCells, releaseSlot } from "./connection-limit.js";
+import { ListeningSocket } from "./listening-socket.js";
+import { acceptFork } from "./net.js";
+import { serveInDomains, type TaskRef, isTaskRef, loadTask } from "./server-domains.js";
+import type { Sockaddr } from "./sockaddr.js";
+import type { SocketStream } from "./socket-stream.js";
+
+/**
+ * Handles one connection: `(flow, clientAddr, ...args)`; a generator function or a plain one.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const handler: Eio.Net.ConnectionHandler<[string]> = (flow, _addr, motd) => Eio.Flow.copyString(motd, flow);
+ * console.log(typeof handler);
+ * ```
+ */
+export type ConnectionHandler<A extends unknown[] = unknown[]> = (flow: SocketStream, clientAddr: Sockaddr, ...args: A) => unknown;
+
+/**
+ * Options for {@link runServer}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Net.RunServerOptions = { maxConnections: 1000, onError: (e) => console.error(e.message) };
+ * console.log(options.maxConnections);
+ * ```
+ */
+export interface RunServerOptions<A extends unknown[] = unknown[]> {
+  /**
+   * `[domainManager, n]`: also accept in `n` more domains (worker threads), all on the same
+   * socket. The handler must then be a task (`Eio.task(import.meta.url, "handler")`).
+   */
+  additionalDomains?: readonly [domainManager: unknown, count: number];
+  /** Extra arguments for the handler, after the flow and address; cloned to each domain. */
+  args?: A;
+  /** At most this many connections open at once, over all domains. */
+  maxConnections?: number;
+  /** When this promise resolves, stop accepting, wait for the open connections, and return. */
+  stop?: EioPromise.Promise<unknown>;
+  /**
+   * Called with each error a handler throws, in this domain, whichever domain the handler ran
+   * in (errors from other domains arrive as `Error`s with the same name, message and stack).
+   * Never called with `Cancelled`. If it throws, the server fails.
+   */
+  onError: (error: Error) => unknown;
+}
+
+/** Everything one domain's accept loop needs. @internal */
+export interface LoopConfig {
+  handler: (flow: SocketStream, addr: Sockaddr) => unknown;
+  limitCells: Int32Array | null;
+  maxConnections: number;
+  awaitStop: (() => Operation<unknown>) | null;
+  onError: (error: unknown) => unknown;
+}
+
+/** One domain's accept loop (Eio's `run_server_loop`), in switch `sw`. @internal */
+export function* serverLoop(sw: Switch, socket: ListeningSocket, config: LoopConfig): Operation<unknown> {
+  const { handler, limitCells, maxConnections } = config;
+  const handle = limitCells === null
+    ? handler
+    : function* (flow: SocketStream, addr: Sockaddr): Operation<unknown> {
+        try {
+          return yield* runBody(handler(flow, addr));
+        } finally {
+          releaseSlot(limitCells);
+        }
+      };
+  function* acceptLoop(): Operation<never> {
+    for (;;) {
+      if (limitCells !== null) yield* acquireSlot(limitCells, maxConnections);
+      try {
+        yield* acceptFork(sw, socket, handle, { onError: config.onError });
+      } catch (error) {
+        if (limitCells !== null) releaseSlot(limitCells);
+        throw error;
+      }
+    }
+  }
+  const awaitStop = config.awaitStop;
+  if (awaitStop === null) return yield* acceptLoop();
+  return yield* first<unknown>(acceptLoop, awaitStop);
+}
+
+function validate(socket: unknown, handler: unknown, options: RunServerOptions): void {
+  if (!(socket instanceof ListeningSocket)) {
+    throw new TypeError(`Net.runServer: expected a listening socket (from Net.listen), got ${String(socket)}`);
+  }
+  if (typeof options !== "object" || options === null || typeof options.onError !== "function") {
+    throw new TypeError("Net.runServer: options.onError must be a function (error) => ...; it receives every handler error");
+  }
+  const max = options.maxConnections;
+  if (max !== undefined && (typeof max !== "number" || !(max >= 1) || (!Number.isInteger(max) && max !== Infinity))) {
+    throw new RangeError(`Net.runServer: options.maxConnections must be a positive integer, got ${String(max)}`);
+  }
+  if (options.args !== undefined && !Array.isArray(options.args)) {
+    throw new TypeError(`Net.runServer: options.args must be an array of extra handler arguments, got ${typeof options.args}`);
+  }
+  const extra = options.additionalDomains;
+  if (extra !== undefined) {
+    if (!Array.isArray(extra) || extra.length !== 2) {
+      throw new TypeError("Net.runServer: options.additionalDomains must be a pair [env.domainMgr, count]");
+    }
+    const count = extra[1];
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+      throw new RangeError(`Net.runServer: the domain count in additionalDomains must be an integer >= 0, got ${String(count)}`);
+    }
+    if (count > 0 && !isTaskRef(handler)) {
+      throw new TypeError(
+        "Net.runServer: with additionalDomains the handler must be a task that every domain can load: Eio.task(import.meta.url, \"handler\")",
+      );
+    }
+  }
+  if (typeof handler !== "function" && !isTaskRef(handler)) {
+    throw new TypeError(`Net.runServer: expected a handler function (flow, addr, ...args) => ... or a task, got ${typeof handler}`);
+  }
+}
+
+/**
+ * Accepts connections on `socket` and handles each one in a new fiber with
+ * `handler(flow, clientAddr, ...args)`; the connection is closed when the handler ends. A
+ * handler error goes to `onError` and never stops the server. With `additionalDomains:
+ * [dm, n]`, `n` more domains accept on the same socket, so connections spread over threads.
+ * Mirrors `Eio.Net.run_server`.
+ *
+ * Suspends: until `stop` resolves and every connection has finished (then returns `stop`'s
+ * value) — use `yield*`. Cancelling the caller cancels every handler in every domain at once.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+ *     const [stop, setStop] = Eio.Promise.create<string>();
+ *     Eio.Fiber.fork(sw, function* () {
+ *       const reply = yield* Eio.Net.withTcpConnect(env.net, Eio.Net.listeningAddr(socket), (flow) =>
+ *         Eio.BufRead.line(Eio.BufRead.of(flow, { maxSize: 100 })));
+ *       console.log("client got:", reply);
+ *       Eio.Promise.resolve(setStop, "done");
+ *     });
+ *     const result = yield* Eio.Net.runServer(socket, (flow) => Eio.Flow.copyString("welcome\n", flow), {
+ *       stop,
+ *       onError: (e) => console.log("handler failed:", e.message),
+ *     });
+ *     console.log("server returned", result);
+ *   });
+ * });
+ * ```
+ */
+export function* runServer<A extends unknown[] = unknown[]>(
+  socket: ListeningSocket,
+  handler: ConnectionHandler<A> | TaskRef,
+  options: RunServerOptions<A>,
+): Operation<unknown> {
+  validate(socket, handler, options as RunServerOptions);
+  const args = (options.args ?? []) as unknown as A;
+  const max = options.maxConnections ?? Infinity;
+  const domains = options.additionalDomains?.[1] ?? 0;
+  const stop = options.stop;
+  const awaitStop = stop === undefined ? null : () => EioPromise.await(stop);
+  const onError = options.onError;
+  const reportError = (error: unknown): unknown => (error instanceof Cancelled ? undefined : onError(toError(error)));
+  const limitCells = max === Infinity ? null : createLimitCells();
+  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : handler;
+  return yield* runSwitch<unknown>(function* (sw) {
+    if (domains > 0) {
+      serveInDomains(sw, socket, {
+        handler: handler as TaskRef,
+        args,
+        count: domains,
+        limitCells,
+        maxConnections: max,
+        awaitStop,
+        onError: reportError,
+      });
+    }
+    return yield* serverLoop(sw, socket, {
+      handler: (flow, addr) => fn(flow, addr, ...args),
+      limitCells,
+      maxConnections: max,
+      awaitStop,
+      onError: reportError,
+    });
+  }, { name: "runServer" });
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+

@@ -1,0 +1,200 @@
+import net from "node:net";
+import { describe, expect, it } from "vitest";
+import * as Eio from "eio-ts";
+import { exchange, portOf } from "./net-helpers.js";
+
+const echo = { moduleUrl: new URL("./fixtures/echo-handler.mjs", import.meta.url).href, exportName: "echo" };
+const hold = { moduleUrl: new URL("./fixtures/hold-handler.mjs", import.meta.url).href, exportName: "hold" };
+
+/** A client that connects, reads the "ready" line, and sends `line` when `go` resolves. */
+function holdingClient(port: number, go: Promise<void>, line: string): { ready: Promise<void>; reply: Promise<string> } {
+  let signalReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => (signalReady = resolve));
+  const reply = new Promise<string>((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1" });
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+      if (received.startsWith("ready\n")) signalReady();
+    });
+    socket.on("end", () => resolve(received));
+    socket.on("error", reject);
+    go.then(() => socket.write(`${line}\n`));
+  });
+  return { ready, reply };
+}
+
+describe("Net.runServer", () => {
+  it("serves 1000 concurrent clients from 3 domains, echoing each byte for byte", async () => {
+    const counts = new Int32Array(new SharedArrayBuffer(4 * 256));
+    const errors: Error[] = [];
+    const results = await Eio.run<boolean[]>(function* (env) {
+      return yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 }, { backlog: 2048 });
+        const port = portOf(Eio.Net.listeningAddr(socket));
+        const [stop, setStop] = Eio.Promise.create<void>();
+        let replies: boolean[] = [];
+        Eio.Fiber.fork(sw, function* () {
+          const clients = Array.from({ length: 1000 }, (_, i) => {
+            const message = `client ${i}: ${"abcdefghij".repeat(1 + (i % 50))} end`;
+            return exchange(port, message).then((reply) => reply === message);
+          });
+          replies = yield* Eio.Fiber.awaitNative(Promise.all(clients));
+          Eio.Promise.resolve(setStop, undefined);
+        });
+        yield* Eio.Net.runServer(socket, echo, {
+          additionalDomains: [null, 2],
+          args: [counts],
+          stop,
+          onError: (e) => errors.push(e),
+        });
+        return replies;
+      });
+    });
+    expect(errors).toEqual([]);
+    expect(results.filter((ok) => ok).length).toBe(1000);
+    const perDomain = [...counts].filter((n) => n > 0);
+    expect(perDomain.length).toBe(3);
+    expect(perDomain.reduce((a, b) => a + b, 0)).toBe(1000);
+  });
+
+  it("a handler that throws on some inputs reports to onError in the calling domain; the others are served", async () => {
+    const errors: Error[] = [];
+    const replies = await Eio.run<string[]>(function* (env) {
+      return yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const port = portOf(Eio.Net.listeningAddr(socket));
+        const [stop, setStop] = Eio.Promise.create<void>();
+        let out: string[] = [];
+        Eio.Fiber.fork(sw, function* () {
+          const clients = Array.from({ length: 60 }, (_, i) => exchange(port, i % 3 === 0 ? `!bad ${i}` : `good ${i}`));
+          out = yield* Eio.Fiber.awaitNative(Promise.all(clients));
+          Eio.Promise.resolve(setStop, undefined);
+        });
+        yield* Eio.Net.runServer(socket, echo, { additionalDomains: [null, 2], stop, onError: (e) => errors.push(e) });
+        return out;
+      });
+    });
+    replies.forEach((reply, i) => expect(reply).toBe(i % 3 === 0 ? "" : `good ${i}`));
+    expect(errors.length).toBe(20);
+    expect(errors.map((e) => e.message).sort()).toEqual(
+      Array.from({ length: 20 }, (_, k) => `bad input from client: !bad ${k * 3}`).sort(),
+    );
+    expect(errors.every((e) => e instanceof Error && e.name === "Error" && /echo-handler\.mjs/.test(e.stack ?? ""))).toBe(true);
+  });
+
+  it("stop stops accepting and waits for the open connections to finish", async () => {
+    const cells = new Int32Array(new SharedArrayBuffer(12));
+    const trace: string[] = [];
+    await Eio.run(function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const port = portOf(Eio.Net.listeningAddr(socket));
+        const [stop, setStop] = Eio.Promise.create<void>();
+        let release: () => void = () => {};
+        const go = new Promise<void>((resolve) => (release = resolve));
+        const clients = Array.from({ length: 6 }, (_, i) => holdingClient(port, go, `c${i}`));
+        Eio.Fiber.fork(sw, function* () {
+          yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.ready)));
+          Eio.Promise.resolve(setStop, undefined);
+          trace.push(`stop requested with ${Atomics.load(cells, 0)} open`);
+          yield* Eio.Fiber.awaitNative(new Promise((resolve) => setTimeout(resolve, 50)));
+          release();
+          const replies = yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.reply)));
+          trace.push(`replies: ${replies.map((r) => r.split("\n")[1]).join(",")}`);
+        });
+        yield* Eio.Net.runServer(socket, hold, { additionalDomains: [null, 2], args: [cells], stop, onError: (e) => trace.push(e.message) });
+        trace.push(`runServer returned after ${Atomics.load(cells, 2)} finished`);
+      });
+    });
+    expect(trace).toEqual([
+      "stop requested with 6 open",
+      "replies: bye c0,bye c1,bye c2,bye c3,bye c4,bye c5",
+      "runServer returned after 6 finished",
+    ]);
+  });
+
+  it("maxConnections is one limit over all domains", async () => {
+    const cells = new Int32Array(new SharedArrayBuffer(12));
+    await Eio.run(function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const port = portOf(Eio.Net.listeningAddr(socket));
+        const [stop, setStop] = Eio.Promise.create<void>();
+        Eio.Fiber.fork(sw, function* () {
+          const clients = Array.from({ length: 12 }, (_, i) => holdingClient(port, Promise.resolve(), `c${i}`));
+          yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.reply)));
+          Eio.Promise.resolve(setStop, undefined);
+        });
+        yield* Eio.Net.runServer(socket, hold, {
+          additionalDomains: [null, 2],
+          args: [cells],
+          maxConnections: 2,
+          stop,
+          onError: (e) => { throw e; },
+        });
+      });
+    });
+    expect(Atomics.load(cells, 2)).toBe(12);
+    expect(Atomics.load(cells, 1)).toBeLessThanOrEqual(2);
+  });
+
+  it("cancelling runServer stops every domain at once, closing open connections", async () => {
+    const cells = new Int32Array(new SharedArrayBuffer(12));
+    const outcome = await Eio.run(function* (env) {
+      return yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const port = portOf(Eio.Net.listeningAddr(socket));
+        const never = new Promise<void>(() => {});
+        const clients = Array.from({ length: 6 }, (_, i) => holdingClient(port, never, `c${i}`));
+        try {
+          yield* Eio.Cancel.sub(function* (ctx) {
+            Eio.Fiber.fork(sw, function* () {
+              yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.ready)));
+              Eio.Cancel.cancel(ctx, new Error("shutting down"));
+            });
+            yield* Eio.Net.runServer(socket, hold, { additionalDomains: [null, 2], args: [cells], onError: (e) => { throw e; } });
+          });
+          return "returned";
+        } catch (e) {
+          const replies = yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.reply)));
+          return `${(e as Error).name}; ${Atomics.load(cells, 0)} active; clients got ${JSON.stringify([...new Set(replies)])}`;
+        }
+      });
+    });
+    expect(outcome).toBe('Cancelled; 0 active; clients got ["ready\\n"]');
+  });
+
+  it("runs a plain function handler in one domain, passing args", async () => {
+    const seen: string[] = [];
+    await Eio.run(function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const [stop, setStop] = Eio.Promise.create<void>();
+        Eio.Fiber.fork(sw, function* () {
+          seen.push(yield* Eio.Fiber.awaitNative(exchange(portOf(Eio.Net.listeningAddr(socket)), "x")));
+          Eio.Promise.resolve(setStop, undefined);
+        });
+        yield* Eio.Net.runServer(
+          socket,
+          (flow, _addr, greeting: string) => Eio.Flow.copyString(greeting, flow),
+          { args: ["hi there"], stop, onError: (e) => { throw e; } },
+        );
+      });
+    });
+    expect(seen).toEqual(["hi there"]);
+  });
+
+  it("rejects a function handler with additional domains, and bad options", async () => {
+    await Eio.run(function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const handler = () => {};
+        expect(() => Eio.Net.runServer(socket, handler, { additionalDomains: [null, 2], onError: () => {} }).next()).toThrow(/must be a task/);
+        expect(() => Eio.Net.runServer(socket, handler, { maxConnections: 0, onError: () => {} }).next()).toThrow(/maxConnections must be a positive integer, got 0/);
+        expect(() => Eio.Net.runServer(socket, handler, {} as Eio.Net.RunServerOptions<[]>).next()).toThrow(/onError must be a function/);
+      });
+    });
+  });
+});
