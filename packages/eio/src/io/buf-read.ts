@@ -19,8 +19,12 @@ import { stringSource } from "./memory-flow.js";
  * ```
  */
 export class BufferLimitExceeded extends Error {
+  /** Always `"BufferLimitExceeded"`: how logs and stack traces name this error. */
   override readonly name = "BufferLimitExceeded";
-  constructor(readonly maxSize: number) {
+  constructor(
+    /** The limit that was exceeded, in bytes. */
+    readonly maxSize: number,
+  ) {
     super(`Buffer limit exceeded: more than ${maxSize} bytes would have to be buffered (maxSize = ${maxSize}).`);
   }
 }
@@ -36,6 +40,7 @@ export class BufferLimitExceeded extends Error {
  * ```
  */
 export class ParseError extends Error {
+  /** Always `"ParseError"`: how logs and stack traces name this error. */
   override readonly name = "ParseError";
 }
 
@@ -53,22 +58,28 @@ export class ParseError extends Error {
  * ```
  */
 export class Reader implements Source {
-  /** Holds the unread bytes at [pos, end). */
+  /** Holds the unread bytes at [pos, end). @internal */
   buf: Buffer;
+  /** @internal */
   pos = 0;
+  /** @internal */
   end = 0;
+  /** @internal */
   eof = false;
+  /** @internal */
   consumed = 0;
 
   /** @internal */
   constructor(
     private readonly source: Source,
+    /** @internal */
     readonly maxSize: number,
     initialSize: number,
   ) {
     this.buf = Buffer.allocUnsafe(Math.min(initialSize, maxSize));
   }
 
+  /** @internal */
   get available(): number {
     return this.end - this.pos;
   }
@@ -109,6 +120,7 @@ export class Reader implements Source {
     }
   }
 
+  /** @internal */
   consume(n: number): void {
     this.pos += n;
     this.consumed += n;
@@ -118,7 +130,7 @@ export class Reader implements Source {
     }
   }
 
-  /** So a reader is itself a source: buffered bytes first, then the underlying flow. */
+  /** So a reader is itself a source: buffered bytes first, then the underlying flow. @internal */
   *readInto(buffer: Uint8Array): Operation<number> {
     if (this.available === 0) {
       if (this.eof) throw new EndOfFile();

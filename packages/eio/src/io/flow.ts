@@ -107,6 +107,7 @@ export type ShutdownCommand = "send" | "receive" | "all";
  * ```
  */
 export class EndOfFile extends Error {
+  /** Always `"EndOfFile"`: how logs and stack traces name this error. */
   override readonly name = "EndOfFile";
   constructor(message = "End of file: the flow has no more data.") {
     super(message);

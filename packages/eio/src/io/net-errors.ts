@@ -17,8 +17,10 @@
  * ```
  */
 export class NetError extends Error {
+  /** Always `"NetError"`: how logs and stack traces name this error. */
   override readonly name: string = "NetError";
   constructor(
+    /** The system's error code, such as `"ECONNRESET"`. */
     readonly code: string,
     message: string,
     options?: { cause?: unknown },
@@ -39,6 +41,7 @@ export class NetError extends Error {
  * ```
  */
 export class ConnectionReset extends NetError {
+  /** Always `"ConnectionReset"`: how logs and stack traces name this error. */
   override readonly name = "ConnectionReset";
 }
 
@@ -52,6 +55,7 @@ export class ConnectionReset extends NetError {
  * ```
  */
 export class ConnectionFailure extends NetError {
+  /** Always `"ConnectionFailure"`: how logs and stack traces name this error. */
   override readonly name = "ConnectionFailure";
 }
 

@@ -15,7 +15,9 @@
  * ```
  */
 export interface TcpAddr {
+  /** A host name or IP address, such as `"127.0.0.1"`. */
   readonly host: string;
+  /** The TCP port; 0 when listening asks the system to pick a free one. */
   readonly port: number;
 }
 
@@ -30,6 +32,7 @@ export interface TcpAddr {
  * ```
  */
 export interface UnixAddr {
+  /** The socket's path in the file system. */
   readonly path: string;
 }
 
