@@ -22,20 +22,27 @@ import type { Sink } from "./flow.js";
  * ```
  */
 export class Writer {
-  /** Bytes queued and not yet taken by the writer fiber. */
+  /** Bytes queued and not yet taken by the writer fiber. @internal */
   parts: Uint8Array[] = [];
+  /** @internal */
   queued = 0;
   /** Total bytes ever queued / ever written to the flow. */
   totalQueued = 0;
+  /** @internal */
   totalWritten = 0;
+  /** @internal */
   closed = false;
+  /** @internal */
   pump: Fiber | null = null;
+  /** @internal */
   flushers: { fiber: Fiber; target: number }[] = [];
+  /** @internal */
   error: unknown = null;
 
   /** @internal */
   constructor(readonly sink: Sink) {}
 
+  /** @internal */
   add(bytes: Uint8Array): void {
     if (this.closed) throw new Error("Cannot write to a BufWrite writer: it is closed (its withFlow has ended).");
     if (this.error !== null) throw this.error;
@@ -46,6 +53,7 @@ export class Writer {
     this.wakePump();
   }
 
+  /** @internal */
   wakePump(): void {
     const fiber = this.pump;
     if (fiber !== null) {

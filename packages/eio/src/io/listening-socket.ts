@@ -30,12 +30,16 @@ export class ListeningSocket {
   private readonly acceptors = new Deque<Fiber>();
   private closed = false;
   private error: NetError | null = null;
+  /** @internal */
   hook: Hook | null = null;
   /** True once other domains have listened on this socket's descriptor (see {@link closeNow}). */
   lent = false;
 
+  /** @internal */
   constructor(
+    /** @internal */
     readonly server: net.Server,
+    /** @internal */
     readonly address: Sockaddr,
     /** False in a worker domain: the descriptor is the main domain's to close. */
     readonly ownsDescriptor: boolean,
@@ -98,7 +102,7 @@ export class ListeningSocket {
     for (const f of kept) this.acceptors.pushTail(f);
   }
 
-  /** Connections Node accepted that no fiber took yet: refuse them (the peer sees a reset). */
+  /** Connections Node accepted that no fiber took yet: refuse them (the peer sees a reset). @internal */
   dropQueued(): void {
     for (;;) {
       const socket = this.queue.shift();
@@ -107,10 +111,12 @@ export class ListeningSocket {
     }
   }
 
+  /** @internal */
   get isClosed(): boolean {
     return this.closed;
   }
 
+  /** @internal */
   closeNow(): void {
     if (this.hook !== null) {
       tryRemoveHook(this.hook);
@@ -132,6 +138,7 @@ export class ListeningSocket {
     this.wakeAcceptors();
   }
 
+  /** @internal */
   toString(): string {
     return `ListeningSocket(${describe(this.address)})`;
   }
