@@ -43,7 +43,7 @@ function runAll(): Promise<Map<string, RunResult>> {
 }
 
 describe("TSDoc examples", () => {
-  test("every example type-checks", async () => {
+  test("every example type-checks", { timeout: 120_000 }, async () => {
     expect(blocks.length).toBeGreaterThan(0);
     expect(await typeCheck("tsdoc", blocks), "type errors in TSDoc examples").toEqual([]);
   });
@@ -58,7 +58,7 @@ describe("TSDoc examples", () => {
     expect(failures, "TSDoc examples that threw").toEqual([]);
   });
 
-  test("every public export has an @example", () => {
+  test("every public export has an @example", { timeout: 120_000 }, () => {
     expect(exportsWithoutExample(), "exports of eio-ts with no @example in their doc comment").toEqual([]);
   });
 });

@@ -41,6 +41,14 @@ export * as Lazy from "./sync/lazy.js";
 export * as Time from "./io/time.js";
 export * as Mock from "./mock/mock.js";
 
+// Domains: parallelism on worker threads
+export { task, type Task, type TaskOf, type TaskArgsOf, type TaskResultOf } from "./domains/task.js";
+export * as DomainManager from "./domains/domain-manager.js";
+export * as ExecutorPool from "./domains/executor-pool.js";
+export { DomainCrashed, PoolClosed } from "./domains/errors.js";
+/** The domain worker's entry point calls this. @internal */
+export { runDomain as __runDomain } from "./domains/worker/runner.js";
+
 // Input and output
 export * as Flow from "./io/flow.js";
 export * as Net from "./io/net.js";

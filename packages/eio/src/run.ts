@@ -6,6 +6,7 @@ import { CancelContext } from "./core/cancel-context.js";
 import { Cancelled, DeadlockError } from "./core/errors.js";
 import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
 import { tracelnKey, type TracelnSink } from "./core/traceln.js";
+import { attachScheduler } from "./shared/index.js";
 import { makeEnv, type Env } from "./stdenv.js";
 
 /**
@@ -73,6 +74,8 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
     scheduler.root = root;
     let env = makeEnv(scheduler);
     if (backend !== null) env = backend.setup(scheduler, env);
+    // Wake-ups from other domains arrive through the shared heap's doorbell.
+    attachScheduler(scheduler);
     let vars = emptyVars;
     if (options.traceln !== undefined) vars = new Map([[tracelnKey, options.traceln]]);
     const onAbort = (): void => root.cancel(signal!.reason);

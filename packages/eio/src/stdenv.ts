@@ -4,6 +4,7 @@
  * @module
  */
 import type { Scheduler } from "./core/scheduler.js";
+import { DomainManager } from "./domains/domain-manager.js";
 import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
 import type { Clock } from "./io/time.js";
 import { theNet, type Net } from "./io/net.js";
@@ -29,13 +30,17 @@ export interface Env {
   readonly clock: Clock;
   /** Monotonic time in seconds, for timeouts and intervals (a mock clock under `Eio.Mock.run`). */
   readonly monoClock: Clock;
+  /** Runs code in other domains (worker threads): see `Eio.DomainManager`. */
+  readonly domainMgr: DomainManager;
   /** @internal */
   readonly scheduler: Scheduler;
 }
 
+const defaultDomainManager = new DomainManager(undefined);
+
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), net: theNet, clock: systemClock, monoClock: systemMonoClock, scheduler };
+  return { cwd: process.cwd(), net: theNet, clock: systemClock, monoClock: systemMonoClock, domainMgr: defaultDomainManager, scheduler };
 }
 
 /**
@@ -76,6 +81,19 @@ export function clock(env: Env): Clock {
  */
 export function monoClock(env: Env): Clock {
   return env.monoClock;
+}
+
+/**
+ * The domain manager of `env`, to run code in other domains. Mirrors `Eio.Stdenv.domain_mgr`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(String(Eio.Stdenv.domainMgr(env))));
+ * ```
+ */
+export function domainMgr(env: Env): DomainManager {
+  return env.domainMgr;
 }
 
 /**

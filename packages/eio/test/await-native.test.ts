@@ -99,7 +99,7 @@ describe("Fiber.awaitNative", () => {
   });
 
   it("accepts thenables", async () => {
-    const thenable = { then: (ok: (v: number) => void) => ok(9) };
+    const thenable = { then: (ok: (v: number) => void) => ok(9) } as PromiseLike<number>;
     expect(await traced(() => Fiber.awaitNative(thenable))).toEqual(["-> 9"]);
   });
 

@@ -136,7 +136,7 @@ describe("Cancel.sub and Cancel.cancel", () => {
   it("getError and check report the context's state; a finished context is an error", async () => {
     expect(
       await traced(function* () {
-        const saved = yield* Cancel.sub((ctx) => {
+        const saved = yield* Cancel.sub<Eio.Cancel.Context>((ctx) => {
           traceln("on: %s", Cancel.getError(ctx));
           return ctx;
         });
@@ -222,7 +222,7 @@ describe("AbortSignal interop", () => {
     expect(
       await traced(() =>
         Sw.run(function* (sw) {
-          const signal = yield* Cancel.protect(() => Cancel.signal(Cancel.current()));
+          const signal = yield* Cancel.protect<AbortSignal>(() => Cancel.signal(Cancel.current()));
           Sw.fail(sw, failure("stop"));
           traceln("protected signal aborted: %s, switch signal aborted: %s", signal.aborted, Sw.signal(sw).aborted);
         }),

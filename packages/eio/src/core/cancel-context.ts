@@ -6,6 +6,10 @@
  * fibers of child contexts (depth first) before the context's own, each context's fibers in the
  * order they joined it. Marking happens first, so a fiber woken by cancellation that tries to
  * block again sees the cancellation at once. `AbortSignal`s are aborted last.
+ *
+ * Membership lists are intrusive (links live in the fiber and in the child context, as Eio's
+ * `Lwt_dllist`): joining and leaving happen on every fork, exit and `Switch.run`, so they must
+ * not allocate.
  * @internal
  * @module
  */
@@ -20,8 +24,14 @@ export class CancelContext {
   reason: unknown = null;
   cancelled = false;
   finished = false;
-  readonly fibers = new Set<Fiber>();
-  readonly children = new Set<CancelContext>();
+  /** First and last fiber in this context, linked through `fiber.ctxPrev`/`ctxNext`. */
+  firstFiber: Fiber | null = null;
+  lastFiber: Fiber | null = null;
+  /** Child contexts, linked through `prevSibling`/`nextSibling`. */
+  firstChild: CancelContext | null = null;
+  lastChild: CancelContext | null = null;
+  prevSibling: CancelContext | null = null;
+  nextSibling: CancelContext | null = null;
   private controller: AbortController | null = null;
 
   constructor(
@@ -30,12 +40,38 @@ export class CancelContext {
     readonly purpose: string,
   ) {
     if (parent !== null) {
-      parent.children.add(this);
+      const last = parent.lastChild;
+      this.prevSibling = last;
+      if (last === null) parent.firstChild = this;
+      else last.nextSibling = this;
+      parent.lastChild = this;
       if (!isProtected && parent.cancelled) {
         this.cancelled = true;
         this.reason = parent.reason;
       }
     }
+  }
+
+  /** Adds `fiber` at the end of this context's fibers. */
+  addFiber(fiber: Fiber): void {
+    const last = this.lastFiber;
+    fiber.ctxPrev = last;
+    fiber.ctxNext = null;
+    if (last === null) this.firstFiber = fiber;
+    else last.ctxNext = fiber;
+    this.lastFiber = fiber;
+  }
+
+  /** Removes `fiber`, which must be in this context. */
+  removeFiber(fiber: Fiber): void {
+    const prev = fiber.ctxPrev;
+    const next = fiber.ctxNext;
+    if (prev === null) this.firstFiber = next;
+    else prev.ctxNext = next;
+    if (next === null) this.lastFiber = prev;
+    else next.ctxPrev = prev;
+    fiber.ctxPrev = null;
+    fiber.ctxNext = null;
   }
 
   /** The error a blocking operation here should throw, or null if the context is on. */
@@ -55,7 +91,16 @@ export class CancelContext {
   /** Leaves the tree; called when the owner (switch, sub, protect) ends. */
   finish(): void {
     this.finished = true;
-    this.parent?.children.delete(this);
+    const parent = this.parent;
+    if (parent === null) return;
+    const prev = this.prevSibling;
+    const next = this.nextSibling;
+    if (prev === null) parent.firstChild = next;
+    else prev.nextSibling = next;
+    if (next === null) parent.lastChild = prev;
+    else next.prevSibling = prev;
+    this.prevSibling = null;
+    this.nextSibling = null;
   }
 
   /**
@@ -73,7 +118,7 @@ export class CancelContext {
       if (cancelFn === null) continue;
       fiber.cancelFn = null;
       try {
-        cancelFn(new Cancelled(reason));
+        cancelFn(new Cancelled(reason), fiber);
       } catch (error) {
         failure = failed ? combineErrors(failure, error) : error;
         failed = true;
@@ -90,16 +135,16 @@ export class CancelContext {
     this.cancelled = true;
     this.reason = reason;
     if (this.controller !== null) aborted.push(this);
-    for (const child of this.children) {
+    for (let child = this.firstChild; child !== null; child = child.nextSibling) {
       if (!child.isProtected) child.mark(reason, fibers, aborted);
     }
-    for (const fiber of this.fibers) fibers.push(fiber);
+    for (let fiber = this.firstFiber; fiber !== null; fiber = fiber.ctxNext) fibers.push(fiber);
   }
 
   /** Every fiber in this subtree that is waiting on something, for deadlock reports. */
   waitingFibers(into: Fiber[] = []): Fiber[] {
-    for (const fiber of this.fibers) if (!fiber.isDone) into.push(fiber);
-    for (const child of this.children) child.waitingFibers(into);
+    for (let fiber = this.firstFiber; fiber !== null; fiber = fiber.ctxNext) if (!fiber.isDone) into.push(fiber);
+    for (let child = this.firstChild; child !== null; child = child.nextSibling) child.waitingFibers(into);
     return into;
   }
 }

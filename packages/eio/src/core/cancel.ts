@@ -25,8 +25,8 @@ export type Context = CancelContext;
 
 /** Moves a fiber into another context (Eio's `move_fiber_to`). @internal */
 export function moveFiberTo(fiber: Fiber, ctx: CancelContext): void {
-  fiber.ctx.fibers.delete(fiber);
-  ctx.fibers.add(fiber);
+  fiber.ctx.removeFiber(fiber);
+  ctx.addFiber(fiber);
   fiber.ctx = ctx;
 }
 

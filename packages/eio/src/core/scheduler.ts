@@ -36,6 +36,28 @@ export type Suspend = typeof SUSPEND;
  */
 export type Operation<T> = Generator<Suspend, T, unknown>;
 
+/** The step a suspending operation hands to `yield*`; frozen because it is shared. */
+export const SUSPEND_STEP: IteratorYieldResult<Suspend> = Object.freeze({ value: SUSPEND, done: false });
+
+/**
+ * Base of operations written by hand as iterators instead of generator functions: `yield*`
+ * drives them exactly like a generator, but one small object costs less than a generator
+ * (and its closures) on the hottest paths (`Fiber.yield`, `Promise.await`, `suspend`).
+ * Subclasses implement `next`; `throw` rethrows at the `yield*` and `return` ends early.
+ */
+export abstract class HandWrittenOp<T> {
+  [Symbol.iterator](): this {
+    return this;
+  }
+  abstract next(value?: unknown): IteratorResult<Suspend, T>;
+  throw(error: unknown): never {
+    throw error;
+  }
+  return(value: T): IteratorReturnResult<T> {
+    return { value, done: true };
+  }
+}
+
 const enum FiberState {
   Running,
   Suspended,
@@ -67,11 +89,19 @@ export class Fiber {
   readonly id = nextFiberId++;
   generator: Generator<unknown, unknown, unknown> | null = null;
   state = FiberState.Running;
-  /** Called with a `Cancelled` error if the context is cancelled while this fiber waits. */
-  cancelFn: ((error: Cancelled) => void) | null = null;
+  /**
+   * Called with a `Cancelled` error (and this fiber) if the context is cancelled while this
+   * fiber waits. Taking the fiber lets one function serve every waiter (no closure per wait).
+   */
+  cancelFn: ((error: Cancelled, fiber: Fiber) => void) | null = null;
   resumeValue: unknown = undefined;
   resumeIsError = false;
   waitingOn = "";
+  /** What the fiber waits on, for operations whose shared cancel function needs it. */
+  waitingFor: unknown = null;
+  /** Links in the cancellation context's list of fibers (see `CancelContext.addFiber`). */
+  ctxPrev: Fiber | null = null;
+  ctxNext: Fiber | null = null;
 
   constructor(
     readonly scheduler: Scheduler,
@@ -79,14 +109,14 @@ export class Fiber {
     public vars: Vars,
     private readonly onExit: (ok: boolean, value: unknown) => void,
   ) {
-    ctx.fibers.add(this);
+    ctx.addFiber(this);
   }
 
   /** Ends the fiber: leaves its context, then reports. */
   exit(ok: boolean, value: unknown): void {
     this.state = FiberState.Done;
     this.generator = null;
-    this.ctx.fibers.delete(this);
+    this.ctx.removeFiber(this);
     this.scheduler.tracer?.fiberExited(this, ok);
     this.onExit(ok, value);
   }
@@ -111,10 +141,18 @@ export function currentFiberOrNull(): Fiber | null {
   return current;
 }
 
+/** `%GeneratorPrototype%`: every generator object inherits from it. */
+const generatorPrototype: object = Object.getPrototypeOf(function* () {}).prototype;
+
+/**
+ * True for generator objects and for anything `yield*` can drive like one (our hand-written
+ * operations, other iterators with `next`/`throw`). Generators are checked by prototype first:
+ * each generator function makes objects of a different shape, so duck typing alone is slow.
+ */
 export function isGenerator(value: unknown): value is Generator<unknown, unknown, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  if (value instanceof HandWrittenOp || generatorPrototype.isPrototypeOf(value)) return true;
   return (
-    typeof value === "object" &&
-    value !== null &&
     typeof (value as Generator).next === "function" &&
     typeof (value as Generator).throw === "function" &&
     typeof (value as Generator)[Symbol.iterator] === "function"
@@ -125,9 +163,62 @@ export function isGenerator(value: unknown): value is Generator<unknown, unknown
  * Runs a callback that may be a generator function or a plain function, as the current fiber:
  * if it returns a generator, that generator is run.
  */
-export function* runBody<T>(result: unknown): Operation<T> {
-  if (isGenerator(result)) return (yield* result as Operation<T>) as T;
-  return result as T;
+export function runBody<T>(result: unknown): Operation<T> {
+  // Hand the generator itself to the caller's `yield*`: no extra level of delegation, which
+  // every resume of the fiber would otherwise pass through.
+  if (isGenerator(result)) return result as Operation<T>;
+  return new ValueOp<T>(result as T) as unknown as Operation<T>;
+}
+
+/** An operation that is already done: what a plain-function callback's result becomes. */
+class ValueOp<T> extends HandWrittenOp<T> {
+  constructor(private readonly value: T) {
+    super();
+  }
+  next(): IteratorResult<Suspend, T> {
+    return { value: this.value, done: true };
+  }
+}
+
+/**
+ * Marks `fiber` (the current fiber) as suspended on `waitingOn`. Returns false if its context
+ * is cancelled: the fiber is then already queued to receive `Cancelled` and the caller must not
+ * register it anywhere (Eio's `Suspend.enter`). After this, the operation returns
+ * {@link SUSPEND_STEP} from `next`.
+ */
+export function enterSuspend(fiber: Fiber, waitingOn: string): boolean {
+  fiber.state = FiberState.Suspended;
+  fiber.waitingOn = waitingOn;
+  fiber.scheduler.tracer?.fiberSuspended(fiber, waitingOn);
+  if (!fiber.ctx.cancelled) return true;
+  fiber.scheduler.wakeError(fiber, fiber.ctx.cancelError());
+  return false;
+}
+
+class SuspendOp<T> extends HandWrittenOp<T> {
+  private started = false;
+  constructor(
+    private readonly waitingOn: string,
+    private readonly register: (fiber: Fiber) => void,
+    private readonly checked: boolean,
+  ) {
+    super();
+  }
+
+  next(value?: unknown): IteratorResult<Suspend, T> {
+    if (this.started) return { value: value as T, done: true };
+    this.started = true;
+    const fiber = currentFiber();
+    if (this.checked) {
+      if (enterSuspend(fiber, this.waitingOn)) this.register(fiber);
+    } else {
+      fiber.state = FiberState.Suspended;
+      fiber.waitingOn = this.waitingOn;
+      fiber.scheduler.tracer?.fiberSuspended(fiber, this.waitingOn);
+      this.register(fiber);
+    }
+    return SUSPEND_STEP;
+  }
 }
 
 /**
@@ -137,24 +228,13 @@ export function* runBody<T>(result: unknown): Operation<T> {
  * not called and the fiber is queued (at the tail) to receive `Cancelled`, so other runnable
  * fibers go first, exactly as in Eio.
  */
-export function* suspend<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
-  const fiber = currentFiber();
-  fiber.state = FiberState.Suspended;
-  fiber.waitingOn = waitingOn;
-  fiber.scheduler.tracer?.fiberSuspended(fiber, waitingOn);
-  if (fiber.ctx.cancelled) fiber.scheduler.wakeError(fiber, fiber.ctx.cancelError());
-  else register(fiber);
-  return (yield SUSPEND) as T;
+export function suspend<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
+  return new SuspendOp<T>(waitingOn, register, true) as unknown as Operation<T>;
 }
 
 /** Like {@link suspend} but does not check for cancellation first (Eio's `enter_unchecked`). */
-export function* suspendUnchecked<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
-  const fiber = currentFiber();
-  fiber.state = FiberState.Suspended;
-  fiber.waitingOn = waitingOn;
-  fiber.scheduler.tracer?.fiberSuspended(fiber, waitingOn);
-  register(fiber);
-  return (yield SUSPEND) as T;
+export function suspendUnchecked<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
+  return new SuspendOp<T>(waitingOn, register, false) as unknown as Operation<T>;
 }
 
 /** How many fiber steps run before the scheduler lets Node's timers and I/O in. */

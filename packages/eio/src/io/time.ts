@@ -11,6 +11,16 @@ import { type Operation, runBody } from "../core/scheduler.js";
  * A clock (Eio's `Time.clock`): `env.clock` (wall time, seconds since the Unix epoch),
  * `env.monoClock` (monotonic seconds), or an `Eio.Mock.Clock`. To make your own, implement
  * both methods (Eio's `Time.Pi.CLOCK`).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const elapsed = (clock: Eio.Time.Clock, since: number) => Eio.Time.now(clock) - since;
+ * await Eio.Mock.run(function* (env) {
+ *   yield* Eio.Time.sleep(env.monoClock, 3);
+ *   console.log(elapsed(env.monoClock, 0));
+ * });
+ * ```
  */
 export interface Clock {
   /** The current time, in seconds. */
@@ -30,8 +40,13 @@ export interface Clock {
  * ```
  */
 export class Timeout extends Error {
+  /** Always `"Timeout"`: how logs and stack traces name this error. */
   override readonly name = "Timeout";
-  constructor(readonly seconds: number) {
+  /** @param seconds the time limit that ran out, kept in {@link Timeout.seconds}. */
+  constructor(
+    /** The time limit that ran out, in seconds. */
+    readonly seconds: number,
+  ) {
     super(`Timed out after ${seconds} seconds`);
   }
 }
@@ -123,7 +138,7 @@ export function sleep(clock: Clock, seconds: number): Operation<void> {
  * });
  * ```
  */
-export function* withTimeout<T>(clock: Clock, seconds: number, fn: () => unknown): Operation<Result<T, Timeout>> {
+export function* withTimeout<T>(clock: Clock, seconds: number, fn: () => T | Generator<unknown, T, unknown>): Operation<Result<T, Timeout>> {
   checkClock(clock, "Time.withTimeout");
   checkSeconds(seconds, "Time.withTimeout");
   if (typeof fn !== "function") throw new TypeError(`Time.withTimeout: expected a function, got ${typeof fn}`);
@@ -156,7 +171,7 @@ export function* withTimeout<T>(clock: Clock, seconds: number, fn: () => unknown
  * });
  * ```
  */
-export function* withTimeoutExn<T>(clock: Clock, seconds: number, fn: () => unknown): Operation<T> {
+export function* withTimeoutExn<T>(clock: Clock, seconds: number, fn: () => T | Generator<unknown, T, unknown>): Operation<T> {
   checkClock(clock, "Time.withTimeoutExn");
   checkSeconds(seconds, "Time.withTimeoutExn");
   if (typeof fn !== "function") throw new TypeError(`Time.withTimeoutExn: expected a function, got ${typeof fn}`);

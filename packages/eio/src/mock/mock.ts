@@ -10,13 +10,35 @@ import { Clock } from "./clock.js";
 
 export { Clock };
 
-/** The environment of {@link run}: like `Env`, with both clocks one virtual {@link Clock}. */
+/**
+ * The environment of {@link run}: like `Env`, with both clocks one virtual {@link Clock}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.Mock.run(function* (env: Eio.Mock.MockEnv) {
+ *   Eio.Mock.Clock.setTime(env.clock, 10);
+ *   console.log(Eio.Time.now(env.monoClock));
+ * });
+ * ```
+ */
 export interface MockEnv extends Env {
   readonly clock: Clock;
   readonly monoClock: Clock;
 }
 
-/** Options for {@link run} (the same as `Eio.run`'s). */
+/**
+ * Options for {@link run} (the same as `Eio.run`'s).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const lines: string[] = [];
+ * const options: Eio.Mock.MockRunOptions = { traceln: (line) => lines.push(line) };
+ * await Eio.Mock.run((env) => Eio.Time.sleep(env.clock, 5), options);
+ * console.log(lines);
+ * ```
+ */
 export type MockRunOptions = RunOptions;
 
 /**

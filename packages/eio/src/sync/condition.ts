@@ -7,7 +7,16 @@ import { protect } from "../core/cancel.js";
 import { currentFiber, type Fiber, type Operation, runBody, suspend, suspendUnchecked } from "../core/scheduler.js";
 import { lock, unlock, type Mutex } from "./mutex.js";
 
-/** A condition variable (Eio's `Condition.t`). Opaque: use the functions of this module. */
+/**
+ * A condition variable (Eio's `Condition.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const changed: Eio.Condition.Condition = Eio.Condition.create();
+ * Eio.Condition.broadcast(changed);
+ * ```
+ */
 export class Condition {
   /** @internal Called, in order, by the next broadcast. A Set, so leaving early is O(1). */
   requests = new Set<() => void>();
@@ -157,7 +166,7 @@ export function broadcast(t: Condition): void {
  * });
  * ```
  */
-export function* loopNoMutex<T>(t: Condition, update: () => unknown): Operation<T> {
+export function* loopNoMutex<T>(t: Condition, update: () => T | undefined | Generator<unknown, T | undefined, unknown>): Operation<T> {
   check(t, "Condition.loopNoMutex");
   if (typeof update !== "function") throw new TypeError(`Condition.loopNoMutex: expected a function, got ${typeof update}`);
   for (;;) {

@@ -14,10 +14,28 @@ import { LocalPromise } from "./promise.js";
  * - `"restart"`: the computation is abandoned; the next fiber waiting (or forcing later) runs it again.
  * - `"record"`: the `Cancelled` error is recorded; every later force throws it.
  * - `"protect"`: the computation runs in `Cancel.protect`, so it finishes regardless.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const mode: Eio.Lazy.CancelMode = "restart";
+ * const v = Eio.Lazy.fromFun(() => 1, { cancel: mode });
+ * await Eio.run(function* () { console.log(yield* Eio.Lazy.force(v)); });
+ * ```
  */
 export type CancelMode = "restart" | "record" | "protect";
 
-/** Options for {@link fromFun}. */
+/**
+ * Options for {@link fromFun}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Lazy.FromFunOptions = { cancel: "protect" };
+ * const v = Eio.Lazy.fromFun(() => "computed once", options);
+ * await Eio.run(function* () { console.log(yield* Eio.Lazy.force(v)); });
+ * ```
+ */
 export interface FromFunOptions {
   /** Required, as in Eio: see {@link CancelMode}. */
   cancel: CancelMode;
@@ -29,14 +47,25 @@ type State<T> =
   | { kind: "value"; value: T }
   | { kind: "failed"; error: unknown };
 
-/** A lazy value (Eio's `Lazy.t`). Opaque: use the functions of this module. */
+/**
+ * A lazy value (Eio's `Lazy.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const answer: Eio.Lazy.Lazy<number> = Eio.Lazy.fromVal(42);
+ * await Eio.run(function* () { console.log(yield* Eio.Lazy.force(answer)); });
+ * ```
+ */
 export class Lazy<T> {
   /** @internal */
   state: State<T>;
   /** @internal */
   constructor(
     state: State<T>,
-    readonly fn: () => unknown,
+    /** @internal */
+    readonly fn: () => T | Generator<unknown, T, unknown>,
+    /** @internal */
     readonly mode: CancelMode,
   ) {
     this.state = state;
@@ -58,7 +87,7 @@ export class Lazy<T> {
  * });
  * ```
  */
-export function fromFun<T>(fn: () => unknown, options: FromFunOptions): Lazy<T> {
+export function fromFun<T>(fn: () => T | Generator<unknown, T, unknown>, options: FromFunOptions): Lazy<T> {
   if (typeof fn !== "function") throw new TypeError(`Lazy.fromFun: expected a function, got ${typeof fn}`);
   const mode = (options as FromFunOptions | undefined)?.cancel;
   if (mode !== "restart" && mode !== "record" && mode !== "protect") {

@@ -20,6 +20,7 @@ import { Deque } from "../core/deque.js";
  * ```
  */
 export class Poisoned extends Error {
+  /** Always `"Poisoned"`: how logs and stack traces name this error. */
   override readonly name = "Poisoned";
   constructor(cause: unknown) {
     super(`The mutex is poisoned (disabled by an earlier error: ${describe(cause)})`, { cause });
@@ -32,7 +33,16 @@ const enum State {
   Poisoned,
 }
 
-/** A mutex (Eio's `Mutex.t`). Opaque: use the functions of this module. */
+/**
+ * A mutex (Eio's `Mutex.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const m: Eio.Mutex.Mutex = Eio.Mutex.create();
+ * console.log(Eio.Mutex.tryLock(m));
+ * ```
+ */
 export class Mutex {
   /** @internal */ state = State.Unlocked;
   /** @internal */ poison: unknown = undefined;
@@ -158,7 +168,18 @@ export function tryLock(t: Mutex): boolean {
   return false;
 }
 
-/** Options for {@link useRw}. */
+/**
+ * Options for {@link useRw}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Mutex.UseRwOptions = { protect: true };
+ * await Eio.run(function* () {
+ *   console.log(yield* Eio.Mutex.useRw(Eio.Mutex.create(), options, () => "done"));
+ * });
+ * ```
+ */
 export interface UseRwOptions {
   /**
    * Required, as in Eio. If true, the critical section runs in `Cancel.protect`, so
@@ -190,7 +211,7 @@ export interface UseRwOptions {
  * });
  * ```
  */
-export function* useRw<T>(t: Mutex, options: UseRwOptions, fn: () => unknown): Operation<T> {
+export function* useRw<T>(t: Mutex, options: UseRwOptions, fn: () => T | Generator<unknown, T, unknown>): Operation<T> {
   check(t, "Mutex.useRw");
   if (typeof options !== "object" || options === null || typeof options.protect !== "boolean") {
     throw new TypeError(`Mutex.useRw: options must be { protect: true | false }, got ${String(options && JSON.stringify(options))}`);
@@ -224,7 +245,7 @@ export function* useRw<T>(t: Mutex, options: UseRwOptions, fn: () => unknown): O
  * });
  * ```
  */
-export function* useRo<T>(t: Mutex, fn: () => unknown): Operation<T> {
+export function* useRo<T>(t: Mutex, fn: () => T | Generator<unknown, T, unknown>): Operation<T> {
   check(t, "Mutex.useRo");
   if (typeof fn !== "function") throw new TypeError(`Mutex.useRo: expected a function, got ${typeof fn}`);
   yield* lock(t);

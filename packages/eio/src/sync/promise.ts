@@ -5,7 +5,16 @@
  * @module
  */
 import type { Result } from "../core/result.js";
-import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
+import type { Cancelled } from "../core/errors.js";
+import {
+  currentFiber,
+  enterSuspend,
+  type Fiber,
+  HandWrittenOp,
+  type Operation,
+  SUSPEND_STEP,
+  type Suspend,
+} from "../core/scheduler.js";
 
 declare const promiseBrand: unique symbol;
 declare const resolverBrand: unique symbol;
@@ -90,35 +99,85 @@ export interface CreateOptions {
 export class LocalPromise<T> implements PromiseImpl<T> {
   resolved = false;
   value: T | undefined = undefined;
-  private waiters: Fiber[] = [];
+  /** Waiting fibers in arrival order; the first is kept apart so one waiter needs no array. */
+  private firstWaiter: Fiber | null = null;
+  private moreWaiters: Fiber[] | null = null;
 
   constructor(readonly label?: string) {}
 
-  *awaitOp(): Operation<T> {
-    if (this.resolved) return this.value as T;
-    yield* suspend<void>("Promise.await", (fiber) => {
-      this.waiters.push(fiber);
-      fiber.cancelFn = (error) => {
-        const index = this.waiters.indexOf(fiber);
-        if (index >= 0) this.waiters.splice(index, 1);
-        fiber.scheduler.wakeError(fiber, error);
-      };
-    });
-    return this.value as T;
+  awaitOp(): Operation<T> {
+    return new AwaitOp<T>(this) as unknown as Operation<T>;
+  }
+
+  addWaiter(fiber: Fiber): void {
+    fiber.cancelFn = cancelWaiter;
+    fiber.waitingFor = this;
+    if (this.firstWaiter === null && this.moreWaiters === null) this.firstWaiter = fiber;
+    else (this.moreWaiters ??= []).push(fiber);
+  }
+
+  removeWaiter(fiber: Fiber): void {
+    if (this.firstWaiter === fiber) {
+      this.firstWaiter = null;
+      return;
+    }
+    const more = this.moreWaiters;
+    if (more === null) return;
+    const index = more.indexOf(fiber);
+    if (index >= 0) more.splice(index, 1);
   }
 
   tryResolveValue(value: T): boolean {
     if (this.resolved) return false;
     this.resolved = true;
     this.value = value;
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const fiber of waiters) fiber.scheduler.wake(fiber, undefined);
+    const first = this.firstWaiter;
+    const more = this.moreWaiters;
+    this.firstWaiter = null;
+    this.moreWaiters = null;
+    if (first !== null) {
+      first.waitingFor = null;
+      first.scheduler.wake(first, undefined);
+    }
+    if (more !== null) {
+      for (const fiber of more) {
+        fiber.waitingFor = null;
+        fiber.scheduler.wake(fiber, undefined);
+      }
+    }
     return true;
   }
 
   peekState(): { resolved: true; value: T } | { resolved: false } {
     return this.resolved ? { resolved: true, value: this.value as T } : { resolved: false };
+  }
+}
+
+/** One cancel function for every promise waiter: the promise is in `fiber.waitingFor`. */
+function cancelWaiter(error: Cancelled, fiber: Fiber): void {
+  (fiber.waitingFor as LocalPromise<unknown>).removeWaiter(fiber);
+  fiber.waitingFor = null;
+  fiber.scheduler.wakeError(fiber, error);
+}
+
+/** `Promise.await` by hand (see `HandWrittenOp`): no generator, no closure per wait. */
+class AwaitOp<T> extends HandWrittenOp<T> {
+  private started = false;
+  constructor(private readonly promise: LocalPromise<T>) {
+    super();
+  }
+
+  next(): IteratorResult<Suspend, T> {
+    const promise = this.promise;
+    if (!this.started) {
+      // Eio: awaiting a resolved promise does not check for cancellation.
+      if (promise.resolved) return { value: promise.value as T, done: true };
+      this.started = true;
+      const fiber = currentFiber();
+      if (enterSuspend(fiber, "Promise.await")) promise.addWaiter(fiber);
+      return SUSPEND_STEP;
+    }
+    return { value: promise.value as T, done: true };
   }
 }
 

@@ -6,7 +6,16 @@
 import { Deque } from "../core/deque.js";
 import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
 
-/** A semaphore (Eio's `Semaphore.t`). Opaque: use the functions of this module. */
+/**
+ * A semaphore (Eio's `Semaphore.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const slots: Eio.Semaphore.Semaphore = Eio.Semaphore.make(4);
+ * console.log(Eio.Semaphore.getValue(slots));
+ * ```
+ */
 export class Semaphore {
   /** @internal Free resources; nonzero only while nobody waits. */
   value: number;

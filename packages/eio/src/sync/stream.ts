@@ -10,13 +10,31 @@ import { LocalStream, type StreamImpl } from "./local-stream.js";
 
 declare const streamBrand: unique symbol;
 
-/** A stream of items of type `T` (Eio's `'a Stream.t`). Opaque: use the functions of this module. */
+/**
+ * A stream of items of type `T` (Eio's `'a Stream.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const jobs: Eio.Stream.Stream<string> = Eio.Stream.create(10);
+ * console.log(Eio.Stream.isEmpty(jobs));
+ * ```
+ */
 export interface Stream<T> {
   /** @internal */
   readonly [streamBrand]: T;
 }
 
-/** Options for {@link create}. */
+/**
+ * Options for {@link create}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Stream.CreateOptions = { label: "jobs" };
+ * console.log(Eio.Stream.length(Eio.Stream.create<number>(1, options)));
+ * ```
+ */
 export interface CreateOptions {
   /** Make a stream that fibers of other domains can use too (see the domains chapter). */
   shared?: boolean;

@@ -1,0 +1,165 @@
+// The measuring core shared by every suite: a scenario is one workload (say "1M items through a
+// stream of capacity 1") run by several implementations; each implementation is timed with its own
+// tinybench `Bench`, so slow peers can run fewer units per iteration without slowing the fast ones.
+import { Bench } from "tinybench";
+
+/**
+ * Budgets for one implementation. A full run must stay under ~6 minutes on 2 shared cores, so an
+ * iteration is a whole workload (often 100 ms - 2 s) and we take a few of them, not thousands.
+ */
+export const FULL = { time: 1500, iterations: 3, warmupIterations: 1, warmupTime: 0 };
+/** `--quick`: one warm-up and two samples, for smoke tests of the harness itself. */
+export const QUICK = { time: 0, iterations: 2, warmupIterations: 1, warmupTime: 0 };
+
+/**
+ * Times `impl.run(n)` and returns a row: nanoseconds per unit and units per second.
+ * `impl.skip` (a string) marks an implementation that cannot run here, with the reason.
+ */
+export async function measure(impl, n, budget) {
+  if (impl.skip) return { name: impl.name, n, skipped: impl.skip };
+  const bench = new Bench({ ...budget, throws: true, name: impl.name });
+  let failure = null;
+  bench.add(impl.name, async () => {
+    const out = await withTimeout(impl.run(n), SAMPLE_TIMEOUT_MS, `${impl.name}: one sample took over ${SAMPLE_TIMEOUT_MS / 1000} s (hung?)`);
+    // An implementation may time itself (to leave out start-up it cannot avoid).
+    if (out && typeof out === "object" && typeof out.overriddenDuration === "number") return out;
+    return undefined;
+  });
+  try {
+    await withTimeout(Promise.resolve(impl.before?.()), SAMPLE_TIMEOUT_MS, `${impl.name}: setup took over ${SAMPLE_TIMEOUT_MS / 1000} s`);
+    await bench.run();
+  } catch (error) {
+    failure = error;
+  } finally {
+    try {
+      await withTimeout(Promise.resolve(impl.after?.()), 10_000, `${impl.name}: did not stop within 10 s`);
+    } catch (error) {
+      failure ??= error;
+    }
+  }
+  const task = bench.tasks[0];
+  const result = task?.result;
+  const error = failure ?? result?.error;
+  if (error) return { name: impl.name, n, failed: describe(error) };
+  const meanMs = result.latency.mean;
+  return {
+    name: impl.name,
+    n,
+    samples: result.latency.samples?.length ?? task.runs,
+    meanMs,
+    rme: result.latency.rme,
+    nsPerUnit: (meanMs * 1e6) / n,
+    perSecond: n / (meanMs / 1000),
+  };
+}
+
+/** A hung implementation (say, a lost cross-thread wake-up) must fail its row, not the run. */
+const SAMPLE_TIMEOUT_MS = 60_000;
+
+async function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(error) {
+  const e = error?.cause && error.message?.includes("throws") ? error.cause : error;
+  return `${e?.name ?? "Error"}: ${e?.message ?? String(e)}`.split("\n")[0];
+}
+
+/**
+ * Runs a scenario: every implementation, then the ratios against `eio-ts` (how many times faster
+ * eio-ts is than each peer; above 1 means eio-ts wins) and the issue's targets.
+ */
+export async function runScenario(scenario, budget, log = console.log) {
+  const rows = [];
+  for (const impl of scenario.impls) {
+    const n = impl.n ?? scenario.n;
+    const started = performance.now();
+    const row = await measure(impl, n, budget);
+    row.seconds = Math.round((performance.now() - started) / 100) / 10;
+    log(`  ${scenario.id} / ${impl.name} (n=${formatCount(n)}): ${row.skipped ?? (row.failed ? `failed: ${row.failed}` : `${row.seconds} s`)}`);
+    rows.push(row);
+  }
+  const byName = Object.fromEntries(rows.map((row) => [row.name, row]));
+  const eio = byName["eio-ts"];
+  for (const row of rows) {
+    if (ok(row) && ok(eio)) row.eioSpeedup = row.nsPerUnit / eio.nsPerUnit;
+    const base = scenario.baseline && byName[scenario.baseline];
+    if (ok(row) && ok(base)) row.vsBaseline = base.nsPerUnit / row.nsPerUnit;
+  }
+  const targets = (scenario.targets ?? []).map((target) => checkTarget(target, byName));
+  return { id: scenario.id, title: scenario.title, unit: scenario.unit, baseline: scenario.baseline ?? null, notes: scenario.notes ?? [], rows, targets };
+}
+
+/** True when a row holds a measurement (not skipped, not failed). */
+export function ok(row) {
+  return row !== undefined && typeof row.nsPerUnit === "number" && Number.isFinite(row.nsPerUnit);
+}
+
+/**
+ * A target names the rows it needs and a check over them. When one of them has no measurement
+ * the target is reported as "n/a" with the reason, never as met.
+ */
+function checkTarget(target, byName) {
+  const missing = target.needs.filter((name) => !ok(byName[name]));
+  if (missing.length > 0) {
+    const why = missing.map((name) => `${name}: ${byName[name]?.skipped ?? byName[name]?.failed ?? "not run"}`).join("; ");
+    return { text: target.text, status: "n/a", value: why };
+  }
+  const { met, value } = target.check(byName);
+  return { text: target.text, status: met ? "met" : "not met", value };
+}
+
+/** "eio-ts at least `factor`x faster than `peer`" (per unit of work). */
+export function faster(peer, factor, text) {
+  return {
+    text: text ?? `eio-ts at least ${factor}x ${peer}`,
+    needs: ["eio-ts", peer],
+    check: (r) => {
+      const x = r[peer].nsPerUnit / r["eio-ts"].nsPerUnit;
+      return { met: x >= factor, value: `${x.toFixed(2)}x` };
+    },
+  };
+}
+
+/** "eio-ts within `factor`x of `peer`" (eio-ts may be slower, by at most that much). */
+export function within(peer, factor, text) {
+  return {
+    text: text ?? `eio-ts within ${factor}x of ${peer}`,
+    needs: ["eio-ts", peer],
+    check: (r) => {
+      const x = r["eio-ts"].nsPerUnit / r[peer].nsPerUnit;
+      return { met: x <= factor, value: `eio-ts takes ${x.toFixed(2)}x its time` };
+    },
+  };
+}
+
+/** A scenario row for an implementation whose API is missing: says so instead of failing. */
+export function unavailable(name, what) {
+  return { name, skip: `skipped: ${what} not available`, run: () => undefined };
+}
+
+export function formatCount(n) {
+  if (n >= 1e6 && n % 1e5 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 100 === 0) return `${n / 1e3}k`;
+  return String(n);
+}
+
+export function formatTime(ns) {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(2)} µs`;
+  return `${ns.toFixed(1)} ns`;
+}
+
+export function formatRate(perSecond) {
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M/s`;
+  if (perSecond >= 1e3) return `${(perSecond / 1e3).toFixed(1)}k/s`;
+  return `${perSecond.toFixed(1)}/s`;
+}

@@ -1,0 +1,73 @@
+// Main-thread side of the hand-written cross-thread baselines: what a careful programmer gets from
+// worker_threads alone, without eio-ts. Each starts one worker and keeps it for all samples.
+import { Worker } from "node:worker_threads";
+import { once } from "node:events";
+import { PING, PONG, STOP, WORDS, spinUntilChanged } from "../workers/atomics-words.mjs";
+
+const workerUrl = (name) => new URL(`../workers/${name}`, import.meta.url);
+
+async function online(worker) {
+  await once(worker, "online");
+  return worker;
+}
+
+/** postMessage ping-pong and postMessage streaming, against workers/raw-postmessage.mjs. */
+export async function startPostMessage() {
+  const worker = await online(new Worker(workerUrl("raw-postmessage.mjs")));
+  let pending = null;
+  worker.on("message", (value) => {
+    const resolve = pending;
+    pending = null;
+    resolve(value);
+  });
+  const reply = () => new Promise((resolve) => (pending = resolve));
+  return {
+    async roundTrips(n) {
+      for (let i = 0; i < n; i++) {
+        const answer = reply();
+        worker.postMessage({ ping: i });
+        if ((await answer) !== i) throw new Error(`postMessage ping-pong: wrong answer for ${i}`);
+      }
+    },
+    /** Sends 0..n-1 one message each (no backpressure) and waits for the worker's sum. */
+    async stream(n) {
+      for (let i = 0; i < n; i++) worker.postMessage(i);
+      const total = reply();
+      worker.postMessage({ total: true });
+      const sum = await total;
+      if (sum !== (n * (n - 1)) / 2) throw new Error(`postMessage stream: sum ${sum} is wrong`);
+    },
+    stop: () => worker.terminate(),
+  };
+}
+
+/**
+ * SharedArrayBuffer ping-pong, against workers/raw-atomics.mjs. The main thread must not block
+ * its event loop, so after spinning it waits with Atomics.waitAsync, as a domain scheduler would.
+ */
+export async function startAtomics({ spin = 20_000 } = {}) {
+  const buffer = new SharedArrayBuffer(WORDS * Int32Array.BYTES_PER_ELEMENT);
+  const words = new Int32Array(buffer);
+  const worker = await online(new Worker(workerUrl("raw-atomics.mjs"), { workerData: { buffer, spin } }));
+  let sequence = 0;
+  return {
+    async roundTrips(n) {
+      for (let i = 0; i < n; i++) {
+        const ping = ++sequence;
+        Atomics.store(words, PING, ping);
+        Atomics.notify(words, PING);
+        let pong = spinUntilChanged(words, PONG, ping - 1, spin);
+        while (pong !== ping) {
+          const wait = Atomics.waitAsync(words, PONG, pong);
+          if (wait.async) await wait.value;
+          pong = Atomics.load(words, PONG);
+        }
+      }
+    },
+    async stop() {
+      Atomics.store(words, PING, STOP);
+      Atomics.notify(words, PING);
+      await once(worker, "exit");
+    },
+  };
+}

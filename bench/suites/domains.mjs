@@ -1,0 +1,238 @@
+// Suite `domains` (issue 4): eio-ts across worker threads. Shared promise round trips and shared
+// stream throughput against hand-written postMessage and SharedArrayBuffer+Atomics baselines;
+// ExecutorPool against piscina, tinypool and workerpool.
+import * as Eio from "eio-ts";
+import { ok, unavailable, within } from "../lib/harness.mjs";
+import { probe, startService, unwrapResult } from "../lib/eio-service.mjs";
+import { startAtomics, startPostMessage } from "../lib/raw-threads.mjs";
+import { POOL_THREADS, peerPools } from "../lib/peer-pools.mjs";
+import { fib } from "../workers/pool-tasks.mjs";
+
+export const issue = 4;
+
+const FIB_N = 25;
+const PEERS = ["piscina", "tinypool", "workerpool"];
+const domainTasks = new URL("../workers/eio-domain-tasks.mjs", import.meta.url);
+const poolTasks = new URL("../workers/pool-tasks.mjs", import.meta.url);
+
+/** An implementation backed by something started once (a worker, a pool, an eio-ts service). */
+function withResource(name, start, run, extra = {}) {
+  let resource = null;
+  return {
+    name,
+    ...extra,
+    before: async () => {
+      resource = await start();
+    },
+    run: (n) => run(resource, n),
+    after: async () => {
+      await resource?.stop();
+      resource = null;
+    },
+  };
+}
+
+// --- eio-ts services -------------------------------------------------------------------------
+
+function pingPongService() {
+  const answerPings = Eio.task(domainTasks, "answerPings");
+  return startService(function* (env, sw) {
+    let [ping, pingResolver] = Eio.Promise.create({ shared: true });
+    Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, answerPings, ping));
+    return function* roundTrips(n) {
+      for (let i = 0; i < n; i++) {
+        const [pong, pongResolver] = Eio.Promise.create({ shared: true });
+        const [next, nextResolver] = Eio.Promise.create({ shared: true });
+        Eio.Promise.resolve(pingResolver, { i, pong: pongResolver, next });
+        pingResolver = nextResolver;
+        const answer = yield* Eio.Promise.await(pong);
+        if (answer !== i) throw new Error(`shared promise ping-pong: got ${answer} for ${i}`);
+      }
+    };
+  });
+}
+
+function sharedStreamService(capacity) {
+  const sumStream = Eio.task(domainTasks, "sumStream");
+  return startService(function* (env, sw) {
+    const stream = Eio.Stream.create(capacity, { shared: true });
+    Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, sumStream, stream));
+    return function* send(n) {
+      for (let i = 0; i < n; i++) yield* Eio.Stream.add(stream, i);
+      const [total, totalResolver] = Eio.Promise.create({ shared: true });
+      yield* Eio.Stream.add(stream, { total: totalResolver });
+      const sum = yield* Eio.Promise.await(total);
+      if (sum !== (n * (n - 1)) / 2) throw new Error(`shared stream: sum ${sum} is wrong, items were lost or duplicated`);
+    };
+  });
+}
+
+// Trivial tasks get a small weight, so each domain runs many at once (Eio's admission rule); the
+// CPU-bound ones take a whole domain each.
+const TRIVIAL_WEIGHT = 0.01;
+
+function poolService() {
+  const noop = Eio.task(poolTasks, "noop");
+  const fibTask = Eio.task(poolTasks, "fib");
+  return startService(function* (env, sw) {
+    const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: POOL_THREADS });
+    return function* ({ kind, n }) {
+      if (kind === "sequential") {
+        for (let i = 0; i < n; i++) {
+          const value = yield* Eio.ExecutorPool.submitExn(pool, { weight: TRIVIAL_WEIGHT }, noop, i);
+          if (value !== i) throw new Error(`ExecutorPool: task ${i} returned ${value}`);
+        }
+        return;
+      }
+      // "burst": n trivial tasks at once, each answering its own number; "fib": n CPU-bound ones.
+      const burst = kind === "burst";
+      const fibAnswer = burst ? 0 : fib(FIB_N);
+      const promises = new Array(n);
+      for (let i = 0; i < n; i++) {
+        promises[i] = burst
+          ? Eio.ExecutorPool.submitFork(sw, pool, { weight: TRIVIAL_WEIGHT }, noop, i)
+          : Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, fibTask, FIB_N);
+      }
+      for (let i = 0; i < n; i++) {
+        const value = unwrapResult(yield* Eio.Promise.await(promises[i]));
+        if (value !== (burst ? i : fibAnswer)) throw new Error(`ExecutorPool: task ${i} returned ${value}`);
+      }
+    };
+  });
+}
+
+// --- peers ------------------------------------------------------------------------------------
+
+function peerImpl(name, kind, n) {
+  return withResource(
+    name,
+    async () => {
+      const pool = peerPools[name]();
+      await pool.run("noop", 0); // let it start its threads outside the measurement
+      return { ...pool, stop: () => pool.destroy() };
+    },
+    async (pool, count) => {
+      if (kind === "sequential") {
+        for (let i = 0; i < count; i++) if ((await pool.run("noop", i)) !== i) throw new Error(`${name}: wrong answer`);
+        return;
+      }
+      const all = new Array(count);
+      for (let i = 0; i < count; i++) all[i] = pool.run(kind === "burst" ? "noop" : "fib", kind === "burst" ? i : FIB_N);
+      await Promise.all(all);
+    },
+    { n },
+  );
+}
+
+function oneThreadFib(n) {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += fib(FIB_N);
+  if (sum !== n * fib(FIB_N)) throw new Error("fib: wrong sum");
+}
+
+/** eio-ts at least `factor` times faster per task than the fastest of the peers. */
+function fasterThanBest(factor, text) {
+  return {
+    text,
+    needs: ["eio-ts"],
+    check: (rows) => {
+      const peers = PEERS.map((name) => rows[name]).filter(ok);
+      if (peers.length === 0) return { met: false, value: "no peer measured" };
+      const best = peers.reduce((a, b) => (a.nsPerUnit <= b.nsPerUnit ? a : b));
+      const x = best.nsPerUnit / rows["eio-ts"].nsPerUnit;
+      return { met: x >= factor, value: `${x.toFixed(2)}x the best peer (${best.name})` };
+    },
+  };
+}
+
+export async function scenarios({ quick }) {
+  const hasDomains = typeof Eio.task === "function" && typeof Eio.DomainManager?.run === "function";
+  const sharedPromises = hasDomains
+    ? await probe("shared Eio.Promise", () => void Eio.Promise.create({ shared: true }))
+    : "skipped: Eio.task / Eio.DomainManager not available";
+  const sharedStreams = !hasDomains
+    ? "skipped: Eio.task / Eio.DomainManager not available"
+    : typeof Eio.Stream?.create !== "function"
+      ? "skipped: Eio.Stream not available"
+      : await probe("shared Eio.Stream", () => void Eio.Stream.create(1, { shared: true }));
+  const hasPool = hasDomains && typeof Eio.ExecutorPool?.create === "function";
+  const messages = [];
+  if (sharedPromises) messages.push(`eio-ts shared promise round trip: ${sharedPromises}`);
+  if (sharedStreams) messages.push(`eio-ts shared stream: ${sharedStreams}`);
+  if (!hasPool) messages.push("eio-ts ExecutorPool: skipped: Eio.ExecutorPool not available");
+
+  const q = (full, small) => (quick ? small : full);
+  // Each pool scenario starts its own pool (outside the measurement), as each peer does.
+  const eioPool = (kind) =>
+    hasPool ? withResource("eio-ts", poolService, (service, n) => service.call({ kind, n })) : unavailable("eio-ts", "Eio.ExecutorPool");
+  const skipped = (reason) => ({ name: "eio-ts", skip: reason, run: () => undefined });
+
+  return {
+    messages,
+    scenarios: [
+      {
+        id: "promise-round-trip",
+        title: "domains: round trips between two threads (main thread <-> one worker)",
+        unit: "round trip",
+        n: q(50_000, 2_000),
+        impls: [
+          sharedPromises ? skipped(sharedPromises) : withResource("eio-ts", pingPongService, (s, n) => s.call(n), { n: q(10_000, 500) }),
+          withResource("raw postMessage", startPostMessage, (w, n) => w.roundTrips(n), { n: q(5_000, 500) }),
+          withResource("raw Atomics (spin, then wait)", startAtomics, (w, n) => w.roundTrips(n)),
+        ],
+        notes: [
+          "eio-ts: a fiber in each domain; each ping is a shared promise carrying the resolver of the answer and the next ping",
+          "raw Atomics: the worker spins then blocks in Atomics.wait; the main thread spins then awaits Atomics.waitAsync",
+        ],
+        targets: [within("raw Atomics (spin, then wait)", 4, "shared promise round trip within 4x of the raw spinning Atomics ping-pong")],
+      },
+      {
+        id: "shared-stream",
+        title: "domains: items through a stream from the main thread to a worker",
+        unit: "item",
+        n: q(200_000, 5_000),
+        impls: [
+          sharedStreams ? skipped(sharedStreams) : withResource("eio-ts", () => sharedStreamService(100), (s, n) => s.call(n)),
+          withResource("raw postMessage", startPostMessage, (w, n) => w.stream(n)),
+        ],
+        notes: ["eio-ts: a shared Eio.Stream of capacity 100; raw postMessage: one message per item, unbounded (no backpressure)"],
+        targets: [],
+      },
+      {
+        id: "pool-throughput",
+        title: `domains: trivial tasks submitted at once to a pool of ${POOL_THREADS} threads`,
+        unit: "task",
+        n: q(100_000, 2_000),
+        impls: [eioPool("burst"), ...PEERS.map((name) => peerImpl(name, "burst", q(10_000, 2_000)))],
+        notes: [`eio-ts: ExecutorPool.submitFork with weight ${TRIVIAL_WEIGHT}; peers: run() for every task, then Promise.all`],
+        targets: [fasterThanBest(5, "pool throughput at least 5x the best of piscina/tinypool/workerpool")],
+      },
+      {
+        id: "pool-latency",
+        title: `domains: one trivial task at a time (sequential latency), pool of ${POOL_THREADS} threads`,
+        unit: "task",
+        n: q(2_000, 200),
+        impls: [eioPool("sequential"), ...PEERS.map((name) => peerImpl(name, "sequential", q(1_000, 200)))],
+        targets: [fasterThanBest(10, "sequential task latency under a tenth of the best of piscina/tinypool/workerpool")],
+      },
+      {
+        id: "pool-cpu",
+        title: `domains: CPU-bound tasks, fib(${FIB_N}), on a pool of ${POOL_THREADS} threads vs one thread`,
+        unit: "task",
+        n: q(48, 8),
+        baseline: "1 thread",
+        impls: [{ name: "1 thread", run: oneThreadFib }, eioPool("fib"), ...PEERS.map((name) => peerImpl(name, "fib"))],
+        targets: [
+          {
+            text: `eio-ts speedup over one thread at least 1.8x (${POOL_THREADS} threads)`,
+            needs: ["eio-ts", "1 thread"],
+            check: (r) => {
+              const x = r["1 thread"].nsPerUnit / r["eio-ts"].nsPerUnit;
+              return { met: x >= 1.8, value: `${x.toFixed(2)}x` };
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

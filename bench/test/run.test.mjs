@@ -1,0 +1,48 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+
+// These run bench/run.mjs as `npm run bench` does, against the built eio-ts (npm test builds it).
+const run = promisify(execFile);
+const script = new URL("../run.mjs", import.meta.url).pathname;
+const results = mkdtempSync(path.join(os.tmpdir(), "eio-bench-"));
+afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+describe("npm run bench", () => {
+  it("runs one suite and writes the results with the machine they came from", async () => {
+    const { stdout } = await run(process.execPath, [script, "core", "--quick", "--results", results], { timeout: 170_000 });
+    expect(stdout).toContain("core: spawn and join");
+    expect(stdout).toMatch(/target: .* -> (MET|NOT MET|N\/A)/);
+    const report = JSON.parse(readFileSync(path.join(results, "latest.json"), "utf8"));
+    expect(report.machine.node).toBe(process.version);
+    expect(report.machine.cores).toBe(os.cpus().length);
+    expect(typeof report.machine.cpuModel).toBe("string");
+    expect(Number.isNaN(Date.parse(report.machine.date))).toBe(false);
+    expect(Object.keys(report.suites)).toEqual(["core"]);
+    const ids = report.suites.core.results.map((r) => r.id);
+    expect(ids).toEqual(["spawn-join", "switch-promise", "switch-yield"]);
+    for (const result of report.suites.core.results) {
+      const eio = result.rows.find((row) => row.name === "eio-ts");
+      expect(eio.nsPerUnit).toBeGreaterThan(0);
+      expect(result.targets.length).toBeGreaterThan(0);
+    }
+    const markdown = readFileSync(path.join(results, "latest.md"), "utf8");
+    expect(markdown).toContain(`Node ${process.version}`);
+    expect(markdown).toContain("| eio-ts |");
+  }, 180_000);
+
+  it("keeps the suites it did not run when it runs another", async () => {
+    await run(process.execPath, [script, "net", "--quick", "--results", results], { timeout: 170_000 });
+    const report = JSON.parse(readFileSync(path.join(results, "latest.json"), "utf8"));
+    expect(Object.keys(report.suites)).toEqual(["core", "net"]);
+    const echo = report.suites.net.results[0];
+    expect(echo.rows.find((row) => row.name === "node:net").nsPerUnit).toBeGreaterThan(0);
+  }, 180_000);
+
+  it("rejects an unknown suite name", async () => {
+    await expect(run(process.execPath, [script, "nope"])).rejects.toMatchObject({ code: 2 });
+  });
+});

@@ -1,0 +1,197 @@
+/**
+ * The parent's view of one domain: its worker thread, the two rings, and the jobs it runs.
+ * Used by `DomainManager.run` (one job, then stop) and by `ExecutorPool` (many jobs).
+ * @internal
+ * @module
+ */
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort, type ResourceLimits } from "node:worker_threads";
+import { Decoder, Encoder } from "./codec.js";
+import { ringBell } from "./doorbell.js";
+import { DomainCrashed } from "./errors.js";
+import type { Hub } from "./hub.js";
+import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
+import { Ring } from "./ring.js";
+import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
+import type { TaskName } from "./task.js";
+
+const RING_BYTES = 1 << 20;
+
+/** A job as its domain sees it: where its result goes. */
+export interface DomainJob {
+  settle(ok: boolean, value: unknown): void;
+}
+
+/** Task numbers are global to the thread, so each domain only needs a set of known ones. */
+const taskNumbers = new Map<string, number>();
+
+let nextJobId = 1;
+
+/** The worker entry (its own file in `dist`) and the runtime it loads (this bundle). */
+const runtimeUrl = import.meta.url;
+const workerUrl = new URL("./domain-worker.js", import.meta.url);
+
+/** Options for starting a domain. */
+export interface DomainOptions {
+  /** Passed to the `Worker`: heap limits (a domain over them crashes with `DomainCrashed`). */
+  resourceLimits?: ResourceLimits;
+}
+
+export class Domain {
+  /** The domain's id in the shared heap (reused after a clean stop). */
+  readonly id = allocateDomainId();
+  readonly worker: Worker;
+  private readonly inbox = Ring.create(RING_BYTES);
+  private readonly outbox = Ring.create(RING_BYTES);
+  private readonly jobs = new Map<number, DomainJob>();
+  private readonly knownTasks = new Set<number>();
+  /** Records that did not fit in the inbox yet, sent in order before anything new. */
+  private overflow: { kind: number; id: number; aux: number; payload: Uint8Array }[] = [];
+  /** Shared buffers of our records go by port, sent before the record (ports are FIFO too). */
+  private readonly inboxPort: MessagePort;
+  private readonly outboxPort: MessagePort;
+  private readonly decoder = new Decoder();
+  private crashCause: unknown = undefined;
+  private interrupted = false;
+  stopped = false;
+  /** Called once when the worker is gone, after its jobs have been failed. */
+  onExit: ((domain: Domain, crashed: boolean) => void) | null = null;
+
+  constructor(
+    private readonly hub: Hub,
+    options: DomainOptions = {},
+  ) {
+    const inboxChannel = new MessageChannel();
+    const outboxChannel = new MessageChannel();
+    this.inboxPort = inboxChannel.port1;
+    this.outboxPort = outboxChannel.port1;
+    this.inboxPort.unref();
+    this.outboxPort.unref();
+    const start: DomainStart = {
+      domainId: this.id,
+      arena: currentArena().buffer,
+      runtimeUrl,
+      inbox: this.inbox.buffer,
+      outbox: this.outbox.buffer,
+      parentBell: hub.bellBuffer,
+      inboxPort: inboxChannel.port2,
+      outboxPort: outboxChannel.port2,
+    };
+    this.worker = new Worker(workerUrl, {
+      workerData: start,
+      transferList: [inboxChannel.port2, outboxChannel.port2],
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+    });
+    this.worker.on("error", (error) => {
+      this.crashCause ??= error;
+    });
+    this.worker.on("exit", (code) => this.exited(code));
+    hub.attach(this);
+  }
+
+  get jobCount(): number {
+    return this.jobs.size;
+  }
+
+  /** Sends a job; its arguments are already encoded in `args[0, length)`. Returns the job id. */
+  run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob): number {
+    if (this.stopped) throw new DomainCrashed(this.id, "it had already stopped");
+    const key = `${task.exportName}\u0000${task.moduleUrl}`;
+    let number = taskNumbers.get(key);
+    if (number === undefined) {
+      number = taskNumbers.size + 1;
+      taskNumbers.set(key, number);
+    }
+    if (!this.knownTasks.has(number)) {
+      this.knownTasks.add(number);
+      const definition = new Encoder().value(task.moduleUrl).value(task.exportName);
+      this.send(ToDomain.DefineTask, number, 0, definition.buffer, definition.length);
+    }
+    const id = nextJobId++;
+    this.jobs.set(id, job);
+    this.hub.jobStarted();
+    if (shared.length > 0) this.inboxPort.postMessage(shared);
+    this.send(shared.length > 0 ? ToDomain.Run | WITH_SHARED : ToDomain.Run, id, number, args, length);
+    return id;
+  }
+
+  /** Asks the domain to cancel a running job (it answers with the job's outcome). */
+  cancel(jobId: number): void {
+    if (!this.stopped && this.jobs.has(jobId)) this.send(ToDomain.Cancel, jobId, 0, null, 0);
+  }
+
+  private send(kind: number, id: number, aux: number, payload: Uint8Array | null, length: number): void {
+    if (this.overflow.length > 0 || !this.inbox.write(kind, id, aux, payload, length)) {
+      this.overflow.push({ kind, id, aux, payload: payload === null ? new Uint8Array(0) : new Uint8Array(payload.subarray(0, length)) }); // a copy: the encoder is reused
+    }
+    ringBell(this.inbox.control);
+  }
+
+  /** Reads the outbox and settles jobs; true if anything arrived. Also retries the overflow. */
+  drain(): boolean {
+    if (this.overflow.length > 0) this.flushOverflow();
+    const outbox = this.outbox;
+    let any = false;
+    for (let record = outbox.read(); record !== null; record = outbox.read()) {
+      any = true;
+      const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.outboxPort)!.message as SharedArrayBuffer[]) : undefined;
+      const value = this.decoder.reset(record.payload, shared).value();
+      const id = record.id;
+      const ok = (record.kind & ~WITH_SHARED) === FromDomain.Ok;
+      outbox.release();
+      const job = this.jobs.get(id);
+      if (job === undefined) continue;
+      this.jobs.delete(id);
+      this.hub.jobEnded();
+      job.settle(ok, value);
+    }
+    return any;
+  }
+
+  private flushOverflow(): void {
+    let sent = 0;
+    for (const r of this.overflow) {
+      if (!this.inbox.write(r.kind, r.id, r.aux, r.payload, r.payload.length)) break;
+      sent++;
+    }
+    if (sent > 0) {
+      this.overflow = this.overflow.slice(sent);
+      ringBell(this.inbox.control);
+    }
+  }
+
+  /** Stops the worker; its unfinished jobs fail with `reason`. */
+  stop(reason: (domain: Domain) => unknown): globalThis.Promise<number> {
+    if (!this.stopped) {
+      this.stopped = true;
+      // Fibers of unfinished jobs may sit in the queues of shared objects: retire the id for good.
+      this.interrupted = this.jobs.size > 0;
+      this.failJobs(reason(this));
+    }
+    return this.worker.terminate();
+  }
+
+  private failJobs(error: unknown): void {
+    const jobs = [...this.jobs.values()];
+    this.jobs.clear();
+    for (const job of jobs) {
+      this.hub.jobEnded();
+      job.settle(false, error);
+    }
+  }
+
+  private exited(code: number): void {
+    this.drain(); // results it published before it died still count
+    this.hub.detach(this);
+    this.inboxPort.close();
+    this.outboxPort.close();
+    const crashed = !this.stopped;
+    retireDomain(this.id, { crashed: crashed || this.interrupted });
+    if (crashed) {
+      this.stopped = true;
+      const cause = this.crashCause;
+      const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : `its thread exited with code ${code}`;
+      this.failJobs(new DomainCrashed(this.id, why, cause === undefined ? undefined : { cause }));
+    }
+    this.onExit?.(this, crashed);
+  }
+}

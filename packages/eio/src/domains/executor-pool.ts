@@ -1,0 +1,343 @@
+/**
+ * Executor pools, as in Eio's `Eio.Executor_pool`: a fixed set of domains that run jobs, each
+ * domain taking new jobs while the total weight of the jobs it runs is below 1.
+ * @module
+ */
+import type { ResourceLimits } from "node:worker_threads";
+import { protect } from "../core/cancel.js";
+import { Deque } from "../core/deque.js";
+import { awaitCancel, forkDaemon, forkPromise } from "../core/fiber.js";
+import type { Result } from "../core/result.js";
+import { awaitNative } from "../core/fiber.js";
+import { currentFiber, type Fiber, type Operation, suspendUnchecked } from "../core/scheduler.js";
+import { checkOurDomain, type Switch } from "../core/switch.js";
+import type { OrError } from "../sync/promise.js";
+import { Domain, type DomainJob } from "./domain.js";
+import { checkManager, encodeArgs, type DomainManager } from "./domain-manager.js";
+import { PoolClosed } from "./errors.js";
+import { hubOf, type Hub } from "./hub.js";
+import { checkTask, type Task, type TaskName } from "./task.js";
+
+/** Weights are counted in millionths, as Eio does, so that sums are exact. */
+const UNITS = 1_000_000;
+
+/** One domain of the pool and the load it carries. */
+interface Slot {
+  domain: Domain;
+  load: number;
+  running: number;
+}
+
+const enum JobState {
+  Waiting,
+  Running,
+  Done,
+  Withdrawn,
+}
+
+class Job implements DomainJob {
+  state = JobState.Waiting;
+  slot: Slot | null = null;
+  fiber: Fiber | null = null;
+  result: Result<unknown> | null = null;
+  /** The encoded arguments and their shared buffers, kept while the job waits for a domain. */
+  args: Uint8Array | null = null;
+  shared: readonly SharedArrayBuffer[] = [];
+
+  constructor(
+    readonly pool: ExecutorPool,
+    readonly units: number,
+    readonly task: TaskName<unknown[], unknown>,
+  ) {}
+
+  settle(ok: boolean, value: unknown): void {
+    const slot = this.slot!;
+    slot.load -= this.units;
+    slot.running--;
+    this.state = JobState.Done;
+    this.result = ok ? { ok: true, value } : { ok: false, error: value };
+    const fiber = this.fiber;
+    if (fiber !== null) fiber.scheduler.wake(fiber, undefined);
+    this.pool.admit();
+  }
+}
+
+/** An executor pool (Eio's `Executor_pool.t`). Opaque: use the functions of this module. */
+export class ExecutorPool {
+  /** @internal */ readonly slots: Slot[] = [];
+  /** @internal */ readonly waiting = new Deque<Job>();
+  /** @internal */ closed = false;
+
+  /** @internal */
+  constructor(
+    /** @internal */
+    readonly hub: Hub,
+    private readonly concurrency: number,
+    private readonly resourceLimits: ResourceLimits | undefined,
+  ) {}
+
+  /** @internal */
+  newDomain(): Domain {
+    const domain = new Domain(this.hub, this.resourceLimits === undefined ? {} : { resourceLimits: this.resourceLimits });
+    domain.onExit = (dead, crashed) => {
+      if (!crashed || this.closed) return;
+      const slot = this.slots.find((s) => s.domain === dead);
+      if (slot !== undefined) {
+        slot.domain = this.newDomain();
+        this.admit();
+      }
+    };
+    return domain;
+  }
+
+  /** The least loaded domain that accepts `units` more (Eio: load below 1), or null. @internal */
+  pick(): Slot | null {
+    let best: Slot | null = null;
+    for (const slot of this.slots) {
+      if (slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
+      if (best === null || slot.load < best.load) best = slot;
+    }
+    return best;
+  }
+
+  /** @internal */
+  start(job: Job, slot: Slot, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[]): void {
+    slot.load += job.units;
+    slot.running++;
+    job.slot = slot;
+    job.state = JobState.Running;
+    job.args = null;
+    job.shared = [];
+    slot.domain.run(job.task, args, length, shared, job);
+  }
+
+  /** Starts waiting jobs, first come first served, while domains accept them. @internal */
+  admit(): void {
+    for (;;) {
+      const job = this.waiting.shift();
+      if (job === undefined) return;
+      if (job.state === JobState.Withdrawn) continue;
+      const slot = this.pick();
+      if (slot === null) {
+        this.waiting.pushHead(job);
+        return;
+      }
+      this.start(job, slot, job.args!, job.args!.length, job.shared);
+    }
+  }
+
+  /** @internal */
+  *shutdown(): Operation<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (let job = this.waiting.shift(); job !== undefined; job = this.waiting.shift()) {
+      if (job.state !== JobState.Waiting) continue;
+      job.state = JobState.Withdrawn;
+      if (job.fiber !== null) job.fiber.scheduler.wakeError(job.fiber, new PoolClosed());
+    }
+    const stopping = this.slots.map((slot) => slot.domain.stop(() => new PoolClosed()));
+    yield* awaitNative(globalThis.Promise.all(stopping));
+  }
+
+  /** @internal */
+  toString(): string {
+    return `ExecutorPool(${this.slots.length} domains)`;
+  }
+}
+
+/** Options for {@link create}. */
+export interface CreateOptions {
+  /** How many domains (worker threads) the pool runs. */
+  domainCount: number;
+  /**
+   * At most this many jobs run at once in one domain, whatever their weights (default: no
+   * limit beyond the weights). Bounds a domain's work when many jobs have weight 0. eio-ts only.
+   */
+  domainConcurrency?: number;
+  /** Heap limits for each domain's worker (a domain over them crashes and is replaced). */
+  resourceLimits?: ResourceLimits;
+}
+
+/**
+ * Creates a pool of `domainCount` domains, started at once. The pool does not keep `sw` from
+ * finishing; when `sw` finishes (or fails) the domains are stopped, jobs still running fail with
+ * `PoolClosed`, and later submissions throw `PoolClosed`. A domain that crashes fails only its
+ * own jobs (with `DomainCrashed`) and is replaced. Mirrors `Eio.Executor_pool.create`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run((sw) => {
+ *     const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 2 });
+ *     console.log(String(pool));
+ *   });
+ * });
+ * ```
+ */
+export function create(sw: Switch, dm: DomainManager, options: CreateOptions): ExecutorPool {
+  checkOurDomain(sw, "create an executor pool");
+  checkManager(dm, "ExecutorPool.create");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`ExecutorPool.create: options must be an object like { domainCount: 2 }, got ${String(options)}`);
+  }
+  const { domainCount, domainConcurrency = Infinity } = options;
+  if (!Number.isInteger(domainCount) || domainCount < 1) {
+    throw new RangeError(`ExecutorPool.create: domainCount must be a whole number >= 1, got ${String(domainCount)}`);
+  }
+  if (!(domainConcurrency >= 1)) {
+    throw new RangeError(`ExecutorPool.create: domainConcurrency must be >= 1, got ${String(domainConcurrency)}`);
+  }
+  const pool = new ExecutorPool(hubOf(currentFiber().scheduler), domainConcurrency, options.resourceLimits ?? dm.resourceLimits);
+  for (let i = 0; i < domainCount; i++) pool.slots.push({ domain: pool.newDomain(), load: 0, running: 0 });
+  // A daemon: it does not hold the switch open, and it is cancelled when the switch ends.
+  forkDaemon(sw, function* () {
+    try {
+      yield* awaitCancel();
+    } finally {
+      yield* protect(() => pool.shutdown());
+    }
+  });
+  return pool;
+}
+
+/** Options for {@link submit}, {@link submitExn} and {@link submitFork}. */
+export interface SubmitOptions {
+  /** The share of one domain the job uses, in [0, 1]: a domain takes jobs while the total is below 1. */
+  weight: number;
+}
+
+function checkSubmit(pool: unknown, options: unknown, task: unknown, what: string): [ExecutorPool, number, TaskName<unknown[], unknown>] {
+  if (!(pool instanceof ExecutorPool)) throw new TypeError(`${what}: expected an executor pool (from ExecutorPool.create), got ${String(pool)}`);
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${what}: options must be an object like { weight: 0.5 }, got ${String(options)}`);
+  }
+  const weight = (options as SubmitOptions).weight;
+  if (typeof weight !== "number" || !(weight >= 0 && weight <= 1)) {
+    throw new RangeError(`${what}: weight must be a number between 0 and 1 (the share of one domain the job uses), got ${String(weight)}`);
+  }
+  const name = checkTask(task, what);
+  if (pool.closed) throw new PoolClosed();
+  return [pool, Math.floor(weight * UNITS), name];
+}
+
+function* submitChecked<T>(pool: ExecutorPool, units: number, name: TaskName<unknown[], unknown>, args: unknown[], what: string): Operation<Result<T>> {
+  const fiber = currentFiber();
+  const early = fiber.ctx.cancelError();
+  if (early !== null) throw early;
+  const encoded = encodeArgs(args, what);
+  const job = new Job(pool, units, name);
+  if (pool.waiting.length > 0) pool.admit(); // drops withdrawn jobs at the head
+  const slot = pool.waiting.length === 0 ? pool.pick() : null;
+  if (slot !== null) {
+    pool.start(job, slot, encoded.buffer, encoded.length, encoded.shared);
+  } else {
+    job.args = new Uint8Array(encoded.buffer.subarray(0, encoded.length)); // a copy: the encoder is reused
+    job.shared = encoded.shared;
+    pool.waiting.pushTail(job);
+  }
+  yield* suspendUnchecked<void>(what, (f) => {
+    job.fiber = f;
+    f.cancelFn = (error) => {
+      job.fiber = null;
+      // Still waiting for a domain: withdraw it. Already started: it runs on, unobserved.
+      if (job.state === JobState.Waiting) job.state = JobState.Withdrawn;
+      f.scheduler.wakeError(f, error);
+    };
+  });
+  return job.result as Result<T>;
+}
+
+/**
+ * Runs `task(...args)` in one of the pool's domains and returns its outcome as a result.
+ * Waits (this fiber only) until a domain accepts the job, then until it finishes. Mirrors
+ * `Eio.Executor_pool.submit`.
+ *
+ * Suspends: yes — use `yield*`. Cancelled while waiting for a domain, the job is withdrawn;
+ * cancelled after it started, it runs on in its domain and this throws `Cancelled`.
+ * Throws `RangeError` for a weight outside [0, 1] and `PoolClosed` once the pool is stopped.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * import { isMainThread } from "node:worker_threads";
+ * export function half(n: number) { if (n % 2) throw new Error(`${n} is odd`); return n / 2; }
+ * if (isMainThread) {
+ *   await Eio.run(function* (env) {
+ *     yield* Eio.Switch.run(function* (sw) {
+ *       const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+ *       const half = Eio.task<[number], number>(import.meta.url, "half");
+ *       const a = yield* Eio.ExecutorPool.submit(pool, { weight: 1 }, half, 8);
+ *       const b = yield* Eio.ExecutorPool.submit(pool, { weight: 1 }, half, 3);
+ *       console.log(a, b.ok);
+ *     });
+ *   });
+ * }
+ * ```
+ */
+export function* submit<Args extends unknown[], T>(pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): Operation<Result<T>> {
+  const [p, units, name] = checkSubmit(pool, options, task, "ExecutorPool.submit");
+  return yield* submitChecked<T>(p, units, name, args, "ExecutorPool.submit");
+}
+
+/**
+ * Like {@link submit}, but returns the value and throws the job's error. Mirrors
+ * `Eio.Executor_pool.submit_exn`.
+ *
+ * Suspends: yes — use `yield*`. Cancellation as for {@link submit}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * import { isMainThread } from "node:worker_threads";
+ * export function* add(a: number, b: number) { return a + b; }
+ * if (isMainThread) {
+ *   await Eio.run(function* (env) {
+ *     yield* Eio.Switch.run(function* (sw) {
+ *       const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+ *       console.log(yield* Eio.ExecutorPool.submitExn(pool, { weight: 0.5 }, Eio.task<[number, number], number>(import.meta.url, "add"), 2, 3));
+ *     });
+ *   });
+ * }
+ * ```
+ */
+export function* submitExn<Args extends unknown[], T>(pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): Operation<T> {
+  const [p, units, name] = checkSubmit(pool, options, task, "ExecutorPool.submitExn");
+  const result = yield* submitChecked<T>(p, units, name, args, "ExecutorPool.submitExn");
+  if (result.ok) return result.value;
+  throw result.error;
+}
+
+/**
+ * Submits the job from a new fiber in `sw` and returns at once with a promise of its outcome,
+ * so the caller does not wait for a domain to accept it. Mirrors
+ * `Eio.Executor_pool.submit_fork`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * import { isMainThread } from "node:worker_threads";
+ * export function shout(s: string) { return s.toUpperCase(); }
+ * if (isMainThread) {
+ *   await Eio.run(function* (env) {
+ *     yield* Eio.Switch.run(function* (sw) {
+ *       const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+ *       const p = Eio.ExecutorPool.submitFork(sw, pool, { weight: 0.1 }, Eio.task<[string], string>(import.meta.url, "shout"), "hi");
+ *       console.log(yield* Eio.Promise.awaitExn(p));
+ *     });
+ *   });
+ * }
+ * ```
+ */
+export function submitFork<Args extends unknown[], T>(sw: Switch, pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): OrError<T> {
+  const [p, units, name] = checkSubmit(pool, options, task, "ExecutorPool.submitFork");
+  return forkPromise<T>(sw, function* () {
+    const result = yield* submitChecked<T>(p, units, name, args, "ExecutorPool.submitFork");
+    if (result.ok) return result.value;
+    throw result.error;
+  });
+}

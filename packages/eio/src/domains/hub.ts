@@ -1,0 +1,116 @@
+/**
+ * The parent side of a thread's domains: one per scheduler. It reads results from every child
+ * domain's outbox and settles their jobs, without `postMessage` and without blocking the
+ * thread's other fibers or I/O.
+ *
+ * When the scheduler has nothing to run (its idle hook) and jobs are out, the hub spins
+ * briefly on the outboxes: a result that comes back within microseconds is picked up at once.
+ * After that it parks in `Atomics.waitAsync` on its doorbell; children ring it only while it is
+ * parked. While jobs are out it holds an external wait, so the scheduler does not call the
+ * program deadlocked; the workers themselves keep Node's event loop alive.
+ * @internal
+ * @module
+ */
+import type { Scheduler } from "../core/scheduler.js";
+import { awake, prepareToSleep, sleepAsync } from "./doorbell.js";
+import type { Domain } from "./domain.js";
+
+/** How long the idle hook polls before parking, in milliseconds. */
+const SPIN_MS = 0.05;
+
+const hubs = new WeakMap<Scheduler, Hub>();
+
+/** The hub of `scheduler`, made and hooked in on first use. */
+export function hubOf(scheduler: Scheduler): Hub {
+  let hub = hubs.get(scheduler);
+  if (hub === undefined) {
+    hub = new Hub(scheduler);
+    hubs.set(scheduler, hub);
+  }
+  return hub;
+}
+
+export class Hub {
+  readonly bellBuffer = new SharedArrayBuffer(64);
+  readonly bell = new Int32Array(this.bellBuffer);
+  private readonly domains = new Set<Domain>();
+  private jobsOut = 0;
+  private parked = false;
+
+  constructor(readonly scheduler: Scheduler) {
+    const previous = scheduler.onIdle;
+    // Real results first; only then may a mock clock advance virtual time.
+    scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
+  }
+
+  attach(domain: Domain): void {
+    this.domains.add(domain);
+  }
+
+  detach(domain: Domain): void {
+    this.domains.delete(domain);
+  }
+
+  /** A job was sent: results will come. */
+  jobStarted(): void {
+    if (this.jobsOut++ === 0) this.scheduler.addExternalWait();
+  }
+
+  /** A job's result arrived (or its domain died). */
+  jobEnded(): void {
+    if (--this.jobsOut === 0) this.scheduler.removeExternalWait();
+  }
+
+  /** Reads every outbox; true if anything arrived. */
+  poll(): boolean {
+    let any = false;
+    for (const domain of this.domains) {
+      if (domain.drain()) any = true;
+    }
+    return any;
+  }
+
+  private onIdle(): boolean {
+    if (this.jobsOut === 0) return false;
+    if (this.poll()) return true;
+    // Spinning: children need not ring while we watch the outboxes ourselves.
+    awake(this.bell);
+    const deadline = performance.now() + SPIN_MS;
+    do {
+      for (let i = 0; i < 32; i++) if (this.poll()) return true;
+      if (this.jobsOut === 0) return false;
+    } while (performance.now() < deadline);
+    return this.park();
+  }
+
+  /** Waits for the doorbell without blocking the thread; true if results arrived meanwhile. */
+  private park(): boolean {
+    if (this.jobsOut === 0) return false;
+    const seen = prepareToSleep(this.bell);
+    // Re-check after announcing: a result published before SLEEPING was set is seen here.
+    if (this.poll()) {
+      awake(this.bell);
+      return true;
+    }
+    // A wait from earlier is still pending: it ends on any ring of the doorbell.
+    if (this.parked) return false;
+    const wait = sleepAsync(this.bell, seen);
+    if (wait === null) {
+      // The doorbell moved between reading it and waiting: look again soon.
+      this.parked = true;
+      queueMicrotask(() => this.wakeUp());
+      return false;
+    }
+    this.parked = true;
+    void wait.then(() => this.wakeUp());
+    return false;
+  }
+
+  private wakeUp(): void {
+    this.parked = false;
+    awake(this.bell);
+    this.poll();
+    // A busy scheduler may not go idle for a while: keep listening while jobs are out.
+    if (this.jobsOut > 0) this.park();
+  }
+}

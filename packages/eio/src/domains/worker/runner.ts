@@ -1,0 +1,195 @@
+/**
+ * The domain side: runs inside a worker thread, under its own `Eio.run`. Jobs arrive in the
+ * inbox ring; each runs as a fiber in its own cancellation context (so the parent can cancel
+ * it); results go back through the outbox ring.
+ *
+ * When it has nothing to run, the domain spins on its inbox for a moment (a parent sending job
+ * after job gets them picked up in microseconds), then, if no job of its own is in progress,
+ * blocks the thread briefly in `Atomics.wait` (it has nothing else to do, and a blocked thread
+ * leaves the core to others), and finally parks in `Atomics.waitAsync` so timers and I/O of
+ * the domain run normally. The parent's port listener keeps the thread alive meanwhile.
+ * @internal
+ * @module
+ */
+import { parentPort, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { CancelContext } from "../../core/cancel-context.js";
+import { Cancelled } from "../../core/errors.js";
+import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from "../../core/scheduler.js";
+import { run } from "../../run.js";
+import { Decoder, Encoder } from "../codec.js";
+import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
+import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
+import { Ring } from "../ring.js";
+import { TaskLoader } from "./task-loader.js";
+import { attachArena } from "../../shared/index.js";
+
+/** How long (ms) an idle domain polls its inbox before blocking. */
+const SPIN_IDLE_MS = 0.3;
+/** How long (ms) it polls while jobs are in progress (they may be waiting on I/O). */
+const SPIN_BUSY_MS = 0.01;
+/** How long an idle domain blocks its thread before parking asynchronously. */
+const BLOCK_MS = 20;
+
+class DomainRunner {
+  private readonly inbox: Ring;
+  private readonly outbox: Ring;
+  private readonly parentBell: Int32Array;
+  private readonly decoder = new Decoder();
+  private readonly encoder = new Encoder();
+  private readonly loader: TaskLoader;
+  /** Running jobs, so the parent can cancel them. */
+  private readonly jobs = new Map<number, CancelContext>();
+  private overflow: { kind: number; id: number; payload: Uint8Array }[] = [];
+  private readonly inboxPort: MessagePort;
+  private readonly outboxPort: MessagePort;
+  private parked = false;
+
+  constructor(
+    start: DomainStart,
+    private readonly scheduler: Scheduler,
+    private readonly root: CancelContext,
+  ) {
+    this.inbox = new Ring(start.inbox);
+    this.outbox = new Ring(start.outbox);
+    this.parentBell = new Int32Array(start.parentBell);
+    this.inboxPort = start.inboxPort;
+    this.outboxPort = start.outboxPort;
+    this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
+    const previous = scheduler.onIdle;
+    scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
+  }
+
+  /** Handles every waiting record; true if there was any. */
+  poll(): boolean {
+    if (this.overflow.length > 0) this.flushOverflow();
+    const inbox = this.inbox;
+    let any = false;
+    for (let record = inbox.read(); record !== null; record = inbox.read()) {
+      any = true;
+      const { id, aux } = record;
+      const kind = record.kind & ~WITH_SHARED;
+      const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.inboxPort)!.message as SharedArrayBuffer[]) : undefined;
+      const decoder = this.decoder.reset(record.payload, shared);
+      if (kind === ToDomain.Run) {
+        const args: unknown[] = [];
+        while (!decoder.done) args.push(decoder.value());
+        inbox.release();
+        this.loader.run(aux, id, args);
+      } else if (kind === ToDomain.DefineTask) {
+        const moduleUrl = decoder.value() as string;
+        const exportName = decoder.value() as string;
+        inbox.release();
+        this.loader.define(id, moduleUrl, exportName);
+      } else {
+        inbox.release();
+        if (kind === ToDomain.Cancel) this.jobs.get(id)?.cancel(new Error("the job's caller was cancelled"));
+      }
+    }
+    return any;
+  }
+
+  private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
+    const ctx = new CancelContext(this.root, false, "job");
+    this.jobs.set(jobId, ctx);
+    const fiber = new Fiber(this.scheduler, ctx, emptyVars, (ok, value) => {
+      if (ok && typeof (value as PromiseLike<unknown> | null)?.then === "function") {
+        // An async function: its promise settles later, on this thread.
+        this.scheduler.addExternalWait();
+        globalThis.Promise.resolve(value).then(
+          (result) => this.finishJob(jobId, ctx, true, result, true),
+          (error: unknown) => this.finishJob(jobId, ctx, false, error, true),
+        );
+        return;
+      }
+      this.finishJob(jobId, ctx, ok, value);
+    });
+    this.scheduler.start(fiber, () => fn(...args));
+  }
+
+  private finishJob(jobId: number, ctx: CancelContext, ok: boolean, value: unknown, external = false): void {
+    if (external) this.scheduler.removeExternalWait();
+    this.jobs.delete(jobId);
+    ctx.finish();
+    this.reply(jobId, ok, value);
+  }
+
+  private reply(jobId: number, ok: boolean, value: unknown): void {
+    const encoder = this.encoder.reset();
+    try {
+      encoder.value(value);
+    } catch (error) {
+      const what = ok ? "result" : "error";
+      ok = false;
+      encoder.reset().value(new TypeError(`The job's ${what} cannot be sent to the parent domain: ${String(error)}`, { cause: error }));
+    }
+    let kind: number = ok ? FromDomain.Ok : FromDomain.Error;
+    if (encoder.shared.length > 0) {
+      this.outboxPort.postMessage(encoder.shared);
+      kind |= WITH_SHARED;
+    }
+    if (this.overflow.length > 0 || !this.outbox.write(kind, jobId, 0, encoder.buffer, encoder.length)) {
+      this.overflow.push({ kind, id: jobId, payload: new Uint8Array(encoder.buffer.subarray(0, encoder.length)) });
+      setTimeout(() => this.poll(), 1);
+    }
+    ringBell(this.parentBell);
+  }
+
+  private flushOverflow(): void {
+    let sent = 0;
+    for (const r of this.overflow) {
+      if (!this.outbox.write(r.kind, r.id, 0, r.payload, r.payload.length)) break;
+      sent++;
+    }
+    this.overflow = this.overflow.slice(sent);
+    if (sent > 0) ringBell(this.parentBell);
+    if (this.overflow.length > 0) setTimeout(() => this.poll(), 1);
+  }
+
+  private onIdle(): boolean {
+    if (this.poll()) return true;
+    const bell = this.inbox.control;
+    awake(bell);
+    const deadline = performance.now() + (this.jobs.size === 0 ? SPIN_IDLE_MS : SPIN_BUSY_MS);
+    do {
+      for (let i = 0; i < 64; i++) if (this.inbox.hasData()) return this.poll();
+    } while (performance.now() < deadline);
+    let seen = prepareToSleep(bell);
+    if (this.poll()) return awake(bell), true;
+    if (this.jobs.size === 0 && this.loader.idle && this.overflow.length === 0) {
+      sleepBlocking(bell, seen, BLOCK_MS);
+      awake(bell);
+      if (this.poll()) return true;
+      seen = prepareToSleep(bell);
+      if (this.poll()) return awake(bell), true;
+    }
+    if (!this.parked) {
+      this.parked = true;
+      const wait = sleepAsync(bell, seen);
+      const wake = (): void => {
+        this.parked = false;
+        awake(bell);
+        this.poll();
+        this.scheduler.schedule();
+      };
+      if (wait === null) queueMicrotask(wake);
+      else void wait.then(wake);
+    }
+    return false;
+  }
+}
+
+/** Starts the domain: called by the worker entry with its `workerData`. @internal */
+export function runDomain(start: DomainStart): void {
+  // The port listener keeps this thread alive while it waits in Atomics.waitAsync.
+  parentPort?.on("message", () => {});
+  attachArena(start.arena, start.domainId);
+  void run(function* () {
+    const fiber = currentFiber();
+    const runner = new DomainRunner(start, fiber.scheduler, fiber.ctx);
+    fiber.scheduler.addExternalWait(); // the parent may always send more work
+    runner.poll();
+    yield* suspendUnchecked<void>("domain: waiting for jobs", () => {});
+  }).catch((error: unknown) => {
+    if (!(error instanceof Cancelled)) throw error;
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * The arena: one growable `SharedArrayBuffer` that every domain of a program maps. Shared
+ * objects and encoded values live in blocks of it, so a reference to one is just a byte
+ * offset, which any domain can use. Blocks come from power-of-two size classes with one free
+ * list each, under one lock word (critical sections are a few loads and stores).
+ * @internal
+ * @module
+ */
+import { lockWord, unlockWord } from "./atomics.js";
+import {
+  BLOCK_HEADER, D_INBOX, D_PARKED, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
+  H_ALLOC_LOCK, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START, INITIAL_BYTES,
+  MAGIC, MAX_BYTES, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
+} from "./layout.js";
+
+/** One thread's view of the arena. Views track the buffer's length as it grows. */
+export class Arena {
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+  readonly u8: Uint8Array;
+  readonly u16: Uint16Array;
+
+  constructor(readonly buffer: SharedArrayBuffer, readonly domainId: number) {
+    this.i32 = new Int32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    this.u8 = new Uint8Array(buffer);
+    this.u16 = new Uint16Array(buffer);
+  }
+
+  /** Word index of a domain's slot field. */
+  slot(domainId: number, field: number): number {
+    return (DOMAIN_TABLE + domainId * DOMAIN_SLOT_BYTES) / 4 + field;
+  }
+
+  /**
+   * A block whose payload holds at least `bytes` bytes; returns the payload's byte offset
+   * (8-aligned). The payload is not zeroed.
+   */
+  alloc(bytes: number): number {
+    const sizeClass = classFor(bytes + BLOCK_HEADER);
+    const i32 = this.i32;
+    lockWord(i32, H_ALLOC_LOCK);
+    let block = i32[H_FREE_LISTS + sizeClass]!;
+    if (block !== 0) {
+      i32[H_FREE_LISTS + sizeClass] = i32[(block >> 2) + 1]!;
+    } else {
+      block = i32[H_BUMP_TOP]!;
+      const top = block + (MIN_BLOCK << sizeClass);
+      if (top > this.buffer.byteLength) {
+        try {
+          this.grow(top);
+        } catch (error) {
+          unlockWord(i32, H_ALLOC_LOCK);
+          throw error;
+        }
+      }
+      i32[H_BUMP_TOP] = top;
+    }
+    unlockWord(i32, H_ALLOC_LOCK);
+    i32[block >> 2] = sizeClass;
+    return block + BLOCK_HEADER;
+  }
+
+  /** Returns a block from {@link alloc} to its free list. */
+  free(payload: number): void {
+    const block = payload - BLOCK_HEADER;
+    const i32 = this.i32;
+    const sizeClass = i32[block >> 2]!;
+    lockWord(i32, H_ALLOC_LOCK);
+    i32[(block >> 2) + 1] = i32[H_FREE_LISTS + sizeClass]!;
+    i32[H_FREE_LISTS + sizeClass] = block;
+    unlockWord(i32, H_ALLOC_LOCK);
+  }
+
+  /** Bytes handed out from the top so far (free blocks included): what the arena has used. */
+  get usedBytes(): number {
+    return Atomics.load(this.i32, H_BUMP_TOP);
+  }
+
+  private grow(needed: number): void {
+    if (needed > MAX_BYTES) {
+      throw new RangeError(
+        `The shared heap is full: ${needed} bytes needed, the limit is ${MAX_BYTES}. Values sent between domains are too large or are never freed.`,
+      );
+    }
+    let size = this.buffer.byteLength;
+    while (size < needed) size *= 2;
+    this.buffer.grow(Math.min(size, MAX_BYTES));
+  }
+}
+
+function classFor(bytes: number): number {
+  let sizeClass = 0;
+  while (MIN_BLOCK << sizeClass < bytes) sizeClass++;
+  if (sizeClass >= SIZE_CLASSES) throw new RangeError(`Cannot allocate ${bytes} bytes in the shared heap: the limit is ${MAX_BYTES}.`);
+  return sizeClass;
+}
+
+let arena: Arena | null = null;
+
+/** Makes a fresh arena; this thread becomes domain 0. */
+function createArena(): Arena {
+  const buffer = new SharedArrayBuffer(INITIAL_BYTES, { maxByteLength: MAX_BYTES });
+  const created = new Arena(buffer, 0);
+  const i32 = created.i32;
+  i32[H_BUMP_TOP] = HEAP_START;
+  i32[H_NEXT_DOMAIN] = 1;
+  i32[created.slot(0, D_STATE)] = DOMAIN_LIVE;
+  Atomics.store(i32, H_MAGIC, MAGIC);
+  return created;
+}
+
+/** This thread's arena, made on first use if none was attached (the main thread: domain 0). */
+export function getArena(): Arena {
+  return arena ?? (arena = createArena());
+}
+
+/** This thread's arena if it has one yet (never makes one). */
+export function peekArena(): Arena | null {
+  return arena;
+}
+
+/** The arena's buffer and this thread's domain id, to hand to a new domain. */
+export function currentArena(): { buffer: SharedArrayBuffer; domainId: number } {
+  const a = getArena();
+  return { buffer: a.buffer, domainId: a.domainId };
+}
+
+/**
+ * Makes this thread domain `domainId` of the arena in `buffer`. Call it in a worker before its
+ * `Eio.run`, with what the parent passed in `workerData`.
+ */
+export function attachArena(buffer: SharedArrayBuffer, domainId: number): void {
+  if (!(buffer instanceof SharedArrayBuffer) || !buffer.growable) {
+    throw new TypeError(`attachArena: expected the growable SharedArrayBuffer from currentArena(), got ${String(buffer)}`);
+  }
+  if (!Number.isInteger(domainId) || domainId < 1 || domainId >= MAX_DOMAINS) {
+    throw new RangeError(`attachArena: domainId must be an integer in [1, ${MAX_DOMAINS - 1}] from allocateDomainId(), got ${domainId}`);
+  }
+  if (arena !== null) {
+    if (arena.buffer === buffer && arena.domainId === domainId) return;
+    throw new Error(`attachArena: this thread is already domain ${arena.domainId} of an arena; attach before any shared object is made.`);
+  }
+  const attached = new Arena(buffer, domainId);
+  if (Atomics.load(attached.i32, H_MAGIC) !== MAGIC) throw new TypeError("attachArena: this buffer is not an eio-ts arena.");
+  Atomics.store(attached.i32, attached.slot(domainId, D_STATE), DOMAIN_LIVE);
+  arena = attached;
+}
+
+/** Reserves a free domain id for a worker about to start. */
+export function allocateDomainId(): number {
+  const a = getArena();
+  const start = Atomics.add(a.i32, H_NEXT_DOMAIN, 1);
+  for (let i = 0; i < MAX_DOMAINS; i++) {
+    const id = ((start + i) % (MAX_DOMAINS - 1)) + 1;
+    const state = a.slot(id, D_STATE);
+    if (Atomics.compareExchange(a.i32, state, DOMAIN_FREE, DOMAIN_LIVE) === DOMAIN_FREE) return id;
+  }
+  throw new RangeError(`Cannot start another domain: all ${MAX_DOMAINS - 1} domain ids are in use.`);
+}
+
+/** True unless the domain has exited (see {@link retireDomain}). */
+export function isDomainLive(a: Arena, domainId: number): boolean {
+  return Atomics.load(a.i32, a.slot(domainId, D_STATE)) !== DOMAIN_DEAD;
+}
+
+/**
+ * Gives a domain's id back after its worker exited. After a clean exit (its `Eio.run` ended, so
+ * none of its fibers waits on anything) the id is reused. After a crash (`crashed: true`) its
+ * fibers may still sit in the queues of shared objects: the slot is marked dead for good, and
+ * whoever would wake such a waiter skips it, so no stream item is handed to a dead domain.
+ */
+export function retireDomain(domainId: number, options: { crashed?: boolean } = {}): void {
+  const a = getArena();
+  if (!Number.isInteger(domainId) || domainId < 1 || domainId >= MAX_DOMAINS) {
+    throw new RangeError(`retireDomain: expected a domain id in [1, ${MAX_DOMAINS - 1}], got ${domainId}`);
+  }
+  if (options.crashed === true) {
+    Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_DEAD);
+    return;
+  }
+  Atomics.store(a.i32, a.slot(domainId, D_INBOX), 0);
+  Atomics.store(a.i32, a.slot(domainId, D_PARKED), 0);
+  Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_FREE);
+}

@@ -1,0 +1,229 @@
+/**
+ * The codec: values in and out of arena blocks, with structured-clone semantics. Numbers,
+ * short strings, booleans, null and undefined take a fast path; anything else goes through
+ * `v8.serialize`. Shared handles found inside a value are swapped for markers (and their
+ * objects retained by the block), then revived as live handles when decoded.
+ * @internal
+ * @module
+ */
+import * as v8 from "node:v8";
+import { getArena } from "./arena.js";
+import { kindOf, release, retain, reviveHandle, SharedHandle } from "./handle.js";
+
+const enum Tag {
+  Undefined,
+  Null,
+  False,
+  True,
+  Number,
+  String,
+  Serialized,
+}
+
+/** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
+const HEADER_WORDS = 3;
+const SHORT_STRING = 256;
+const MARKER = "__eioSharedHandle";
+
+/** Classes that must not cross domains, with the fix to suggest (set by `sync/`). */
+const localOnly: { type: abstract new (...args: never[]) => unknown; message: string }[] = [];
+
+/** Declares that instances of `type` cannot be sent to another domain, and why. */
+export function registerLocalOnly(type: abstract new (...args: never[]) => unknown, message: string): void {
+  localOnly.push({ type, message });
+}
+
+/** Encodes `value` into a new block; returns its reference. */
+export function encodeValue(value: unknown): number {
+  const arena = getArena();
+  switch (typeof value) {
+    case "number": {
+      const ref = arena.alloc(24);
+      arena.i32[ref >> 2] = Tag.Number;
+      arena.i32[(ref >> 2) + 2] = 0;
+      arena.f64[(ref + 16) >> 3] = value;
+      return ref;
+    }
+    case "string":
+      if (value.length <= SHORT_STRING) {
+        const ref = arena.alloc(HEADER_WORDS * 4 + value.length * 2);
+        const i32 = arena.i32;
+        i32[ref >> 2] = Tag.String;
+        i32[(ref >> 2) + 1] = value.length;
+        i32[(ref >> 2) + 2] = 0;
+        const u16 = arena.u16;
+        const start = (ref + HEADER_WORDS * 4) >> 1;
+        for (let i = 0; i < value.length; i++) u16[start + i] = value.charCodeAt(i);
+        return ref;
+      }
+      break;
+    case "undefined":
+      return tagOnly(Tag.Undefined);
+    case "boolean":
+      return tagOnly(value ? Tag.True : Tag.False);
+    case "object":
+      if (value === null) return tagOnly(Tag.Null);
+      break;
+  }
+  const handles: number[] = [];
+  const prepared = prepare(value, handles, new Map());
+  let bytes: Buffer;
+  try {
+    bytes = v8.serialize(prepared);
+  } catch (error) {
+    throw new TypeError(
+      `Cannot send this value to another domain: ${(error as Error).message}. Values that cross domains are structured-cloned (no functions, no class prototypes); share Eio objects by creating them with { shared: true }.`,
+      { cause: error },
+    );
+  }
+  const dataStart = (HEADER_WORDS + handles.length) * 4;
+  const ref = arena.alloc(dataStart + bytes.length);
+  const i32 = arena.i32;
+  i32[ref >> 2] = Tag.Serialized;
+  i32[(ref >> 2) + 1] = bytes.length;
+  i32[(ref >> 2) + 2] = handles.length;
+  for (let i = 0; i < handles.length; i++) {
+    retain(handles[i]!);
+    i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
+  }
+  arena.u8.set(bytes, ref + dataStart);
+  return ref;
+}
+
+function tagOnly(tag: Tag): number {
+  const arena = getArena();
+  const ref = arena.alloc(HEADER_WORDS * 4);
+  arena.i32[ref >> 2] = tag;
+  arena.i32[(ref >> 2) + 2] = 0;
+  return ref;
+}
+
+/** Reads the value in block `ref` (the block is kept). */
+export function decodeValue(ref: number): unknown {
+  const arena = getArena();
+  const i32 = arena.i32;
+  switch (i32[ref >> 2] as Tag) {
+    case Tag.Number:
+      return arena.f64[(ref + 16) >> 3];
+    case Tag.String: {
+      const length = i32[(ref >> 2) + 1]!;
+      const start = (ref + HEADER_WORDS * 4) >> 1;
+      const u16 = arena.u16;
+      let text = "";
+      for (let i = 0; i < length; i++) text += String.fromCharCode(u16[start + i]!);
+      return text;
+    }
+    case Tag.Undefined:
+      return undefined;
+    case Tag.Null:
+      return null;
+    case Tag.False:
+      return false;
+    case Tag.True:
+      return true;
+    case Tag.Serialized: {
+      const length = i32[(ref >> 2) + 1]!;
+      const handleCount = i32[(ref >> 2) + 2]!;
+      const dataStart = ref + (HEADER_WORDS + handleCount) * 4;
+      const value = v8.deserialize(arena.u8.subarray(dataStart, dataStart + length));
+      return handleCount === 0 ? value : revive(value, new Set());
+    }
+  }
+  throw new Error(`decodeValue: block ${ref} does not hold an encoded value (tag ${i32[ref >> 2]}).`);
+}
+
+/** Frees block `ref`, releasing the shared objects it kept alive. */
+export function freeValue(ref: number): void {
+  const arena = getArena();
+  const i32 = arena.i32;
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) release(i32[(ref >> 2) + HEADER_WORDS + i]!);
+  arena.free(ref);
+}
+
+/** Reads block `ref` and frees it: the one-shot hand-over of a value. */
+export function decodeAndFree(ref: number): unknown {
+  try {
+    return decodeValue(ref);
+  } finally {
+    freeValue(ref);
+  }
+}
+
+/** Copies the parts of `value` that hold handles, swapping each handle for a marker. */
+function prepare(value: unknown, handles: number[], seen: Map<object, unknown>): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (value instanceof SharedHandle) {
+    handles.push(value.offset);
+    return { [MARKER]: kindOf(value.offset), offset: value.offset };
+  }
+  for (const { type, message } of localOnly) {
+    if (value instanceof type) throw new TypeError(message);
+  }
+  if (seen.has(value)) return seen.get(value);
+  seen.set(value, value);
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const item = prepare(value[i], handles, seen);
+      if (item !== value[i] && copy === null) copy = value.slice(0, i);
+      if (copy !== null) copy.push(item);
+    }
+    if (copy !== null) seen.set(value, copy);
+    return copy ?? value;
+  }
+  if (value instanceof Map) {
+    let changed = false;
+    const entries: [unknown, unknown][] = [];
+    for (const [k, v] of value) {
+      const key = prepare(k, handles, seen);
+      const item = prepare(v, handles, seen);
+      if (key !== k || item !== v) changed = true;
+      entries.push([key, item]);
+    }
+    return changed ? new Map(entries) : value;
+  }
+  if (value instanceof Set) {
+    let changed = false;
+    const items: unknown[] = [];
+    for (const v of value) {
+      const item = prepare(v, handles, seen);
+      if (item !== v) changed = true;
+      items.push(item);
+    }
+    return changed ? new Set(items) : value;
+  }
+  if (value instanceof Error) return value;
+  let copy: Record<string, unknown> | null = null;
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    const item = prepare(field, handles, seen);
+    if (item !== field && copy === null) copy = { ...value };
+    if (copy !== null) copy[key] = item;
+  }
+  if (copy !== null) seen.set(value, copy);
+  return copy ?? value;
+}
+
+/** Swaps markers back for live handles, in place (the value is a fresh copy). */
+function revive(value: unknown, seen: Set<object>): unknown {
+  if (typeof value !== "object" || value === null || seen.has(value)) return value;
+  seen.add(value);
+  const marker = (value as Record<string, unknown>)[MARKER];
+  if (typeof marker === "number") return reviveHandle(marker, (value as { offset: number }).offset);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], seen);
+  } else if (value instanceof Map) {
+    const entries = [...value].map(([k, v]) => [revive(k, seen), revive(v, seen)] as const);
+    value.clear();
+    for (const [k, v] of entries) value.set(k, v);
+  } else if (value instanceof Set) {
+    const items = [...value].map((v) => revive(v, seen));
+    value.clear();
+    for (const v of items) value.add(v);
+  } else if (!ArrayBuffer.isView(value) && !(value instanceof Date) && !(value instanceof RegExp)) {
+    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = revive((value as Record<string, unknown>)[key], seen);
+  }
+  return value;
+}

@@ -1,0 +1,27 @@
+/**
+ * The shared heap: what the rest of the runtime (domains/, run.ts) uses to share memory
+ * between domains. See README.md in this folder. Loading it registers the shared promise
+ * with `Eio.Promise.create({ shared: true })` (and the stream with `Eio.Stream`).
+ * @internal
+ * @module
+ */
+import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../sync/promise.js";
+import { registerLocalOnly } from "./codec.js";
+import { createSharedPromise } from "./promise.js";
+
+export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
+export { decodeAndFree, decodeValue, encodeValue, freeValue, registerLocalOnly } from "./codec.js";
+export { attachScheduler, deliver, park, unpark } from "./doorbell.js";
+export {
+  allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle,
+} from "./handle.js";
+export { OBJECT_HEADER } from "./layout.js";
+export { createSharedPromise, SharedPromise } from "./promise.js";
+export { createSharedStream, SharedStream } from "./stream.js";
+export { allocWaiter, freeWaiter, setWaiterValue, waiterDomain, waiterValue } from "./waiter.js";
+
+setSharedPromiseFactory(createSharedPromise);
+registerLocalOnly(
+  LocalPromise,
+  "Cannot send an Eio.Promise to another domain: it is not shared. Create it with Eio.Promise.create({ shared: true }) to use it from several domains.",
+);

@@ -1,0 +1,56 @@
+/**
+ * The arena's memory layout: a handful of named constants, so every thread reads the same
+ * words. Offsets are in bytes; `W_*` are word indexes (Int32) inside a structure.
+ * @internal
+ * @module
+ */
+
+/** Written at byte 0 so a foreign buffer is recognised. */
+export const MAGIC = 0x45494f31; // "EIO1"
+
+/** Arena header words (Int32 indexes from byte 0). */
+export const H_MAGIC = 0;
+export const H_ALLOC_LOCK = 1;
+export const H_BUMP_TOP = 2;
+export const H_NEXT_DOMAIN = 3;
+/** Free-list heads, one per size class, from this word on. */
+export const H_FREE_LISTS = 8;
+
+/** Block size classes: class c holds `MIN_BLOCK << c` bytes, header included. */
+export const MIN_BLOCK = 16;
+export const SIZE_CLASSES = 27;
+/** Bytes before a block's payload: word 0 = size class, word 1 = next free block. */
+export const BLOCK_HEADER = 8;
+
+/** The domain table: one 64-byte slot (a cache line, to avoid false sharing) per domain. */
+export const DOMAIN_TABLE = 256;
+export const MAX_DOMAINS = 1024;
+export const DOMAIN_SLOT_BYTES = 64;
+/** Slot words: state (free/live/dead), inbox head (also the doorbell), parked flag. */
+export const D_STATE = 0;
+export const D_INBOX = 1;
+export const D_PARKED = 2;
+export const DOMAIN_FREE = 0;
+export const DOMAIN_LIVE = 1;
+export const DOMAIN_DEAD = 2;
+
+/** Where blocks start. */
+export const HEAP_START = DOMAIN_TABLE + MAX_DOMAINS * DOMAIN_SLOT_BYTES;
+
+export const INITIAL_BYTES = 4 << 20;
+export const MAX_BYTES = 1 << 30;
+
+/** Every shared object starts with these two words: reference count, kind id. */
+export const O_REFCOUNT = 0;
+export const O_KIND = 1;
+export const OBJECT_HEADER = 8;
+
+/** Waiter record words (a fiber of some domain waiting on a shared object). */
+export const W_NEXT = 0; // next waiter in the object's FIFO queue
+export const W_INBOX_NEXT = 1; // next record in the target domain's inbox
+export const W_DOMAIN = 2;
+export const W_STATE = 3;
+export const W_VALUE = 4; // an encoded value reference (stream items)
+export const WAITER_BYTES = 20;
+export const WAITING = 0;
+export const CLAIMED = 1;

@@ -1,0 +1,125 @@
+/**
+ * The shared promise: a cell in the arena that fibers of any domain can await and resolve.
+ * Cell words after the object header: lock, state, value block, waiter queue head and tail.
+ * The value is encoded once, when resolved; each domain decodes its own copy on first await.
+ * @internal
+ * @module
+ */
+import { type Operation, suspend } from "../core/scheduler.js";
+import type { PromiseImpl } from "../sync/promise.js";
+import { getArena } from "./arena.js";
+import { lockWord, unlockWord } from "./atomics.js";
+import { decodeValue, encodeValue, freeValue } from "./codec.js";
+import { deliver, park, unpark } from "./doorbell.js";
+import { allocObject, registerKind, SharedHandle, trackHandle } from "./handle.js";
+import { OBJECT_HEADER } from "./layout.js";
+import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
+
+export const PROMISE_KIND = 1;
+const LOCK = OBJECT_HEADER / 4;
+const STATE = LOCK + 1;
+const VALUE = LOCK + 2;
+const WAITERS = LOCK + 3; // head; tail is the next word
+const CELL_BYTES = 5 * 4;
+const PENDING = 0;
+const RESOLVED = 1;
+
+/** A domain's handle on a shared promise cell; it is both the promise and its resolver. */
+export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
+  private decoded = false;
+  private value: T | undefined = undefined;
+
+  constructor(offset: number, readonly label?: string) {
+    super(offset);
+  }
+
+  *awaitOp(): Operation<T> {
+    const i32 = getArena().i32;
+    const word = this.offset >> 2;
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return this.read();
+    let w = 0;
+    yield* suspend<void>(this.label ?? "Promise.await", (fiber) => {
+      lockWord(i32, word + LOCK);
+      if (i32[word + STATE] === RESOLVED) {
+        unlockWord(i32, word + LOCK);
+        fiber.scheduler.wake(fiber, undefined);
+        return;
+      }
+      w = allocWaiter();
+      enqueueWaiter(word + WAITERS, w);
+      unlockWord(i32, word + LOCK);
+      park(fiber, w);
+      fiber.cancelFn = (error) => {
+        lockWord(i32, word + LOCK);
+        const removed = removeWaiter(word + WAITERS, w);
+        unlockWord(i32, word + LOCK);
+        // Not removed: a resolver claimed the record and its wake is on the way; let it win.
+        if (!removed) return;
+        unpark(w);
+        freeWaiter(w);
+        fiber.scheduler.wakeError(fiber, error);
+      };
+    });
+    if (w !== 0) freeWaiter(w);
+    return this.read();
+  }
+
+  tryResolveValue(value: T): boolean {
+    const i32 = getArena().i32;
+    const word = this.offset >> 2;
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return false;
+    const ref = encodeValue(value);
+    lockWord(i32, word + LOCK);
+    if (i32[word + STATE] === RESOLVED) {
+      unlockWord(i32, word + LOCK);
+      freeValue(ref);
+      return false;
+    }
+    i32[word + VALUE] = ref;
+    Atomics.store(i32, word + STATE, RESOLVED);
+    const waiters = claimAll(word + WAITERS);
+    unlockWord(i32, word + LOCK);
+    for (const w of waiters) deliver(w);
+    return true;
+  }
+
+  peekState(): { resolved: true; value: T } | { resolved: false } {
+    if (Atomics.load(getArena().i32, (this.offset >> 2) + STATE) !== RESOLVED) return { resolved: false };
+    return { resolved: true, value: this.read() };
+  }
+
+  /** The value, decoded once per handle: a domain sees one copy, as with structured clone. */
+  private read(): T {
+    if (!this.decoded) {
+      this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
+      this.decoded = true;
+    }
+    return this.value as T;
+  }
+}
+
+/** Makes a new shared promise cell and this domain's handle on it. */
+export function createSharedPromise<T>(label?: string): SharedPromise<T> {
+  const offset = allocObject(PROMISE_KIND, CELL_BYTES);
+  const i32 = getArena().i32;
+  const word = offset >> 2;
+  i32[word + LOCK] = 0;
+  i32[word + VALUE] = 0;
+  i32[word + WAITERS] = 0;
+  i32[word + WAITERS + 1] = 0;
+  Atomics.store(i32, word + STATE, PENDING);
+  const handle = new SharedPromise<T>(offset, label);
+  trackHandle(handle);
+  return handle;
+}
+
+registerKind({
+  id: PROMISE_KIND,
+  name: "Promise",
+  revive: (offset) => new SharedPromise<unknown>(offset),
+  destroy: (offset) => {
+    const i32 = getArena().i32;
+    const word = offset >> 2;
+    if (i32[word + STATE] === RESOLVED) freeValue(i32[word + VALUE]!);
+  },
+});

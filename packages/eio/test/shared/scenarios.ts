@@ -1,0 +1,146 @@
+/** Scenario bodies run by test domains (each is the main function of a worker's Eio.run). */
+import * as Eio from "../../src/index.js";
+import type { Operation } from "../../src/core/scheduler.js";
+import type { SharedStream } from "../../src/shared/index.js";
+
+type Stream<T> = SharedStream<T>;
+
+export function* awaitValue(p: Eio.Promise.Promise<unknown>): Operation<unknown> {
+  return yield* Eio.Promise.await(p);
+}
+
+export function resolveWith(r: Eio.Promise.Resolver<unknown>, value: unknown): string {
+  Eio.Promise.resolve(r, value);
+  return "resolved";
+}
+
+/** Awaits `p` after saying (through `ready`) that it is about to wait; reports cancellation. */
+export function* awaitOrCancelled(p: Eio.Promise.Promise<unknown>, ready: Eio.Promise.Resolver<string>, stop: Eio.Promise.Promise<unknown>): Operation<string> {
+  return yield* Eio.Fiber.first(
+    function* () {
+      Eio.Promise.resolve(ready, "waiting");
+      return `value ${String(yield* Eio.Promise.await(p))}`;
+    },
+    function* () {
+      yield* Eio.Promise.await(stop);
+      return "cancelled";
+    },
+  );
+}
+
+/** Answers `count` ping promises: each message carries a value and a resolver for the reply. */
+export function* echo(requests: Stream<{ n: number; reply: Eio.Promise.Resolver<number> }>, count: number): Operation<number> {
+  for (let i = 0; i < count; i++) {
+    const { n, reply } = yield* requests.takeOp();
+    Eio.Promise.resolve(reply, n + 1);
+  }
+  return count;
+}
+
+/** The blog's store: one domain takes commands from a stream and answers through resolvers. */
+export type Command =
+  | { op: "set"; key: string; value: number; reply: Eio.Promise.Resolver<string> }
+  | { op: "get"; key: string; reply: Eio.Promise.Resolver<number | null> }
+  | { op: "stop"; reply: Eio.Promise.Resolver<number> };
+
+export function* store(commands: Stream<Command>, producers: number): Operation<number> {
+  const data = new Map<string, number>();
+  let handled = 0;
+  let stopped = 0;
+  while (stopped < producers) {
+    const command = yield* commands.takeOp();
+    handled++;
+    switch (command.op) {
+      case "set":
+        data.set(command.key, command.value);
+        Eio.Promise.resolve(command.reply, "OK");
+        break;
+      case "get":
+        Eio.Promise.resolve(command.reply, data.get(command.key) ?? null);
+        break;
+      case "stop":
+        stopped++;
+        Eio.Promise.resolve(command.reply, handled);
+        break;
+    }
+  }
+  return handled;
+}
+
+/** A client domain: `fibers` fibers each do set-then-get pairs and check every answer. */
+export function* client(commands: Stream<Command>, id: number, pairs: number, fibers: number): Operation<{ ok: number; wrong: number }> {
+  let ok = 0;
+  let wrong = 0;
+  yield* Eio.Switch.run((sw) => {
+    for (let f = 0; f < fibers; f++) {
+      Eio.Fiber.fork(sw, function* () {
+        for (let i = f; i < pairs; i += fibers) {
+          const key = `k${id}-${i}`;
+          const [set, setReply] = Eio.Promise.create<string>({ shared: true });
+          yield* commands.addOp({ op: "set", key, value: id * 1e6 + i, reply: setReply });
+          if ((yield* Eio.Promise.await(set)) !== "OK") wrong++;
+          const [got, getReply] = Eio.Promise.create<number | null>({ shared: true });
+          yield* commands.addOp({ op: "get", key, reply: getReply });
+          if ((yield* Eio.Promise.await(got)) === id * 1e6 + i) ok++;
+          else wrong++;
+        }
+      });
+    }
+  });
+  const [done, doneReply] = Eio.Promise.create<number>({ shared: true });
+  yield* commands.addOp({ op: "stop", reply: doneReply });
+  yield* Eio.Promise.await(done);
+  return { ok, wrong };
+}
+
+/** Adds the numbers [from, to) in order. */
+export function* produce(s: Stream<number>, from: number, to: number): Operation<number> {
+  for (let n = from; n < to; n++) yield* s.addOp(n);
+  return to - from;
+}
+
+/**
+ * Takes numbers until it sees -1; returns how many times each number was seen, and whether
+ * the numbers of each producer (blocks of `perProducer`) arrived in increasing order.
+ */
+export function* consume(s: Stream<number>, total: number, perProducer: number): Operation<{ seen: Uint8Array; ordered: boolean }> {
+  const seen = new Uint8Array(total);
+  const last = new Map<number, number>();
+  let ordered = true;
+  for (;;) {
+    const n = yield* s.takeOp();
+    if (n === -1) break;
+    seen[n]!++;
+    const producer = Math.floor(n / perProducer);
+    if ((last.get(producer) ?? -1) >= n) ordered = false;
+    last.set(producer, n);
+  }
+  return { seen, ordered };
+}
+
+/** Takes once, but is cancelled by `stop`; the item it may have got is reported, not lost. */
+export function* takeOrCancelled(s: Stream<number>, ready: Eio.Promise.Resolver<string>, stop: Eio.Promise.Promise<unknown>): Operation<string> {
+  return yield* Eio.Fiber.first(
+    function* () {
+      Eio.Promise.resolve(ready, "waiting");
+      return `took ${yield* s.takeOp()}`;
+    },
+    function* () {
+      yield* Eio.Promise.await(stop);
+      return "cancelled";
+    },
+  );
+}
+
+/** Create/resolve/await cycles with shared promises; returns the arena's used bytes at the end. */
+export function* churn(cycles: number): Operation<number> {
+  const { getArena } = yield* Eio.Fiber.awaitNative(import("../../src/shared/index.js"));
+  for (let i = 0; i < cycles; i++) {
+    const [p, r] = Eio.Promise.create<number>({ shared: true });
+    Eio.Promise.resolve(r, i);
+    if ((yield* Eio.Promise.await(p)) !== i) throw new Error("wrong value");
+    // Finalizers run between event-loop turns: give the loop one now and then, as real work does.
+    if (i % 1000 === 0) yield* Eio.Fiber.awaitNative(new Promise((resolve) => setImmediate(resolve)));
+  }
+  return getArena().usedBytes;
+}

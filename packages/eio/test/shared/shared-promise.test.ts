@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import * as Eio from "../../src/index.js";
+import { inDomain } from "./spawn.js";
+
+describe("shared Promise across domains", () => {
+  it("a promise resolved in one domain is awaited in another", async () => {
+    const result = await Eio.run(function* () {
+      const [p, r] = Eio.Promise.create<{ text: string; list: number[] }>({ shared: true });
+      return yield* Eio.Fiber.pair(
+        () => inDomain<unknown>("awaitValue", p),
+        () => inDomain<string>("resolveWith", r, { text: "hi", list: [1, 2] }),
+      );
+    });
+    expect(result).toEqual([{ text: "hi", list: [1, 2] }, "resolved"]);
+  });
+
+  it("a fiber of the main domain waits while a worker resolves; other fibers keep running", async () => {
+    const trace: string[] = [];
+    await Eio.run(function* () {
+      const [p, r] = Eio.Promise.create<number>({ shared: true });
+      yield* Eio.Switch.run((sw) => {
+        Eio.Fiber.fork(sw, function* () {
+          trace.push(`got ${yield* Eio.Promise.await(p)}`);
+        });
+        Eio.Fiber.fork(sw, function* () {
+          yield* Eio.Fiber.yield();
+          trace.push("other fiber ran");
+          trace.push(yield* inDomain<string>("resolveWith", r, 7));
+        });
+      });
+    });
+    expect(trace[0]).toBe("other fiber ran");
+    expect([...trace].sort()).toEqual(["got 7", "other fiber ran", "resolved"]);
+  });
+
+  it("waiters in several domains are all woken by one resolve", async () => {
+    const values = await Eio.run(function* () {
+      const [p, r] = Eio.Promise.create<string>({ shared: true });
+      const [ready1, readyR1] = Eio.Promise.create<string>({ shared: true });
+      const [ready2, readyR2] = Eio.Promise.create<string>({ shared: true });
+      const [never] = Eio.Promise.create<string>({ shared: true });
+      return yield* Eio.Fiber.pair(
+        () =>
+          Eio.Fiber.pair(
+            () => inDomain<string>("awaitOrCancelled", p, readyR1, never),
+            () => inDomain<string>("awaitOrCancelled", p, readyR2, never),
+          ),
+        function* () {
+          yield* Eio.Promise.await(ready1);
+          yield* Eio.Promise.await(ready2);
+          Eio.Promise.resolve(r, "go");
+          return "resolved";
+        },
+      );
+    });
+    expect(values).toEqual([["value go", "value go"], "resolved"]);
+  });
+
+  it("cancelling a cross-domain wait removes the waiter; a later resolve still works", async () => {
+    const result = await Eio.run(function* () {
+      const [p, r] = Eio.Promise.create<number>({ shared: true });
+      const [ready, readyR] = Eio.Promise.create<string>({ shared: true });
+      const [stop, stopR] = Eio.Promise.create<string>({ shared: true });
+      const outcome = yield* Eio.Fiber.pair(
+        () => inDomain<string>("awaitOrCancelled", p, readyR, stop),
+        function* () {
+          yield* Eio.Promise.await(ready);
+          Eio.Promise.resolve(stopR, "stop");
+          return "stopped";
+        },
+      );
+      Eio.Promise.resolve(r, 5);
+      return [outcome, yield* Eio.Promise.await(p)];
+    });
+    expect(result).toEqual([["cancelled", "stopped"], 5]);
+  });
+
+  it("cancelling a fiber of this domain that waits on a shared promise", async () => {
+    const result = await Eio.run(function* () {
+      const [p] = Eio.Promise.create<number>({ shared: true });
+      return yield* Eio.Fiber.first(
+        () => Eio.Promise.await(p),
+        () => "timeout",
+      );
+    });
+    expect(result).toBe("timeout");
+  });
+
+  it("a non-shared promise sent to another domain is a TypeError naming the fix", () => {
+    const [p, r] = Eio.Promise.create<unknown>({ shared: true });
+    const [local] = Eio.Promise.create<number>();
+    expect(() => Eio.Promise.resolve(r, { nested: [local] })).toThrow(/create\(\{ shared: true \}\)/);
+    expect(() => Eio.Promise.resolve(r, { f: () => 1 })).toThrow(TypeError);
+    expect(Eio.Promise.isResolved(p)).toBe(false);
+  });
+
+  it("shared handles nested in values arrive live and keep their identity in a domain", async () => {
+    const result = await Eio.run(function* () {
+      const [inner, innerR] = Eio.Promise.create<string>({ shared: true });
+      const [outer, outerR] = Eio.Promise.create<unknown>({ shared: true });
+      Eio.Promise.resolve(outerR, { map: new Map([["r", innerR]]), list: [inner] });
+      const value = (yield* Eio.Promise.await(outer)) as { map: Map<string, unknown>; list: unknown[] };
+      Eio.Promise.resolve(value.map.get("r") as Eio.Promise.Resolver<string>, "through a map");
+      return [value.list[0] === inner, yield* Eio.Promise.await(inner)];
+    });
+    expect(result).toEqual([true, "through a map"]);
+  });
+});

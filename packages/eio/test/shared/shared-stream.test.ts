@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import * as Eio from "../../src/index.js";
+import { createSharedStream } from "../../src/shared/index.js";
+import { inDomain } from "./spawn.js";
+
+describe("shared Stream in one domain", () => {
+  it("keeps FIFO order, blocks adders when full and moves their items in on take", async () => {
+    const trace: string[] = [];
+    await Eio.run(function* () {
+      const s = createSharedStream<number>(2);
+      yield* Eio.Switch.run((sw) => {
+        Eio.Fiber.fork(sw, function* () {
+          for (let i = 1; i <= 4; i++) {
+            yield* s.addOp(i);
+            trace.push(`added ${i}`);
+          }
+        });
+        Eio.Fiber.fork(sw, function* () {
+          for (let i = 0; i < 4; i++) trace.push(`took ${yield* s.takeOp()}`);
+        });
+      });
+    });
+    expect(trace).toEqual(["added 1", "added 2", "took 1", "took 2", "took 3", "added 3", "added 4", "took 4"]);
+  });
+
+  it("capacity 0 is a rendezvous: add waits for a taker", async () => {
+    const trace: string[] = [];
+    await Eio.run(function* () {
+      const s = createSharedStream<string>(0);
+      yield* Eio.Fiber.both(
+        function* () {
+          for (const word of ["ping", "pong"]) {
+            yield* s.addOp(word);
+            trace.push(`handed over ${word}`);
+          }
+        },
+        function* () {
+          trace.push(`length ${s.length()}, nonblocking ${s.takeNonblocking()}`);
+          trace.push(`got ${yield* s.takeOp()}`);
+        },
+      );
+    });
+    expect(trace).toEqual(["length 0, nonblocking ping", "handed over ping", "handed over pong", "got pong"]);
+  });
+
+  it("an unbounded stream grows its ring", async () => {
+    const items = await Eio.run(function* () {
+      const s = createSharedStream<number>(Infinity);
+      for (let i = 0; i < 1000; i++) yield* s.addOp(i);
+      const out: number[] = [];
+      while (s.length() > 0) out.push(s.takeNonblocking()!);
+      return out;
+    });
+    expect(items).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+});
+
+describe("shared Stream across domains", () => {
+  it("4 producer domains and 2 consumer domains move 1M numbers: none lost or duplicated", async () => {
+    const producers = 4;
+    const perProducer = 250_000;
+    const total = producers * perProducer;
+    const results = await Eio.run(function* () {
+      const s = createSharedStream<number>(64);
+      return yield* Eio.Fiber.pair(
+        () =>
+          Eio.Fiber.pair(
+            () => inDomain<{ seen: Uint8Array; ordered: boolean }>("consume", s, total, perProducer),
+            () => inDomain<{ seen: Uint8Array; ordered: boolean }>("consume", s, total, perProducer),
+          ),
+        function* () {
+          yield* Eio.Fiber.all(
+            Array.from({ length: producers }, (_, p) => () => inDomain<number>("produce", s, p * perProducer, (p + 1) * perProducer)),
+          );
+          yield* s.addOp(-1);
+          yield* s.addOp(-1);
+        },
+      );
+    });
+    const [[a, b]] = results;
+    let missing = 0;
+    let duplicated = 0;
+    for (let n = 0; n < total; n++) {
+      const count = a.seen[n]! + b.seen[n]!;
+      if (count === 0) missing++;
+      if (count > 1) duplicated++;
+    }
+    expect({ missing, duplicated, orderedA: a.ordered, orderedB: b.ordered }).toEqual({ missing: 0, duplicated: 0, orderedA: true, orderedB: true });
+  }, 120_000);
+
+  it("a blocked take cancelled in another domain loses no item", async () => {
+    const result = await Eio.run(function* () {
+      const s = createSharedStream<number>(1);
+      const outcomes: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const [ready, readyR] = Eio.Promise.create<string>({ shared: true });
+        const [stop, stopR] = Eio.Promise.create<string>({ shared: true });
+        const [outcome] = yield* Eio.Fiber.pair(
+          () => inDomain<string>("takeOrCancelled", s, readyR, stop),
+          function* () {
+            yield* Eio.Promise.await(ready);
+            // Race the item against the cancellation: whichever wins, the item must survive.
+            yield* s.addOp(round);
+            Eio.Promise.resolve(stopR, "stop");
+          },
+        );
+        if (outcome === "cancelled") outcomes.push(`cancelled, left ${s.takeNonblocking()}`);
+        else outcomes.push(outcome);
+      }
+      return outcomes;
+    });
+    expect(result).toHaveLength(3);
+    result.forEach((outcome, round) => expect([`took ${round}`, `cancelled, left ${round}`]).toContain(outcome));
+  });
+});
