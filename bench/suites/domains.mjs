@@ -223,7 +223,8 @@ export async function scenarios({ quick }) {
         id: "pool-cpu",
         title: `domains: CPU-bound tasks, fib(${FIB_N}), on a pool of ${POOL_THREADS} threads vs one thread`,
         unit: "task",
-        step: 2,
+        // Small already (48 tasks of about 1 ms); a cut would leave too few to spread over threads.
+        fixedN: true,
         n: q(48, 8),
         baseline: "1 thread",
         impls: [{ name: "1 thread", run: oneThreadFib }, eioPool("fib"), ...PEERS.map((name) => peerImpl(name, "fib"))],
