@@ -61,3 +61,11 @@ describe("the shared heap codec", () => {
     expect(Eio.Promise.tryResolve(copy.promise as unknown as Eio.Promise.Resolver<string>, "again")).toBe(false);
   });
 });
+
+describe("sending non-shared streams", () => {
+  it("is a TypeError that names { shared: true }", () => {
+    const local = Eio.Stream.create<number>(1);
+    expect(() => encodeValue([local])).toThrow(/Eio\.Stream\.create\(capacity, \{ shared: true \}\)/);
+    expect(() => encodeValue([Eio.Stream.create<number>(1, { shared: true })])).not.toThrow();
+  });
+});

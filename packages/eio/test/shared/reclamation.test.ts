@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
-import { createSharedStream, getArena } from "../../src/shared/index.js";
+import { getArena } from "../../src/shared/index.js";
 import { inDomain } from "./spawn.js";
 
 describe("shared heap reclamation", () => {
@@ -12,7 +12,7 @@ describe("shared heap reclamation", () => {
 
   it("requests carrying resolvers to another domain free their cells as they are answered", async () => {
     const [before, after] = await Eio.run<[number, number]>(function* () {
-      const requests = createSharedStream<{ n: number; reply: Eio.Promise.Resolver<number> }>(16);
+      const requests = Eio.Stream.create<{ n: number; reply: Eio.Promise.Resolver<number> }>(16, { shared: true });
       const rounds = 50_000;
       const before = getArena().usedBytes;
       yield* Eio.Fiber.both(
@@ -20,7 +20,7 @@ describe("shared heap reclamation", () => {
         function* () {
           for (let n = 0; n < rounds; n++) {
             const [answer, reply] = Eio.Promise.create<number>({ shared: true });
-            yield* requests.addOp({ n, reply });
+            yield* Eio.Stream.add(requests, { n, reply });
             if ((yield* Eio.Promise.await(answer)) !== n + 1) throw new Error(`wrong answer for ${n}`);
           }
         },

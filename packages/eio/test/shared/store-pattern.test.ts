@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
-import { createSharedStream } from "../../src/shared/index.js";
 import type { Command } from "./scenarios.js";
 import { inDomain } from "./spawn.js";
 
@@ -9,7 +8,7 @@ describe("the blog's store pattern across domains", () => {
     const clients = 3;
     const pairs = 16_667; // set + get per pair: 3 * 2 * 16_667 = 100_002 requests
     const [handled, answers] = await Eio.run<[number, { ok: number; wrong: number }[]]>(function* () {
-      const commands = createSharedStream<Command>(120);
+      const commands = Eio.Stream.create<Command>(120, { shared: true });
       return yield* Eio.Fiber.pair(
         () => inDomain<number>("store", commands, clients),
         () =>
