@@ -75,7 +75,7 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
     host: get("host", "KV_HOST") ?? "127.0.0.1",
     port: integer("--port", get("port", "KV_PORT") ?? "6380", 0, 65535),
     dir: path.resolve(get("dir", "KV_DIR") ?? DEFAULT_DIR),
-    domains: integer("--domains", get("domains", "KV_DOMAINS") ?? "1", 0, 64),
+    domains: integer("--domains", get("domains", "KV_DOMAINS") ?? "0", 0, 64),
     singleDomain: (get("single-domain", "KV_SINGLE_DOMAIN") ?? "0") !== "0",
     compactBytes: integer("--compact-bytes", get("compact-bytes", "KV_COMPACT_BYTES") ?? String(64 * 1024 * 1024), 1, Number.MAX_SAFE_INTEGER),
   };
