@@ -64,14 +64,29 @@ export function retain(offset: number): void {
   Atomics.add(getArena().i32, (offset >> 2) + O_REFCOUNT, 1);
 }
 
-/** Drops one reference; the last one destroys and frees the object. */
+/** Objects whose last reference is gone, destroyed one at a time (see {@link release}). */
+const dying: number[] = [];
+let destroying = false;
+
+/**
+ * Drops one reference; the last one destroys and frees the object. Destroying an object
+ * releases the objects its values held, which may cascade down a long chain (promises whose
+ * values hold the next one's resolver): a work list, not recursion, so the stack stays flat.
+ */
 export function release(offset: number): void {
   const arena = getArena();
-  const word = offset >> 2;
-  if (Atomics.sub(arena.i32, word + O_REFCOUNT, 1) !== 1) return;
-  const kind = kinds[arena.i32[word + O_KIND]!];
-  kind?.destroy(offset);
-  arena.free(offset);
+  if (Atomics.sub(arena.i32, (offset >> 2) + O_REFCOUNT, 1) !== 1) return;
+  dying.push(offset);
+  if (destroying) return;
+  destroying = true;
+  try {
+    for (let next = dying.pop(); next !== undefined; next = dying.pop()) {
+      kinds[arena.i32[(next >> 2) + O_KIND]!]?.destroy(next);
+      arena.free(next);
+    }
+  } finally {
+    destroying = false;
+  }
 }
 
 /**

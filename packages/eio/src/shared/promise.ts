@@ -93,7 +93,14 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     const waiters = claimAll(word + WAITERS);
     unlockWord(i32, word + LOCK);
     for (const w of waiters) deliver(w);
-    this.settle();
+    if (isPlainCopy(value)) {
+      // The resolver need not decode what it just wrote: a primitive or a handle is its own copy.
+      this.value = value;
+      this.settled = true;
+      untrackHandle(this);
+    } else {
+      this.settle();
+    }
     return true;
   }
 
@@ -121,6 +128,11 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     untrackHandle(this);
     return this.value as T;
   }
+}
+
+/** True for values whose structured clone is indistinguishable from themselves. */
+function isPlainCopy(value: unknown): boolean {
+  return (typeof value !== "object" && typeof value !== "function") || value === null || value instanceof SharedHandle;
 }
 
 function newCell(): number {
