@@ -199,6 +199,12 @@ function impl<T>(p: unknown, what: string): PromiseImpl<T> {
 /**
  * Creates a new unresolved promise and its resolver. Mirrors `Eio.Promise.create`.
  *
+ * With `{ shared: true }` the promise lives in the shared heap: fibers of any domain may await
+ * and resolve it, and it (or its resolver) may travel inside values sent to other domains
+ * (task arguments, stream items, promise values), arriving as a live handle. Its value is
+ * structured-cloned: each domain reads its own copy. A promise made without `shared` cannot
+ * cross: sending one is a `TypeError` that says so.
+ *
  * Suspends: never.
  *
  * @example
