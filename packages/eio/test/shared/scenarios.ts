@@ -116,18 +116,22 @@ export function* consume(s: Stream<number>, total: number, perProducer: number):
   return { seen, ordered };
 }
 
-/** Takes once, but is cancelled by `stop`; the item it may have got is reported, not lost. */
+/**
+ * Takes once, but is cancelled by `stop`. Reports the item if the take got one, even when
+ * `first` kept the other branch's result (both may finish in the same turn).
+ */
 export function* takeOrCancelled(s: Stream<number>, ready: Eio.Promise.Resolver<string>, stop: Eio.Promise.Promise<unknown>): Operation<string> {
-  return yield* Eio.Fiber.first(
+  let took: number | undefined;
+  yield* Eio.Fiber.first(
     function* () {
       Eio.Promise.resolve(ready, "waiting");
-      return `took ${yield* Eio.Stream.take(s)}`;
+      took = yield* Eio.Stream.take(s);
     },
     function* () {
       yield* Eio.Promise.await(stop);
-      return "cancelled";
     },
   );
+  return took === undefined ? "cancelled" : `took ${took}`;
 }
 
 /** Create/resolve/await cycles with shared promises; returns the arena's peak used bytes. */
