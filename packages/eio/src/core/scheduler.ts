@@ -103,11 +103,16 @@ export class Fiber {
   ctxPrev: Fiber | null = null;
   ctxNext: Fiber | null = null;
 
+  /**
+   * `onExit` is called once with the outcome and `owner`: passing what the callback needs as
+   * `owner` lets one shared function serve every fiber (no closure per fork).
+   */
   constructor(
     readonly scheduler: Scheduler,
     public ctx: CancelContext,
     public vars: Vars,
-    private readonly onExit: (ok: boolean, value: unknown) => void,
+    private readonly onExit: (ok: boolean, value: unknown, owner: any) => void,
+    private readonly owner: unknown = null,
   ) {
     ctx.addFiber(this);
   }
@@ -118,7 +123,7 @@ export class Fiber {
     this.generator = null;
     this.ctx.removeFiber(this);
     this.scheduler.tracer?.fiberExited(this, ok);
-    this.onExit(ok, value);
+    this.onExit(ok, value, this.owner);
   }
 
   get isDone(): boolean {
