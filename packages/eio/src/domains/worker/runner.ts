@@ -30,6 +30,10 @@ const SPIN_BUSY_MS = 0.01;
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
 
+function callerCancelled(): Error {
+  return new Error("the job's caller was cancelled");
+}
+
 class DomainRunner {
   private readonly inbox: Ring;
   private readonly outbox: Ring;
@@ -43,6 +47,8 @@ class DomainRunner {
   private readonly inboxPort: MessagePort;
   private readonly outboxPort: MessagePort;
   private parked = false;
+  /** Jobs cancelled before they started. */
+  private readonly cancelledEarly = new Set<number>();
 
   constructor(
     start: DomainStart,
@@ -82,7 +88,12 @@ class DomainRunner {
         this.loader.define(id, moduleUrl, exportName);
       } else {
         inbox.release();
-        if (kind === ToDomain.Cancel) this.jobs.get(id)?.cancel(new Error("the job's caller was cancelled"));
+        if (kind === ToDomain.Cancel) {
+          const ctx = this.jobs.get(id);
+          // Not started yet (its module is still loading): it starts cancelled.
+          if (ctx === undefined) this.cancelledEarly.add(id);
+          else ctx.cancel(callerCancelled());
+        }
       }
     }
     return any;
@@ -91,6 +102,7 @@ class DomainRunner {
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
     const ctx = new CancelContext(this.root, false, "job");
     this.jobs.set(jobId, ctx);
+    if (this.cancelledEarly.delete(jobId)) ctx.cancel(callerCancelled());
     const fiber = new Fiber(this.scheduler, ctx, emptyVars, (ok, value) => {
       if (ok && typeof (value as PromiseLike<unknown> | null)?.then === "function") {
         // An async function: its promise settles later, on this thread.
