@@ -75,7 +75,7 @@ class DomainRunner {
       const { id, aux } = record;
       const kind = record.kind & ~WITH_SHARED;
       const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.inboxPort)!.message as SharedArrayBuffer[]) : undefined;
-      const decoder = this.decoder.reset(record.payload, shared);
+      const decoder = this.decoder.reset(inbox.data, record.offset, record.offset + record.length, shared);
       if (kind === ToDomain.Run) {
         const args: unknown[] = [];
         while (!decoder.done) args.push(decoder.value());
