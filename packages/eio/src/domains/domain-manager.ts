@@ -11,7 +11,18 @@ import { Domain } from "./domain.js";
 import { hubOf } from "./hub.js";
 import { checkTask, type Task } from "./task.js";
 
-/** A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. */
+/**
+ * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => {
+ *   const dm: Eio.DomainManager.DomainManager = env.domainMgr;
+ *   console.log(String(dm));
+ * });
+ * ```
+ */
 export class DomainManager {
   /** @internal */
   constructor(
@@ -24,7 +35,16 @@ export class DomainManager {
   }
 }
 
-/** Options for {@link create}. */
+/**
+ * Options for {@link create}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.DomainManager.CreateOptions = { resourceLimits: { maxOldGenerationSizeMb: 128 } };
+ * console.log(String(Eio.DomainManager.create(options)));
+ * ```
+ */
 export interface CreateOptions {
   /** Heap limits for each domain's worker (`worker_threads` `resourceLimits`). */
   resourceLimits?: ResourceLimits;

@@ -62,7 +62,20 @@ class Job implements DomainJob {
   }
 }
 
-/** An executor pool (Eio's `Executor_pool.t`). Opaque: use the functions of this module. */
+/**
+ * An executor pool (Eio's `Executor_pool.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run((sw) => {
+ *     const pool: Eio.ExecutorPool.ExecutorPool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+ *     console.log(String(pool));
+ *   });
+ * });
+ * ```
+ */
 export class ExecutorPool {
   /** @internal */ readonly slots: Slot[] = [];
   /** @internal */ readonly waiting = new Deque<Job>();
@@ -145,7 +158,16 @@ export class ExecutorPool {
   }
 }
 
-/** Options for {@link create}. */
+/**
+ * Options for {@link create}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.ExecutorPool.CreateOptions = { domainCount: 2, domainConcurrency: 64 };
+ * console.log(options.domainCount);
+ * ```
+ */
 export interface CreateOptions {
   /** How many domains (worker threads) the pool runs. */
   domainCount: number;
@@ -203,7 +225,16 @@ export function create(sw: Switch, dm: DomainManager, options: CreateOptions): E
   return pool;
 }
 
-/** Options for {@link submit}, {@link submitExn} and {@link submitFork}. */
+/**
+ * Options for {@link submit}, {@link submitExn} and {@link submitFork}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const ioBound: Eio.ExecutorPool.SubmitOptions = { weight: 0.05 };
+ * console.log(ioBound.weight);
+ * ```
+ */
 export interface SubmitOptions {
   /** The share of one domain the job uses, in [0, 1]: a domain takes jobs while the total is below 1. */
   weight: number;

@@ -13,6 +13,14 @@ declare const taskBrand: unique symbol;
 /**
  * Code another domain can run: an export of a module. `Args` and `Result` are the types of the
  * export's parameters and return value (after `yield*` for a generator function).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * export function greet(name: string) { return `hello ${name}`; }
+ * const task: Eio.Task<[string], string> = Eio.task(import.meta.url, "greet");
+ * console.log(task.moduleUrl === import.meta.url);
+ * ```
  */
 export interface Task<Args extends unknown[] = unknown[], Result = unknown> {
   /** The module's URL (`file:` URLs for local files). */
