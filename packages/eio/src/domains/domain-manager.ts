@@ -12,15 +12,16 @@ import { hubOf } from "./hub.js";
 import { checkTask, type Task } from "./task.js";
 
 /**
- * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}.
+ * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. `env.domainMgr` is the
+ * default one; pass it to the code that needs to start domains.
  *
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * await Eio.run((env) => {
- *   const dm: Eio.DomainManager.DomainManager = env.domainMgr;
- *   console.log(String(dm));
- * });
+ * function describe(dm: Eio.DomainManager.DomainManager): string {
+ *   return String(dm);
+ * }
+ * await Eio.run((env) => console.log(describe(env.domainMgr)));
  * ```
  */
 export class DomainManager {
@@ -42,7 +43,8 @@ export class DomainManager {
  * ```ts
  * import * as Eio from "eio-ts";
  * const options: Eio.DomainManager.CreateOptions = { resourceLimits: { maxOldGenerationSizeMb: 128 } };
- * console.log(String(Eio.DomainManager.create(options)));
+ * const dm = Eio.DomainManager.create(options);
+ * console.log(String(dm));
  * ```
  */
 export interface CreateOptions {

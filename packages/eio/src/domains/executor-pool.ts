@@ -68,12 +68,15 @@ class Job implements DomainJob {
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * await Eio.run(function* (env) {
- *   yield* Eio.Switch.run((sw) => {
- *     const pool: Eio.ExecutorPool.ExecutorPool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
- *     console.log(String(pool));
- *   });
- * });
+ * function describe(pool: Eio.ExecutorPool.ExecutorPool): string {
+ *   return String(pool);
+ * }
+ * await Eio.run((env) =>
+ *   Eio.Switch.run((sw) => {
+ *     const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+ *     console.log(describe(pool));
+ *   }),
+ * );
  * ```
  */
 export class ExecutorPool {
@@ -164,7 +167,8 @@ export class ExecutorPool {
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * const options: Eio.ExecutorPool.CreateOptions = { domainCount: 2, domainConcurrency: 64 };
+ * // Two domains, each running at most 4 jobs at once whatever their weights.
+ * const options: Eio.ExecutorPool.CreateOptions = { domainCount: 2, domainConcurrency: 4 };
  * console.log(options.domainCount);
  * ```
  */
@@ -231,8 +235,9 @@ export function create(sw: Switch, dm: DomainManager, options: CreateOptions): E
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * const ioBound: Eio.ExecutorPool.SubmitOptions = { weight: 0.05 };
- * console.log(ioBound.weight);
+ * // A job that uses a quarter of a domain: four such jobs can share one domain.
+ * const options: Eio.ExecutorPool.SubmitOptions = { weight: 0.25 };
+ * console.log(options.weight);
  * ```
  */
 export interface SubmitOptions {
