@@ -23,8 +23,9 @@ import { Ring } from "../ring.js";
 import { TaskLoader } from "./task-loader.js";
 import { attachArena } from "../../shared/index.js";
 
-/** How long (ms) an idle domain polls its inbox before blocking. */
+/** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
 const SPIN_IDLE_MS = 0.3;
+const SPIN_MIN_MS = 0.005;
 /** How long (ms) it polls while jobs are in progress (they may be waiting on I/O). */
 const SPIN_BUSY_MS = 0.01;
 /** How long an idle domain blocks its thread before parking asynchronously. */
@@ -47,6 +48,8 @@ class DomainRunner {
   private readonly inboxPort: MessagePort;
   private readonly outboxPort: MessagePort;
   private parked = false;
+  /** Halves after a spin that found nothing, doubles after one that did (see the hub). */
+  private spinMs = SPIN_IDLE_MS;
   /** Jobs cancelled before they started. */
   private readonly cancelledEarly = new Set<number>();
 
@@ -161,10 +164,17 @@ class DomainRunner {
     if (this.poll()) return true;
     const bell = this.inbox.control;
     awake(bell);
-    const deadline = performance.now() + (this.jobs.size === 0 ? SPIN_IDLE_MS : SPIN_BUSY_MS);
+    const idle = this.jobs.size === 0;
+    const deadline = performance.now() + (idle ? this.spinMs : SPIN_BUSY_MS);
     do {
-      for (let i = 0; i < 64; i++) if (this.inbox.hasData()) return this.poll();
+      for (let i = 0; i < 64; i++) {
+        if (this.inbox.hasData()) {
+          if (idle) this.spinMs = Math.min(SPIN_IDLE_MS, this.spinMs * 2);
+          return this.poll();
+        }
+      }
     } while (performance.now() < deadline);
+    if (idle) this.spinMs = Math.max(SPIN_MIN_MS, this.spinMs / 2);
     let seen = prepareToSleep(bell);
     if (this.poll()) return awake(bell), true;
     if (this.jobs.size === 0 && this.loader.idle && this.overflow.length === 0) {
