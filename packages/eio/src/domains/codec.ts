@@ -153,16 +153,19 @@ export class Decoder {
   private offset = 0;
   private shared: readonly SharedArrayBuffer[] = [];
 
-  /** Starts reading `bytes`; `shared` are the buffers that travelled with them. */
-  reset(bytes: Uint8Array, shared: readonly SharedArrayBuffer[] = []): this {
-    this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.offset = 0;
+  private end = 0;
+
+  /** Starts reading `bytes[start, end)`; `shared` are the buffers that travelled with them. */
+  reset(bytes: Buffer, start: number, end: number, shared: readonly SharedArrayBuffer[] = []): this {
+    this.bytes = bytes;
+    this.offset = start;
+    this.end = end;
     this.shared = shared;
     return this;
   }
 
   get done(): boolean {
-    return this.offset >= this.bytes.length;
+    return this.offset >= this.end;
   }
 
   value(): unknown {

@@ -96,11 +96,12 @@ export class Domain {
   /** Sends a job; its arguments are already encoded in `args[0, length)`. Returns the job id. */
   run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob): number {
     if (this.stopped) throw new DomainCrashed(this.id, "it had already stopped");
-    const key = `${task.exportName}\u0000${task.moduleUrl}`;
-    let number = taskNumbers.get(key);
-    if (number === undefined) {
-      number = taskNumbers.size + 1;
+    let number = task.number;
+    if (number === 0) {
+      const key = `${task.exportName}\u0000${task.moduleUrl}`;
+      number = taskNumbers.get(key) ?? taskNumbers.size + 1;
       taskNumbers.set(key, number);
+      task.number = number;
     }
     if (!this.knownTasks.has(number)) {
       this.knownTasks.add(number);
@@ -145,7 +146,7 @@ export class Domain {
     for (let record = outbox.read(); record !== null; record = outbox.read()) {
       any = true;
       const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.outboxPort)!.message as SharedArrayBuffer[]) : undefined;
-      const value = this.decoder.reset(record.payload, shared).value();
+      const value = this.decoder.reset(outbox.data, record.offset, record.offset + record.length, shared).value();
       const id = record.id;
       const ok = (record.kind & ~WITH_SHARED) === FromDomain.Ok;
       outbox.release();

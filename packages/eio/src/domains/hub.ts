@@ -15,8 +15,9 @@ import type { Scheduler } from "../core/scheduler.js";
 import { awake, prepareToSleep, sleepAsync } from "./doorbell.js";
 import type { Domain } from "./domain.js";
 
-/** How long the idle hook polls before parking, in milliseconds. */
-const SPIN_MS = 0.05;
+/** How long the idle hook polls before parking, in milliseconds: adapted between these. */
+const SPIN_MAX_MS = 0.05;
+const SPIN_MIN_MS = 0.002;
 
 const hubs = new WeakMap<Scheduler, Hub>();
 
@@ -36,6 +37,12 @@ export class Hub {
   private readonly domains = new Set<Domain>();
   private jobsOut = 0;
   private parked = false;
+  /**
+   * Spinning pays only when the other thread is on a core at the same time. On a machine with
+   * more runnable threads than cores it mostly fails and steals the core the other side
+   * needs, so the budget halves after each failed spin and doubles after each one that paid.
+   */
+  private spinMs = SPIN_MAX_MS;
   /** Domains sent work since their bell was last rung. */
   private bells: Domain[] = [];
   private readonly ringAllBound = (): void => this.ringAll();
@@ -91,11 +98,17 @@ export class Hub {
     if (this.poll()) return true;
     // Spinning: children need not ring while we watch the outboxes ourselves.
     awake(this.bell);
-    const deadline = performance.now() + SPIN_MS;
+    const deadline = performance.now() + this.spinMs;
     do {
-      for (let i = 0; i < 32; i++) if (this.poll()) return true;
+      for (let i = 0; i < 32; i++) {
+        if (this.poll()) {
+          this.spinMs = Math.min(SPIN_MAX_MS, this.spinMs * 2);
+          return true;
+        }
+      }
       if (this.jobsOut === 0) return false;
     } while (performance.now() < deadline);
+    this.spinMs = Math.max(SPIN_MIN_MS, this.spinMs / 2);
     return this.park();
   }
 

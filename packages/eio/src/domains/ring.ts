@@ -20,12 +20,13 @@ const HEADER_BYTES = 64;
 const RECORD_HEADER = 16; // length, kind, id, aux
 const WRAP = -1;
 
-/** One record read from a ring. `payload` is only valid until the next `read`. */
+/** One record read from a ring: its payload is `ring.data[offset, offset + length)`, valid until released. */
 export interface RingRecord {
   kind: number;
   id: number;
   aux: number;
-  payload: Uint8Array;
+  offset: number;
+  length: number;
 }
 
 export class Ring {
@@ -34,7 +35,9 @@ export class Ring {
   private readonly words: Int32Array;
   private readonly mask: number;
   private readonly capacity: number;
-  private readonly record: RingRecord = { kind: 0, id: 0, aux: 0, payload: new Uint8Array(0) };
+  private readonly record: RingRecord = { kind: 0, id: 0, aux: 0, offset: 0, length: 0 };
+  /** The data area, as a Buffer (so records are decoded without a view per record). */
+  readonly data: Buffer;
 
   /** Makes a new ring of `capacity` bytes (a power of two). */
   static create(capacity: number): Ring {
@@ -47,6 +50,7 @@ export class Ring {
     this.control = new Int32Array(buffer, 0, HEADER_BYTES / 4);
     this.bytes = new Uint8Array(buffer, HEADER_BYTES, this.capacity);
     this.words = new Int32Array(buffer, HEADER_BYTES, this.capacity / 4);
+    this.data = Buffer.from(buffer, HEADER_BYTES, this.capacity);
   }
 
   /**
@@ -75,7 +79,13 @@ export class Ring {
     this.words[word + 1] = kind;
     this.words[word + 2] = id;
     this.words[word + 3] = aux;
-    if (length > 0) this.bytes.set(payload!.subarray(0, length), offset + RECORD_HEADER);
+    const at = offset + RECORD_HEADER;
+    if (length <= 32) {
+      // Most jobs carry a few bytes: a loop beats making a view to copy from.
+      for (let i = 0; i < length; i++) this.bytes[at + i] = payload![i]!;
+    } else {
+      this.bytes.set(payload!.subarray(0, length), at);
+    }
     Atomics.store(this.control, TAIL, (tail + need) | 0);
     return true;
   }
@@ -106,7 +116,8 @@ export class Ring {
     record.kind = this.words[word + 1]!;
     record.id = this.words[word + 2]!;
     record.aux = this.words[word + 3]!;
-    record.payload = this.bytes.subarray(offset + RECORD_HEADER, offset + RECORD_HEADER + length);
+    record.offset = offset + RECORD_HEADER;
+    record.length = length;
     this.pendingHead = (head + RECORD_HEADER + ((length + 3) & ~3)) | 0;
     return record;
   }

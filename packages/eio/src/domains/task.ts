@@ -75,6 +75,8 @@ export type TaskOf<F> = Task<TaskArgsOf<F>, TaskResultOf<F>>;
 
 /** @internal */
 export class TaskName<Args extends unknown[], Result> implements Task<Args, Result> {
+  /** Its number in this thread's task table (0 until first sent), so a job names it cheaply. */
+  number = 0;
   constructor(
     readonly moduleUrl: string,
     readonly exportName: string,

@@ -106,6 +106,16 @@ describe("DomainManager.run", () => {
     expect(shared[1]).toBe(1);
   });
 
+  it("a task cancelled before its domain has loaded it starts cancelled and still cleans up", async () => {
+    const shared = flags();
+    const outcome = await Eio.run(function* (env) {
+      // The second branch wins at once, long before the new worker has imported the module.
+      return yield* Eio.Fiber.first(() => Eio.DomainManager.run(env.domainMgr, task("awaitCancelAndRecord"), shared), () => "first");
+    });
+    expect(outcome).toBe("first");
+    expect(shared[1]).toBe(1);
+  });
+
   it("a task already cancelled does not start a domain", async () => {
     const error = await Eio.run(function* (env) {
       return yield* Eio.Cancel.sub(function* (ctx) {

@@ -23,12 +23,17 @@ import { Ring } from "../ring.js";
 import { TaskLoader } from "./task-loader.js";
 import { attachArena } from "../../shared/index.js";
 
-/** How long (ms) an idle domain polls its inbox before blocking. */
+/** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
 const SPIN_IDLE_MS = 0.3;
+const SPIN_MIN_MS = 0.005;
 /** How long (ms) it polls while jobs are in progress (they may be waiting on I/O). */
 const SPIN_BUSY_MS = 0.01;
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
+
+function callerCancelled(): Error {
+  return new Error("the job's caller was cancelled");
+}
 
 class DomainRunner {
   private readonly inbox: Ring;
@@ -43,6 +48,10 @@ class DomainRunner {
   private readonly inboxPort: MessagePort;
   private readonly outboxPort: MessagePort;
   private parked = false;
+  /** Halves after a spin that found nothing, doubles after one that did (see the hub). */
+  private spinMs = SPIN_IDLE_MS;
+  /** Jobs cancelled before they started. */
+  private readonly cancelledEarly = new Set<number>();
 
   constructor(
     start: DomainStart,
@@ -69,7 +78,7 @@ class DomainRunner {
       const { id, aux } = record;
       const kind = record.kind & ~WITH_SHARED;
       const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.inboxPort)!.message as SharedArrayBuffer[]) : undefined;
-      const decoder = this.decoder.reset(record.payload, shared);
+      const decoder = this.decoder.reset(inbox.data, record.offset, record.offset + record.length, shared);
       if (kind === ToDomain.Run) {
         const args: unknown[] = [];
         while (!decoder.done) args.push(decoder.value());
@@ -82,7 +91,12 @@ class DomainRunner {
         this.loader.define(id, moduleUrl, exportName);
       } else {
         inbox.release();
-        if (kind === ToDomain.Cancel) this.jobs.get(id)?.cancel(new Error("the job's caller was cancelled"));
+        if (kind === ToDomain.Cancel) {
+          const ctx = this.jobs.get(id);
+          // Not started yet (its module is still loading): it starts cancelled.
+          if (ctx === undefined) this.cancelledEarly.add(id);
+          else ctx.cancel(callerCancelled());
+        }
       }
     }
     return any;
@@ -91,6 +105,7 @@ class DomainRunner {
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
     const ctx = new CancelContext(this.root, false, "job");
     this.jobs.set(jobId, ctx);
+    if (this.cancelledEarly.delete(jobId)) ctx.cancel(callerCancelled());
     const fiber = new Fiber(this.scheduler, ctx, emptyVars, (ok, value) => {
       if (ok && typeof (value as PromiseLike<unknown> | null)?.then === "function") {
         // An async function: its promise settles later, on this thread.
@@ -149,10 +164,17 @@ class DomainRunner {
     if (this.poll()) return true;
     const bell = this.inbox.control;
     awake(bell);
-    const deadline = performance.now() + (this.jobs.size === 0 ? SPIN_IDLE_MS : SPIN_BUSY_MS);
+    const idle = this.jobs.size === 0;
+    const deadline = performance.now() + (idle ? this.spinMs : SPIN_BUSY_MS);
     do {
-      for (let i = 0; i < 64; i++) if (this.inbox.hasData()) return this.poll();
+      for (let i = 0; i < 64; i++) {
+        if (this.inbox.hasData()) {
+          if (idle) this.spinMs = Math.min(SPIN_IDLE_MS, this.spinMs * 2);
+          return this.poll();
+        }
+      }
     } while (performance.now() < deadline);
+    if (idle) this.spinMs = Math.max(SPIN_MIN_MS, this.spinMs / 2);
     let seen = prepareToSleep(bell);
     if (this.poll()) return awake(bell), true;
     if (this.jobs.size === 0 && this.loader.idle && this.overflow.length === 0) {
