@@ -237,6 +237,23 @@ export function suspend<T>(waitingOn: string, register: (fiber: Fiber) => void):
   return new SuspendOp<T>(waitingOn, register, true) as unknown as Operation<T>;
 }
 
+/**
+ * {@link suspend} for operations written as plain iterators rather than generators (the
+ * stream's hot path saves a generator and a closure per wait): marks the current fiber
+ * suspended and returns it for the caller to register, or returns null after queueing it to
+ * receive `Cancelled` if its context is cancelled. Either way the caller's iterator must then
+ * yield {@link SUSPEND}. @internal
+ */
+export function beginSuspend(waitingOn: string): Fiber | null {
+  const fiber = currentFiber();
+  fiber.state = FiberState.Suspended;
+  fiber.waitingOn = waitingOn;
+  fiber.scheduler.tracer?.fiberSuspended(fiber, waitingOn);
+  if (!fiber.ctx.cancelled) return fiber;
+  fiber.scheduler.wakeError(fiber, fiber.ctx.cancelError());
+  return null;
+}
+
 /** Like {@link suspend} but does not check for cancellation first (Eio's `enter_unchecked`). */
 export function suspendUnchecked<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
   return new SuspendOp<T>(waitingOn, register, false) as unknown as Operation<T>;

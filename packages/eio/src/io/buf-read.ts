@@ -19,8 +19,12 @@ import { stringSource } from "./memory-flow.js";
  * ```
  */
 export class BufferLimitExceeded extends Error {
+  /** The class name, as for built-in errors. */
   override readonly name = "BufferLimitExceeded";
-  constructor(readonly maxSize: number) {
+  constructor(
+    /** The limit that was exceeded. */
+    readonly maxSize: number,
+  ) {
     super(`Buffer limit exceeded: more than ${maxSize} bytes would have to be buffered (maxSize = ${maxSize}).`);
   }
 }
@@ -36,6 +40,7 @@ export class BufferLimitExceeded extends Error {
  * ```
  */
 export class ParseError extends Error {
+  /** The class name, as for built-in errors. */
   override readonly name = "ParseError";
 }
 
@@ -53,22 +58,28 @@ export class ParseError extends Error {
  * ```
  */
 export class Reader implements Source {
-  /** Holds the unread bytes at [pos, end). */
+  /** Holds the unread bytes at [pos, end). @internal */
   buf: Buffer;
+  /** @internal */
   pos = 0;
+  /** @internal */
   end = 0;
+  /** @internal */
   eof = false;
+  /** @internal */
   consumed = 0;
 
   /** @internal */
   constructor(
     private readonly source: Source,
+    /** @internal */
     readonly maxSize: number,
     initialSize: number,
   ) {
     this.buf = Buffer.allocUnsafe(Math.min(initialSize, maxSize));
   }
 
+  /** @internal */
   get available(): number {
     return this.end - this.pos;
   }
@@ -109,6 +120,7 @@ export class Reader implements Source {
     }
   }
 
+  /** @internal */
   consume(n: number): void {
     this.pos += n;
     this.consumed += n;

@@ -22,20 +22,30 @@ import type { Sink } from "./flow.js";
  * ```
  */
 export class Writer {
-  /** Bytes queued and not yet taken by the writer fiber. */
+  /** Bytes queued and not yet taken by the writer fiber. @internal */
   parts: Uint8Array[] = [];
+  /** @internal */
   queued = 0;
-  /** Total bytes ever queued / ever written to the flow. */
+  /** Total bytes ever queued / ever written to the flow. @internal */
   totalQueued = 0;
+  /** @internal */
   totalWritten = 0;
+  /** @internal */
   closed = false;
+  /** @internal */
   pump: Fiber | null = null;
+  /** @internal */
   flushers: { fiber: Fiber; target: number }[] = [];
+  /** @internal */
   error: unknown = null;
 
   /** @internal */
-  constructor(readonly sink: Sink) {}
+  constructor(
+    /** @internal */
+    readonly sink: Sink,
+  ) {}
 
+  /** @internal */
   add(bytes: Uint8Array): void {
     if (this.closed) throw new Error("Cannot write to a BufWrite writer: it is closed (its withFlow has ended).");
     if (this.error !== null) throw this.error;
@@ -46,6 +56,7 @@ export class Writer {
     this.wakePump();
   }
 
+  /** @internal */
   wakePump(): void {
     const fiber = this.pump;
     if (fiber !== null) {
@@ -54,7 +65,7 @@ export class Writer {
     }
   }
 
-  /** The writer fiber: waits for data, sends it all as one write, repeats until closed. */
+  /** The writer fiber: waits for data, sends it all as one write, repeats until closed. @internal */
   *run(): Operation<void> {
     for (;;) {
       while (this.queued === 0) {

@@ -30,14 +30,18 @@ export class ListeningSocket {
   private readonly acceptors = new Deque<Fiber>();
   private closed = false;
   private error: NetError | null = null;
+  /** @internal */
   hook: Hook | null = null;
-  /** True once other domains have listened on this socket's descriptor (see {@link closeNow}). */
+  /** True once other domains have listened on this socket's descriptor (see {@link closeNow}). @internal */
   lent = false;
 
+  /** @internal */
   constructor(
+    /** @internal */
     readonly server: net.Server,
+    /** @internal */
     readonly address: Sockaddr,
-    /** False in a worker domain: the descriptor is the main domain's to close. */
+    /** False in a worker domain: the descriptor is the main domain's to close. @internal */
     readonly ownsDescriptor: boolean,
   ) {
     server.on("connection", this.onConnection);
@@ -68,7 +72,7 @@ export class ListeningSocket {
     }
   }
 
-  /** Waits for the next connection. */
+  /** Waits for the next connection. @internal */
   *acceptSocket(): Operation<net.Socket> {
     for (;;) {
       const queued = this.queue.shift();
@@ -98,7 +102,7 @@ export class ListeningSocket {
     for (const f of kept) this.acceptors.pushTail(f);
   }
 
-  /** Connections Node accepted that no fiber took yet: refuse them (the peer sees a reset). */
+  /** Connections Node accepted that no fiber took yet: refuse them (the peer sees a reset). @internal */
   dropQueued(): void {
     for (;;) {
       const socket = this.queue.shift();
@@ -107,10 +111,12 @@ export class ListeningSocket {
     }
   }
 
+  /** @internal */
   get isClosed(): boolean {
     return this.closed;
   }
 
+  /** @internal */
   closeNow(): void {
     if (this.hook !== null) {
       tryRemoveHook(this.hook);
@@ -132,6 +138,7 @@ export class ListeningSocket {
     this.wakeAcceptors();
   }
 
+  /** @internal */
   toString(): string {
     return `ListeningSocket(${describe(this.address)})`;
   }

@@ -17,8 +17,10 @@
  * ```
  */
 export class NetError extends Error {
+  /** The class name, as for built-in errors. */
   override readonly name: string = "NetError";
   constructor(
+    /** The system error code, such as `"ECONNRESET"` or `"EADDRINUSE"`. */
     readonly code: string,
     message: string,
     options?: { cause?: unknown },
@@ -39,6 +41,7 @@ export class NetError extends Error {
  * ```
  */
 export class ConnectionReset extends NetError {
+  /** The class name, as for built-in errors. */
   override readonly name = "ConnectionReset";
 }
 
@@ -52,6 +55,7 @@ export class ConnectionReset extends NetError {
  * ```
  */
 export class ConnectionFailure extends NetError {
+  /** The class name, as for built-in errors. */
   override readonly name = "ConnectionFailure";
 }
 

@@ -15,7 +15,9 @@
  * ```
  */
 export interface TcpAddr {
+  /** An IP address such as `"127.0.0.1"` or `"::1"`, or a host name when connecting. */
   readonly host: string;
+  /** The port, 0 to 65535. */
   readonly port: number;
 }
 
@@ -30,6 +32,7 @@ export interface TcpAddr {
  * ```
  */
 export interface UnixAddr {
+  /** The socket file's path. */
   readonly path: string;
 }
 
