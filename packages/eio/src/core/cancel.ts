@@ -5,7 +5,7 @@
  */
 import { CancelContext } from "./cancel-context.js";
 import { Cancelled } from "./errors.js";
-import { currentFiber, type Fiber, isGenerator, type Operation, runBody } from "./scheduler.js";
+import { currentFiber, type Fiber, type Operation, runBody } from "./scheduler.js";
 
 export { Cancelled };
 
@@ -86,24 +86,10 @@ export function* withContext<T>(
  * });
  * ```
  */
-export function protect<T>(fn: () => unknown): Operation<T> {
+export function* protect<T>(fn: () => unknown): Operation<T> {
   if (typeof fn !== "function") throw new TypeError(`Cancel.protect: expected a function, got ${typeof fn}`);
-  return protectOp<T>(fn);
-}
-
-/** {@link withContext} for `protect`, as one generator: one level less on every resume inside. */
-function* protectOp<T>(fn: () => unknown): Operation<T> {
   const fiber = currentFiber();
-  const parent = fiber.ctx;
-  const ctx = new CancelContext(parent, true, "protect");
-  moveFiberTo(fiber, ctx);
-  try {
-    const body = fn();
-    return isGenerator(body) ? yield* (body as Operation<T>) : (body as T);
-  } finally {
-    moveFiberTo(fiber, parent);
-    ctx.finish();
-  }
+  return yield* withContext<T>(fiber.ctx, true, "protect", () => fn());
 }
 
 /**
