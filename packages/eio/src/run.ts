@@ -83,7 +83,9 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
       scheduler.stop();
       root.finish();
       signal?.removeEventListener("abort", onAbort);
+      unwatchExit(scheduler);
     };
+    watchExit(scheduler);
     scheduler.onDeadlock = (error) => {
       finish();
       reject(error);
@@ -102,4 +104,20 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
     // The root may have suspended already: let the loop run so a deadlock is noticed.
     scheduler.schedule();
   });
+}
+
+/** Schedulers of runs that have not finished, told when Node is about to exit under them. */
+const liveSchedulers = new Set<Scheduler>();
+
+function onBeforeExit(): void {
+  for (const scheduler of [...liveSchedulers]) scheduler.nodeIdle();
+}
+
+function watchExit(scheduler: Scheduler): void {
+  if (liveSchedulers.size === 0) process.on("beforeExit", onBeforeExit);
+  liveSchedulers.add(scheduler);
+}
+
+function unwatchExit(scheduler: Scheduler): void {
+  if (liveSchedulers.delete(scheduler) && liveSchedulers.size === 0) process.off("beforeExit", onBeforeExit);
 }

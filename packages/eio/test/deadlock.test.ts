@@ -1,5 +1,6 @@
 // Deadlock detection: when nothing can ever run again, Eio.run rejects instead of hanging or
 // letting Node exit silently.
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { Eio, show, traced } from "./helpers.js";
 
@@ -67,5 +68,48 @@ describe("DeadlockError", () => {
       "caught the deadlock",
       "!! DeadlockError: Deadlock: every fiber is waiting and nothing can wake one (waiting on: fiber N on Promise.await).",
     ]);
+  });
+});
+
+describe("when Node's event loop empties under a running program", () => {
+  /** Runs a program in a fresh Node process against the built package; returns its output. */
+  function runScript(body: string): string {
+    const url = new URL("../dist/index.js", import.meta.url).href;
+    const script = `import * as Eio from ${JSON.stringify(url)};\n${body}`;
+    const out = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 });
+    return (out.stdout + out.stderr).replace(/\d+/g, "N").trim();
+  }
+
+  it("rejects with DeadlockError for a native promise that never settles (instead of exiting silently)", () => {
+    expect(
+      runScript(`
+        try {
+          await Eio.run(function* () {
+            try {
+              yield* Eio.Fiber.awaitNative(new Promise(() => {}));
+            } finally {
+              console.log("finally ran");
+            }
+          });
+        } catch (e) {
+          console.log(e.name + ": " + e.message);
+        }
+        console.log("process continues");
+      `),
+    ).toBe(
+      "finally ran\nDeadlockError: Deadlock: every fiber is waiting and nothing can wake one (waiting on: fiber N on Fiber.awaitNative).\nprocess continues",
+    );
+  });
+
+  it("rejects with DeadlockError for a sub-context listening on a signal nobody can abort", () => {
+    expect(
+      runScript(`
+        const controller = new AbortController();
+        await Eio.run(function* () {
+          const [p] = Eio.Promise.create();
+          yield* Eio.Cancel.sub(() => Eio.Promise.await(p), { signal: controller.signal });
+        }).catch((e) => console.log(e.name));
+      `),
+    ).toBe("DeadlockError");
   });
 });

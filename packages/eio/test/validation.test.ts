@@ -51,6 +51,7 @@ describe("argument validation", () => {
     ["Promise.resolve on a non-resolver", () => P.resolve({} as never, 1), "TypeError: Promise.resolve: expected an Eio promise or resolver (from Eio.Promise.create), got [object Object]"],
     ["Cancel.sub with a bad signal", () => Cancel.sub(() => {}, { signal: {} as never }), "TypeError: Cancel.sub: options.signal must be an AbortSignal, got object"],
     ["Switch.onRelease without a function", () => Sw.run((sw) => Sw.onRelease(sw, "x" as never)), "TypeError: Switch.onRelease: expected a function, got string"],
+    ["Cancel.protect without a function", () => Cancel.protect(7 as never), "TypeError: Cancel.protect: expected a function, got number"],
     ["Fiber.withBinding without a function", () => Fiber.withBinding(Fiber.createKey(), 1, 2 as never), "TypeError: Fiber.withBinding: expected a function, got number"],
   ];
   for (const [name, body, message] of cases) {

@@ -87,6 +87,7 @@ export function* withContext<T>(
  * ```
  */
 export function* protect<T>(fn: () => unknown): Operation<T> {
+  if (typeof fn !== "function") throw new TypeError(`Cancel.protect: expected a function, got ${typeof fn}`);
   const fiber = currentFiber();
   return yield* withContext<T>(fiber.ctx, true, "protect", () => fn());
 }

@@ -424,6 +424,16 @@ export class Scheduler {
     }
   }
 
+  /**
+   * Node is about to exit (its event loop is empty) while this scheduler still has fibers: no
+   * timer, socket or native promise can wake one any more, whatever `addExternalWait` says (a
+   * native promise that never settles, say). Treat that as the deadlock it is.
+   */
+  nodeIdle(): void {
+    if (this.stopped || this.running || this.scheduled || this.queue.length > 0) return;
+    this.checkDeadlock();
+  }
+
   private checkDeadlock(): void {
     const root = this.root;
     if (root === null || this.stopped || this.queue.length > 0) return;
