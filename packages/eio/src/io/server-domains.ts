@@ -45,12 +45,30 @@ export function* loadTask<F>(task: TaskRef): Operation<F> {
 /** Where the worker finds `serveInWorker`: this very module's bundle (dist/index.js). */
 const ENTRY = import.meta.url;
 
+/**
+ * The worker's first code. A task module written in TypeScript (a program run with
+ * `node --import tsx`) needs tsx's loader in this thread too: workers do not inherit it.
+ */
 const BOOTSTRAP = `
 const { workerData, parentPort } = require("node:worker_threads");
-import(workerData.entry).then(
-  (m) => m.__serveInWorker(workerData, parentPort),
-  (e) => parentPort.postMessage({ type: "fatal", error: { name: "Error", message: "Cannot start a server domain: " + (e && e.message), stack: e && e.stack } }),
+async function start() {
+  if (workerData.tsxApi !== null) (await import(workerData.tsxApi)).register();
+  const runtime = await import(workerData.entry);
+  runtime.__serveInWorker(workerData, parentPort);
+}
+start().catch((e) =>
+  parentPort.postMessage({ type: "fatal", error: { name: "Error", message: "Cannot start a server domain: " + (e && e.message), stack: e && e.stack } }),
 );`;
+
+/** Where tsx's loader API is, when the task is a TypeScript module and tsx can be found. */
+function typeScriptLoader(moduleUrl: string | URL): string | null {
+  if (!/\.[cm]?tsx?$/.test(String(moduleUrl))) return null;
+  try {
+    return import.meta.resolve("tsx/esm/api");
+  } catch {
+    return null;
+  }
+}
 
 /** A queue of worker messages that one fiber waits on. */
 class Inbox {
@@ -114,6 +132,7 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
     limitCells: config.limitCells,
     maxConnections: config.maxConnections,
     hasStop: config.awaitStop !== null,
+    tsxApi: typeScriptLoader(config.handler.moduleUrl),
   };
   const workers: Worker[] = [];
   for (let i = 0; i < config.count; i++) {

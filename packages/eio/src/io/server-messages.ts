@@ -22,6 +22,8 @@ export interface ServerDomainData {
   readonly limitCells: Int32Array | null;
   readonly maxConnections: number;
   readonly hasStop: boolean;
+  /** tsx's loader API, to register before loading a TypeScript task module; null if not needed. */
+  readonly tsxApi: string | null;
 }
 
 /** Main → server domain. */
