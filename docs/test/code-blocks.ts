@@ -6,6 +6,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import ts from "typescript";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const generatedRoot = join(repoRoot, "docs", ".generated");
@@ -104,11 +105,13 @@ export function tsdocExamples(source: string, text: string): CodeBlock[] {
     }
     if (line.includes("*/")) inComment = false;
   }
-  // Two examples for one symbol get distinct names.
+  // Two examples for one symbol (or for `Task` and `task`: file names may ignore case) get
+  // distinct names.
   const seen = new Map<string, number>();
   for (const block of blocks) {
-    const count = (seen.get(block.name) ?? 0) + 1;
-    seen.set(block.name, count);
+    const key = block.name.toLowerCase();
+    const count = (seen.get(key) ?? 0) + 1;
+    seen.set(key, count);
     if (count > 1) block.name += `-${count}`;
   }
   return blocks;
@@ -144,8 +147,11 @@ export function sourceFiles(dir: string): string[] {
 
 /**
  * Writes each block to `docs/.generated/<group>/<name>.ts`, with a tsconfig so `tsc -p` checks
- * exactly these files, and returns the paths. The folder is emptied first, so removed examples
- * leave nothing stale behind.
+ * exactly these files, and next to it `<name>.mjs`, the same program with its types stripped,
+ * which is what the tests run. Plain JavaScript is needed for examples that run a task from their
+ * own file in another domain: on Node 20 a worker thread cannot load `.ts` even when the main
+ * thread runs under tsx. Returns the `.mjs` paths. The folder is emptied first, so removed
+ * examples leave nothing stale behind.
  */
 export function writeBlocks(group: string, blocks: readonly CodeBlock[]): string[] {
   const dir = join(generatedRoot, group);
@@ -156,9 +162,15 @@ export function writeBlocks(group: string, blocks: readonly CodeBlock[]): string
     JSON.stringify({ extends: "../../tsconfig.json", include: ["*.ts"] }, null, 2) + "\n",
   );
   return blocks.map((block) => {
-    const path = join(dir, `${block.name}.ts`);
     // `export {}` keeps a block without imports a module, so top-level await type-checks.
-    writeFileSync(path, block.code + "export {};\n");
+    const source = block.code + "export {};\n";
+    writeFileSync(join(dir, `${block.name}.ts`), source);
+    const js = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+      fileName: `${block.name}.ts`,
+    }).outputText;
+    const path = join(dir, `${block.name}.mjs`);
+    writeFileSync(path, js);
     return path;
   });
 }

@@ -1,11 +1,10 @@
 // Imports each module given on the command line, one after another, in this one process, and
 // writes how each went to the results file (argv[2]). Used to run the TSDoc examples cheaply:
-// they are small, and each finishes its own Eio.run before the next starts.
+// they are small, and each finishes its own Eio.run before the next starts. The modules are the
+// examples with their types stripped (see code-blocks.ts), so no TypeScript loader is needed.
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { register } from "tsx/esm/api";
 
-register();
 const [resultsFile, ...files] = process.argv.slice(2);
 const results = [];
 let current = null;

@@ -11,7 +11,19 @@ import { Domain } from "./domain.js";
 import { hubOf } from "./hub.js";
 import { checkTask, type Task } from "./task.js";
 
-/** A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. */
+/**
+ * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. `env.domainMgr` is the
+ * default one; pass it to the code that needs to start domains.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function describe(dm: Eio.DomainManager.DomainManager): string {
+ *   return String(dm);
+ * }
+ * await Eio.run((env) => console.log(describe(env.domainMgr)));
+ * ```
+ */
 export class DomainManager {
   /** @internal */
   constructor(
@@ -24,7 +36,17 @@ export class DomainManager {
   }
 }
 
-/** Options for {@link create}. */
+/**
+ * Options for {@link create}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.DomainManager.CreateOptions = { resourceLimits: { maxOldGenerationSizeMb: 128 } };
+ * const dm = Eio.DomainManager.create(options);
+ * console.log(String(dm));
+ * ```
+ */
 export interface CreateOptions {
   /** Heap limits for each domain's worker (`worker_threads` `resourceLimits`). */
   resourceLimits?: ResourceLimits;

@@ -62,7 +62,23 @@ class Job implements DomainJob {
   }
 }
 
-/** An executor pool (Eio's `Executor_pool.t`). Opaque: use the functions of this module. */
+/**
+ * An executor pool (Eio's `Executor_pool.t`). Opaque: use the functions of this module.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * function describe(pool: Eio.ExecutorPool.ExecutorPool): string {
+ *   return String(pool);
+ * }
+ * await Eio.run((env) =>
+ *   Eio.Switch.run((sw) => {
+ *     const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+ *     console.log(describe(pool));
+ *   }),
+ * );
+ * ```
+ */
 export class ExecutorPool {
   /** @internal */ readonly slots: Slot[] = [];
   /** @internal */ readonly waiting = new Deque<Job>();
@@ -145,7 +161,17 @@ export class ExecutorPool {
   }
 }
 
-/** Options for {@link create}. */
+/**
+ * Options for {@link create}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * // Two domains, each running at most 4 jobs at once whatever their weights.
+ * const options: Eio.ExecutorPool.CreateOptions = { domainCount: 2, domainConcurrency: 4 };
+ * console.log(options.domainCount);
+ * ```
+ */
 export interface CreateOptions {
   /** How many domains (worker threads) the pool runs. */
   domainCount: number;
@@ -203,7 +229,17 @@ export function create(sw: Switch, dm: DomainManager, options: CreateOptions): E
   return pool;
 }
 
-/** Options for {@link submit}, {@link submitExn} and {@link submitFork}. */
+/**
+ * Options for {@link submit}, {@link submitExn} and {@link submitFork}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * // A job that uses a quarter of a domain: four such jobs can share one domain.
+ * const options: Eio.ExecutorPool.SubmitOptions = { weight: 0.25 };
+ * console.log(options.weight);
+ * ```
+ */
 export interface SubmitOptions {
   /** The share of one domain the job uses, in [0, 1]: a domain takes jobs while the total is below 1. */
   weight: number;

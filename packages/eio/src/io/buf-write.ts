@@ -26,7 +26,7 @@ export class Writer {
   parts: Uint8Array[] = [];
   /** @internal */
   queued = 0;
-  /** Total bytes ever queued / ever written to the flow. */
+  /** Total bytes ever queued / ever written to the flow. @internal */
   totalQueued = 0;
   /** @internal */
   totalWritten = 0;
@@ -40,7 +40,10 @@ export class Writer {
   error: unknown = null;
 
   /** @internal */
-  constructor(readonly sink: Sink) {}
+  constructor(
+    /** @internal */
+    readonly sink: Sink,
+  ) {}
 
   /** @internal */
   add(bytes: Uint8Array): void {
@@ -62,7 +65,7 @@ export class Writer {
     }
   }
 
-  /** The writer fiber: waits for data, sends it all as one write, repeats until closed. */
+  /** The writer fiber: waits for data, sends it all as one write, repeats until closed. @internal */
   *run(): Operation<void> {
     for (;;) {
       while (this.queued === 0) {

@@ -32,7 +32,7 @@ export class ListeningSocket {
   private error: NetError | null = null;
   /** @internal */
   hook: Hook | null = null;
-  /** True once other domains have listened on this socket's descriptor (see {@link closeNow}). */
+  /** True once other domains have listened on this socket's descriptor (see {@link closeNow}). @internal */
   lent = false;
 
   /** @internal */
@@ -41,7 +41,7 @@ export class ListeningSocket {
     readonly server: net.Server,
     /** @internal */
     readonly address: Sockaddr,
-    /** False in a worker domain: the descriptor is the main domain's to close. */
+    /** False in a worker domain: the descriptor is the main domain's to close. @internal */
     readonly ownsDescriptor: boolean,
   ) {
     server.on("connection", this.onConnection);
@@ -72,7 +72,7 @@ export class ListeningSocket {
     }
   }
 
-  /** Waits for the next connection. */
+  /** Waits for the next connection. @internal */
   *acceptSocket(): Operation<net.Socket> {
     for (;;) {
       const queued = this.queue.shift();
