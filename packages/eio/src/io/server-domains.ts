@@ -105,10 +105,12 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
       EioPromise.resolve(resolver, undefined);
     });
   }
+  // Cancellation travels as a shared promise too, so it reaches the server loop directly.
+  const [cancelled, cancel] = EioPromise.create<void>({ shared: true });
   const serve = checkTask(task(ENTRY, SERVE_EXPORT), "Net.runServer");
   socket.lent = true;
   for (let i = 0; i < config.count; i++) {
-    fork(sw, () => superviseDomain(serve, [data, config.args, stop, errors], errors));
+    fork(sw, () => superviseDomain(serve, [data, config.args, stop, cancelled, errors], errors, cancel));
   }
   const onError = config.onError;
   fork(sw, function* () {
@@ -124,7 +126,12 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
  * Runs one server domain as a job of a domain of its own. Like `DomainManager.run`, except that
  * the domain is never stopped: stopping would close the shared descriptor (see the top).
  */
-function* superviseDomain(serve: TaskName<unknown[], unknown>, args: unknown[], errors: Stream.Stream<SentError | null>): Operation<void> {
+function* superviseDomain(
+  serve: TaskName<unknown[], unknown>,
+  args: unknown[],
+  errors: Stream.Stream<SentError | null>,
+  cancel: EioPromise.Resolver<void>,
+): Operation<void> {
   const caller = currentFiber();
   const encoded = encodeArgs(args, "Net.runServer");
   const domain = new Domain(hubOf(caller.scheduler));
@@ -144,6 +151,7 @@ function* superviseDomain(serve: TaskName<unknown[], unknown>, args: unknown[], 
       if (!cancelled) {
         fiber.cancelFn = () => {
           cancelled = true;
+          EioPromise.tryResolve(cancel, undefined);
           domain.cancel(jobId);
         };
       }

@@ -7,7 +7,7 @@
  */
 import * as nodeNet from "node:net";
 import { Cancelled } from "../core/errors.js";
-import { awaitNative } from "../core/fiber.js";
+import { awaitNative, first } from "../core/fiber.js";
 import { type Operation, suspend } from "../core/scheduler.js";
 import { run as runSwitch } from "../core/switch.js";
 import * as EioPromise from "../sync/promise.js";
@@ -51,6 +51,7 @@ export function* serveInDomain(
   data: ServerDomainData,
   args: unknown[],
   stop: EioPromise.Promise<void> | null,
+  cancelled: EioPromise.Promise<void>,
   errors: Stream.Stream<SentError | null>,
 ): Operation<void> {
   try {
@@ -61,16 +62,23 @@ export function* serveInDomain(
     const handler = yield* loadTask<ConnectionHandler>(data.handler);
     const socket = yield* listenOnDescriptor(data);
     try {
-      yield* runSwitch<void>((sw) =>
-        serverLoop(sw, socket, {
-          handler: (flow, addr) => handler(flow, addr, ...args),
-          limitCells: data.limitCells,
-          maxConnections: data.maxConnections,
-          awaitStop: stop === null ? null : () => EioPromise.await(stop),
-          onError: function* (error) {
-            if (!(error instanceof Cancelled)) yield* Stream.add(errors, sendError(error));
-          },
-        }),
+      yield* first<void>(
+        () =>
+          runSwitch<void>((sw) =>
+            serverLoop(sw, socket, {
+              handler: (flow, addr) => handler(flow, addr, ...args),
+              limitCells: data.limitCells,
+              maxConnections: data.maxConnections,
+              awaitStop: stop === null ? null : () => EioPromise.await(stop),
+              onError: function* (error) {
+                if (!(error instanceof Cancelled)) yield* Stream.add(errors, sendError(error));
+              },
+            }),
+          ),
+        function* () {
+          yield* EioPromise.await(cancelled);
+          throw new Cancelled(new Error("Net.runServer was cancelled"));
+        },
       );
     } finally {
       socket.closeNow();
