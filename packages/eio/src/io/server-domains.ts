@@ -1,31 +1,23 @@
 /**
- * The main domain's side of a multi-domain `runServer`: start one domain per additional domain,
- * lend it the listening socket's descriptor, pass `stop` on (as a shared promise), and relay
- * handler errors (through a shared stream) to `onError` here. `args` travel with the domains'
- * codec, so shared streams and promises among them arrive live.
+ * The main domain's side of a multi-domain `runServer`: start one worker per additional domain,
+ * lend it the listening socket's descriptor, pass `stop` on, and relay handler errors to
+ * `onError` here.
  *
  * Node 20 cannot duplicate a descriptor, so every thread polls the very same one, and whoever
  * closes it first closes it for all; a number closed twice may by then name another file. So a
  * worker that stops serving parks its thread instead of exiting (exiting closes its handles),
  * and the main domain never closes a lent descriptor: it stops accepting and leaves the close to
- * process exit. So a server domain is never stopped: when its job ends it parks its thread
- * (blocked, so its event loop no longer takes connections), and its worker is unref'd so it
- * never keeps the process alive.
+ * process exit. Parked workers are unref'd, so they never keep the process alive.
  * @internal
  * @module
  */
-import { Cancelled } from "../core/errors.js";
+import { Worker } from "node:worker_threads";
+import { protect } from "../core/cancel.js";
 import { awaitNative, fork } from "../core/fiber.js";
-import { currentFiber, type Fiber, type Operation, runBody, suspendUnchecked } from "../core/scheduler.js";
+import { type Fiber, type Operation, runBody, suspend } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
-import { encodeArgs } from "../domains/domain-manager.js";
-import { Domain } from "../domains/domain.js";
-import { hubOf } from "../domains/hub.js";
-import { checkTask, task, type TaskName } from "../domains/task.js";
-import * as EioPromise from "../sync/promise.js";
-import * as Stream from "../sync/stream.js";
 import type { ListeningSocket } from "./listening-socket.js";
-import { receiveError, type SentError, type ServerDomainData, type TaskRef } from "./server-messages.js";
+import { type FromDomain, receiveError, type ServerDomainData, type TaskRef, type ToDomain } from "./server-messages.js";
 
 export type { TaskRef } from "./server-messages.js";
 
@@ -50,9 +42,23 @@ export function* loadTask<F>(task: TaskRef): Operation<F> {
   return fn as F;
 }
 
-/** The task each server domain runs: `serveInDomain`, exported (internal) by this very bundle. */
-const SERVE_EXPORT = "__serveInDomain";
+/** Where the worker finds `serveInWorker`: this very module's bundle (dist/index.js). */
 const ENTRY = import.meta.url;
+
+/**
+ * The worker's first code. A task module written in TypeScript (a program run with
+ * `node --import tsx`) needs tsx's loader in this thread too: workers do not inherit it.
+ */
+const BOOTSTRAP = `
+const { workerData, parentPort } = require("node:worker_threads");
+async function start() {
+  if (workerData.tsxApi !== null) (await import(workerData.tsxApi)).register();
+  const runtime = await import(workerData.entry);
+  runtime.__serveInWorker(workerData, parentPort);
+}
+start().catch((e) =>
+  parentPort.postMessage({ type: "fatal", error: { name: "Error", message: "Cannot start a server domain: " + (e && e.message), stack: e && e.stack } }),
+);`;
 
 /** Where tsx's loader API is, when the task is a TypeScript module and tsx can be found. */
 function typeScriptLoader(moduleUrl: string | URL): string | null {
@@ -61,6 +67,38 @@ function typeScriptLoader(moduleUrl: string | URL): string | null {
     return import.meta.resolve("tsx/esm/api");
   } catch {
     return null;
+  }
+}
+
+/** A queue of worker messages that one fiber waits on. */
+class Inbox {
+  private items: FromDomain[] = [];
+  private waiter: Fiber | null = null;
+  exited = false;
+
+  push(message: FromDomain): void {
+    this.items.push(message);
+    const fiber = this.waiter;
+    if (fiber !== null) {
+      this.waiter = null;
+      fiber.scheduler.removeExternalWait();
+      fiber.scheduler.wake(fiber, undefined);
+    }
+  }
+
+  *take(): Operation<FromDomain> {
+    while (this.items.length === 0) {
+      yield* suspend<void>("Net.runServer domain", (fiber) => {
+        this.waiter = fiber;
+        fiber.scheduler.addExternalWait();
+        fiber.cancelFn = (cancelled) => {
+          this.waiter = null;
+          fiber.scheduler.removeExternalWait();
+          fiber.scheduler.wakeError(fiber, cancelled);
+        };
+      });
+    }
+    return this.items.shift()!;
   }
 }
 
@@ -86,79 +124,77 @@ function descriptorOf(socket: ListeningSocket): number {
 /** Starts `config.count` server domains in `sw`; each is supervised by a fiber of `sw`. */
 export function serveInDomains(sw: Switch, socket: ListeningSocket, config: DomainsConfig): void {
   const data: ServerDomainData = {
+    entry: ENTRY,
     fd: descriptorOf(socket),
     address: socket.address,
     handler: { moduleUrl: String(config.handler.moduleUrl), exportName: config.handler.exportName },
+    args: config.args,
     limitCells: config.limitCells,
     maxConnections: config.maxConnections,
+    hasStop: config.awaitStop !== null,
+    parked: new Int32Array(new SharedArrayBuffer(4)),
     tsxApi: typeScriptLoader(config.handler.moduleUrl),
   };
-  // Handler errors come back through a shared stream; `null` marks a domain that has finished.
-  const errors = Stream.create<SentError | null>(256, { shared: true });
-  let stop: EioPromise.Promise<void> | null = null;
+  const workers: Worker[] = [];
+  for (let i = 0; i < config.count; i++) {
+    fork(sw, () => superviseDomain(socket, data, config.onError, workers));
+  }
   const awaitStop = config.awaitStop;
   if (awaitStop !== null) {
-    const [promise, resolver] = EioPromise.create<void>({ shared: true });
-    stop = promise;
     fork(sw, function* () {
       yield* awaitStop();
-      EioPromise.resolve(resolver, undefined);
+      for (const worker of workers) post(worker, { type: "stop" });
     });
   }
-  // Cancellation travels as a shared promise too, so it reaches the server loop directly.
-  const [cancelled, cancel] = EioPromise.create<void>({ shared: true });
-  const serve = checkTask(task(ENTRY, SERVE_EXPORT), "Net.runServer");
-  socket.lent = true;
-  for (let i = 0; i < config.count; i++) {
-    fork(sw, () => superviseDomain(serve, [data, config.args, stop, cancelled, errors], errors, cancel));
-  }
-  const onError = config.onError;
-  fork(sw, function* () {
-    for (let running = config.count; running > 0; ) {
-      const sent = yield* Stream.take(errors);
-      if (sent === null) running--;
-      else yield* runBody(onError(receiveError(sent)));
-    }
-  });
 }
 
-/**
- * Runs one server domain as a job of a domain of its own. Like `DomainManager.run`, except that
- * the domain is never stopped: stopping would close the shared descriptor (see the top).
- */
-function* superviseDomain(
-  serve: TaskName<unknown[], unknown>,
-  args: unknown[],
-  errors: Stream.Stream<SentError | null>,
-  cancel: EioPromise.Resolver<void>,
-): Operation<void> {
-  const caller = currentFiber();
-  const encoded = encodeArgs(args, "Net.runServer");
-  const domain = new Domain(hubOf(caller.scheduler));
-  let outcome: { ok: boolean; value: unknown } | null = null;
-  let waiter: Fiber | null = null;
-  let cancelled = false;
-  const jobId = domain.run(serve, encoded.buffer, encoded.length, encoded.shared, {
-    settle(ok, value) {
-      outcome = { ok, value };
-      if (waiter !== null) waiter.scheduler.wake(waiter, undefined);
-    },
-  });
-  while (outcome === null) {
-    // Unchecked: after a cancellation we still wait for the domain's handlers to finish.
-    yield* suspendUnchecked<void>("Net.runServer domain", (fiber) => {
-      waiter = fiber;
-      if (!cancelled) {
-        fiber.cancelFn = () => {
-          cancelled = true;
-          EioPromise.tryResolve(cancel, undefined);
-          domain.cancel(jobId);
-        };
-      }
-    });
+/** Waits until the domain's thread has parked (see server-worker.ts). */
+function* awaitParked(cell: Int32Array): Operation<void> {
+  while (Atomics.load(cell, 0) === 0) {
+    const wait = Atomics.waitAsync(cell, 0, 0);
+    if (wait.async) yield* awaitNative(wait.value);
   }
-  domain.worker.unref();
-  const { ok, value } = outcome as { ok: boolean; value: unknown };
-  if (!ok && !(value instanceof Cancelled)) throw value;
-  if (!cancelled) yield* Stream.add(errors, null);
+}
+
+function post(worker: Worker, message: ToDomain): void {
+  worker.postMessage(message);
+}
+
+function* superviseDomain(socket: ListeningSocket, data: ServerDomainData, onError: (e: unknown) => unknown, workers: Worker[]): Operation<void> {
+  const domainData: ServerDomainData = { ...data, parked: new Int32Array(new SharedArrayBuffer(4)) };
+  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: domainData });
+  workers.push(worker);
+  const inbox = new Inbox();
+  worker.on("message", (message: FromDomain) => inbox.push(message));
+  worker.on("error", (error) => inbox.push({ type: "fatal", error: { name: error.name, message: error.message, stack: error.stack } }));
+  worker.on("exit", () => {
+    inbox.exited = true;
+    inbox.push({ type: "done" });
+  });
+  socket.lent = true;
+  let finished = false;
+  try {
+    for (;;) {
+      const message = yield* inbox.take();
+      if (message.type === "error") yield* runBody(onError(receiveError(message.error)));
+      else if (message.type === "fatal") throw receiveError(message.error);
+      else if (message.type === "done") {
+        finished = true;
+        return;
+      }
+    }
+  } finally {
+    if (!finished && !inbox.exited) {
+      post(worker, { type: "cancel" });
+      // Protected: this domain's handlers must be gone before our switch may finish.
+      yield* protect(function* () {
+        for (;;) {
+          const message = yield* inbox.take();
+          if (message.type === "done") return;
+        }
+      });
+    }
+    if (!inbox.exited) yield* protect(() => awaitParked(domainData.parked));
+    worker.unref();
+  }
 }

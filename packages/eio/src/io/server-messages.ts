@@ -1,5 +1,5 @@
 /**
- * What the main domain hands a server domain, and how errors travel back.
+ * What the main domain and a server domain say to each other (over the worker's port).
  * @internal
  * @module
  */
@@ -7,20 +7,29 @@ import type { Sockaddr } from "./sockaddr.js";
 
 /** A reference to code another domain can load: an exported function of a module. */
 export interface TaskRef {
-  readonly moduleUrl: string | URL;
+  readonly moduleUrl: string;
   readonly exportName: string;
 }
 
-/** Given to a server domain at start (cloned by the domains' codec). */
+/** Given to a server domain at start (structured-cloned). */
 export interface ServerDomainData {
+  /** The module to import in the worker (the eio-ts build itself), then call `serveInWorker`. */
+  readonly entry: string;
   readonly fd: number;
   readonly address: Sockaddr;
-  readonly handler: { readonly moduleUrl: string; readonly exportName: string };
+  readonly handler: TaskRef;
+  readonly args: unknown[];
   readonly limitCells: Int32Array | null;
   readonly maxConnections: number;
+  readonly hasStop: boolean;
+  /** One cell per domain, set to 1 once its thread is parked for good. */
+  readonly parked: Int32Array;
   /** tsx's loader API, to register before loading a TypeScript task module; null if not needed. */
   readonly tsxApi: string | null;
 }
+
+/** Main → server domain. */
+export type ToDomain = { type: "stop" } | { type: "cancel" };
 
 /** An error as it crosses domains. */
 export interface SentError {
@@ -28,6 +37,13 @@ export interface SentError {
   message: string;
   stack: string | undefined;
 }
+
+/** Server domain → main. */
+export type FromDomain =
+  | { type: "ready" }
+  | { type: "error"; error: SentError }
+  | { type: "fatal"; error: SentError }
+  | { type: "done" };
 
 export function sendError(value: unknown): SentError {
   if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };

@@ -1,24 +1,24 @@
 /**
- * The server domain's side of a multi-domain `runServer`: a job in a domain of its own that
- * listens on the descriptor lent by the main domain and runs the same accept loop. Handler
- * errors go back through a shared stream; `stop` is a shared promise; cancellation is the job's.
+ * The worker side of a multi-domain `runServer`: an Eio runtime in this thread, listening on
+ * the descriptor lent by the main domain, running the same accept loop. Handler errors are sent
+ * back with their name, message and stack; `stop` and cancellation arrive as messages.
  * @internal
  * @module
  */
 import * as nodeNet from "node:net";
+import type { MessagePort } from "node:worker_threads";
 import { Cancelled } from "../core/errors.js";
-import { awaitNative, first } from "../core/fiber.js";
+import { awaitNative } from "../core/fiber.js";
 import { type Operation, suspend } from "../core/scheduler.js";
-import { run as runSwitch } from "../core/switch.js";
-import * as EioPromise from "../sync/promise.js";
-import * as Stream from "../sync/stream.js";
+import { run as runSwitch, type Switch } from "../core/switch.js";
+import { run } from "../run.js";
 import { ListeningSocket } from "./listening-socket.js";
 import { fromNodeError } from "./net-errors.js";
 import { serverLoop, type ConnectionHandler } from "./run-server.js";
 import { loadTask } from "./server-domains.js";
-import { sendError, type SentError, type ServerDomainData } from "./server-messages.js";
+import { type FromDomain, sendError, type ServerDomainData, type ToDomain } from "./server-messages.js";
 
-function* listenOnDescriptor(data: ServerDomainData): Operation<ListeningSocket> {
+function* listenOnDescriptor(sw: Switch, fd: number, data: ServerDomainData): Operation<ListeningSocket> {
   const server = nodeNet.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
   yield* suspend<void>("Net.listen", (fiber) => {
     const scheduler = fiber.scheduler;
@@ -29,62 +29,67 @@ function* listenOnDescriptor(data: ServerDomainData): Operation<ListeningSocket>
     });
     server.once("error", (error) => {
       scheduler.removeExternalWait();
-      scheduler.wakeError(fiber, fromNodeError(error, `Cannot listen on descriptor ${data.fd}`));
+      scheduler.wakeError(fiber, fromNodeError(error, `Cannot listen on descriptor ${fd}`));
     });
-    server.listen({ fd: data.fd });
+    server.listen({ fd });
   });
-  // Not attached to a switch: the descriptor is the main domain's, never ours to close.
-  return new ListeningSocket(server, data.address, false);
+  const socket = new ListeningSocket(server, data.address, false);
+  // Stops accepting when the domain's switch ends; the descriptor stays open (the main domain owns it).
+  socket.hook = null;
+  void sw;
+  return socket;
 }
 
 /**
- * Blocks this thread for good without running its event loop, so it takes no more connections
- * and its handle on the shared descriptor is never closed (until the process exits).
+ * Blocks this thread for good without running its event loop, so its handles are never closed.
+ * The cell tells the main domain that we are parked: it waits for that before it lets the
+ * process exit, since ending a worker that is still running here can abort Node.
  */
-function park(): void {
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) Atomics.wait(cell, 0, 0);
+function park(cell: Int32Array): never {
+  Atomics.store(cell, 0, 1);
+  Atomics.notify(cell, 0);
+  for (;;) Atomics.wait(cell, 0, 1);
 }
 
-/** The job each server domain runs (named by a task of the eio-ts bundle). @internal */
-export function* serveInDomain(
-  data: ServerDomainData,
-  args: unknown[],
-  stop: EioPromise.Promise<void> | null,
-  cancelled: EioPromise.Promise<void>,
-  errors: Stream.Stream<SentError | null>,
-): Operation<void> {
-  try {
-    if (data.tsxApi !== null) {
-      const api = yield* awaitNative(import(data.tsxApi) as globalThis.Promise<{ register(): void }>);
-      api.register();
-    }
+/** Entry point of a server domain (called by the worker bootstrap). @internal */
+export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
+  const send = (message: FromDomain): void => port.postMessage(message);
+  const controller = new AbortController();
+  let stopRequested: () => void = () => {};
+  const stopped = new globalThis.Promise<void>((resolve) => {
+    stopRequested = resolve;
+  });
+  port.on("message", (message: ToDomain) => {
+    if (message.type === "stop") stopRequested();
+    else controller.abort(new Error("Net.runServer was cancelled"));
+  });
+  const main = function* (): Operation<void> {
     const handler = yield* loadTask<ConnectionHandler>(data.handler);
-    const socket = yield* listenOnDescriptor(data);
-    try {
-      yield* first<void>(
-        () =>
-          runSwitch<void>((sw) =>
-            serverLoop(sw, socket, {
-              handler: (flow, addr) => handler(flow, addr, ...args),
-              limitCells: data.limitCells,
-              maxConnections: data.maxConnections,
-              awaitStop: stop === null ? null : () => EioPromise.await(stop),
-              onError: function* (error) {
-                if (!(error instanceof Cancelled)) yield* Stream.add(errors, sendError(error));
-              },
-            }),
-          ),
-        function* () {
-          yield* EioPromise.await(cancelled);
-          throw new Cancelled(new Error("Net.runServer was cancelled"));
-        },
-      );
-    } finally {
-      socket.closeNow();
-    }
-  } finally {
-    // After this job's result has been sent (that happens as it returns).
-    setImmediate(park);
-  }
+    yield* runSwitch<void>(function* (sw) {
+      const socket = yield* listenOnDescriptor(sw, data.fd, data);
+      send({ type: "ready" });
+      try {
+        yield* serverLoop(sw, socket, {
+          handler: (flow, addr) => handler(flow, addr, ...data.args),
+          limitCells: data.limitCells,
+          maxConnections: data.maxConnections,
+          awaitStop: data.hasStop ? () => awaitNative(stopped) : null,
+          onError: (error) => {
+            if (!(error instanceof Cancelled)) send({ type: "error", error: sendError(error) });
+          },
+        });
+      } finally {
+        socket.closeNow();
+      }
+    });
+  };
+  const finish = (error: unknown): void => {
+    if (error !== null && !(error instanceof Cancelled)) send({ type: "fatal", error: sendError(error) });
+    send({ type: "done" });
+    park(data.parked);
+  };
+  run(main, { signal: controller.signal }).then(
+    () => finish(null),
+    (error: unknown) => finish(error),
+  );
 }
