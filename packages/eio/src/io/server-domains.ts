@@ -5,9 +5,9 @@
  *
  * Node 20 cannot duplicate a descriptor, so every thread polls the very same one, and whoever
  * closes it first closes it for all; a number closed twice may by then name another file. So a
- * worker that stops serving parks its thread instead of exiting (exiting closes its handles),
- * and the main domain never closes a lent descriptor: it stops accepting and leaves the close to
- * process exit. Parked workers are unref'd, so they never keep the process alive.
+ * worker that stops serving stays alive and idle instead of exiting (exiting closes its
+ * handles), and the main domain never closes a lent descriptor: it stops accepting and leaves
+ * the close to process exit. Idle workers are unref'd, so they never keep the process alive.
  * @internal
  * @module
  */

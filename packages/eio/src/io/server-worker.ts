@@ -41,14 +41,14 @@ function* listenOnDescriptor(sw: Switch, fd: number, data: ServerDomainData): Op
 }
 
 /**
- * Blocks this thread for good without running its event loop, so its handles are never closed.
- * The cell tells the main domain that we are parked: it waits for that before it lets the
- * process exit, since ending a worker that is still running here can abort Node.
+ * Keeps this thread alive, idle, for as long as the process runs: exiting would close its handle
+ * on the shared descriptor under the other domains. (Blocking it in `Atomics.wait` instead makes
+ * Node abort at process exit.) The cell tells the main domain that we are done.
  */
-function park(cell: Int32Array): never {
+function park(cell: Int32Array): void {
+  setInterval(() => {}, 1 << 30);
   Atomics.store(cell, 0, 1);
   Atomics.notify(cell, 0);
-  for (;;) Atomics.wait(cell, 0, 1);
 }
 
 /** Entry point of a server domain (called by the worker bootstrap). @internal */
