@@ -1,7 +1,8 @@
 /**
  * The main domain's side of a multi-domain `runServer`: start one worker per additional domain,
  * lend it the listening socket's descriptor, pass `stop` on, and relay handler errors to
- * `onError` here.
+ * `onError` here. Each worker joins the shared heap and gets `args` through the domains' codec,
+ * so shared streams and promises among them arrive live.
  *
  * Node 20 cannot duplicate a descriptor, so every thread polls the very same one, and whoever
  * closes it first closes it for all; a number closed twice may by then name another file. So a
@@ -16,6 +17,8 @@ import { protect } from "../core/cancel.js";
 import { awaitNative, fork } from "../core/fiber.js";
 import { type Fiber, type Operation, runBody, suspend } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
+import { encodeArgs } from "../domains/domain-manager.js";
+import { allocateDomainId, currentArena } from "../shared/index.js";
 import type { ListeningSocket } from "./listening-socket.js";
 import { type FromDomain, receiveError, type ServerDomainData, type TaskRef, type ToDomain } from "./server-messages.js";
 
@@ -128,7 +131,10 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
     fd: descriptorOf(socket),
     address: socket.address,
     handler: { moduleUrl: String(config.handler.moduleUrl), exportName: config.handler.exportName },
-    args: config.args,
+    argsBytes: new Uint8Array(0),
+    argsShared: [],
+    arena: currentArena().buffer,
+    domainId: 0,
     limitCells: config.limitCells,
     maxConnections: config.maxConnections,
     hasStop: config.awaitStop !== null,
@@ -137,7 +143,7 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
   };
   const workers: Worker[] = [];
   for (let i = 0; i < config.count; i++) {
-    fork(sw, () => superviseDomain(socket, data, config.onError, workers));
+    fork(sw, () => superviseDomain(socket, data, config.args, config.onError, workers));
   }
   const awaitStop = config.awaitStop;
   if (awaitStop !== null) {
@@ -160,8 +166,21 @@ function post(worker: Worker, message: ToDomain): void {
   worker.postMessage(message);
 }
 
-function* superviseDomain(socket: ListeningSocket, data: ServerDomainData, onError: (e: unknown) => unknown, workers: Worker[]): Operation<void> {
-  const domainData: ServerDomainData = { ...data, parked: new Int32Array(new SharedArrayBuffer(4)) };
+function* superviseDomain(
+  socket: ListeningSocket,
+  data: ServerDomainData,
+  args: unknown[],
+  onError: (e: unknown) => unknown,
+  workers: Worker[],
+): Operation<void> {
+  const encoded = encodeArgs(args, "Net.runServer");
+  const domainData: ServerDomainData = {
+    ...data,
+    argsBytes: new Uint8Array(encoded.buffer.subarray(0, encoded.length)),
+    argsShared: [...encoded.shared],
+    domainId: allocateDomainId(),
+    parked: new Int32Array(new SharedArrayBuffer(4)),
+  };
   const worker = new Worker(BOOTSTRAP, { eval: true, workerData: domainData });
   workers.push(worker);
   const inbox = new Inbox();

@@ -12,6 +12,8 @@ import { awaitNative } from "../core/fiber.js";
 import { type Operation, suspend } from "../core/scheduler.js";
 import { run as runSwitch, type Switch } from "../core/switch.js";
 import { run } from "../run.js";
+import { Decoder } from "../domains/codec.js";
+import { attachArena } from "../shared/index.js";
 import { ListeningSocket } from "./listening-socket.js";
 import { fromNodeError } from "./net-errors.js";
 import { serverLoop, type ConnectionHandler } from "./run-server.js";
@@ -63,6 +65,11 @@ export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
     if (message.type === "stop") stopRequested();
     else controller.abort(new Error("Net.runServer was cancelled"));
   });
+  // Join the shared heap before anything decodes a shared handle or waits on one.
+  attachArena(data.arena, data.domainId);
+  const decoder = new Decoder().reset(data.argsBytes, data.argsShared);
+  const args: unknown[] = [];
+  while (!decoder.done) args.push(decoder.value());
   const main = function* (): Operation<void> {
     const handler = yield* loadTask<ConnectionHandler>(data.handler);
     yield* runSwitch<void>(function* (sw) {
@@ -70,7 +77,7 @@ export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
       send({ type: "ready" });
       try {
         yield* serverLoop(sw, socket, {
-          handler: (flow, addr) => handler(flow, addr, ...data.args),
+          handler: (flow, addr) => handler(flow, addr, ...args),
           limitCells: data.limitCells,
           maxConnections: data.maxConnections,
           awaitStop: data.hasStop ? () => awaitNative(stopped) : null,
