@@ -198,3 +198,33 @@ describe("Net.runServer", () => {
     });
   });
 });
+
+describe("Net.runServer args", () => {
+  it("a shared stream in args reaches the handler live in every domain", async () => {
+    const counts = new Int32Array(new SharedArrayBuffer(4 * 256));
+    const relay = Eio.task(new URL("./fixtures/queue-handler.mjs", import.meta.url), "relay");
+    const replies = await Eio.run<string[]>(function* (env) {
+      return yield* Eio.Switch.run(function* (sw) {
+        const queue = Eio.Stream.create<{ line: string; resolver: Eio.Promise.Resolver<string> }>(16, { shared: true });
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const port = portOf(Eio.Net.listeningAddr(socket));
+        const [stop, setStop] = Eio.Promise.create<void>();
+        let out: string[] = [];
+        Eio.Fiber.forkDaemon(sw, function* () {
+          for (;;) {
+            const request = yield* Eio.Stream.take(queue);
+            Eio.Promise.resolve(request.resolver, request.line.toUpperCase());
+          }
+        });
+        Eio.Fiber.fork(sw, function* () {
+          out = yield* Eio.Fiber.awaitNative(Promise.all(Array.from({ length: 300 }, (_, i) => exchange(port, `msg ${i}\n`))));
+          Eio.Promise.resolve(setStop, undefined);
+        });
+        yield* Eio.Net.runServer(socket, relay, { additionalDomains: [env.domainMgr, 2], args: [queue, counts], stop, onError: (e) => { throw e; } });
+        return out;
+      });
+    });
+    expect(replies).toEqual(Array.from({ length: 300 }, (_, i) => `MSG ${i}\n`));
+    expect([...counts].filter((n) => n > 0).length).toBeGreaterThan(1);
+  });
+});

@@ -126,7 +126,7 @@ export class ListeningSocket {
     this.closed = true;
     this.dropQueued();
     if (this.lent || !this.ownsDescriptor) {
-      // Stop accepting here but never close the descriptor: parked worker threads still hold
+      // Stop accepting here but never close the descriptor: idle worker threads still hold
       // handles on it, and their exit-time close must not hit a number reused by someone else.
       // Node 20 cannot duplicate a descriptor, so a lent socket stays bound until the process exits.
       this.server.unref();

@@ -139,6 +139,11 @@ function validate(socket: unknown, handler: unknown, options: RunServerOptions):
  * [dm, n]`, `n` more domains accept on the same socket, so connections spread over threads.
  * Mirrors `Eio.Net.run_server`.
  *
+ * Every domain, this one included, imports a task handler's module; so that module must not be
+ * the program's entry waiting in a top-level `await` on this very server (it could not be
+ * imported until it finishes). With additional domains the socket is used up when this returns:
+ * other domains still hold its descriptor (see the networking chapter).
+ *
  * Suspends: until `stop` resolves and every connection has finished (then returns `stop`'s
  * value) — use `yield*`. Cancelling the caller cancels every handler in every domain at once.
  *

@@ -1,13 +1,14 @@
 /**
  * The main domain's side of a multi-domain `runServer`: start one worker per additional domain,
  * lend it the listening socket's descriptor, pass `stop` on, and relay handler errors to
- * `onError` here.
+ * `onError` here. Each worker joins the shared heap and gets `args` through the domains' codec,
+ * so shared streams and promises among them arrive live.
  *
  * Node 20 cannot duplicate a descriptor, so every thread polls the very same one, and whoever
  * closes it first closes it for all; a number closed twice may by then name another file. So a
- * worker that stops serving parks its thread instead of exiting (exiting closes its handles),
- * and the main domain never closes a lent descriptor: it stops accepting and leaves the close to
- * process exit. Parked workers are unref'd, so they never keep the process alive.
+ * worker that stops serving stays alive and idle instead of exiting (exiting closes its
+ * handles), and the main domain never closes a lent descriptor: it stops accepting and leaves
+ * the close to process exit. Idle workers are unref'd, so they never keep the process alive.
  * @internal
  * @module
  */
@@ -16,6 +17,8 @@ import { protect } from "../core/cancel.js";
 import { awaitNative, fork } from "../core/fiber.js";
 import { type Fiber, type Operation, runBody, suspend } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
+import { encodeArgs } from "../domains/domain-manager.js";
+import { allocateDomainId, currentArena } from "../shared/index.js";
 import type { ListeningSocket } from "./listening-socket.js";
 import { type FromDomain, receiveError, type ServerDomainData, type TaskRef, type ToDomain } from "./server-messages.js";
 
@@ -45,12 +48,30 @@ export function* loadTask<F>(task: TaskRef): Operation<F> {
 /** Where the worker finds `serveInWorker`: this very module's bundle (dist/index.js). */
 const ENTRY = import.meta.url;
 
+/**
+ * The worker's first code. A task module written in TypeScript (a program run with
+ * `node --import tsx`) needs tsx's loader in this thread too: workers do not inherit it.
+ */
 const BOOTSTRAP = `
 const { workerData, parentPort } = require("node:worker_threads");
-import(workerData.entry).then(
-  (m) => m.__serveInWorker(workerData, parentPort),
-  (e) => parentPort.postMessage({ type: "fatal", error: { name: "Error", message: "Cannot start a server domain: " + (e && e.message), stack: e && e.stack } }),
+async function start() {
+  if (workerData.tsxApi !== null) (await import(workerData.tsxApi)).register();
+  const runtime = await import(workerData.entry);
+  runtime.__serveInWorker(workerData, parentPort);
+}
+start().catch((e) =>
+  parentPort.postMessage({ type: "fatal", error: { name: "Error", message: "Cannot start a server domain: " + (e && e.message), stack: e && e.stack } }),
 );`;
+
+/** Where tsx's loader API is, when the task is a TypeScript module and tsx can be found. */
+function typeScriptLoader(moduleUrl: string | URL): string | null {
+  if (!/\.[cm]?tsx?$/.test(String(moduleUrl))) return null;
+  try {
+    return import.meta.resolve("tsx/esm/api");
+  } catch {
+    return null;
+  }
+}
 
 /** A queue of worker messages that one fiber waits on. */
 class Inbox {
@@ -110,14 +131,19 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
     fd: descriptorOf(socket),
     address: socket.address,
     handler: { moduleUrl: String(config.handler.moduleUrl), exportName: config.handler.exportName },
-    args: config.args,
+    argsBytes: new Uint8Array(0),
+    argsShared: [],
+    arena: currentArena().buffer,
+    domainId: 0,
     limitCells: config.limitCells,
     maxConnections: config.maxConnections,
     hasStop: config.awaitStop !== null,
+    parked: new Int32Array(new SharedArrayBuffer(4)),
+    tsxApi: typeScriptLoader(config.handler.moduleUrl),
   };
   const workers: Worker[] = [];
   for (let i = 0; i < config.count; i++) {
-    fork(sw, () => superviseDomain(socket, data, config.onError, workers));
+    fork(sw, () => superviseDomain(socket, data, config.args, config.onError, workers));
   }
   const awaitStop = config.awaitStop;
   if (awaitStop !== null) {
@@ -128,12 +154,34 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
   }
 }
 
+/** Waits until the domain's thread has parked (see server-worker.ts). */
+function* awaitParked(cell: Int32Array): Operation<void> {
+  while (Atomics.load(cell, 0) === 0) {
+    const wait = Atomics.waitAsync(cell, 0, 0);
+    if (wait.async) yield* awaitNative(wait.value);
+  }
+}
+
 function post(worker: Worker, message: ToDomain): void {
   worker.postMessage(message);
 }
 
-function* superviseDomain(socket: ListeningSocket, data: ServerDomainData, onError: (e: unknown) => unknown, workers: Worker[]): Operation<void> {
-  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data });
+function* superviseDomain(
+  socket: ListeningSocket,
+  data: ServerDomainData,
+  args: unknown[],
+  onError: (e: unknown) => unknown,
+  workers: Worker[],
+): Operation<void> {
+  const encoded = encodeArgs(args, "Net.runServer");
+  const domainData: ServerDomainData = {
+    ...data,
+    argsBytes: new Uint8Array(encoded.buffer.subarray(0, encoded.length)),
+    argsShared: [...encoded.shared],
+    domainId: allocateDomainId(),
+    parked: new Int32Array(new SharedArrayBuffer(4)),
+  };
+  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: domainData });
   workers.push(worker);
   const inbox = new Inbox();
   worker.on("message", (message: FromDomain) => inbox.push(message));
@@ -165,6 +213,7 @@ function* superviseDomain(socket: ListeningSocket, data: ServerDomainData, onErr
         }
       });
     }
+    if (!inbox.exited) yield* protect(() => awaitParked(domainData.parked));
     worker.unref();
   }
 }

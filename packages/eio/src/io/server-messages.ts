@@ -18,10 +18,19 @@ export interface ServerDomainData {
   readonly fd: number;
   readonly address: Sockaddr;
   readonly handler: TaskRef;
-  readonly args: unknown[];
+  /** The handler's extra arguments, encoded by the domains' codec (shared objects stay live). */
+  readonly argsBytes: Uint8Array;
+  readonly argsShared: readonly SharedArrayBuffer[];
+  /** The shared heap, and this domain's id in it, so shared arguments work here. */
+  readonly arena: SharedArrayBuffer;
+  readonly domainId: number;
   readonly limitCells: Int32Array | null;
   readonly maxConnections: number;
   readonly hasStop: boolean;
+  /** One cell per domain, set to 1 once its thread is parked for good. */
+  readonly parked: Int32Array;
+  /** tsx's loader API, to register before loading a TypeScript task module; null if not needed. */
+  readonly tsxApi: string | null;
 }
 
 /** Main → server domain. */

@@ -12,6 +12,8 @@ import { awaitNative } from "../core/fiber.js";
 import { type Operation, suspend } from "../core/scheduler.js";
 import { run as runSwitch, type Switch } from "../core/switch.js";
 import { run } from "../run.js";
+import { Decoder } from "../domains/codec.js";
+import { attachArena } from "../shared/index.js";
 import { ListeningSocket } from "./listening-socket.js";
 import { fromNodeError } from "./net-errors.js";
 import { serverLoop, type ConnectionHandler } from "./run-server.js";
@@ -40,10 +42,15 @@ function* listenOnDescriptor(sw: Switch, fd: number, data: ServerDomainData): Op
   return socket;
 }
 
-/** Blocks this thread for good without running its event loop, so its handles are never closed. */
-function park(): never {
-  const cell = new Int32Array(new SharedArrayBuffer(4));
-  for (;;) Atomics.wait(cell, 0, 0);
+/**
+ * Keeps this thread alive, idle, for as long as the process runs: exiting would close its handle
+ * on the shared descriptor under the other domains. (Blocking it in `Atomics.wait` instead makes
+ * Node abort at process exit.) The cell tells the main domain that we are done.
+ */
+function park(cell: Int32Array): void {
+  setInterval(() => {}, 1 << 30);
+  Atomics.store(cell, 0, 1);
+  Atomics.notify(cell, 0);
 }
 
 /** Entry point of a server domain (called by the worker bootstrap). @internal */
@@ -58,6 +65,11 @@ export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
     if (message.type === "stop") stopRequested();
     else controller.abort(new Error("Net.runServer was cancelled"));
   });
+  // Join the shared heap before anything decodes a shared handle or waits on one.
+  attachArena(data.arena, data.domainId);
+  const decoder = new Decoder().reset(data.argsBytes, data.argsShared);
+  const args: unknown[] = [];
+  while (!decoder.done) args.push(decoder.value());
   const main = function* (): Operation<void> {
     const handler = yield* loadTask<ConnectionHandler>(data.handler);
     yield* runSwitch<void>(function* (sw) {
@@ -65,7 +77,7 @@ export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
       send({ type: "ready" });
       try {
         yield* serverLoop(sw, socket, {
-          handler: (flow, addr) => handler(flow, addr, ...data.args),
+          handler: (flow, addr) => handler(flow, addr, ...args),
           limitCells: data.limitCells,
           maxConnections: data.maxConnections,
           awaitStop: data.hasStop ? () => awaitNative(stopped) : null,
@@ -81,7 +93,7 @@ export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
   const finish = (error: unknown): void => {
     if (error !== null && !(error instanceof Cancelled)) send({ type: "fatal", error: sendError(error) });
     send({ type: "done" });
-    park();
+    park(data.parked);
   };
   run(main, { signal: controller.signal }).then(
     () => finish(null),
