@@ -7,18 +7,25 @@ import { Bench } from "tinybench";
  * Budgets for one implementation. A full run must stay under ~6 minutes on 2 shared cores, so an
  * iteration is a whole workload (often 100 ms - 2 s) and we take a few of them, not thousands.
  */
-export const FULL = { time: 1500, iterations: 3, warmupIterations: 1, warmupTime: 0 };
+export const FULL = { time: 1500, iterations: 3, warmupIterations: 1, warmupTime: 0, maxSampleMs: 2500 };
 /** `--quick`: one warm-up and two samples, for smoke tests of the harness itself. */
 export const QUICK = { time: 0, iterations: 2, warmupIterations: 1, warmupTime: 0 };
 
 /**
  * Times `impl.run(n)` and returns a row: nanoseconds per unit and units per second.
  * `impl.skip` (a string) marks an implementation that cannot run here, with the reason.
+ *
+ * With `budget.maxSampleMs`, a timed trial on a tenth of the workload comes first, and if the
+ * whole would take longer than that, the workload is cut (to a multiple of `step`) so that a
+ * sample fits: on a shared 2-core machine a spinning baseline can be 100x slower than on an idle
+ * one, and the whole run must still end in minutes. The row then says `reducedFrom`. `fixedN` opts out (when n is the scenario itself).
  */
-export async function measure(impl, n, budget) {
+export async function measure(impl, n, budget, { step = 1, fixedN = false } = {}) {
   if (impl.skip) return { name: impl.name, n, skipped: impl.skip };
-  const bench = new Bench({ ...budget, throws: true, name: impl.name });
+  const { maxSampleMs, ...options } = budget;
+  const bench = new Bench({ ...options, throws: true, name: impl.name });
   let failure = null;
+  let reducedFrom;
   bench.add(impl.name, async () => {
     const out = await withTimeout(impl.run(n), SAMPLE_TIMEOUT_MS, `${impl.name}: one sample took over ${SAMPLE_TIMEOUT_MS / 1000} s (hung?)`);
     // An implementation may time itself (to leave out start-up it cannot avoid).
@@ -27,6 +34,18 @@ export async function measure(impl, n, budget) {
   });
   try {
     await withTimeout(Promise.resolve(impl.before?.()), SAMPLE_TIMEOUT_MS, `${impl.name}: setup took over ${SAMPLE_TIMEOUT_MS / 1000} s`);
+    if (maxSampleMs && !fixedN && !impl.fixedN) {
+      // The trial moves a tenth of the workload, so that it is short even when the machine is not.
+      const trialN = Math.max(step, Math.floor(n / 10 / step) * step);
+      const now = options.now ?? (() => performance.now());
+      const started = now();
+      await withTimeout(Promise.resolve(impl.run(trialN)), SAMPLE_TIMEOUT_MS, `${impl.name}: the trial run took over ${SAMPLE_TIMEOUT_MS / 1000} s (hung?)`);
+      const expected = ((now() - started) * n) / trialN;
+      if (expected > maxSampleMs) {
+        const cut = Math.max(step, Math.floor((n * maxSampleMs) / expected / step) * step);
+        if (cut < n) [reducedFrom, n] = [n, cut];
+      }
+    }
     await bench.run();
   } catch (error) {
     failure = error;
@@ -45,6 +64,7 @@ export async function measure(impl, n, budget) {
   return {
     name: impl.name,
     n,
+    ...(reducedFrom === undefined ? {} : { reducedFrom }),
     samples: result.latency.samples?.length ?? task.runs,
     meanMs,
     rme: result.latency.rme,
@@ -82,7 +102,7 @@ export async function runScenario(scenario, budget, log = console.log) {
   for (const impl of scenario.impls) {
     const n = impl.n ?? scenario.n;
     const started = performance.now();
-    const row = await measure(impl, n, budget);
+    const row = await measure(impl, n, budget, { step: scenario.step, fixedN: scenario.fixedN });
     row.seconds = Math.round((performance.now() - started) / 100) / 10;
     log(`  ${scenario.id} / ${impl.name} (n=${formatCount(n)}): ${row.skipped ?? (row.failed ? `failed: ${row.failed}` : `${row.seconds} s`)}`);
     rows.push(row);

@@ -60,7 +60,8 @@ function cells(result, row) {
   if (row.skipped) return [row.name, formatCount(row.n), "—", "—", "—", row.skipped];
   if (row.failed) return [row.name, formatCount(row.n), "—", "—", "—", `failed: ${row.failed}`];
   const ratio = row.name === "eio-ts" ? "1.00x" : row.eioSpeedup === undefined ? "—" : `${row.eioSpeedup.toFixed(2)}x`;
-  const extra = result.baseline && row.vsBaseline !== undefined ? `${row.vsBaseline.toFixed(2)}x vs ${result.baseline}` : `±${row.rme.toFixed(1)}%`;
+  let extra = result.baseline && row.vsBaseline !== undefined ? `${row.vsBaseline.toFixed(2)}x vs ${result.baseline}` : `±${row.rme.toFixed(1)}%`;
+  if (row.reducedFrom !== undefined) extra += `, n cut from ${formatCount(row.reducedFrom)} to fit a sample in time`;
   return [row.name, formatCount(row.n), formatTime(row.nsPerUnit), formatRate(row.perSecond), ratio, extra];
 }
 

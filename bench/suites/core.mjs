@@ -252,6 +252,7 @@ export async function scenarios({ quick }) {
         title: `core: spawn and join ${spawnN / 1000}k fibers in one switch`,
         unit: "fiber",
         n: spawnN,
+        fixedN: true,
         impls: [
           { name: "eio-ts", run: eioSpawn },
           { name: "async/await", run: asyncSpawn },
@@ -271,6 +272,7 @@ export async function scenarios({ quick }) {
         title: `core: ${switchN / 1e6}M context switches, two fibers handing a value through promises`,
         unit: "switch",
         n: switchN,
+        step: 1000,
         impls: [
           { name: "eio-ts", run: eioPingPong },
           { name: "async/await", run: asyncPingPong },
@@ -284,6 +286,7 @@ export async function scenarios({ quick }) {
         title: `core: ${switchN / 1e6}M context switches, two fibers alternating on Fiber.yield`,
         unit: "switch",
         n: switchN,
+        step: 1000,
         impls: [
           { name: "eio-ts", run: eioYield },
           { name: "async/await", run: asyncYield },

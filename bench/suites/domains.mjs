@@ -174,6 +174,7 @@ export async function scenarios({ quick }) {
         id: "promise-round-trip",
         title: "domains: round trips between two threads (main thread <-> one worker)",
         unit: "round trip",
+        step: 100,
         n: q(50_000, 2_000),
         impls: [
           sharedPromises ? skipped(sharedPromises) : withResource("eio-ts", pingPongService, (s, n) => s.call(n), { n: q(10_000, 500) }),
@@ -190,6 +191,7 @@ export async function scenarios({ quick }) {
         id: "shared-stream",
         title: "domains: items through a stream from the main thread to a worker",
         unit: "item",
+        step: 1000,
         n: q(200_000, 5_000),
         impls: [
           sharedStreams ? skipped(sharedStreams) : withResource("eio-ts", () => sharedStreamService(100), (s, n) => s.call(n)),
@@ -202,6 +204,7 @@ export async function scenarios({ quick }) {
         id: "pool-throughput",
         title: `domains: trivial tasks submitted at once to a pool of ${POOL_THREADS} threads`,
         unit: "task",
+        step: 100,
         n: q(100_000, 2_000),
         impls: [eioPool("burst"), ...PEERS.map((name) => peerImpl(name, "burst", q(10_000, 2_000)))],
         notes: [`eio-ts: ExecutorPool.submitFork with weight ${TRIVIAL_WEIGHT}; peers: run() for every task, then Promise.all`],
@@ -211,6 +214,7 @@ export async function scenarios({ quick }) {
         id: "pool-latency",
         title: `domains: one trivial task at a time (sequential latency), pool of ${POOL_THREADS} threads`,
         unit: "task",
+        step: 100,
         n: q(2_000, 200),
         impls: [eioPool("sequential"), ...PEERS.map((name) => peerImpl(name, "sequential", q(1_000, 200)))],
         targets: [fasterThanBest(10, "sequential task latency under a tenth of the best of piscina/tinypool/workerpool")],
@@ -219,6 +223,8 @@ export async function scenarios({ quick }) {
         id: "pool-cpu",
         title: `domains: CPU-bound tasks, fib(${FIB_N}), on a pool of ${POOL_THREADS} threads vs one thread`,
         unit: "task",
+        // Small already (48 tasks of about 1 ms); a cut would leave too few to spread over threads.
+        fixedN: true,
         n: q(48, 8),
         baseline: "1 thread",
         impls: [{ name: "1 thread", run: oneThreadFib }, eioPool("fib"), ...PEERS.map((name) => peerImpl(name, "fib"))],

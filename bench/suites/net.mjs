@@ -97,6 +97,7 @@ export async function scenarios({ quick }) {
         id: "echo",
         title: `net: echo requests over ${CONNECTIONS} connections on 127.0.0.1 (42-byte messages, load generator in another process)`,
         unit: "request",
+        step: 100,
         n: quick ? 2_000 : 50_000,
         impls: [
           echoImpl("eio-ts", eioServer(0), hasNet ? null : "skipped: Eio.Net.runServer not available"),

@@ -117,6 +117,7 @@ export async function scenarios({ quick }) {
       title: `stream: ${n / 1e6}M items through a stream of capacity ${capacity}${capacity === 0 ? " (rendezvous)" : ""} between two fibers`,
       unit: "item",
       n,
+      step: 1000,
       impls: [
         hasStream ? { name: "eio-ts", run: eioStream(capacity) } : unavailable("eio-ts", "Eio.Stream"),
         { name: "async/await", run: asyncChannel(capacity) },

@@ -17,6 +17,26 @@ describe("measure", () => {
     expect(row.samples).toBeGreaterThanOrEqual(QUICK.iterations);
   });
 
+  it("cuts the workload when a trial run takes longer than a sample may, and says so", async () => {
+    const sizes = [];
+    const run = (n) => {
+      sizes.push(n);
+      now += n / 100; // 10 µs a unit: 1000 units take 10 ms
+    };
+    const row = await measure({ name: "slow", run }, 1000, { ...FAKE, maxSampleMs: 5 }, { step: 30 });
+    expect(sizes[0]).toBe(90); // the trial: a tenth, rounded down to a multiple of 30
+    expect(row.reducedFrom).toBe(1000);
+    expect(row.n).toBe(480); // 500 rounded down to a multiple of 30
+    expect(sizes.slice(1).every((n) => n === 480)).toBe(true);
+    expect(row.nsPerUnit).toBeCloseTo(10_000, 6);
+  });
+
+  it("keeps the workload of a fixed-size scenario", async () => {
+    const row = await measure({ name: "fixed", run: takes(50) }, 1000, { ...FAKE, maxSampleMs: 5 }, { fixedN: true });
+    expect(row.n).toBe(1000);
+    expect(row.reducedFrom).toBeUndefined();
+  });
+
   it("turns an implementation that throws into a failed row", async () => {
     const row = await measure({ name: "bad", run: () => { throw new RangeError("lost an item"); } }, 10, FAKE);
     expect(row.failed).toContain("lost an item");

@@ -382,3 +382,29 @@ describe("cancellation order", () => {
     ).toEqual(["inner cancelled when outer signal fires: true", "!! stop"]);
   });
 });
+
+describe("blocking in a cancelled context", () => {
+  it("queues the fiber behind the runnable ones before it sees Cancelled (Eio's Suspend.enter)", async () => {
+    expect(
+      await traced(() =>
+        Sw.run((sw) => {
+          Fiber.fork(sw, () =>
+            Cancel.protect(function* () {
+              yield* Fiber.yield();
+              traceln("queued fiber ran first");
+            }),
+          );
+          Fiber.fork(sw, function* () {
+            Sw.fail(sw, failure("stop"));
+            const [p] = P.create<void>();
+            try {
+              yield* P.await(p);
+            } catch (e) {
+              traceln("then the waiter got %s", show(e));
+            }
+          });
+        }),
+      ),
+    ).toEqual(["queued fiber ran first", "then the waiter got Cancelled(stop)", "!! stop"]);
+  });
+});

@@ -112,6 +112,21 @@ describe("Switch.onRelease", () => {
     ).toEqual(["refused: SwitchFinished", "release late", "main done"]);
   });
 
+  it("reports a late hook's own failure as the cause of SwitchFinished", async () => {
+    expect(
+      await traced(function* () {
+        const sub = yield* Sw.run<Switch>((s) => s);
+        try {
+          Sw.onRelease(sub, () => {
+            throw failure("close failed");
+          });
+        } catch (e) {
+          traceln("%s, cause: %s", (e as Error).name, show((e as Error).cause));
+        }
+      }),
+    ).toEqual(["SwitchFinished, cause: close failed"]);
+  });
+
   it("refuses new hooks while the hooks run; forks from hooks still join the switch", async () => {
     expect(
       await run((sw) => {

@@ -3,8 +3,8 @@ import { describe, expect, it } from "vitest";
 import * as Eio from "eio-ts";
 import { exchange, portOf } from "./net-helpers.js";
 
-const echo = { moduleUrl: new URL("./fixtures/echo-handler.mjs", import.meta.url).href, exportName: "echo" };
-const hold = { moduleUrl: new URL("./fixtures/hold-handler.mjs", import.meta.url).href, exportName: "hold" };
+const echo = Eio.task(new URL("./fixtures/echo-handler.mjs", import.meta.url), "echo");
+const hold = Eio.task(new URL("./fixtures/hold-handler.mjs", import.meta.url), "hold");
 
 /** A client that connects, reads the "ready" line, and sends `line` when `go` resolves. */
 function holdingClient(port: number, go: Promise<void>, line: string): { ready: Promise<void>; reply: Promise<string> } {
@@ -44,7 +44,7 @@ describe("Net.runServer", () => {
           Eio.Promise.resolve(setStop, undefined);
         });
         yield* Eio.Net.runServer(socket, echo, {
-          additionalDomains: [null, 2],
+          additionalDomains: [env.domainMgr, 2],
           args: [counts],
           stop,
           onError: (e) => errors.push(e),
@@ -72,7 +72,7 @@ describe("Net.runServer", () => {
           out = yield* Eio.Fiber.awaitNative(Promise.all(clients));
           Eio.Promise.resolve(setStop, undefined);
         });
-        yield* Eio.Net.runServer(socket, echo, { additionalDomains: [null, 2], stop, onError: (e) => errors.push(e) });
+        yield* Eio.Net.runServer(socket, echo, { additionalDomains: [env.domainMgr, 2], stop, onError: (e) => errors.push(e) });
         return out;
       });
     });
@@ -104,7 +104,7 @@ describe("Net.runServer", () => {
           const replies = yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.reply)));
           trace.push(`replies: ${replies.map((r) => r.split("\n")[1]).join(",")}`);
         });
-        yield* Eio.Net.runServer(socket, hold, { additionalDomains: [null, 2], args: [cells], stop, onError: (e) => trace.push(e.message) });
+        yield* Eio.Net.runServer(socket, hold, { additionalDomains: [env.domainMgr, 2], args: [cells], stop, onError: (e) => trace.push(e.message) });
         trace.push(`runServer returned after ${Atomics.load(cells, 2)} finished`);
       });
     });
@@ -128,7 +128,7 @@ describe("Net.runServer", () => {
           Eio.Promise.resolve(setStop, undefined);
         });
         yield* Eio.Net.runServer(socket, hold, {
-          additionalDomains: [null, 2],
+          additionalDomains: [env.domainMgr, 2],
           args: [cells],
           maxConnections: 2,
           stop,
@@ -154,7 +154,7 @@ describe("Net.runServer", () => {
               yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.ready)));
               Eio.Cancel.cancel(ctx, new Error("shutting down"));
             });
-            yield* Eio.Net.runServer(socket, hold, { additionalDomains: [null, 2], args: [cells], onError: (e) => { throw e; } });
+            yield* Eio.Net.runServer(socket, hold, { additionalDomains: [env.domainMgr, 2], args: [cells], onError: (e) => { throw e; } });
           });
           return "returned";
         } catch (e) {
@@ -191,7 +191,7 @@ describe("Net.runServer", () => {
       yield* Eio.Switch.run(function* (sw) {
         const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
         const handler = () => {};
-        expect(() => Eio.Net.runServer(socket, handler, { additionalDomains: [null, 2], onError: () => {} }).next()).toThrow(/must be a task/);
+        expect(() => Eio.Net.runServer(socket, handler, { additionalDomains: [env.domainMgr, 2], onError: () => {} }).next()).toThrow(/must be a task/);
         expect(() => Eio.Net.runServer(socket, handler, { maxConnections: 0, onError: () => {} }).next()).toThrow(/maxConnections must be a positive integer, got 0/);
         expect(() => Eio.Net.runServer(socket, handler, {} as Eio.Net.RunServerOptions<[]>).next()).toThrow(/onError must be a function/);
       });

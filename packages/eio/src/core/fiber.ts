@@ -55,11 +55,12 @@ export function fork(sw: Switch, fn: () => unknown): void {
   if (sw.ctx.cancelled) return;
   const parent = currentFiber();
   incFibers(sw);
-  const child = new Fiber(parent.scheduler, sw.ctx, parent.vars, (ok, value) => {
-    if (!ok) failInternal(sw, value);
-    decFibers(sw);
-  });
-  parent.scheduler.start(child, fn);
+  parent.scheduler.start(new Fiber(parent.scheduler, sw.ctx, parent.vars, forkExit, sw), fn);
+}
+
+function forkExit(ok: boolean, value: unknown, sw: Switch): void {
+  if (!ok) failInternal(sw, value);
+  decFibers(sw);
 }
 
 /**
@@ -228,14 +229,16 @@ export function isCancelled(): boolean {
   return currentFiber().ctx.cancelled;
 }
 
-/** Forks all but the last in `sw`; runs the last in this fiber (Eio's `forks`). */
-function* forks(sw: Switch, fns: readonly (() => unknown)[]): Operation<void> {
+/**
+ * Forks all but the last in `sw`; runs the last in this fiber (Eio's `forks`). Not a generator:
+ * it returns the last function's operation for the switch to run, one level less to resume.
+ */
+function forks(sw: Switch, fns: readonly (() => unknown)[]): unknown {
   for (let i = 0; i < fns.length - 1; i++) fork(sw, fns[i]!);
-  if (fns.length > 0) {
-    const error = sw.ctx.cancelError();
-    if (error !== null) throw error;
-    yield* runBody(fns[fns.length - 1]!());
-  }
+  if (fns.length === 0) return undefined;
+  const error = sw.ctx.cancelError();
+  if (error !== null) throw error;
+  return fns[fns.length - 1]!();
 }
 
 /**
@@ -253,10 +256,10 @@ function* forks(sw: Switch, fns: readonly (() => unknown)[]): Operation<void> {
  * });
  * ```
  */
-export function* all(fns: readonly (() => unknown)[]): Operation<void> {
+export function all(fns: readonly (() => unknown)[]): Operation<void> {
   if (!Array.isArray(fns)) throw new TypeError(`Fiber.all: expected an array of functions, got ${typeof fns}`);
   fns.forEach((fn, i) => checkFn(fn, `Fiber.all (item ${i})`));
-  yield* runSwitch<void>((sw) => forks(sw, fns), { name: "all" });
+  return runSwitch<void>((sw) => forks(sw, fns), { name: "all" });
 }
 
 /**
@@ -273,10 +276,10 @@ export function* all(fns: readonly (() => unknown)[]): Operation<void> {
  * });
  * ```
  */
-export function* both(f: () => unknown, g: () => unknown): Operation<void> {
+export function both(f: () => unknown, g: () => unknown): Operation<void> {
   checkFn(f, "Fiber.both (first)");
   checkFn(g, "Fiber.both (second)");
-  yield* runSwitch<void>((sw) => forks(sw, [f, g]), { name: "both" });
+  return runSwitch<void>((sw) => forks(sw, [f, g]), { name: "both" });
 }
 
 /**

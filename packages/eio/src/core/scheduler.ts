@@ -103,11 +103,16 @@ export class Fiber {
   ctxPrev: Fiber | null = null;
   ctxNext: Fiber | null = null;
 
+  /**
+   * `onExit` is called once with the outcome and `owner`: passing what the callback needs as
+   * `owner` lets one shared function serve every fiber (no closure per fork).
+   */
   constructor(
     readonly scheduler: Scheduler,
     public ctx: CancelContext,
     public vars: Vars,
-    private readonly onExit: (ok: boolean, value: unknown) => void,
+    private readonly onExit: (ok: boolean, value: unknown, owner: any) => void,
+    private readonly owner: unknown = null,
   ) {
     ctx.addFiber(this);
   }
@@ -118,7 +123,7 @@ export class Fiber {
     this.generator = null;
     this.ctx.removeFiber(this);
     this.scheduler.tracer?.fiberExited(this, ok);
-    this.onExit(ok, value);
+    this.onExit(ok, value, this.owner);
   }
 
   get isDone(): boolean {
@@ -230,6 +235,23 @@ class SuspendOp<T> extends HandWrittenOp<T> {
  */
 export function suspend<T>(waitingOn: string, register: (fiber: Fiber) => void): Operation<T> {
   return new SuspendOp<T>(waitingOn, register, true) as unknown as Operation<T>;
+}
+
+/**
+ * {@link suspend} for operations written as plain iterators rather than generators (the
+ * stream's hot path saves a generator and a closure per wait): marks the current fiber
+ * suspended and returns it for the caller to register, or returns null after queueing it to
+ * receive `Cancelled` if its context is cancelled. Either way the caller's iterator must then
+ * yield {@link SUSPEND}. @internal
+ */
+export function beginSuspend(waitingOn: string): Fiber | null {
+  const fiber = currentFiber();
+  fiber.state = FiberState.Suspended;
+  fiber.waitingOn = waitingOn;
+  fiber.scheduler.tracer?.fiberSuspended(fiber, waitingOn);
+  if (!fiber.ctx.cancelled) return fiber;
+  fiber.scheduler.wakeError(fiber, fiber.ctx.cancelError());
+  return null;
 }
 
 /** Like {@link suspend} but does not check for cancellation first (Eio's `enter_unchecked`). */

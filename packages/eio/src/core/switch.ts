@@ -4,9 +4,9 @@
  * @module
  */
 import { CancelContext } from "./cancel-context.js";
-import { withContext } from "./cancel.js";
+import { moveFiberTo } from "./cancel.js";
 import { Cancelled, combineErrors, SwitchFinished } from "./errors.js";
-import { currentFiber, Fiber, isGenerator, type Operation, runBody, type Scheduler, suspendUnchecked } from "./scheduler.js";
+import { currentFiber, Fiber, isGenerator, type Operation, type Scheduler, suspendUnchecked } from "./scheduler.js";
 import { protect } from "./cancel.js";
 
 /** The reason daemon fibers are cancelled with once only daemons remain (Eio's `Exit`). @internal */
@@ -133,20 +133,37 @@ function* awaitIdle(sw: Switch): Operation<void> {
   }
 }
 
-function* runInternal<T>(sw: Switch, fn: (sw: Switch) => unknown): Operation<T> {
-  let value: T;
+/**
+ * `Switch.run` as one generator: Eio's `with_cc` and `run_internal` merged, with the body's
+ * generator delegated to directly. Every resume of a fiber passes through each generator
+ * between the scheduler and the operation it waits on, so nesting costs on every switch.
+ */
+function* runSwitch<T>(isProtected: boolean, fn: (sw: Switch) => unknown, name: string | undefined): Operation<T> {
+  const fiber = currentFiber();
+  const parent = fiber.ctx;
+  if (!isProtected && parent.cancelled) throw parent.cancelError();
+  const ctx = new CancelContext(parent, isProtected, "switch");
+  moveFiberTo(fiber, ctx);
+  const sw = new Switch(ctx, fiber.scheduler, name);
   try {
-    value = yield* runBody<T>(fn(sw));
-  } catch (error) {
+    let value: T;
+    try {
+      const body = fn(sw);
+      value = isGenerator(body) ? yield* (body as Operation<T>) : (body as T);
+    } catch (error) {
+      decFibers(sw);
+      failInternal(sw, error);
+      yield* awaitIdle(sw);
+      throw sw.error;
+    }
     decFibers(sw);
-    failInternal(sw, error);
     yield* awaitIdle(sw);
-    throw sw.error;
+    if (sw.hasError) throw sw.error;
+    return value;
+  } finally {
+    moveFiberTo(fiber, parent);
+    ctx.finish();
   }
-  decFibers(sw);
-  yield* awaitIdle(sw);
-  if (sw.hasError) throw sw.error;
-  return value;
 }
 
 /**
@@ -193,12 +210,9 @@ function validateRun(fn: unknown, options: RunOptions, what: string): void {
  * });
  * ```
  */
-export function* run<T>(fn: (sw: Switch) => unknown, options: RunOptions = {}): Operation<T> {
+export function run<T>(fn: (sw: Switch) => unknown, options: RunOptions = {}): Operation<T> {
   validateRun(fn, options, "Switch.run");
-  const fiber = currentFiber();
-  return yield* withContext<T>(fiber.ctx, false, "switch", (ctx) =>
-    runInternal<T>(new Switch(ctx, fiber.scheduler, options.name), fn),
-  );
+  return runSwitch<T>(false, fn, options.name);
 }
 
 /**
@@ -216,12 +230,9 @@ export function* run<T>(fn: (sw: Switch) => unknown, options: RunOptions = {}): 
  * });
  * ```
  */
-export function* runProtected<T>(fn: (sw: Switch) => unknown, options: RunOptions = {}): Operation<T> {
+export function runProtected<T>(fn: (sw: Switch) => unknown, options: RunOptions = {}): Operation<T> {
   validateRun(fn, options, "Switch.runProtected");
-  const fiber = currentFiber();
-  return yield* withContext<T>(fiber.ctx, true, "switch", (ctx) =>
-    runInternal<T>(new Switch(ctx, fiber.scheduler, options.name), fn),
-  );
+  return runSwitch<T>(true, fn, options.name);
 }
 
 /**

@@ -52,6 +52,7 @@ export class Domain {
   private readonly decoder = new Decoder();
   private crashCause: unknown = undefined;
   private interrupted = false;
+  private bellPending = false;
   stopped = false;
   /** Called once when the worker is gone, after its jobs have been failed. */
   onExit: ((domain: Domain, crashed: boolean) => void) | null = null;
@@ -123,6 +124,16 @@ export class Domain {
     if (this.overflow.length > 0 || !this.inbox.write(kind, id, aux, payload, length)) {
       this.overflow.push({ kind, id, aux, payload: payload === null ? new Uint8Array(0) : new Uint8Array(payload.subarray(0, length)) }); // a copy: the encoder is reused
     }
+    // Waking a sleeping worker is a system call: do it once per batch of sends, not per send.
+    if (!this.bellPending) {
+      this.bellPending = true;
+      this.hub.ringLater(this);
+    }
+  }
+
+  /** Wakes the worker if it sleeps (the hub calls this once per batch). */
+  ringNow(): void {
+    this.bellPending = false;
     ringBell(this.inbox.control);
   }
 

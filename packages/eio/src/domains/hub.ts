@@ -36,6 +36,9 @@ export class Hub {
   private readonly domains = new Set<Domain>();
   private jobsOut = 0;
   private parked = false;
+  /** Domains sent work since their bell was last rung. */
+  private bells: Domain[] = [];
+  private readonly ringAllBound = (): void => this.ringAll();
 
   constructor(readonly scheduler: Scheduler) {
     const previous = scheduler.onIdle;
@@ -49,6 +52,18 @@ export class Hub {
 
   detach(domain: Domain): void {
     this.domains.delete(domain);
+  }
+
+  /** Rings `domain`'s bell at the end of this batch: when the scheduler idles, or after this turn. */
+  ringLater(domain: Domain): void {
+    if (this.bells.push(domain) === 1) queueMicrotask(this.ringAllBound);
+  }
+
+  private ringAll(): void {
+    const bells = this.bells;
+    if (bells.length === 0) return;
+    this.bells = [];
+    for (const domain of bells) domain.ringNow();
   }
 
   /** A job was sent: results will come. */
@@ -71,6 +86,7 @@ export class Hub {
   }
 
   private onIdle(): boolean {
+    this.ringAll();
     if (this.jobsOut === 0) return false;
     if (this.poll()) return true;
     // Spinning: children need not ring while we watch the outboxes ourselves.

@@ -19,10 +19,10 @@ import { stringSource } from "./memory-flow.js";
  * ```
  */
 export class BufferLimitExceeded extends Error {
-  /** Always `"BufferLimitExceeded"`: how logs and stack traces name this error. */
+  /** The class name, as for built-in errors. */
   override readonly name = "BufferLimitExceeded";
   constructor(
-    /** The limit that was exceeded, in bytes. */
+    /** The limit that was exceeded. */
     readonly maxSize: number,
   ) {
     super(`Buffer limit exceeded: more than ${maxSize} bytes would have to be buffered (maxSize = ${maxSize}).`);
@@ -40,7 +40,7 @@ export class BufferLimitExceeded extends Error {
  * ```
  */
 export class ParseError extends Error {
-  /** Always `"ParseError"`: how logs and stack traces name this error. */
+  /** The class name, as for built-in errors. */
   override readonly name = "ParseError";
 }
 
@@ -130,7 +130,7 @@ export class Reader implements Source {
     }
   }
 
-  /** So a reader is itself a source: buffered bytes first, then the underlying flow. @internal */
+  /** So a reader is itself a source: buffered bytes first, then the underlying flow. */
   *readInto(buffer: Uint8Array): Operation<number> {
     if (this.available === 0) {
       if (this.eof) throw new EndOfFile();

@@ -107,7 +107,7 @@ export type ShutdownCommand = "send" | "receive" | "all";
  * ```
  */
 export class EndOfFile extends Error {
-  /** Always `"EndOfFile"`: how logs and stack traces name this error. */
+  /** The class name, as for built-in errors. */
   override readonly name = "EndOfFile";
   constructor(message = "End of file: the flow has no more data.") {
     super(message);

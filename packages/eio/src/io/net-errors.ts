@@ -17,10 +17,10 @@
  * ```
  */
 export class NetError extends Error {
-  /** Always `"NetError"`: how logs and stack traces name this error. */
+  /** The class name, as for built-in errors. */
   override readonly name: string = "NetError";
   constructor(
-    /** The system's error code, such as `"ECONNRESET"`. */
+    /** The system error code, such as `"ECONNRESET"` or `"EADDRINUSE"`. */
     readonly code: string,
     message: string,
     options?: { cause?: unknown },
@@ -41,7 +41,7 @@ export class NetError extends Error {
  * ```
  */
 export class ConnectionReset extends NetError {
-  /** Always `"ConnectionReset"`: how logs and stack traces name this error. */
+  /** The class name, as for built-in errors. */
   override readonly name = "ConnectionReset";
 }
 
@@ -55,7 +55,7 @@ export class ConnectionReset extends NetError {
  * ```
  */
 export class ConnectionFailure extends NetError {
-  /** Always `"ConnectionFailure"`: how logs and stack traces name this error. */
+  /** The class name, as for built-in errors. */
   override readonly name = "ConnectionFailure";
 }
 

@@ -20,21 +20,7 @@ export type { Sockaddr, TcpAddr, UnixAddr } from "./sockaddr.js";
 export type { ListeningSocket } from "./listening-socket.js";
 export { runServer, type RunServerOptions, type ConnectionHandler } from "./run-server.js";
 
-/** A connected stream socket: a two-way flow (Eio's `Net.stream_socket`).
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * await Eio.run(function* (env) {
- *   yield* Eio.Switch.run(function* (sw) {
- *     const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
- *     const flow: Eio.Net.Stream = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
- *     yield* Eio.Flow.write(flow, "hello");
- *   });
- * });
- * ```
- */
-export type Stream = SocketStream;
+export type { SocketStream as Stream } from "./socket-stream.js";
 
 /**
  * The network capability, `env.net` (Eio's `Net.t`): code that is given it may use the network.

@@ -11,6 +11,9 @@ import * as EioPromise from "../sync/promise.js";
 import { acquireSlot, createLimitCells, releaseSlot } from "./connection-limit.js";
 import { ListeningSocket } from "./listening-socket.js";
 import { acceptFork } from "./net.js";
+import { checkManager } from "../domains/domain-manager.js";
+import type { Task } from "../domains/task.js";
+import type { DomainManager } from "../domains/domain-manager.js";
 import { serveInDomains, type TaskRef, isTaskRef, loadTask } from "./server-domains.js";
 import type { Sockaddr } from "./sockaddr.js";
 import type { SocketStream } from "./socket-stream.js";
@@ -42,7 +45,7 @@ export interface RunServerOptions<A extends unknown[] = unknown[]> {
    * `[domainManager, n]`: also accept in `n` more domains (worker threads), all on the same
    * socket. The handler must then be a task (`Eio.task(import.meta.url, "handler")`).
    */
-  additionalDomains?: readonly [domainManager: unknown, count: number];
+  additionalDomains?: readonly [domainManager: DomainManager, count: number];
   /** Extra arguments for the handler, after the flow and address; cloned to each domain. */
   args?: A;
   /** At most this many connections open at once, over all domains. */
@@ -113,6 +116,7 @@ function validate(socket: unknown, handler: unknown, options: RunServerOptions):
     if (!Array.isArray(extra) || extra.length !== 2) {
       throw new TypeError("Net.runServer: options.additionalDomains must be a pair [env.domainMgr, count]");
     }
+    checkManager(extra[0], "Net.runServer: additionalDomains[0]");
     const count = extra[1];
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
       throw new RangeError(`Net.runServer: the domain count in additionalDomains must be an integer >= 0, got ${String(count)}`);
@@ -162,7 +166,7 @@ function validate(socket: unknown, handler: unknown, options: RunServerOptions):
  */
 export function* runServer<A extends unknown[] = unknown[]>(
   socket: ListeningSocket,
-  handler: ConnectionHandler<A> | TaskRef,
+  handler: ConnectionHandler<A> | Task<[SocketStream, Sockaddr, ...A], unknown>,
   options: RunServerOptions<A>,
 ): Operation<unknown> {
   validate(socket, handler, options as RunServerOptions);
@@ -174,11 +178,11 @@ export function* runServer<A extends unknown[] = unknown[]>(
   const onError = options.onError;
   const reportError = (error: unknown): unknown => (error instanceof Cancelled ? undefined : onError(toError(error)));
   const limitCells = max === Infinity ? null : createLimitCells();
-  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : handler;
+  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
   return yield* runSwitch<unknown>(function* (sw) {
     if (domains > 0) {
       serveInDomains(sw, socket, {
-        handler: handler as TaskRef,
+        handler: handler as unknown as TaskRef,
         args,
         count: domains,
         limitCells,

@@ -15,9 +15,9 @@
  * ```
  */
 export interface TcpAddr {
-  /** A host name or IP address, such as `"127.0.0.1"`. */
+  /** An IP address such as `"127.0.0.1"` or `"::1"`, or a host name when connecting. */
   readonly host: string;
-  /** The TCP port; 0 when listening asks the system to pick a free one. */
+  /** The port, 0 to 65535. */
   readonly port: number;
 }
 
@@ -32,7 +32,7 @@ export interface TcpAddr {
  * ```
  */
 export interface UnixAddr {
-  /** The socket's path in the file system. */
+  /** The socket file's path. */
   readonly path: string;
 }
 

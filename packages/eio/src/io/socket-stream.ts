@@ -39,7 +39,7 @@ interface PendingWrite {
 export class SocketStream implements TwoWay {
   private chunks: Buffer[] = [];
   private firstOffset = 0;
-  /** Received bytes not yet read. */
+  /** Received bytes not yet read. @internal */
   buffered = 0;
   private started = false;
   private paused = false;
@@ -51,11 +51,14 @@ export class SocketStream implements TwoWay {
   private writers: PendingWrite[] = [];
   private writesIssued = 0;
   private writesDone = 0;
-  /** The release hook on the owning switch, withdrawn when closed early. */
+  /** The release hook on the owning switch, withdrawn when closed early. @internal */
   hook: Hook | null = null;
 
+  /** @internal */
   constructor(
+    /** @internal */
     readonly socket: net.Socket,
+    /** @internal */
     readonly peer: Sockaddr,
   ) {
     // Paused until the first read: a handler that never reads buffers nothing.
@@ -200,6 +203,7 @@ export class SocketStream implements TwoWay {
     }
   }
 
+  /** @internal */
   shutdownDirection(command: ShutdownCommand): void {
     if (this.closed) return;
     if (command !== "receive" && !this.sendDone) {
@@ -216,6 +220,7 @@ export class SocketStream implements TwoWay {
     }
   }
 
+  /** @internal */
   closeNow(): void {
     if (this.hook !== null) {
       tryRemoveHook(this.hook);
@@ -229,6 +234,7 @@ export class SocketStream implements TwoWay {
     this.wakeAll();
   }
 
+  /** @internal */
   toString(): string {
     return `Socket(${describePeer(this.peer)})`;
   }

@@ -1,5 +1,6 @@
 /**
- * The arena: one growable `SharedArrayBuffer` that every domain of a program maps. Shared
+ * The arena: one `SharedArrayBuffer` that every domain of a program maps (see `ARENA_BYTES`
+ * for why it does not grow). Shared
  * objects and encoded values live in blocks of it, so a reference to one is just a byte
  * offset, which any domain can use. Blocks come from power-of-two size classes with one free
  * list each, under one lock word (critical sections are a few loads and stores).
@@ -9,11 +10,11 @@
 import { lockWord, unlockWord } from "./atomics.js";
 import {
   BLOCK_HEADER, D_INBOX, D_PARKED, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
-  H_ALLOC_LOCK, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START, INITIAL_BYTES,
-  MAGIC, MAX_BYTES, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
+  ARENA_BYTES, H_ALLOC_LOCK, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START,
+  MAGIC, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
 } from "./layout.js";
 
-/** One thread's view of the arena. Views track the buffer's length as it grows. */
+/** One thread's view of the arena. */
 export class Arena {
   readonly i32: Int32Array;
   readonly f64: Float64Array;
@@ -47,12 +48,10 @@ export class Arena {
       block = i32[H_BUMP_TOP]!;
       const top = block + (MIN_BLOCK << sizeClass);
       if (top > this.buffer.byteLength) {
-        try {
-          this.grow(top);
-        } catch (error) {
-          unlockWord(i32, H_ALLOC_LOCK);
-          throw error;
-        }
+        unlockWord(i32, H_ALLOC_LOCK);
+        throw new RangeError(
+          `The shared heap is full (${this.buffer.byteLength >> 20} MiB, ${bytes} more bytes asked): values sent between domains are too large or are kept alive. Set EIO_SHARED_HEAP_MB for a larger heap.`,
+        );
       }
       i32[H_BUMP_TOP] = top;
     }
@@ -76,23 +75,12 @@ export class Arena {
   get usedBytes(): number {
     return Atomics.load(this.i32, H_BUMP_TOP);
   }
-
-  private grow(needed: number): void {
-    if (needed > MAX_BYTES) {
-      throw new RangeError(
-        `The shared heap is full: ${needed} bytes needed, the limit is ${MAX_BYTES}. Values sent between domains are too large or are never freed.`,
-      );
-    }
-    let size = this.buffer.byteLength;
-    while (size < needed) size *= 2;
-    this.buffer.grow(Math.min(size, MAX_BYTES));
-  }
 }
 
 function classFor(bytes: number): number {
   let sizeClass = 0;
   while (MIN_BLOCK << sizeClass < bytes) sizeClass++;
-  if (sizeClass >= SIZE_CLASSES) throw new RangeError(`Cannot allocate ${bytes} bytes in the shared heap: the limit is ${MAX_BYTES}.`);
+  if (sizeClass >= SIZE_CLASSES) throw new RangeError(`Cannot allocate ${bytes} bytes in the shared heap: the limit is ${ARENA_BYTES}.`);
   return sizeClass;
 }
 
@@ -100,7 +88,7 @@ let arena: Arena | null = null;
 
 /** Makes a fresh arena; this thread becomes domain 0. */
 function createArena(): Arena {
-  const buffer = new SharedArrayBuffer(INITIAL_BYTES, { maxByteLength: MAX_BYTES });
+  const buffer = new SharedArrayBuffer(ARENA_BYTES);
   const created = new Arena(buffer, 0);
   const i32 = created.i32;
   i32[H_BUMP_TOP] = HEAP_START;
@@ -131,8 +119,8 @@ export function currentArena(): { buffer: SharedArrayBuffer; domainId: number } 
  * `Eio.run`, with what the parent passed in `workerData`.
  */
 export function attachArena(buffer: SharedArrayBuffer, domainId: number): void {
-  if (!(buffer instanceof SharedArrayBuffer) || !buffer.growable) {
-    throw new TypeError(`attachArena: expected the growable SharedArrayBuffer from currentArena(), got ${String(buffer)}`);
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new TypeError(`attachArena: expected the SharedArrayBuffer from currentArena(), got ${String(buffer)}`);
   }
   if (!Number.isInteger(domainId) || domainId < 1 || domainId >= MAX_DOMAINS) {
     throw new RangeError(`attachArena: domainId must be an integer in [1, ${MAX_DOMAINS - 1}] from allocateDomainId(), got ${domainId}`);

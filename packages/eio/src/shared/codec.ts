@@ -8,7 +8,7 @@
  */
 import * as v8 from "node:v8";
 import { getArena } from "./arena.js";
-import { kindOf, release, retain, reviveHandle, SharedHandle } from "./handle.js";
+import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 
 const enum Tag {
   Undefined,
@@ -18,6 +18,7 @@ const enum Tag {
   Number,
   String,
   Serialized,
+  Handle,
 }
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
@@ -63,14 +64,25 @@ export function encodeValue(value: unknown): number {
       return tagOnly(value ? Tag.True : Tag.False);
     case "object":
       if (value === null) return tagOnly(Tag.Null);
+      if (value instanceof SharedHandle) {
+        // A bare handle (a resolver sent as a reply address, say): no serializer needed.
+        const ref = arena.alloc((HEADER_WORDS + 1) * 4);
+        const offset = value.sendRef();
+        arena.i32[ref >> 2] = Tag.Handle;
+        arena.i32[(ref >> 2) + 1] = kindOf(offset);
+        arena.i32[(ref >> 2) + 2] = 1;
+        arena.i32[(ref >> 2) + HEADER_WORDS] = offset;
+        return ref;
+      }
       break;
   }
   const handles: number[] = [];
-  const prepared = prepare(value, handles, new Map());
   let bytes: Buffer;
   try {
-    bytes = v8.serialize(prepared);
+    bytes = v8.serialize(prepare(value, handles, new Map()));
   } catch (error) {
+    for (const offset of handles) release(offset);
+    if (error instanceof TypeError) throw error;
     throw new TypeError(
       `Cannot send this value to another domain: ${(error as Error).message}. Values that cross domains are structured-cloned (no functions, no class prototypes); share Eio objects by creating them with { shared: true }.`,
       { cause: error },
@@ -82,10 +94,7 @@ export function encodeValue(value: unknown): number {
   i32[ref >> 2] = Tag.Serialized;
   i32[(ref >> 2) + 1] = bytes.length;
   i32[(ref >> 2) + 2] = handles.length;
-  for (let i = 0; i < handles.length; i++) {
-    retain(handles[i]!);
-    i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
-  }
+  for (let i = 0; i < handles.length; i++) i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
   arena.u8.set(bytes, ref + dataStart);
   return ref;
 }
@@ -121,11 +130,15 @@ export function decodeValue(ref: number): unknown {
       return false;
     case Tag.True:
       return true;
+    case Tag.Handle:
+      return reviveHandle(i32[(ref >> 2) + 1]!, i32[(ref >> 2) + HEADER_WORDS]!);
     case Tag.Serialized: {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;
       const dataStart = ref + (HEADER_WORDS + handleCount) * 4;
-      const value = v8.deserialize(arena.u8.subarray(dataStart, dataStart + length));
+      // Copy out first: Node's deserializer returns typed arrays that alias its input, and
+      // this block will be freed and reused.
+      const value = v8.deserialize(arena.u8.slice(dataStart, dataStart + length));
       return handleCount === 0 ? value : revive(value, new Set());
     }
   }
@@ -154,8 +167,9 @@ export function decodeAndFree(ref: number): unknown {
 function prepare(value: unknown, handles: number[], seen: Map<object, unknown>): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (value instanceof SharedHandle) {
-    handles.push(value.offset);
-    return { [MARKER]: kindOf(value.offset), offset: value.offset };
+    const offset = value.sendRef();
+    handles.push(offset);
+    return { [MARKER]: kindOf(offset), offset };
   }
   for (const { type, message } of localOnly) {
     if (value instanceof type) throw new TypeError(message);

@@ -38,6 +38,17 @@ export function registerKind(kind: Kind): void {
 /** The base class of every handle: an offset into the arena. */
 export abstract class SharedHandle {
   constructor(readonly offset: number) {}
+
+  /**
+   * The object to name when this handle is sent to another domain, with one new reference
+   * taken for the message. A kind may override it (a settled promise that let its cell go
+   * makes a fresh one).
+   */
+  sendRef(): number {
+    retain(this.offset);
+    rememberHandle(this);
+    return this.offset;
+  }
 }
 
 /** Allocates a shared object of kind `kindId` with `payloadBytes` after the header; refcount 0. */
@@ -64,19 +75,37 @@ export function release(offset: number): void {
   arena.free(offset);
 }
 
-/** One handle per object per domain, while it lives: revived handles keep their identity. */
+/**
+ * One handle per object per domain while it lives, so a handle that travels out and back is
+ * the same object. Only handles that were sent or revived are remembered (a `WeakRef` each):
+ * the many that never leave their domain stay cheap for the garbage collector.
+ */
 const live = new Map<number, WeakRef<SharedHandle>>();
-const registry = new FinalizationRegistry<{ offset: number; ref: WeakRef<SharedHandle> }>((held) => {
-  if (live.get(held.offset) === held.ref) live.delete(held.offset);
-  release(held.offset);
+const registry = new FinalizationRegistry<number>((offset) => {
+  const ref = live.get(offset);
+  if (ref !== undefined && ref.deref() === undefined) live.delete(offset);
+  release(offset);
 });
 
 /** Makes `handle` hold one reference (taken here), given back when the handle is garbage. */
 export function trackHandle(handle: SharedHandle): void {
   retain(handle.offset);
-  const ref = new WeakRef(handle);
-  live.set(handle.offset, ref);
-  registry.register(handle, { offset: handle.offset, ref });
+  registry.register(handle, handle.offset, handle);
+}
+
+/**
+ * Gives back `handle`'s reference now, without waiting for the garbage collector: for a
+ * handle that no longer needs its object (a promise that has read its value).
+ */
+export function untrackHandle(handle: SharedHandle): void {
+  registry.unregister(handle);
+  if (live.get(handle.offset)?.deref() === handle) live.delete(handle.offset);
+  release(handle.offset);
+}
+
+/** Remembers `handle` as this domain's handle for its object (called when it is sent). */
+export function rememberHandle(handle: SharedHandle): void {
+  if (live.get(handle.offset)?.deref() !== handle) live.set(handle.offset, new WeakRef(handle));
 }
 
 /** The live handle of this domain for the object at `offset` (made if there is none). */
@@ -87,6 +116,7 @@ export function reviveHandle(kindId: number, offset: number): SharedHandle {
   if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
   const handle = kind.revive(offset);
   trackHandle(handle);
+  live.set(offset, new WeakRef(handle));
   return handle;
 }
 

@@ -5,15 +5,18 @@
  * @internal
  * @module
  */
+import { LocalStream } from "../sync/local-stream.js";
 import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../sync/promise.js";
+import { setSharedFactory as setSharedStreamFactory } from "../sync/stream.js";
 import { registerLocalOnly } from "./codec.js";
 import { createSharedPromise } from "./promise.js";
+import { createSharedStream } from "./stream.js";
 
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
 export { decodeAndFree, decodeValue, encodeValue, freeValue, registerLocalOnly } from "./codec.js";
 export { attachScheduler, deliver, park, unpark } from "./doorbell.js";
 export {
-  allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle,
+  allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";
 export { OBJECT_HEADER } from "./layout.js";
 export { createSharedPromise, SharedPromise } from "./promise.js";
@@ -21,7 +24,12 @@ export { createSharedStream, SharedStream } from "./stream.js";
 export { allocWaiter, freeWaiter, setWaiterValue, waiterDomain, waiterValue } from "./waiter.js";
 
 setSharedPromiseFactory(createSharedPromise);
+setSharedStreamFactory(createSharedStream);
 registerLocalOnly(
   LocalPromise,
   "Cannot send an Eio.Promise to another domain: it is not shared. Create it with Eio.Promise.create({ shared: true }) to use it from several domains.",
+);
+registerLocalOnly(
+  LocalStream,
+  "Cannot send an Eio.Stream to another domain: it is not shared. Create it with Eio.Stream.create(capacity, { shared: true }) to use it from several domains.",
 );

@@ -1,7 +1,12 @@
 /**
  * The shared promise: a cell in the arena that fibers of any domain can await and resolve.
  * Cell words after the object header: lock, state, value block, waiter queue head and tail.
- * The value is encoded once, when resolved; each domain decodes its own copy on first await.
+ * The value is encoded once, when resolved; each handle decodes its own copy on first read.
+ *
+ * Reclamation without the garbage collector: a resolved promise never changes, so a handle
+ * that has read the value keeps it and lets go of the cell at once. In the usual life of a
+ * promise (created, resolver sent, resolved, awaited) the cell is freed as soon as the last
+ * party has looked at it; only handles dropped while pending wait for a `FinalizationRegistry`.
  * @internal
  * @module
  */
@@ -11,7 +16,7 @@ import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
 import { decodeValue, encodeValue, freeValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
-import { allocObject, registerKind, SharedHandle, trackHandle } from "./handle.js";
+import { allocObject, registerKind, SharedHandle, trackHandle, untrackHandle } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
 
@@ -26,7 +31,8 @@ const RESOLVED = 1;
 
 /** A domain's handle on a shared promise cell; it is both the promise and its resolver. */
 export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
-  private decoded = false;
+  /** True once this handle holds the value and no longer references the cell. */
+  private settled = false;
   private value: T | undefined = undefined;
 
   constructor(offset: number, readonly label?: string) {
@@ -34,11 +40,12 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
   }
 
   *awaitOp(): Operation<T> {
+    if (this.settled) return this.value as T;
     const i32 = getArena().i32;
     const word = this.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return this.read();
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return this.settle();
     let w = 0;
-    yield* suspend<void>(this.label ?? "Promise.await", (fiber) => {
+    yield* suspend<void>("Promise.await", (fiber) => {
       lockWord(i32, word + LOCK);
       if (i32[word + STATE] === RESOLVED) {
         unlockWord(i32, word + LOCK);
@@ -61,18 +68,24 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       };
     });
     if (w !== 0) freeWaiter(w);
-    return this.read();
+    // Another fiber of this domain may have settled this handle while we waited.
+    return this.settled ? (this.value as T) : this.settle();
   }
 
   tryResolveValue(value: T): boolean {
+    if (this.settled) return false;
     const i32 = getArena().i32;
     const word = this.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return false;
+    if (Atomics.load(i32, word + STATE) === RESOLVED) {
+      this.settle();
+      return false;
+    }
     const ref = encodeValue(value);
     lockWord(i32, word + LOCK);
     if (i32[word + STATE] === RESOLVED) {
       unlockWord(i32, word + LOCK);
       freeValue(ref);
+      this.settle();
       return false;
     }
     i32[word + VALUE] = ref;
@@ -80,26 +93,37 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     const waiters = claimAll(word + WAITERS);
     unlockWord(i32, word + LOCK);
     for (const w of waiters) deliver(w);
+    this.settle();
     return true;
   }
 
   peekState(): { resolved: true; value: T } | { resolved: false } {
+    if (this.settled) return { resolved: true, value: this.value as T };
     if (Atomics.load(getArena().i32, (this.offset >> 2) + STATE) !== RESOLVED) return { resolved: false };
-    return { resolved: true, value: this.read() };
+    return { resolved: true, value: this.settle() };
   }
 
-  /** The value, decoded once per handle: a domain sees one copy, as with structured clone. */
-  private read(): T {
-    if (!this.decoded) {
-      this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
-      this.decoded = true;
-    }
+  /** Sending a settled handle: the old cell may be gone, so make a resolved one to share. */
+  override sendRef(): number {
+    if (!this.settled) return super.sendRef();
+    const cell = newCell();
+    const i32 = getArena().i32;
+    i32[(cell >> 2) + VALUE] = encodeValue(this.value);
+    Atomics.store(i32, (cell >> 2) + STATE, RESOLVED);
+    Atomics.store(i32, cell >> 2, 1); // the message's reference
+    return cell;
+  }
+
+  /** Reads the (resolved) cell's value into this handle and lets go of the cell. */
+  private settle(): T {
+    this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
+    this.settled = true;
+    untrackHandle(this);
     return this.value as T;
   }
 }
 
-/** Makes a new shared promise cell and this domain's handle on it. */
-export function createSharedPromise<T>(label?: string): SharedPromise<T> {
+function newCell(): number {
   const offset = allocObject(PROMISE_KIND, CELL_BYTES);
   const i32 = getArena().i32;
   const word = offset >> 2;
@@ -108,7 +132,12 @@ export function createSharedPromise<T>(label?: string): SharedPromise<T> {
   i32[word + WAITERS] = 0;
   i32[word + WAITERS + 1] = 0;
   Atomics.store(i32, word + STATE, PENDING);
-  const handle = new SharedPromise<T>(offset, label);
+  return offset;
+}
+
+/** Makes a new shared promise cell and this domain's handle on it. */
+export function createSharedPromise<T>(label?: string): SharedPromise<T> {
+  const handle = new SharedPromise<T>(newCell(), label);
   trackHandle(handle);
   return handle;
 }

@@ -9,6 +9,7 @@
  * @module
  */
 import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
+import type { StreamImpl } from "../sync/local-stream.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
 import { decodeAndFree, encodeValue, freeValue } from "./codec.js";
@@ -34,7 +35,7 @@ const UNBOUNDED = 0x7fffffff;
 const FIRST_RING = 64;
 
 /** A domain's handle on a shared stream. */
-export class SharedStream<T> extends SharedHandle {
+export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
   constructor(offset: number, readonly label?: string) {
     super(offset);
   }

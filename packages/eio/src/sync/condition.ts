@@ -4,7 +4,7 @@
  * @module
  */
 import { protect } from "../core/cancel.js";
-import { currentFiber, type Fiber, type Operation, runBody, suspend, suspendUnchecked } from "../core/scheduler.js";
+import { type Fiber, type Operation, runBody, suspend, suspendUnchecked } from "../core/scheduler.js";
 import { lock, unlock, type Mutex } from "./mutex.js";
 
 /**
@@ -84,14 +84,10 @@ export function create(): Condition {
  */
 export function* awaitCondition(t: Condition, mutex: Mutex): Operation<void> {
   check(t, "Condition.await");
-  const fiber = currentFiber();
-  const cancelled = fiber.ctx.cancelError();
-  // Unlock only when committed to waiting: a broadcast cannot slip in between, as unlocking
-  // never switches fibers.
+  // Unlocking never switches fibers, so no broadcast can slip in before we are registered.
   unlock(mutex);
   try {
-    if (cancelled !== null) throw cancelled;
-    yield* suspendUnchecked<void>("Condition.await", (f) => waitForBroadcast(t, f));
+    yield* suspend<void>("Condition.await", (fiber) => waitForBroadcast(t, fiber));
   } finally {
     yield* protect(() => lock(mutex));
   }

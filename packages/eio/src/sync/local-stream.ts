@@ -9,7 +9,7 @@
  * @module
  */
 import { Deque } from "../core/deque.js";
-import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
+import { beginSuspend, type Fiber, type Operation, SUSPEND, type Suspend } from "../core/scheduler.js";
 
 /** What every stream implementation provides (this one, and the shared one in `shared/`). @internal */
 export interface StreamImpl<T> {
@@ -21,74 +21,175 @@ export interface StreamImpl<T> {
   length(): number;
 }
 
-/** An adder blocked because the stream was full: its item is not in the stream yet. */
-interface Writer<T> {
-  readonly fiber: Fiber;
-  readonly item: T;
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: SUSPEND });
+
+const enum Phase {
+  New,
+  Waiting,
+  Done,
+}
+
+/**
+ * `add` and `take` return these hand-written iterators instead of generators: on the fast path
+ * (room, or an item ready) a generator costs about twice as much, and when waiting they save
+ * the generator and closures of `suspend`. Like a generator, nothing happens until `yield*`
+ * runs it. When it waits, it yields SUSPEND once; the scheduler then resumes it with `next`
+ * (the value) or `throw` (cancellation). Two flat classes: constructing them is on the hot path.
+ */
+class AddOperation<T> implements Iterator<Suspend, void, unknown> {
+  private phase = Phase.New;
+  /** The waiting fiber: set while this operation sits in the stream's `writers`. */
+  fiber: Fiber | null = null;
+
+  constructor(
+    private readonly stream: LocalStream<T>,
+    readonly item: T,
+  ) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<Suspend, void> {
+    if (this.phase !== Phase.New) return this.finish();
+    if (this.stream.tryAdd(this.item)) return DONE;
+    this.phase = Phase.Waiting;
+    const fiber = beginSuspend("Stream.add");
+    if (fiber !== null) this.stream.waitToAdd(this, fiber);
+    return SUSPENDED;
+  }
+
+  throw(error: unknown): IteratorResult<Suspend, void> {
+    this.phase = Phase.Done;
+    throw error;
+  }
+
+  return(): IteratorResult<Suspend, void> {
+    this.phase = Phase.Done;
+    return DONE;
+  }
+
+  private finish(): IteratorResult<Suspend, void> {
+    this.phase = Phase.Done;
+    return DONE;
+  }
+}
+
+/** Its own iterator result, too: one allocation per `take` instead of two. */
+class TakeOperation<T> implements Iterator<Suspend, T, unknown> {
+  private phase = Phase.New;
+  done = true as const;
+  value: T = undefined as T;
+
+  constructor(private readonly stream: LocalStream<T>) {}
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(value?: unknown): IteratorResult<Suspend, T> {
+    if (this.phase !== Phase.New) {
+      // Resumed by the adder that handed us `value`.
+      this.phase = Phase.Done;
+      this.value = value as T;
+      return this;
+    }
+    const stream = this.stream;
+    if (stream.hasReady()) {
+      this.value = stream.takeReady();
+      return this;
+    }
+    this.phase = Phase.Waiting;
+    const fiber = beginSuspend("Stream.take");
+    if (fiber !== null) stream.waitToTake(fiber);
+    return SUSPENDED;
+  }
+
+  throw(error: unknown): IteratorResult<Suspend, T> {
+    this.phase = Phase.Done;
+    throw error;
+  }
+
+  return(value: T): IteratorResult<Suspend, T> {
+    this.phase = Phase.Done;
+    return { done: true, value };
+  }
 }
 
 export class LocalStream<T> implements StreamImpl<T> {
   private readonly items = new Deque<T>();
   private readonly readers = new Deque<Fiber>();
-  private readonly writers = new Deque<Writer<T>>();
+  private readonly writers = new Deque<AddOperation<T>>();
 
   constructor(
     readonly capacity: number,
     readonly label?: string,
   ) {}
 
-  *addOp(item: T): Operation<void> {
-    // Fast paths never check for cancellation (Eio does the same).
-    if (this.readers.length > 0 && this.handToReader(item)) return;
-    if (this.items.length < this.capacity) {
-      this.items.pushTail(item);
-      return;
-    }
-    yield* suspend<void>("Stream.add", (fiber) => {
-      const writer: Writer<T> = { fiber, item };
-      this.writers.pushTail(writer);
-      // Leaving the queue is all it takes: the item was never inserted.
-      fiber.cancelFn = (error) => {
-        this.writers.remove(writer);
-        fiber.scheduler.wakeError(fiber, error);
-      };
-    });
+  addOp(item: T): Operation<void> {
+    return new AddOperation(this, item) as unknown as Operation<void>;
   }
 
-  *takeOp(): Operation<T> {
-    if (this.items.length > 0 || this.writers.length > 0) return this.takeReady();
-    return yield* suspend<T>("Stream.take", (fiber) => {
-      this.readers.pushTail(fiber);
-      // An item is handed over only by waking us, so leaving the queue cannot lose one.
-      fiber.cancelFn = (error) => {
-        this.readers.remove(fiber);
-        fiber.scheduler.wakeError(fiber, error);
-      };
-    });
+  takeOp(): Operation<T> {
+    return new TakeOperation(this) as unknown as Operation<T>;
   }
 
   takeNonblocking(): T | undefined {
-    if (this.items.length > 0 || this.writers.length > 0) return this.takeReady();
-    return undefined;
+    return this.hasReady() ? this.takeReady() : undefined;
   }
 
   length(): number {
     return this.items.length;
   }
 
+  /** The fast path of `add`: never checks for cancellation (Eio does the same). */
+  tryAdd(item: T): boolean {
+    if (this.readers.length > 0 && this.handToReader(item)) return true;
+    if (this.items.length < this.capacity) {
+      this.items.pushTail(item);
+      return true;
+    }
+    return false;
+  }
+
+  waitToAdd(writer: AddOperation<T>, fiber: Fiber): void {
+    writer.fiber = fiber;
+    this.writers.pushTail(writer);
+    // Leaving the queue is all it takes: the item was never inserted.
+    fiber.cancelFn = (error) => {
+      this.writers.remove(writer);
+      fiber.scheduler.wakeError(fiber, error);
+    };
+  }
+
+  hasReady(): boolean {
+    return this.items.length > 0 || this.writers.length > 0;
+  }
+
+  waitToTake(fiber: Fiber): void {
+    this.readers.pushTail(fiber);
+    // An item is handed over only by waking us, so leaving the queue cannot lose one.
+    fiber.cancelFn = (error) => {
+      this.readers.remove(fiber);
+      fiber.scheduler.wakeError(fiber, error);
+    };
+  }
+
   /** Takes the head item (or a blocked adder's item) and lets the first blocked adder in. */
-  private takeReady(): T {
+  takeReady(): T {
     const writer = this.writers.shift();
     if (this.items.length === 0) {
       // Capacity 0: a rendezvous with the first blocked adder.
-      writer!.fiber.scheduler.wake(writer!.fiber, undefined);
+      const fiber = writer!.fiber!;
+      fiber.scheduler.wake(fiber, undefined);
       return writer!.item;
     }
     const item = this.items.shift() as T;
     if (writer !== undefined) {
       // As in Eio, the adder's item goes in now, while it is woken; not when it next runs.
       this.items.pushTail(writer.item);
-      writer.fiber.scheduler.wake(writer.fiber, undefined);
+      writer.fiber!.scheduler.wake(writer.fiber!, undefined);
     }
     return item;
   }

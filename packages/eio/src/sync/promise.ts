@@ -211,7 +211,11 @@ function impl<T>(p: unknown, what: string): PromiseImpl<T> {
  * });
  * ```
  */
-export function create<T>(options: CreateOptions = {}): [Promise<T>, Resolver<T>] {
+export function create<T>(options?: CreateOptions): [Promise<T>, Resolver<T>] {
+  if (options === undefined) {
+    const local = new LocalPromise<T>();
+    return [local as unknown as Promise<T>, local as unknown as Resolver<T>];
+  }
   if (typeof options !== "object" || options === null) {
     throw new TypeError(`Promise.create: options must be an object, got ${String(options)}`);
   }

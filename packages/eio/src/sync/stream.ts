@@ -117,6 +117,7 @@ export function create<T>(capacity: number, options: CreateOptions = {}): Stream
  * ```
  */
 export function add<T>(s: Stream<T>, item: T): Operation<void> {
+  if (s instanceof LocalStream) return (s as LocalStream<T>).addOp(item);
   return impl(s, "Stream.add").addOp(item);
 }
 
@@ -138,6 +139,7 @@ export function add<T>(s: Stream<T>, item: T): Operation<void> {
  * ```
  */
 export function take<T>(s: Stream<T>): Operation<T> {
+  if (s instanceof LocalStream) return (s as LocalStream<T>).takeOp();
   return impl(s, "Stream.take").takeOp();
 }
 

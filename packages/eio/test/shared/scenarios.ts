@@ -1,9 +1,7 @@
 /** Scenario bodies run by test domains (each is the main function of a worker's Eio.run). */
 import * as Eio from "../../src/index.js";
 import type { Operation } from "../../src/core/scheduler.js";
-import type { SharedStream } from "../../src/shared/index.js";
-
-type Stream<T> = SharedStream<T>;
+type Stream<T> = Eio.Stream.Stream<T>;
 
 export function* awaitValue(p: Eio.Promise.Promise<unknown>): Operation<unknown> {
   return yield* Eio.Promise.await(p);
@@ -31,7 +29,7 @@ export function* awaitOrCancelled(p: Eio.Promise.Promise<unknown>, ready: Eio.Pr
 /** Answers `count` ping promises: each message carries a value and a resolver for the reply. */
 export function* echo(requests: Stream<{ n: number; reply: Eio.Promise.Resolver<number> }>, count: number): Operation<number> {
   for (let i = 0; i < count; i++) {
-    const { n, reply } = yield* requests.takeOp();
+    const { n, reply } = yield* Eio.Stream.take(requests);
     Eio.Promise.resolve(reply, n + 1);
   }
   return count;
@@ -48,7 +46,7 @@ export function* store(commands: Stream<Command>, producers: number): Operation<
   let handled = 0;
   let stopped = 0;
   while (stopped < producers) {
-    const command = yield* commands.takeOp();
+    const command = yield* Eio.Stream.take(commands);
     handled++;
     switch (command.op) {
       case "set":
@@ -77,10 +75,10 @@ export function* client(commands: Stream<Command>, id: number, pairs: number, fi
         for (let i = f; i < pairs; i += fibers) {
           const key = `k${id}-${i}`;
           const [set, setReply] = Eio.Promise.create<string>({ shared: true });
-          yield* commands.addOp({ op: "set", key, value: id * 1e6 + i, reply: setReply });
+          yield* Eio.Stream.add(commands, { op: "set", key, value: id * 1e6 + i, reply: setReply });
           if ((yield* Eio.Promise.await(set)) !== "OK") wrong++;
           const [got, getReply] = Eio.Promise.create<number | null>({ shared: true });
-          yield* commands.addOp({ op: "get", key, reply: getReply });
+          yield* Eio.Stream.add(commands, { op: "get", key, reply: getReply });
           if ((yield* Eio.Promise.await(got)) === id * 1e6 + i) ok++;
           else wrong++;
         }
@@ -88,14 +86,14 @@ export function* client(commands: Stream<Command>, id: number, pairs: number, fi
     }
   });
   const [done, doneReply] = Eio.Promise.create<number>({ shared: true });
-  yield* commands.addOp({ op: "stop", reply: doneReply });
+  yield* Eio.Stream.add(commands, { op: "stop", reply: doneReply });
   yield* Eio.Promise.await(done);
   return { ok, wrong };
 }
 
 /** Adds the numbers [from, to) in order. */
 export function* produce(s: Stream<number>, from: number, to: number): Operation<number> {
-  for (let n = from; n < to; n++) yield* s.addOp(n);
+  for (let n = from; n < to; n++) yield* Eio.Stream.add(s, n);
   return to - from;
 }
 
@@ -108,7 +106,7 @@ export function* consume(s: Stream<number>, total: number, perProducer: number):
   const last = new Map<number, number>();
   let ordered = true;
   for (;;) {
-    const n = yield* s.takeOp();
+    const n = yield* Eio.Stream.take(s);
     if (n === -1) break;
     seen[n]!++;
     const producer = Math.floor(n / perProducer);
@@ -123,7 +121,7 @@ export function* takeOrCancelled(s: Stream<number>, ready: Eio.Promise.Resolver<
   return yield* Eio.Fiber.first(
     function* () {
       Eio.Promise.resolve(ready, "waiting");
-      return `took ${yield* s.takeOp()}`;
+      return `took ${yield* Eio.Stream.take(s)}`;
     },
     function* () {
       yield* Eio.Promise.await(stop);
@@ -132,15 +130,19 @@ export function* takeOrCancelled(s: Stream<number>, ready: Eio.Promise.Resolver<
   );
 }
 
-/** Create/resolve/await cycles with shared promises; returns the arena's used bytes at the end. */
+/** Create/resolve/await cycles with shared promises; returns the arena's peak used bytes. */
 export function* churn(cycles: number): Operation<number> {
   const { getArena } = yield* Eio.Fiber.awaitNative(import("../../src/shared/index.js"));
+  let peak = 0;
   for (let i = 0; i < cycles; i++) {
     const [p, r] = Eio.Promise.create<number>({ shared: true });
     Eio.Promise.resolve(r, i);
     if ((yield* Eio.Promise.await(p)) !== i) throw new Error("wrong value");
     // Finalizers run between event-loop turns: give the loop one now and then, as real work does.
-    if (i % 1000 === 0) yield* Eio.Fiber.awaitNative(new Promise((resolve) => setImmediate(resolve)));
+    if (i % 1000 === 0) {
+      yield* Eio.Fiber.awaitNative(new Promise((resolve) => setImmediate(resolve)));
+      peak = Math.max(peak, getArena().usedBytes);
+    }
   }
-  return getArena().usedBytes;
+  return peak;
 }

@@ -1,22 +1,21 @@
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
-import { createSharedStream } from "../../src/shared/index.js";
 import { inDomain } from "./spawn.js";
 
 describe("shared Stream in one domain", () => {
   it("keeps FIFO order, blocks adders when full and moves their items in on take", async () => {
     const trace: string[] = [];
     await Eio.run(function* () {
-      const s = createSharedStream<number>(2);
+      const s = Eio.Stream.create<number>(2, { shared: true });
       yield* Eio.Switch.run((sw) => {
         Eio.Fiber.fork(sw, function* () {
           for (let i = 1; i <= 4; i++) {
-            yield* s.addOp(i);
+            yield* Eio.Stream.add(s, i);
             trace.push(`added ${i}`);
           }
         });
         Eio.Fiber.fork(sw, function* () {
-          for (let i = 0; i < 4; i++) trace.push(`took ${yield* s.takeOp()}`);
+          for (let i = 0; i < 4; i++) trace.push(`took ${yield* Eio.Stream.take(s)}`);
         });
       });
     });
@@ -26,17 +25,17 @@ describe("shared Stream in one domain", () => {
   it("capacity 0 is a rendezvous: add waits for a taker", async () => {
     const trace: string[] = [];
     await Eio.run(function* () {
-      const s = createSharedStream<string>(0);
+      const s = Eio.Stream.create<string>(0, { shared: true });
       yield* Eio.Fiber.both(
         function* () {
           for (const word of ["ping", "pong"]) {
-            yield* s.addOp(word);
+            yield* Eio.Stream.add(s, word);
             trace.push(`handed over ${word}`);
           }
         },
         function* () {
-          trace.push(`length ${s.length()}, nonblocking ${s.takeNonblocking()}`);
-          trace.push(`got ${yield* s.takeOp()}`);
+          trace.push(`length ${Eio.Stream.length(s)}, nonblocking ${Eio.Stream.takeNonblocking(s)}`);
+          trace.push(`got ${yield* Eio.Stream.take(s)}`);
         },
       );
     });
@@ -45,10 +44,10 @@ describe("shared Stream in one domain", () => {
 
   it("an unbounded stream grows its ring", async () => {
     const items = await Eio.run(function* () {
-      const s = createSharedStream<number>(Infinity);
-      for (let i = 0; i < 1000; i++) yield* s.addOp(i);
+      const s = Eio.Stream.create<number>(Infinity, { shared: true });
+      for (let i = 0; i < 1000; i++) yield* Eio.Stream.add(s, i);
       const out: number[] = [];
-      while (s.length() > 0) out.push(s.takeNonblocking()!);
+      while (Eio.Stream.length(s) > 0) out.push(Eio.Stream.takeNonblocking(s)!);
       return out;
     });
     expect(items).toEqual(Array.from({ length: 1000 }, (_, i) => i));
@@ -60,8 +59,9 @@ describe("shared Stream across domains", () => {
     const producers = 4;
     const perProducer = 250_000;
     const total = producers * perProducer;
-    const results = await Eio.run(function* () {
-      const s = createSharedStream<number>(64);
+    type Seen = { seen: Uint8Array; ordered: boolean };
+    const results = await Eio.run<[[Seen, Seen], void]>(function* () {
+      const s = Eio.Stream.create<number>(64, { shared: true });
       return yield* Eio.Fiber.pair(
         () =>
           Eio.Fiber.pair(
@@ -72,8 +72,8 @@ describe("shared Stream across domains", () => {
           yield* Eio.Fiber.all(
             Array.from({ length: producers }, (_, p) => () => inDomain<number>("produce", s, p * perProducer, (p + 1) * perProducer)),
           );
-          yield* s.addOp(-1);
-          yield* s.addOp(-1);
+          yield* Eio.Stream.add(s, -1);
+          yield* Eio.Stream.add(s, -1);
         },
       );
     });
@@ -89,22 +89,22 @@ describe("shared Stream across domains", () => {
   }, 120_000);
 
   it("a blocked take cancelled in another domain loses no item", async () => {
-    const result = await Eio.run(function* () {
-      const s = createSharedStream<number>(1);
+    const result = await Eio.run<string[]>(function* () {
+      const s = Eio.Stream.create<number>(1, { shared: true });
       const outcomes: string[] = [];
       for (let round = 0; round < 3; round++) {
         const [ready, readyR] = Eio.Promise.create<string>({ shared: true });
         const [stop, stopR] = Eio.Promise.create<string>({ shared: true });
-        const [outcome] = yield* Eio.Fiber.pair(
+        const [outcome] = yield* Eio.Fiber.pair<string, void>(
           () => inDomain<string>("takeOrCancelled", s, readyR, stop),
           function* () {
             yield* Eio.Promise.await(ready);
             // Race the item against the cancellation: whichever wins, the item must survive.
-            yield* s.addOp(round);
+            yield* Eio.Stream.add(s, round);
             Eio.Promise.resolve(stopR, "stop");
           },
         );
-        if (outcome === "cancelled") outcomes.push(`cancelled, left ${s.takeNonblocking()}`);
+        if (outcome === "cancelled") outcomes.push(`cancelled, left ${Eio.Stream.takeNonblocking(s)}`);
         else outcomes.push(outcome);
       }
       return outcomes;

@@ -8,6 +8,26 @@ import type { Scheduler } from "../../core/scheduler.js";
 
 type TaskFunction = (...args: unknown[]) => unknown;
 
+/** Loads tsx's loader into this thread, once: the parent's `--import tsx` does not reach workers. */
+let typeScriptLoader: globalThis.Promise<void> | null = null;
+function loadTypeScript(): globalThis.Promise<void> {
+  const name = "tsx/esm/api"; // not a literal: the bundler must leave it to run time
+  typeScriptLoader ??= (import(name) as globalThis.Promise<{ register(): void }>).then((tsx) => tsx.register());
+  return typeScriptLoader;
+}
+
+/** Imports a task's module; a TypeScript module is loaded through tsx when it is installed. */
+async function importModule(moduleUrl: string): globalThis.Promise<Record<string, unknown>> {
+  if (/\.[cm]?tsx?$/.test(new URL(moduleUrl).pathname)) {
+    try {
+      await loadTypeScript();
+    } catch (error) {
+      throw new TypeError(`To run the TypeScript module ${moduleUrl} in a domain, install tsx (npm install -D tsx) or compile it to JavaScript.`, { cause: error });
+    }
+  }
+  return (await import(moduleUrl)) as Record<string, unknown>;
+}
+
 interface LoadedTask {
   readonly moduleUrl: string;
   readonly exportName: string;
@@ -37,8 +57,8 @@ export class TaskLoader {
     this.tasks.set(number, task);
     this.loading++;
     this.scheduler.addExternalWait();
-    import(moduleUrl).then(
-      (module: Record<string, unknown>) => {
+    importModule(moduleUrl).then(
+      (module) => {
         const fn = module[exportName];
         if (typeof fn === "function") task.fn = fn as TaskFunction;
         else {

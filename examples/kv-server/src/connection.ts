@@ -1,0 +1,78 @@
+/**
+ * Serving one client: read what it sent, parse every complete command, answer connection
+ * commands at once and send runs of data commands to the store as one request, then write all
+ * the replies, in order, as one write. A client that pipelines N commands costs one request and
+ * one write, not N.
+ * @module
+ */
+import type * as Eio from "eio-ts";
+import * as Resp from "./resp.js";
+import * as Session from "./session.js";
+
+/**
+ * The two things a connection needs from its socket.
+ *
+ * @example
+ * ```ts
+ * const channel: Channel = { read: () => readChunk(socket), write: (bytes) => Eio.Flow.write(flow, bytes) };
+ * ```
+ */
+export interface Channel {
+  /** The next bytes from the client, or null at end of input. */
+  read(): Eio.Operation<Uint8Array | null>;
+  /** Sends bytes to the client. */
+  write(bytes: Uint8Array): Eio.Operation<void>;
+}
+
+/**
+ * Sends a run of data commands to the store and returns their concatenated replies.
+ *
+ * @example
+ * ```ts
+ * const submit: Submit = (commands) => Store.submit(queue, commands);
+ * ```
+ */
+export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
+
+/**
+ * Serves `channel` until the client disconnects, sends QUIT, or sends bytes that are not RESP
+ * (then it gets `-ERR Protocol error: ...` and the connection is closed, as Redis does).
+ *
+ * Suspends: yes — use `yield*`. Cancelling it stops the connection between commands; a
+ * request already in the store is still committed, its reply is simply not sent.
+*
+ * @example
+ * ```ts
+ * yield* Connection.serve(channel, Session.create(server), (commands) => Store.submit(queue, commands));
+ * ```
+ */
+export function* serve(channel: Channel, session: Session.Session, submit: Submit): Eio.Operation<void> {
+  const parser = Resp.createParser();
+  for (;;) {
+    const chunk = yield* channel.read();
+    if (chunk === null) return;
+    Resp.feed(parser, chunk);
+    const out: Uint8Array[] = [];
+    let pending: Uint8Array[][] = [];
+    for (;;) {
+      const parsed = Resp.next(parser);
+      if (parsed.kind === "incomplete") break;
+      const local = parsed.kind === "error" ? Resp.error(parsed.message) : Session.handle(session, parsed.args);
+      if (local === null && parsed.kind === "command") {
+        pending.push(parsed.args);
+        continue;
+      }
+      // Replies go out in request order, so the queued data commands are answered first.
+      if (pending.length > 0) {
+        out.push(yield* submit(pending));
+        pending = [];
+      }
+      out.push(local!);
+      if (parsed.kind === "error") session.closing = true;
+      if (session.closing) break;
+    }
+    if (pending.length > 0) out.push(yield* submit(pending));
+    if (out.length > 0) yield* channel.write(out.length === 1 ? out[0]! : Buffer.concat(out));
+    if (session.closing) return;
+  }
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env node
+/**
+ * The kv-server program: replays the log, listens on 127.0.0.1:6380 (by default), prints the
+ * address, and serves Redis clients until SIGINT or SIGTERM, when it stops cleanly.
+ * @module
+ */
+import * as Eio from "eio-ts";
+import * as Config from "./config.js";
+import { handleClient } from "./handler.js";
+import * as Store from "./store.js";
+
+let config: Config.Config;
+try {
+  config = Config.parse(process.argv.slice(2));
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(2);
+}
+
+/** Shared streams come with the domains runtime; without them, everything runs in one domain. */
+function sharedStreamsAvailable(): boolean {
+  try {
+    Eio.Stream.create(1, { shared: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (!config.singleDomain && !sharedStreamsAvailable()) {
+  console.error("kv-server: this eio-ts has no shared streams yet; running in one domain (--single-domain)");
+  config.singleDomain = true;
+}
+
+const stop = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => stop.abort(new Error(`received ${signal}`)));
+}
+
+function onError(error: Error): void {
+  console.error(`kv-server: a connection failed: ${error.message}`);
+}
+
+/** The storage domain's job, and a promise resolved once its log is replayed. */
+function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue): Eio.Operation<Store.ReadyInfo> {
+  const pool = Eio.ExecutorPool.create(sw, Eio.Stdenv.domainMgr(env), { domainCount: 1 });
+  const [ready, setReady] = Eio.Promise.create<Store.ReadyInfo>({ shared: true });
+  const [stopStore, setStopStore] = Eio.Promise.create<void>({ shared: true });
+  const storageDomain = Eio.task<Parameters<typeof Store.storageDomain>, void>(new URL("./store.js", import.meta.url), "storageDomain");
+  const job = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1.0 }, storageDomain, queue, config.dir, { compactBytes: config.compactBytes }, setReady, stopStore);
+  // On the way out, let the storage loop finish its batch and close the log (hooks run
+  // last-registered first, so this runs before the pool is shut down).
+  Eio.Switch.onRelease(sw, function* () {
+    Eio.Promise.tryResolve(setStopStore, undefined);
+    yield* Eio.Promise.await(job);
+  });
+  // A storage domain that fails takes the server down: nothing could be committed any more.
+  Eio.Fiber.fork(sw, function* () {
+    const result = yield* Eio.Promise.await(job);
+    if (!result.ok) throw result.error;
+  });
+  return yield* Eio.Promise.await(ready);
+}
+
+/**
+ * Where the store runs: in a storage domain of its own (the blog's design), or, with
+ * `--single-domain`, as a fiber next to the connections on the main thread.
+ */
+function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue): Eio.Operation<Store.ReadyInfo> {
+  if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue);
+  let info: Store.ReadyInfo | undefined;
+  Eio.Fiber.fork(sw, () => Store.serve(queue, config.dir, {
+    compactBytes: config.compactBytes,
+    onReady: (store) => (info = { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
+  }));
+  return info!;
+}
+
+try {
+  await Eio.run(
+    function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const shared = !config.singleDomain;
+        const queue = Eio.Stream.create<Store.Request>(1024, { shared });
+        const info = yield* startStore(sw, env, queue);
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: config.host, port: config.port }, { reuseAddr: true });
+        const addr = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
+        const server = { host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared };
+        const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
+        const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;
+        console.log(`kv-server listening on ${addr.host}:${addr.port} (${shape}; data in ${config.dir}, ${info.recovered} log records replayed${dropped})`);
+        if (config.singleDomain) {
+          yield* Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server), { onError });
+        } else {
+          const handler = Eio.task(new URL("./handler.js", import.meta.url), "handleClient");
+          const additionalDomains = [Eio.Stdenv.domainMgr(env), config.domains] as const;
+          yield* Eio.Net.runServer(socket, handler, { additionalDomains, args: [queue, server], onError });
+        }
+      });
+    },
+    { signal: stop.signal },
+  );
+} catch (error) {
+  if (!stop.signal.aborted) {
+    console.error("kv-server failed:", error);
+    process.exit(1);
+  }
+}
+console.log("kv-server stopped");

@@ -1,0 +1,357 @@
+/**
+ * RESP2, the Redis wire protocol: an incremental parser for requests (arrays of bulk strings,
+ * and the "inline" commands people type into telnet) and encoders for replies.
+ *
+ * The parser never throws on bad input: it reports a protocol error, and the connection
+ * answers with it and closes, as Redis does. Limits are Redis's own (1M arguments, 512 MB bulk
+ * strings, 64 KB for a header or an inline line), so a client cannot make us buffer forever.
+ * @module
+ */
+import { splitInline } from "./resp-inline.js";
+
+const CR = 13;
+const CRLF = Buffer.from("\r\n");
+const LF = 10;
+const MAX_HEADER = 64 * 1024;
+const MAX_ARGS = 1024 * 1024;
+const MAX_BULK = 512 * 1024 * 1024;
+
+/**
+ * What {@link next} found in the input.
+ *
+ * @example
+ * ```ts
+ * const parsed: Resp.Parsed = Resp.next(parser);
+ * if (parsed.kind === "command") console.log(parsed.args.map(String));
+ * ```
+ */
+export type Parsed =
+  | { kind: "command"; args: Buffer[] }
+  | { kind: "incomplete" }
+  | { kind: "error"; message: string };
+
+/**
+ * An incremental request parser for one connection (opaque: use the functions below).
+ *
+ * @example
+ * ```ts
+ * const parser: Resp.Parser = Resp.createParser();
+ * ```
+ */
+export interface Parser {
+  /** @internal */ buffer: Buffer;
+  /** @internal */ position: number;
+  /** @internal */ pending: Buffer[];
+  /** @internal */ pendingBytes: number;
+  /** @internal bytes from `position` needed before parsing can progress */ need: number;
+  /** @internal arguments still expected in the current array (0: between commands) */ argsLeft: number;
+  /** @internal */ args: Buffer[];
+  /** @internal length of the bulk string being read, or -1 before its header */ bulkLength: number;
+  /** @internal once set, every call to next returns it */ failure: string | null;
+}
+
+const INCOMPLETE: Parsed = { kind: "incomplete" };
+
+/**
+ * A parser with no input yet.
+ *
+ * @example
+ * ```ts
+ * const p = Resp.createParser();
+ * Resp.feed(p, Buffer.from("*1\r\n$4\r\nPING\r\n"));
+ * Resp.next(p); // { kind: "command", args: [<Buffer 50 49 4e 47>] }
+ * ```
+ */
+export function createParser(): Parser {
+  return {
+    buffer: Buffer.alloc(0), position: 0, pending: [], pendingBytes: 0, need: 1,
+    argsLeft: 0, args: [], bulkLength: -1, failure: null,
+  };
+}
+
+/**
+ * Adds bytes received from the client. The chunk is kept, not copied: do not reuse it.
+ *
+ * @example
+ * ```ts
+ * Resp.feed(parser, Buffer.from("PING\r\n"));
+ * ```
+ */
+export function feed(parser: Parser, chunk: Uint8Array): void {
+  if (!(chunk instanceof Uint8Array)) {
+    throw new TypeError(`Resp.feed: expected a Uint8Array chunk, got ${typeof chunk}`);
+  }
+  if (chunk.length === 0) return;
+  const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+  parser.pending.push(buffer);
+  parser.pendingBytes += buffer.length;
+}
+
+/**
+ * Bytes fed but not yet consumed by a complete command.
+ *
+ * @example
+ * ```ts
+ * Resp.feed(parser, Buffer.from("*1\r\n$4\r\nPI"));
+ * Resp.next(parser);     // { kind: "incomplete" }
+ * Resp.buffered(parser); // 12
+ * ```
+ */
+export function buffered(parser: Parser): number {
+  return parser.buffer.length - parser.position + parser.pendingBytes;
+}
+
+function incomplete(parser: Parser, need: number): Parsed {
+  parser.need = need;
+  return INCOMPLETE;
+}
+
+function fail(parser: Parser, message: string): Parsed {
+  parser.failure = `ERR Protocol error: ${message}`;
+  return { kind: "error", message: parser.failure };
+}
+
+/** Parses an integer header such as `*3` or `$-1`; NaN if it is not a plain decimal integer. */
+function parseHeaderInt(buffer: Buffer, start: number, end: number): number {
+  if (end - start > 19 || end === start) return NaN;
+  let i = start;
+  let negative = false;
+  if (buffer[i] === 45 /* - */) {
+    negative = true;
+    i++;
+    if (i === end) return NaN;
+  }
+  let n = 0;
+  for (; i < end; i++) {
+    const digit = buffer[i]! - 48;
+    if (digit < 0 || digit > 9) return NaN;
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
+}
+
+/**
+ * The next complete command, `incomplete` when more bytes are needed, or a protocol error
+ * (after which the parser stays failed and the connection should be closed).
+ *
+ * @example
+ * ```ts
+ * const p = Resp.createParser();
+ * Resp.feed(p, Buffer.from("GET a\r\n*x\r\n"));
+ * Resp.next(p); // { kind: "command", args: [<Buffer 47 45 54>, <Buffer 61>] }
+ * Resp.next(p); // { kind: "error", message: "ERR Protocol error: invalid multibulk length" }
+ * ```
+ */
+export function next(parser: Parser): Parsed {
+  if (parser.failure !== null) return { kind: "error", message: parser.failure };
+  // Joining chunks only when they can complete the wanted piece keeps a large bulk string
+  // that arrives in many chunks linear, not quadratic.
+  if (parser.pendingBytes > 0 && parser.buffer.length - parser.position + parser.pendingBytes >= parser.need) {
+    parser.buffer = Buffer.concat([parser.buffer.subarray(parser.position), ...parser.pending]);
+    parser.position = 0;
+    parser.pending = [];
+    parser.pendingBytes = 0;
+  }
+  const buffer = parser.buffer;
+  const end = buffer.length;
+  for (;;) {
+    let position = parser.position;
+    if (parser.argsLeft === 0) {
+      if (position >= end) return incomplete(parser, 1);
+      if (buffer[position] === 42 /* * */) {
+        const cr = buffer.indexOf(CR, position);
+        if (cr < 0 || cr + 1 >= end) {
+          if (end - position > MAX_HEADER) return fail(parser, "too big mbulk count string");
+          return incomplete(parser, end - position + 1);
+        }
+        const count = parseHeaderInt(buffer, position + 1, cr);
+        if (Number.isNaN(count) || count > MAX_ARGS || buffer[cr + 1] !== LF) {
+          return fail(parser, "invalid multibulk length");
+        }
+        parser.position = cr + 2;
+        if (count <= 0) continue;
+        parser.argsLeft = count;
+        parser.args = [];
+        parser.bulkLength = -1;
+      } else {
+        const lf = buffer.indexOf(LF, position);
+        if (lf < 0) {
+          if (end - position > MAX_HEADER) return fail(parser, "too big inline request");
+          return incomplete(parser, end - position + 1);
+        }
+        const lineEnd = lf > position && buffer[lf - 1] === CR ? lf - 1 : lf;
+        const args = splitInline(buffer.subarray(position, lineEnd));
+        parser.position = lf + 1;
+        if (args === null) return fail(parser, "unbalanced quotes in request");
+        if (args.length === 0) continue;
+        return { kind: "command", args };
+      }
+    }
+    while (parser.argsLeft > 0) {
+      position = parser.position;
+      if (parser.bulkLength < 0) {
+        if (position >= end) return incomplete(parser, 1);
+        if (buffer[position] !== 36 /* $ */) {
+          return fail(parser, `expected '$', got '${String.fromCharCode(buffer[position]!)}'`);
+        }
+        const cr = buffer.indexOf(CR, position);
+        if (cr < 0 || cr + 1 >= end) {
+          if (end - position > MAX_HEADER) return fail(parser, "too big bulk count string");
+          return incomplete(parser, end - position + 1);
+        }
+        const length = parseHeaderInt(buffer, position + 1, cr);
+        if (Number.isNaN(length) || length < 0 || length > MAX_BULK || buffer[cr + 1] !== LF) {
+          return fail(parser, "invalid bulk length");
+        }
+        parser.bulkLength = length;
+        parser.position = position = cr + 2;
+      }
+      const length = parser.bulkLength;
+      if (end - position < length + 2) return incomplete(parser, length + 2);
+      if (buffer[position + length] !== CR || buffer[position + length + 1] !== LF) {
+        return fail(parser, "expected CRLF after bulk string");
+      }
+      parser.args.push(buffer.subarray(position, position + length));
+      parser.position = position + length + 2;
+      parser.bulkLength = -1;
+      parser.argsLeft--;
+    }
+    const args = parser.args;
+    parser.args = [];
+    return { kind: "command", args };
+  }
+}
+
+// ---- Replies. Each encoder returns the bytes to send, so a batch of replies is one write.
+
+/**
+ * `+OK`.
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.OK); // "+OK\r\n"
+ * ```
+ */
+export const OK: Buffer = Buffer.from("+OK\r\n");
+/**
+ * `+PONG`.
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.PONG); // "+PONG\r\n"
+ * ```
+ */
+export const PONG: Buffer = Buffer.from("+PONG\r\n");
+/**
+ * The null bulk string, RESP2's "no value".
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.NULL); // "$-1\r\n"
+ * ```
+ */
+export const NULL: Buffer = Buffer.from("$-1\r\n");
+/**
+ * The null array (RESP2's "no value" where an array was expected).
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.NULL_ARRAY); // "*-1\r\n"
+ * ```
+ */
+export const NULL_ARRAY: Buffer = Buffer.from("*-1\r\n");
+/**
+ * An array with no elements.
+ *
+ * @example
+ * ```ts
+ * socket.write(Resp.EMPTY_ARRAY); // "*0\r\n"
+ * ```
+ */
+export const EMPTY_ARRAY: Buffer = Buffer.from("*0\r\n");
+
+const SMALL_INTEGERS: Buffer[] = Array.from({ length: 16 }, (_, i) => Buffer.from(`:${i}\r\n`));
+
+/** Removes CR and LF, which would end a simple string or error early. */
+function oneLine(text: string): string {
+  return /[\r\n]/.test(text) ? text.replace(/[\r\n]+/g, " ") : text;
+}
+
+/**
+ * A simple string reply (`+text`).
+ *
+ * @example
+ * ```ts
+ * Resp.simple("string").toString(); // "+string\r\n"
+ * ```
+ */
+export function simple(text: string): Buffer {
+  return Buffer.from(`+${oneLine(text)}\r\n`);
+}
+
+/**
+ * An error reply; `message` starts with the error code, e.g. `"ERR syntax error"`.
+ *
+ * @example
+ * ```ts
+ * Resp.error("ERR syntax error").toString(); // "-ERR syntax error\r\n"
+ * ```
+ */
+export function error(message: string): Buffer {
+  return Buffer.from(`-${oneLine(message)}\r\n`);
+}
+
+/**
+ * An integer reply.
+ *
+ * @example
+ * ```ts
+ * Resp.integer(42).toString(); // ":42\r\n"
+ * ```
+ */
+export function integer(n: number | bigint): Buffer {
+  if (typeof n === "number" && n >= 0 && n < 16 && Number.isInteger(n)) return SMALL_INTEGERS[n]!;
+  return Buffer.from(`:${n}\r\n`);
+}
+
+/**
+ * A bulk string reply; `null` is the null bulk string.
+ *
+ * @example
+ * ```ts
+ * Resp.bulk("hi").toString(); // "$2\r\nhi\r\n"
+ * Resp.bulk(null).toString(); // "$-1\r\n"
+ * ```
+ */
+export function bulk(value: Uint8Array | string | null): Buffer {
+  if (value === null) return NULL;
+  const body = typeof value === "string" ? Buffer.from(value) : value;
+  const header = Buffer.from(`$${body.length}\r\n`);
+  return Buffer.concat([header, body, CRLF], header.length + body.length + 2);
+}
+
+/**
+ * An array reply whose elements are already-encoded replies.
+ *
+ * @example
+ * ```ts
+ * Resp.array([Resp.integer(1), Resp.OK]).toString(); // "*2\r\n:1\r\n+OK\r\n"
+ * ```
+ */
+export function array(items: readonly Uint8Array[]): Buffer {
+  const header = Buffer.from(`*${items.length}\r\n`);
+  return Buffer.concat([header, ...items]);
+}
+
+/**
+ * An array of bulk strings (`null` elements are null bulk strings).
+ *
+ * @example
+ * ```ts
+ * Resp.bulkArray(["a", null]).toString(); // "*2\r\n$1\r\na\r\n$-1\r\n"
+ * ```
+ */
+export function bulkArray(values: readonly (Uint8Array | string | null)[]): Buffer {
+  return array(values.map(bulk));
+}
+

@@ -1,0 +1,190 @@
+/**
+ * One client connection's state and the commands that only touch it (PING, ECHO, SELECT,
+ * QUIT, HELLO, CLIENT, INFO, CONFIG GET, COMMAND). {@link handle} answers those at once and
+ * sends data commands to the storage loop, so a ping never waits for an fsync.
+ * @module
+ */
+import { arityOk, dataCommands, Errors, parseInteger } from "./commands.js";
+import * as Glob from "./glob.js";
+import * as Resp from "./resp.js";
+
+/**
+ * Facts about the server that INFO and CONFIG GET report.
+ *
+ * @example
+ * ```ts
+ * const server: ServerInfo = { port: 6380, dir: "/var/lib/kv", startedAt: Date.now() };
+ * ```
+ */
+export interface ServerInfo {
+  port: number;
+  dir: string;
+  startedAt: number;
+}
+
+/**
+ * A connection's state.
+ *
+ * @example
+ * ```ts
+ * const session: Session = Session.create(server, "127.0.0.1:50000");
+ * ```
+ */
+export interface Session {
+  id: number;
+  name: string | null;
+  address: string;
+  localAddress: string;
+  /** Set by QUIT or a protocol error: close once the pending replies are written. */
+  closing: boolean;
+  server: ServerInfo;
+}
+
+let lastId = 0;
+
+/**
+ * A fresh session for a new connection.
+ *
+ * @example
+ * ```ts
+ * const session = Session.create(server, "127.0.0.1:50000", "127.0.0.1:6380");
+ * ```
+ */
+export function create(server: ServerInfo, address = "", localAddress = ""): Session {
+  return { id: ++lastId, name: null, address, localAddress, closing: false, server };
+}
+
+type Handler = (session: Session, args: Buffer[]) => Buffer;
+
+function clientInfo(session: Session): string {
+  return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 name=${session.name ?? ""} db=0 resp=2 cmd=client|info\n`;
+}
+
+function setName(session: Session, name: Buffer): Buffer {
+  if (name.some((byte) => byte <= 32 || byte > 126)) {
+    return Resp.error("ERR Client names cannot contain spaces, newlines or special characters.");
+  }
+  session.name = name.length === 0 ? null : name.toString("latin1");
+  return Resp.OK;
+}
+
+function info(session: Session): Buffer {
+  const { server } = session;
+  const lines = [
+    "# Server", "redis_version:7.0.0", "kv_server:eio-ts", "redis_mode:standalone",
+    `tcp_port:${server.port}`, `uptime_in_seconds:${Math.floor((Date.now() - server.startedAt) / 1000)}`,
+    `process_id:${process.pid}`, "",
+    "# Persistence", "loading:0", "aof_enabled:1", "rdb_changes_since_last_save:0", "",
+    "# Replication", "role:master", "connected_slaves:0", "",
+  ];
+  return Resp.bulk(lines.join("\r\n"));
+}
+
+function config(session: Session): Record<string, string> {
+  return {
+    save: "", appendonly: "yes", appendfsync: "always", databases: "1",
+    port: String(session.server.port), bind: "127.0.0.1", dir: session.server.dir,
+  };
+}
+
+const subcommands: Record<string, Record<string, { arity: number; run: Handler }>> = {
+  client: {
+    setname: { arity: 3, run: (s, a) => setName(s, a[2]!) },
+    getname: { arity: 2, run: (s) => Resp.bulk(s.name) },
+    id: { arity: 2, run: (s) => Resp.integer(s.id) },
+    info: { arity: 2, run: (s) => Resp.bulk(clientInfo(s)) },
+    list: { arity: -2, run: (s) => Resp.bulk(clientInfo(s)) },
+    setinfo: { arity: 4, run: () => Resp.OK },
+  },
+  config: {
+    get: { arity: -3, run(s, a) {
+      const values = config(s);
+      const found: string[] = [];
+      for (const pattern of a.slice(2)) {
+        const matches = Glob.compile(pattern.toString("latin1").toLowerCase());
+        for (const [name, value] of Object.entries(values)) if (matches(name) && !found.includes(name)) found.push(name, value);
+      }
+      return Resp.bulkArray(found);
+    } },
+    resetstat: { arity: 2, run: () => Resp.OK },
+  },
+  command: {
+    docs: { arity: -2, run: () => Resp.EMPTY_ARRAY },
+    info: { arity: -2, run: () => Resp.EMPTY_ARRAY },
+    count: { arity: 2, run: () => Resp.integer(dataCommands.size + Object.keys(commands).length) },
+  },
+};
+
+function withSubcommands(group: string): Handler {
+  return (session, args) => {
+    const name = args[1]!.toString("latin1").toLowerCase();
+    const sub = subcommands[group]![name];
+    if (sub === undefined) {
+      return Resp.error(`ERR unknown subcommand '${args[1]!.toString("latin1").slice(0, 128)}'. Try ${group.toUpperCase()} HELP.`);
+    }
+    if (!arityOk(sub.arity, args)) return Resp.error(Errors.arity(`${group}|${name}`));
+    return sub.run(session, args);
+  };
+}
+
+function hello(session: Session, args: Buffer[]): Buffer {
+  if (args.length >= 2) {
+    const version = parseInteger(args[1]!);
+    if (version === null) return Resp.error("ERR Protocol version is not an integer or out of range");
+    if (version !== 2n) return Resp.error("NOPROTO unsupported protocol version");
+  }
+  for (let i = 2; i < args.length; i++) {
+    const option = args[i]!.toString("latin1").toUpperCase();
+    if (option === "SETNAME" && i + 1 < args.length) {
+      const reply = setName(session, args[++i]!);
+      if (reply !== Resp.OK) return reply;
+    } else if (option === "AUTH" && i + 2 < args.length) {
+      return Resp.error("ERR AUTH is not supported: this server has no passwords");
+    } else return Resp.error(`ERR Syntax error in HELLO option '${option.toLowerCase()}'`);
+  }
+  return Resp.array([
+    Resp.bulk("server"), Resp.bulk("redis"), Resp.bulk("version"), Resp.bulk("7.0.0"),
+    Resp.bulk("proto"), Resp.integer(2), Resp.bulk("id"), Resp.integer(session.id),
+    Resp.bulk("mode"), Resp.bulk("standalone"), Resp.bulk("role"), Resp.bulk("master"),
+    Resp.bulk("modules"), Resp.EMPTY_ARRAY,
+  ]);
+}
+
+const commands: Record<string, { arity: number; run: Handler }> = {
+  ping: { arity: -1, run: (_, a) => (a.length === 1 ? Resp.PONG : a.length === 2 ? Resp.bulk(a[1]!) : Resp.error(Errors.arity("ping"))) },
+  echo: { arity: 2, run: (_, a) => Resp.bulk(a[1]!) },
+  select: { arity: 2, run(_, a) {
+    const index = parseInteger(a[1]!);
+    if (index === null) return Resp.error(Errors.notInteger);
+    return index === 0n ? Resp.OK : Resp.error("ERR DB index is out of range");
+  } },
+  quit: { arity: -1, run(s) {
+    s.closing = true;
+    return Resp.OK;
+  } },
+  hello: { arity: -1, run: hello },
+  client: { arity: -2, run: withSubcommands("client") },
+  config: { arity: -2, run: withSubcommands("config") },
+  command: { arity: -1, run: (s, a) => (a.length === 1 ? Resp.EMPTY_ARRAY : withSubcommands("command")(s, a)) },
+  info: { arity: -1, run: info },
+};
+
+/**
+ * Answers a connection command or a malformed data command at once (the reply), or returns
+ * null for a well-formed data command, which the caller queues for the storage loop.
+*
+ * @example
+ * ```ts
+ * Session.handle(session, [Buffer.from("PING")]);            // +PONG
+ * Session.handle(session, [Buffer.from("GET"), Buffer.from("k")]); // null: for the store
+ * ```
+ */
+export function handle(session: Session, args: Buffer[]): Buffer | null {
+  const name = args[0]!.toString("latin1").toLowerCase();
+  const data = dataCommands.get(name);
+  if (data !== undefined) return arityOk(data.arity, args) ? null : Resp.error(Errors.arity(name));
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command === undefined) return Resp.error(Errors.unknown(args));
+  if (!arityOk(command.arity, args)) return Resp.error(Errors.arity(name));
+  return command.run(session, args);
+}
