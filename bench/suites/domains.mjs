@@ -175,7 +175,7 @@ export async function scenarios({ quick }) {
         title: "domains: round trips between two threads (main thread <-> one worker)",
         unit: "round trip",
         step: 100,
-        n: q(50_000, 2_000),
+        n: q(20_000, 2_000),
         impls: [
           sharedPromises ? skipped(sharedPromises) : withResource("eio-ts", pingPongService, (s, n) => s.call(n), { n: q(10_000, 500) }),
           withResource("raw postMessage", startPostMessage, (w, n) => w.roundTrips(n), { n: q(5_000, 500) }),
@@ -206,7 +206,7 @@ export async function scenarios({ quick }) {
         unit: "task",
         step: 100,
         n: q(100_000, 2_000),
-        impls: [eioPool("burst"), ...PEERS.map((name) => peerImpl(name, "burst", q(10_000, 2_000)))],
+        impls: [eioPool("burst"), ...PEERS.map((name) => peerImpl(name, "burst", q(5_000, 2_000)))],
         notes: [`eio-ts: ExecutorPool.submitFork with weight ${TRIVIAL_WEIGHT}; peers: run() for every task, then Promise.all`],
         targets: [fasterThanBest(5, "pool throughput at least 5x the best of piscina/tinypool/workerpool")],
       },

@@ -34,12 +34,21 @@ describe("npm run bench", () => {
     expect(markdown).toContain("| eio-ts |");
   }, 180_000);
 
-  it("keeps the suites it did not run when it runs another", async () => {
-    await run(process.execPath, [script, "net", "--quick", "--results", results], { timeout: 170_000 });
+  it("keeps the suites it did not run when it runs others; every row is measured or says why it was skipped", async () => {
+    await run(process.execPath, [script, "domains", "net", "--quick", "--results", results], { timeout: 170_000 });
     const report = JSON.parse(readFileSync(path.join(results, "latest.json"), "utf8"));
-    expect(Object.keys(report.suites)).toEqual(["core", "net"]);
+    expect(Object.keys(report.suites)).toEqual(["core", "domains", "net"]);
     const echo = report.suites.net.results[0];
     expect(echo.rows.find((row) => row.name === "node:net").nsPerUnit).toBeGreaterThan(0);
+    for (const suite of ["domains", "net"]) {
+      for (const result of report.suites[suite].results) {
+        for (const row of result.rows) {
+          expect({ scenario: result.id, name: row.name, failed: row.failed }).toEqual({ scenario: result.id, name: row.name, failed: undefined });
+          if (row.skipped) expect(row.skipped).toMatch(/^skipped: .* not available/);
+          else expect(row.nsPerUnit).toBeGreaterThan(0);
+        }
+      }
+    }
   }, 180_000);
 
   it("rejects an unknown suite name", async () => {

@@ -1,6 +1,7 @@
 /** Ports of Eio's tests/stream.md: exact traces of adds, takes, rendezvous and cancellation. */
 import { describe, expect, it } from "vitest";
 import * as Eio from "../src/index.js";
+import { LocalStream, type StreamImpl } from "../src/sync/local-stream.js";
 import { Named, runTraced } from "./support/run-traced.js";
 
 const S = Eio.Stream;
@@ -261,7 +262,30 @@ describe("Stream (beyond Eio's tests)", () => {
 
   it("the functions reject a value that is not a stream", () => {
     expect(() => S.length({} as Eio.Stream.Stream<number>)).toThrow(/expected a stream/);
-    expect(() => S.create(1, { shared: true })).toThrow(/shared streams need the domains runtime/);
+  });
+
+  it("Stream.create with shared: true dispatches to the registered factory", async () => {
+    const calls: string[] = [];
+    // A stand-in for the shared heap's stream: the public functions must only use StreamImpl.
+    S.setSharedFactory(<T>(capacity: number, label?: string) => {
+      calls.push(`create ${capacity} ${label}`);
+      const inner = new LocalStream<T>(capacity);
+      const impl: StreamImpl<T> = {
+        capacity,
+        addOp: (item) => (calls.push(`add ${String(item)}`), inner.addOp(item)),
+        takeOp: () => (calls.push("take"), inner.takeOp()),
+        takeNonblocking: () => (calls.push("takeNonblocking"), inner.takeNonblocking()),
+        length: () => inner.length(),
+      };
+      return impl;
+    });
+    const { result } = await runTraced<unknown[]>(function* () {
+      const t = S.create<number>(2, { shared: true, label: "jobs" });
+      yield* S.add(t, 1);
+      return [yield* S.take(t), S.takeNonblocking(t), S.length(t), S.isEmpty(t)];
+    });
+    expect(result).toEqual([1, undefined, 0, true]);
+    expect(calls).toEqual(["create 2 jobs", "add 1", "take", "takeNonblocking"]);
   });
 
   it("a fast take or add succeeds even in a cancelled context", async () => {

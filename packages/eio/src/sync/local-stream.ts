@@ -9,6 +9,7 @@
  * @module
  */
 import { Deque } from "../core/deque.js";
+import type { Cancelled } from "../core/errors.js";
 import { beginSuspend, type Fiber, type Operation, SUSPEND, type Suspend } from "../core/scheduler.js";
 
 /** What every stream implementation provides (this one, and the shared one in `shared/`). @internal */
@@ -156,12 +157,20 @@ export class LocalStream<T> implements StreamImpl<T> {
   waitToAdd(writer: AddOperation<T>, fiber: Fiber): void {
     writer.fiber = fiber;
     this.writers.pushTail(writer);
-    // Leaving the queue is all it takes: the item was never inserted.
-    fiber.cancelFn = (error) => {
-      this.writers.remove(writer);
-      fiber.scheduler.wakeError(fiber, error);
-    };
+    fiber.cancelFn = this.cancelWriter;
   }
+
+  /** Shared by every blocked adder (the core passes the fiber): no closure per wait. */
+  private readonly cancelWriter = (error: Cancelled, fiber: Fiber): void => {
+    // Leaving the queue is all it takes: the item was never inserted.
+    for (const writer of this.writers) {
+      if (writer.fiber === fiber) {
+        this.writers.remove(writer);
+        break;
+      }
+    }
+    fiber.scheduler.wakeError(fiber, error);
+  };
 
   hasReady(): boolean {
     return this.items.length > 0 || this.writers.length > 0;
@@ -169,12 +178,14 @@ export class LocalStream<T> implements StreamImpl<T> {
 
   waitToTake(fiber: Fiber): void {
     this.readers.pushTail(fiber);
-    // An item is handed over only by waking us, so leaving the queue cannot lose one.
-    fiber.cancelFn = (error) => {
-      this.readers.remove(fiber);
-      fiber.scheduler.wakeError(fiber, error);
-    };
+    fiber.cancelFn = this.cancelReader;
   }
+
+  private readonly cancelReader = (error: Cancelled, fiber: Fiber): void => {
+    // An item is handed over only by waking us, so leaving the queue cannot lose one.
+    this.readers.remove(fiber);
+    fiber.scheduler.wakeError(fiber, error);
+  };
 
   /** Takes the head item (or a blocked adder's item) and lets the first blocked adder in. */
   takeReady(): T {
