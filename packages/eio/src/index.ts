@@ -24,7 +24,7 @@ export type { Env } from "./stdenv.js";
 export * as Fiber from "./core/fiber.js";
 export * as Switch from "./core/switch.js";
 export * as Cancel from "./core/cancel.js";
-export { traceln } from "./core/traceln.js";
+export { traceln, type TracelnSink } from "./core/traceln.js";
 export { MultipleErrors, SwitchFinished, DeadlockError } from "./core/errors.js";
 export type { Operation } from "./core/scheduler.js";
 export type { Result } from "./core/result.js";

@@ -78,11 +78,22 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
     attachScheduler(scheduler);
     let vars = emptyVars;
     if (options.traceln !== undefined) vars = new Map([[tracelnKey, options.traceln]]);
-    const onAbort = (): void => root.cancel(signal!.reason);
+    // While we listen, the signal can still wake fibers (by cancelling them): not a deadlock.
+    let listening = false;
+    const stopListening = (): void => {
+      if (!listening) return;
+      listening = false;
+      signal!.removeEventListener("abort", onAbort);
+      scheduler.removeExternalWait();
+    };
+    const onAbort = (): void => {
+      stopListening();
+      root.cancel(signal!.reason);
+    };
     const finish = (): void => {
       scheduler.stop();
       root.finish();
-      signal?.removeEventListener("abort", onAbort);
+      stopListening();
       unwatchExit(scheduler);
     };
     watchExit(scheduler);
@@ -98,7 +109,11 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
     });
     if (signal !== undefined) {
       if (signal.aborted) root.cancel(signal.reason);
-      else signal.addEventListener("abort", onAbort, { once: true });
+      else {
+        listening = true;
+        scheduler.addExternalWait();
+        signal.addEventListener("abort", onAbort, { once: true });
+      }
     }
     scheduler.start(fiber, () => main(env));
     // The root may have suspended already: let the loop run so a deadlock is noticed.

@@ -14,6 +14,15 @@ describe("Eio.run", () => {
     ).toBe(42);
   });
 
+  it("a program that only waits for its signal is not a deadlock", async () => {
+    const controller = new AbortController();
+    const reason = new Error("user pressed stop");
+    setTimeout(() => controller.abort(reason), 20);
+    const error = await Eio.run(() => Fiber.awaitCancel(), { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Eio.Cancel.Cancelled);
+    expect((error as Error).cause).toBe(reason);
+  });
+
   it("accepts a plain function as main", async () => {
     expect(await Eio.run(() => "plain")).toBe("plain");
   });

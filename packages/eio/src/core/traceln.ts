@@ -6,7 +6,18 @@
 import { format } from "node:util";
 import { currentFiberOrNull } from "./scheduler.js";
 
-/** Where traceln lines go. */
+/**
+ * Where traceln lines go: a function of one formatted line (no trailing newline).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const lines: string[] = [];
+ * const sink: Eio.TracelnSink = (line) => lines.push(line);
+ * await Eio.run(() => Eio.traceln("captured"), { traceln: sink });
+ * console.log(lines);
+ * ```
+ */
 export type TracelnSink = (line: string) => void;
 
 /** The fiber-local key that holds the current sink. @internal */
