@@ -42,9 +42,11 @@ const withTool = (tool: string) => (hasCommand(tool) || process.env.CI ? it : it
 // The server's two shapes: the store in a storage domain with connections in domains too, and
 // everything on the main thread.
 const MODES: [string, string[]][] = [["one domain", ["--single-domain"]]];
-// Not yet "--domains 1": runServer's extra domains receive their arguments by structured
-// clone, without the shared heap, so the shared queue arrives as a plain object there.
-if (sharedStreamsAvailable()) MODES.unshift(["storage domain", ["--domains", "0"]]);
+if (sharedStreamsAvailable()) {
+  MODES.unshift(["storage domain", ["--domains", "0"]]);
+  // As in the blog: connections are also served by another domain, on the same socket.
+  MODES.unshift(["storage domain + 1 connection domain", ["--domains", "1"]]);
+}
 
 function sharedStreamsAvailable(): boolean {
   try {
