@@ -67,7 +67,8 @@ export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
   });
   // Join the shared heap before anything decodes a shared handle or waits on one.
   attachArena(data.arena, data.domainId);
-  const decoder = new Decoder().reset(data.argsBytes, data.argsShared);
+  const argsBytes = Buffer.from(data.argsBytes.buffer, data.argsBytes.byteOffset, data.argsBytes.byteLength);
+  const decoder = new Decoder().reset(argsBytes, 0, argsBytes.length, data.argsShared);
   const args: unknown[] = [];
   while (!decoder.done) args.push(decoder.value());
   const main = function* (): Operation<void> {
