@@ -134,6 +134,29 @@ export function* takeOrCancelled(s: Stream<number>, ready: Eio.Promise.Resolver<
   return took === undefined ? "cancelled" : `took ${took}`;
 }
 
+/**
+ * Like {@link takeOrCancelled}, but says it is ready only once the take is queued on the
+ * stream, and watches `stop` by polling between `Fiber.yield`s instead of awaiting it. The run
+ * queue never empties meanwhile, so this domain does not drain its inbox: when the other
+ * domain adds (claiming our queued take) and then resolves `stop`, the cancellation usually
+ * reaches the take while its claimed wake-up still sits undelivered in the inbox. That is
+ * the window where a cancelled take could lose its item; the claim must win.
+ */
+export function* takeClaimedThenCancelled(s: Stream<number>, ready: Eio.Promise.Resolver<string>, stop: Eio.Promise.Promise<unknown>): Operation<string> {
+  let took: number | undefined;
+  yield* Eio.Fiber.first(
+    function* () {
+      took = yield* Eio.Stream.take(s);
+    },
+    function* () {
+      // The first branch ran until it blocked in take: its waiter is queued by now.
+      Eio.Promise.resolve(ready, "waiting");
+      while (!Eio.Promise.isResolved(stop)) yield* Eio.Fiber.yield();
+    },
+  );
+  return took === undefined ? "cancelled" : `took ${took}`;
+}
+
 /** Create/resolve/await cycles with shared promises; returns the arena's peak used bytes. */
 export function* churn(cycles: number): Operation<number> {
   const { getArena } = yield* Eio.Fiber.awaitNative(import("../../src/shared/index.js"));

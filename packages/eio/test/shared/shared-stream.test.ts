@@ -89,10 +89,14 @@ describe("shared Stream across domains", () => {
   }, 120_000);
 
   it("a blocked take cancelled in another domain loses no item", async () => {
+    // Three orders: item then cancel, cancel then item (a race: the take may get the item or be
+    // cancelled first, and then the item stays buffered), and cancel, then the item only after
+    // the cancelled take has returned (it must be buffered, not handed to the old record).
+    const rounds = 6;
     const result = await Eio.run<string[]>(function* () {
       const s = Eio.Stream.create<number>(1, { shared: true });
       const outcomes: string[] = [];
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < rounds; round++) {
         const [ready, readyR] = Eio.Promise.create<string>({ shared: true });
         const [stop, stopR] = Eio.Promise.create<string>({ shared: true });
         const [outcome] = yield* Eio.Fiber.pair<string, void>(
@@ -100,16 +104,52 @@ describe("shared Stream across domains", () => {
           function* () {
             yield* Eio.Promise.await(ready);
             // Race the item against the cancellation: whichever wins, the item must survive.
-            yield* Eio.Stream.add(s, round);
-            Eio.Promise.resolve(stopR, "stop");
+            if (round % 3 === 0) {
+              yield* Eio.Stream.add(s, round);
+              Eio.Promise.resolve(stopR, "stop");
+            } else if (round % 3 === 1) {
+              Eio.Promise.resolve(stopR, "stop");
+              yield* Eio.Stream.add(s, round);
+            } else {
+              Eio.Promise.resolve(stopR, "stop"); // the item comes only after the take is gone
+            }
           },
         );
+        if (round % 3 === 2) {
+          expect(outcome).toBe("cancelled");
+          yield* Eio.Stream.add(s, round); // must not go to the cancelled take's record
+        }
         if (outcome === "cancelled") outcomes.push(`cancelled, left ${Eio.Stream.takeNonblocking(s)}`);
-        else outcomes.push(outcome);
+        else outcomes.push(`${outcome}, left ${Eio.Stream.takeNonblocking(s)}`);
       }
       return outcomes;
     });
-    expect(result).toHaveLength(3);
-    result.forEach((outcome, round) => expect([`took ${round}`, `cancelled, left ${round}`]).toContain(outcome));
-  });
+    expect(result).toHaveLength(rounds);
+    result.forEach((outcome, round) => expect([`took ${round}, left undefined`, `cancelled, left ${round}`]).toContain(outcome));
+  }, 120_000);
+
+  it("a take claimed by an adder and then cancelled before the wake-up arrives returns the item", async () => {
+    // The worker's run queue stays busy, so the claimed wake-up waits in its inbox while the
+    // cancellation runs: the claim must win (Eio: an operation that succeeded returns its value).
+    const rounds = 4;
+    const result = await Eio.run<string[]>(function* () {
+      const s = Eio.Stream.create<number>(1, { shared: true });
+      const outcomes: string[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const [ready, readyR] = Eio.Promise.create<string>({ shared: true });
+        const [stop, stopR] = Eio.Promise.create<string>({ shared: true });
+        const [outcome] = yield* Eio.Fiber.pair<string, void>(
+          () => inDomain<string>("takeClaimedThenCancelled", s, readyR, stop),
+          function* () {
+            yield* Eio.Promise.await(ready);
+            yield* Eio.Stream.add(s, round); // hands the item to the queued take (claims it)
+            Eio.Promise.resolve(stopR, "stop");
+          },
+        );
+        outcomes.push(`${outcome}, left ${Eio.Stream.takeNonblocking(s)}`);
+      }
+      return outcomes;
+    });
+    expect(result).toEqual(Array.from({ length: rounds }, (_, round) => `took ${round}, left undefined`));
+  }, 120_000);
 });
