@@ -12,6 +12,7 @@
  * @module
  */
 import type { Scheduler } from "../core/scheduler.js";
+import { sharedWaiting, watchWhileIdle } from "../shared/index.js";
 import { awake, prepareToSleep, sleepAsync } from "./doorbell.js";
 import type { Domain } from "./domain.js";
 
@@ -51,6 +52,8 @@ export class Hub {
     const previous = scheduler.onIdle;
     // Real results first; only then may a mock clock advance virtual time.
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
+    // While fibers wait on shared objects, the doorbell's spin watches the outboxes too.
+    watchWhileIdle(scheduler, () => this.jobsOut > 0 && this.poll());
   }
 
   attach(domain: Domain): void {
@@ -96,6 +99,8 @@ export class Hub {
     this.ringAll();
     if (this.jobsOut === 0) return false;
     if (this.poll()) return true;
+    // The shared heap's doorbell spin (next in the idle hook) watches the outboxes too.
+    if (sharedWaiting()) return this.park();
     // Spinning: children need not ring while we watch the outboxes ourselves.
     awake(this.bell);
     const deadline = performance.now() + this.spinMs;

@@ -19,12 +19,15 @@ const enum Tag {
   String,
   Serialized,
   Handle,
+  /** A plain object of at most RECORD_FIELDS primitive or handle fields (no serializer). */
+  Record,
 }
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
 const HEADER_WORDS = 3;
 const SHORT_STRING = 256;
 const MARKER = "__eioSharedHandle";
+const RECORD_FIELDS = 16;
 
 /** Classes that must not cross domains, with the fix to suggest (set by `sync/`). */
 const localOnly: { type: abstract new (...args: never[]) => unknown; message: string }[] = [];
@@ -74,6 +77,10 @@ export function encodeValue(value: unknown): number {
         arena.i32[(ref >> 2) + HEADER_WORDS] = offset;
         return ref;
       }
+      if (Object.getPrototypeOf(value) === Object.prototype) {
+        const ref = encodeRecord(value as Record<string, unknown>);
+        if (ref !== 0) return ref;
+      }
       break;
   }
   const handles: number[] = [];
@@ -97,6 +104,168 @@ export function encodeValue(value: unknown): number {
   for (let i = 0; i < handles.length; i++) i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
   arena.u8.set(bytes, ref + dataStart);
   return ref;
+}
+
+/**
+ * The fast path for a small plain object whose fields are numbers, booleans, null, undefined,
+ * short strings or shared handles (a message carrying reply addresses, say): written field by
+ * field, as structured clone would copy it, without `v8.serialize`. Returns 0 if `value` does
+ * not qualify (nothing was retained). Layout after the header and handle offsets: field count,
+ * then for each field its key (length, UTF-16 units padded to a word), its tag and its payload
+ * (number: 8-byte aligned f64; string: length and units; handle: index in the offsets).
+ */
+function encodeRecord(value: Record<string, unknown>): number {
+  const keys = Object.keys(value);
+  const count = keys.length;
+  if (count > RECORD_FIELDS) return 0;
+  const fields: unknown[] = [];
+  let handleCount = 0;
+  // Upper bound of the data words (numbers may need a word of padding each).
+  let words = 1;
+  for (let i = 0; i < count; i++) {
+    const key = keys[i]!;
+    if (key.length > SHORT_STRING || key === "__proto__") return 0;
+    const field = value[key];
+    switch (typeof field) {
+      case "number":
+        words += 3;
+        break;
+      case "string":
+        if (field.length > SHORT_STRING) return 0;
+        words += 1 + ((field.length + 1) >> 1);
+        break;
+      case "boolean":
+      case "undefined":
+        break;
+      case "object":
+        if (field === null) break;
+        if (!(field instanceof SharedHandle)) return 0;
+        handleCount++;
+        words += 1;
+        break;
+      default:
+        return 0;
+    }
+    fields.push(field);
+    words += 2 + ((key.length + 1) >> 1);
+  }
+  const arena = getArena();
+  const ref = arena.alloc((HEADER_WORDS + handleCount + words) * 4);
+  const i32 = arena.i32;
+  const u16 = arena.u16;
+  const base = ref >> 2;
+  i32[base] = Tag.Record;
+  i32[base + 2] = handleCount;
+  let handles = 0;
+  let p = base + HEADER_WORDS + handleCount;
+  i32[p++] = count;
+  for (let i = 0; i < count; i++) {
+    const key = keys[i]!;
+    p = writeChars(i32, u16, p, key);
+    const field = fields[i];
+    switch (typeof field) {
+      case "number":
+        i32[p++] = Tag.Number;
+        if ((p & 1) !== 0) p++;
+        arena.f64[p >> 1] = field;
+        p += 2;
+        break;
+      case "string":
+        i32[p++] = Tag.String;
+        p = writeChars(i32, u16, p, field);
+        break;
+      case "boolean":
+        i32[p++] = field ? Tag.True : Tag.False;
+        break;
+      case "undefined":
+        i32[p++] = Tag.Undefined;
+        break;
+      default:
+        if (field === null) {
+          i32[p++] = Tag.Null;
+        } else {
+          i32[p++] = Tag.Handle;
+          const offset = (field as SharedHandle).sendRef();
+          i32[base + HEADER_WORDS + handles] = offset;
+          i32[p++] = handles++;
+        }
+    }
+  }
+  i32[base + 1] = p - base;
+  return ref;
+}
+
+/** Writes `text` (length word, then UTF-16 units padded to a word) at word `p`; returns the next word. */
+function writeChars(i32: Int32Array, u16: Uint16Array, p: number, text: string): number {
+  const length = text.length;
+  i32[p++] = length;
+  const start = p << 1;
+  for (let i = 0; i < length; i++) u16[start + i] = text.charCodeAt(i);
+  return p + ((length + 1) >> 1);
+}
+
+function readChars(u16: Uint16Array, p: number, length: number): string {
+  const start = p << 1;
+  if (length <= 16) {
+    let text = "";
+    for (let i = 0; i < length; i++) text += String.fromCharCode(u16[start + i]!);
+    return text;
+  }
+  return String.fromCharCode.apply(null, u16.subarray(start, start + length) as unknown as number[]);
+}
+
+function decodeRecord(ref: number): Record<string, unknown> {
+  const arena = getArena();
+  const i32 = arena.i32;
+  const u16 = arena.u16;
+  const base = ref >> 2;
+  const handleCount = i32[base + 2]!;
+  const handles: (SharedHandle | undefined)[] = [];
+  const record: Record<string, unknown> = {};
+  let p = base + HEADER_WORDS + handleCount;
+  const count = i32[p++]!;
+  for (let i = 0; i < count; i++) {
+    let length = i32[p++]!;
+    const key = readChars(u16, p, length);
+    p += (length + 1) >> 1;
+    let field: unknown;
+    switch (i32[p++] as Tag) {
+      case Tag.Number:
+        if ((p & 1) !== 0) p++;
+        field = arena.f64[p >> 1];
+        p += 2;
+        break;
+      case Tag.String:
+        length = i32[p++]!;
+        field = readChars(u16, p, length);
+        p += (length + 1) >> 1;
+        break;
+      case Tag.True:
+        field = true;
+        break;
+      case Tag.False:
+        field = false;
+        break;
+      case Tag.Null:
+        field = null;
+        break;
+      case Tag.Undefined:
+        field = undefined;
+        break;
+      default: {
+        // Within one value, the same object named twice is one handle (as structured clone
+        // keeps shared references).
+        const index = i32[p++]!;
+        const offset = i32[base + HEADER_WORDS + index]!;
+        let handle: SharedHandle | undefined;
+        for (let j = 0; j < index && handle === undefined; j++) if (i32[base + HEADER_WORDS + j] === offset) handle = handles[j];
+        handles[index] = handle ??= reviveHandle(kindOf(offset), offset);
+        field = handle;
+      }
+    }
+    record[key] = field;
+  }
+  return record;
 }
 
 function tagOnly(tag: Tag): number {
@@ -132,6 +301,8 @@ export function decodeValue(ref: number): unknown {
       return true;
     case Tag.Handle:
       return reviveHandle(i32[(ref >> 2) + 1]!, i32[(ref >> 2) + HEADER_WORDS]!);
+    case Tag.Record:
+      return decodeRecord(ref);
     case Tag.Serialized: {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;

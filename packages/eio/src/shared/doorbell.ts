@@ -143,8 +143,10 @@ function onBell(): void {
  * load: ~60 µs against ~300 µs a round trip). Blocking stalls this thread's I/O for that long,
  * so it is only done while answers keep coming quickly: after a block that timed out, the
  * domain only spins until a wake-up comes within {@link QUICK_MILLISECONDS} of parking.
+ * `watches` (see {@link watchWhileIdle}) are polled while spinning; one that finds work ends
+ * the spin (no block) and makes this return true.
  */
-export function spinForBell(): boolean {
+export function spinForBell(watches: readonly (() => boolean)[] = noWatches): boolean {
   if (parkedFibers.size === 0) return false;
   const arena = getArena();
   const i32 = arena.i32;
@@ -152,19 +154,44 @@ export function spinForBell(): boolean {
   const parked = arena.slot(arena.domainId, D_PARKED);
   Atomics.store(i32, parked, 0);
   const deadline = performance.now() + SPIN_MICROSECONDS / 1000;
+  let other = false;
   outer: for (;;) {
     for (let i = 0; i < 256; i++) if (Atomics.load(i32, inbox) !== 0) break outer;
+    for (const watch of watches) if ((other = watch())) break outer;
     if (performance.now() > deadline) break;
   }
   Atomics.store(i32, parked, 1);
-  if (blocking && Atomics.load(i32, inbox) === 0) {
+  if (!other && blocking && Atomics.load(i32, inbox) === 0) {
     // Returns "not-equal" at once if a push landed since the load (no lost wake-up).
     blocking = Atomics.wait(i32, inbox, 0, BLOCK_MILLISECONDS) !== "timed-out";
   }
-  const woke = drainInbox();
+  const woke = drainInbox() || other;
   if (!woke) parkedAt = performance.now();
   arm();
   return woke;
+}
+
+const noWatches: readonly (() => boolean)[] = [];
+const idleWatches = new WeakMap<Scheduler, (() => boolean)[]>();
+
+/**
+ * True while fibers of this thread wait on shared objects: the scheduler's idle hook will then
+ * spin on the doorbell ({@link spinForBell}), watching the sources given to
+ * {@link watchWhileIdle} too, so those need not spin on their own first (a spin that does not
+ * watch the doorbell only delays the wake-up it is waiting for).
+ */
+export function sharedWaiting(): boolean {
+  return parkedFibers.size > 0;
+}
+
+/**
+ * Makes `scheduler`'s idle spin also call `poll` (another source of wake-ups, e.g. the domains
+ * hub's outboxes): it stops spinning as soon as `poll` returns true (it found work).
+ */
+export function watchWhileIdle(scheduler: Scheduler, poll: () => boolean): void {
+  let watches = idleWatches.get(scheduler);
+  if (watches === undefined) idleWatches.set(scheduler, (watches = []));
+  watches.push(poll);
 }
 
 /** How long an idle domain blocks for a wake-up after spinning, while answers come quickly. */
@@ -177,5 +204,8 @@ let parkedAt = 0;
 export function attachScheduler(scheduler: Scheduler): void {
   getArena();
   const previous = scheduler.onIdle;
-  scheduler.onIdle = () => drainInbox() || (previous !== null && previous()) || spinForBell();
+  let watches = idleWatches.get(scheduler);
+  if (watches === undefined) idleWatches.set(scheduler, (watches = []));
+  const spinWatching = watches;
+  scheduler.onIdle = () => drainInbox() || (previous !== null && previous()) || spinForBell(spinWatching);
 }

@@ -37,6 +37,9 @@ export function registerKind(kind: Kind): void {
 
 /** The base class of every handle: an offset into the arena. */
 export abstract class SharedHandle {
+  /** Where {@link trackHandle} is with this handle (see `pending`). @internal */
+  tracking = 0;
+
   constructor(readonly offset: number) {}
 
   /**
@@ -97,10 +100,40 @@ export function release(offset: number): void {
  */
 const registry = new FinalizationRegistry<number>(release);
 
+/**
+ * Handles made in this turn, not yet registered. Most handles live for microseconds (a promise
+ * reads its value and lets go of its cell at once; measured: `register` + `unregister` were the
+ * largest cost of a cross-domain round trip), so registration waits for the end of the turn
+ * and a handle untracked before that never touches the registry. The list holds them only
+ * until then (or until it is {@link PENDING_MAX} long).
+ */
+let pending: SharedHandle[] = [];
+let flushScheduled = false;
+const PENDING_MAX = 1024;
+const UNTRACKED = 0;
+const PENDING = 1;
+const REGISTERED = 2;
+
+function registerPending(): void {
+  flushScheduled = false;
+  const handles = pending;
+  pending = [];
+  for (const handle of handles) {
+    if (handle.tracking !== PENDING) continue;
+    handle.tracking = REGISTERED;
+    registry.register(handle, handle.offset, handle);
+  }
+}
+
 /** Makes `handle` hold one reference (taken here), given back when the handle is garbage. */
 export function trackHandle(handle: SharedHandle): void {
   retain(handle.offset);
-  registry.register(handle, handle.offset, handle);
+  handle.tracking = PENDING;
+  if (pending.push(handle) >= PENDING_MAX) registerPending();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(registerPending).unref();
+  }
 }
 
 /**
@@ -108,7 +141,8 @@ export function trackHandle(handle: SharedHandle): void {
  * handle that no longer needs its object (a promise that has read its value).
  */
 export function untrackHandle(handle: SharedHandle): void {
-  registry.unregister(handle);
+  if (handle.tracking === REGISTERED) registry.unregister(handle);
+  handle.tracking = UNTRACKED;
   release(handle.offset);
 }
 

@@ -14,7 +14,7 @@ import { createSharedStream } from "./stream.js";
 
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
 export { decodeAndFree, decodeValue, encodeValue, freeValue, registerLocalOnly } from "./codec.js";
-export { attachScheduler, deliver, park, unpark } from "./doorbell.js";
+export { attachScheduler, deliver, park, sharedWaiting, unpark, watchWhileIdle } from "./doorbell.js";
 export {
   allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";

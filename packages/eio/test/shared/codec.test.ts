@@ -15,6 +15,28 @@ describe("the shared heap codec", () => {
     expect(roundTrip(object)).not.toBe(object);
   });
 
+  it("small plain objects (the fast path without v8.serialize) keep structured-clone semantics", () => {
+    const promise = createSharedPromise<number>();
+    const record = { i: -0, nan: NaN, s: "héllo 👋", t: true, f: false, n: null, u: undefined, 2: 1, 1: "one", p: promise, q: promise };
+    const copy = roundTrip(record) as typeof record;
+    expect(copy).not.toBe(record);
+    expect(Object.keys(copy)).toEqual(Object.keys(record));
+    expect(Object.is(copy.i, -0)).toBe(true);
+    expect(copy).toEqual({ ...record, p: copy.p, q: copy.q });
+    expect(copy.p).toBeInstanceOf(SharedPromise);
+    expect(copy.p.offset).toBe(promise.offset);
+    expect(copy.q).toBe(copy.p);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    const proto = roundTrip(JSON.parse('{"__proto__": 1, "a": 2}')) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.keys(proto)).toEqual(["__proto__", "a"]);
+    expect(() => encodeValue({ f: () => 1 })).toThrow(TypeError);
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
+    expect(roundTrip(many)).toEqual(many);
+    Eio.Promise.resolve(promise as unknown as Eio.Promise.Resolver<number>, 7);
+    expect(Eio.Promise.peek(copy.p as unknown as Eio.Promise.Promise<number>)).toBe(7);
+  });
+
   it("decoded typed arrays do not alias the arena", () => {
     const first = roundTrip({ bytes: new Uint8Array([1, 2, 3]) }) as { bytes: Uint8Array };
     const second = roundTrip({ bytes: new Uint8Array([4, 5, 6]) }) as { bytes: Uint8Array };

@@ -21,7 +21,7 @@ import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../d
 import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
 import { Ring } from "../ring.js";
 import { TaskLoader } from "./task-loader.js";
-import { attachArena } from "../../shared/index.js";
+import { attachArena, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
 /** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
 const SPIN_IDLE_MS = 0.3;
@@ -66,6 +66,8 @@ class DomainRunner {
     this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
+    // While fibers wait on shared objects, the doorbell's spin watches the inbox too.
+    watchWhileIdle(scheduler, () => this.inbox.hasData() && this.poll());
   }
 
   /** Handles every waiting record; true if there was any. */
@@ -164,20 +166,25 @@ class DomainRunner {
     if (this.poll()) return true;
     const bell = this.inbox.control;
     awake(bell);
-    const idle = this.jobs.size === 0;
-    const deadline = performance.now() + (idle ? this.spinMs : SPIN_BUSY_MS);
-    do {
-      for (let i = 0; i < 64; i++) {
-        if (this.inbox.hasData()) {
-          if (idle) this.spinMs = Math.min(SPIN_IDLE_MS, this.spinMs * 2);
-          return this.poll();
+    // The shared heap's doorbell spin (next in the idle hook) watches the inbox too, and it
+    // is the one to block the thread if anything does.
+    const spinShared = sharedWaiting();
+    if (!spinShared) {
+      const idle = this.jobs.size === 0;
+      const deadline = performance.now() + (idle ? this.spinMs : SPIN_BUSY_MS);
+      do {
+        for (let i = 0; i < 64; i++) {
+          if (this.inbox.hasData()) {
+            if (idle) this.spinMs = Math.min(SPIN_IDLE_MS, this.spinMs * 2);
+            return this.poll();
+          }
         }
-      }
-    } while (performance.now() < deadline);
-    if (idle) this.spinMs = Math.max(SPIN_MIN_MS, this.spinMs / 2);
+      } while (performance.now() < deadline);
+      if (idle) this.spinMs = Math.max(SPIN_MIN_MS, this.spinMs / 2);
+    }
     let seen = prepareToSleep(bell);
     if (this.poll()) return awake(bell), true;
-    if (this.jobs.size === 0 && this.loader.idle && this.overflow.length === 0) {
+    if (!spinShared && this.jobs.size === 0 && this.loader.idle && this.overflow.length === 0) {
       sleepBlocking(bell, seen, BLOCK_MS);
       awake(bell);
       if (this.poll()) return true;
