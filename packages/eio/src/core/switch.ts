@@ -5,7 +5,7 @@
  */
 import { CancelContext } from "./cancel-context.js";
 import { moveFiberTo } from "./cancel.js";
-import { Cancelled, combineErrors, SwitchFinished } from "./errors.js";
+import { combineErrors, SwitchFinished } from "./errors.js";
 import { currentFiber, Fiber, isGenerator, type Operation, type Scheduler, suspendUnchecked } from "./scheduler.js";
 import { protect } from "./cancel.js";
 
@@ -427,4 +427,3 @@ export function signal(sw: Switch): AbortSignal {
   return sw.ctx.signal;
 }
 
-export { Cancelled };
