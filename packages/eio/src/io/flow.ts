@@ -4,11 +4,17 @@
  * @module
  */
 import type { Operation } from "../core/scheduler.js";
+import { CopyOp } from "./flow-copy.js";
 
 /** The operations behind a source (a socket, a string, a buffered reader). @internal */
 export interface SourceImpl {
   /** Reads at least one byte into `buffer`, returns the count; throws `EndOfFile` at the end. */
   readInto(buffer: Uint8Array): Operation<number>;
+  /**
+   * Optional: gives away the next bytes the source holds, without copying them (Eio's
+   * `Read_source_buffer`); the caller owns the result. `Flow.copy` prefers it.
+   */
+  readChunk?(): Operation<Uint8Array>;
 }
 
 /** The operations behind a sink. @internal */
@@ -253,26 +259,14 @@ export function copyString(text: string, flow: Sink): Operation<void> {
  * });
  * ```
  */
-export function* copy(src: Source, dst: Sink, options: { chunkSize?: number } = {}): Operation<number> {
+export function copy(src: Source, dst: Sink, options: { chunkSize?: number } = {}): Operation<number> {
   const source = checkSource(src, "Flow.copy");
   const sink = checkSink(dst, "Flow.copy");
   const chunkSize = options.chunkSize ?? 65536;
   if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
     throw new RangeError(`Flow.copy: options.chunkSize must be a positive integer, got ${String(chunkSize)}`);
   }
-  const buffer = new Uint8Array(chunkSize);
-  let total = 0;
-  for (;;) {
-    let n: number;
-    try {
-      n = yield* source.readInto(buffer);
-    } catch (error) {
-      if (error instanceof EndOfFile) return total;
-      throw error;
-    }
-    yield* sink.writeAll(buffer.subarray(0, n));
-    total += n;
-  }
+  return new CopyOp(source, sink, chunkSize) as unknown as Operation<number>;
 }
 
 /**

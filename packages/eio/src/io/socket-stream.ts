@@ -6,7 +6,8 @@
  * @module
  */
 import type * as net from "node:net";
-import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
+import type { Cancelled } from "../core/errors.js";
+import { beginSuspend, type Fiber, HandWrittenOp, type Operation, type Suspend, SUSPEND_STEP } from "../core/scheduler.js";
 import { tryRemoveHook, type Hook } from "../core/switch.js";
 import { EndOfFile, type ShutdownCommand, type TwoWay } from "./flow.js";
 import { fromNodeError, NetError } from "./net-errors.js";
@@ -16,11 +17,6 @@ import type { Sockaddr } from "./sockaddr.js";
 const HIGH_WATER = 256 * 1024;
 /** Resume it once the reader has brought the backlog down to this. */
 const LOW_WATER = 64 * 1024;
-
-interface PendingWrite {
-  fiber: Fiber;
-  index: number;
-}
 
 /** A connection (Eio's `Net.stream_socket`). Opaque: pass it to `Eio.Flow` and `Eio.BufRead` functions.
  *
@@ -48,7 +44,10 @@ export class SocketStream implements TwoWay {
   private closed = false;
   private error: NetError | null = null;
   private reader: Fiber | null = null;
-  private writers: PendingWrite[] = [];
+  private writers: WriteOp[] = [];
+  /** Reused by one read or write at a time: the echo path then allocates no operation per call. */
+  private readOp = new ReadOp(this);
+  private writeOp = new WriteOp(this);
   private writesIssued = 0;
   private writesDone = 0;
   /** The release hook on the owning switch, withdrawn when closed early. @internal */
@@ -70,7 +69,7 @@ export class SocketStream implements TwoWay {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    if (this.receiveDone) return;
+    if (this.receiveDone || chunk.length === 0) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (this.buffered >= HIGH_WATER && !this.paused) {
@@ -112,16 +111,25 @@ export class SocketStream implements TwoWay {
   }
 
   private wakeWriters(all: boolean): void {
-    const still: PendingWrite[] = [];
-    for (const w of this.writers) {
-      if (all || w.index <= this.writesDone) {
-        w.fiber.scheduler.removeExternalWait();
-        w.fiber.scheduler.wake(w.fiber, undefined);
+    const still: WriteOp[] = [];
+    for (const op of this.writers) {
+      const fiber = op.fiber!;
+      if (all || op.index <= this.writesDone) {
+        op.fiber = null;
+        fiber.scheduler.removeExternalWait();
+        fiber.scheduler.wake(fiber, undefined);
       } else {
-        still.push(w);
+        still.push(op);
       }
     }
     this.writers = still;
+  }
+
+  /** Drops a cancelled writer (see {@link cancelWrite}). @internal */
+  removeWriter(op: WriteOp): void {
+    const at = this.writers.indexOf(op);
+    if (at >= 0) this.writers.splice(at, 1);
+    op.fiber = null;
   }
 
   private wakeAll(): void {
@@ -129,38 +137,68 @@ export class SocketStream implements TwoWay {
     if (this.writers.length > 0) this.wakeWriters(true);
   }
 
-  *readInto(buffer: Uint8Array): Operation<number> {
-    for (;;) {
-      if (this.buffered > 0) return this.take(buffer);
-      if (this.error !== null) throw this.error;
-      if (this.receiveDone) throw new EndOfFile();
-      if (this.reader !== null) {
-        throw new Error(`Cannot read from ${describePeer(this.peer)}: another fiber is already reading this socket.`);
-      }
-      if (!this.started || this.paused) {
-        this.started = true;
-        this.paused = false;
-        this.socket.resume();
-      }
-      yield* suspend<void>("Net.read", (fiber) => {
-        this.reader = fiber;
-        fiber.scheduler.addExternalWait();
-        fiber.cancelFn = (cancelled) => {
-          if (this.reader === fiber) this.reader = null;
-          fiber.scheduler.removeExternalWait();
-          fiber.scheduler.wakeError(fiber, cancelled);
-        };
-      });
-    }
+  readInto(buffer: Uint8Array): Operation<number> {
+    return this.reading(buffer) as unknown as Operation<number>;
   }
 
-  private take(buffer: Uint8Array): number {
+  /**
+   * Gives away the next received bytes as they came from Node, without copying them: what
+   * `Flow.copy` uses (as Eio's `Read_source_buffer` lets a sink take the source's buffers).
+   * @internal
+   */
+  readChunk(): Operation<Uint8Array> {
+    return this.reading(null) as unknown as Operation<Uint8Array>;
+  }
+
+  private reading(buffer: Uint8Array | null): ReadOp {
+    let op = this.readOp;
+    // An operation is claimed when made, not when run: two made before either runs get two.
+    if (op.busy) op = new ReadOp(this);
+    op.busy = true;
+    op.buffer = buffer;
+    return op;
+  }
+
+  /**
+   * True if bytes are waiting; throws at the end of input or on error; false once the current
+   * fiber is suspended until something arrives (or queued to receive `Cancelled`). @internal
+   */
+  readable(): boolean {
+    if (this.buffered > 0) return true;
+    if (this.error !== null) throw this.error;
+    if (this.receiveDone) throw new EndOfFile();
+    if (this.reader !== null) {
+      throw new Error(`Cannot read from ${describePeer(this.peer)}: another fiber is already reading this socket.`);
+    }
+    if (!this.started || this.paused) {
+      this.started = true;
+      this.paused = false;
+      this.socket.resume();
+    }
+    const fiber = beginSuspend("Net.read");
+    if (fiber !== null) {
+      this.reader = fiber;
+      fiber.scheduler.addExternalWait();
+      fiber.waitingFor = this;
+      fiber.cancelFn = cancelRead;
+    }
+    return false;
+  }
+
+  /** Forgets a cancelled reader (see {@link cancelRead}). @internal */
+  dropReader(fiber: Fiber): void {
+    if (this.reader === fiber) this.reader = null;
+  }
+
+  /** Copies buffered bytes into `buffer`. @internal */
+  take(buffer: Uint8Array): number {
     let copied = 0;
     while (copied < buffer.length && this.chunks.length > 0) {
       const chunk = this.chunks[0]!;
       const available = chunk.length - this.firstOffset;
       const n = Math.min(available, buffer.length - copied);
-      buffer.set(chunk.subarray(this.firstOffset, this.firstOffset + n), copied);
+      if (this.firstOffset === 0 && n === chunk.length) buffer.set(chunk, copied);
+      else buffer.set(chunk.subarray(this.firstOffset, this.firstOffset + n), copied);
       copied += n;
       if (n === available) {
         this.chunks.shift();
@@ -169,38 +207,69 @@ export class SocketStream implements TwoWay {
         this.firstOffset += n;
       }
     }
-    this.buffered -= copied;
+    this.consumed(copied);
+    return copied;
+  }
+
+  /** Removes and returns the first buffered chunk (what is left of it). @internal */
+  takeChunk(): Uint8Array {
+    const chunk = this.chunks.shift()!;
+    const rest = this.firstOffset === 0 ? chunk : chunk.subarray(this.firstOffset);
+    this.firstOffset = 0;
+    this.consumed(rest.length);
+    return rest;
+  }
+
+  private consumed(n: number): void {
+    this.buffered -= n;
     if (this.paused && this.buffered <= LOW_WATER) {
       this.paused = false;
       this.socket.resume();
     }
-    return copied;
   }
 
-  *writeAll(data: Uint8Array): Operation<void> {
+  writeAll(data: Uint8Array): Operation<void> {
+    let op = this.writeOp;
+    if (op.busy) op = new WriteOp(this);
+    op.busy = true;
+    op.data = data;
+    op.index = 0;
+    return op as unknown as Operation<void>;
+  }
+
+  /**
+   * Hands `data` to Node. Returns 0 when Node wrote it all at once (the kernel has the bytes, so
+   * `data` is free to reuse), else the write's number, to wait for with {@link writeSettled}.
+   * @internal
+   */
+  startWrite(data: Uint8Array): number {
     if (this.error !== null) throw this.error;
     if (this.closed) throw closedError(this.peer, "write to");
     if (this.sendDone) throw new NetError("EPIPE", `Cannot write to ${describePeer(this.peer)}: the sending side was shut down.`);
-    if (data.length === 0) return;
+    if (data.length === 0) return 0;
     const index = ++this.writesIssued;
     this.socket.write(data, this.onWriteDone);
-    // Nothing left in Node's buffer: the kernel has the bytes and `data` is free to reuse.
-    if (this.socket.writableLength === 0 && !this.socket.connecting) return;
-    while (this.writesDone < index) {
-      if (this.error !== null) throw this.error;
-      if (this.closed) throw closedError(this.peer, "write to");
-      yield* suspend<void>("Net.write", (fiber) => {
-        const pending: PendingWrite = { fiber, index };
-        this.writers.push(pending);
-        fiber.scheduler.addExternalWait();
-        fiber.cancelFn = (cancelled) => {
-          const at = this.writers.indexOf(pending);
-          if (at >= 0) this.writers.splice(at, 1);
-          fiber.scheduler.removeExternalWait();
-          fiber.scheduler.wakeError(fiber, cancelled);
-        };
-      });
+    if (this.socket.writableLength === 0 && !this.socket.connecting) return 0;
+    return index;
+  }
+
+  /**
+   * True once write number `op.index` has completed; throws if the socket failed or closed;
+   * false once the current fiber is suspended until Node reports more writes done. @internal
+   */
+  writeSettled(op: WriteOp): boolean {
+    if (this.writesDone >= op.index) return true;
+    if (this.error !== null) throw this.error;
+    if (this.closed) throw closedError(this.peer, "write to");
+    const fiber = beginSuspend("Net.write");
+    if (fiber !== null) {
+      op.fiber = fiber;
+      this.writers.push(op);
+      fiber.scheduler.addExternalWait();
+      fiber.waitingFor = op;
+      fiber.cancelFn = cancelWrite;
     }
+    return false;
   }
 
   /** @internal */
@@ -237,6 +306,115 @@ export class SocketStream implements TwoWay {
   /** @internal */
   toString(): string {
     return `Socket(${describePeer(this.peer)})`;
+  }
+}
+
+/** One cancel function for every blocked reader: the stream is in `fiber.waitingFor`. */
+function cancelRead(cancelled: Cancelled, fiber: Fiber): void {
+  (fiber.waitingFor as SocketStream).dropReader(fiber);
+  fiber.waitingFor = null;
+  fiber.scheduler.removeExternalWait();
+  fiber.scheduler.wakeError(fiber, cancelled);
+}
+
+/** One cancel function for every blocked writer: its operation is in `fiber.waitingFor`. */
+function cancelWrite(cancelled: Cancelled, fiber: Fiber): void {
+  const op = fiber.waitingFor as WriteOp;
+  op.stream.removeWriter(op);
+  fiber.waitingFor = null;
+  fiber.scheduler.removeExternalWait();
+  fiber.scheduler.wakeError(fiber, cancelled);
+}
+
+/**
+ * A read as a hand-written operation (see `HandWrittenOp`): into `buffer`, or of a whole chunk
+ * when `buffer` is null. Each step re-checks the socket, so a wake-up only has to say "look".
+ * `yield*` reads a step's result at once, so one result object serves every step.
+ */
+class ReadOp extends HandWrittenOp<unknown> {
+  busy = false;
+  buffer: Uint8Array | null = null;
+  private readonly result: { value: unknown; done: true } = { value: undefined, done: true };
+
+  constructor(private readonly stream: SocketStream) {
+    super();
+  }
+
+  next(): IteratorResult<Suspend, unknown> {
+    const stream = this.stream;
+    let ready: boolean;
+    try {
+      ready = stream.readable();
+    } catch (error) {
+      this.busy = false;
+      throw error;
+    }
+    if (!ready) return SUSPEND_STEP;
+    const buffer = this.buffer;
+    this.buffer = null;
+    this.busy = false;
+    this.result.value = buffer === null ? stream.takeChunk() : stream.take(buffer);
+    return this.result;
+  }
+
+  override throw(error: unknown): never {
+    this.buffer = null;
+    this.busy = false;
+    throw error;
+  }
+
+  override return(value: unknown): IteratorReturnResult<unknown> {
+    this.buffer = null;
+    this.busy = false;
+    return { value, done: true };
+  }
+}
+
+/** A write as a hand-written operation: starts the write, then waits for it if Node queued it. @internal */
+export class WriteOp extends HandWrittenOp<void> {
+  busy = false;
+  data: Uint8Array | null = null;
+  /** The write's number while it waits; 0 before it starts. */
+  index = 0;
+  fiber: Fiber | null = null;
+  private readonly result: { value: undefined; done: true } = { value: undefined, done: true };
+
+  constructor(readonly stream: SocketStream) {
+    super();
+  }
+
+  next(): IteratorResult<Suspend, void> {
+    const stream = this.stream;
+    try {
+      if (this.index === 0) {
+        const data = this.data!;
+        this.data = null;
+        this.index = stream.startWrite(data);
+        if (this.index === 0) {
+          this.busy = false;
+          return this.result;
+        }
+      }
+      if (!stream.writeSettled(this)) return SUSPEND_STEP;
+    } catch (error) {
+      this.data = null;
+      this.busy = false;
+      throw error;
+    }
+    this.busy = false;
+    return this.result;
+  }
+
+  override throw(error: unknown): never {
+    this.data = null;
+    this.busy = false;
+    throw error;
+  }
+
+  override return(): IteratorReturnResult<void> {
+    this.data = null;
+    this.busy = false;
+    return { value: undefined, done: true };
   }
 }
 
