@@ -1,11 +1,16 @@
 // Suite `net` (issue 5): echo throughput over 127.0.0.1, 50 connections each sending a small
 // message and waiting for its echo. The servers run in this process; the load generator is a
-// separate process (workers/loadgen.mjs), so it never shares an event loop with a server.
+// separate process, so it never shares an event loop with a server: redis-benchmark when it is
+// installed (a C client, lib/redis-loadgen.mjs), else workers/loadgen.mjs. Every server runs
+// under the same generator in one run. Each row also records CPU time per request, of this
+// process (every thread: the server's domains too) and of the generator, because on 2 cores the
+// generator competes with the server for CPU and throughput alone hides where the time went.
 import net from "node:net";
 import { once } from "node:events";
 import * as Eio from "eio-ts";
 import { startService } from "../lib/eio-service.mjs";
 import { startLoadgen } from "../lib/loadgen-client.mjs";
+import { findRedisBenchmark, REDIS_REQUEST_BYTES, startRedisLoadgen } from "../lib/redis-loadgen.mjs";
 import { echo } from "../workers/eio-echo.mjs";
 
 export const issue = 5;
@@ -55,20 +60,45 @@ function eioServer(additionalDomains) {
   };
 }
 
-/** One implementation: start the server, connect the load generator, measure echoes. */
-function echoImpl(name, startServer, skip) {
+/** Which load generator this run uses: `{ name, start(), bytes }`. */
+function chooseLoadgen() {
+  const redis = findRedisBenchmark();
+  if (redis !== null) return { name: "redis-benchmark (C)", start: () => startRedisLoadgen(redis), bytes: REDIS_REQUEST_BYTES };
+  return { name: "a Node process (redis-benchmark not found)", start: startLoadgen, bytes: 42 };
+}
+
+function formatMicros(ms, requests) {
+  return `${((ms * 1000) / requests).toFixed(1)} µs`;
+}
+
+/**
+ * One implementation: start the server, connect the load generator, measure echoes. When done,
+ * adds a note to `notes`: CPU time per request of this process (the server, every thread) and of
+ * the generator, over every request of the samples.
+ */
+function echoImpl(name, startServer, skip, loadgenKind, notes) {
   if (skip) return { name, skip, run: () => undefined };
   let server = null;
   let loadgen = null;
+  const totals = { requests: 0, serverMs: 0, loadgenMs: 0 };
   return {
     name,
     before: async () => {
       server = await startServer();
-      loadgen = startLoadgen();
+      loadgen = loadgenKind.start();
       await loadgen.connect(server.port, CONNECTIONS);
     },
     run: async (n) => {
-      await loadgen.run(n);
+      const start = process.cpuUsage();
+      const answer = await loadgen.run(n);
+      const used = process.cpuUsage(start);
+      if (Number.isFinite(answer.cpuMs)) {
+        totals.requests += n;
+        totals.serverMs += (used.user + used.system) / 1000;
+        totals.loadgenMs += answer.cpuMs;
+      }
+      // redis-benchmark is a new process per sample: time only its requests, not its start-up.
+      return loadgenKind.start === startLoadgen ? undefined : { overriddenDuration: answer.ms };
     },
     after: async () => {
       try {
@@ -78,6 +108,10 @@ function echoImpl(name, startServer, skip) {
         await loadgen?.stop();
         await server?.stop();
         server = loadgen = null;
+        if (totals.requests > 0) {
+          const server = formatMicros(totals.serverMs, totals.requests);
+          notes.push(`CPU per request, ${name}: server process ${server} (all its threads), load generator ${formatMicros(totals.loadgenMs, totals.requests)}`);
+        }
       }
     },
   };
@@ -90,24 +124,27 @@ export async function scenarios({ quick }) {
   if (!hasNet) messages.push("eio-ts: skipped: Eio.Net.runServer / Eio.Flow.copy not available");
   else if (!hasDomains) messages.push("eio-ts with 2 additional domains: skipped: Eio.task not available");
   const withDomains = "eio-ts +2 domains";
+  const loadgen = chooseLoadgen();
+  const notes = [
+    `load generator: ${loadgen.name}; ${loadgen.bytes}-byte requests`,
+    "the 2-core machine also runs the load generator: a third thread of server helps only if a core is idle",
+    "eio-ts: Eio.Net.runServer with a handler that does Eio.Flow.copy(flow, flow); node:net: socket.on('data', d => socket.write(d))",
+  ];
   return {
     messages,
     scenarios: [
       {
         id: "echo",
-        title: `net: echo requests over ${CONNECTIONS} connections on 127.0.0.1 (42-byte messages, load generator in another process)`,
+        title: `net: echo requests over ${CONNECTIONS} connections on 127.0.0.1 (${loadgen.bytes}-byte messages, load generator in another process)`,
         unit: "request",
         step: 100,
         n: quick ? 2_000 : 50_000,
         impls: [
-          echoImpl("eio-ts", eioServer(0), hasNet ? null : "skipped: Eio.Net.runServer not available"),
-          echoImpl(withDomains, eioServer(2), hasDomains ? null : "skipped: Eio.Net.runServer with additionalDomains not available"),
-          echoImpl("node:net", plainNodeServer),
+          echoImpl("eio-ts", eioServer(0), hasNet ? null : "skipped: Eio.Net.runServer not available", loadgen, notes),
+          echoImpl(withDomains, eioServer(2), hasDomains ? null : "skipped: Eio.Net.runServer with additionalDomains not available", loadgen, notes),
+          echoImpl("node:net", plainNodeServer, null, loadgen, notes),
         ],
-        notes: [
-          "the 2-core machine also runs the load generator: a third thread of server helps only if a core is idle",
-          "eio-ts: Eio.Net.runServer with a handler that does Eio.Flow.copy(flow, flow); node:net: socket.on('data', d => socket.write(d))",
-        ],
+        notes,
         targets: [
           {
             text: "eio-ts (one domain) at least 0.8x plain Node",

@@ -1,7 +1,7 @@
 // The echo load generator, run as its own process (child_process.fork) so that it does not share
 // an event loop with the server it measures. Commands arrive over IPC:
 //   { connect: { host, port, connections } } -> "ready" once every connection is open
-//   { run: requests }                        -> { done: requests, ms } after that many echoes
+//   { run: requests }                        -> { done: requests, ms, cpuMs } after that many echoes
 //   { close: true }                          -> closes the connections, then "closed"
 // Each connection sends one small message, waits for all of its bytes to come back, checks them,
 // and sends the next: requests/s is then a measure of round trips, not of buffering.
@@ -30,12 +30,16 @@ async function connect({ host, port, connections }) {
 
 function run(requests) {
   const started = performance.now();
+  const cpuStart = process.cpuUsage();
   let issued = 0;
   let finished = 0;
   let active = 0;
   const done = (socket) => {
     socket.removeAllListeners("data");
-    if (--active === 0) send({ done: finished, ms: performance.now() - started });
+    if (--active === 0) {
+      const cpu = process.cpuUsage(cpuStart);
+      send({ done: finished, ms: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000 });
+    }
   };
   for (const socket of sockets) {
     if (issued >= requests) break;

@@ -66,6 +66,11 @@ export class CopyOp extends HandWrittenOp<number> {
           this.total += this.pending;
           this.step = this.startRead();
         } else {
+          if (result.value === null) {
+            this.step = null;
+            this.finished = true;
+            return { value: this.total, done: true };
+          }
           const chunk = this.buffer === null ? (result.value as Uint8Array) : this.buffer.subarray(0, result.value as number);
           this.pending = chunk.length;
           this.writing = true;

@@ -12,9 +12,10 @@ export interface SourceImpl {
   readInto(buffer: Uint8Array): Operation<number>;
   /**
    * Optional: gives away the next bytes the source holds, without copying them (Eio's
-   * `Read_source_buffer`); the caller owns the result. `Flow.copy` prefers it.
+   * `Read_source_buffer`); the caller owns the result. Null at the end of input: a copy ends
+   * there without making an `EndOfFile`. `Flow.copy` prefers it.
    */
-  readChunk?(): Operation<Uint8Array>;
+  readChunk?(): Operation<Uint8Array | null>;
 }
 
 /** The operations behind a sink. @internal */

@@ -13,6 +13,13 @@ import { EndOfFile, type ShutdownCommand, type TwoWay } from "./flow.js";
 import { fromNodeError, NetError } from "./net-errors.js";
 import type { Sockaddr } from "./sockaddr.js";
 
+/** What a reader finds (see `SocketStream.readable`). @internal */
+export const enum Readable {
+  Waiting,
+  Ready,
+  Ended,
+}
+
 /** Pause the socket once this many received bytes wait for a reader. */
 const HIGH_WATER = 256 * 1024;
 /** Resume it once the reader has brought the backlog down to this. */
@@ -43,6 +50,8 @@ export class SocketStream implements TwoWay {
   private sendDone = false;
   private closed = false;
   private error: NetError | null = null;
+  /** Closed by us ({@link closeNow}): the "closed" error is made only if someone trips on it. */
+  private closedHere = false;
   private reader: Fiber | null = null;
   private writers: WriteOp[] = [];
   /** Reused by one read or write at a time: the echo path then allocates no operation per call. */
@@ -85,7 +94,7 @@ export class SocketStream implements TwoWay {
   };
 
   private readonly onError = (error: Error): void => {
-    this.error ??= fromNodeError(error, `Connection to ${describePeer(this.peer)} failed`);
+    if (!this.closedHere) this.error ??= fromNodeError(error, `Connection to ${describePeer(this.peer)} failed`);
     this.wakeAll();
   };
 
@@ -98,7 +107,7 @@ export class SocketStream implements TwoWay {
   /** Write callbacks run in order, one per write: count them instead of allocating closures. */
   private readonly onWriteDone = (error?: Error | null): void => {
     this.writesDone++;
-    if (error != null) this.error ??= fromNodeError(error, `Writing to ${describePeer(this.peer)} failed`);
+    if (error != null && !this.closedHere) this.error ??= fromNodeError(error, `Writing to ${describePeer(this.peer)} failed`);
     if (this.writers.length > 0) this.wakeWriters(error != null);
   };
 
@@ -137,6 +146,12 @@ export class SocketStream implements TwoWay {
     if (this.writers.length > 0) this.wakeWriters(true);
   }
 
+  /** The error that ends this socket's operations, if any. */
+  private failure(): NetError | null {
+    if (this.error === null && this.closedHere) this.error = closedError(this.peer, "use");
+    return this.error;
+  }
+
   readInto(buffer: Uint8Array): Operation<number> {
     return this.reading(buffer) as unknown as Operation<number>;
   }
@@ -144,10 +159,10 @@ export class SocketStream implements TwoWay {
   /**
    * Gives away the next received bytes as they came from Node, without copying them: what
    * `Flow.copy` uses (as Eio's `Read_source_buffer` lets a sink take the source's buffers).
-   * @internal
+   * Null at the end of input. @internal
    */
-  readChunk(): Operation<Uint8Array> {
-    return this.reading(null) as unknown as Operation<Uint8Array>;
+  readChunk(): Operation<Uint8Array | null> {
+    return this.reading(null) as unknown as Operation<Uint8Array | null>;
   }
 
   private reading(buffer: Uint8Array | null): ReadOp {
@@ -160,13 +175,15 @@ export class SocketStream implements TwoWay {
   }
 
   /**
-   * True if bytes are waiting; throws at the end of input or on error; false once the current
-   * fiber is suspended until something arrives (or queued to receive `Cancelled`). @internal
+   * `READY` if bytes are waiting; `ENDED` at the end of input; throws on error; `WAITING` once
+   * the current fiber is suspended until something arrives (or queued to receive `Cancelled`).
+   * @internal
    */
-  readable(): boolean {
-    if (this.buffered > 0) return true;
-    if (this.error !== null) throw this.error;
-    if (this.receiveDone) throw new EndOfFile();
+  readable(): Readable {
+    if (this.buffered > 0) return Readable.Ready;
+    const error = this.failure();
+    if (error !== null) throw error;
+    if (this.receiveDone) return Readable.Ended;
     if (this.reader !== null) {
       throw new Error(`Cannot read from ${describePeer(this.peer)}: another fiber is already reading this socket.`);
     }
@@ -182,7 +199,7 @@ export class SocketStream implements TwoWay {
       fiber.waitingFor = this;
       fiber.cancelFn = cancelRead;
     }
-    return false;
+    return Readable.Waiting;
   }
 
   /** Forgets a cancelled reader (see {@link cancelRead}). @internal */
@@ -243,7 +260,8 @@ export class SocketStream implements TwoWay {
    * @internal
    */
   startWrite(data: Uint8Array): number {
-    if (this.error !== null) throw this.error;
+    const error = this.failure();
+    if (error !== null) throw error;
     if (this.closed) throw closedError(this.peer, "write to");
     if (this.sendDone) throw new NetError("EPIPE", `Cannot write to ${describePeer(this.peer)}: the sending side was shut down.`);
     if (data.length === 0) return 0;
@@ -259,7 +277,8 @@ export class SocketStream implements TwoWay {
    */
   writeSettled(op: WriteOp): boolean {
     if (this.writesDone >= op.index) return true;
-    if (this.error !== null) throw this.error;
+    const error = this.failure();
+    if (error !== null) throw error;
     if (this.closed) throw closedError(this.peer, "write to");
     const fiber = beginSuspend("Net.write");
     if (fiber !== null) {
@@ -298,7 +317,7 @@ export class SocketStream implements TwoWay {
     if (this.closed) return;
     this.closed = true;
     this.receiveDone = true;
-    this.error ??= closedError(this.peer, "use");
+    this.closedHere = true;
     this.socket.destroy();
     this.wakeAll();
   }
@@ -342,18 +361,24 @@ class ReadOp extends HandWrittenOp<unknown> {
 
   next(): IteratorResult<Suspend, unknown> {
     const stream = this.stream;
-    let ready: boolean;
+    let state: Readable;
     try {
-      ready = stream.readable();
+      state = stream.readable();
     } catch (error) {
       this.busy = false;
       throw error;
     }
-    if (!ready) return SUSPEND_STEP;
+    if (state === Readable.Waiting) return SUSPEND_STEP;
     const buffer = this.buffer;
     this.buffer = null;
     this.busy = false;
-    this.result.value = buffer === null ? stream.takeChunk() : stream.take(buffer);
+    if (state === Readable.Ended) {
+      // A chunk reader (Flow.copy) ends on null: no error object made per connection.
+      if (buffer !== null) throw new EndOfFile();
+      this.result.value = null;
+    } else {
+      this.result.value = buffer === null ? stream.takeChunk() : stream.take(buffer);
+    }
     return this.result;
   }
 
