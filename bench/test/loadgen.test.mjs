@@ -2,6 +2,7 @@ import net from "node:net";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLoadgen } from "../lib/loadgen-client.mjs";
+import { findRedisBenchmark, startRedisLoadgen } from "../lib/redis-loadgen.mjs";
 
 const cleanups = [];
 afterEach(async () => {
@@ -55,5 +56,27 @@ describe("the echo load generator (a separate process)", () => {
     cleanups.push(() => loadgen.stop());
     await loadgen.connect(wrong.port, 2);
     await expect(loadgen.run(10)).rejects.toThrow(/echo mismatch/);
+  });
+});
+
+const redisBenchmark = findRedisBenchmark();
+
+describe.skipIf(redisBenchmark === null)("redis-benchmark as the echo load generator", () => {
+  it("runs the requested number of ECHO requests against an echo server and reports its CPU time", async () => {
+    const echo = await server((socket, data) => socket.write(data));
+    const loadgen = startRedisLoadgen(redisBenchmark);
+    await loadgen.connect(echo.port, 10);
+    const answer = await loadgen.run(2000);
+    expect(answer.done).toBe(2000);
+    expect(answer.ms).toBeGreaterThan(0);
+    expect(answer.cpuMs).toBeGreaterThanOrEqual(0);
+    // The echo check's connection, redis-benchmark's own 10, and the one it asks CONFIG on.
+    expect(echo.connections()).toBeGreaterThanOrEqual(11);
+  });
+
+  it("refuses a server whose echo is wrong before measuring anything", async () => {
+    const wrong = await server((socket, data) => socket.write(Buffer.from(data.toString().toUpperCase())));
+    const loadgen = startRedisLoadgen(redisBenchmark);
+    await expect(loadgen.connect(wrong.port, 2)).rejects.toThrow(/echo mismatch/);
   });
 });
