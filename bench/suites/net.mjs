@@ -67,22 +67,32 @@ function chooseLoadgen() {
   return { name: "a Node process (redis-benchmark not found)", start: startLoadgen, bytes: 42 };
 }
 
-function formatMicros(ms, requests) {
-  return `${((ms * 1000) / requests).toFixed(1)} µs`;
+function formatMicros(ms) {
+  return `${(ms * 1000).toFixed(1)} µs`;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
  * One implementation: start the server, connect the load generator, measure echoes. When done,
  * adds a note to `notes`: CPU time per request of this process (the server, every thread) and of
- * the generator, over every request of the samples.
+ * the generator, the median over the warm samples.
  */
 function echoImpl(name, startServer, skip, loadgenKind, notes) {
   if (skip) return { name, skip, run: () => undefined };
   let server = null;
   let loadgen = null;
-  const totals = { requests: 0, serverMs: 0, loadgenMs: 0 };
+  // CPU per request of each call; the first calls (the harness's trial and warm-up) run cold code.
+  const perRequest = [];
   return {
     name,
+    // A redis-benchmark sample is a new process with new connections: a fixed, full-size n keeps
+    // that start-up a small and equal share for every server (a cut n would not).
+    fixedN: loadgenKind.start !== startLoadgen,
     before: async () => {
       server = await startServer();
       loadgen = loadgenKind.start();
@@ -92,11 +102,7 @@ function echoImpl(name, startServer, skip, loadgenKind, notes) {
       const start = process.cpuUsage();
       const answer = await loadgen.run(n);
       const used = process.cpuUsage(start);
-      if (Number.isFinite(answer.cpuMs)) {
-        totals.requests += n;
-        totals.serverMs += (used.user + used.system) / 1000;
-        totals.loadgenMs += answer.cpuMs;
-      }
+      if (Number.isFinite(answer.cpuMs)) perRequest.push({ server: (used.user + used.system) / 1000 / n, loadgen: answer.cpuMs / n });
       // redis-benchmark is a new process per sample: time only its requests, not its start-up.
       return loadgenKind.start === startLoadgen ? undefined : { overriddenDuration: answer.ms };
     },
@@ -108,9 +114,10 @@ function echoImpl(name, startServer, skip, loadgenKind, notes) {
         await loadgen?.stop();
         await server?.stop();
         server = loadgen = null;
-        if (totals.requests > 0) {
-          const server = formatMicros(totals.serverMs, totals.requests);
-          notes.push(`CPU per request, ${name}: server process ${server} (all its threads), load generator ${formatMicros(totals.loadgenMs, totals.requests)}`);
+        const warm = perRequest.length > 2 ? perRequest.slice(2) : perRequest;
+        if (warm.length > 0) {
+          const server = formatMicros(median(warm.map((c) => c.server)));
+          notes.push(`CPU per request, ${name}: server process ${server} (all its threads), load generator ${formatMicros(median(warm.map((c) => c.loadgen)))} (median of ${warm.length} warm samples)`);
         }
       }
     },
