@@ -62,7 +62,8 @@ export interface RunServerOptions<A extends unknown[] = unknown[]> {
 
 /** Everything one domain's accept loop needs. @internal */
 export interface LoopConfig {
-  handler: (flow: SocketStream, addr: Sockaddr) => unknown;
+  /** Gets the handler; the loop accepts nothing before it has one (stop interrupts the wait). */
+  loadHandler: () => Operation<(flow: SocketStream, addr: Sockaddr) => unknown>;
   limitCells: Int32Array | null;
   maxConnections: number;
   awaitStop: (() => Operation<unknown>) | null;
@@ -71,17 +72,18 @@ export interface LoopConfig {
 
 /** One domain's accept loop (Eio's `run_server_loop`), in switch `sw`. @internal */
 export function* serverLoop(sw: Switch, socket: ListeningSocket, config: LoopConfig): Operation<unknown> {
-  const { handler, limitCells, maxConnections } = config;
-  const handle = limitCells === null
-    ? handler
-    : function* (flow: SocketStream, addr: Sockaddr): Operation<unknown> {
-        try {
-          return yield* runBody(handler(flow, addr));
-        } finally {
-          releaseSlot(limitCells);
-        }
-      };
+  const { limitCells, maxConnections } = config;
   function* acceptLoop(): Operation<never> {
+    const handler = yield* config.loadHandler();
+    const handle = limitCells === null
+      ? handler
+      : function* (flow: SocketStream, addr: Sockaddr): Operation<unknown> {
+          try {
+            return yield* runBody(handler(flow, addr));
+          } finally {
+            releaseSlot(limitCells);
+          }
+        };
     for (;;) {
       if (limitCells !== null) yield* acquireSlot(limitCells, maxConnections);
       try {
@@ -183,21 +185,26 @@ export function* runServer<A extends unknown[] = unknown[]>(
   const onError = options.onError;
   const reportError = (error: unknown): unknown => (error instanceof Cancelled ? undefined : onError(toError(error)));
   const limitCells = max === Infinity ? null : createLimitCells();
-  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
   return yield* runSwitch<unknown>(function* (sw) {
     if (domains > 0) {
       serveInDomains(sw, socket, {
+        domainManager: options.additionalDomains![0],
         handler: handler as unknown as TaskRef,
         args,
         count: domains,
         limitCells,
         maxConnections: max,
         awaitStop,
-        onError: reportError,
+        onError: (error) => onError(error),
       });
     }
+    // The other domains are started first: importing the handler's module here can wait a long
+    // time (for ever, while it is the entry module in a top-level await on this server).
     return yield* serverLoop(sw, socket, {
-      handler: (flow, addr) => fn(flow, addr, ...args),
+      loadHandler: function* () {
+        const fn = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
+        return (flow, addr) => fn(flow, addr, ...args);
+      },
       limitCells,
       maxConnections: max,
       awaitStop,

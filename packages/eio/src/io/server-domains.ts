@@ -1,28 +1,26 @@
 /**
- * The main domain's side of a multi-domain `runServer`: start one worker per additional domain,
- * lend it the listening socket's descriptor, pass `stop` on, and relay handler errors to
- * `onError` here. Each worker joins the shared heap and gets `args` through the domains' codec,
- * so shared streams and promises among them arrive live.
- *
- * Node 20 cannot duplicate a descriptor, so every thread polls the very same one, and whoever
- * closes it first closes it for all; a number closed twice may by then name another file. So a
- * worker that stops serving stays alive and idle instead of exiting (exiting closes its
- * handles), and the main domain never closes a lent descriptor: it stops accepting and leaves
- * the close to process exit. Idle workers are unref'd, so they never keep the process alive.
+ * The calling domain's side of a multi-domain `runServer`: each additional domain is a domain
+ * of the `DomainManager` running the built-in task `serveInDomain` (server-worker.ts), as Eio's
+ * `run_server` runs its loop under `Domain_manager.run dm`. This side passes `stop` on through
+ * a shared promise and hands the handler errors that arrive on a shared stream to `onError`.
  * @internal
  * @module
  */
-import { Worker } from "node:worker_threads";
-import { protect } from "../core/cancel.js";
-import { awaitNative, fork } from "../core/fiber.js";
-import { type Fiber, type Operation, runBody, suspend } from "../core/scheduler.js";
+import { all, awaitNative, both, fork } from "../core/fiber.js";
+import { type Operation, runBody } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
-import { encodeArgs } from "../domains/domain-manager.js";
-import { allocateDomainId, currentArena } from "../shared/index.js";
+import { type DomainManager, run as runInDomain } from "../domains/domain-manager.js";
+import { TaskName } from "../domains/task.js";
+import * as EioPromise from "../sync/promise.js";
+import * as Stream from "../sync/stream.js";
 import type { ListeningSocket } from "./listening-socket.js";
-import { type FromDomain, receiveError, type ServerDomainData, type TaskRef, type ToDomain } from "./server-messages.js";
+import type { ServerDomainConfig } from "./server-worker.js";
 
-export type { TaskRef } from "./server-messages.js";
+/** A reference to code another domain can load: an exported function of a module. */
+export interface TaskRef {
+  readonly moduleUrl: string | URL;
+  readonly exportName: string;
+}
 
 /** True for a task reference (`Eio.task(moduleUrl, exportName)`). */
 export function isTaskRef(value: unknown): value is TaskRef {
@@ -34,7 +32,11 @@ export function isTaskRef(value: unknown): value is TaskRef {
   );
 }
 
-/** Imports a task's module in this domain and returns the exported function. */
+/**
+ * Imports a task's module in this domain and returns the exported function. If the module is
+ * the program's entry, still in a top-level `await` on this server, the import waits for that
+ * await to finish: the caller must not hold anything up on it (see `runServer`).
+ */
 export function* loadTask<F>(task: TaskRef): Operation<F> {
   const url = String(task.moduleUrl);
   const module = yield* awaitNative(import(url) as globalThis.Promise<Record<string, unknown>>);
@@ -45,75 +47,28 @@ export function* loadTask<F>(task: TaskRef): Operation<F> {
   return fn as F;
 }
 
-/** Where the worker finds `serveInWorker`: this very module's bundle (dist/index.js). */
-const ENTRY = import.meta.url;
-
 /**
- * The worker's first code. A task module written in TypeScript (a program run with
- * `node --import tsx`) needs tsx's loader in this thread too: workers do not inherit it.
+ * The built-in task: `serveInDomain` of this very runtime bundle, which is also the module every
+ * domain loads, so it runs on the domain's own scheduler.
  */
-const BOOTSTRAP = `
-const { workerData, parentPort } = require("node:worker_threads");
-async function start() {
-  if (workerData.tsxApi !== null) (await import(workerData.tsxApi)).register();
-  const runtime = await import(workerData.entry);
-  runtime.__serveInWorker(workerData, parentPort);
-}
-start().catch((e) =>
-  parentPort.postMessage({ type: "fatal", error: { name: "Error", message: "Cannot start a server domain: " + (e && e.message), stack: e && e.stack } }),
-);`;
+const SERVE = new TaskName<[ServerDomainConfig, Stream.Stream<Error | null>, EioPromise.Promise<void> | null, ...unknown[]], void>(
+  import.meta.url,
+  "__serveInDomain",
+);
 
-/** Where tsx's loader API is, when the task is a TypeScript module and tsx can be found. */
-function typeScriptLoader(moduleUrl: string | URL): string | null {
-  if (!/\.[cm]?tsx?$/.test(String(moduleUrl))) return null;
-  try {
-    return import.meta.resolve("tsx/esm/api");
-  } catch {
-    return null;
-  }
-}
-
-/** A queue of worker messages that one fiber waits on. */
-class Inbox {
-  private items: FromDomain[] = [];
-  private waiter: Fiber | null = null;
-  exited = false;
-
-  push(message: FromDomain): void {
-    this.items.push(message);
-    const fiber = this.waiter;
-    if (fiber !== null) {
-      this.waiter = null;
-      fiber.scheduler.removeExternalWait();
-      fiber.scheduler.wake(fiber, undefined);
-    }
-  }
-
-  *take(): Operation<FromDomain> {
-    while (this.items.length === 0) {
-      yield* suspend<void>("Net.runServer domain", (fiber) => {
-        this.waiter = fiber;
-        fiber.scheduler.addExternalWait();
-        fiber.cancelFn = (cancelled) => {
-          this.waiter = null;
-          fiber.scheduler.removeExternalWait();
-          fiber.scheduler.wakeError(fiber, cancelled);
-        };
-      });
-    }
-    return this.items.shift()!;
-  }
-}
+/** Room for handler errors on their way to `onError` (a domain reporting more waits). */
+const ERROR_QUEUE = 256;
 
 /** What {@link serveInDomains} needs. */
 export interface DomainsConfig {
+  domainManager: DomainManager;
   handler: TaskRef;
   args: unknown[];
   count: number;
   limitCells: Int32Array | null;
   maxConnections: number;
   awaitStop: (() => Operation<unknown>) | null;
-  onError: (error: unknown) => unknown;
+  onError: (error: Error) => unknown;
 }
 
 function descriptorOf(socket: ListeningSocket): number {
@@ -124,96 +79,45 @@ function descriptorOf(socket: ListeningSocket): number {
   return fd;
 }
 
-/** Starts `config.count` server domains in `sw`; each is supervised by a fiber of `sw`. */
+/**
+ * Starts `config.count` server domains, supervised by fibers of `sw`. They finish when `stop`
+ * resolves and their connections are done; an error that is not a handler's (a domain that
+ * cannot listen, or `onError` throwing) fails `sw`, which cancels the other domains.
+ * The socket must stay open until `sw` finishes: the domains duplicate its descriptor.
+ */
 export function serveInDomains(sw: Switch, socket: ListeningSocket, config: DomainsConfig): void {
-  const data: ServerDomainData = {
-    entry: ENTRY,
+  const errors = Stream.create<Error | null>(ERROR_QUEUE, { shared: true, label: "runServer errors" });
+  const [stop, setStop] = EioPromise.create<void>({ shared: true });
+  const domainConfig: ServerDomainConfig = {
     fd: descriptorOf(socket),
+    backlog: socket.backlog,
     address: socket.address,
     handler: { moduleUrl: String(config.handler.moduleUrl), exportName: config.handler.exportName },
-    argsBytes: new Uint8Array(0),
-    argsShared: [],
-    arena: currentArena().buffer,
-    domainId: 0,
     limitCells: config.limitCells,
     maxConnections: config.maxConnections,
-    hasStop: config.awaitStop !== null,
-    parked: new Int32Array(new SharedArrayBuffer(4)),
-    tsxApi: typeScriptLoader(config.handler.moduleUrl),
   };
-  const workers: Worker[] = [];
-  for (let i = 0; i < config.count; i++) {
-    fork(sw, () => superviseDomain(socket, data, config.args, config.onError, workers));
-  }
+  const stopIfAny = config.awaitStop === null ? null : stop;
   const awaitStop = config.awaitStop;
   if (awaitStop !== null) {
     fork(sw, function* () {
       yield* awaitStop();
-      for (const worker of workers) post(worker, { type: "stop" });
+      EioPromise.resolve(setStop, undefined);
     });
   }
-}
-
-/** Waits until the domain's thread has parked (see server-worker.ts). */
-function* awaitParked(cell: Int32Array): Operation<void> {
-  while (Atomics.load(cell, 0) === 0) {
-    const wait = Atomics.waitAsync(cell, 0, 0);
-    if (wait.async) yield* awaitNative(wait.value);
-  }
-}
-
-function post(worker: Worker, message: ToDomain): void {
-  worker.postMessage(message);
-}
-
-function* superviseDomain(
-  socket: ListeningSocket,
-  data: ServerDomainData,
-  args: unknown[],
-  onError: (e: unknown) => unknown,
-  workers: Worker[],
-): Operation<void> {
-  const encoded = encodeArgs(args, "Net.runServer");
-  const domainData: ServerDomainData = {
-    ...data,
-    argsBytes: new Uint8Array(encoded.buffer.subarray(0, encoded.length)),
-    argsShared: [...encoded.shared],
-    domainId: allocateDomainId(),
-    parked: new Int32Array(new SharedArrayBuffer(4)),
-  };
-  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: domainData });
-  workers.push(worker);
-  const inbox = new Inbox();
-  worker.on("message", (message: FromDomain) => inbox.push(message));
-  worker.on("error", (error) => inbox.push({ type: "fatal", error: { name: error.name, message: error.message, stack: error.stack } }));
-  worker.on("exit", () => {
-    inbox.exited = true;
-    inbox.push({ type: "done" });
-  });
-  socket.lent = true;
-  let finished = false;
-  try {
-    for (;;) {
-      const message = yield* inbox.take();
-      if (message.type === "error") yield* runBody(onError(receiveError(message.error)));
-      else if (message.type === "fatal") throw receiveError(message.error);
-      else if (message.type === "done") {
-        finished = true;
-        return;
-      }
-    }
-  } finally {
-    if (!finished && !inbox.exited) {
-      post(worker, { type: "cancel" });
-      // Protected: this domain's handlers must be gone before our switch may finish.
-      yield* protect(function* () {
+  const domains = Array.from({ length: config.count }, () => () => runInDomain(config.domainManager, SERVE, domainConfig, errors, stopIfAny, ...config.args));
+  fork(sw, () =>
+    both(
+      function* () {
+        yield* all(domains);
+        yield* Stream.add(errors, null); // after every error the domains sent
+      },
+      function* (): Operation<void> {
         for (;;) {
-          const message = yield* inbox.take();
-          if (message.type === "done") return;
+          const error = yield* Stream.take(errors);
+          if (error === null) return;
+          yield* runBody(config.onError(error));
         }
-      });
-    }
-    if (!inbox.exited) yield* protect(() => awaitParked(domainData.parked));
-    worker.unref();
-  }
+      },
+    ),
+  );
 }
