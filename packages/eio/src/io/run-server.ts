@@ -62,8 +62,7 @@ export interface RunServerOptions<A extends unknown[] = unknown[]> {
 
 /** Everything one domain's accept loop needs. @internal */
 export interface LoopConfig {
-  /** Gets the handler; the loop accepts nothing before it has one (stop interrupts the wait). */
-  loadHandler: () => Operation<(flow: SocketStream, addr: Sockaddr) => unknown>;
+  handler: (flow: SocketStream, addr: Sockaddr) => unknown;
   limitCells: Int32Array | null;
   maxConnections: number;
   awaitStop: (() => Operation<unknown>) | null;
@@ -72,18 +71,17 @@ export interface LoopConfig {
 
 /** One domain's accept loop (Eio's `run_server_loop`), in switch `sw`. @internal */
 export function* serverLoop(sw: Switch, socket: ListeningSocket, config: LoopConfig): Operation<unknown> {
-  const { limitCells, maxConnections } = config;
+  const { handler, limitCells, maxConnections } = config;
+  const handle = limitCells === null
+    ? handler
+    : function* (flow: SocketStream, addr: Sockaddr): Operation<unknown> {
+        try {
+          return yield* runBody(handler(flow, addr));
+        } finally {
+          releaseSlot(limitCells);
+        }
+      };
   function* acceptLoop(): Operation<never> {
-    const handler = yield* config.loadHandler();
-    const handle = limitCells === null
-      ? handler
-      : function* (flow: SocketStream, addr: Sockaddr): Operation<unknown> {
-          try {
-            return yield* runBody(handler(flow, addr));
-          } finally {
-            releaseSlot(limitCells);
-          }
-        };
     for (;;) {
       if (limitCells !== null) yield* acquireSlot(limitCells, maxConnections);
       try {
@@ -185,6 +183,7 @@ export function* runServer<A extends unknown[] = unknown[]>(
   const onError = options.onError;
   const reportError = (error: unknown): unknown => (error instanceof Cancelled ? undefined : onError(toError(error)));
   const limitCells = max === Infinity ? null : createLimitCells();
+  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
   return yield* runSwitch<unknown>(function* (sw) {
     if (domains > 0) {
       serveInDomains(sw, socket, {
@@ -198,13 +197,8 @@ export function* runServer<A extends unknown[] = unknown[]>(
         onError: (error) => onError(error),
       });
     }
-    // The other domains are started first: importing the handler's module here can wait a long
-    // time (for ever, while it is the entry module in a top-level await on this server).
     return yield* serverLoop(sw, socket, {
-      loadHandler: function* () {
-        const fn = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
-        return (flow, addr) => fn(flow, addr, ...args);
-      },
+      handler: (flow, addr) => fn(flow, addr, ...args),
       limitCells,
       maxConnections: max,
       awaitStop,

@@ -6,6 +6,8 @@
  * @internal
  * @module
  */
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { all, awaitNative, both, fork } from "../core/fiber.js";
 import { type Operation, runBody } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
@@ -32,14 +34,50 @@ export function isTaskRef(value: unknown): value is TaskRef {
   );
 }
 
+/** The program's entry module, as its `import.meta.url` names it; null if there is none. */
+function entryUrl(): string | null {
+  const main = process.argv[1];
+  if (main === undefined) return null;
+  try {
+    return pathToFileURL(realpathSync(main)).href;
+  } catch {
+    return null;
+  }
+}
+
+/** An entry module that has finished evaluating imports in well under this (it is cached). */
+const ENTRY_GRACE_MS = 2000;
+
 /**
- * Imports a task's module in this domain and returns the exported function. If the module is
- * the program's entry, still in a top-level `await` on this server, the import waits for that
- * await to finish: the caller must not hold anything up on it (see `runServer`).
+ * Imports a task's module in this domain and returns the exported function.
+ *
+ * The program's entry module cannot be imported while it is still evaluating: a top-level
+ * `await` on this very server would wait for the import, and the import for the await. An
+ * entry that has finished evaluating is cached and imports at once, so an entry import that
+ * takes seconds is that deadlock: fail with the fix instead of hanging.
  */
-export function* loadTask<F>(task: TaskRef): Operation<F> {
+export function* loadTask<F>(task: TaskRef, what = "Net.runServer"): Operation<F> {
   const url = String(task.moduleUrl);
-  const module = yield* awaitNative(import(url) as globalThis.Promise<Record<string, unknown>>);
+  const loading = import(url) as globalThis.Promise<Record<string, unknown>>;
+  let module: Record<string, unknown> | null;
+  if (url !== entryUrl()) {
+    module = yield* awaitNative(loading);
+  } else {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new globalThis.Promise<null>((resolve) => (timer = setTimeout(resolve, ENTRY_GRACE_MS, null)));
+    try {
+      module = yield* awaitNative(globalThis.Promise.race([loading, late]));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (module === null) {
+      throw new Error(
+        `${what}: the handler task's module ${url} is the program's entry, and it is still evaluating ` +
+          "(a top-level await, probably on this very server), so it cannot be imported until the server returns. " +
+          "Move the handler into a module of its own, or start the program without a top-level await (Eio.run(...).catch(...)).",
+      );
+    }
+  }
   const fn = module[task.exportName];
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot load task ${task.exportName} from ${url}: the module exports no function by that name (found ${typeof fn}).`);

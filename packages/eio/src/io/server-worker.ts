@@ -87,9 +87,7 @@ export function* serveInDomain(
   yield* runSwitch<void>(function* (sw) {
     const socket = yield* listenHere(sw, config);
     yield* serverLoop(sw, socket, {
-      loadHandler: function* () {
-        return (flow, addr) => handler(flow, addr, ...args);
-      },
+      handler: (flow, addr) => handler(flow, addr, ...args),
       limitCells: config.limitCells,
       maxConnections: config.maxConnections,
       awaitStop: stop === null ? null : () => EioPromise.await(stop),
