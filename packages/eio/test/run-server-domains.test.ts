@@ -62,11 +62,22 @@ function descriptorOf(socket: Eio.Net.ListeningSocket): number {
  * Serves 40 clients with 2 additional domains, then, after runServer returned, accepts 20 more
  * connections with Net.accept in this domain. Reports what a test should check.
  */
-async function serveThenAccept(listenAddr: Eio.Net.Sockaddr, connectAddr: (socket: Eio.Net.ListeningSocket) => net.NetConnectOpts) {
+interface Outcome {
+  servedOk: boolean;
+  domainsServing: number;
+  during: number;
+  after: number;
+  accepted: number;
+  lateReplies: string[];
+  threadsAfter: number;
+  baseline: number;
+}
+
+async function serveThenAccept(listenAddr: Eio.Net.Sockaddr, connectAddr: (socket: Eio.Net.ListeningSocket) => net.NetConnectOpts): Promise<Outcome> {
   await readFile(fileURLToPath(import.meta.url)); // start libuv's thread pool now, not in the middle
   const baseline = await threadCount();
   const counts = new Int32Array(new SharedArrayBuffer(4 * 256));
-  return Eio.run(function* (env) {
+  return Eio.run<Outcome>(function* (env) {
     return yield* Eio.Switch.run(function* (sw) {
       const socket = yield* Eio.Net.listen(sw, env.net, listenAddr);
       const fd = descriptorOf(socket);

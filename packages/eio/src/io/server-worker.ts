@@ -8,7 +8,7 @@
  * @module
  */
 import { Cancelled } from "../core/errors.js";
-import { awaitNative } from "../core/fiber.js";
+import { awaitNative, pair } from "../core/fiber.js";
 import type { Operation } from "../core/scheduler.js";
 import { onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
 import { importModule } from "../domains/worker/task-loader.js";
@@ -83,9 +83,12 @@ export function* serveInDomain(
   stop: EioPromise.Promise<void> | null,
   ...args: unknown[]
 ): Operation<void> {
-  const handler = yield* loadHandler(config.handler);
   yield* runSwitch<void>(function* (sw) {
-    const socket = yield* listenHere(sw, config);
+    // Both take a while (a module to import, a helper process to start): do them together.
+    const [handler, socket] = yield* pair<ConnectionHandler, ListeningSocket>(
+      () => loadHandler(config.handler),
+      () => listenHere(sw, config),
+    );
     yield* serverLoop(sw, socket, {
       handler: (flow, addr) => handler(flow, addr, ...args),
       limitCells: config.limitCells,
