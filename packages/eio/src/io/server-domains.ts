@@ -2,7 +2,7 @@
  * The calling domain's side of a multi-domain `runServer`: each additional domain is a domain
  * of the `DomainManager` running the built-in task `serveInDomain` (server-worker.ts), as Eio's
  * `run_server` runs its loop under `Domain_manager.run dm`. This side passes `stop` on through
- * a shared promise and hands the handler errors that arrive on a shared stream to `onError`.
+ * a shared cell and hands the handler errors that arrive on a shared stream to `onError`.
  * @internal
  * @module
  */
@@ -13,10 +13,9 @@ import { type Operation, runBody } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
 import { type DomainManager, run as runInDomain } from "../domains/domain-manager.js";
 import { TaskName } from "../domains/task.js";
-import * as EioPromise from "../sync/promise.js";
 import * as Stream from "../sync/stream.js";
 import type { ListeningSocket } from "./listening-socket.js";
-import type { ServerDomainConfig } from "./server-worker.js";
+import { awaitChange, ERRORS, FINISHED, type ServerDomainConfig, serverSignals, STOP } from "./server-worker.js";
 
 /** A reference to code another domain can load: an exported function of a module. */
 export interface TaskRef {
@@ -89,7 +88,7 @@ export function* loadTask<F>(task: TaskRef, what = "Net.runServer"): Operation<F
  * The built-in task: `serveInDomain` of this very runtime bundle, which is also the module every
  * domain loads, so it runs on the domain's own scheduler.
  */
-const SERVE = new TaskName<[ServerDomainConfig, Stream.Stream<Error | null>, EioPromise.Promise<void> | null, ...unknown[]], void>(
+const SERVE = new TaskName<[ServerDomainConfig, Stream.Stream<Error>, boolean, ...unknown[]], void>(
   import.meta.url,
   "__serveInDomain",
 );
@@ -124,8 +123,8 @@ function descriptorOf(socket: ListeningSocket): number {
  * The socket must stay open until `sw` finishes: the domains duplicate its descriptor.
  */
 export function serveInDomains(sw: Switch, socket: ListeningSocket, config: DomainsConfig): void {
-  const errors = Stream.create<Error | null>(ERROR_QUEUE, { shared: true, label: "runServer errors" });
-  const [stop, setStop] = EioPromise.create<void>({ shared: true });
+  const errors = Stream.create<Error>(ERROR_QUEUE, { shared: true, label: "runServer errors" });
+  const signals = serverSignals();
   const domainConfig: ServerDomainConfig = {
     fd: descriptorOf(socket),
     backlog: socket.backlog,
@@ -133,27 +132,39 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
     handler: { moduleUrl: String(config.handler.moduleUrl), exportName: config.handler.exportName },
     limitCells: config.limitCells,
     maxConnections: config.maxConnections,
+    signals,
   };
-  const stopIfAny = config.awaitStop === null ? null : stop;
   const awaitStop = config.awaitStop;
   if (awaitStop !== null) {
     fork(sw, function* () {
       yield* awaitStop();
-      EioPromise.resolve(setStop, undefined);
+      Atomics.store(signals, STOP, 1);
+      Atomics.notify(signals, STOP);
     });
   }
-  const domains = Array.from({ length: config.count }, () => () => runInDomain(config.domainManager, SERVE, domainConfig, errors, stopIfAny, ...config.args));
+  const domains = Array.from({ length: config.count }, () => () =>
+    runInDomain(config.domainManager, SERVE, domainConfig, errors, awaitStop !== null, ...config.args));
+  function* report(): Operation<void> {
+    for (let error = Stream.takeNonblocking(errors); error !== undefined; error = Stream.takeNonblocking(errors)) {
+      yield* runBody(config.onError(error));
+    }
+  }
   fork(sw, () =>
     both(
       function* () {
         yield* all(domains);
-        yield* Stream.add(errors, null); // after every error the domains sent
+        Atomics.store(signals, FINISHED, 1);
+        Atomics.add(signals, ERRORS, 1);
+        Atomics.notify(signals, ERRORS);
       },
       function* (): Operation<void> {
         for (;;) {
-          const error = yield* Stream.take(errors);
-          if (error === null) return;
-          yield* runBody(config.onError(error));
+          const seen = Atomics.load(signals, ERRORS);
+          // Read FINISHED first: once it is set, every error is already in the stream.
+          const finished = Atomics.load(signals, FINISHED) === 1;
+          yield* report();
+          if (finished) return;
+          yield* awaitChange(signals, ERRORS, seen);
         }
       },
     ),

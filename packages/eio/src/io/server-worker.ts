@@ -11,8 +11,8 @@ import { Cancelled } from "../core/errors.js";
 import { awaitNative, pair } from "../core/fiber.js";
 import type { Operation } from "../core/scheduler.js";
 import { onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
+import { noBusySpin } from "../domains/worker/runner.js";
 import { importModule } from "../domains/worker/task-loader.js";
-import * as EioPromise from "../sync/promise.js";
 import * as Stream from "../sync/stream.js";
 import { listenOnDuplicate } from "./duplicate-listener.js";
 import { ListeningSocket } from "./listening-socket.js";
@@ -20,9 +20,34 @@ import { fromNodeError } from "./net-errors.js";
 import { type ConnectionHandler, serverLoop } from "./run-server.js";
 import type { Sockaddr } from "./sockaddr.js";
 
+/** `signals[STOP]` becomes 1 when the server's `stop` resolves. */
+export const STOP = 0;
+/** `signals[ERRORS]` counts the errors added to the errors stream (the calling domain waits on it). */
+export const ERRORS = 1;
+/** `signals[FINISHED]` becomes 1 once every domain has returned. */
+export const FINISHED = 2;
+
 /**
- * What the calling domain gives each additional domain: plain data only. The shared stream,
- * the shared promise and the handler's arguments travel as separate task arguments: the
+ * The cells by which the domains of one server signal each other. Waits on them go through
+ * `Atomics.waitAsync`, not shared promises or a blocking `Stream.take`: a fiber parked on a
+ * shared object makes its domain spin on the shared heap's doorbell whenever it is idle, which a
+ * busy server is between every two events.
+ */
+export function serverSignals(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(3 * 4));
+}
+
+/** Waits until `signals[cell]` is no longer `seen`. */
+export function* awaitChange(signals: Int32Array, cell: number, seen: number): Operation<void> {
+  while (Atomics.load(signals, cell) === seen) {
+    const wait = Atomics.waitAsync(signals, cell, seen);
+    if (wait.async) yield* awaitNative(wait.value);
+  }
+}
+
+/**
+ * What the calling domain gives each additional domain: plain data only. The shared errors
+ * stream and the handler's arguments travel as separate task arguments: the
  * domains' codec keeps a typed array over shared memory (such as `limitCells`) shared only
  * in a value that holds no shared handle.
  */
@@ -34,6 +59,8 @@ export interface ServerDomainConfig {
   readonly handler: { readonly moduleUrl: string; readonly exportName: string };
   readonly limitCells: Int32Array | null;
   readonly maxConnections: number;
+  /** The signals of {@link serverSignals}, shared with the calling domain. */
+  readonly signals: Int32Array;
 }
 
 function* listenHere(sw: Switch, config: ServerDomainConfig): Operation<ListeningSocket> {
@@ -57,8 +84,11 @@ function* loadHandler(ref: ServerDomainConfig["handler"]): Operation<ConnectionH
   return fn as ConnectionHandler;
 }
 
-/** An error as it can cross domains: if its own fields cannot be cloned, name, message and stack. */
-function* report(errors: Stream.Stream<Error | null>, error: unknown): Operation<void> {
+/**
+ * Sends a handler error to the calling domain; if its own fields cannot be cloned, just its name,
+ * message and stack.
+ */
+function* report(errors: Stream.Stream<Error>, signals: Int32Array, error: unknown): Operation<void> {
   if (error instanceof Cancelled) return;
   const value = error instanceof Error ? error : new Error(String(error));
   try {
@@ -70,19 +100,17 @@ function* report(errors: Stream.Stream<Error | null>, error: unknown): Operation
     plain.stack = value.stack;
     yield* Stream.add(errors, plain);
   }
+  Atomics.add(signals, ERRORS, 1);
+  Atomics.notify(signals, ERRORS);
 }
 
 /**
  * The built-in task of an additional server domain. `errors` (shared) gets handler errors, never
- * `Cancelled`; `stop` (shared) resolves when the server's `stop` does; `args` go to the handler.
+ * `Cancelled`; `hasStop` says whether the server has a `stop`; `args` go to the handler.
  * @internal
  */
-export function* serveInDomain(
-  config: ServerDomainConfig,
-  errors: Stream.Stream<Error | null>,
-  stop: EioPromise.Promise<void> | null,
-  ...args: unknown[]
-): Operation<void> {
+export function* serveInDomain(config: ServerDomainConfig, errors: Stream.Stream<Error>, hasStop: boolean, ...args: unknown[]): Operation<void> {
+  noBusySpin(); // this domain is ours alone, and its fibers wait on sockets
   yield* runSwitch<void>(function* (sw) {
     // Both take a while (a module to import, a helper process to start): do them together.
     const [handler, socket] = yield* pair<ConnectionHandler, ListeningSocket>(
@@ -93,8 +121,8 @@ export function* serveInDomain(
       handler: (flow, addr) => handler(flow, addr, ...args),
       limitCells: config.limitCells,
       maxConnections: config.maxConnections,
-      awaitStop: stop === null ? null : () => EioPromise.await(stop),
-      onError: (error) => report(errors, error),
+      awaitStop: hasStop ? () => awaitChange(config.signals, STOP, 0) : null,
+      onError: (error) => report(errors, config.signals, error),
     });
   }, { name: "runServer domain" });
 }
