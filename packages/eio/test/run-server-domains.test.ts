@@ -170,6 +170,33 @@ describe("Net.runServer with additional domains", () => {
   });
 });
 
+describe("Net.runServer onError with additional domains", () => {
+  it("gets every handler error from every domain, with its class, and never a Cancelled", async () => {
+    const fail = Eio.task(new URL("./fixtures/echo-handler.mjs", import.meta.url), "fail");
+    const counts = new Int32Array(new SharedArrayBuffer(4 * 256));
+    const errors: Error[] = [];
+    await Eio.run(function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+        const port = (Eio.Net.listeningAddr(socket) as { port: number }).port;
+        const [stop, setStop] = Eio.Promise.create<void>();
+        Eio.Fiber.fork(sw, function* () {
+          for (let round = 0; round < 100 && counts.filter((n) => n > 0).length < 3; round++) {
+            yield* Eio.Fiber.awaitNative(Promise.all(Array.from({ length: 20 }, () => exchange(port, "hello"))));
+          }
+          Eio.Promise.resolve(setStop, undefined);
+        });
+        yield* Eio.Net.runServer(socket, fail, { additionalDomains: [env.domainMgr, 2], args: [counts], stop, onError: (e) => errors.push(e) });
+      });
+    });
+    const handled = counts.reduce((a, b) => a + b, 0);
+    expect(counts.filter((n) => n > 0).length).toBe(3);
+    expect(errors.length).toBe(handled);
+    expect(errors.every((e) => e instanceof RangeError)).toBe(true);
+    expect(new Set(errors.map((e) => e.message)).size).toBe(3); // one message per thread
+  });
+});
+
 describe("Net.runServer with a handler in the program's entry module", () => {
   const program = fileURLToPath(new URL("./fixtures/entry-server.mjs", import.meta.url));
   const runProgram = (mode: string): Promise<string> =>
