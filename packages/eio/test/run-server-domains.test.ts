@@ -71,6 +71,7 @@ interface Outcome {
   lateReplies: string[];
   threadsAfter: number;
   baseline: number;
+  addr: net.NetConnectOpts;
 }
 
 async function serveThenAccept(listenAddr: Eio.Net.Sockaddr, connectAddr: (socket: Eio.Net.ListeningSocket) => net.NetConnectOpts): Promise<Outcome> {
@@ -120,6 +121,7 @@ async function serveThenAccept(listenAddr: Eio.Net.Sockaddr, connectAddr: (socke
         lateReplies: replies[0],
         threadsAfter,
         baseline,
+        addr,
       };
     });
   });
@@ -138,6 +140,8 @@ describe("Net.runServer with additional domains", () => {
     expect(r.accepted).toBe(20);
     expect(r.lateReplies).toEqual(Array.from({ length: 20 }, (_, i) => `late ${i}`));
     expect(r.threadsAfter).toBeLessThanOrEqual(r.baseline); // the domains' threads have exited
+    // The socket's switch has finished: it is closed for good, in every domain.
+    expect(await tryExchange(r.addr, "too late")).toBe("reset: ECONNREFUSED");
   });
 
   it("works the same on a Unix socket", async () => {
@@ -147,6 +151,7 @@ describe("Net.runServer with additional domains", () => {
     expect(r.domainsServing).toBe(3);
     expect([r.during, r.after, r.accepted]).toEqual([3, 1, 20]);
     expect(r.lateReplies).toEqual(Array.from({ length: 20 }, (_, i) => `late ${i}`));
+    expect(await tryExchange(r.addr, "too late")).toMatch(/^reset: (ECONNREFUSED|ENOENT)$/);
   });
 
   it("the socket can serve a second multi-domain runServer after the first returns", async () => {
