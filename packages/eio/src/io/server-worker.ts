@@ -2,8 +2,8 @@
  * The task an additional domain of `Net.runServer` runs (in a domain of the `DomainManager`,
  * like Eio's `Domain_manager.run dm` in `run_server`): listen on this domain's own copy of the
  * socket, run the same accept loop as the calling domain, and send handler errors back on a
- * shared stream. `stop` is a shared promise; cancelling the task (the caller was cancelled)
- * stops the loop and its handlers at once.
+ * shared stream. `stop` arrives through a shared cell; cancelling the task (the caller was
+ * cancelled) stops the loop and its handlers at once.
  * @internal
  * @module
  */
