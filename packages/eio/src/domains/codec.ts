@@ -11,7 +11,7 @@
 import * as v8 from "node:v8";
 import { deserialize, serialize } from "./clone.js";
 import { decodeError, describeError } from "./error-codec.js";
-import { decodeAndFree, encodeValue, freeValue } from "../shared/index.js";
+import { decodeAndFree, encodeValue, freeValue, isCapability } from "../shared/index.js";
 
 /**
  * Serializes objects (structured clone). Shared buffers met on the way are appended to
@@ -53,7 +53,7 @@ const plainPrototypes = new Set<unknown>([Object.prototype, Array.prototype, Map
  */
 function holdsInstances(value: object, seen: Set<object>, depth: number): boolean {
   if (seen.has(value) || ArrayBuffer.isView(value) || value instanceof Error) return false;
-  if (!plainPrototypes.has(Object.getPrototypeOf(value))) return true;
+  if (!plainPrototypes.has(Object.getPrototypeOf(value)) || isCapability(value)) return true;
   if (depth > 64) return true; // let the shared codec deal with very deep values
   seen.add(value);
   const items = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);

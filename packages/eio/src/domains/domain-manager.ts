@@ -10,6 +10,7 @@ import { Encoder } from "./codec.js";
 import { Domain } from "./domain.js";
 import { hubOf } from "./hub.js";
 import { checkTask, type Task } from "./task.js";
+import { markCapability } from "../shared/index.js";
 
 /**
  * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. `env.domainMgr` is the
@@ -29,7 +30,11 @@ export class DomainManager {
   constructor(
     /** Heap limits for the worker of each domain it starts (none when undefined). */
     readonly resourceLimits: ResourceLimits | undefined,
-  ) {}
+  ) {
+    // Sent to another domain, a domain manager arrives as a live one there (the default one
+    // as that domain's own `env.domainMgr`).
+    markCapability(this, "domainMgr", resourceLimits);
+  }
   /** @internal */
   toString(): string {
     return "DomainManager";

@@ -21,6 +21,8 @@ const enum Tag {
   Handle,
   /** A plain object of at most RECORD_FIELDS primitive or handle fields (no serializer). */
   Record,
+  /** Serialized with markers inside (handles or capabilities): revive after deserializing. */
+  Revivable,
 }
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
@@ -28,6 +30,34 @@ const HEADER_WORDS = 3;
 const SHORT_STRING = 256;
 const MARKER = "__eioSharedHandle";
 const RECORD_FIELDS = 16;
+
+/**
+ * Capabilities: objects that cross as a name (and a little data) and arrive as the receiving
+ * domain's own, as Eio's env does when a function runs in another domain: the env, its clocks,
+ * its net, domain managers. They are marked by identity (a `WeakMap`), not by class, so a
+ * plain frozen object such as `env.net` can be one.
+ */
+const capabilities = new WeakMap<object, { readonly name: string; readonly data: unknown }>();
+const revivers = new Map<string, (data: unknown) => unknown>();
+const CAPABILITY = "__eioCapability";
+
+/**
+ * Says how to revive the capability called `name` in the receiving domain (the same name must
+ * be registered in every domain: registration happens when the runtime's modules load).
+ */
+export function registerCapability(name: string, revive: (data: unknown) => unknown): void {
+  revivers.set(name, revive);
+}
+
+/** Marks `value` as the capability `name`: sent anywhere, it arrives as `revive(data)` there. */
+export function markCapability(value: object, name: string, data?: unknown): void {
+  capabilities.set(value, { name, data });
+}
+
+/** True if `value` crosses as a capability (see {@link markCapability}). */
+export function isCapability(value: object): boolean {
+  return capabilities.has(value);
+}
 
 /** Classes that must not cross domains, with the fix to suggest (set by `sync/`). */
 const localOnly: { type: abstract new (...args: never[]) => unknown; message: string }[] = [];
@@ -84,9 +114,10 @@ export function encodeValue(value: unknown): number {
       break;
   }
   const handles: number[] = [];
+  const markers = { count: 0 };
   let bytes: Buffer;
   try {
-    bytes = v8.serialize(prepare(value, handles, new Map()));
+    bytes = v8.serialize(prepare(value, handles, markers, new Map()));
   } catch (error) {
     for (const offset of handles) release(offset);
     if (error instanceof TypeError) throw error;
@@ -98,7 +129,7 @@ export function encodeValue(value: unknown): number {
   const dataStart = (HEADER_WORDS + handles.length) * 4;
   const ref = arena.alloc(dataStart + bytes.length);
   const i32 = arena.i32;
-  i32[ref >> 2] = Tag.Serialized;
+  i32[ref >> 2] = markers.count === 0 ? Tag.Serialized : Tag.Revivable;
   i32[(ref >> 2) + 1] = bytes.length;
   i32[(ref >> 2) + 2] = handles.length;
   for (let i = 0; i < handles.length; i++) i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
@@ -303,14 +334,15 @@ export function decodeValue(ref: number): unknown {
       return reviveHandle(i32[(ref >> 2) + 1]!, i32[(ref >> 2) + HEADER_WORDS]!);
     case Tag.Record:
       return decodeRecord(ref);
-    case Tag.Serialized: {
+    case Tag.Serialized:
+    case Tag.Revivable: {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;
       const dataStart = ref + (HEADER_WORDS + handleCount) * 4;
       // Copy out first: Node's deserializer returns typed arrays that alias its input, and
       // this block will be freed and reused.
       const value = v8.deserialize(arena.u8.slice(dataStart, dataStart + length));
-      return handleCount === 0 ? value : revive(value, new Set(), new Map());
+      return i32[ref >> 2] === Tag.Serialized ? value : revive(value, new Set(), new Map());
     }
   }
   throw new Error(`decodeValue: block ${ref} does not hold an encoded value (tag ${i32[ref >> 2]}).`);
@@ -335,12 +367,18 @@ export function decodeAndFree(ref: number): unknown {
 }
 
 /** Copies the parts of `value` that hold handles, swapping each handle for a marker. */
-function prepare(value: unknown, handles: number[], seen: Map<object, unknown>): unknown {
+function prepare(value: unknown, handles: number[], markers: { count: number }, seen: Map<object, unknown>): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (value instanceof SharedHandle) {
     const offset = value.sendRef();
     handles.push(offset);
+    markers.count++;
     return { [MARKER]: kindOf(offset), offset };
+  }
+  const capability = capabilities.get(value);
+  if (capability !== undefined) {
+    markers.count++;
+    return { [CAPABILITY]: capability.name, data: capability.data };
   }
   for (const { type, message } of localOnly) {
     if (value instanceof type) throw new TypeError(message);
@@ -351,7 +389,7 @@ function prepare(value: unknown, handles: number[], seen: Map<object, unknown>):
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
-      const item = prepare(value[i], handles, seen);
+      const item = prepare(value[i], handles, markers, seen);
       if (item !== value[i] && copy === null) copy = value.slice(0, i);
       if (copy !== null) copy.push(item);
     }
@@ -362,8 +400,8 @@ function prepare(value: unknown, handles: number[], seen: Map<object, unknown>):
     let changed = false;
     const entries: [unknown, unknown][] = [];
     for (const [k, v] of value) {
-      const key = prepare(k, handles, seen);
-      const item = prepare(v, handles, seen);
+      const key = prepare(k, handles, markers, seen);
+      const item = prepare(v, handles, markers, seen);
       if (key !== k || item !== v) changed = true;
       entries.push([key, item]);
     }
@@ -373,7 +411,7 @@ function prepare(value: unknown, handles: number[], seen: Map<object, unknown>):
     let changed = false;
     const items: unknown[] = [];
     for (const v of value) {
-      const item = prepare(v, handles, seen);
+      const item = prepare(v, handles, markers, seen);
       if (item !== v) changed = true;
       items.push(item);
     }
@@ -383,7 +421,7 @@ function prepare(value: unknown, handles: number[], seen: Map<object, unknown>):
   let copy: Record<string, unknown> | null = null;
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
-    const item = prepare(field, handles, seen);
+    const item = prepare(field, handles, markers, seen);
     if (item !== field && copy === null) copy = { ...value };
     if (copy !== null) copy[key] = item;
   }
@@ -403,6 +441,12 @@ function revive(value: unknown, seen: Set<object>, handles: Map<number, unknown>
     let handle = handles.get(offset);
     if (handle === undefined) handles.set(offset, (handle = reviveHandle(marker, offset)));
     return handle;
+  }
+  const capability = (value as Record<string, unknown>)[CAPABILITY];
+  if (typeof capability === "string") {
+    const reviver = revivers.get(capability);
+    if (reviver === undefined) throw new TypeError(`Cannot revive the capability "${capability}": its module is not loaded in this domain.`);
+    return reviver((value as { data: unknown }).data);
   }
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) value[i] = revive(value[i], seen, handles);

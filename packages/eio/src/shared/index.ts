@@ -13,7 +13,9 @@ import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
-export { decodeAndFree, decodeValue, encodeValue, freeValue, registerLocalOnly } from "./codec.js";
+export {
+  decodeAndFree, decodeValue, encodeValue, freeValue, isCapability, markCapability, registerCapability, registerLocalOnly,
+} from "./codec.js";
 export { attachScheduler, deliver, park, sharedWaiting, unpark, watchWhileIdle } from "./doorbell.js";
 export {
   allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
