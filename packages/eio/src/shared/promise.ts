@@ -57,6 +57,10 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       unlockWord(i32, word + LOCK);
       park(fiber, w);
       fiber.cancelFn = (error) => {
+        // Settled meanwhile (another fiber of this domain read the value through this handle):
+        // the handle let go of the cell, which may be freed and reused by now, so it must not
+        // be touched. Resolution claimed every waiter, ours included: its wake-up is on the way.
+        if (this.settled) return;
         lockWord(i32, word + LOCK);
         const removed = removeWaiter(word + WAITERS, w);
         unlockWord(i32, word + LOCK);
