@@ -287,9 +287,9 @@ function decodeRecord(ref: number): Record<string, unknown> {
         // Within one value, the same object named twice is one handle (as structured clone
         // keeps shared references).
         const index = i32[p++]!;
-        const offset = i32[base + HEADER_WORDS + index]!;
+        const offset = Math.abs(i32[base + HEADER_WORDS + index]!);
         let handle: SharedHandle | undefined;
-        for (let j = 0; j < index && handle === undefined; j++) if (i32[base + HEADER_WORDS + j] === offset) handle = handles[j];
+        for (let j = 0; j < index && handle === undefined; j++) if (Math.abs(i32[base + HEADER_WORDS + j]!) === offset) handle = handles[j];
         handles[index] = handle ??= reviveHandle(kindOf(offset), offset);
         field = handle;
       }
@@ -331,7 +331,7 @@ export function decodeValue(ref: number): unknown {
     case Tag.True:
       return true;
     case Tag.Handle:
-      return reviveHandle(i32[(ref >> 2) + 1]!, i32[(ref >> 2) + HEADER_WORDS]!);
+      return reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(i32[(ref >> 2) + HEADER_WORDS]!));
     case Tag.Record:
       return decodeRecord(ref);
     case Tag.Serialized:
@@ -348,13 +348,36 @@ export function decodeValue(ref: number): unknown {
   throw new Error(`decodeValue: block ${ref} does not hold an encoded value (tag ${i32[ref >> 2]}).`);
 }
 
-/** Frees block `ref`, releasing the shared objects it kept alive. */
+/** Frees block `ref`, releasing the shared objects it kept alive (not the uncounted ones). */
 export function freeValue(ref: number): void {
   const arena = getArena();
   const i32 = arena.i32;
   const handleCount = i32[(ref >> 2) + 2]!;
-  for (let i = 0; i < handleCount; i++) release(i32[(ref >> 2) + HEADER_WORDS + i]!);
+  for (let i = 0; i < handleCount; i++) {
+    const offset = i32[(ref >> 2) + HEADER_WORDS + i]!;
+    if (offset > 0) release(offset);
+  }
   arena.free(ref);
+}
+
+/**
+ * Block `ref` is about to belong to the shared object at `owner` (a promise's value, a stream's
+ * item): references it holds to `owner` itself stop counting. A promise whose value holds its
+ * own resolver, or a stream that carries its own handle, would otherwise keep itself alive
+ * forever (a cycle of one). An uncounted reference is stored negated; it stays valid because
+ * the block lives inside its owner, and is dropped with it. The caller holds a reference to
+ * `owner` (its handle), so this never frees it.
+ */
+export function ownValue(ref: number, owner: number): void {
+  const i32 = getArena().i32;
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) {
+    const word = (ref >> 2) + HEADER_WORDS + i;
+    if (i32[word] === owner) {
+      i32[word] = -owner;
+      release(owner);
+    }
+  }
 }
 
 /** Reads block `ref` and frees it: the one-shot hand-over of a value. */
