@@ -6,7 +6,7 @@ import { CancelContext } from "./core/cancel-context.js";
 import { Cancelled, DeadlockError } from "./core/errors.js";
 import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
 import { tracelnKey, type TracelnSink } from "./core/traceln.js";
-import { attachScheduler } from "./shared/index.js";
+import { attachScheduler, prepareDomainExit } from "./shared/index.js";
 import { enterEnv, leaveEnv, makeEnv, type Env } from "./stdenv.js";
 
 /**
@@ -98,6 +98,8 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
       stopListening();
       unwatchExit(scheduler);
       leaveEnv(env);
+      // A domain's thread may end with the run: blocks cached for reuse go back to everyone.
+      prepareDomainExit();
     };
     watchExit(scheduler);
     scheduler.onDeadlock = (error) => {

@@ -12,6 +12,9 @@ import { registerLocalOnly } from "./codec.js";
 import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
+import { flushArenaCache } from "./arena.js";
+import { registerPendingHandles } from "./handle.js";
+
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
 export {
   decodeAndFree, decodeValue, encodeValue, freeValue, isCapability, markCapability, registerCapability, registerLocalOnly,
@@ -35,3 +38,13 @@ registerLocalOnly(
   LocalStream,
   "Cannot send an Eio.Stream to another domain: it is not shared. Create it with Eio.Stream.create(capacity, { shared: true }) to use it from several domains.",
 );
+
+/**
+ * Call when this domain has nothing left to run and its thread may end (be terminated) at any
+ * moment: lists its newest handles where `retireDomain` finds them, and gives the blocks it
+ * cached for reuse back to every domain. Neither would happen once the thread is gone.
+ */
+export function prepareDomainExit(): void {
+  registerPendingHandles();
+  flushArenaCache();
+}
