@@ -3,7 +3,8 @@
  * a reference count and a kind id; a handle is the small JS object a domain uses to reach it.
  * Each live handle holds one reference, given back by a `FinalizationRegistry` when the
  * handle is garbage; each encoded value holds one per handle inside it. At zero the kind's
- * `destroy` runs and the block is freed. (Reference cycles through values are not collected.)
+ * `destroy` runs and the block is freed. (A value that names its own owner does not count,
+ * see `ownValue`; longer reference cycles through values are not collected.)
  * @internal
  * @module
  */
