@@ -8,7 +8,7 @@
 import { LocalStream } from "../sync/local-stream.js";
 import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../sync/promise.js";
 import { setSharedFactory as setSharedStreamFactory } from "../sync/stream.js";
-import { registerLocalOnly } from "./codec.js";
+import { registerLocalOnly } from "./markers.js";
 import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
@@ -16,9 +16,10 @@ import { flushArenaCache } from "./arena.js";
 import { registerPendingHandles } from "./handle.js";
 
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
+export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
 export {
-  decodeAndFree, decodeValue, encodeValue, freeValue, isCapability, markCapability, registerCapability, registerLocalOnly,
-} from "./codec.js";
+  isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
+} from "./markers.js";
 export { attachScheduler, deliver, park, sharedWaiting, unpark, watchWhileIdle } from "./doorbell.js";
 export {
   allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
