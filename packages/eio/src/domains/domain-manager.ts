@@ -14,7 +14,9 @@ import { markCapability } from "../shared/index.js";
 
 /**
  * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. `env.domainMgr` is the
- * default one; pass it to the code that needs to start domains.
+ * default one; pass it to the code that needs to start domains. It may be sent to another
+ * domain (anywhere in a task's arguments, say): it arrives there as a live domain manager, so a
+ * task can start domains of its own.
  *
  * @example
  * ```ts
