@@ -3,7 +3,7 @@
  * starts with. Mirrors `Eio.Stdenv`.
  * @module
  */
-import type { Scheduler } from "./core/scheduler.js";
+import { currentFiberOrNull, type Scheduler } from "./core/scheduler.js";
 import { DomainManager } from "./domains/domain-manager.js";
 import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
 import type { Clock } from "./io/time.js";
@@ -72,9 +72,16 @@ export function leaveEnv(env: Env): void {
   if (index >= 0) liveEnvs.splice(index, 1);
 }
 
-/** The env that capabilities received here revive into (outside any run: the system's parts). */
+/**
+ * The env that capabilities received here revive into: that of the run whose fiber decodes the
+ * value, else the newest run of this thread (outside any run: the system's parts).
+ */
 function receivingEnv(): Env {
-  return liveEnvs[liveEnvs.length - 1] ?? (makeEnv(undefined as unknown as Scheduler));
+  const fiber = currentFiberOrNull();
+  if (fiber !== null) {
+    for (let i = liveEnvs.length - 1; i >= 0; i--) if (liveEnvs[i]!.scheduler === fiber.scheduler) return liveEnvs[i]!;
+  }
+  return liveEnvs[liveEnvs.length - 1] ?? makeEnv(undefined as unknown as Scheduler);
 }
 
 markCapability(theNet, "net");

@@ -127,13 +127,12 @@ function hold(arena: Arena, offset: number): Held {
   const capacity = i32[arena.slot(id, D_HELD_CAPACITY)]!;
   if (held.index === capacity) {
     const bigger = arena.alloc(Math.max(64, capacity * 2) * 4);
-    if (block !== 0) {
-      i32.copyWithin(bigger >> 2, block >> 2, (block >> 2) + capacity);
-      arena.free(block);
-    }
-    block = bigger;
-    i32[arena.slot(id, D_HELD)] = block;
+    if (block !== 0) i32.copyWithin(bigger >> 2, block >> 2, (block >> 2) + capacity);
+    // The slot names the new block before the old one is freed (never a freed block).
+    Atomics.store(i32, arena.slot(id, D_HELD), bigger);
     i32[arena.slot(id, D_HELD_CAPACITY)] = Math.max(64, capacity * 2);
+    if (block !== 0) arena.free(block);
+    block = bigger;
   }
   i32[(block >> 2) + held.index] = offset;
   Atomics.store(i32, arena.slot(id, D_HELD_COUNT), heldList.length);
@@ -144,17 +143,21 @@ function unhold(held: Held): void {
   const arena = getArena();
   const i32 = arena.i32;
   const last = heldList.pop()!;
+  // The count shrinks first: a thread terminated between these steps then leaks at most one
+  // reference, where the other order could give one back twice.
+  Atomics.store(i32, arena.slot(arena.domainId, D_HELD_COUNT), heldList.length);
   if (last !== held) {
     heldList[held.index] = last;
     last.index = held.index;
-    i32[(i32[arena.slot(arena.domainId, D_HELD)]! >> 2) + held.index] = last.offset;
+    Atomics.store(i32, (i32[arena.slot(arena.domainId, D_HELD)]! >> 2) + held.index, last.offset);
   }
-  Atomics.store(i32, arena.slot(arena.domainId, D_HELD_COUNT), heldList.length);
   if (heldList.length === 0) {
     // Empty: give the list's block back (only long-lived handles come here, so this is rare).
-    arena.free(i32[arena.slot(arena.domainId, D_HELD)]!);
+    // The slot forgets it before it is freed, so it can never be freed twice.
+    const block = i32[arena.slot(arena.domainId, D_HELD)]!;
     i32[arena.slot(arena.domainId, D_HELD)] = 0;
     i32[arena.slot(arena.domainId, D_HELD_CAPACITY)] = 0;
+    arena.free(block);
   }
 }
 
