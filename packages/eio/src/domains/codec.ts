@@ -11,7 +11,7 @@
 import * as v8 from "node:v8";
 import { deserialize, serialize } from "./clone.js";
 import { decodeError, describeError } from "./error-codec.js";
-import { decodeAndFree, encodeValue } from "../shared/index.js";
+import { decodeAndFree, encodeValue, freeValue } from "../shared/index.js";
 
 /**
  * Serializes objects (structured clone). Shared buffers met on the way are appended to
@@ -203,6 +203,43 @@ export class Decoder {
         const copy = new Uint8Array(bytes.subarray(start, start + length));
         return tag === Tag.Error ? decodeError(v8.deserialize(copy)) : objectCodec.deserialize(copy, this.shared);
       }
+      default:
+        throw new Error(`Corrupt domain message: unknown value tag ${String(tag)}.`);
+    }
+  }
+}
+
+/**
+ * Gives back what an encoded payload holds in the shared heap (the blocks of values with
+ * shared handles inside, and through them the handles' references) without decoding it: for
+ * a job that was withdrawn before any domain read its arguments. Call it once per payload.
+ */
+export function releasePayload(bytes: Uint8Array, start = 0, end = bytes.length): void {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = start;
+  while (offset < end) {
+    const tag = view[offset++] as Tag;
+    switch (tag) {
+      case Tag.Undefined:
+      case Tag.Null:
+      case Tag.True:
+      case Tag.False:
+        break;
+      case Tag.Int32:
+        offset += 4;
+        break;
+      case Tag.Float64:
+        offset += 8;
+        break;
+      case Tag.SharedHeap:
+        freeValue(view.readInt32LE(offset));
+        offset += 4;
+        break;
+      case Tag.String:
+      case Tag.Object:
+      case Tag.Error:
+        offset += 4 + view.readUInt32LE(offset);
+        break;
       default:
         throw new Error(`Corrupt domain message: unknown value tag ${String(tag)}.`);
     }
