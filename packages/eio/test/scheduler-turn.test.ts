@@ -6,7 +6,7 @@ import * as Eio from "../src/index.js";
 
 /** Yields `steps` times in one fiber while another sleeps on the mock clock; true if it ends. */
 function endsWithin(steps: number, ms: number): Promise<boolean> {
-  const run = Eio.Mock.run(function* (env) {
+  const run = Eio.Mock.run<boolean>(function* (env) {
     yield* Eio.Fiber.both(
       () => Eio.Time.sleep(env.clock, 1),
       function* () {

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { getArena, isDomainLive } from "./arena.js";
+import { getArena, isDomainLive, recordFreed, recordMade } from "./arena.js";
 import { CLAIMED, W_DOMAIN, W_NEXT, W_STATE, W_VALUE, WAITER_BYTES, WAITING } from "./layout.js";
 
 /** A new waiting record for a fiber of this domain. */
@@ -18,11 +18,15 @@ export function allocWaiter(): number {
   arena.i32[word + W_DOMAIN] = arena.domainId;
   arena.i32[word + W_STATE] = WAITING;
   arena.i32[word + W_VALUE] = 0;
+  recordMade(arena);
   return w;
 }
 
 export function freeWaiter(w: number): void {
-  getArena().free(w);
+  const arena = getArena();
+  const domainId = arena.i32[(w >> 2) + W_DOMAIN]!;
+  arena.free(w);
+  recordFreed(arena, domainId);
 }
 
 export function waiterDomain(w: number): number {
@@ -64,7 +68,7 @@ export function claimFirst(head: number): number {
       i32[(w >> 2) + W_STATE] = CLAIMED;
       return w;
     }
-    arena.free(w);
+    freeWaiter(w);
   }
 }
 
