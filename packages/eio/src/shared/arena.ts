@@ -42,6 +42,18 @@ export class Arena {
     return (DOMAIN_TABLE + domainId * DOMAIN_SLOT_BYTES) / 4 + field;
   }
 
+  /** A waiter record of this domain was made (the waiter module counts every one). */
+  recordMade(): void {
+    Atomics.add(this.i32, this.slot(this.domainId, D_RECORDS), 1);
+  }
+
+  /** A waiter record of `domainId` was freed: the last one of a dead domain frees its id. */
+  recordFreed(domainId: number): void {
+    if (Atomics.sub(this.i32, this.slot(domainId, D_RECORDS), 1) === 1 && Atomics.load(this.i32, this.slot(domainId, D_STATE)) === DOMAIN_DEAD) {
+      reclaimDomain(this, domainId);
+    }
+  }
+
   /**
    * A block whose payload holds at least `bytes` bytes; returns the payload's byte offset
    * (8-aligned). The payload is not zeroed.
@@ -194,26 +206,11 @@ export function retireDomain(domainId: number, options: { crashed?: boolean } = 
 }
 
 /**
- * A waiter record of `domainId` was freed: if it was the last one of a dead domain, the id can
- * be reused. Called by the waiter module for every record it frees.
- */
-export function recordFreed(a: Arena, domainId: number): void {
-  if (Atomics.sub(a.i32, a.slot(domainId, D_RECORDS), 1) === 1 && Atomics.load(a.i32, a.slot(domainId, D_STATE)) === DOMAIN_DEAD) {
-    reclaimDomain(a, domainId);
-  }
-}
-
-/** A waiter record of this domain was made. */
-export function recordMade(a: Arena): void {
-  Atomics.add(a.i32, a.slot(a.domainId, D_RECORDS), 1);
-}
-
-/**
  * Resets a dead domain's slot and frees its id. Only the thread whose compare-exchange takes
  * the slot out of DEAD resets it, and the slot becomes FREE (allocatable) only after the reset,
  * so a new domain never sees the old one's inbox.
  */
-function reclaimDomain(a: Arena, domainId: number): void {
+export function reclaimDomain(a: Arena, domainId: number): void {
   const state = a.slot(domainId, D_STATE);
   if (Atomics.compareExchange(a.i32, state, DOMAIN_DEAD, DOMAIN_RECLAIMING) !== DOMAIN_DEAD) return;
   Atomics.store(a.i32, a.slot(domainId, D_INBOX), 0);

@@ -26,22 +26,24 @@ export const BLOCK_HEADER = 8;
 export const DOMAIN_TABLE = 256;
 export const MAX_DOMAINS = 1024;
 export const DOMAIN_SLOT_BYTES = 64;
-/**
- * Slot words: state (free/live/dead), inbox head (also the doorbell), parked flag, and how many
- * waiter records of the domain are not freed yet (a dead domain's id is reused when none are).
- */
+/** Slot words: state (free/live/dead), inbox head (also the doorbell), parked flag. */
 export const D_STATE = 0;
 export const D_INBOX = 1;
 export const D_PARKED = 2;
-export const D_RECORDS = 3;
 export const DOMAIN_FREE = 0;
 export const DOMAIN_LIVE = 1;
 export const DOMAIN_DEAD = 2;
-/** A dead domain's slot being reset by the one thread that won it (see `reclaimDomain`). */
-export const DOMAIN_RECLAIMING = 3;
 
 /** Where blocks start. */
 export const HEAP_START = DOMAIN_TABLE + MAX_DOMAINS * DOMAIN_SLOT_BYTES;
+
+/**
+ * Slot word: how many waiter records of the domain are not freed yet. A dead domain's id is
+ * reused once none are (see `retireDomain`).
+ */
+export const D_RECORDS = 3;
+/** A dead domain's slot being reset by the one thread that won it (see `reclaimDomain`). */
+export const DOMAIN_RECLAIMING = 3;
 
 /**
  * The arena's size. A fixed (non-growable) buffer: V8 in Node 20 does not inline `Atomics` on

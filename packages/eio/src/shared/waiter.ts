@@ -6,27 +6,28 @@
  * @internal
  * @module
  */
-import { getArena, isDomainLive, recordFreed, recordMade } from "./arena.js";
+import { getArena, isDomainLive } from "./arena.js";
 import { CLAIMED, W_DOMAIN, W_NEXT, W_STATE, W_VALUE, WAITER_BYTES, WAITING } from "./layout.js";
 
 /** A new waiting record for a fiber of this domain. */
 export function allocWaiter(): number {
   const arena = getArena();
   const w = arena.alloc(WAITER_BYTES);
+  arena.recordMade(); // see freeWaiter
   const word = w >> 2;
   arena.i32[word + W_NEXT] = 0;
   arena.i32[word + W_DOMAIN] = arena.domainId;
   arena.i32[word + W_STATE] = WAITING;
   arena.i32[word + W_VALUE] = 0;
-  recordMade(arena);
   return w;
 }
 
+/** Frees a record (never free one with `arena.free`: each domain counts its live records). */
 export function freeWaiter(w: number): void {
   const arena = getArena();
   const domainId = arena.i32[(w >> 2) + W_DOMAIN]!;
   arena.free(w);
-  recordFreed(arena, domainId);
+  arena.recordFreed(domainId);
 }
 
 export function waiterDomain(w: number): number {
