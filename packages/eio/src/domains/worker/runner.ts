@@ -28,6 +28,18 @@ const SPIN_IDLE_MS = 0.3;
 const SPIN_MIN_MS = 0.005;
 /** How long (ms) it polls while jobs are in progress (they may be waiting on I/O). */
 const SPIN_BUSY_MS = 0.01;
+/** The busy spin of this domain; 0 once a task said it waits on I/O for good ({@link noBusySpin}). */
+let busySpinMs = SPIN_BUSY_MS;
+
+/**
+ * For a task that has a domain to itself and waits on I/O all its life (`Net.runServer`'s
+ * domains): a server goes idle between every two events, and a spin each time only takes the
+ * core from the threads doing the work. @internal
+ */
+export function noBusySpin(): void {
+  busySpinMs = 0;
+}
+
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
 
@@ -171,7 +183,7 @@ class DomainRunner {
     const spinShared = sharedWaiting();
     if (!spinShared) {
       const idle = this.jobs.size === 0;
-      const deadline = performance.now() + (idle ? this.spinMs : SPIN_BUSY_MS);
+      const deadline = performance.now() + (idle ? this.spinMs : busySpinMs);
       do {
         for (let i = 0; i < 64; i++) {
           if (this.inbox.hasData()) {
