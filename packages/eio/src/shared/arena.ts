@@ -9,7 +9,7 @@
  */
 import { lockWord, unlockWord } from "./atomics.js";
 import {
-  BLOCK_HEADER, D_INBOX, D_PARKED, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
+  BLOCK_HEADER, D_INBOX, D_PARKED, D_RECORDS, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_RECLAIMING, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
   ARENA_BYTES, H_ALLOC_LOCK, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START,
   MAGIC, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
 } from "./layout.js";
@@ -40,6 +40,18 @@ export class Arena {
   /** Word index of a domain's slot field. */
   slot(domainId: number, field: number): number {
     return (DOMAIN_TABLE + domainId * DOMAIN_SLOT_BYTES) / 4 + field;
+  }
+
+  /** A waiter record of this domain was made (the waiter module counts every one). */
+  recordMade(): void {
+    Atomics.add(this.i32, this.slot(this.domainId, D_RECORDS), 1);
+  }
+
+  /** A waiter record of `domainId` was freed: the last one of a dead domain frees its id. */
+  recordFreed(domainId: number): void {
+    if (Atomics.sub(this.i32, this.slot(domainId, D_RECORDS), 1) === 1 && Atomics.load(this.i32, this.slot(domainId, D_STATE)) === DOMAIN_DEAD) {
+      reclaimDomain(this, domainId);
+    }
   }
 
   /**
@@ -225,8 +237,9 @@ export function isDomainLive(a: Arena, domainId: number): boolean {
 /**
  * Gives a domain's id back after its worker exited. After a clean exit (its `Eio.run` ended, so
  * none of its fibers waits on anything) the id is reused. After a crash (`crashed: true`) its
- * fibers may still sit in the queues of shared objects: the slot is marked dead for good, and
- * whoever would wake such a waiter skips it, so no stream item is handed to a dead domain.
+ * fibers may still sit in the queues of shared objects: the slot is marked dead, and whoever
+ * would wake such a waiter skips it (and frees its record), so no stream item is handed to a
+ * dead domain. Once the last of its waiter records is freed, the id is reused too.
  */
 export function retireDomain(domainId: number, options: { crashed?: boolean } = {}): void {
   const a = getArena();
@@ -237,9 +250,25 @@ export function retireDomain(domainId: number, options: { crashed?: boolean } = 
   releaseHeldOf(domainId);
   if (options.crashed === true) {
     Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_DEAD);
+    // Seq-cst store, then load: a thread freeing the last record concurrently either sees DEAD
+    // (and reclaims) or freed it before this load (and we reclaim); both may try, one wins.
+    if (Atomics.load(a.i32, a.slot(domainId, D_RECORDS)) === 0) reclaimDomain(a, domainId);
     return;
   }
   Atomics.store(a.i32, a.slot(domainId, D_INBOX), 0);
   Atomics.store(a.i32, a.slot(domainId, D_PARKED), 0);
   Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_FREE);
+}
+
+/**
+ * Resets a dead domain's slot and frees its id. Only the thread whose compare-exchange takes
+ * the slot out of DEAD resets it, and the slot becomes FREE (allocatable) only after the reset,
+ * so a new domain never sees the old one's inbox.
+ */
+export function reclaimDomain(a: Arena, domainId: number): void {
+  const state = a.slot(domainId, D_STATE);
+  if (Atomics.compareExchange(a.i32, state, DOMAIN_DEAD, DOMAIN_RECLAIMING) !== DOMAIN_DEAD) return;
+  Atomics.store(a.i32, a.slot(domainId, D_INBOX), 0);
+  Atomics.store(a.i32, a.slot(domainId, D_PARKED), 0);
+  Atomics.store(a.i32, state, DOMAIN_FREE);
 }

@@ -45,6 +45,14 @@ export const DOMAIN_DEAD = 2;
 export const HEAP_START = DOMAIN_TABLE + MAX_DOMAINS * DOMAIN_SLOT_BYTES;
 
 /**
+ * Slot word: how many waiter records of the domain are not freed yet. A dead domain's id is
+ * reused once none are (see `retireDomain`).
+ */
+export const D_RECORDS = 3;
+/** A dead domain's slot being reset by the one thread that won it (see `reclaimDomain`). */
+export const DOMAIN_RECLAIMING = 3;
+
+/**
  * The arena's size. A fixed (non-growable) buffer: V8 in Node 20 does not inline `Atomics` on
  * views of a growable `SharedArrayBuffer` (measured: 6-8x slower loads), and pages are only
  * committed when touched, so reserving generously costs address space, not memory. Set
