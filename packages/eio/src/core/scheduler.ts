@@ -384,10 +384,10 @@ export class Scheduler {
         }
         this.step(fiber);
         if (--budget === 0) {
-          if (this.queue.length > 0) {
-            this.scheduled = true;
-            setImmediate(this.runLoopBound);
-          }
+          // Continue next turn even if the queue is empty now: the idle hook must still run
+          // (it reads other domains' results, advances the mock clock, checks for deadlock).
+          this.scheduled = true;
+          setImmediate(this.runLoopBound);
           return;
         }
       }

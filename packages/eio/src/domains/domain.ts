@@ -175,7 +175,8 @@ export class Domain {
   stop(reason: (domain: Domain) => unknown): globalThis.Promise<number> {
     if (!this.stopped) {
       this.stopped = true;
-      // Fibers of unfinished jobs may sit in the queues of shared objects: retire the id for good.
+      // Fibers of unfinished jobs may sit in the queues of shared objects: retire the id as a
+      // crash (it is reused once their waiter records are freed).
       this.interrupted = this.jobs.size > 0;
       this.failJobs(reason(this));
     }

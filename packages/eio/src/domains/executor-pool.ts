@@ -6,61 +6,29 @@
 import type { ResourceLimits } from "node:worker_threads";
 import { protect } from "../core/cancel.js";
 import { Deque } from "../core/deque.js";
-import { awaitCancel, forkDaemon, forkPromise } from "../core/fiber.js";
+import { awaitCancel, awaitNative, forkDaemon } from "../core/fiber.js";
 import type { Result } from "../core/result.js";
-import { awaitNative } from "../core/fiber.js";
-import { currentFiber, type Fiber, type Operation, suspendUnchecked } from "../core/scheduler.js";
-import { checkOurDomain, type Switch } from "../core/switch.js";
-import type { OrError } from "../sync/promise.js";
-import { Domain, type DomainJob } from "./domain.js";
-import { checkManager, encodeArgs, type DomainManager } from "./domain-manager.js";
+import { currentFiber, Fiber, type Operation } from "../core/scheduler.js";
+import { checkOurDomain, incFibers, type Switch } from "../core/switch.js";
+import { LocalPromise, type OrError } from "../sync/promise.js";
+import { Encoder } from "./codec.js";
+import { Domain } from "./domain.js";
+import { checkManager, type DomainManager } from "./domain-manager.js";
 import { PoolClosed } from "./errors.js";
 import { hubOf, type Hub } from "./hub.js";
+import { forkedJobExit, JobMode, type JobPool, JobState, PoolJob, type Slot } from "./pool-job.js";
 import { checkTask, type Task, type TaskName } from "./task.js";
 
 /** Weights are counted in millionths, as Eio does, so that sums are exact. */
 const UNITS = 1_000_000;
 
 /** One domain of the pool and the load it carries. */
-interface Slot {
+interface DomainSlot extends Slot {
   domain: Domain;
-  load: number;
-  running: number;
 }
 
-const enum JobState {
-  Waiting,
-  Running,
-  Done,
-  Withdrawn,
-}
-
-class Job implements DomainJob {
-  state = JobState.Waiting;
-  slot: Slot | null = null;
-  fiber: Fiber | null = null;
-  result: Result<unknown> | null = null;
-  /** The encoded arguments and their shared buffers, kept while the job waits for a domain. */
-  args: Uint8Array | null = null;
-  shared: readonly SharedArrayBuffer[] = [];
-
-  constructor(
-    readonly pool: ExecutorPool,
-    readonly units: number,
-    readonly task: TaskName<unknown[], unknown>,
-  ) {}
-
-  settle(ok: boolean, value: unknown): void {
-    const slot = this.slot!;
-    slot.load -= this.units;
-    slot.running--;
-    this.state = JobState.Done;
-    this.result = ok ? { ok: true, value } : { ok: false, error: value };
-    const fiber = this.fiber;
-    if (fiber !== null) fiber.scheduler.wake(fiber, undefined);
-    this.pool.admit();
-  }
-}
+/** Where jobs' arguments are encoded on their way into a domain's inbox. */
+const argsEncoder = new Encoder();
 
 /**
  * An executor pool (Eio's `Executor_pool.t`). Opaque: use the functions of this module.
@@ -79,9 +47,9 @@ class Job implements DomainJob {
  * );
  * ```
  */
-export class ExecutorPool {
-  /** @internal */ readonly slots: Slot[] = [];
-  /** @internal */ readonly waiting = new Deque<Job>();
+export class ExecutorPool implements JobPool {
+  /** @internal */ readonly slots: DomainSlot[] = [];
+  /** @internal */ readonly waiting = new Deque<PoolJob>();
   /** @internal */ closed = false;
 
   /** @internal */
@@ -106,9 +74,9 @@ export class ExecutorPool {
     return domain;
   }
 
-  /** The least loaded domain that accepts `units` more (Eio: load below 1), or null. @internal */
-  pick(): Slot | null {
-    let best: Slot | null = null;
+  /** The least loaded domain that accepts one more job (Eio: load below 1), or null. @internal */
+  pick(): DomainSlot | null {
+    let best: DomainSlot | null = null;
     for (const slot of this.slots) {
       if (slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
       if (best === null || slot.load < best.load) best = slot;
@@ -116,15 +84,33 @@ export class ExecutorPool {
     return best;
   }
 
+  /** FIFO: a new job starts at once only if nobody waits before it and a domain accepts it. @internal */
+  enqueue(job: PoolJob): void {
+    if (this.waiting.length > 0) this.admit(); // also drops withdrawn jobs at the head
+    const slot = this.waiting.length === 0 ? this.pick() : null;
+    job.prepare(argsEncoder, slot === null);
+    if (slot !== null) this.start(job, slot);
+    else this.waiting.pushTail(job);
+  }
+
   /** @internal */
-  start(job: Job, slot: Slot, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[]): void {
+  start(job: PoolJob, slot: DomainSlot): void {
     slot.load += job.units;
     slot.running++;
     job.slot = slot;
     job.state = JobState.Running;
-    job.args = null;
-    job.shared = [];
-    slot.domain.run(job.task, args, length, shared, job);
+    let bytes: Uint8Array | null = job.encoded;
+    let length: number;
+    if (bytes !== null) {
+      length = bytes.length;
+    } else {
+      job.encodeDeferred(argsEncoder);
+      bytes = argsEncoder.buffer;
+      length = argsEncoder.length;
+    }
+    const shared = job.shared;
+    job.dropArgs(true);
+    slot.domain.run(job.task, bytes, length, shared, job);
   }
 
   /** Starts waiting jobs, first come first served, while domains accept them. @internal */
@@ -138,7 +124,7 @@ export class ExecutorPool {
         this.waiting.pushHead(job);
         return;
       }
-      this.start(job, slot, job.args!, job.args!.length, job.shared);
+      this.start(job, slot);
     }
   }
 
@@ -147,9 +133,7 @@ export class ExecutorPool {
     if (this.closed) return;
     this.closed = true;
     for (let job = this.waiting.shift(); job !== undefined; job = this.waiting.shift()) {
-      if (job.state !== JobState.Waiting) continue;
-      job.state = JobState.Withdrawn;
-      if (job.fiber !== null) job.fiber.scheduler.wakeError(job.fiber, new PoolClosed());
+      if (job.state === JobState.Waiting) job.refuse();
     }
     const stopping = this.slots.map((slot) => slot.domain.stop(() => new PoolClosed()));
     yield* awaitNative(globalThis.Promise.all(stopping));
@@ -259,31 +243,12 @@ function checkSubmit(pool: unknown, options: unknown, task: unknown, what: strin
   return [pool, Math.floor(weight * UNITS), name];
 }
 
-function* submitChecked<T>(pool: ExecutorPool, units: number, name: TaskName<unknown[], unknown>, args: unknown[], what: string): Operation<Result<T>> {
-  const fiber = currentFiber();
-  const early = fiber.ctx.cancelError();
-  if (early !== null) throw early;
-  const encoded = encodeArgs(args, what);
-  const job = new Job(pool, units, name);
-  if (pool.waiting.length > 0) pool.admit(); // drops withdrawn jobs at the head
-  const slot = pool.waiting.length === 0 ? pool.pick() : null;
-  if (slot !== null) {
-    pool.start(job, slot, encoded.buffer, encoded.length, encoded.shared);
-  } else {
-    job.args = new Uint8Array(encoded.buffer.subarray(0, encoded.length)); // a copy: the encoder is reused
-    job.shared = encoded.shared;
-    pool.waiting.pushTail(job);
-  }
-  yield* suspendUnchecked<void>(what, (f) => {
-    job.fiber = f;
-    f.cancelFn = (error) => {
-      job.fiber = null;
-      // Still waiting for a domain: withdraw it. Already started: it runs on, unobserved.
-      if (job.state === JobState.Waiting) job.state = JobState.Withdrawn;
-      f.scheduler.wakeError(f, error);
-    };
-  });
-  return job.result as Result<T>;
+/** `submitFork` hands its job to `Scheduler.start` through this (no closure per job). */
+let startingJob: PoolJob | null = null;
+function takeStartingJob(): PoolJob {
+  const job = startingJob!;
+  startingJob = null;
+  return job;
 }
 
 /**
@@ -313,9 +278,9 @@ function* submitChecked<T>(pool: ExecutorPool, units: number, name: TaskName<unk
  * }
  * ```
  */
-export function* submit<Args extends unknown[], T>(pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): Operation<Result<T>> {
+export function submit<Args extends unknown[], T>(pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): Operation<Result<T>> {
   const [p, units, name] = checkSubmit(pool, options, task, "ExecutorPool.submit");
-  return yield* submitChecked<T>(p, units, name, args, "ExecutorPool.submit");
+  return new PoolJob(p, units, name, args, JobMode.Result, "ExecutorPool.submit") as unknown as Operation<Result<T>>;
 }
 
 /**
@@ -339,11 +304,9 @@ export function* submit<Args extends unknown[], T>(pool: ExecutorPool, options: 
  * }
  * ```
  */
-export function* submitExn<Args extends unknown[], T>(pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): Operation<T> {
+export function submitExn<Args extends unknown[], T>(pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): Operation<T> {
   const [p, units, name] = checkSubmit(pool, options, task, "ExecutorPool.submitExn");
-  const result = yield* submitChecked<T>(p, units, name, args, "ExecutorPool.submitExn");
-  if (result.ok) return result.value;
-  throw result.error;
+  return new PoolJob(p, units, name, args, JobMode.Value, "ExecutorPool.submitExn") as unknown as Operation<T>;
 }
 
 /**
@@ -371,9 +334,21 @@ export function* submitExn<Args extends unknown[], T>(pool: ExecutorPool, option
  */
 export function submitFork<Args extends unknown[], T>(sw: Switch, pool: ExecutorPool, options: SubmitOptions, task: Task<Args, T>, ...args: Args): OrError<T> {
   const [p, units, name] = checkSubmit(pool, options, task, "ExecutorPool.submitFork");
-  return forkPromise<T>(sw, function* () {
-    const result = yield* submitChecked<T>(p, units, name, args, "ExecutorPool.submitFork");
-    if (result.ok) return result.value;
-    throw result.error;
-  });
+  checkOurDomain(sw, "fork a fiber");
+  // Fiber.forkPromise, with the job itself as the new fiber's operation.
+  const cell = new LocalPromise<Result<unknown>>();
+  const error = sw.ctx.cancelError();
+  if (error !== null) {
+    cell.tryResolveValue({ ok: false, error });
+    return cell as unknown as OrError<T>;
+  }
+  const job = new PoolJob(p, units, name, args, JobMode.Value, "ExecutorPool.submitFork");
+  job.cell = cell;
+  job.sw = sw;
+  const parent = currentFiber();
+  incFibers(sw);
+  const fiber = new Fiber(parent.scheduler, sw.ctx, parent.vars, forkedJobExit, job);
+  startingJob = job;
+  parent.scheduler.start(fiber, takeStartingJob);
+  return cell as unknown as OrError<T>;
 }

@@ -9,7 +9,7 @@
  */
 import { lockWord, unlockWord } from "./atomics.js";
 import {
-  BLOCK_HEADER, D_INBOX, D_PARKED, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
+  BLOCK_HEADER, D_INBOX, D_PARKED, D_RECORDS, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_RECLAIMING, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
   ARENA_BYTES, H_ALLOC_LOCK, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START,
   MAGIC, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
 } from "./layout.js";
@@ -40,6 +40,18 @@ export class Arena {
   /** Word index of a domain's slot field. */
   slot(domainId: number, field: number): number {
     return (DOMAIN_TABLE + domainId * DOMAIN_SLOT_BYTES) / 4 + field;
+  }
+
+  /** A waiter record of this domain was made (the waiter module counts every one). */
+  recordMade(): void {
+    Atomics.add(this.i32, this.slot(this.domainId, D_RECORDS), 1);
+  }
+
+  /** A waiter record of `domainId` was freed: the last one of a dead domain frees its id. */
+  recordFreed(domainId: number): void {
+    if (Atomics.sub(this.i32, this.slot(domainId, D_RECORDS), 1) === 1 && Atomics.load(this.i32, this.slot(domainId, D_STATE)) === DOMAIN_DEAD) {
+      reclaimDomain(this, domainId);
+    }
   }
 
   /**
@@ -88,6 +100,46 @@ export class Arena {
     unlockWord(i32, H_ALLOC_LOCK);
   }
 
+  /**
+   * Gives this thread's cached blocks back to the shared free lists, under one acquisition of
+   * the allocator lock. A domain calls it when it has nothing left to run: a worker that exits
+   * (or is terminated) with blocks in its cache would take them with it for good.
+   */
+  flushCache(): void {
+    const i32 = this.i32;
+    let any = false;
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) any ||= this.cache[sizeClass]!.length > 0;
+    if (!any) return;
+    lockWord(i32, H_ALLOC_LOCK);
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) {
+      const blocks = this.cache[sizeClass]!;
+      for (const block of blocks) {
+        i32[(block >> 2) + 1] = i32[H_FREE_LISTS + sizeClass]!;
+        i32[H_FREE_LISTS + sizeClass] = block;
+      }
+      blocks.length = 0;
+    }
+    unlockWord(i32, H_ALLOC_LOCK);
+  }
+
+  /**
+   * Bytes in blocks that are in use: handed out from the top, minus the free lists and this
+   * thread's cache (other threads' caches count as in use). Walks the free lists under the
+   * allocator lock: for tests and measurements, not for hot paths.
+   */
+  liveBytes(): number {
+    const i32 = this.i32;
+    let free = 0;
+    lockWord(i32, H_ALLOC_LOCK);
+    for (let sizeClass = 0; sizeClass < SIZE_CLASSES; sizeClass++) {
+      for (let block = i32[H_FREE_LISTS + sizeClass]!; block !== 0; block = i32[(block >> 2) + 1]!) free += MIN_BLOCK << sizeClass;
+    }
+    const top = i32[H_BUMP_TOP]!;
+    unlockWord(i32, H_ALLOC_LOCK);
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) free += this.cache[sizeClass]!.length * (MIN_BLOCK << sizeClass);
+    return top - HEAP_START - free;
+  }
+
   /** Bytes handed out from the top so far (free blocks included): what the arena has used. */
   get usedBytes(): number {
     return Atomics.load(this.i32, H_BUMP_TOP);
@@ -102,6 +154,14 @@ function classFor(bytes: number): number {
 }
 
 let arena: Arena | null = null;
+
+/** Set by handle.ts (which imports this module): gives back a retired domain's references. */
+let releaseHeldOf: (domainId: number) => void = () => {};
+
+/** @internal */
+export function setReleaseHeld(fn: (domainId: number) => void): void {
+  releaseHeldOf = fn;
+}
 
 /** Makes a fresh arena; this thread becomes domain 0. */
 function createArena(): Arena {
@@ -118,6 +178,11 @@ function createArena(): Arena {
 /** This thread's arena, made on first use if none was attached (the main thread: domain 0). */
 export function getArena(): Arena {
   return arena ?? (arena = createArena());
+}
+
+/** Gives this thread's cached free blocks back to every domain (see {@link Arena.flushCache}). */
+export function flushArenaCache(): void {
+  arena?.flushCache();
 }
 
 /** This thread's arena if it has one yet (never makes one). */
@@ -172,19 +237,38 @@ export function isDomainLive(a: Arena, domainId: number): boolean {
 /**
  * Gives a domain's id back after its worker exited. After a clean exit (its `Eio.run` ended, so
  * none of its fibers waits on anything) the id is reused. After a crash (`crashed: true`) its
- * fibers may still sit in the queues of shared objects: the slot is marked dead for good, and
- * whoever would wake such a waiter skips it, so no stream item is handed to a dead domain.
+ * fibers may still sit in the queues of shared objects: the slot is marked dead, and whoever
+ * would wake such a waiter skips it (and frees its record), so no stream item is handed to a
+ * dead domain. Once the last of its waiter records is freed, the id is reused too.
  */
 export function retireDomain(domainId: number, options: { crashed?: boolean } = {}): void {
   const a = getArena();
   if (!Number.isInteger(domainId) || domainId < 1 || domainId >= MAX_DOMAINS) {
     throw new RangeError(`retireDomain: expected a domain id in [1, ${MAX_DOMAINS - 1}], got ${domainId}`);
   }
+  // Its handles are gone with its thread, and their finalizers never ran: give their references back.
+  releaseHeldOf(domainId);
   if (options.crashed === true) {
     Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_DEAD);
+    // Seq-cst store, then load: a thread freeing the last record concurrently either sees DEAD
+    // (and reclaims) or freed it before this load (and we reclaim); both may try, one wins.
+    if (Atomics.load(a.i32, a.slot(domainId, D_RECORDS)) === 0) reclaimDomain(a, domainId);
     return;
   }
   Atomics.store(a.i32, a.slot(domainId, D_INBOX), 0);
   Atomics.store(a.i32, a.slot(domainId, D_PARKED), 0);
   Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_FREE);
+}
+
+/**
+ * Resets a dead domain's slot and frees its id. Only the thread whose compare-exchange takes
+ * the slot out of DEAD resets it, and the slot becomes FREE (allocatable) only after the reset,
+ * so a new domain never sees the old one's inbox.
+ */
+export function reclaimDomain(a: Arena, domainId: number): void {
+  const state = a.slot(domainId, D_STATE);
+  if (Atomics.compareExchange(a.i32, state, DOMAIN_DEAD, DOMAIN_RECLAIMING) !== DOMAIN_DEAD) return;
+  Atomics.store(a.i32, a.slot(domainId, D_INBOX), 0);
+  Atomics.store(a.i32, a.slot(domainId, D_PARKED), 0);
+  Atomics.store(a.i32, state, DOMAIN_FREE);
 }

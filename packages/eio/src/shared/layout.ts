@@ -30,12 +30,27 @@ export const DOMAIN_SLOT_BYTES = 64;
 export const D_STATE = 0;
 export const D_INBOX = 1;
 export const D_PARKED = 2;
+/**
+ * The domain's held list: a block of the offsets its long-lived handles reference, its length
+ * and capacity, so that the references of a domain that exited are given back (see handle.ts).
+ */
+export const D_HELD = 8;
+export const D_HELD_COUNT = 9;
+export const D_HELD_CAPACITY = 10;
 export const DOMAIN_FREE = 0;
 export const DOMAIN_LIVE = 1;
 export const DOMAIN_DEAD = 2;
 
 /** Where blocks start. */
 export const HEAP_START = DOMAIN_TABLE + MAX_DOMAINS * DOMAIN_SLOT_BYTES;
+
+/**
+ * Slot word: how many waiter records of the domain are not freed yet. A dead domain's id is
+ * reused once none are (see `retireDomain`).
+ */
+export const D_RECORDS = 3;
+/** A dead domain's slot being reset by the one thread that won it (see `reclaimDomain`). */
+export const DOMAIN_RECLAIMING = 3;
 
 /**
  * The arena's size. A fixed (non-growable) buffer: V8 in Node 20 does not inline `Atomics` on

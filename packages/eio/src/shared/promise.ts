@@ -14,7 +14,7 @@ import { type Operation, suspend } from "../core/scheduler.js";
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeValue, encodeValue, freeValue } from "./codec.js";
+import { decodeValue, encodeValue, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { allocObject, registerKind, SharedHandle, trackHandle, untrackHandle } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
@@ -57,6 +57,10 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       unlockWord(i32, word + LOCK);
       park(fiber, w);
       fiber.cancelFn = (error) => {
+        // Settled meanwhile (another fiber of this domain read the value through this handle):
+        // the handle let go of the cell, which may be freed and reused by now, so it must not
+        // be touched. Resolution claimed every waiter, ours included: its wake-up is on the way.
+        if (this.settled) return;
         lockWord(i32, word + LOCK);
         const removed = removeWaiter(word + WAITERS, w);
         unlockWord(i32, word + LOCK);
@@ -88,6 +92,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       this.settle();
       return false;
     }
+    ownValue(ref, this.offset);
     i32[word + VALUE] = ref;
     Atomics.store(i32, word + STATE, RESOLVED);
     const waiters = claimAll(word + WAITERS);

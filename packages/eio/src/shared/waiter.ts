@@ -13,6 +13,7 @@ import { CLAIMED, W_DOMAIN, W_NEXT, W_STATE, W_VALUE, WAITER_BYTES, WAITING } fr
 export function allocWaiter(): number {
   const arena = getArena();
   const w = arena.alloc(WAITER_BYTES);
+  arena.recordMade(); // see freeWaiter
   const word = w >> 2;
   arena.i32[word + W_NEXT] = 0;
   arena.i32[word + W_DOMAIN] = arena.domainId;
@@ -21,8 +22,12 @@ export function allocWaiter(): number {
   return w;
 }
 
+/** Frees a record (never free one with `arena.free`: each domain counts its live records). */
 export function freeWaiter(w: number): void {
-  getArena().free(w);
+  const arena = getArena();
+  const domainId = arena.i32[(w >> 2) + W_DOMAIN]!;
+  arena.free(w);
+  arena.recordFreed(domainId);
 }
 
 export function waiterDomain(w: number): number {
@@ -64,7 +69,7 @@ export function claimFirst(head: number): number {
       i32[(w >> 2) + W_STATE] = CLAIMED;
       return w;
     }
-    arena.free(w);
+    freeWaiter(w);
   }
 }
 

@@ -112,6 +112,26 @@ describe("ExecutorPool", () => {
     expect(trace).toEqual(["small job started early: false", "big job saw 1 started", "small job ran: 1"]);
   });
 
+  it("a job that waits for a domain gets its arguments as they were when it was submitted", async () => {
+    const shared = flags();
+    const [objects, primitives] = await withPool<[unknown[], unknown[]]>({ domainCount: 1 }, function* (pool, sw) {
+      const big = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[Int32Array], number>("holdUntilReleased"), shared);
+      yield* waitFor(shared, 0, 1);
+      // Both jobs must wait: the domain is taken. Objects are copied at submission; primitives
+      // (kept unencoded while the job waits) cannot change.
+      const box = { n: 1, list: [1, 2] };
+      const later = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[unknown], unknown>("echo"), box);
+      const texts = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[string, number, boolean, null], number>("add"), "a", 1.5, true, null);
+      box.n = 2;
+      box.list.push(3);
+      release(shared);
+      yield* Eio.Promise.awaitExn(big);
+      return [[yield* Eio.Promise.awaitExn(later)], [yield* Eio.Promise.awaitExn(texts)]];
+    });
+    expect(objects).toEqual([{ n: 1, list: [1, 2] }]);
+    expect(primitives).toEqual(["a1.5"]);
+  });
+
   it("cancelling a submitter that waits for a domain withdraws its job", async () => {
     const shared = flags();
     const result = await withPool<string>({ domainCount: 1 }, function* (pool, sw) {

@@ -173,3 +173,15 @@ export function* churn(cycles: number): Operation<number> {
   }
   return peak;
 }
+
+/** Waits on `p` (its waiter record sits in `p`'s queue), says so through `ready`, then its thread exits: a crash. */
+export function* awaitThenExit(p: Eio.Promise.Promise<unknown>, ready: Eio.Promise.Resolver<string>): Operation<void> {
+  yield* Eio.Fiber.both(
+    () => Eio.Promise.await(p),
+    function* () {
+      Eio.Promise.resolve(ready, "waiting");
+      yield* Eio.Fiber.awaitNative(new Promise((resolve) => setTimeout(resolve, 20)));
+      process.exit(3);
+    },
+  );
+}

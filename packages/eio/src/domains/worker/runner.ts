@@ -21,7 +21,7 @@ import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../d
 import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
 import { Ring } from "../ring.js";
 import { TaskLoader } from "./task-loader.js";
-import { attachArena, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
+import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
 /** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
 const SPIN_IDLE_MS = 0.3;
@@ -139,6 +139,10 @@ class DomainRunner {
     if (external) this.scheduler.removeExternalWait();
     this.jobs.delete(jobId);
     ctx.finish();
+    // The parent may terminate this thread once it has the reply: before that, give the shared
+    // heap back the blocks this thread cached (not after: a thread terminated while it holds
+    // the allocator's lock would stop every domain).
+    if (this.jobs.size === 0) prepareDomainExit();
     this.reply(jobId, ok, value);
   }
 

@@ -1,0 +1,221 @@
+/**
+ * One job of an executor pool, from submission to outcome. The job is also the operation its
+ * submitter runs with `yield*` (a hand-written iterator, see `HandWrittenOp`): a burst of
+ * `submitFork` calls then costs one small object per job instead of a generator, its closures
+ * and a second promise, which is what bounded the pool's throughput on trivial tasks.
+ * @internal
+ * @module
+ */
+import type { Cancelled } from "../core/errors.js";
+import type { Result } from "../core/result.js";
+import { beginSuspend, currentFiber, type Fiber, HandWrittenOp, type Suspend, SUSPEND_STEP } from "../core/scheduler.js";
+import { decFibers, type Switch } from "../core/switch.js";
+import type { LocalPromise } from "../sync/promise.js";
+import { Encoder, releasePayload } from "./codec.js";
+import type { DomainJob } from "./domain.js";
+import { PoolClosed } from "./errors.js";
+import type { TaskName } from "./task.js";
+
+export const enum JobState {
+  Waiting,
+  Running,
+  Done,
+  Withdrawn,
+}
+
+/** What the submitter gets: a `Result` (`submit`), or the value with the error thrown. */
+export const enum JobMode {
+  Result,
+  Value,
+}
+
+/** The shared buffers of a job whose arguments hold none: one empty array for every such job. */
+const NO_SHARED: readonly SharedArrayBuffer[] = Object.freeze([]);
+
+/** Longest string argument kept unencoded while a job waits (its encoded size stays small). */
+const DEFERRED_STRING = 256;
+
+/** The pool as a job sees it (the class lives in executor-pool.ts). */
+export interface JobPool {
+  closed: boolean;
+  /** Starts the job now if a domain accepts it and nobody waits before it, else queues it. */
+  enqueue(job: PoolJob): void;
+  /** Starts waiting jobs now that capacity was freed. */
+  admit(): void;
+}
+
+/** One domain of the pool and the load it carries (weights in millionths). */
+export interface Slot {
+  load: number;
+  running: number;
+}
+
+export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
+  state = JobState.Waiting;
+  slot: Slot | null = null;
+  /** The submitter while it waits; null once it was woken or cancelled. */
+  fiber: Fiber | null = null;
+  ok = false;
+  outcome: unknown = undefined;
+  private submitted = false;
+  /**
+   * Arguments that are all primitives stay as they are until the job starts (they cannot
+   * change meanwhile), and are then encoded straight into the domain's inbox. Others are
+   * encoded at submission, as structured clone requires, and copied out if the job waits.
+   */
+  args: readonly unknown[] | null;
+  encoded: Uint8Array | null = null;
+  shared: readonly SharedArrayBuffer[] = NO_SHARED;
+  /** For `submitFork`: the promise to resolve and the switch the job counts in. */
+  cell: LocalPromise<Result<unknown>> | null = null;
+  sw: Switch | null = null;
+
+  constructor(
+    readonly pool: JobPool,
+    readonly units: number,
+    readonly task: TaskName<unknown[], unknown>,
+    args: readonly unknown[],
+    readonly mode: JobMode,
+    readonly what: string,
+  ) {
+    super();
+    this.args = args;
+  }
+
+  next(): IteratorResult<Suspend, unknown> {
+    if (!this.submitted) return this.submit();
+    if (this.mode === JobMode.Result) {
+      return { value: this.ok ? { ok: true, value: this.outcome } : { ok: false, error: this.outcome }, done: true };
+    }
+    if (!this.ok) throw this.outcome;
+    return { value: this.outcome, done: true };
+  }
+
+  private submit(): IteratorResult<Suspend, unknown> {
+    this.submitted = true;
+    const fiber = currentFiber();
+    const early = fiber.ctx.cancelError();
+    if (early !== null) throw early;
+    if (this.pool.closed) throw new PoolClosed();
+    this.pool.enqueue(this);
+    // The context was checked above and nothing since could cancel it: this cannot be null.
+    beginSuspend(this.what);
+    this.fiber = fiber;
+    fiber.waitingFor = this;
+    fiber.cancelFn = cancelJob;
+    return SUSPEND_STEP;
+  }
+
+  /**
+   * Called by the pool once it knows whether the job starts now. Arguments that are not all
+   * small primitives are encoded now (structured clone takes its copy at submission) into
+   * `encoder`, and copied out of it only if the job must wait.
+   */
+  prepare(encoder: Encoder, willWait: boolean): void {
+    const args = this.args!;
+    if (deferrable(args)) return;
+    encoder.reset();
+    for (let i = 0; i < args.length; i++) {
+      try {
+        encoder.value(args[i]);
+      } catch (error) {
+        throw new TypeError(
+          `${this.what}: argument ${i + 1} cannot be sent to another domain (values are structured-cloned): ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+    }
+    this.args = null;
+    // The encoder keeps appending to an empty list across resets: take it only if non-empty.
+    this.shared = encoder.shared.length > 0 ? encoder.shared : NO_SHARED;
+    if (willWait) this.encoded = new Uint8Array(encoder.buffer.subarray(0, encoder.length));
+  }
+
+  /**
+   * Leaves the encoded arguments in `encoder` unless they are in `encoded` (the caller checks):
+   * deferred ones are encoded now; otherwise `prepare` just left them there.
+   */
+  encodeDeferred(encoder: Encoder): void {
+    const args = this.args;
+    if (args === null) return;
+    encoder.reset();
+    for (let i = 0; i < args.length; i++) encoder.value(args[i]);
+  }
+
+  /** Forgets the arguments once sent; a job that never starts gives back what they hold. */
+  dropArgs(sent: boolean): void {
+    const encoded = this.encoded;
+    if (!sent && encoded !== null) releasePayload(encoded, 0, encoded.length);
+    this.args = null;
+    this.encoded = null;
+    this.shared = NO_SHARED;
+  }
+
+  /** The outcome arrived from the domain (or its domain died). */
+  settle(ok: boolean, value: unknown): void {
+    const slot = this.slot!;
+    slot.load -= this.units;
+    slot.running--;
+    this.state = JobState.Done;
+    this.ok = ok;
+    this.outcome = value;
+    const fiber = this.fiber;
+    if (fiber !== null) {
+      this.fiber = null;
+      fiber.waitingFor = null;
+      fiber.scheduler.wake(fiber, undefined);
+    }
+    this.pool.admit();
+  }
+
+  /** The pool stopped before the job started. */
+  refuse(): void {
+    this.state = JobState.Withdrawn;
+    this.dropArgs(false);
+    const fiber = this.fiber;
+    if (fiber === null) return;
+    this.fiber = null;
+    fiber.waitingFor = null;
+    fiber.scheduler.wakeError(fiber, new PoolClosed());
+  }
+}
+
+/** True if every argument is a primitive small enough to encode later without surprises. */
+function deferrable(args: readonly unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    switch (typeof arg) {
+      case "number":
+      case "boolean":
+      case "undefined":
+        break;
+      case "string":
+        if (arg.length > DEFERRED_STRING) return false;
+        break;
+      case "object":
+        if (arg !== null) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** The submitter was cancelled. Still waiting for a domain: withdraw it. Started: it runs on. */
+function cancelJob(error: Cancelled, fiber: Fiber): void {
+  const job = fiber.waitingFor as PoolJob;
+  fiber.waitingFor = null;
+  job.fiber = null;
+  if (job.state === JobState.Waiting) {
+    job.state = JobState.Withdrawn;
+    job.dropArgs(false);
+  }
+  fiber.scheduler.wakeError(fiber, error);
+}
+
+/** `onExit` of a `submitFork` fiber: resolve its promise, leave its switch. */
+export function forkedJobExit(ok: boolean, value: unknown, job: PoolJob): void {
+  job.cell!.tryResolveValue(ok ? { ok: true, value } : { ok: false, error: value });
+  decFibers(job.sw!);
+}
