@@ -53,7 +53,11 @@ export class Hub {
     // Real results first; only then may a mock clock advance virtual time.
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
     // While fibers wait on shared objects, the doorbell's spin watches the outboxes too.
-    watchWhileIdle(scheduler, () => this.jobsOut > 0 && this.poll());
+    watchWhileIdle(
+      scheduler,
+      () => this.jobsOut > 0 && this.poll(),
+      () => (this.jobsOut > 0 ? 1 : 0),
+    );
   }
 
   attach(domain: Domain): void {

@@ -14,7 +14,8 @@ import { createSharedStream } from "./stream.js";
 
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
 export { decodeAndFree, decodeValue, encodeValue, freeValue, registerLocalOnly } from "./codec.js";
-export { attachScheduler, deliver, park, sharedWaiting, unpark, watchWhileIdle } from "./doorbell.js";
+export { deliver, park, sharedWaiting, unpark } from "./doorbell.js";
+export { attachScheduler, watchWhileIdle } from "./idle.js";
 export {
   allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";

@@ -14,7 +14,7 @@ import { type Operation, suspend } from "../core/scheduler.js";
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeValue, encodeValue, freeValue } from "./codec.js";
+import { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { allocObject, registerKind, SharedHandle, trackHandle, untrackHandle } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
@@ -34,13 +34,20 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
   /** True once this handle holds the value and no longer references the cell. */
   private settled = false;
   private value: T | undefined = undefined;
+  /**
+   * True while `value` is the very object this handle resolved the promise with, not yet
+   * copied: readers get a copy (as in every other domain), made on first read. Decoding the
+   * resolver's own copy at once cost a third of a cross-domain round trip (its revived
+   * handles went to the FinalizationRegistry), and it is almost never read.
+   */
+  private original = false;
 
   constructor(offset: number, readonly label?: string) {
     super(offset);
   }
 
   *awaitOp(): Operation<T> {
-    if (this.settled) return this.value as T;
+    if (this.settled) return this.settledValue();
     const i32 = getArena().i32;
     const word = this.offset >> 2;
     if (Atomics.load(i32, word + STATE) === RESOLVED) return this.settle();
@@ -69,7 +76,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     });
     if (w !== 0) freeWaiter(w);
     // Another fiber of this domain may have settled this handle while we waited.
-    return this.settled ? (this.value as T) : this.settle();
+    return this.settled ? this.settledValue() : this.settle();
   }
 
   tryResolveValue(value: T): boolean {
@@ -93,19 +100,17 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     const waiters = claimAll(word + WAITERS);
     unlockWord(i32, word + LOCK);
     for (const w of waiters) deliver(w);
-    if (isPlainCopy(value)) {
-      // The resolver need not decode what it just wrote: a primitive or a handle is its own copy.
-      this.value = value;
-      this.settled = true;
-      untrackHandle(this);
-    } else {
-      this.settle();
-    }
+    // The resolver need not decode what it just wrote: a primitive or a handle is its own copy,
+    // and anything else is copied only if this handle is ever read.
+    this.value = value;
+    this.original = !isPlainCopy(value);
+    this.settled = true;
+    untrackHandle(this);
     return true;
   }
 
   peekState(): { resolved: true; value: T } | { resolved: false } {
-    if (this.settled) return { resolved: true, value: this.value as T };
+    if (this.settled) return { resolved: true, value: this.settledValue() };
     if (Atomics.load(getArena().i32, (this.offset >> 2) + STATE) !== RESOLVED) return { resolved: false };
     return { resolved: true, value: this.settle() };
   }
@@ -119,6 +124,15 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     Atomics.store(i32, (cell >> 2) + STATE, RESOLVED);
     Atomics.store(i32, cell >> 2, 1); // the message's reference
     return cell;
+  }
+
+  /** The value of a settled handle (a copy, made now if this handle resolved it). */
+  private settledValue(): T {
+    if (this.original) {
+      this.original = false;
+      this.value = decodeAndFree(encodeValue(this.value)) as T;
+    }
+    return this.value as T;
   }
 
   /** Reads the (resolved) cell's value into this handle and lets go of the cell. */

@@ -67,7 +67,11 @@ class DomainRunner {
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
     // While fibers wait on shared objects, the doorbell's spin watches the inbox too.
-    watchWhileIdle(scheduler, () => this.inbox.hasData() && this.poll());
+    watchWhileIdle(
+      scheduler,
+      () => this.inbox.hasData() && this.poll(),
+      () => 1, // the one runDomain holds: the parent may always send more work
+    );
   }
 
   /** Handles every waiting record; true if there was any. */
