@@ -38,7 +38,12 @@ function pingPongService() {
   const answerPings = Eio.task(domainTasks, "answerPings");
   return startService(function* (env, sw) {
     let [ping, pingResolver] = Eio.Promise.create({ shared: true });
-    Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, answerPings, ping));
+    // The job's arguments live as long as the job: hand the first ping over in a box emptied
+    // once sent, or it would keep every message of the run alive (see answerPings).
+    const start = { ping };
+    Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, answerPings, start));
+    start.ping = null;
+    ping = null;
     return function* roundTrips(n) {
       for (let i = 0; i < n; i++) {
         const [pong, pongResolver] = Eio.Promise.create({ shared: true });

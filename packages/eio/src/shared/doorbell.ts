@@ -11,12 +11,30 @@
 import type { Fiber, Scheduler } from "../core/scheduler.js";
 import { getArena, peekArena } from "./arena.js";
 import { pushRecord, takeAll } from "./atomics.js";
-import { D_INBOX, D_PARKED, W_DOMAIN, W_INBOX_NEXT } from "./layout.js";
+import { D_INBOX, D_PARKED, W_DOMAIN, W_INBOX_NEXT, W_SLOT } from "./layout.js";
 
-/** The fibers of this thread waiting on shared objects, by waiter record. */
-const parkedFibers = new Map<number, Fiber>();
-/** How many of them each scheduler has. */
-const parkedCounts = new WeakMap<Scheduler, number>();
+/**
+ * The fibers of this thread waiting on shared objects; a waiter record holds its fiber's index
+ * (`W_SLOT`). A `Map` by record offset cost over a microsecond a round trip: going from one
+ * entry to none at every wake-up made V8 shrink (reallocate) its table each time.
+ */
+const parkedFibers: (Fiber | undefined)[] = [];
+const freeSlots: number[] = [];
+let parkedCount = 0;
+/** How many of them each scheduler has (a thread has one scheduler, almost always). */
+const parkedCounts = new WeakMap<Scheduler, { n: number }>();
+let lastScheduler: Scheduler | null = null;
+let lastCount = { n: 0 };
+
+/** The count of `scheduler`; a `WeakMap` lookup on every park measured at 2 µs a round trip. */
+function countOf(scheduler: Scheduler): { n: number } {
+  if (scheduler === lastScheduler) return lastCount;
+  let count = parkedCounts.get(scheduler);
+  if (count === undefined) parkedCounts.set(scheduler, (count = { n: 0 }));
+  lastScheduler = scheduler;
+  lastCount = count;
+  return count;
+}
 let keepAlive: ReturnType<typeof setInterval> | null = null;
 let keepingAlive = false;
 let unrefScheduled = false;
@@ -27,10 +45,13 @@ let armed = false;
  * {@link unpark}. Call it from the `suspend` register callback.
  */
 export function park(fiber: Fiber, w: number): void {
-  parkedFibers.set(w, fiber);
+  const slot = freeSlots.length > 0 ? freeSlots.pop()! : parkedFibers.length;
+  parkedFibers[slot] = fiber;
+  getArena().i32[(w >> 2) + W_SLOT] = slot;
+  parkedCount++;
   const scheduler = fiber.scheduler;
   scheduler.addExternalWait();
-  parkedCounts.set(scheduler, (parkedCounts.get(scheduler) ?? 0) + 1);
+  countOf(scheduler).n++;
   if (!keepingAlive) {
     keepingAlive = true;
     keepAlive ??= setInterval(() => {}, 1 << 30);
@@ -41,13 +62,18 @@ export function park(fiber: Fiber, w: number): void {
 
 /** Forgets the fiber waiting on `w` (it was cancelled before being claimed). */
 export function unpark(w: number): Fiber | undefined {
-  const fiber = parkedFibers.get(w);
-  if (fiber === undefined) return undefined;
-  parkedFibers.delete(w);
+  const i32 = getArena().i32;
+  const slot = i32[(w >> 2) + W_SLOT]!;
+  if (slot < 0) return undefined;
+  const fiber = parkedFibers[slot]!;
+  i32[(w >> 2) + W_SLOT] = -1;
+  parkedFibers[slot] = undefined;
+  freeSlots.push(slot);
+  parkedCount--;
   const scheduler = fiber.scheduler;
-  parkedCounts.set(scheduler, parkedCounts.get(scheduler)! - 1);
+  countOf(scheduler).n--;
   scheduler.removeExternalWait();
-  if (parkedFibers.size === 0 && !unrefScheduled) {
+  if (parkedCount === 0 && !unrefScheduled) {
     // Toggling a timer's ref costs microseconds, and a ping-pong goes 1 -> 0 -> 1 waiting
     // fibers at every step: let go of Node only once a whole turn passed with none waiting.
     unrefScheduled = true;
@@ -58,7 +84,7 @@ export function unpark(w: number): Fiber | undefined {
 
 function releaseNode(): void {
   unrefScheduled = false;
-  if (parkedFibers.size === 0 && keepingAlive) {
+  if (parkedCount === 0 && keepingAlive) {
     keepingAlive = false;
     keepAlive!.unref();
   }
@@ -119,7 +145,7 @@ export function drainInbox(): boolean {
  * between that read and `waitAsync` makes it return "not-equal" at once.
  */
 export function arm(): void {
-  if (armed || parkedFibers.size === 0) return;
+  if (armed || parkedCount === 0) return;
   const arena = getArena();
   const inbox = arena.slot(arena.domainId, D_INBOX);
   Atomics.store(arena.i32, arena.slot(arena.domainId, D_PARKED), 1);
@@ -149,12 +175,12 @@ export function onBellWake(listener: (now: number) => void): void {
  * the wake-up it is waiting for).
  */
 export function sharedWaiting(): boolean {
-  return parkedFibers.size > 0;
+  return parkedCount > 0;
 }
 
 /** How many fibers of `scheduler` wait on shared objects (each holds one external wait). */
 export function parkedOn(scheduler: Scheduler): number {
-  return parkedCounts.get(scheduler) ?? 0;
+  return countOf(scheduler).n;
 }
 
 /** The slots of this thread's inbox and parked flag, as Int32 indexes into the arena. */

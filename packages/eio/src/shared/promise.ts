@@ -10,7 +10,8 @@
  * @internal
  * @module
  */
-import { type Operation, suspend } from "../core/scheduler.js";
+import type { Cancelled } from "../core/errors.js";
+import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, SUSPEND_STEP, type Suspend } from "../core/scheduler.js";
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
@@ -31,8 +32,8 @@ const RESOLVED = 1;
 
 /** A domain's handle on a shared promise cell; it is both the promise and its resolver. */
 export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
-  /** True once this handle holds the value and no longer references the cell. */
-  private settled = false;
+  /** True once this handle holds the value and no longer references the cell. @internal */
+  settled = false;
   private value: T | undefined = undefined;
   /**
    * True while `value` is the very object this handle resolved the promise with, not yet
@@ -46,37 +47,8 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     super(offset);
   }
 
-  *awaitOp(): Operation<T> {
-    if (this.settled) return this.settledValue();
-    const i32 = getArena().i32;
-    const word = this.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return this.settle();
-    let w = 0;
-    yield* suspend<void>("Promise.await", (fiber) => {
-      lockWord(i32, word + LOCK);
-      if (i32[word + STATE] === RESOLVED) {
-        unlockWord(i32, word + LOCK);
-        fiber.scheduler.wake(fiber, undefined);
-        return;
-      }
-      w = allocWaiter();
-      enqueueWaiter(word + WAITERS, w);
-      unlockWord(i32, word + LOCK);
-      park(fiber, w);
-      fiber.cancelFn = (error) => {
-        lockWord(i32, word + LOCK);
-        const removed = removeWaiter(word + WAITERS, w);
-        unlockWord(i32, word + LOCK);
-        // Not removed: a resolver claimed the record and its wake is on the way; let it win.
-        if (!removed) return;
-        unpark(w);
-        freeWaiter(w);
-        fiber.scheduler.wakeError(fiber, error);
-      };
-    });
-    if (w !== 0) freeWaiter(w);
-    // Another fiber of this domain may have settled this handle while we waited.
-    return this.settled ? this.settledValue() : this.settle();
+  awaitOp(): Operation<T> {
+    return new SharedAwaitOp<T>(this) as unknown as Operation<T>;
   }
 
   tryResolveValue(value: T): boolean {
@@ -126,8 +98,8 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     return cell;
   }
 
-  /** The value of a settled handle (a copy, made now if this handle resolved it). */
-  private settledValue(): T {
+  /** The value of a settled handle (a copy, made now if this handle resolved it). @internal */
+  settledValue(): T {
     if (this.original) {
       this.original = false;
       this.value = decodeAndFree(encodeValue(this.value)) as T;
@@ -135,13 +107,75 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     return this.value as T;
   }
 
-  /** Reads the (resolved) cell's value into this handle and lets go of the cell. */
-  private settle(): T {
+  /** Reads the (resolved) cell's value into this handle and lets go of the cell. @internal */
+  settle(): T {
     this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
     this.settled = true;
     untrackHandle(this);
     return this.value as T;
   }
+}
+
+/**
+ * `Promise.await` on a shared promise, by hand (see `HandWrittenOp`): no generator and no
+ * closure per wait, as for local promises (a round trip between domains awaits twice).
+ */
+class SharedAwaitOp<T> extends HandWrittenOp<T> {
+  /** -1 before the first step; then the waiter record, or 0 when there is none to free. */
+  w = -1;
+
+  constructor(readonly handle: SharedPromise<T>) {
+    super();
+  }
+
+  next(): IteratorResult<Suspend, T> {
+    const handle = this.handle;
+    if (this.w >= 0) {
+      // Woken: by a resolver (free our record), or at once (the cell was resolved meanwhile).
+      if (this.w !== 0) freeWaiter(this.w);
+      this.w = 0;
+      // Another fiber of this domain may have settled the handle while we waited.
+      return { value: handle.settled ? handle.settledValue() : handle.settle(), done: true };
+    }
+    if (handle.settled) return { value: handle.settledValue(), done: true };
+    const i32 = getArena().i32;
+    const word = handle.offset >> 2;
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settle(), done: true };
+    this.w = 0;
+    const fiber = currentFiber();
+    if (!enterSuspend(fiber, "Promise.await")) return SUSPEND_STEP;
+    lockWord(i32, word + LOCK);
+    if (i32[word + STATE] === RESOLVED) {
+      unlockWord(i32, word + LOCK);
+      fiber.scheduler.wake(fiber, undefined);
+      return SUSPEND_STEP;
+    }
+    const w = allocWaiter();
+    this.w = w;
+    enqueueWaiter(word + WAITERS, w);
+    unlockWord(i32, word + LOCK);
+    park(fiber, w);
+    fiber.cancelFn = cancelAwait;
+    fiber.waitingFor = this;
+    return SUSPEND_STEP;
+  }
+}
+
+/** One cancel function for every shared await: the operation is in `fiber.waitingFor`. */
+function cancelAwait(error: Cancelled, fiber: Fiber): void {
+  const op = fiber.waitingFor as SharedAwaitOp<unknown>;
+  const i32 = getArena().i32;
+  const word = op.handle.offset >> 2;
+  lockWord(i32, word + LOCK);
+  const removed = removeWaiter(word + WAITERS, op.w);
+  unlockWord(i32, word + LOCK);
+  // Not removed: a resolver claimed the record and its wake is on the way; let it win.
+  if (!removed) return;
+  fiber.waitingFor = null;
+  unpark(op.w);
+  freeWaiter(op.w);
+  op.w = 0;
+  fiber.scheduler.wakeError(fiber, error);
 }
 
 /** True for values whose structured clone is indistinguishable from themselves. */
