@@ -57,7 +57,10 @@ export function park(fiber: Fiber, w: number): void {
     keepAlive ??= setInterval(() => {}, 1 << 30);
     keepAlive.ref();
   }
-  arm();
+  // The scheduler goes idle before the thread can sleep, and its idle hook arms the doorbell
+  // (arming here too would leave a waitAsync pending while the thread spins or blocks, and
+  // every notify would then also cost the thread an event-loop turn).
+  scheduler.schedule();
 }
 
 /** Forgets the fiber waiting on `w` (it was cancelled before being claimed). */
@@ -141,7 +144,7 @@ export function drainInbox(): boolean {
 
 /**
  * Makes sure a `waitAsync` on our doorbell is pending while fibers wait, and tells wakers to
- * notify. The flag is stored before the inbox is read (see {@link deliver}); a push that lands
+ * notify: for a thread about to return to its event loop with nothing to run. The flag is stored before the inbox is read (see {@link deliver}); a push that lands
  * between that read and `waitAsync` makes it return "not-equal" at once.
  */
 export function arm(): void {
@@ -157,8 +160,9 @@ export function arm(): void {
 
 function onBell(): void {
   armed = false;
+  // Fibers woke: the scheduler runs them and arms again when it next goes idle.
   if (drainInbox()) bellListener?.(performance.now());
-  arm();
+  else arm();
 }
 
 let bellListener: ((now: number) => void) | null = null;

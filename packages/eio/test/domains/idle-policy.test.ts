@@ -62,7 +62,7 @@ describe("waking a domain that waited long", () => {
             }
           },
           function* () {
-            const jobs = [0, 1, 2, 3].map(() => Eio.ExecutorPool.submitFork<number>(sw, pool, { weight: 1 }, fib, 24));
+            const jobs = [0, 1, 2, 3].map(() => Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, fib, 24));
             for (const job of jobs) {
               const result = yield* Eio.Promise.await(job);
               results.push(result.ok ? result.value : -1);
