@@ -54,5 +54,5 @@ export * as Flow from "./io/flow.js";
 export * as Net from "./io/net.js";
 export * as BufRead from "./io/buf-read.js";
 export * as BufWrite from "./io/buf-write.js";
-/** The entry point of a server domain's worker thread. @internal */
-export { serveInWorker as __serveInWorker } from "./io/server-worker.js";
+/** The task each additional domain of `Net.runServer` runs. @internal */
+export { serveInDomain as __serveInDomain } from "./io/server-worker.js";

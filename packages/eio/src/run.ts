@@ -6,8 +6,8 @@ import { CancelContext } from "./core/cancel-context.js";
 import { Cancelled, DeadlockError } from "./core/errors.js";
 import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
 import { tracelnKey, type TracelnSink } from "./core/traceln.js";
-import { attachScheduler } from "./shared/index.js";
-import { makeEnv, type Env } from "./stdenv.js";
+import { attachScheduler, prepareDomainExit } from "./shared/index.js";
+import { enterEnv, leaveEnv, makeEnv, type Env } from "./stdenv.js";
 
 /**
  * Options for {@link run}.
@@ -74,6 +74,8 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
     scheduler.root = root;
     let env = makeEnv(scheduler);
     if (backend !== null) env = backend.setup(scheduler, env);
+    // Capabilities (the env and its parts) that other domains send here arrive as this env's.
+    enterEnv(env);
     // Wake-ups from other domains arrive through the shared heap's doorbell.
     attachScheduler(scheduler);
     let vars = emptyVars;
@@ -95,6 +97,9 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
       root.finish();
       stopListening();
       unwatchExit(scheduler);
+      leaveEnv(env);
+      // A domain's thread may end with the run: blocks cached for reuse go back to everyone.
+      prepareDomainExit();
     };
     watchExit(scheduler);
     scheduler.onDeadlock = (error) => {

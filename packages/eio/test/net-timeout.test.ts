@@ -25,7 +25,7 @@ describe("timeouts on connections", () => {
   });
 
   it("a write blocked by a peer that does not read times out, while other fibers run", async () => {
-    const result = await Eio.run(function* (env) {
+    const result = await Eio.run<{ outcome: string; written: number; ticks: number }>(function* (env) {
       return yield* Eio.Switch.run(function* (sw) {
         const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
         const peer = yield* Eio.Fiber.awaitNative(open(portOf(Eio.Net.listeningAddr(server))));

@@ -1,33 +1,19 @@
 /**
- * How values cross between domains: structured-clone semantics, with a fast path for the
- * primitives most jobs take and return (a tag byte and the raw bytes), `v8.serialize` for
- * everything else, and errors rebuilt with their name, message, stack, `cause` and own fields.
- *
- * Objects go through {@link objectCodec}; the shared heap replaces it with a codec that turns
- * shared promises and streams inside values into handles and back.
+ * Values in domain records (jobs, results): the framing of the values that cross between
+ * domains through the rings, with structured-clone semantics. Primitives take a fast path (a
+ * tag byte and the raw bytes); errors are rebuilt with their name, message, stack, `cause` and
+ * own fields (error-codec.ts); any other object is serialized by clone.ts (typed arrays over
+ * shared memory stay shared) after the shared heap's markers pass (`shared/markers.ts`, the
+ * one place that swaps shared handles and capabilities for markers and back). The record owns
+ * one reference per shared object named: the decoder hands them over to the revived handles,
+ * and {@link releasePayload} gives them back for a record never decoded.
  * @internal
  * @module
  */
 import * as v8 from "node:v8";
 import { deserialize, serialize } from "./clone.js";
 import { decodeError, describeError } from "./error-codec.js";
-import { decodeAndFree, encodeValue } from "../shared/index.js";
-
-/**
- * Serializes objects (structured clone). Shared buffers met on the way are appended to
- * `shared` and travel beside the bytes. Swappable so that shared handles can travel.
- */
-export interface ObjectCodec {
-  serialize(value: unknown, shared: SharedArrayBuffer[]): Uint8Array;
-  deserialize(bytes: Uint8Array, shared: readonly SharedArrayBuffer[]): unknown;
-}
-
-export let objectCodec: ObjectCodec = { serialize, deserialize };
-
-/** Installs the shared heap's codec (it must handle plain values the same way). */
-export function setObjectCodec(codec: ObjectCodec): void {
-  objectCodec = codec;
-}
+import { prepareValue, release, reviveValue } from "../shared/index.js";
 
 const enum Tag {
   Undefined,
@@ -39,28 +25,6 @@ const enum Tag {
   String,
   Object,
   Error,
-  /** A block of the shared heap holding the value (it has shared handles inside). */
-  SharedHeap,
-}
-
-const plainPrototypes = new Set<unknown>([Object.prototype, Array.prototype, Map.prototype, Set.prototype, Date.prototype, RegExp.prototype, null]);
-
-/**
- * True if `value` holds an instance of some class (a shared promise or stream, say) rather
- * than only plain data: such values go through the shared heap's codec, which turns shared
- * handles into live ones on the other side and refuses in-domain promises and streams with a
- * clear message. Plain data (and typed arrays over shared memory) takes the direct path.
- */
-function holdsInstances(value: object, seen: Set<object>, depth: number): boolean {
-  if (seen.has(value) || ArrayBuffer.isView(value) || value instanceof Error) return false;
-  if (!plainPrototypes.has(Object.getPrototypeOf(value))) return true;
-  if (depth > 64) return true; // let the shared codec deal with very deep values
-  seen.add(value);
-  const items = value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
-  for (const item of items) {
-    if (typeof item === "object" && item !== null && holdsInstances(item, seen, depth + 1)) return true;
-  }
-  return false;
 }
 
 /** Writes tagged values into one reusable buffer. */
@@ -124,20 +88,42 @@ export class Encoder {
           this.blob(Tag.Error, v8.serialize(describeError(value)));
           return this;
         }
-        if (holdsInstances(value, new Set(), 0)) {
-          this.reserve(5);
-          this.buffer[this.length] = Tag.SharedHeap;
-          this.buffer.writeInt32LE(encodeValue(value), this.length + 1);
-          this.length += 5;
-          return this;
-        }
-        this.blob(Tag.Object, objectCodec.serialize(value, this.shared));
-        return this;
+        return this.object(value);
       default:
         // Functions and symbols cannot be cloned: let the structured-clone error say so.
-        this.blob(Tag.Object, objectCodec.serialize(value, this.shared));
-        return this;
+        return this.object(value);
     }
+  }
+
+  /**
+   * An object: `Tag.Object`, the length of the rest, the handle count and offsets (the
+   * references this record owns), a byte saying whether markers must be revived, the bytes.
+   */
+  private object(value: unknown): this {
+    const { value: prepared, handles, revivable } = prepareValue(value);
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(prepared, this.shared);
+    } catch (error) {
+      for (const offset of handles) release(offset);
+      throw error;
+    }
+    const length = 4 + handles.length * 4 + 1 + bytes.length;
+    this.reserve(5 + length);
+    const buffer = this.buffer;
+    let at = this.length;
+    buffer[at] = Tag.Object;
+    buffer.writeUInt32LE(length, at + 1);
+    buffer.writeUInt32LE(handles.length, at + 5);
+    at += 9;
+    for (const offset of handles) {
+      buffer.writeInt32LE(offset, at);
+      at += 4;
+    }
+    buffer[at++] = revivable ? 1 : 0;
+    buffer.set(bytes, at);
+    this.length = at + bytes.length;
+    return this;
   }
 
   private tag(tag: Tag): this {
@@ -191,18 +177,66 @@ export class Decoder {
         this.offset += 4 + length;
         return bytes.toString("utf8", this.offset - length, this.offset);
       }
-      case Tag.SharedHeap:
-        this.offset += 4;
-        return decodeAndFree(bytes.readInt32LE(this.offset - 4));
-      case Tag.Object:
       case Tag.Error: {
         const length = bytes.readUInt32LE(this.offset);
         const start = this.offset + 4;
         this.offset = start + length;
         // Copy out: the ring's bytes are reused once the record is released.
-        const copy = new Uint8Array(bytes.subarray(start, start + length));
-        return tag === Tag.Error ? decodeError(v8.deserialize(copy)) : objectCodec.deserialize(copy, this.shared);
+        return decodeError(v8.deserialize(new Uint8Array(bytes.subarray(start, start + length))));
       }
+      case Tag.Object: {
+        const end = this.offset + 4 + bytes.readUInt32LE(this.offset);
+        const handleCount = bytes.readUInt32LE(this.offset + 4);
+        const handlesAt = this.offset + 8;
+        const start = handlesAt + handleCount * 4 + 1;
+        this.offset = end;
+        const value = deserialize(new Uint8Array(bytes.subarray(start, end)), this.shared);
+        if (bytes[start - 1] === 0) return value;
+        try {
+          return reviveValue(value);
+        } finally {
+          // The revived handles hold references of their own: give back the record's.
+          for (let i = 0; i < handleCount; i++) release(bytes.readInt32LE(handlesAt + i * 4));
+        }
+      }
+      default:
+        throw new Error(`Corrupt domain message: unknown value tag ${String(tag)}.`);
+    }
+  }
+}
+
+/**
+ * Gives back the references to shared objects that an encoded payload owns, without decoding
+ * it: for a job that was withdrawn before any domain read its arguments. Call it once per
+ * payload.
+ */
+export function releasePayload(bytes: Uint8Array, start = 0, end = bytes.length): void {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = start;
+  while (offset < end) {
+    const tag = view[offset++] as Tag;
+    switch (tag) {
+      case Tag.Undefined:
+      case Tag.Null:
+      case Tag.True:
+      case Tag.False:
+        break;
+      case Tag.Int32:
+        offset += 4;
+        break;
+      case Tag.Float64:
+        offset += 8;
+        break;
+      case Tag.Object: {
+        const handleCount = view.readUInt32LE(offset + 4);
+        for (let i = 0; i < handleCount; i++) release(view.readInt32LE(offset + 8 + i * 4));
+        offset += 4 + view.readUInt32LE(offset);
+        break;
+      }
+      case Tag.String:
+      case Tag.Error:
+        offset += 4 + view.readUInt32LE(offset);
+        break;
       default:
         throw new Error(`Corrupt domain message: unknown value tag ${String(tag)}.`);
     }

@@ -10,10 +10,13 @@ import { Encoder } from "./codec.js";
 import { Domain } from "./domain.js";
 import { hubOf } from "./hub.js";
 import { checkTask, type Task } from "./task.js";
+import { markCapability } from "../shared/index.js";
 
 /**
  * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. `env.domainMgr` is the
- * default one; pass it to the code that needs to start domains.
+ * default one; pass it to the code that needs to start domains. It may be sent to another
+ * domain (anywhere in a task's arguments, say): it arrives there as a live domain manager, so a
+ * task can start domains of its own.
  *
  * @example
  * ```ts
@@ -29,7 +32,11 @@ export class DomainManager {
   constructor(
     /** Heap limits for the worker of each domain it starts (none when undefined). */
     readonly resourceLimits: ResourceLimits | undefined,
-  ) {}
+  ) {
+    // Sent to another domain, a domain manager arrives as a live one there (the default one
+    // as that domain's own `env.domainMgr`).
+    markCapability(this, "domainMgr", resourceLimits);
+  }
   /** @internal */
   toString(): string {
     return "DomainManager";

@@ -85,7 +85,11 @@ export class Hub {
 
   /** A job was sent: results will come. */
   jobStarted(): void {
-    if (this.jobsOut++ === 0) this.scheduler.addExternalWait();
+    if (this.jobsOut++ !== 0) return;
+    this.scheduler.addExternalWait();
+    // Sent from outside the run loop (a domain's job starting a domain of its own, before its
+    // first suspension), nothing would reach the idle hook that watches the outboxes: run it.
+    this.scheduler.schedule();
   }
 
   /** A job's result arrived (or its domain died). */

@@ -32,8 +32,6 @@ export class ListeningSocket {
   private error: NetError | null = null;
   /** @internal */
   hook: Hook | null = null;
-  /** True once other domains have listened on this socket's descriptor (see {@link closeNow}). @internal */
-  lent = false;
 
   /** @internal */
   constructor(
@@ -41,8 +39,8 @@ export class ListeningSocket {
     readonly server: net.Server,
     /** @internal */
     readonly address: Sockaddr,
-    /** False in a worker domain: the descriptor is the main domain's to close. @internal */
-    readonly ownsDescriptor: boolean,
+    /** The backlog it listens with; other domains listening on a copy must keep it. @internal */
+    readonly backlog: number,
   ) {
     server.on("connection", this.onConnection);
     server.on("error", this.onError);
@@ -125,16 +123,7 @@ export class ListeningSocket {
     if (this.closed) return;
     this.closed = true;
     this.dropQueued();
-    if (this.lent || !this.ownsDescriptor) {
-      // Stop accepting here but never close the descriptor: idle worker threads still hold
-      // handles on it, and their exit-time close must not hit a number reused by someone else.
-      // Node 20 cannot duplicate a descriptor, so a lent socket stays bound until the process exits.
-      this.server.unref();
-      this.server.removeListener("connection", this.onConnection);
-      this.server.on("connection", (socket: net.Socket) => socket.destroy());
-    } else {
-      this.server.close();
-    }
+    this.server.close();
     this.wakeAcceptors();
   }
 

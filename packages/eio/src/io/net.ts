@@ -124,7 +124,7 @@ export function* listen(sw: Switch, net: Net, addr: Sockaddr, options: ListenOpt
     if ("path" in address) server.listen({ path: address.path, backlog });
     else server.listen({ host: address.host, port: address.port, backlog });
   });
-  const socket = new ListeningSocket(server, toSockaddr(server.address(), address), true);
+  const socket = new ListeningSocket(server, toSockaddr(server.address(), address), backlog);
   socket.hook = onReleaseCancellable(sw, () => socket.closeNow());
   return socket;
 }

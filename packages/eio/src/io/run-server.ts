@@ -42,7 +42,7 @@ export type ConnectionHandler<A extends unknown[] = unknown[]> = (flow: SocketSt
  */
 export interface RunServerOptions<A extends unknown[] = unknown[]> {
   /**
-   * `[domainManager, n]`: also accept in `n` more domains (worker threads), all on the same
+   * `[domainManager, n]`: also accept in `n` more domains, started with this domain manager, on the same
    * socket. The handler must then be a task (`Eio.task(import.meta.url, "handler")`).
    */
   additionalDomains?: readonly [domainManager: DomainManager, count: number];
@@ -139,10 +139,11 @@ function validate(socket: unknown, handler: unknown, options: RunServerOptions):
  * [dm, n]`, `n` more domains accept on the same socket, so connections spread over threads.
  * Mirrors `Eio.Net.run_server`.
  *
- * Every domain, this one included, imports a task handler's module; so that module must not be
- * the program's entry waiting in a top-level `await` on this very server (it could not be
- * imported until it finishes). With additional domains the socket is used up when this returns:
- * other domains still hold its descriptor (see the networking chapter).
+ * Every domain, this one included, imports a task handler's module. If that module is the
+ * program's entry, still in a top-level `await` (on this very server, say), it cannot be
+ * imported: this fails with an error saying so after 2 seconds, rather than hang. With
+ * additional domains each domain listens on its own duplicate of the socket's descriptor and
+ * closes it when it stops, so after this returns the socket is the caller's alone, still open.
  *
  * Suspends: until `stop` resolves and every connection has finished (then returns `stop`'s
  * value) — use `yield*`. Cancelling the caller cancels every handler in every domain at once.
@@ -187,13 +188,14 @@ export function* runServer<A extends unknown[] = unknown[]>(
   return yield* runSwitch<unknown>(function* (sw) {
     if (domains > 0) {
       serveInDomains(sw, socket, {
+        domainManager: options.additionalDomains![0],
         handler: handler as unknown as TaskRef,
         args,
         count: domains,
         limitCells,
         maxConnections: max,
         awaitStop,
-        onError: reportError,
+        onError: (error) => onError(error),
       });
     }
     return yield* serverLoop(sw, socket, {

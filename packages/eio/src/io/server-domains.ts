@@ -1,28 +1,27 @@
 /**
- * The main domain's side of a multi-domain `runServer`: start one worker per additional domain,
- * lend it the listening socket's descriptor, pass `stop` on, and relay handler errors to
- * `onError` here. Each worker joins the shared heap and gets `args` through the domains' codec,
- * so shared streams and promises among them arrive live.
- *
- * Node 20 cannot duplicate a descriptor, so every thread polls the very same one, and whoever
- * closes it first closes it for all; a number closed twice may by then name another file. So a
- * worker that stops serving stays alive and idle instead of exiting (exiting closes its
- * handles), and the main domain never closes a lent descriptor: it stops accepting and leaves
- * the close to process exit. Idle workers are unref'd, so they never keep the process alive.
+ * The calling domain's side of a multi-domain `runServer`: each additional domain is a domain
+ * of the `DomainManager` running the built-in task `serveInDomain` (server-worker.ts), as Eio's
+ * `run_server` runs its loop under `Domain_manager.run dm`. This side passes `stop` on through
+ * a shared cell and hands the handler errors that arrive on a shared stream to `onError`.
  * @internal
  * @module
  */
-import { Worker } from "node:worker_threads";
-import { protect } from "../core/cancel.js";
-import { awaitNative, fork } from "../core/fiber.js";
-import { type Fiber, type Operation, runBody, suspend } from "../core/scheduler.js";
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { all, awaitNative, both, fork } from "../core/fiber.js";
+import { type Operation, runBody } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
-import { encodeArgs } from "../domains/domain-manager.js";
-import { allocateDomainId, currentArena } from "../shared/index.js";
+import { type DomainManager, run as runInDomain } from "../domains/domain-manager.js";
+import { TaskName } from "../domains/task.js";
+import * as Stream from "../sync/stream.js";
 import type { ListeningSocket } from "./listening-socket.js";
-import { type FromDomain, receiveError, type ServerDomainData, type TaskRef, type ToDomain } from "./server-messages.js";
+import { awaitChange, ERRORS, FINISHED, type ServerDomainConfig, serverSignals, STOP } from "./server-worker.js";
 
-export type { TaskRef } from "./server-messages.js";
+/** A reference to code another domain can load: an exported function of a module. */
+export interface TaskRef {
+  readonly moduleUrl: string | URL;
+  readonly exportName: string;
+}
 
 /** True for a task reference (`Eio.task(moduleUrl, exportName)`). */
 export function isTaskRef(value: unknown): value is TaskRef {
@@ -34,10 +33,50 @@ export function isTaskRef(value: unknown): value is TaskRef {
   );
 }
 
-/** Imports a task's module in this domain and returns the exported function. */
-export function* loadTask<F>(task: TaskRef): Operation<F> {
+/** The program's entry module, as its `import.meta.url` names it; null if there is none. */
+function entryUrl(): string | null {
+  const main = process.argv[1];
+  if (main === undefined) return null;
+  try {
+    return pathToFileURL(realpathSync(main)).href;
+  } catch {
+    return null;
+  }
+}
+
+/** An entry module that has finished evaluating imports in well under this (it is cached). */
+const ENTRY_GRACE_MS = 2000;
+
+/**
+ * Imports a task's module in this domain and returns the exported function.
+ *
+ * The program's entry module cannot be imported while it is still evaluating: a top-level
+ * `await` on this very server would wait for the import, and the import for the await. An
+ * entry that has finished evaluating is cached and imports at once, so an entry import that
+ * takes seconds is that deadlock: fail with the fix instead of hanging.
+ */
+export function* loadTask<F>(task: TaskRef, what = "Net.runServer"): Operation<F> {
   const url = String(task.moduleUrl);
-  const module = yield* awaitNative(import(url) as globalThis.Promise<Record<string, unknown>>);
+  const loading = import(url) as globalThis.Promise<Record<string, unknown>>;
+  let module: Record<string, unknown> | null;
+  if (url !== entryUrl()) {
+    module = yield* awaitNative(loading);
+  } else {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new globalThis.Promise<null>((resolve) => (timer = setTimeout(resolve, ENTRY_GRACE_MS, null)));
+    try {
+      module = yield* awaitNative(globalThis.Promise.race([loading, late]));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (module === null) {
+      throw new Error(
+        `${what}: the handler task's module ${url} is the program's entry, and it is still evaluating ` +
+          "(a top-level await, probably on this very server), so it cannot be imported until the server returns. " +
+          "Move the handler into a module of its own, or start the program without a top-level await (Eio.run(...).catch(...)).",
+      );
+    }
+  }
   const fn = module[task.exportName];
   if (typeof fn !== "function") {
     throw new TypeError(`Cannot load task ${task.exportName} from ${url}: the module exports no function by that name (found ${typeof fn}).`);
@@ -45,75 +84,28 @@ export function* loadTask<F>(task: TaskRef): Operation<F> {
   return fn as F;
 }
 
-/** Where the worker finds `serveInWorker`: this very module's bundle (dist/index.js). */
-const ENTRY = import.meta.url;
-
 /**
- * The worker's first code. A task module written in TypeScript (a program run with
- * `node --import tsx`) needs tsx's loader in this thread too: workers do not inherit it.
+ * The built-in task: `serveInDomain` of this very runtime bundle, which is also the module every
+ * domain loads, so it runs on the domain's own scheduler.
  */
-const BOOTSTRAP = `
-const { workerData, parentPort } = require("node:worker_threads");
-async function start() {
-  if (workerData.tsxApi !== null) (await import(workerData.tsxApi)).register();
-  const runtime = await import(workerData.entry);
-  runtime.__serveInWorker(workerData, parentPort);
-}
-start().catch((e) =>
-  parentPort.postMessage({ type: "fatal", error: { name: "Error", message: "Cannot start a server domain: " + (e && e.message), stack: e && e.stack } }),
-);`;
+const SERVE = new TaskName<[ServerDomainConfig, Stream.Stream<Error>, boolean, ...unknown[]], void>(
+  import.meta.url,
+  "__serveInDomain",
+);
 
-/** Where tsx's loader API is, when the task is a TypeScript module and tsx can be found. */
-function typeScriptLoader(moduleUrl: string | URL): string | null {
-  if (!/\.[cm]?tsx?$/.test(String(moduleUrl))) return null;
-  try {
-    return import.meta.resolve("tsx/esm/api");
-  } catch {
-    return null;
-  }
-}
-
-/** A queue of worker messages that one fiber waits on. */
-class Inbox {
-  private items: FromDomain[] = [];
-  private waiter: Fiber | null = null;
-  exited = false;
-
-  push(message: FromDomain): void {
-    this.items.push(message);
-    const fiber = this.waiter;
-    if (fiber !== null) {
-      this.waiter = null;
-      fiber.scheduler.removeExternalWait();
-      fiber.scheduler.wake(fiber, undefined);
-    }
-  }
-
-  *take(): Operation<FromDomain> {
-    while (this.items.length === 0) {
-      yield* suspend<void>("Net.runServer domain", (fiber) => {
-        this.waiter = fiber;
-        fiber.scheduler.addExternalWait();
-        fiber.cancelFn = (cancelled) => {
-          this.waiter = null;
-          fiber.scheduler.removeExternalWait();
-          fiber.scheduler.wakeError(fiber, cancelled);
-        };
-      });
-    }
-    return this.items.shift()!;
-  }
-}
+/** Room for handler errors on their way to `onError` (a domain reporting more waits). */
+const ERROR_QUEUE = 256;
 
 /** What {@link serveInDomains} needs. */
 export interface DomainsConfig {
+  domainManager: DomainManager;
   handler: TaskRef;
   args: unknown[];
   count: number;
   limitCells: Int32Array | null;
   maxConnections: number;
   awaitStop: (() => Operation<unknown>) | null;
-  onError: (error: unknown) => unknown;
+  onError: (error: Error) => unknown;
 }
 
 function descriptorOf(socket: ListeningSocket): number {
@@ -124,96 +116,57 @@ function descriptorOf(socket: ListeningSocket): number {
   return fd;
 }
 
-/** Starts `config.count` server domains in `sw`; each is supervised by a fiber of `sw`. */
+/**
+ * Starts `config.count` server domains, supervised by fibers of `sw`. They finish when `stop`
+ * resolves and their connections are done; an error that is not a handler's (a domain that
+ * cannot listen, or `onError` throwing) fails `sw`, which cancels the other domains.
+ * The socket must stay open until `sw` finishes: the domains duplicate its descriptor.
+ */
 export function serveInDomains(sw: Switch, socket: ListeningSocket, config: DomainsConfig): void {
-  const data: ServerDomainData = {
-    entry: ENTRY,
+  const errors = Stream.create<Error>(ERROR_QUEUE, { shared: true, label: "runServer errors" });
+  const signals = serverSignals();
+  const domainConfig: ServerDomainConfig = {
     fd: descriptorOf(socket),
+    backlog: socket.backlog,
     address: socket.address,
     handler: { moduleUrl: String(config.handler.moduleUrl), exportName: config.handler.exportName },
-    argsBytes: new Uint8Array(0),
-    argsShared: [],
-    arena: currentArena().buffer,
-    domainId: 0,
     limitCells: config.limitCells,
     maxConnections: config.maxConnections,
-    hasStop: config.awaitStop !== null,
-    parked: new Int32Array(new SharedArrayBuffer(4)),
-    tsxApi: typeScriptLoader(config.handler.moduleUrl),
+    signals,
   };
-  const workers: Worker[] = [];
-  for (let i = 0; i < config.count; i++) {
-    fork(sw, () => superviseDomain(socket, data, config.args, config.onError, workers));
-  }
   const awaitStop = config.awaitStop;
   if (awaitStop !== null) {
     fork(sw, function* () {
       yield* awaitStop();
-      for (const worker of workers) post(worker, { type: "stop" });
+      Atomics.store(signals, STOP, 1);
+      Atomics.notify(signals, STOP);
     });
   }
-}
-
-/** Waits until the domain's thread has parked (see server-worker.ts). */
-function* awaitParked(cell: Int32Array): Operation<void> {
-  while (Atomics.load(cell, 0) === 0) {
-    const wait = Atomics.waitAsync(cell, 0, 0);
-    if (wait.async) yield* awaitNative(wait.value);
-  }
-}
-
-function post(worker: Worker, message: ToDomain): void {
-  worker.postMessage(message);
-}
-
-function* superviseDomain(
-  socket: ListeningSocket,
-  data: ServerDomainData,
-  args: unknown[],
-  onError: (e: unknown) => unknown,
-  workers: Worker[],
-): Operation<void> {
-  const encoded = encodeArgs(args, "Net.runServer");
-  const domainData: ServerDomainData = {
-    ...data,
-    argsBytes: new Uint8Array(encoded.buffer.subarray(0, encoded.length)),
-    argsShared: [...encoded.shared],
-    domainId: allocateDomainId(),
-    parked: new Int32Array(new SharedArrayBuffer(4)),
-  };
-  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: domainData });
-  workers.push(worker);
-  const inbox = new Inbox();
-  worker.on("message", (message: FromDomain) => inbox.push(message));
-  worker.on("error", (error) => inbox.push({ type: "fatal", error: { name: error.name, message: error.message, stack: error.stack } }));
-  worker.on("exit", () => {
-    inbox.exited = true;
-    inbox.push({ type: "done" });
-  });
-  socket.lent = true;
-  let finished = false;
-  try {
-    for (;;) {
-      const message = yield* inbox.take();
-      if (message.type === "error") yield* runBody(onError(receiveError(message.error)));
-      else if (message.type === "fatal") throw receiveError(message.error);
-      else if (message.type === "done") {
-        finished = true;
-        return;
-      }
+  const domains = Array.from({ length: config.count }, () => () =>
+    runInDomain(config.domainManager, SERVE, domainConfig, errors, awaitStop !== null, ...config.args));
+  function* report(): Operation<void> {
+    for (let error = Stream.takeNonblocking(errors); error !== undefined; error = Stream.takeNonblocking(errors)) {
+      yield* runBody(config.onError(error));
     }
-  } finally {
-    if (!finished && !inbox.exited) {
-      post(worker, { type: "cancel" });
-      // Protected: this domain's handlers must be gone before our switch may finish.
-      yield* protect(function* () {
+  }
+  fork(sw, () =>
+    both(
+      function* () {
+        yield* all(domains);
+        Atomics.store(signals, FINISHED, 1);
+        Atomics.add(signals, ERRORS, 1);
+        Atomics.notify(signals, ERRORS);
+      },
+      function* (): Operation<void> {
         for (;;) {
-          const message = yield* inbox.take();
-          if (message.type === "done") return;
+          const seen = Atomics.load(signals, ERRORS);
+          // Read FINISHED first: once it is set, every error is already in the stream.
+          const finished = Atomics.load(signals, FINISHED) === 1;
+          yield* report();
+          if (finished) return;
+          yield* awaitChange(signals, ERRORS, seen);
         }
-      });
-    }
-    if (!inbox.exited) yield* protect(() => awaitParked(domainData.parked));
-    worker.unref();
-  }
+      },
+    ),
+  );
 }

@@ -1,103 +1,128 @@
 /**
- * The worker side of a multi-domain `runServer`: an Eio runtime in this thread, listening on
- * the descriptor lent by the main domain, running the same accept loop. Handler errors are sent
- * back with their name, message and stack; `stop` and cancellation arrive as messages.
+ * The task an additional domain of `Net.runServer` runs (in a domain of the `DomainManager`,
+ * like Eio's `Domain_manager.run dm` in `run_server`): listen on this domain's own copy of the
+ * socket, run the same accept loop as the calling domain, and send handler errors back on a
+ * shared stream. `stop` arrives through a shared cell; cancelling the task (the caller was
+ * cancelled) stops the loop and its handlers at once.
  * @internal
  * @module
  */
-import * as nodeNet from "node:net";
-import type { MessagePort } from "node:worker_threads";
 import { Cancelled } from "../core/errors.js";
-import { awaitNative } from "../core/fiber.js";
-import { type Operation, suspend } from "../core/scheduler.js";
-import { run as runSwitch, type Switch } from "../core/switch.js";
-import { run } from "../run.js";
-import { Decoder } from "../domains/codec.js";
-import { attachArena } from "../shared/index.js";
+import { awaitNative, pair } from "../core/fiber.js";
+import type { Operation } from "../core/scheduler.js";
+import { onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
+import { noBusySpin } from "../domains/worker/runner.js";
+import { importModule } from "../domains/worker/task-loader.js";
+import * as Stream from "../sync/stream.js";
+import { listenOnDuplicate } from "./duplicate-listener.js";
 import { ListeningSocket } from "./listening-socket.js";
 import { fromNodeError } from "./net-errors.js";
-import { serverLoop, type ConnectionHandler } from "./run-server.js";
-import { loadTask } from "./server-domains.js";
-import { type FromDomain, sendError, type ServerDomainData, type ToDomain } from "./server-messages.js";
+import { type ConnectionHandler, serverLoop } from "./run-server.js";
+import type { Sockaddr } from "./sockaddr.js";
 
-function* listenOnDescriptor(sw: Switch, fd: number, data: ServerDomainData): Operation<ListeningSocket> {
-  const server = nodeNet.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
-  yield* suspend<void>("Net.listen", (fiber) => {
-    const scheduler = fiber.scheduler;
-    scheduler.addExternalWait();
-    server.once("listening", () => {
-      scheduler.removeExternalWait();
-      scheduler.wake(fiber, undefined);
-    });
-    server.once("error", (error) => {
-      scheduler.removeExternalWait();
-      scheduler.wakeError(fiber, fromNodeError(error, `Cannot listen on descriptor ${fd}`));
-    });
-    server.listen({ fd });
-  });
-  const socket = new ListeningSocket(server, data.address, false);
-  // Stops accepting when the domain's switch ends; the descriptor stays open (the main domain owns it).
-  socket.hook = null;
-  void sw;
-  return socket;
+/** `signals[STOP]` becomes 1 when the server's `stop` resolves. */
+export const STOP = 0;
+/** `signals[ERRORS]` counts the errors added to the errors stream (the calling domain waits on it). */
+export const ERRORS = 1;
+/** `signals[FINISHED]` becomes 1 once every domain has returned. */
+export const FINISHED = 2;
+
+/**
+ * The cells by which the domains of one server signal each other. Waits on them go through
+ * `Atomics.waitAsync`, not shared promises or a blocking `Stream.take`: a fiber parked on a
+ * shared object makes its domain spin on the shared heap's doorbell whenever it is idle, which a
+ * busy server is between every two events.
+ */
+export function serverSignals(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(3 * 4));
+}
+
+/** Waits until `signals[cell]` is no longer `seen`. */
+export function* awaitChange(signals: Int32Array, cell: number, seen: number): Operation<void> {
+  while (Atomics.load(signals, cell) === seen) {
+    const wait = Atomics.waitAsync(signals, cell, seen);
+    if (wait.async) yield* awaitNative(wait.value);
+  }
 }
 
 /**
- * Keeps this thread alive, idle, for as long as the process runs: exiting would close its handle
- * on the shared descriptor under the other domains. (Blocking it in `Atomics.wait` instead makes
- * Node abort at process exit.) The cell tells the main domain that we are done.
+ * What the calling domain gives each additional domain: plain data only. The shared errors
+ * stream and the handler's arguments travel as separate task arguments: the
+ * domains' codec keeps a typed array over shared memory (such as `limitCells`) shared only
+ * in a value that holds no shared handle.
  */
-function park(cell: Int32Array): void {
-  setInterval(() => {}, 1 << 30);
-  Atomics.store(cell, 0, 1);
-  Atomics.notify(cell, 0);
+export interface ServerDomainConfig {
+  /** The calling domain's listening descriptor: only duplicated here, never used directly. */
+  readonly fd: number;
+  readonly backlog: number;
+  readonly address: Sockaddr;
+  readonly handler: { readonly moduleUrl: string; readonly exportName: string };
+  readonly limitCells: Int32Array | null;
+  readonly maxConnections: number;
+  /** The signals of {@link serverSignals}, shared with the calling domain. */
+  readonly signals: Int32Array;
 }
 
-/** Entry point of a server domain (called by the worker bootstrap). @internal */
-export function serveInWorker(data: ServerDomainData, port: MessagePort): void {
-  const send = (message: FromDomain): void => port.postMessage(message);
-  const controller = new AbortController();
-  let stopRequested: () => void = () => {};
-  const stopped = new globalThis.Promise<void>((resolve) => {
-    stopRequested = resolve;
-  });
-  port.on("message", (message: ToDomain) => {
-    if (message.type === "stop") stopRequested();
-    else controller.abort(new Error("Net.runServer was cancelled"));
-  });
-  // Join the shared heap before anything decodes a shared handle or waits on one.
-  attachArena(data.arena, data.domainId);
-  const argsBytes = Buffer.from(data.argsBytes.buffer, data.argsBytes.byteOffset, data.argsBytes.byteLength);
-  const decoder = new Decoder().reset(argsBytes, 0, argsBytes.length, data.argsShared);
-  const args: unknown[] = [];
-  while (!decoder.done) args.push(decoder.value());
-  const main = function* (): Operation<void> {
-    const handler = yield* loadTask<ConnectionHandler>(data.handler);
-    yield* runSwitch<void>(function* (sw) {
-      const socket = yield* listenOnDescriptor(sw, data.fd, data);
-      send({ type: "ready" });
-      try {
-        yield* serverLoop(sw, socket, {
-          handler: (flow, addr) => handler(flow, addr, ...args),
-          limitCells: data.limitCells,
-          maxConnections: data.maxConnections,
-          awaitStop: data.hasStop ? () => awaitNative(stopped) : null,
-          onError: (error) => {
-            if (!(error instanceof Cancelled)) send({ type: "error", error: sendError(error) });
-          },
-        });
-      } finally {
-        socket.closeNow();
-      }
+function* listenHere(sw: Switch, config: ServerDomainConfig): Operation<ListeningSocket> {
+  let server;
+  try {
+    server = yield* awaitNative(listenOnDuplicate(config.fd, config.backlog, { pauseOnConnect: true, allowHalfOpen: true, noDelay: true }));
+  } catch (error) {
+    throw error instanceof Error && "code" in error ? fromNodeError(error, "Net.runServer: cannot listen in another domain") : error;
+  }
+  const socket = new ListeningSocket(server, config.address, config.backlog);
+  socket.hook = onReleaseCancellable(sw, () => socket.closeNow());
+  return socket;
+}
+
+function* loadHandler(ref: ServerDomainConfig["handler"]): Operation<ConnectionHandler> {
+  const module = yield* awaitNative(importModule(ref.moduleUrl));
+  const fn = module[ref.exportName];
+  if (typeof fn !== "function") {
+    throw new TypeError(`Net.runServer: the handler task's module ${ref.moduleUrl} exports no function named ${JSON.stringify(ref.exportName)} (found ${typeof fn}).`);
+  }
+  return fn as ConnectionHandler;
+}
+
+/**
+ * Sends a handler error to the calling domain; if its own fields cannot be cloned, just its name,
+ * message and stack.
+ */
+function* report(errors: Stream.Stream<Error>, signals: Int32Array, error: unknown): Operation<void> {
+  if (error instanceof Cancelled) return;
+  const value = error instanceof Error ? error : new Error(String(error));
+  try {
+    yield* Stream.add(errors, value);
+  } catch (failure) {
+    if (failure instanceof Cancelled) throw failure;
+    const plain = new Error(value.message);
+    Object.defineProperty(plain, "name", { value: value.name, configurable: true, writable: true });
+    plain.stack = value.stack;
+    yield* Stream.add(errors, plain);
+  }
+  Atomics.add(signals, ERRORS, 1);
+  Atomics.notify(signals, ERRORS);
+}
+
+/**
+ * The built-in task of an additional server domain. `errors` (shared) gets handler errors, never
+ * `Cancelled`; `hasStop` says whether the server has a `stop`; `args` go to the handler.
+ * @internal
+ */
+export function* serveInDomain(config: ServerDomainConfig, errors: Stream.Stream<Error>, hasStop: boolean, ...args: unknown[]): Operation<void> {
+  noBusySpin(); // this domain is ours alone, and its fibers wait on sockets
+  yield* runSwitch<void>(function* (sw) {
+    // Both take a while (a module to import, a helper process to start): do them together.
+    const [handler, socket] = yield* pair<ConnectionHandler, ListeningSocket>(
+      () => loadHandler(config.handler),
+      () => listenHere(sw, config),
+    );
+    yield* serverLoop(sw, socket, {
+      handler: (flow, addr) => handler(flow, addr, ...args),
+      limitCells: config.limitCells,
+      maxConnections: config.maxConnections,
+      awaitStop: hasStop ? () => awaitChange(config.signals, STOP, 0) : null,
+      onError: (error) => report(errors, config.signals, error),
     });
-  };
-  const finish = (error: unknown): void => {
-    if (error !== null && !(error instanceof Cancelled)) send({ type: "fatal", error: sendError(error) });
-    send({ type: "done" });
-    park(data.parked);
-  };
-  run(main, { signal: controller.signal }).then(
-    () => finish(null),
-    (error: unknown) => finish(error),
-  );
+  }, { name: "runServer domain" });
 }

@@ -88,6 +88,46 @@ export class Arena {
     unlockWord(i32, H_ALLOC_LOCK);
   }
 
+  /**
+   * Gives this thread's cached blocks back to the shared free lists, under one acquisition of
+   * the allocator lock. A domain calls it when it has nothing left to run: a worker that exits
+   * (or is terminated) with blocks in its cache would take them with it for good.
+   */
+  flushCache(): void {
+    const i32 = this.i32;
+    let any = false;
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) any ||= this.cache[sizeClass]!.length > 0;
+    if (!any) return;
+    lockWord(i32, H_ALLOC_LOCK);
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) {
+      const blocks = this.cache[sizeClass]!;
+      for (const block of blocks) {
+        i32[(block >> 2) + 1] = i32[H_FREE_LISTS + sizeClass]!;
+        i32[H_FREE_LISTS + sizeClass] = block;
+      }
+      blocks.length = 0;
+    }
+    unlockWord(i32, H_ALLOC_LOCK);
+  }
+
+  /**
+   * Bytes in blocks that are in use: handed out from the top, minus the free lists and this
+   * thread's cache (other threads' caches count as in use). Walks the free lists under the
+   * allocator lock: for tests and measurements, not for hot paths.
+   */
+  liveBytes(): number {
+    const i32 = this.i32;
+    let free = 0;
+    lockWord(i32, H_ALLOC_LOCK);
+    for (let sizeClass = 0; sizeClass < SIZE_CLASSES; sizeClass++) {
+      for (let block = i32[H_FREE_LISTS + sizeClass]!; block !== 0; block = i32[(block >> 2) + 1]!) free += MIN_BLOCK << sizeClass;
+    }
+    const top = i32[H_BUMP_TOP]!;
+    unlockWord(i32, H_ALLOC_LOCK);
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) free += this.cache[sizeClass]!.length * (MIN_BLOCK << sizeClass);
+    return top - HEAP_START - free;
+  }
+
   /** Bytes handed out from the top so far (free blocks included): what the arena has used. */
   get usedBytes(): number {
     return Atomics.load(this.i32, H_BUMP_TOP);
@@ -102,6 +142,14 @@ function classFor(bytes: number): number {
 }
 
 let arena: Arena | null = null;
+
+/** Set by handle.ts (which imports this module): gives back a retired domain's references. */
+let releaseHeldOf: (domainId: number) => void = () => {};
+
+/** @internal */
+export function setReleaseHeld(fn: (domainId: number) => void): void {
+  releaseHeldOf = fn;
+}
 
 /** Makes a fresh arena; this thread becomes domain 0. */
 function createArena(): Arena {
@@ -118,6 +166,11 @@ function createArena(): Arena {
 /** This thread's arena, made on first use if none was attached (the main thread: domain 0). */
 export function getArena(): Arena {
   return arena ?? (arena = createArena());
+}
+
+/** Gives this thread's cached free blocks back to every domain (see {@link Arena.flushCache}). */
+export function flushArenaCache(): void {
+  arena?.flushCache();
 }
 
 /** This thread's arena if it has one yet (never makes one). */
@@ -180,6 +233,8 @@ export function retireDomain(domainId: number, options: { crashed?: boolean } = 
   if (!Number.isInteger(domainId) || domainId < 1 || domainId >= MAX_DOMAINS) {
     throw new RangeError(`retireDomain: expected a domain id in [1, ${MAX_DOMAINS - 1}], got ${domainId}`);
   }
+  // Its handles are gone with its thread, and their finalizers never ran: give their references back.
+  releaseHeldOf(domainId);
   if (options.crashed === true) {
     Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_DEAD);
     return;

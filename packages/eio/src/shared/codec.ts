@@ -9,6 +9,7 @@
 import * as v8 from "node:v8";
 import { getArena } from "./arena.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
+import { prepareValue, reviveValue } from "./markers.js";
 
 const enum Tag {
   Undefined,
@@ -21,21 +22,14 @@ const enum Tag {
   Handle,
   /** A plain object of at most RECORD_FIELDS primitive or handle fields (no serializer). */
   Record,
+  /** Serialized with markers inside (handles or capabilities): revive after deserializing. */
+  Revivable,
 }
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
 const HEADER_WORDS = 3;
 const SHORT_STRING = 256;
-const MARKER = "__eioSharedHandle";
 const RECORD_FIELDS = 16;
-
-/** Classes that must not cross domains, with the fix to suggest (set by `sync/`). */
-const localOnly: { type: abstract new (...args: never[]) => unknown; message: string }[] = [];
-
-/** Declares that instances of `type` cannot be sent to another domain, and why. */
-export function registerLocalOnly(type: abstract new (...args: never[]) => unknown, message: string): void {
-  localOnly.push({ type, message });
-}
 
 /** Encodes `value` into a new block; returns its reference. */
 export function encodeValue(value: unknown): number {
@@ -83,10 +77,10 @@ export function encodeValue(value: unknown): number {
       }
       break;
   }
-  const handles: number[] = [];
+  const { value: prepared, handles, revivable } = prepareValue(value);
   let bytes: Buffer;
   try {
-    bytes = v8.serialize(prepare(value, handles, new Map()));
+    bytes = v8.serialize(prepared);
   } catch (error) {
     for (const offset of handles) release(offset);
     if (error instanceof TypeError) throw error;
@@ -98,7 +92,7 @@ export function encodeValue(value: unknown): number {
   const dataStart = (HEADER_WORDS + handles.length) * 4;
   const ref = arena.alloc(dataStart + bytes.length);
   const i32 = arena.i32;
-  i32[ref >> 2] = Tag.Serialized;
+  i32[ref >> 2] = revivable ? Tag.Revivable : Tag.Serialized;
   i32[(ref >> 2) + 1] = bytes.length;
   i32[(ref >> 2) + 2] = handles.length;
   for (let i = 0; i < handles.length; i++) i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
@@ -256,9 +250,9 @@ function decodeRecord(ref: number): Record<string, unknown> {
         // Within one value, the same object named twice is one handle (as structured clone
         // keeps shared references).
         const index = i32[p++]!;
-        const offset = i32[base + HEADER_WORDS + index]!;
+        const offset = Math.abs(i32[base + HEADER_WORDS + index]!);
         let handle: SharedHandle | undefined;
-        for (let j = 0; j < index && handle === undefined; j++) if (i32[base + HEADER_WORDS + j] === offset) handle = handles[j];
+        for (let j = 0; j < index && handle === undefined; j++) if (Math.abs(i32[base + HEADER_WORDS + j]!) === offset) handle = handles[j];
         handles[index] = handle ??= reviveHandle(kindOf(offset), offset);
         field = handle;
       }
@@ -300,29 +294,53 @@ export function decodeValue(ref: number): unknown {
     case Tag.True:
       return true;
     case Tag.Handle:
-      return reviveHandle(i32[(ref >> 2) + 1]!, i32[(ref >> 2) + HEADER_WORDS]!);
+      return reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(i32[(ref >> 2) + HEADER_WORDS]!));
     case Tag.Record:
       return decodeRecord(ref);
-    case Tag.Serialized: {
+    case Tag.Serialized:
+    case Tag.Revivable: {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;
       const dataStart = ref + (HEADER_WORDS + handleCount) * 4;
       // Copy out first: Node's deserializer returns typed arrays that alias its input, and
       // this block will be freed and reused.
       const value = v8.deserialize(arena.u8.slice(dataStart, dataStart + length));
-      return handleCount === 0 ? value : revive(value, new Set(), new Map());
+      return i32[ref >> 2] === Tag.Serialized ? value : reviveValue(value);
     }
   }
   throw new Error(`decodeValue: block ${ref} does not hold an encoded value (tag ${i32[ref >> 2]}).`);
 }
 
-/** Frees block `ref`, releasing the shared objects it kept alive. */
+/** Frees block `ref`, releasing the shared objects it kept alive (not the uncounted ones). */
 export function freeValue(ref: number): void {
   const arena = getArena();
   const i32 = arena.i32;
   const handleCount = i32[(ref >> 2) + 2]!;
-  for (let i = 0; i < handleCount; i++) release(i32[(ref >> 2) + HEADER_WORDS + i]!);
+  for (let i = 0; i < handleCount; i++) {
+    const offset = i32[(ref >> 2) + HEADER_WORDS + i]!;
+    if (offset > 0) release(offset);
+  }
   arena.free(ref);
+}
+
+/**
+ * Block `ref` is about to belong to the shared object at `owner` (a promise's value, a stream's
+ * item): references it holds to `owner` itself stop counting. A promise whose value holds its
+ * own resolver, or a stream that carries its own handle, would otherwise keep itself alive
+ * forever (a cycle of one). An uncounted reference is stored negated; it stays valid because
+ * the block lives inside its owner, and is dropped with it. The caller holds a reference to
+ * `owner` (its handle), so this never frees it.
+ */
+export function ownValue(ref: number, owner: number): void {
+  const i32 = getArena().i32;
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) {
+    const word = (ref >> 2) + HEADER_WORDS + i;
+    if (i32[word] === owner) {
+      i32[word] = -owner;
+      release(owner);
+    }
+  }
 }
 
 /** Reads block `ref` and frees it: the one-shot hand-over of a value. */
@@ -332,90 +350,4 @@ export function decodeAndFree(ref: number): unknown {
   } finally {
     freeValue(ref);
   }
-}
-
-/** Copies the parts of `value` that hold handles, swapping each handle for a marker. */
-function prepare(value: unknown, handles: number[], seen: Map<object, unknown>): unknown {
-  if (typeof value !== "object" || value === null) return value;
-  if (value instanceof SharedHandle) {
-    const offset = value.sendRef();
-    handles.push(offset);
-    return { [MARKER]: kindOf(offset), offset };
-  }
-  for (const { type, message } of localOnly) {
-    if (value instanceof type) throw new TypeError(message);
-  }
-  if (seen.has(value)) return seen.get(value);
-  seen.set(value, value);
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) return value;
-  if (Array.isArray(value)) {
-    let copy: unknown[] | null = null;
-    for (let i = 0; i < value.length; i++) {
-      const item = prepare(value[i], handles, seen);
-      if (item !== value[i] && copy === null) copy = value.slice(0, i);
-      if (copy !== null) copy.push(item);
-    }
-    if (copy !== null) seen.set(value, copy);
-    return copy ?? value;
-  }
-  if (value instanceof Map) {
-    let changed = false;
-    const entries: [unknown, unknown][] = [];
-    for (const [k, v] of value) {
-      const key = prepare(k, handles, seen);
-      const item = prepare(v, handles, seen);
-      if (key !== k || item !== v) changed = true;
-      entries.push([key, item]);
-    }
-    return changed ? new Map(entries) : value;
-  }
-  if (value instanceof Set) {
-    let changed = false;
-    const items: unknown[] = [];
-    for (const v of value) {
-      const item = prepare(v, handles, seen);
-      if (item !== v) changed = true;
-      items.push(item);
-    }
-    return changed ? new Set(items) : value;
-  }
-  if (value instanceof Error) return value;
-  let copy: Record<string, unknown> | null = null;
-  for (const key of Object.keys(value)) {
-    const field = (value as Record<string, unknown>)[key];
-    const item = prepare(field, handles, seen);
-    if (item !== field && copy === null) copy = { ...value };
-    if (copy !== null) copy[key] = item;
-  }
-  if (copy !== null) seen.set(value, copy);
-  return copy ?? value;
-}
-
-/** Swaps markers back for live handles, in place (the value is a fresh copy). */
-function revive(value: unknown, seen: Set<object>, handles: Map<number, unknown>): unknown {
-  if (typeof value !== "object" || value === null || seen.has(value)) return value;
-  seen.add(value);
-  const marker = (value as Record<string, unknown>)[MARKER];
-  if (typeof marker === "number") {
-    // Within one value, the same object named twice is one handle (as structured clone keeps
-    // shared references).
-    const offset = (value as { offset: number }).offset;
-    let handle = handles.get(offset);
-    if (handle === undefined) handles.set(offset, (handle = reviveHandle(marker, offset)));
-    return handle;
-  }
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = revive(value[i], seen, handles);
-  } else if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [revive(k, seen, handles), revive(v, seen, handles)] as const);
-    value.clear();
-    for (const [k, v] of entries) value.set(k, v);
-  } else if (value instanceof Set) {
-    const items = [...value].map((v) => revive(v, seen, handles));
-    value.clear();
-    for (const v of items) value.add(v);
-  } else if (!ArrayBuffer.isView(value) && !(value instanceof Date) && !(value instanceof RegExp)) {
-    for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = revive((value as Record<string, unknown>)[key], seen, handles);
-  }
-  return value;
 }

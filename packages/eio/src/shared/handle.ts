@@ -3,12 +3,13 @@
  * a reference count and a kind id; a handle is the small JS object a domain uses to reach it.
  * Each live handle holds one reference, given back by a `FinalizationRegistry` when the
  * handle is garbage; each encoded value holds one per handle inside it. At zero the kind's
- * `destroy` runs and the block is freed. (Reference cycles through values are not collected.)
+ * `destroy` runs and the block is freed. (A value that names its own owner does not count,
+ * see `ownValue`; longer reference cycles through values are not collected.)
  * @internal
  * @module
  */
-import { getArena } from "./arena.js";
-import { O_KIND, O_REFCOUNT, OBJECT_HEADER } from "./layout.js";
+import { type Arena, getArena, setReleaseHeld } from "./arena.js";
+import { D_HELD, D_HELD_CAPACITY, D_HELD_COUNT, O_KIND, O_REFCOUNT, OBJECT_HEADER } from "./layout.js";
 
 /** What a kind of shared object tells the heap. */
 export interface Kind {
@@ -41,6 +42,8 @@ export abstract class SharedHandle {
   tracking = 0;
   /** Where this handle is in the list of handles waiting to be registered. @internal */
   pendingIndex = 0;
+  /** Its entry in this domain's held list, once registered. @internal */
+  held: Held | null = null;
 
   constructor(readonly offset: number) {}
 
@@ -100,7 +103,83 @@ export function release(offset: number): void {
  * largest cost of a cross-domain round trip). So a handle that travels out and back arrives
  * as a new handle on the same object: use handles, do not compare them with `===`.
  */
-const registry = new FinalizationRegistry<number>(release);
+const registry = new FinalizationRegistry<Held>((held) => {
+  unhold(held);
+  release(held.offset);
+});
+
+/**
+ * The references held by this domain's registered (long-lived) handles are also listed in the
+ * arena, in the domain's slot: a worker that exits (or is terminated) never runs its
+ * finalizers, so {@link releaseHeld} gives them back for it. `heldList[i]` is the entry at
+ * index `i` of the arena's list; removal swaps the last entry into the hole.
+ */
+interface Held {
+  readonly offset: number;
+  index: number;
+}
+const heldList: Held[] = [];
+
+function hold(arena: Arena, offset: number): Held {
+  const i32 = arena.i32;
+  const id = arena.domainId;
+  const held: Held = { offset, index: heldList.length };
+  heldList.push(held);
+  let block = i32[arena.slot(id, D_HELD)]!;
+  const capacity = i32[arena.slot(id, D_HELD_CAPACITY)]!;
+  if (held.index === capacity) {
+    const bigger = arena.alloc(Math.max(64, capacity * 2) * 4);
+    if (block !== 0) i32.copyWithin(bigger >> 2, block >> 2, (block >> 2) + capacity);
+    // The slot names the new block before the old one is freed (never a freed block).
+    Atomics.store(i32, arena.slot(id, D_HELD), bigger);
+    i32[arena.slot(id, D_HELD_CAPACITY)] = Math.max(64, capacity * 2);
+    if (block !== 0) arena.free(block);
+    block = bigger;
+  }
+  i32[(block >> 2) + held.index] = offset;
+  Atomics.store(i32, arena.slot(id, D_HELD_COUNT), heldList.length);
+  return held;
+}
+
+function unhold(held: Held): void {
+  const arena = getArena();
+  const i32 = arena.i32;
+  const last = heldList.pop()!;
+  // The count shrinks first: a thread terminated between these steps then leaks at most one
+  // reference, where the other order could give one back twice.
+  Atomics.store(i32, arena.slot(arena.domainId, D_HELD_COUNT), heldList.length);
+  if (last !== held) {
+    heldList[held.index] = last;
+    last.index = held.index;
+    Atomics.store(i32, (i32[arena.slot(arena.domainId, D_HELD)]! >> 2) + held.index, last.offset);
+  }
+  if (heldList.length === 0) {
+    // Empty: give the list's block back (only long-lived handles come here, so this is rare).
+    // The slot forgets it before it is freed, so it can never be freed twice.
+    const block = i32[arena.slot(arena.domainId, D_HELD)]!;
+    i32[arena.slot(arena.domainId, D_HELD)] = 0;
+    i32[arena.slot(arena.domainId, D_HELD_CAPACITY)] = 0;
+    arena.free(block);
+  }
+}
+
+/**
+ * Gives back every reference that domain `domainId`'s handles held, once its thread is gone
+ * (call it from the thread that saw the worker exit, before the id is reused).
+ */
+export function releaseHeld(domainId: number): void {
+  const arena = getArena();
+  const i32 = arena.i32;
+  const block = i32[arena.slot(domainId, D_HELD)]!;
+  const count = Atomics.load(i32, arena.slot(domainId, D_HELD_COUNT));
+  i32[arena.slot(domainId, D_HELD)] = 0;
+  i32[arena.slot(domainId, D_HELD_COUNT)] = 0;
+  i32[arena.slot(domainId, D_HELD_CAPACITY)] = 0;
+  if (block === 0) return;
+  for (let i = 0; i < count; i++) release(i32[(block >> 2) + i]!);
+  arena.free(block);
+}
+setReleaseHeld(releaseHeld);
 
 /**
  * Handles made in this turn, not yet registered. Most handles live for microseconds (a promise
@@ -119,12 +198,23 @@ const REGISTERED = 2;
 function registerPending(): void {
   flushScheduled = false;
   const handles = pending;
+  if (handles.length === 0) return;
   pending = [];
+  const arena = getArena();
   for (const handle of handles) {
     if (handle === undefined || handle.tracking !== PENDING) continue;
     handle.tracking = REGISTERED;
-    registry.register(handle, handle.offset, handle);
+    handle.held = hold(arena, handle.offset);
+    registry.register(handle, handle.held, handle);
   }
+}
+
+/**
+ * Lists this domain's handles made in this turn in its held list now (see {@link releaseHeld}):
+ * for a domain about to hand back its last result, after which its thread may be terminated.
+ */
+export function registerPendingHandles(): void {
+  registerPending();
 }
 
 /** Makes `handle` hold one reference (taken here), given back when the handle is garbage. */
@@ -144,11 +234,16 @@ export function trackHandle(handle: SharedHandle): void {
  * handle that no longer needs its object (a promise that has read its value).
  */
 export function untrackHandle(handle: SharedHandle): void {
-  if (handle.tracking === REGISTERED) registry.unregister(handle);
-  // Drop a pending handle from the list now: it kept its value (often a message holding the
-  // next handles) alive until the end of the turn, past scavenges (measured: 1.5 µs of GC a
-  // cross-domain round trip).
-  else if (handle.tracking === PENDING && pending[handle.pendingIndex] === handle) pending[handle.pendingIndex] = undefined;
+  if (handle.tracking === REGISTERED) {
+    registry.unregister(handle);
+    unhold(handle.held!);
+    handle.held = null;
+  } else if (handle.tracking === PENDING && pending[handle.pendingIndex] === handle) {
+    // Drop a pending handle from the list now: it kept its value (often a message holding the
+    // next handles) alive until the end of the turn, past scavenges (measured: 1.5 µs of GC a
+    // cross-domain round trip).
+    pending[handle.pendingIndex] = undefined;
+  }
   handle.tracking = UNTRACKED;
   release(handle.offset);
 }

@@ -8,12 +8,18 @@
 import { LocalStream } from "../sync/local-stream.js";
 import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../sync/promise.js";
 import { setSharedFactory as setSharedStreamFactory } from "../sync/stream.js";
-import { registerLocalOnly } from "./codec.js";
+import { registerLocalOnly } from "./markers.js";
 import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
+import { flushArenaCache } from "./arena.js";
+import { registerPendingHandles } from "./handle.js";
+
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
-export { decodeAndFree, decodeValue, encodeValue, freeValue, registerLocalOnly } from "./codec.js";
+export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
+export {
+  isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
+} from "./markers.js";
 export { deliver, park, sharedWaiting, unpark } from "./doorbell.js";
 export { attachScheduler, watchWhileIdle } from "./idle.js";
 export {
@@ -34,3 +40,13 @@ registerLocalOnly(
   LocalStream,
   "Cannot send an Eio.Stream to another domain: it is not shared. Create it with Eio.Stream.create(capacity, { shared: true }) to use it from several domains.",
 );
+
+/**
+ * Call when this domain has nothing left to run and its thread may end (be terminated) at any
+ * moment: lists its newest handles where `retireDomain` finds them, and gives the blocks it
+ * cached for reuse back to every domain. Neither would happen once the thread is gone.
+ */
+export function prepareDomainExit(): void {
+  registerPendingHandles();
+  flushArenaCache();
+}

@@ -30,6 +30,13 @@ export const DOMAIN_SLOT_BYTES = 64;
 export const D_STATE = 0;
 export const D_INBOX = 1;
 export const D_PARKED = 2;
+/**
+ * The domain's held list: a block of the offsets its long-lived handles reference, its length
+ * and capacity, so that the references of a domain that exited are given back (see handle.ts).
+ */
+export const D_HELD = 8;
+export const D_HELD_COUNT = 9;
+export const D_HELD_CAPACITY = 10;
 export const DOMAIN_FREE = 0;
 export const DOMAIN_LIVE = 1;
 export const DOMAIN_DEAD = 2;

@@ -15,7 +15,7 @@ import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, 
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
+import { decodeAndFree, decodeValue, encodeValue, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { allocObject, registerKind, SharedHandle, trackHandle, untrackHandle } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
@@ -67,6 +67,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       this.settle();
       return false;
     }
+    ownValue(ref, this.offset);
     i32[word + VALUE] = ref;
     Atomics.store(i32, word + STATE, RESOLVED);
     const waiters = claimAll(word + WAITERS);
@@ -164,6 +165,10 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
 /** One cancel function for every shared await: the operation is in `fiber.waitingFor`. */
 function cancelAwait(error: Cancelled, fiber: Fiber): void {
   const op = fiber.waitingFor as SharedAwaitOp<unknown>;
+  // Settled meanwhile (another fiber of this domain read the value through this handle): the
+  // handle let go of the cell, which may be freed and reused by now, so it must not be
+  // touched. Resolution claimed every waiter, ours included: its wake-up is on the way.
+  if (op.handle.settled) return;
   const i32 = getArena().i32;
   const word = op.handle.offset >> 2;
   lockWord(i32, word + LOCK);

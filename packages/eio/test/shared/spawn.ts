@@ -15,18 +15,25 @@ export function spawn(scenario: keyof typeof scenarios, ...args: unknown[]): Pro
   return new Promise((resolve, reject) => {
     const worker = new Worker(boot, { workerData: { buffer, domainId, scenario, argsRef } });
     let settled = false;
+    let outcome: (() => void) | null = null;
     worker.on("message", (message: { ok: boolean; ref?: number; message?: string }) => {
       settled = true;
-      if (message.ok) resolve(decodeAndFree(message.ref!));
-      else reject(new Error(`domain ${domainId} (${scenario}) failed: ${message.message}`));
+      // Settle once the domain is gone and retired (its references given back).
+      if (message.ok) {
+        const value = decodeAndFree(message.ref!);
+        outcome = () => resolve(value);
+      } else {
+        outcome = () => reject(new Error(`domain ${domainId} (${scenario}) failed: ${message.message}`));
+      }
     });
     worker.on("error", (error) => {
       settled = true;
-      reject(error);
+      outcome = () => reject(error);
     });
     worker.on("exit", (code) => {
       retireDomain(domainId, { crashed: !settled });
-      if (!settled) reject(new Error(`domain ${domainId} (${scenario}) exited with code ${code}`));
+      if (outcome !== null) outcome();
+      else reject(new Error(`domain ${domainId} (${scenario}) exited with code ${code}`));
     });
   });
 }

@@ -22,13 +22,25 @@ import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../d
 import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
 import { Ring } from "../ring.js";
 import { TaskLoader } from "./task-loader.js";
-import { attachArena, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
+import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
 /** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
 const SPIN_IDLE_MS = 0.3;
 const SPIN_MIN_MS = 0.005;
 /** How long (ms) it polls while jobs are in progress (they may be waiting on I/O). */
 const SPIN_BUSY_MS = 0.01;
+/** The busy spin of this domain; 0 once a task said it waits on I/O for good ({@link noBusySpin}). */
+let busySpinMs = SPIN_BUSY_MS;
+
+/**
+ * For a task that has a domain to itself and waits on I/O all its life (`Net.runServer`'s
+ * domains): a server goes idle between every two events, and a spin each time only takes the
+ * core from the threads doing the work. @internal
+ */
+export function noBusySpin(): void {
+  busySpinMs = 0;
+}
+
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
 
@@ -138,6 +150,10 @@ class DomainRunner {
     if (external) this.scheduler.removeExternalWait();
     this.jobs.delete(jobId);
     ctx.finish();
+    // The parent may terminate this thread once it has the reply: before that, give the shared
+    // heap back the blocks this thread cached (not after: a thread terminated while it holds
+    // the allocator's lock would stop every domain).
+    if (this.jobs.size === 0) prepareDomainExit();
     this.reply(jobId, ok, value);
   }
 
@@ -184,7 +200,7 @@ class DomainRunner {
     this.parentWasAsleep = false;
     if (!spinShared && !parentAsleep) {
       const idle = this.jobs.size === 0;
-      const deadline = performance.now() + (idle ? this.spinMs : SPIN_BUSY_MS);
+      const deadline = performance.now() + (idle ? this.spinMs : busySpinMs);
       do {
         for (let i = 0; i < 64; i++) {
           if (this.inbox.hasData()) {

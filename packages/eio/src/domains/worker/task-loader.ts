@@ -17,7 +17,7 @@ function loadTypeScript(): globalThis.Promise<void> {
 }
 
 /** Imports a task's module; a TypeScript module is loaded through tsx when it is installed. */
-async function importModule(moduleUrl: string): globalThis.Promise<Record<string, unknown>> {
+export async function importModule(moduleUrl: string): globalThis.Promise<Record<string, unknown>> {
   if (/\.[cm]?tsx?$/.test(new URL(moduleUrl).pathname)) {
     try {
       await loadTypeScript();
