@@ -57,10 +57,7 @@ export function park(fiber: Fiber, w: number): void {
     keepAlive ??= setInterval(() => {}, 1 << 30);
     keepAlive.ref();
   }
-  // The scheduler goes idle before the thread can sleep, and its idle hook arms the doorbell
-  // (arming here too would leave a waitAsync pending while the thread spins or blocks, and
-  // every notify would then also cost the thread an event-loop turn).
-  scheduler.schedule();
+  arm();
 }
 
 /** Forgets the fiber waiting on `w` (it was cancelled before being claimed). */
@@ -160,9 +157,8 @@ export function arm(): void {
 
 function onBell(): void {
   armed = false;
-  // Fibers woke: the scheduler runs them and arms again when it next goes idle.
   if (drainInbox()) bellListener?.(performance.now());
-  else arm();
+  arm();
 }
 
 let bellListener: ((now: number) => void) | null = null;

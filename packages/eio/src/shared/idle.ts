@@ -12,10 +12,9 @@
  * 2. If the spin missed: set the flag (wakers notify from now on), then, if the thread waits
  *    on nothing but other domains, block in `Atomics.wait` for up to {@link BLOCK_MS}: the OS
  *    wakes a blocked thread at once, where a `waitAsync` wake-up goes through the event loop.
- * 3. Return to the event loop with a `waitAsync` pending on the doorbell. It is armed only
- *    here, never while the thread spins or blocks: a notify wakes every waiter of the word,
- *    so a pending `waitAsync` made each wake-up of a blocked thread cost an event-loop turn
- *    too (measured on the KV server: the notify was 14% of its main thread).
+ * 3. Return to the event loop with a `waitAsync` pending on the doorbell (`park` arms it as
+ *    soon as a fiber waits, and a bell re-arms it: arming only on the way back to the event
+ *    loop lost wake-ups in long runs, and was reverted).
  *
  * A thread that also waits on I/O or timers (external waits that are not cross-domain) never
  * blocks, and spins at most {@link SPIN_WITH_IO_MS}: while it spins or blocks it cannot see
