@@ -7,8 +7,7 @@
  *    (a wake-up from a busy domain usually comes within microseconds; a `waitAsync` one costs
  *    tens). The parked flag is 0 meanwhile, so wakers skip `Atomics.notify`, which costs about
  *    as much as the rest of a round trip and would also fire the pending `waitAsync` (a wasted
- *    event-loop turn). A spin that found work returns with the flag still 0: the scheduler
- *    runs what woke and comes back here before it can sleep.
+ *    event-loop turn). The flag is set again as soon as the spin ends.
  * 2. If the spin missed: set the flag (wakers notify from now on), then, if the thread waits
  *    on nothing but other domains, block in `Atomics.wait` for up to {@link BLOCK_MS}: the OS
  *    wakes a blocked thread at once, where a `waitAsync` wake-up goes through the event loop.
@@ -114,6 +113,9 @@ function idleWait(scheduler: Scheduler, sources: Sources): boolean {
   }
   if (bell || other) {
     spinBudget.paid();
+    // Wakers notify again from here on. Leaving the flag at 0 until the next idle spin saved
+    // the notifies of a hot ping-pong, but long runs then lost a wake-up now and then.
+    Atomics.store(i32, parked, 1);
     if (drainInbox() || other) return true;
   } else {
     spinBudget.missed(performance.now());
