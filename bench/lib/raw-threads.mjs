@@ -51,8 +51,11 @@ export async function startAtomics({ spin = 20_000 } = {}) {
   const worker = await online(new Worker(workerUrl("raw-atomics.mjs"), { workerData: { buffer, spin } }));
   let sequence = 0;
   return {
-    async roundTrips(n) {
+    /** `latencies`, if given, receives the time (ms) of every 16th round trip. */
+    async roundTrips(n, latencies) {
       for (let i = 0; i < n; i++) {
+        const timed = latencies !== undefined && (i & 15) === 0;
+        const started = timed ? performance.now() : 0;
         const ping = ++sequence;
         Atomics.store(words, PING, ping);
         Atomics.notify(words, PING);
@@ -62,6 +65,7 @@ export async function startAtomics({ spin = 20_000 } = {}) {
           if (wait.async) await wait.value;
           pong = Atomics.load(words, PONG);
         }
+        if (timed) latencies.push(performance.now() - started);
       }
     },
     async stop() {
@@ -69,5 +73,25 @@ export async function startAtomics({ spin = 20_000 } = {}) {
       Atomics.notify(words, PING);
       await once(worker, "exit");
     },
+  };
+}
+
+/**
+ * Starts two plain workers for the CPU-bound baseline (workers/raw-fib.mjs). `run(n, count)`
+ * gives each worker half of `count` fib(n) tasks in one message: no per-task dispatch, the
+ * machine's ceiling for two threads.
+ */
+export async function startRawFib() {
+  const workers = await Promise.all([0, 1].map(() => online(new Worker(workerUrl("raw-fib.mjs")))));
+  return {
+    async run(n, count) {
+      const answers = workers.map((worker, k) => {
+        const answer = once(worker, "message");
+        worker.postMessage({ n, count: (count >> 1) + (k === 0 ? count & 1 : 0) });
+        return answer;
+      });
+      return (await Promise.all(answers)).reduce((sum, [part]) => sum + part, 0);
+    },
+    stop: () => Promise.all(workers.map((worker) => worker.terminate())),
   };
 }

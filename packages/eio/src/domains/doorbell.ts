@@ -13,12 +13,15 @@
  */
 import { DOORBELL, SLEEPING } from "./ring.js";
 
-/** Producer side: after publishing work, wake the consumer if it parked. */
-export function ringBell(bell: Int32Array): void {
-  if (Atomics.load(bell, SLEEPING) !== 0) {
-    Atomics.add(bell, DOORBELL, 1);
-    Atomics.notify(bell, DOORBELL);
-  }
+/**
+ * Producer side: after publishing work, wake the consumer if it parked. Returns true if it
+ * had (the consumer was asleep, so its answer, if any, will not come within microseconds).
+ */
+export function ringBell(bell: Int32Array): boolean {
+  if (Atomics.load(bell, SLEEPING) === 0) return false;
+  Atomics.add(bell, DOORBELL, 1);
+  Atomics.notify(bell, DOORBELL);
+  return true;
 }
 
 /** Consumer side, step 1: announce that we are about to park; returns the value to wait on. */

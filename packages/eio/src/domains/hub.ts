@@ -5,20 +5,23 @@
  *
  * When the scheduler has nothing to run (its idle hook) and jobs are out, the hub spins
  * briefly on the outboxes: a result that comes back within microseconds is picked up at once.
- * After that it parks in `Atomics.waitAsync` on its doorbell; children ring it only while it is
- * parked. While jobs are out it holds an external wait, so the scheduler does not call the
+ * After that, if nothing but its domains can wake a fiber of this thread, it blocks in
+ * `Atomics.wait` for up to a millisecond; then it parks in `Atomics.waitAsync` on its doorbell.
+ * Children ring it only while it is parked. While jobs are out it holds an external wait, so the scheduler does not call the
  * program deadlocked; the workers themselves keep Node's event loop alive.
  * @internal
  * @module
  */
 import type { Scheduler } from "../core/scheduler.js";
 import { sharedWaiting, watchWhileIdle } from "../shared/index.js";
-import { awake, prepareToSleep, sleepAsync } from "./doorbell.js";
+import { awake, prepareToSleep, sleepAsync, sleepBlocking } from "./doorbell.js";
 import type { Domain } from "./domain.js";
 
 /** How long the idle hook polls before parking, in milliseconds: adapted between these. */
 const SPIN_MAX_MS = 0.05;
 const SPIN_MIN_MS = 0.002;
+/** How long an idle thread that waits on nothing but its domains blocks for a result. */
+const BLOCK_MS = 1;
 
 const hubs = new WeakMap<Scheduler, Hub>();
 
@@ -53,7 +56,11 @@ export class Hub {
     // Real results first; only then may a mock clock advance virtual time.
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
     // While fibers wait on shared objects, the doorbell's spin watches the outboxes too.
-    watchWhileIdle(scheduler, () => this.jobsOut > 0 && this.poll());
+    watchWhileIdle(
+      scheduler,
+      () => this.jobsOut > 0 && this.poll(),
+      () => (this.jobsOut > 0 ? 1 : 0),
+    );
   }
 
   attach(domain: Domain): void {
@@ -121,14 +128,33 @@ export class Hub {
     return this.park();
   }
 
-  /** Waits for the doorbell without blocking the thread; true if results arrived meanwhile. */
-  private park(): boolean {
+  /**
+   * Waits for the doorbell (blocking the thread only from the idle hook, `mayBlock`); true if
+   * results arrived meanwhile.
+   */
+  private park(mayBlock = true): boolean {
     if (this.jobsOut === 0) return false;
-    const seen = prepareToSleep(this.bell);
+    let seen = prepareToSleep(this.bell);
     // Re-check after announcing: a result published before SLEEPING was set is seen here.
     if (this.poll()) {
       awake(this.bell);
       return true;
+    }
+    // Nothing but our domains can wake a fiber of this thread (no I/O, timer or shared wait):
+    // block for a result. The OS wakes a blocked thread at once, where a `waitAsync` wake-up
+    // waits for the event loop (CPU-bound jobs on a pool: each result frees a domain for the
+    // next job, so that latency is lost on every job).
+    if (mayBlock && this.scheduler.pendingExternalWaits === 1 && !sharedWaiting()) {
+      sleepBlocking(this.bell, seen, BLOCK_MS);
+      if (this.poll()) {
+        awake(this.bell);
+        return true;
+      }
+      seen = prepareToSleep(this.bell);
+      if (this.poll()) {
+        awake(this.bell);
+        return true;
+      }
     }
     // A wait from earlier is still pending: it ends on any ring of the doorbell.
     if (this.parked) return false;
@@ -148,7 +174,8 @@ export class Hub {
     this.parked = false;
     awake(this.bell);
     this.poll();
-    // A busy scheduler may not go idle for a while: keep listening while jobs are out.
-    if (this.jobsOut > 0) this.park();
+    // A busy scheduler may not go idle for a while: keep listening while jobs are out (never
+    // blocking here: fibers this poll woke have yet to run).
+    if (this.jobsOut > 0) this.park(false);
   }
 }

@@ -11,25 +11,47 @@
 import type { Fiber, Scheduler } from "../core/scheduler.js";
 import { getArena, peekArena } from "./arena.js";
 import { pushRecord, takeAll } from "./atomics.js";
-import { D_INBOX, D_PARKED, W_DOMAIN, W_INBOX_NEXT } from "./layout.js";
+import { D_INBOX, D_PARKED, W_DOMAIN, W_INBOX_NEXT, W_SLOT } from "./layout.js";
 
-/** The fibers of this thread waiting on shared objects, by waiter record. */
-const parkedFibers = new Map<number, Fiber>();
+/**
+ * The fibers of this thread waiting on shared objects; a waiter record holds its fiber's index
+ * (`W_SLOT`). A `Map` by record offset cost over a microsecond a round trip: going from one
+ * entry to none at every wake-up made V8 shrink (reallocate) its table each time.
+ */
+const parkedFibers: (Fiber | undefined)[] = [];
+const freeSlots: number[] = [];
+let parkedCount = 0;
+/** How many of them each scheduler has (a thread has one scheduler, almost always). */
+const parkedCounts = new WeakMap<Scheduler, { n: number }>();
+let lastScheduler: Scheduler | null = null;
+let lastCount = { n: 0 };
+
+/** The count of `scheduler`; a `WeakMap` lookup on every park measured at 2 µs a round trip. */
+function countOf(scheduler: Scheduler): { n: number } {
+  if (scheduler === lastScheduler) return lastCount;
+  let count = parkedCounts.get(scheduler);
+  if (count === undefined) parkedCounts.set(scheduler, (count = { n: 0 }));
+  lastScheduler = scheduler;
+  lastCount = count;
+  return count;
+}
 let keepAlive: ReturnType<typeof setInterval> | null = null;
 let keepingAlive = false;
 let unrefScheduled = false;
 let armed = false;
-
-/** How long an idle domain with waiting fibers watches its doorbell before parking. */
-const SPIN_MICROSECONDS = 50;
 
 /**
  * Records that `fiber` (suspending now) waits on waiter record `w`, until {@link deliver} or
  * {@link unpark}. Call it from the `suspend` register callback.
  */
 export function park(fiber: Fiber, w: number): void {
-  parkedFibers.set(w, fiber);
-  fiber.scheduler.addExternalWait();
+  const slot = freeSlots.length > 0 ? freeSlots.pop()! : parkedFibers.length;
+  parkedFibers[slot] = fiber;
+  getArena().i32[(w >> 2) + W_SLOT] = slot;
+  parkedCount++;
+  const scheduler = fiber.scheduler;
+  scheduler.addExternalWait();
+  countOf(scheduler).n++;
   if (!keepingAlive) {
     keepingAlive = true;
     keepAlive ??= setInterval(() => {}, 1 << 30);
@@ -40,11 +62,18 @@ export function park(fiber: Fiber, w: number): void {
 
 /** Forgets the fiber waiting on `w` (it was cancelled before being claimed). */
 export function unpark(w: number): Fiber | undefined {
-  const fiber = parkedFibers.get(w);
-  if (fiber === undefined) return undefined;
-  parkedFibers.delete(w);
-  fiber.scheduler.removeExternalWait();
-  if (parkedFibers.size === 0 && !unrefScheduled) {
+  const i32 = getArena().i32;
+  const slot = i32[(w >> 2) + W_SLOT]!;
+  if (slot < 0) return undefined;
+  const fiber = parkedFibers[slot]!;
+  i32[(w >> 2) + W_SLOT] = -1;
+  parkedFibers[slot] = undefined;
+  freeSlots.push(slot);
+  parkedCount--;
+  const scheduler = fiber.scheduler;
+  countOf(scheduler).n--;
+  scheduler.removeExternalWait();
+  if (parkedCount === 0 && !unrefScheduled) {
     // Toggling a timer's ref costs microseconds, and a ping-pong goes 1 -> 0 -> 1 waiting
     // fibers at every step: let go of Node only once a whole turn passed with none waiting.
     unrefScheduled = true;
@@ -55,7 +84,7 @@ export function unpark(w: number): Fiber | undefined {
 
 function releaseNode(): void {
   unrefScheduled = false;
-  if (parkedFibers.size === 0 && keepingAlive) {
+  if (parkedCount === 0 && keepingAlive) {
     keepingAlive = false;
     keepAlive!.unref();
   }
@@ -76,7 +105,7 @@ export function deliver(w: number): void {
   }
   const inbox = arena.slot(target, D_INBOX);
   pushRecord(arena.i32, inbox, w, W_INBOX_NEXT);
-  // Wake both a thread blocked in Atomics.wait and its pending waitAsync (see spinForBell).
+  // Wake both a thread blocked in Atomics.wait and its pending waitAsync (see idle.ts).
   if (Atomics.load(arena.i32, arena.slot(target, D_PARKED)) === 1) Atomics.notify(arena.i32, inbox);
 }
 
@@ -112,11 +141,11 @@ export function drainInbox(): boolean {
 
 /**
  * Makes sure a `waitAsync` on our doorbell is pending while fibers wait, and tells wakers to
- * notify. The flag is stored before the inbox is read (see {@link deliver}); a push that lands
+ * notify: for a thread about to return to its event loop with nothing to run. The flag is stored before the inbox is read (see {@link deliver}); a push that lands
  * between that read and `waitAsync` makes it return "not-equal" at once.
  */
-function arm(): void {
-  if (armed || parkedFibers.size === 0) return;
+export function arm(): void {
+  if (armed || parkedCount === 0) return;
   const arena = getArena();
   const inbox = arena.slot(arena.domainId, D_INBOX);
   Atomics.store(arena.i32, arena.slot(arena.domainId, D_PARKED), 1);
@@ -128,84 +157,34 @@ function arm(): void {
 
 function onBell(): void {
   armed = false;
-  if (!blocking && performance.now() - parkedAt < QUICK_MILLISECONDS) blocking = true;
-  drainInbox();
+  if (drainInbox()) bellListener?.(performance.now());
   arm();
 }
 
-/**
- * The idle hook: when this domain has nothing to run but fibers waiting on shared objects,
- * watch the doorbell for a short while (a wake-up from a busy domain usually comes within
- * microseconds, and a `waitAsync` round trip costs tens). While spinning, wakers need not
- * notify; the flag is set again before the final look at the inbox. If the spin missed, block
- * in `Atomics.wait` for up to {@link BLOCK_MILLISECONDS}: the OS wakes a blocked thread at
- * once on notify, where a `waitAsync` wake-up goes through the event loop (measured here under
- * load: ~60 µs against ~300 µs a round trip). Blocking stalls this thread's I/O for that long,
- * so it is only done while answers keep coming quickly: after a block that timed out, the
- * domain only spins until a wake-up comes within {@link QUICK_MILLISECONDS} of parking.
- * `watches` (see {@link watchWhileIdle}) are polled while spinning; one that finds work ends
- * the spin (no block) and makes this return true.
- */
-export function spinForBell(watches: readonly (() => boolean)[] = noWatches): boolean {
-  if (parkedFibers.size === 0) return false;
-  const arena = getArena();
-  const i32 = arena.i32;
-  const inbox = arena.slot(arena.domainId, D_INBOX);
-  const parked = arena.slot(arena.domainId, D_PARKED);
-  Atomics.store(i32, parked, 0);
-  const deadline = performance.now() + SPIN_MICROSECONDS / 1000;
-  let other = false;
-  outer: for (;;) {
-    for (let i = 0; i < 256; i++) if (Atomics.load(i32, inbox) !== 0) break outer;
-    for (const watch of watches) if ((other = watch())) break outer;
-    if (performance.now() > deadline) break;
-  }
-  Atomics.store(i32, parked, 1);
-  if (!other && blocking && Atomics.load(i32, inbox) === 0) {
-    // Returns "not-equal" at once if a push landed since the load (no lost wake-up).
-    blocking = Atomics.wait(i32, inbox, 0, BLOCK_MILLISECONDS) !== "timed-out";
-  }
-  const woke = drainInbox() || other;
-  if (!woke) parkedAt = performance.now();
-  arm();
-  return woke;
-}
+let bellListener: ((now: number) => void) | null = null;
 
-const noWatches: readonly (() => boolean)[] = [];
-const idleWatches = new WeakMap<Scheduler, (() => boolean)[]>();
+/** Tells the idle policy when a parked thread was woken through its pending `waitAsync`. */
+export function onBellWake(listener: (now: number) => void): void {
+  bellListener = listener;
+}
 
 /**
  * True while fibers of this thread wait on shared objects: the scheduler's idle hook will then
- * spin on the doorbell ({@link spinForBell}), watching the sources given to
- * {@link watchWhileIdle} too, so those need not spin on their own first (a spin that does not
- * watch the doorbell only delays the wake-up it is waiting for).
+ * spin on the doorbell (see `idle.ts`), watching the sources given to `watchWhileIdle` too, so
+ * those need not spin on their own first (a spin that does not watch the doorbell only delays
+ * the wake-up it is waiting for).
  */
 export function sharedWaiting(): boolean {
-  return parkedFibers.size > 0;
+  return parkedCount > 0;
 }
 
-/**
- * Makes `scheduler`'s idle spin also call `poll` (another source of wake-ups, e.g. the domains
- * hub's outboxes): it stops spinning as soon as `poll` returns true (it found work).
- */
-export function watchWhileIdle(scheduler: Scheduler, poll: () => boolean): void {
-  let watches = idleWatches.get(scheduler);
-  if (watches === undefined) idleWatches.set(scheduler, (watches = []));
-  watches.push(poll);
+/** How many fibers of `scheduler` wait on shared objects (each holds one external wait). */
+export function parkedOn(scheduler: Scheduler): number {
+  return countOf(scheduler).n;
 }
 
-/** How long an idle domain blocks for a wake-up after spinning, while answers come quickly. */
-const BLOCK_MILLISECONDS = 0.5;
-const QUICK_MILLISECONDS = 2;
-let blocking = true;
-let parkedAt = 0;
-
-/** Hooks a scheduler's idle moments to this thread's doorbell (called by `Eio.run`). */
-export function attachScheduler(scheduler: Scheduler): void {
-  getArena();
-  const previous = scheduler.onIdle;
-  let watches = idleWatches.get(scheduler);
-  if (watches === undefined) idleWatches.set(scheduler, (watches = []));
-  const spinWatching = watches;
-  scheduler.onIdle = () => drainInbox() || (previous !== null && previous()) || spinForBell(spinWatching);
+/** The slots of this thread's inbox and parked flag, as Int32 indexes into the arena. */
+export function bellWords(): { i32: Int32Array; inbox: number; parked: number } {
+  const arena = getArena();
+  return { i32: arena.i32, inbox: arena.slot(arena.domainId, D_INBOX), parked: arena.slot(arena.domainId, D_PARKED) };
 }

@@ -20,7 +20,8 @@ export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
 export {
   isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
 } from "./markers.js";
-export { attachScheduler, deliver, park, sharedWaiting, unpark, watchWhileIdle } from "./doorbell.js";
+export { deliver, park, sharedWaiting, unpark } from "./doorbell.js";
+export { attachScheduler, watchWhileIdle } from "./idle.js";
 export {
   allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";

@@ -10,11 +10,12 @@
  * @internal
  * @module
  */
-import { type Operation, suspend } from "../core/scheduler.js";
+import type { Cancelled } from "../core/errors.js";
+import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, SUSPEND_STEP, type Suspend } from "../core/scheduler.js";
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeValue, encodeValue, freeValue, ownValue } from "./codec.js";
+import { decodeAndFree, decodeValue, encodeValue, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { allocObject, registerKind, SharedHandle, trackHandle, untrackHandle } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
@@ -31,49 +32,23 @@ const RESOLVED = 1;
 
 /** A domain's handle on a shared promise cell; it is both the promise and its resolver. */
 export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
-  /** True once this handle holds the value and no longer references the cell. */
-  private settled = false;
+  /** True once this handle holds the value and no longer references the cell. @internal */
+  settled = false;
   private value: T | undefined = undefined;
+  /**
+   * True while `value` is the very object this handle resolved the promise with, not yet
+   * copied: readers get a copy (as in every other domain), made on first read. Decoding the
+   * resolver's own copy at once cost a third of a cross-domain round trip (its revived
+   * handles went to the FinalizationRegistry), and it is almost never read.
+   */
+  private original = false;
 
   constructor(offset: number, readonly label?: string) {
     super(offset);
   }
 
-  *awaitOp(): Operation<T> {
-    if (this.settled) return this.value as T;
-    const i32 = getArena().i32;
-    const word = this.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return this.settle();
-    let w = 0;
-    yield* suspend<void>("Promise.await", (fiber) => {
-      lockWord(i32, word + LOCK);
-      if (i32[word + STATE] === RESOLVED) {
-        unlockWord(i32, word + LOCK);
-        fiber.scheduler.wake(fiber, undefined);
-        return;
-      }
-      w = allocWaiter();
-      enqueueWaiter(word + WAITERS, w);
-      unlockWord(i32, word + LOCK);
-      park(fiber, w);
-      fiber.cancelFn = (error) => {
-        // Settled meanwhile (another fiber of this domain read the value through this handle):
-        // the handle let go of the cell, which may be freed and reused by now, so it must not
-        // be touched. Resolution claimed every waiter, ours included: its wake-up is on the way.
-        if (this.settled) return;
-        lockWord(i32, word + LOCK);
-        const removed = removeWaiter(word + WAITERS, w);
-        unlockWord(i32, word + LOCK);
-        // Not removed: a resolver claimed the record and its wake is on the way; let it win.
-        if (!removed) return;
-        unpark(w);
-        freeWaiter(w);
-        fiber.scheduler.wakeError(fiber, error);
-      };
-    });
-    if (w !== 0) freeWaiter(w);
-    // Another fiber of this domain may have settled this handle while we waited.
-    return this.settled ? (this.value as T) : this.settle();
+  awaitOp(): Operation<T> {
+    return new SharedAwaitOp<T>(this) as unknown as Operation<T>;
   }
 
   tryResolveValue(value: T): boolean {
@@ -98,19 +73,17 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     const waiters = claimAll(word + WAITERS);
     unlockWord(i32, word + LOCK);
     for (const w of waiters) deliver(w);
-    if (isPlainCopy(value)) {
-      // The resolver need not decode what it just wrote: a primitive or a handle is its own copy.
-      this.value = value;
-      this.settled = true;
-      untrackHandle(this);
-    } else {
-      this.settle();
-    }
+    // The resolver need not decode what it just wrote: a primitive or a handle is its own copy,
+    // and anything else is copied only if this handle is ever read.
+    this.value = value;
+    this.original = !isPlainCopy(value);
+    this.settled = true;
+    untrackHandle(this);
     return true;
   }
 
   peekState(): { resolved: true; value: T } | { resolved: false } {
-    if (this.settled) return { resolved: true, value: this.value as T };
+    if (this.settled) return { resolved: true, value: this.settledValue() };
     if (Atomics.load(getArena().i32, (this.offset >> 2) + STATE) !== RESOLVED) return { resolved: false };
     return { resolved: true, value: this.settle() };
   }
@@ -126,13 +99,88 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     return cell;
   }
 
-  /** Reads the (resolved) cell's value into this handle and lets go of the cell. */
-  private settle(): T {
+  /** The value of a settled handle (a copy, made now if this handle resolved it). @internal */
+  settledValue(): T {
+    if (this.original) {
+      this.original = false;
+      this.value = decodeAndFree(encodeValue(this.value)) as T;
+    }
+    return this.value as T;
+  }
+
+  /** Reads the (resolved) cell's value into this handle and lets go of the cell. @internal */
+  settle(): T {
     this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
     this.settled = true;
     untrackHandle(this);
     return this.value as T;
   }
+}
+
+/**
+ * `Promise.await` on a shared promise, by hand (see `HandWrittenOp`): no generator and no
+ * closure per wait, as for local promises (a round trip between domains awaits twice).
+ */
+class SharedAwaitOp<T> extends HandWrittenOp<T> {
+  /** -1 before the first step; then the waiter record, or 0 when there is none to free. */
+  w = -1;
+
+  constructor(readonly handle: SharedPromise<T>) {
+    super();
+  }
+
+  next(): IteratorResult<Suspend, T> {
+    const handle = this.handle;
+    if (this.w >= 0) {
+      // Woken: by a resolver (free our record), or at once (the cell was resolved meanwhile).
+      if (this.w !== 0) freeWaiter(this.w);
+      this.w = 0;
+      // Another fiber of this domain may have settled the handle while we waited.
+      return { value: handle.settled ? handle.settledValue() : handle.settle(), done: true };
+    }
+    if (handle.settled) return { value: handle.settledValue(), done: true };
+    const i32 = getArena().i32;
+    const word = handle.offset >> 2;
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settle(), done: true };
+    this.w = 0;
+    const fiber = currentFiber();
+    if (!enterSuspend(fiber, "Promise.await")) return SUSPEND_STEP;
+    lockWord(i32, word + LOCK);
+    if (i32[word + STATE] === RESOLVED) {
+      unlockWord(i32, word + LOCK);
+      fiber.scheduler.wake(fiber, undefined);
+      return SUSPEND_STEP;
+    }
+    const w = allocWaiter();
+    this.w = w;
+    enqueueWaiter(word + WAITERS, w);
+    unlockWord(i32, word + LOCK);
+    park(fiber, w);
+    fiber.cancelFn = cancelAwait;
+    fiber.waitingFor = this;
+    return SUSPEND_STEP;
+  }
+}
+
+/** One cancel function for every shared await: the operation is in `fiber.waitingFor`. */
+function cancelAwait(error: Cancelled, fiber: Fiber): void {
+  const op = fiber.waitingFor as SharedAwaitOp<unknown>;
+  // Settled meanwhile (another fiber of this domain read the value through this handle): the
+  // handle let go of the cell, which may be freed and reused by now, so it must not be
+  // touched. Resolution claimed every waiter, ours included: its wake-up is on the way.
+  if (op.handle.settled) return;
+  const i32 = getArena().i32;
+  const word = op.handle.offset >> 2;
+  lockWord(i32, word + LOCK);
+  const removed = removeWaiter(word + WAITERS, op.w);
+  unlockWord(i32, word + LOCK);
+  // Not removed: a resolver claimed the record and its wake is on the way; let it win.
+  if (!removed) return;
+  fiber.waitingFor = null;
+  unpark(op.w);
+  freeWaiter(op.w);
+  op.w = 0;
+  fiber.scheduler.wakeError(fiber, error);
 }
 
 /** True for values whose structured clone is indistinguishable from themselves. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { getArena, isDomainLive } from "./arena.js";
-import { CLAIMED, W_DOMAIN, W_NEXT, W_STATE, W_VALUE, WAITER_BYTES, WAITING } from "./layout.js";
+import { CLAIMED, W_DOMAIN, W_NEXT, W_SLOT, W_STATE, W_VALUE, WAITER_BYTES, WAITING } from "./layout.js";
 
 /** A new waiting record for a fiber of this domain. */
 export function allocWaiter(): number {
@@ -19,6 +19,7 @@ export function allocWaiter(): number {
   arena.i32[word + W_DOMAIN] = arena.domainId;
   arena.i32[word + W_STATE] = WAITING;
   arena.i32[word + W_VALUE] = 0;
+  arena.i32[word + W_SLOT] = -1;
   return w;
 }
 

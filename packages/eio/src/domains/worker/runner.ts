@@ -4,7 +4,8 @@
  * it); results go back through the outbox ring.
  *
  * When it has nothing to run, the domain spins on its inbox for a moment (a parent sending job
- * after job gets them picked up in microseconds), then, if no job of its own is in progress,
+ * after job gets them picked up in microseconds; not if its last result had to wake the
+ * parent, whose next job then comes late anyway), then, if no job of its own is in progress,
  * blocks the thread briefly in `Atomics.wait` (it has nothing else to do, and a blocked thread
  * leaves the core to others), and finally parks in `Atomics.waitAsync` so timers and I/O of
  * the domain run normally. The parent's port listener keeps the thread alive meanwhile.
@@ -62,6 +63,12 @@ class DomainRunner {
   private parked = false;
   /** Halves after a spin that found nothing, doubles after one that did (see the hub). */
   private spinMs = SPIN_IDLE_MS;
+  /**
+   * The last result had to wake the parent: its next job comes only after the OS and its event
+   * loop woke it, tens of microseconds at best, so spinning for it would only take the core
+   * that the parent (or the other domains) need to get there. Cleared when we go idle.
+   */
+  private parentWasAsleep = false;
   /** Jobs cancelled before they started. */
   private readonly cancelledEarly = new Set<number>();
 
@@ -79,7 +86,11 @@ class DomainRunner {
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
     // While fibers wait on shared objects, the doorbell's spin watches the inbox too.
-    watchWhileIdle(scheduler, () => this.inbox.hasData() && this.poll());
+    watchWhileIdle(
+      scheduler,
+      () => this.inbox.hasData() && this.poll(),
+      () => 1, // the one runDomain holds: the parent may always send more work
+    );
   }
 
   /** Handles every waiting record; true if there was any. */
@@ -164,7 +175,7 @@ class DomainRunner {
       this.overflow.push({ kind, id: jobId, payload: new Uint8Array(encoder.buffer.subarray(0, encoder.length)) });
       setTimeout(() => this.poll(), 1);
     }
-    ringBell(this.parentBell);
+    if (ringBell(this.parentBell)) this.parentWasAsleep = true;
   }
 
   private flushOverflow(): void {
@@ -185,7 +196,9 @@ class DomainRunner {
     // The shared heap's doorbell spin (next in the idle hook) watches the inbox too, and it
     // is the one to block the thread if anything does.
     const spinShared = sharedWaiting();
-    if (!spinShared) {
+    const parentAsleep = this.parentWasAsleep;
+    this.parentWasAsleep = false;
+    if (!spinShared && !parentAsleep) {
       const idle = this.jobs.size === 0;
       const deadline = performance.now() + (idle ? this.spinMs : busySpinMs);
       do {
