@@ -1,24 +1,6 @@
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
-import { getArena } from "../../src/shared/index.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-/** Collects garbage until the arena's live bytes stop falling (finalizers run between turns). */
-async function settledLiveBytes(): Promise<number> {
-  let live = getArena().liveBytes();
-  for (let round = 0; round < 50; round++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    const now = getArena().liveBytes();
-    if (now === live && round >= 5) break;
-    live = now;
-  }
-  return live;
-}
+import { settledLiveBytes } from "./live-bytes.js";
 
 describe("shared objects that refer to themselves", () => {
   it("a shared promise whose value holds its own resolver is freed with its last handle", async () => {
