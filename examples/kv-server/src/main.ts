@@ -17,21 +17,6 @@ try {
   process.exit(2);
 }
 
-/** Shared streams come with the domains runtime; without them, everything runs in one domain. */
-function sharedStreamsAvailable(): boolean {
-  try {
-    Eio.Stream.create(1, { shared: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-if (!config.singleDomain && !sharedStreamsAvailable()) {
-  console.error("kv-server: this eio-ts has no shared streams yet; running in one domain (--single-domain)");
-  config.singleDomain = true;
-}
-
 const stop = new AbortController();
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => stop.abort(new Error(`received ${signal}`)));

@@ -41,21 +41,12 @@ const withTool = (tool: string) => (hasCommand(tool) || process.env.CI ? it : it
 
 // The server's two shapes: the store in a storage domain with connections in domains too, and
 // everything on the main thread.
-const MODES: [string, string[]][] = [["one domain", ["--single-domain"]]];
-if (sharedStreamsAvailable()) {
-  MODES.unshift(["storage domain", ["--domains", "0"]]);
+const MODES: [string, string[]][] = [
   // As in the blog: connections are also served by another domain, on the same socket.
-  MODES.unshift(["storage domain + 1 connection domain", ["--domains", "1"]]);
-}
-
-function sharedStreamsAvailable(): boolean {
-  try {
-    Eio.Stream.create(1, { shared: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
+  ["storage domain + 1 connection domain", ["--domains", "1"]],
+  ["storage domain", ["--domains", "0"]],
+  ["one domain", ["--single-domain"]],
+];
 
 describe.each(MODES)("kv-server over TCP (%s)", (_mode, modeArgs) => {
   let server: RunningServer;
