@@ -10,7 +10,7 @@
 import { lockWord, unlockWord } from "./atomics.js";
 import {
   BLOCK_HEADER, D_INBOX, D_PARKED, D_RECORDS, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_RECLAIMING, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
-  ARENA_BYTES, H_ALLOC_LOCK, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START,
+  ARENA_BYTES, H_ALLOC_LOCK, H_COLLECTOR, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START,
   MAGIC, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
 } from "./layout.js";
 
@@ -248,6 +248,9 @@ export function retireDomain(domainId: number, options: { crashed?: boolean } = 
   }
   // Its handles are gone with its thread, and their finalizers never ran: give their references back.
   releaseHeldOf(domainId);
+  // A thread terminated in the middle of a cycle collection: let others collect (what that
+  // collection held stays allocated).
+  Atomics.compareExchange(a.i32, H_COLLECTOR, domainId + 1, 0);
   if (options.crashed === true) {
     Atomics.store(a.i32, a.slot(domainId, D_STATE), DOMAIN_DEAD);
     // Seq-cst store, then load: a thread freeing the last record concurrently either sees DEAD

@@ -343,6 +343,27 @@ export function ownValue(ref: number, owner: number): void {
   }
 }
 
+/**
+ * Calls `visit` with each shared object block `ref` holds a counted reference to (once per
+ * reference; the uncounted ones to its owner, see {@link ownValue}, are skipped).
+ */
+export function forEachCountedRef(ref: number, visit: (offset: number) => void): void {
+  const i32 = getArena().i32;
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) {
+    const offset = i32[(ref >> 2) + HEADER_WORDS + i]!;
+    if (offset > 0) visit(offset);
+  }
+}
+
+/** True if block `ref` holds a counted reference to a shared object (it may close a cycle). */
+export function holdsRefs(ref: number): boolean {
+  const i32 = getArena().i32;
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) if (i32[(ref >> 2) + HEADER_WORDS + i]! > 0) return true;
+  return false;
+}
+
 /** Reads block `ref` and frees it: the one-shot hand-over of a value. */
 export function decodeAndFree(ref: number): unknown {
   try {

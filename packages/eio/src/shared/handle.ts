@@ -4,12 +4,15 @@
  * Each live handle holds one reference, given back by a `FinalizationRegistry` when the
  * handle is garbage; each encoded value holds one per handle inside it. At zero the kind's
  * `destroy` runs and the block is freed. (A value that names its own owner does not count,
- * see `ownValue`; longer reference cycles through values are not collected.)
+ * see `ownValue`; longer reference cycles through values are found by cycles.ts, which the
+ * `release` here feeds with candidates.)
  * @internal
  * @module
  */
 import { type Arena, getArena, setReleaseHeld } from "./arena.js";
-import { D_HELD, D_HELD_CAPACITY, D_HELD_COUNT, O_KIND, O_REFCOUNT, OBJECT_HEADER } from "./layout.js";
+import {
+  D_HELD, D_HELD_CAPACITY, D_HELD_COUNT, DIRTY, MAY_CYCLE, O_FLAGS, O_KIND, O_REFCOUNT, O_SCAN, OBJECT_HEADER,
+} from "./layout.js";
 
 /** What a kind of shared object tells the heap. */
 export interface Kind {
@@ -20,6 +23,13 @@ export interface Kind {
   revive(offset: number): SharedHandle;
   /** Releases what the object owns (value blocks...), before its block is freed. */
   destroy(offset: number): void;
+  /**
+   * Calls `visit` with each reference to another object that the object's values hold (one call
+   * per counted reference, so twice for an object named twice), under the object's lock, so each
+   * named object is alive during its call. The cycle collector follows these; a kind without
+   * it is a leaf to the collector, which is safe: its references then look external.
+   */
+  forEachRef?(offset: number, visit: (child: number) => void): void;
 }
 
 const kinds: (Kind | undefined)[] = [];
@@ -58,18 +68,61 @@ export abstract class SharedHandle {
   }
 }
 
+/** The kind registered under `id`, if any. @internal */
+export function kindById(id: number): Kind | undefined {
+  return kinds[id];
+}
+
 /** Allocates a shared object of kind `kindId` with `payloadBytes` after the header; refcount 0. */
 export function allocObject(kindId: number, payloadBytes: number): number {
   const arena = getArena();
   const offset = arena.alloc(OBJECT_HEADER + payloadBytes);
-  arena.i32[(offset >> 2) + O_REFCOUNT] = 0;
-  arena.i32[(offset >> 2) + O_KIND] = kindId;
+  const word = offset >> 2;
+  arena.i32[word + O_REFCOUNT] = 0;
+  arena.i32[word + O_KIND] = kindId;
+  arena.i32[word + O_FLAGS] = 0;
+  arena.i32[word + O_SCAN] = 0;
   return offset;
 }
 
-/** Takes one reference to the object at `offset`. */
+/**
+ * Takes one reference to the object at `offset`. If a cycle collection is examining the object,
+ * it is marked dirty *after* the increment (the order cycles.ts's safety argument needs), so
+ * the collection leaves it alone.
+ */
 export function retain(offset: number): void {
-  Atomics.add(getArena().i32, (offset >> 2) + O_REFCOUNT, 1);
+  const i32 = getArena().i32;
+  const word = offset >> 2;
+  Atomics.add(i32, word + O_REFCOUNT, 1);
+  if (Atomics.load(i32, word + O_SCAN) !== 0) Atomics.or(i32, word + O_SCAN, DIRTY);
+}
+
+/**
+ * Call before storing a value that holds references in the object at `offset` (a promise's
+ * value, a stream's item): its releases then go through the cycle collector's candidate list.
+ */
+export function markMayCycle(offset: number): void {
+  const i32 = getArena().i32;
+  if ((Atomics.load(i32, (offset >> 2) + O_FLAGS) & MAY_CYCLE) === 0) Atomics.or(i32, (offset >> 2) + O_FLAGS, MAY_CYCLE);
+}
+
+/**
+ * Call under the object's lock *before* changing which references its values hold (storing or
+ * removing a value): a cycle collection examining it then leaves it alone (see cycles.ts).
+ */
+export function beforeRefsChange(i32: Int32Array, offset: number): void {
+  if (Atomics.load(i32, (offset >> 2) + O_SCAN) !== 0) Atomics.or(i32, (offset >> 2) + O_SCAN, DIRTY);
+}
+
+/**
+ * Where `release` hands a reference that may keep a cycle alive (set by cycles.ts): returns
+ * true if it took the reference over, false if the caller should drop it as usual.
+ */
+let bufferCandidate: (offset: number) => boolean = () => false;
+
+/** @internal */
+export function setCandidateBuffer(fn: (offset: number) => boolean): void {
+  bufferCandidate = fn;
 }
 
 /** Objects whose last reference is gone, destroyed one at a time (see {@link release}). */
@@ -82,6 +135,14 @@ let destroying = false;
  * values hold the next one's resolver): a work list, not recursion, so the stack stays flat.
  */
 export function release(offset: number): void {
+  // An object whose values hold references may be left on a cycle by this release: its
+  // reference goes to the cycle collector's candidate list instead (see cycles.ts).
+  if ((Atomics.load(getArena().i32, (offset >> 2) + O_FLAGS) & MAY_CYCLE) !== 0 && bufferCandidate(offset)) return;
+  dropReference(offset);
+}
+
+/** {@link release} without the candidate list: the collector's own references go this way. @internal */
+export function dropReference(offset: number): void {
   const arena = getArena();
   if (Atomics.sub(arena.i32, (offset >> 2) + O_REFCOUNT, 1) !== 1) return;
   dying.push(offset);

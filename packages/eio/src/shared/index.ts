@@ -13,9 +13,11 @@ import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
 import { flushArenaCache } from "./arena.js";
+import { collectCycles, pendingCandidates } from "./cycles.js";
 import { registerPendingHandles } from "./handle.js";
 
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
+export { collectCycles, cycleStats, pendingCandidates } from "./cycles.js";
 export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
 export {
   isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
@@ -43,10 +45,12 @@ registerLocalOnly(
 
 /**
  * Call when this domain has nothing left to run and its thread may end (be terminated) at any
- * moment: lists its newest handles where `retireDomain` finds them, and gives the blocks it
- * cached for reuse back to every domain. Neither would happen once the thread is gone.
+ * moment: lists its newest handles where `retireDomain` finds them, runs a cycle collection if
+ * candidates wait (its scheduled one would never run), and gives the blocks it cached for
+ * reuse back to every domain. None of this would happen once the thread is gone.
  */
 export function prepareDomainExit(): void {
   registerPendingHandles();
+  if (pendingCandidates() > 0) collectCycles();
   flushArenaCache();
 }

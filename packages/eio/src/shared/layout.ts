@@ -66,10 +66,32 @@ function arenaBytes(): number {
   return megabytes << 20;
 }
 
-/** Every shared object starts with these two words: reference count, kind id. */
+/**
+ * Every shared object starts with four words: reference count, kind id, flags, and the cycle
+ * collector's scan word (see cycles.ts).
+ */
 export const O_REFCOUNT = 0;
 export const O_KIND = 1;
-export const OBJECT_HEADER = 8;
+export const O_FLAGS = 2;
+export const O_SCAN = 3;
+export const OBJECT_HEADER = 16;
+/** Flag: a value stored in the object has held a reference to another object (it may be on a cycle). */
+export const MAY_CYCLE = 1;
+/** Flag: the candidate list holds one reference to the object. */
+export const BUFFERED = 2;
+/** Scan word: a collection is examining the object; DIRTY: it was touched meanwhile. */
+export const SCANNING = 1;
+export const DIRTY = 2;
+
+/**
+ * Arena header words of the cycle collector: the candidate list (block, length, capacity) and
+ * its lock, and the collector lock (0, or the collecting domain's id + 1).
+ */
+export const H_CANDIDATES = 40;
+export const H_CANDIDATE_COUNT = 41;
+export const H_CANDIDATE_CAPACITY = 42;
+export const H_CANDIDATE_LOCK = 43;
+export const H_COLLECTOR = 44;
 
 /** Waiter record words (a fiber of some domain waiting on a shared object). */
 export const W_NEXT = 0; // next waiter in the object's FIFO queue

@@ -15,9 +15,11 @@ import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, 
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeAndFree, decodeValue, encodeValue, freeValue, ownValue } from "./codec.js";
+import { decodeAndFree, decodeValue, encodeValue, forEachCountedRef, freeValue, holdsRefs, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
-import { allocObject, registerKind, SharedHandle, trackHandle, untrackHandle } from "./handle.js";
+import {
+  allocObject, beforeRefsChange, markMayCycle, registerKind, SharedHandle, trackHandle, untrackHandle,
+} from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
 
@@ -60,6 +62,10 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       return false;
     }
     const ref = encodeValue(value);
+    ownValue(ref, this.offset);
+    // A value naming other shared objects may close a cycle (see cycles.ts).
+    const cyclic = holdsRefs(ref);
+    if (cyclic) markMayCycle(this.offset);
     lockWord(i32, word + LOCK);
     if (i32[word + STATE] === RESOLVED) {
       unlockWord(i32, word + LOCK);
@@ -67,7 +73,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       this.settle();
       return false;
     }
-    ownValue(ref, this.offset);
+    if (cyclic) beforeRefsChange(i32, this.offset);
     i32[word + VALUE] = ref;
     Atomics.store(i32, word + STATE, RESOLVED);
     const waiters = claimAll(word + WAITERS);
@@ -93,7 +99,9 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     if (!this.settled) return super.sendRef();
     const cell = newCell();
     const i32 = getArena().i32;
-    i32[(cell >> 2) + VALUE] = encodeValue(this.value);
+    const ref = encodeValue(this.value);
+    if (holdsRefs(ref)) markMayCycle(cell);
+    i32[(cell >> 2) + VALUE] = ref;
     Atomics.store(i32, (cell >> 2) + STATE, RESOLVED);
     Atomics.store(i32, cell >> 2, 1); // the message's reference
     return cell;
@@ -215,5 +223,12 @@ registerKind({
     const i32 = getArena().i32;
     const word = offset >> 2;
     if (i32[word + STATE] === RESOLVED) freeValue(i32[word + VALUE]!);
+  },
+  forEachRef: (offset, visit) => {
+    const i32 = getArena().i32;
+    const word = offset >> 2;
+    lockWord(i32, word + LOCK);
+    if (i32[word + STATE] === RESOLVED) forEachCountedRef(i32[word + VALUE]!, visit);
+    unlockWord(i32, word + LOCK);
   },
 });

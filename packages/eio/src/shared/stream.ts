@@ -12,9 +12,9 @@ import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
 import type { StreamImpl } from "../sync/local-stream.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeAndFree, encodeValue, freeValue, ownValue } from "./codec.js";
+import { decodeAndFree, encodeValue, forEachCountedRef, freeValue, holdsRefs, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
-import { allocObject, registerKind, SharedHandle, trackHandle } from "./handle.js";
+import { allocObject, beforeRefsChange, markMayCycle, registerKind, SharedHandle, trackHandle } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
 import {
   allocWaiter, claimFirst, enqueueWaiter, freeWaiter, removeWaiter, setWaiterValue, waiterValue,
@@ -49,6 +49,8 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
     const ref = encodeValue(value);
     // An item that carries this stream's own handle does not keep the stream alive.
     ownValue(ref, this.offset);
+    // An item naming other shared objects may close a cycle (see cycles.ts).
+    if (holdsRefs(ref)) markMayCycle(this.offset);
     if (this.tryPut(ref, false)) return;
     const i32 = getArena().i32;
     const word = this.offset >> 2;
@@ -91,6 +93,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
     const capacity = i32[word + CAPACITY]!;
     const count = i32[word + COUNT]!;
     if (count < capacity) {
+      beforeRefsChange(i32, this.offset);
       if (count === i32[word + RING_SIZE]) growRing(word);
       i32[(i32[word + RING]! >> 2) + ((i32[word + HEAD]! + count) % i32[word + RING_SIZE]!)] = ref;
       i32[word + COUNT] = count + 1;
@@ -137,6 +140,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
     const count = i32[word + COUNT]!;
     let ref = 0;
     if (count > 0) {
+      beforeRefsChange(i32, this.offset);
       const capacity = i32[word + RING_SIZE]!;
       const ring = i32[word + RING]! >> 2;
       const head = i32[word + HEAD]!;
@@ -245,5 +249,16 @@ registerKind({
     const ring = i32[word + RING]! >> 2;
     for (let i = 0; i < i32[word + COUNT]!; i++) freeValue(i32[ring + ((i32[word + HEAD]! + i) % capacity)]!);
     arena.free(i32[word + RING]!);
+  },
+  // Only buffered items count: a blocked adder's item is the adder's (its fiber holds a handle
+  // on the stream anyway), so the collector sees it as an outside reference.
+  forEachRef: (offset, visit) => {
+    const i32 = getArena().i32;
+    const word = offset >> 2;
+    lockWord(i32, word + LOCK);
+    const size = i32[word + RING_SIZE]!;
+    const ring = i32[word + RING]! >> 2;
+    for (let i = 0; i < i32[word + COUNT]!; i++) forEachCountedRef(i32[ring + ((i32[word + HEAD]! + i) % size)]!, visit);
+    unlockWord(i32, word + LOCK);
   },
 });

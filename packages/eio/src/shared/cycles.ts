@@ -1,0 +1,267 @@
+/**
+ * The cycle collector: frees groups of shared objects that keep one another alive through their
+ * values (promise A's value holds B's resolver and B's holds A's; stream A carries a handle of
+ * stream B which carries one of A) once nothing outside the group refers to them. Reference
+ * counting alone never frees such a group. This is Bacon & Rajan's trial deletion ("Concurrent
+ * Cycle Collection in Reference Counted Systems", 2001), made safe against domains that keep
+ * running while it looks.
+ *
+ * Candidates. `release` of an object flagged `MAY_CYCLE` (a value that named another object
+ * was stored in it) that does not drop the last reference hands that reference to one
+ * candidate list in the arena (flag `BUFFERED`: listed once at most), instead of decrementing.
+ * A domain that adds to the list schedules a collection: at the end of its turn once
+ * `COLLECT_AT` candidates wait, else `COLLECT_AFTER_MS` later (an unref'd timer); one also
+ * runs when a domain is about to exit. One collection runs at a time (the collector word).
+ *
+ * A collection takes up to `MAX_CANDIDATES` of the list (their references become its own) and
+ * walks what their values name, breadth first, up to `MAX_SCANNED` objects. For each object
+ * met it (f) stores SCANNING in its scan word, takes a reference of its own (under the lock of
+ * the object whose value named it, so it is alive), then (c) reads its values under its lock
+ * and counts the references between the objects met. Then (r) it reads every count, and (v)
+ * every scan word. An object whose count exceeds its own reference plus those from inside,
+ * that is DIRTY, or that was not walked (the limit), is live, and so is everything it reaches.
+ * The rest, S, is garbage: each member's values are destroyed, then its block freed.
+ *
+ * Why S is garbage although domains run meanwhile. Rules the mutators follow:
+ * (1) every reference is counted, and a domain reaches an object only through a reference it
+ *     holds: a handle, or a value block it owns (a message), naming the object or a container
+ *     whose value names it (a promise's value is read without being taken);
+ * (2) a new reference is an increment (`retain`) made while the domain holds such a reference
+ *     J, and J is kept until the increment has finished, which ends by marking the object
+ *     DIRTY if it sees SCANNING (the increment comes first, the mark after);
+ * (3) the references a value holds change (a promise resolved with a value naming objects, an
+ *     item added to or taken from a stream's buffer) only under the object's lock, after
+ *     marking it DIRTY if it is SCANNING (the mark first, the change after).
+ * Let T be the last (r). Every member's contents are as read at (c) until T: a change after
+ * (c) took the lock after the collection's (c), so it saw SCANNING and marked DIRTY before
+ * changing, before T, before (v). At its (r) each member had no reference from outside S.
+ * Suppose one exists at T: it was made by an increment after that member's (r), whose mark
+ * came after (v) (it is not DIRTY). Take the first such increment. By (2) its domain held J
+ * from before it until after the mark, so at T. If J names the same member, J came after its
+ * (r), from an earlier such increment: contradiction. If J names a container, the container
+ * is in S (a live one would make the member live; one not walked would be counted as outside),
+ * and the same argument applies to it. Taking a reference out of a member's value is a change
+ * of (3). So at T nothing outside S refers to S; from then on, by (1), no domain can reach it.
+ * Decrements are allowed throughout: they only move counts towards garbage.
+ *
+ * Freeing: the members' `MAY_CYCLE` flags are cleared (their releases then decrement), every
+ * member is destroyed (references among members fall back to the collection's own one), then
+ * every block is freed. A member whose count is not exactly 1 then would mean the argument
+ * failed: it is left allocated (leaked, never freed twice) and counted in `anomalies`.
+ * @internal
+ * @module
+ */
+import { type Arena, getArena } from "./arena.js";
+import { lockWord, unlockWord } from "./atomics.js";
+import { dropReference, kindById, kindOf, setCandidateBuffer } from "./handle.js";
+import {
+  BUFFERED, DIRTY, H_CANDIDATE_CAPACITY, H_CANDIDATE_COUNT, H_CANDIDATE_LOCK, H_CANDIDATES, H_COLLECTOR, MAY_CYCLE,
+  O_FLAGS, O_REFCOUNT, O_SCAN, SCANNING,
+} from "./layout.js";
+
+/** Candidates waiting that make a domain collect at the end of its turn. */
+const COLLECT_AT = 1024;
+/** Otherwise a domain that listed a candidate collects this long after. */
+const COLLECT_AFTER_MS = 10;
+/** Bounds on one collection's work: candidates taken, objects walked. */
+const MAX_CANDIDATES = 16384;
+const MAX_SCANNED = 1 << 18;
+
+/** What collections did (this thread's), for tests and measurements. */
+export interface CycleStats {
+  collections: number;
+  scanned: number;
+  freed: number;
+  /** Members whose count did not fall to the collection's own reference (should stay 0). */
+  anomalies: number;
+}
+const stats: CycleStats = { collections: 0, scanned: 0, freed: 0, anomalies: 0 };
+
+/** This thread's collection totals so far. */
+export function cycleStats(): Readonly<CycleStats> {
+  return { ...stats };
+}
+
+/** Takes over the reference `release` is dropping on `offset`, listing it; false to decrement. */
+function bufferCandidate(offset: number): boolean {
+  const arena = getArena();
+  const i32 = arena.i32;
+  const word = offset >> 2;
+  // The last reference: nothing can be left on a cycle, free it now.
+  if (Atomics.load(i32, word + O_REFCOUNT) === 1) return false;
+  if ((Atomics.or(i32, word + O_FLAGS, BUFFERED) & BUFFERED) !== 0) return false;
+  lockWord(i32, H_CANDIDATE_LOCK);
+  const count = i32[H_CANDIDATE_COUNT]!;
+  let block = i32[H_CANDIDATES]!;
+  const capacity = i32[H_CANDIDATE_CAPACITY]!;
+  if (count === capacity) {
+    let bigger: number;
+    try {
+      bigger = arena.alloc(Math.max(256, capacity * 2) * 4);
+    } catch {
+      // The arena is full: drop the reference as usual (a cycle may leak; nothing breaks).
+      unlockWord(i32, H_CANDIDATE_LOCK);
+      Atomics.and(i32, word + O_FLAGS, ~BUFFERED);
+      return false;
+    }
+    if (block !== 0) {
+      i32.copyWithin(bigger >> 2, block >> 2, (block >> 2) + count);
+      arena.free(block);
+    }
+    i32[H_CANDIDATES] = block = bigger;
+    i32[H_CANDIDATE_CAPACITY] = Math.max(256, capacity * 2);
+  }
+  i32[(block >> 2) + count] = offset;
+  i32[H_CANDIDATE_COUNT] = count + 1;
+  unlockWord(i32, H_CANDIDATE_LOCK);
+  schedule(count + 1);
+  return true;
+}
+setCandidateBuffer(bufferCandidate);
+
+let soon = false;
+let later: ReturnType<typeof setTimeout> | null = null;
+
+function schedule(waiting: number): void {
+  if (soon) return;
+  if (waiting >= COLLECT_AT) {
+    soon = true;
+    setImmediate(collectScheduled).unref();
+  } else if (later === null) {
+    later = setTimeout(collectScheduled, COLLECT_AFTER_MS);
+    later.unref();
+  }
+}
+
+function collectScheduled(): void {
+  soon = false;
+  if (later !== null) clearTimeout(later);
+  later = null;
+  collectCycles();
+  // Left over (a cap, or another domain was collecting): come back.
+  const waiting = pendingCandidates();
+  if (waiting > 0) schedule(waiting);
+}
+
+/** How many candidates wait in the list. */
+export function pendingCandidates(): number {
+  return Atomics.load(getArena().i32, H_CANDIDATE_COUNT);
+}
+
+/**
+ * Runs one collection now in this thread (none if another domain is collecting); returns how
+ * many objects it freed. The runtime schedules collections itself; tests call this directly.
+ */
+export function collectCycles(): number {
+  const arena = getArena();
+  const i32 = arena.i32;
+  if (Atomics.compareExchange(i32, H_COLLECTOR, 0, arena.domainId + 1) !== 0) return 0;
+  try {
+    return collect(arena);
+  } finally {
+    Atomics.store(i32, H_COLLECTOR, 0);
+  }
+}
+
+function takeCandidates(arena: Arena): number[] {
+  const i32 = arena.i32;
+  lockWord(i32, H_CANDIDATE_LOCK);
+  const count = i32[H_CANDIDATE_COUNT]!;
+  const start = Math.max(0, count - MAX_CANDIDATES);
+  const block = i32[H_CANDIDATES]! >> 2;
+  const taken = Array.from(i32.subarray(block + start, block + count));
+  i32[H_CANDIDATE_COUNT] = start;
+  if (start === 0 && block !== 0) {
+    // Empty: give the list's block back (live bytes return to where they were).
+    arena.free(block << 2);
+    i32[H_CANDIDATES] = 0;
+    i32[H_CANDIDATE_CAPACITY] = 0;
+  }
+  unlockWord(i32, H_CANDIDATE_LOCK);
+  // Their references are the collection's now; a release from here on may list them again.
+  for (const offset of taken) Atomics.and(i32, (offset >> 2) + O_FLAGS, ~BUFFERED);
+  return taken;
+}
+
+function collect(arena: Arena): number {
+  const i32 = arena.i32;
+  const candidates = takeCandidates(arena);
+  if (candidates.length === 0) return 0;
+  stats.collections++;
+  // The objects met, by index; edges[edgeStart[i] .. edgeStart[i + 1]) are i's references.
+  const objects: number[] = [];
+  const index = new Map<number, number>();
+  const inside: number[] = [];
+  const edges: number[] = [];
+  const edgeStart: number[] = [];
+  const meet = (offset: number): number => {
+    Atomics.store(i32, (offset >> 2) + O_SCAN, SCANNING);
+    index.set(offset, objects.length);
+    inside.push(0);
+    return objects.push(offset) - 1;
+  };
+  for (const offset of candidates) {
+    if (index.has(offset)) dropReference(offset); // listed twice: keep one reference
+    else meet(offset);
+  }
+  const visit = (child: number): void => {
+    let j = index.get(child);
+    if (j === undefined) {
+      // Under the lock of the object naming it, so it is alive. Not `retain`: this reference
+      // is the collection's, not a mutator's, and must not mark it dirty.
+      Atomics.add(i32, (child >> 2) + O_REFCOUNT, 1);
+      j = meet(child);
+    }
+    edges.push(j);
+    inside[j]!++;
+  };
+  let walked = 0;
+  for (; walked < objects.length && walked < MAX_SCANNED; walked++) {
+    edgeStart.push(edges.length);
+    kindById(kindOf(objects[walked]!))?.forEachRef?.(objects[walked]!, visit);
+  }
+  edgeStart.push(edges.length);
+  stats.scanned += objects.length;
+
+  // Live: references from outside (beyond the collection's own), touched meanwhile, or not walked.
+  const live = new Uint8Array(objects.length);
+  const counts = objects.map((offset) => Atomics.load(i32, (offset >> 2) + O_REFCOUNT));
+  const work: number[] = [];
+  for (let i = 0; i < objects.length; i++) {
+    const dirty = (Atomics.load(i32, (objects[i]! >> 2) + O_SCAN) & DIRTY) !== 0;
+    if (dirty || i >= walked || counts[i]! - 1 !== inside[i]) {
+      live[i] = 1;
+      work.push(i);
+    }
+  }
+  for (let i = work.pop(); i !== undefined; i = work.pop()) {
+    if (i >= walked) continue;
+    for (let e = edgeStart[i]!; e < edgeStart[i + 1]!; e++) {
+      const j = edges[e]!;
+      if (live[j] === 0) {
+        live[j] = 1;
+        work.push(j);
+      }
+    }
+  }
+
+  const garbage = objects.filter((_, i) => live[i] === 0);
+  for (const offset of garbage) Atomics.and(i32, (offset >> 2) + O_FLAGS, ~MAY_CYCLE);
+  for (const offset of garbage) kindById(kindOf(offset))?.destroy(offset);
+  let freed = 0;
+  for (const offset of garbage) {
+    if (Atomics.load(i32, (offset >> 2) + O_REFCOUNT) === 1) {
+      arena.free(offset);
+      freed++;
+    } else {
+      stats.anomalies++;
+    }
+  }
+  stats.freed += freed;
+  for (let i = 0; i < objects.length; i++) {
+    if (live[i] === 0) continue;
+    Atomics.store(i32, (objects[i]! >> 2) + O_SCAN, 0);
+    dropReference(objects[i]!);
+  }
+  return freed;
+}
