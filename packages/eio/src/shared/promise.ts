@@ -18,7 +18,7 @@ import { lockWord, unlockWord } from "./atomics.js";
 import { decodeAndFree, decodeValue, encodeValue, forEachCountedRef, freeValue, holdsRefs, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import {
-  allocObject, beforeRefsChange, markMayCycle, registerKind, SharedHandle, trackHandle, untrackHandle,
+  allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
@@ -94,16 +94,35 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     return { resolved: true, value: this.settle() };
   }
 
-  /** Sending a settled handle: the old cell may be gone, so make a resolved one to share. */
+  /**
+   * Sending a settled handle: the old cell may be gone, so make a resolved one to share. Settled
+   * handles whose values name one another (A's value holds B, B's holds A) are copied once each
+   * per send, the copies naming one another: `copying` remembers the cells being made.
+   */
   override sendRef(): number {
     if (!this.settled) return super.sendRef();
-    const cell = newCell();
     const i32 = getArena().i32;
-    const ref = encodeValue(this.value);
+    const copying = copies.get(this);
+    if (copying !== undefined) {
+      retain(copying);
+      return copying;
+    }
+    const cell = newCell();
+    Atomics.store(i32, cell >> 2, 1); // the message's reference
+    copies.set(this, cell);
+    let ref: number;
+    try {
+      ref = encodeValue(this.value);
+    } catch (error) {
+      copies.delete(this);
+      release(cell);
+      throw error;
+    }
+    copies.delete(this);
+    ownValue(ref, cell);
     if (holdsRefs(ref)) markMayCycle(cell);
     i32[(cell >> 2) + VALUE] = ref;
     Atomics.store(i32, (cell >> 2) + STATE, RESOLVED);
-    Atomics.store(i32, cell >> 2, 1); // the message's reference
     return cell;
   }
 
@@ -169,6 +188,9 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
     return SUSPEND_STEP;
   }
 }
+
+/** The cells {@link SharedPromise.sendRef} is making, by the settled handle they copy. */
+const copies = new Map<SharedPromise<unknown>, number>();
 
 /** One cancel function for every shared await: the operation is in `fiber.waitingFor`. */
 function cancelAwait(error: Cancelled, fiber: Fiber): void {

@@ -185,3 +185,82 @@ export function* awaitThenExit(p: Eio.Promise.Promise<unknown>, ready: Eio.Promi
     },
   );
 }
+
+/** A node of a reference cycle used by the cycle collector's tests: its id and the next node. */
+export interface CycleNode {
+  id: number;
+  next: Eio.Promise.Promise<CycleNode> | Stream<CycleNode>;
+  nextIsStream: boolean;
+}
+
+/** Reads node `node` (a promise's value, or a stream's item, put back), checking its id. */
+export function* readNode(node: CycleNode["next"], isStream: boolean, id: number): Operation<CycleNode> {
+  let value: CycleNode;
+  if (isStream) {
+    const stream = node as Stream<CycleNode>;
+    value = yield* Eio.Stream.take(stream);
+    yield* Eio.Stream.add(stream, value);
+  } else {
+    value = yield* Eio.Promise.await(node as Eio.Promise.Promise<CycleNode>);
+  }
+  if (value.id !== id) throw new Error(`cycle node ${id} read as ${JSON.stringify(value.id)}: a live object was freed`);
+  return value;
+}
+
+/**
+ * Walks a ring of `length` nodes from `start` (node 0) for `steps` steps, holding only the
+ * handle of the node it is on: each step revives the next node's handle out of a live value
+ * and drops the current one. Returns the steps walked.
+ */
+export function* walkRing(start: CycleNode["next"], startIsStream: boolean, length: number, steps: number): Operation<number> {
+  let node = start;
+  let isStream = startIsStream;
+  for (let step = 0; step < steps; step++) {
+    const value = yield* readNode(node, isStream, step % length);
+    node = value.next;
+    isStream = value.nextIsStream;
+    if (step % 64 === 0) yield* Eio.Fiber.awaitNative(new Promise((resolve) => setImmediate(resolve)));
+  }
+  return steps;
+}
+
+/** Holds `start` (a live ring) until `go` resolves, then walks it once around: {@link walkRing}. */
+export function* holdThenWalk(start: CycleNode["next"], length: number, ready: Eio.Promise.Resolver<string>, go: Eio.Promise.Promise<unknown>): Operation<number> {
+  Eio.Promise.resolve(ready, "holding");
+  yield* Eio.Promise.await(go);
+  return yield* walkRing(start, false, length, 3 * length);
+}
+
+/**
+ * Closes a cycle across two domains: main made promise A and sent its resolver here; this
+ * domain makes B, resolves B with A's resolver and A with B. Every handle of this domain is
+ * dropped on the way (a resolver lets go of its cell when it resolves).
+ */
+export function closeCycle(resolverA: Eio.Promise.Resolver<unknown>): string {
+  const [b, resolverB] = Eio.Promise.create<unknown>({ shared: true });
+  Eio.Promise.resolve(resolverB, { id: "b", other: resolverA });
+  Eio.Promise.resolve(resolverA, { id: "a", other: b });
+  return "closed";
+}
+
+/**
+ * Builds and drops `rounds` garbage cycles (two promises; a promise and a stream), running a
+ * collection after each; returns this domain's collector totals.
+ */
+export function* churnCycles(rounds: number): Operation<{ freed: number; anomalies: number }> {
+  const { collectCycles, cycleStats } = yield* Eio.Fiber.awaitNative(import("../../src/shared/index.js"));
+  for (let i = 0; i < rounds; i++) {
+    const [a, resolverA] = Eio.Promise.create<unknown>({ shared: true });
+    const [, resolverB] = Eio.Promise.create<unknown>({ shared: true });
+    Eio.Promise.resolve(resolverB, { other: resolverA, i });
+    Eio.Promise.resolve(resolverA, { other: resolverB, i });
+    const stream = Eio.Stream.create<unknown>(2, { shared: true });
+    const [, resolverC] = Eio.Promise.create<unknown>({ shared: true });
+    yield* Eio.Stream.add(stream, { back: resolverC, i });
+    Eio.Promise.resolve(resolverC, { stream, a });
+    collectCycles();
+    if (i % 16 === 0) yield* Eio.Fiber.awaitNative(new Promise((resolve) => setImmediate(resolve)));
+  }
+  const { freed, anomalies } = cycleStats();
+  return { freed, anomalies };
+}
