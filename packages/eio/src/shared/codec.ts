@@ -420,6 +420,7 @@ export function forEachCountedRef(ref: number, visit: (offset: number) => void):
 export function holdsRefs(ref: number): boolean {
   const i32 = getArena().i32;
   const handleCount = i32[(ref >> 2) + 2]!;
+  if (handleCount === 0) return false;
   for (let i = 0; i < handleCount; i++) if (i32[(ref >> 2) + HEADER_WORDS + i]! > 0) return true;
   return false;
 }

@@ -6,9 +6,9 @@
  * Cycle Collection in Reference Counted Systems", 2001), made safe against domains that keep
  * running while it looks.
  *
- * Candidates. `release` of an object flagged `MAY_CYCLE` (a value that named another object
- * was stored in it) that does not drop the last reference hands that reference to one
- * candidate list in the arena (flag `BUFFERED`: listed once at most), instead of decrementing.
+ * Candidates (cycle-candidates.ts). `release` of an object flagged `MAY_CYCLE` (a value that
+ * named another object was stored in it) that does not drop the last reference hands that
+ * reference to one candidate list in the arena (flag `BUFFERED`: listed once at most).
  * A domain that adds to the list schedules a collection: at the end of its turn once
  * `COLLECT_AT` candidates wait, else `COLLECT_AFTER_MS` later (an unref'd timer); one also
  * runs when a domain is about to exit. One collection runs at a time (the collector word).
@@ -19,7 +19,8 @@
  * the object whose value named it, so it is alive), then (c) reads its values under its lock
  * and counts the references between the objects met. Then (r) it reads every count, and (v)
  * every scan word. An object whose count exceeds its own reference plus those from inside,
- * that is DIRTY, or that was not walked (the limit), is live, and so is everything it reaches.
+ * that is DIRTY, that was not walked (the limit), or whose kind this thread does not know, is
+ * live, and so is everything it reaches.
  * The rest, S, is garbage: each member's values are destroyed, then its block freed.
  *
  * Why S is garbage although domains run meanwhile. Rules the mutators follow:
@@ -52,11 +53,10 @@
  * @module
  */
 import { type Arena, getArena } from "./arena.js";
-import { lockWord, unlockWord } from "./atomics.js";
-import { dropReference, kindById, kindOf, setCandidateBuffer } from "./handle.js";
+import { pendingCandidates, setOnListed, takeCandidates } from "./cycle-candidates.js";
+import { dropReference, kindById, kindOf, release } from "./handle.js";
 import {
-  BUFFERED, DIRTY, H_CANDIDATE_CAPACITY, H_CANDIDATE_COUNT, H_CANDIDATE_LOCK, H_CANDIDATES, H_COLLECTOR, MAY_CYCLE,
-  O_FLAGS, O_REFCOUNT, O_SCAN, SCANNING,
+  DIRTY, H_COLLECTOR, MAY_CYCLE, O_FLAGS, O_REFCOUNT, O_SCAN, SCANNING,
 } from "./layout.js";
 
 /** Candidates waiting that make a domain collect at the end of its turn. */
@@ -82,45 +82,10 @@ export function cycleStats(): Readonly<CycleStats> {
   return { ...stats };
 }
 
-/** Takes over the reference `release` is dropping on `offset`, listing it; false to decrement. */
-function bufferCandidate(offset: number): boolean {
-  const arena = getArena();
-  const i32 = arena.i32;
-  const word = offset >> 2;
-  // The last reference: nothing can be left on a cycle, free it now.
-  if (Atomics.load(i32, word + O_REFCOUNT) === 1) return false;
-  if ((Atomics.or(i32, word + O_FLAGS, BUFFERED) & BUFFERED) !== 0) return false;
-  lockWord(i32, H_CANDIDATE_LOCK);
-  const count = i32[H_CANDIDATE_COUNT]!;
-  let block = i32[H_CANDIDATES]!;
-  const capacity = i32[H_CANDIDATE_CAPACITY]!;
-  if (count === capacity) {
-    let bigger: number;
-    try {
-      bigger = arena.alloc(Math.max(256, capacity * 2) * 4);
-    } catch {
-      // The arena is full: drop the reference as usual (a cycle may leak; nothing breaks).
-      unlockWord(i32, H_CANDIDATE_LOCK);
-      Atomics.and(i32, word + O_FLAGS, ~BUFFERED);
-      return false;
-    }
-    if (block !== 0) {
-      i32.copyWithin(bigger >> 2, block >> 2, (block >> 2) + count);
-      arena.free(block);
-    }
-    i32[H_CANDIDATES] = block = bigger;
-    i32[H_CANDIDATE_CAPACITY] = Math.max(256, capacity * 2);
-  }
-  i32[(block >> 2) + count] = offset;
-  i32[H_CANDIDATE_COUNT] = count + 1;
-  unlockWord(i32, H_CANDIDATE_LOCK);
-  schedule(count + 1);
-  return true;
-}
-setCandidateBuffer(bufferCandidate);
-
 let soon = false;
 let later: ReturnType<typeof setTimeout> | null = null;
+
+setOnListed(schedule);
 
 function schedule(waiting: number): void {
   if (soon) return;
@@ -138,15 +103,14 @@ function collectScheduled(): void {
   if (later !== null) clearTimeout(later);
   later = null;
   collectCycles();
+  // What it freed went to this thread's cache of small blocks, and this may be a worker whose
+  // last `prepareDomainExit` has run (its thread ends soon, and the cache with it).
+  getArena().flushCache();
   // Left over (a cap, or another domain was collecting): come back.
   const waiting = pendingCandidates();
   if (waiting > 0) schedule(waiting);
 }
 
-/** How many candidates wait in the list. */
-export function pendingCandidates(): number {
-  return Atomics.load(getArena().i32, H_CANDIDATE_COUNT);
-}
 
 /**
  * Runs one collection now in this thread (none if another domain is collecting); returns how
@@ -163,29 +127,10 @@ export function collectCycles(): number {
   }
 }
 
-function takeCandidates(arena: Arena): number[] {
-  const i32 = arena.i32;
-  lockWord(i32, H_CANDIDATE_LOCK);
-  const count = i32[H_CANDIDATE_COUNT]!;
-  const start = Math.max(0, count - MAX_CANDIDATES);
-  const block = i32[H_CANDIDATES]! >> 2;
-  const taken = Array.from(i32.subarray(block + start, block + count));
-  i32[H_CANDIDATE_COUNT] = start;
-  if (start === 0 && block !== 0) {
-    // Empty: give the list's block back (live bytes return to where they were).
-    arena.free(block << 2);
-    i32[H_CANDIDATES] = 0;
-    i32[H_CANDIDATE_CAPACITY] = 0;
-  }
-  unlockWord(i32, H_CANDIDATE_LOCK);
-  // Their references are the collection's now; a release from here on may list them again.
-  for (const offset of taken) Atomics.and(i32, (offset >> 2) + O_FLAGS, ~BUFFERED);
-  return taken;
-}
 
 function collect(arena: Arena): number {
   const i32 = arena.i32;
-  const candidates = takeCandidates(arena);
+  const candidates = takeCandidates(arena, MAX_CANDIDATES);
   if (candidates.length === 0) return 0;
   stats.collections++;
   // The objects met, by index; edges[edgeStart[i] .. edgeStart[i + 1]) are i's references.
@@ -229,7 +174,9 @@ function collect(arena: Arena): number {
   const work: number[] = [];
   for (let i = 0; i < objects.length; i++) {
     const dirty = (Atomics.load(i32, (objects[i]! >> 2) + O_SCAN) & DIRTY) !== 0;
-    if (dirty || i >= walked || counts[i]! - 1 !== inside[i]) {
+    // A kind this thread has not loaded could not be destroyed here: keep it.
+    const unknown = kindById(kindOf(objects[i]!)) === undefined;
+    if (dirty || unknown || i >= walked || counts[i]! - 1 !== inside[i]) {
       live[i] = 1;
       work.push(i);
     }
@@ -260,8 +207,13 @@ function collect(arena: Arena): number {
   stats.freed += freed;
   for (let i = 0; i < objects.length; i++) {
     if (live[i] === 0) continue;
-    Atomics.store(i32, (objects[i]! >> 2) + O_SCAN, 0);
-    dropReference(objects[i]!);
+    const offset = objects[i]!;
+    Atomics.store(i32, (offset >> 2) + O_SCAN, 0);
+    // A release that saw the object still listed (BUFFERED, before this collection cleared it)
+    // decremented instead of listing it; if one landed after the count was read, the object
+    // may now be garbage: give the reference back through `release`, which lists it again.
+    if (Atomics.load(i32, (offset >> 2) + O_REFCOUNT) < counts[i]!) release(offset);
+    else dropReference(offset);
   }
   return freed;
 }

@@ -135,16 +135,20 @@ let destroying = false;
  * values hold the next one's resolver): a work list, not recursion, so the stack stays flat.
  */
 export function release(offset: number): void {
+  const i32 = getArena().i32;
   // An object whose values hold references may be left on a cycle by this release: its
   // reference goes to the cycle collector's candidate list instead (see cycles.ts).
-  if ((Atomics.load(getArena().i32, (offset >> 2) + O_FLAGS) & MAY_CYCLE) !== 0 && bufferCandidate(offset)) return;
-  dropReference(offset);
+  if ((Atomics.load(i32, (offset >> 2) + O_FLAGS) & MAY_CYCLE) !== 0 && bufferCandidate(offset)) return;
+  if (Atomics.sub(i32, (offset >> 2) + O_REFCOUNT, 1) === 1) destroyObject(offset);
 }
 
 /** {@link release} without the candidate list: the collector's own references go this way. @internal */
 export function dropReference(offset: number): void {
+  if (Atomics.sub(getArena().i32, (offset >> 2) + O_REFCOUNT, 1) === 1) destroyObject(offset);
+}
+
+function destroyObject(offset: number): void {
   const arena = getArena();
-  if (Atomics.sub(arena.i32, (offset >> 2) + O_REFCOUNT, 1) !== 1) return;
   dying.push(offset);
   if (destroying) return;
   destroying = true;

@@ -13,11 +13,13 @@ import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
 import { flushArenaCache } from "./arena.js";
-import { collectCycles, pendingCandidates } from "./cycles.js";
+import { pendingCandidates } from "./cycle-candidates.js";
+import { collectCycles } from "./cycles.js";
 import { registerPendingHandles } from "./handle.js";
 
 export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } from "./arena.js";
-export { collectCycles, cycleStats, pendingCandidates } from "./cycles.js";
+export { pendingCandidates } from "./cycle-candidates.js";
+export { collectCycles, cycleStats } from "./cycles.js";
 export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
 export {
   isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
