@@ -43,7 +43,14 @@
  * is in S (a live one would make the member live; one not walked would be counted as outside),
  * and the same argument applies to it. Taking a reference out of a member's value is a change
  * of (3). So at T nothing outside S refers to S; from then on, by (1), no domain can reach it.
- * Decrements are allowed throughout: they only move counts towards garbage.
+ * Decrements are allowed throughout: they only move counts towards garbage. The collection's
+ * own references (one per object met) are subtracted from the counts; a reference the
+ * candidate list holds (an object listed again meanwhile) counts as outside.
+ *
+ * Liveness: a live object whose count fell while the collection ran goes back through
+ * `release`, so it is listed again (a release that saw it still `BUFFERED`, before this
+ * collection cleared the flag, only decremented: without this, that cycle would never be
+ * looked at again).
  *
  * Freeing: the members' `MAY_CYCLE` flags are cleared (their releases then decrement), every
  * member is destroyed (references among members fall back to the collection's own one), then
