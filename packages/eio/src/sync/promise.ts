@@ -160,9 +160,14 @@ function cancelWaiter(error: Cancelled, fiber: Fiber): void {
   fiber.scheduler.wakeError(fiber, error);
 }
 
-/** `Promise.await` by hand (see `HandWrittenOp`): no generator, no closure per wait. */
+/**
+ * `Promise.await` by hand (see `HandWrittenOp`): no generator, no closure per wait. It is its
+ * own final iterator result (`done`, `value`), so a wait allocates one object, not two.
+ */
 class AwaitOp<T> extends HandWrittenOp<T> {
   private started = false;
+  done = true as const;
+  value: T | undefined = undefined;
   constructor(private readonly promise: LocalPromise<T>) {
     super();
   }
@@ -171,13 +176,15 @@ class AwaitOp<T> extends HandWrittenOp<T> {
     const promise = this.promise;
     if (!this.started) {
       // Eio: awaiting a resolved promise does not check for cancellation.
-      if (promise.resolved) return { value: promise.value as T, done: true };
-      this.started = true;
-      const fiber = currentFiber();
-      if (enterSuspend(fiber, "Promise.await")) promise.addWaiter(fiber);
-      return SUSPEND_STEP;
+      if (!promise.resolved) {
+        this.started = true;
+        const fiber = currentFiber();
+        if (enterSuspend(fiber, "Promise.await")) promise.addWaiter(fiber);
+        return SUSPEND_STEP;
+      }
     }
-    return { value: promise.value as T, done: true };
+    this.value = promise.value;
+    return this as IteratorReturnResult<T>;
   }
 }
 
@@ -272,6 +279,7 @@ export function createResolved<T>(value: T): Promise<T> {
  * ```
  */
 export function awaitPromise<T>(promise: Promise<T>): Operation<T> {
+  if (promise instanceof LocalPromise) return new AwaitOp<T>(promise) as unknown as Operation<T>;
   return impl<T>(promise, "Promise.await").awaitOp();
 }
 
@@ -313,7 +321,8 @@ export function* awaitExn<T>(promise: OrError<T>): Operation<T> {
  * ```
  */
 export function resolve<T>(resolver: Resolver<T>, value: T): void {
-  if (!impl<T>(resolver, "Promise.resolve").tryResolveValue(value)) {
+  const cell = resolver instanceof LocalPromise ? (resolver as LocalPromise<T>) : impl<T>(resolver, "Promise.resolve");
+  if (!cell.tryResolveValue(value)) {
     throw new Error("Cannot resolve the promise: it is already resolved. Use Promise.tryResolve to ignore this case.");
   }
 }
