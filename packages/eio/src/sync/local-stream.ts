@@ -180,8 +180,13 @@ export class LocalStream<T> implements StreamImpl<T> {
 
   /** The fast path of `add`: never checks for cancellation (Eio does the same). */
   tryAdd(item: T): boolean {
+    const items = this.items;
+    if (this.readers.length === 0 && items.length < this.capacity) {
+      items.pushTail(item);
+      return true;
+    }
     if (this.readers.length > 0 && this.handToReader(item)) return true;
-    if (this.items.length < this.capacity) {
+    if (items.length < this.capacity) {
       this.items.pushTail(item);
       return true;
     }
@@ -223,6 +228,7 @@ export class LocalStream<T> implements StreamImpl<T> {
 
   /** Takes the head item (or a blocked adder's item) and lets the first blocked adder in. */
   takeReady(): T {
+    if (this.writers.length === 0) return this.items.shift() as T;
     const writer = this.writers.shift();
     if (this.items.length === 0) {
       // Capacity 0: a rendezvous with the first blocked adder.
