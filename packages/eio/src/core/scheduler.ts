@@ -356,8 +356,8 @@ export class Scheduler {
   /** Queues a suspended fiber with a result. False if it was not waiting (already woken). */
   wake(fiber: Fiber, value: unknown): boolean {
     if (fiber.state !== FiberState.Suspended) return false;
+    // `resumeIsError` is already false: `step` clears it when it consumes an error.
     fiber.resumeValue = value;
-    fiber.resumeIsError = false;
     this.enqueue(fiber);
     return true;
   }
@@ -376,7 +376,7 @@ export class Scheduler {
     fiber.cancelFn = null;
     this.tracer?.fiberWoken(fiber, current);
     this.queue.pushTail(fiber);
-    this.schedule();
+    if (!this.running) this.schedule();
   }
 
   /** Marks that something outside the run queue may wake a fiber later. */
@@ -451,7 +451,7 @@ export class Scheduler {
     let input = fiber.resumeValue;
     let isError = fiber.resumeIsError;
     fiber.resumeValue = undefined;
-    fiber.resumeIsError = false;
+    if (isError) fiber.resumeIsError = false;
     for (;;) {
       let result: IteratorResult<unknown, unknown>;
       try {
