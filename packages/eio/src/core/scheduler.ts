@@ -20,6 +20,8 @@ export type Suspend = typeof SUSPEND;
 /**
  * What a blocking operation returns: a generator to run with `yield*` inside a fiber. Writing
  * your own blocking function means returning one: a generator function that `yield*`s others.
+ * Like any generator it runs once; call the function again to wait again (the runtime reuses
+ * its own finished operations).
  *
  * @example
  * ```ts
