@@ -90,6 +90,12 @@ let current: Fiber | null = null;
 export class Fiber {
   readonly id = nextFiberId++;
   generator: Generator<unknown, unknown, unknown> | null = null;
+  /**
+   * `generator.next`, read once when the generator is installed (`setGenerator`). Fiber bodies
+   * come from many generator functions, each closure with its own hidden class, so reading
+   * `next` at every resume would be a megamorphic lookup on the hottest path.
+   */
+  generatorNext: Generator<unknown, unknown, unknown>["next"] | null = null;
   state = FiberState.Running;
   /**
    * Called with a `Cancelled` error (and this fiber) if the context is cancelled while this
@@ -130,10 +136,17 @@ export class Fiber {
   exit(ok: boolean, value: unknown): void {
     this.state = FiberState.Done;
     this.generator = null;
+    this.generatorNext = null;
     this.callers = null;
     this.ctx.removeFiber(this);
     this.scheduler.tracer?.fiberExited(this, ok);
     this.onExit(ok, value, this.owner);
+  }
+
+  /** Makes `generator` the one the scheduler resumes (the top of the fiber's stack). */
+  setGenerator(generator: Generator<unknown, unknown, unknown>): void {
+    this.generator = generator;
+    this.generatorNext = generator.next;
   }
 
   get isDone(): boolean {
@@ -346,7 +359,7 @@ export class Scheduler {
       return;
     }
     if (isGenerator(result)) {
-      fiber.generator = result;
+      fiber.setGenerator(result);
       current = previous;
       this.step(fiber);
     } else {
@@ -450,6 +463,7 @@ export class Scheduler {
     fiber.state = FiberState.Running;
     this.tracer?.fiberResumed(fiber);
     let generator = fiber.generator!;
+    let next = fiber.generatorNext!;
     let input = fiber.resumeValue;
     let isError = fiber.resumeIsError;
     fiber.resumeValue = undefined;
@@ -457,7 +471,7 @@ export class Scheduler {
     for (;;) {
       let result: IteratorResult<unknown, unknown>;
       try {
-        result = isError ? generator.throw(input) : generator.next(input);
+        result = isError ? generator.throw(input) : next.call(generator, input);
       } catch (error) {
         const callers = fiber.callers;
         if (callers === null || callers.length === 0) {
@@ -465,7 +479,8 @@ export class Scheduler {
           fiber.exit(false, error);
           return;
         }
-        generator = fiber.generator = callers.pop()!;
+        fiber.setGenerator((generator = callers.pop()!));
+        next = fiber.generatorNext!;
         input = error;
         isError = true;
         continue;
@@ -477,7 +492,8 @@ export class Scheduler {
           fiber.exit(true, result.value);
           return;
         }
-        generator = fiber.generator = callers.pop()!;
+        fiber.setGenerator((generator = callers.pop()!));
+        next = fiber.generatorNext!;
         input = result.value;
         isError = false;
         continue;
@@ -494,7 +510,8 @@ export class Scheduler {
       // `nested(call)`: run it on top of the fiber's stack, starting now.
       fiber.pendingCall = null;
       (fiber.callers ??= []).push(generator);
-      generator = fiber.generator = call as Generator<unknown, unknown, unknown>;
+      fiber.setGenerator((generator = call as Generator<unknown, unknown, unknown>));
+      next = fiber.generatorNext!;
       input = undefined;
       isError = false;
     }
