@@ -51,8 +51,17 @@ describe("nested bodies (the fiber's stack)", () => {
       traceln(String(yield* Sw.run(() => "plain function")));
       traceln(String(yield* Sw.run(() => P.await(P.createResolved("hand-written op")))));
       traceln(String(yield* Sw.run(() => plainIterator("plain iterator"))));
+      // A hand-written op on top of the stack that waits: the scheduler resumes it directly.
+      const [p, r] = P.create<string>();
+      traceln(String(yield* Sw.run((sw) => {
+        Fiber.fork(sw, function* () {
+          yield* Fiber.yield();
+          P.resolve(r, "hand-written op, woken");
+        });
+        return P.await(p);
+      })));
     });
-    expect(lines).toEqual(["generator, no wait", "plain function", "hand-written op", "plain iterator"]);
+    expect(lines).toEqual(["generator, no wait", "plain function", "hand-written op", "plain iterator", "hand-written op, woken"]);
   });
 
   it("an error thrown after suspending reaches the caller's catch, and cleanup runs in order", async () => {
