@@ -389,18 +389,23 @@ export function freeValue(ref: number): void {
  * own resolver, or a stream that carries its own handle, would otherwise keep itself alive
  * forever (a cycle of one). An uncounted reference is stored negated; it stays valid because
  * the block lives inside its owner, and is dropped with it. The caller holds a reference to
- * `owner` (its handle), so this never frees it.
+ * `owner` (its handle), so this never frees it. Returns true if the block still holds a counted
+ * reference (to another object: the owner may now be on a cycle, see cycles.ts).
  */
-export function ownValue(ref: number, owner: number): void {
+export function ownValue(ref: number, owner: number): boolean {
   const i32 = getArena().i32;
   const handleCount = i32[(ref >> 2) + 2]!;
+  let counted = false;
   for (let i = 0; i < handleCount; i++) {
     const word = (ref >> 2) + HEADER_WORDS + i;
     if (i32[word] === owner) {
       i32[word] = -owner;
       release(owner);
+    } else if (i32[word]! > 0) {
+      counted = true;
     }
   }
+  return counted;
 }
 
 /**
@@ -414,15 +419,6 @@ export function forEachCountedRef(ref: number, visit: (offset: number) => void):
     const offset = i32[(ref >> 2) + HEADER_WORDS + i]!;
     if (offset > 0) visit(offset);
   }
-}
-
-/** True if block `ref` holds a counted reference to a shared object (it may close a cycle). */
-export function holdsRefs(ref: number): boolean {
-  const i32 = getArena().i32;
-  const handleCount = i32[(ref >> 2) + 2]!;
-  if (handleCount === 0) return false;
-  for (let i = 0; i < handleCount; i++) if (i32[(ref >> 2) + HEADER_WORDS + i]! > 0) return true;
-  return false;
 }
 
 /** Reads block `ref` and frees it: the one-shot hand-over of a value. */

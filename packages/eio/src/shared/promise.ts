@@ -15,7 +15,7 @@ import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, 
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeValue, encodeValue, forEachCountedRef, freeValue, holdsRefs, ownValue } from "./codec.js";
+import { decodeValue, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import {
   allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackHandle, untrackHandle,
@@ -61,9 +61,8 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       return false;
     }
     const ref = encodeValue(value);
-    ownValue(ref, this.offset);
     // A value naming other shared objects may close a cycle (see cycles.ts).
-    const cyclic = holdsRefs(ref);
+    const cyclic = ownValue(ref, this.offset);
     if (cyclic) markMayCycle(this.offset);
     lockWord(i32, word + LOCK);
     if (i32[word + STATE] === RESOLVED) {
@@ -115,8 +114,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       throw error;
     }
     copies.delete(this);
-    ownValue(ref, cell);
-    if (holdsRefs(ref)) markMayCycle(cell);
+    if (ownValue(ref, cell)) markMayCycle(cell);
     i32[(cell >> 2) + VALUE] = ref;
     Atomics.store(i32, (cell >> 2) + STATE, RESOLVED);
     return cell;

@@ -12,7 +12,7 @@ import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
 import type { StreamImpl } from "../sync/local-stream.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeAndFree, encodeValue, forEachCountedRef, freeValue, holdsRefs, ownValue } from "./codec.js";
+import { decodeAndFree, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { allocObject, markMayCycle, registerKind, SharedHandle, trackHandle } from "./handle.js";
 import { DIRTY, O_SCAN, OBJECT_HEADER } from "./layout.js";
@@ -48,9 +48,8 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
   *addOp(value: T): Operation<void> {
     const ref = encodeValue(value);
     // An item that carries this stream's own handle does not keep the stream alive.
-    ownValue(ref, this.offset);
     // An item naming other shared objects may close a cycle (see cycles.ts).
-    if (holdsRefs(ref)) markMayCycle(this.offset);
+    if (ownValue(ref, this.offset)) markMayCycle(this.offset);
     if (this.tryPut(ref, false)) return;
     const i32 = getArena().i32;
     const word = this.offset >> 2;
