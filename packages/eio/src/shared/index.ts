@@ -27,7 +27,8 @@ export {
 export { deliver, park, sharedWaiting, unpark } from "./doorbell.js";
 export { attachScheduler, watchWhileIdle } from "./idle.js";
 export {
-  allocObject, type Kind, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle, untrackHandle,
+  allocObject, beforeRefsChange, type Kind, markMayCycle, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle,
+  untrackHandle,
 } from "./handle.js";
 export { OBJECT_HEADER } from "./layout.js";
 export { createSharedPromise, SharedPromise } from "./promise.js";
