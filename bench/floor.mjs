@@ -1,7 +1,7 @@
 // The lower bound of a generator runtime on two benchmark workloads, next to eio-ts and the
 // peers, in one process (so that a loaded machine slows them all alike):
 //
-//   npm run build && node packages/eio/perf/floor.mjs [rounds]
+//   npm run build && node bench/floor.mjs [rounds]
 //
 // "floor" is the least a runtime built like eio-ts can do for the workload's code as written in
 // bench/suites: fibers are generators, blocking calls are `yield*` of an operation, a run queue
@@ -10,7 +10,7 @@
 // async/await baseline's own channel (bench/lib/async-channel.mjs). What eio-ts costs above it
 // is bookkeeping; what it costs above async/await is the generator and `yield*` protocol, which
 // the workloads' code (`yield* Eio.Promise.await(p)`, `sum += yield* Eio.Stream.take(s)`) needs.
-import { Channel } from "../../../bench/lib/async-channel.mjs";
+import { Channel } from "./lib/async-channel.mjs";
 
 const SUSPEND = Symbol("suspend");
 const SUSPENDED = Object.freeze({ done: false, value: SUSPEND });
@@ -251,8 +251,8 @@ function floorStream(capacity) {
 // --- measuring -------------------------------------------------------------------------------
 
 const rounds = Number(process.argv[2] ?? 7);
-const core = await (await import("../../../bench/suites/core.mjs")).scenarios({ quick: false });
-const streams = await (await import("../../../bench/suites/stream.mjs")).scenarios({ quick: false });
+const core = await (await import("./suites/core.mjs")).scenarios({ quick: false });
+const streams = await (await import("./suites/stream.mjs")).scenarios({ quick: false });
 const impl = (scenarios, id, name) => {
   const scenario = scenarios.scenarios.find((s) => s.id === id);
   const found = scenario.impls.find((i) => i.name === name);
