@@ -10,7 +10,8 @@
  * named another object was stored in it) that does not drop the last reference hands that
  * reference to one candidate list in the arena (flag `BUFFERED`: listed once at most).
  * A domain that adds to the list schedules a collection: at the end of its turn once
- * `COLLECT_AT` candidates wait, else `COLLECT_AFTER_MS` later (an unref'd timer); one also
+ * `COLLECT_AT` candidates wait (or at its next idle moment, `collectIfDue`, if that comes
+ * first), else `COLLECT_AFTER_MS` later (an unref'd timer); one also
  * runs when a domain is about to exit. One collection runs at a time (the collector word).
  *
  * A collection takes up to `MAX_CANDIDATES` of the list (their references become its own) and
@@ -105,6 +106,16 @@ function schedule(waiting: number): void {
   }
 }
 
+/**
+ * Collects now if enough candidates wait: for a thread's idle moments (no fiber running, no
+ * lock held). A thread in a hot exchange with another domain may not return to its event loop
+ * for a long time, so the `setImmediate` of {@link schedule} alone let the list grow without
+ * bound there (and every listed object stayed allocated until then).
+ */
+export function collectIfDue(): void {
+  if (pendingCandidates() >= COLLECT_AT) collectCycles();
+}
+
 function collectScheduled(): void {
   soon = false;
   if (later !== null) clearTimeout(later);
@@ -153,7 +164,10 @@ function collect(arena: Arena): number {
     return objects.push(offset) - 1;
   };
   for (const offset of candidates) {
-    if (index.has(offset)) dropReference(offset); // listed twice: keep one reference
+    // Listed twice: keep one reference. Or nothing but the list refers to it any more (the usual
+    // fate of a message: its other holder let go meanwhile): it is on no cycle, and with no
+    // reference left to reach it through, nobody can take a new one; free it without a walk.
+    if (index.has(offset) || Atomics.load(i32, (offset >> 2) + O_REFCOUNT) === 1) dropReference(offset);
     else meet(offset);
   }
   const visit = (child: number): void => {

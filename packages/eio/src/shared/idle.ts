@@ -23,6 +23,7 @@
  * @module
  */
 import type { Scheduler } from "../core/scheduler.js";
+import { collectIfDue } from "./cycles.js";
 import { arm, bellWords, drainInbox, onBellWake, parkedOn, sharedWaiting } from "./doorbell.js";
 import { SpinBudget } from "./spin-budget.js";
 
@@ -100,6 +101,7 @@ function idleWait(scheduler: Scheduler, sources: Sources): boolean {
     }
     return false;
   }
+  collectIfDue();
   const polls = sources.polls;
   const withIo = otherWaits(scheduler, sources) > 0;
 
