@@ -17,6 +17,7 @@ import { checkManager, type DomainManager } from "./domain-manager.js";
 import { PoolClosed } from "./errors.js";
 import { hubOf, type Hub } from "./hub.js";
 import { forkedJobExit, JobMode, type JobPool, JobState, PoolJob, type Slot } from "./pool-job.js";
+import { Staged } from "./staging.js";
 import { checkTask, type Task, type TaskName } from "./task.js";
 
 /** Weights are counted in millionths, as Eio does, so that sums are exact. */
@@ -62,23 +63,74 @@ export class ExecutorPool implements JobPool {
 
   /** @internal */
   newDomain(): Domain {
-    const domain = new Domain(this.hub, this.resourceLimits === undefined ? {} : { resourceLimits: this.resourceLimits });
-    domain.onExit = (dead, crashed) => {
-      if (!crashed || this.closed) return;
+    const options = { concurrency: this.concurrency, ...(this.resourceLimits === undefined ? {} : { resourceLimits: this.resourceLimits }) };
+    const domain = new Domain(this.hub, options);
+    domain.onExit = (dead, crashed, staged) => {
       const slot = this.slots.find((s) => s.domain === dead);
-      if (slot !== undefined) {
-        slot.domain = this.newDomain();
-        this.admit();
+      if (slot === undefined) return;
+      if (staged !== null) {
+        // Never accepted by the dead domain (a waiting job in Eio's queue is no domain's):
+        // it goes back to the head of the queue, to run elsewhere.
+        const job = staged as PoolJob;
+        slot.staged = null;
+        job.slot = null;
+        job.state = JobState.Waiting;
+        if (this.closed) job.refuse();
+        else this.waiting.pushHead(job);
       }
+      if (!crashed || this.closed) return;
+      slot.domain = this.newDomain();
+      this.admit();
     };
     return domain;
   }
 
-  /** The least loaded domain that accepts one more job (Eio: load below 1), or null. @internal */
+  /** A staged job that its domain started now counts in that domain's load. */
+  private sync(slot: DomainSlot): void {
+    const job = slot.staged;
+    if (job !== null && slot.domain.stagedState() === Staged.Running) {
+      slot.domain.stagedId = 0;
+      slot.staged = null;
+      this.running(job, slot);
+    }
+  }
+
+  private running(job: PoolJob, slot: DomainSlot): void {
+    slot.load += job.units;
+    slot.running++;
+    job.state = JobState.Running;
+    job.dropArgs(true);
+  }
+
+  /**
+   * The least loaded domain that accepts one more job now (Eio: load below 1), or null. A
+   * domain with a staged job accepts none: that job is next there. @internal
+   */
   pick(): DomainSlot | null {
     let best: DomainSlot | null = null;
     for (const slot of this.slots) {
-      if (slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
+      this.sync(slot);
+      if (slot.staged !== null || slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
+      if (best === null || slot.load < best.load) best = slot;
+    }
+    return best;
+  }
+
+  /** The oldest job staged in a domain other than `free`, or null. */
+  private oldestStaged(free: DomainSlot): DomainSlot | null {
+    let oldest: DomainSlot | null = null;
+    for (const slot of this.slots) {
+      if (slot === free || slot.staged === null || slot.domain.stopped) continue;
+      if (oldest === null || slot.staged.jobId < oldest.staged!.jobId) oldest = slot;
+    }
+    return oldest;
+  }
+
+  /** A full domain that has no job staged, to send the next job ahead to, or null. */
+  private stagingHost(): DomainSlot | null {
+    let best: DomainSlot | null = null;
+    for (const slot of this.slots) {
+      if (slot.staged !== null || slot.domain.stopped) continue;
       if (best === null || slot.load < best.load) best = slot;
     }
     return best;
@@ -86,11 +138,21 @@ export class ExecutorPool implements JobPool {
 
   /** FIFO: a new job starts at once only if nobody waits before it and a domain accepts it. @internal */
   enqueue(job: PoolJob): void {
-    if (this.waiting.length > 0) this.admit(); // also drops withdrawn jobs at the head
+    if (this.waiting.length > 0 || this.stagedCount() > 0) this.admit(); // also drops withdrawn jobs at the head
     const slot = this.waiting.length === 0 ? this.pick() : null;
     job.prepare(argsEncoder, slot === null);
-    if (slot !== null) this.start(job, slot);
-    else this.waiting.pushTail(job);
+    if (slot !== null) {
+      this.start(job, slot);
+    } else {
+      this.waiting.pushTail(job);
+      if (this.waiting.length === 1) this.admit(); // stage it if a domain has no job staged
+    }
+  }
+
+  private stagedCount(): number {
+    let n = 0;
+    for (const slot of this.slots) if (slot.staged !== null) n++;
+    return n;
   }
 
   /** @internal */
@@ -110,22 +172,65 @@ export class ExecutorPool implements JobPool {
     }
     const shared = job.shared;
     job.dropArgs(true);
-    slot.domain.run(job.task, bytes, length, shared, job);
+    job.jobId = slot.domain.run(job.task, bytes, length, shared, job, job.units);
   }
 
-  /** Starts waiting jobs, first come first served, while domains accept them. @internal */
+  /** Sends `job` ahead to the full domain of `slot`, which starts it when it has room. */
+  private stage(job: PoolJob, slot: DomainSlot): void {
+    const bytes = job.keepEncoded(argsEncoder);
+    slot.staged = job;
+    job.slot = slot;
+    job.state = JobState.Staged;
+    job.jobId = slot.domain.stage(job.task, bytes, bytes.length, job.shared, job, job.units);
+  }
+
+  /**
+   * Starts waiting jobs, first come first served, while domains accept them: a job staged in a
+   * busy domain first (it is older than any in the queue), then the queue's head. When no
+   * domain accepts one, stages the queue's head in a domain that has no job staged. @internal
+   */
   admit(): void {
     for (;;) {
+      const slot = this.pick();
+      if (slot !== null) {
+        const from = this.oldestStaged(slot);
+        if (from !== null) {
+          const job = from.staged!;
+          from.staged = null;
+          if (from.domain.unstage(Staged.Moved)) this.start(job, slot);
+          else this.running(job, from); // its domain started it meanwhile
+          continue;
+        }
+      }
       const job = this.waiting.shift();
       if (job === undefined) return;
       if (job.state === JobState.Withdrawn) continue;
-      const slot = this.pick();
-      if (slot === null) {
+      if (slot !== null) {
+        this.start(job, slot);
+        continue;
+      }
+      const host = this.stagingHost();
+      if (host === null) {
         this.waiting.pushHead(job);
         return;
       }
-      this.start(job, slot);
+      this.stage(job, host);
     }
+  }
+
+  /** @internal */
+  withdrawStaged(job: PoolJob): boolean {
+    const slot = job.slot as DomainSlot;
+    slot.staged = null;
+    if (!slot.domain.unstage(Staged.Withdrawn)) {
+      this.running(job, slot);
+      return false;
+    }
+    job.slot = null;
+    job.state = JobState.Withdrawn;
+    job.dropArgs(false);
+    this.admit(); // the next waiting job may be staged there now
+    return true;
   }
 
   /** @internal */
@@ -134,6 +239,14 @@ export class ExecutorPool implements JobPool {
     this.closed = true;
     for (let job = this.waiting.shift(); job !== undefined; job = this.waiting.shift()) {
       if (job.state === JobState.Waiting) job.refuse();
+    }
+    for (const slot of this.slots) {
+      const job = slot.staged;
+      if (job === null) continue;
+      slot.staged = null;
+      // Taken back: refused like a waiting job. Else its domain started it: it fails with the rest.
+      if (slot.domain.unstage(Staged.Withdrawn)) job.refuse();
+      else this.running(job, slot);
     }
     const stopping = this.slots.map((slot) => slot.domain.stop(() => new PoolClosed()));
     yield* awaitNative(globalThis.Promise.all(stopping));
@@ -201,7 +314,7 @@ export function create(sw: Switch, dm: DomainManager, options: CreateOptions): E
     throw new RangeError(`ExecutorPool.create: domainConcurrency must be >= 1, got ${String(domainConcurrency)}`);
   }
   const pool = new ExecutorPool(hubOf(currentFiber().scheduler), domainConcurrency, options.resourceLimits ?? dm.resourceLimits);
-  for (let i = 0; i < domainCount; i++) pool.slots.push({ domain: pool.newDomain(), load: 0, running: 0 });
+  for (let i = 0; i < domainCount; i++) pool.slots.push({ domain: pool.newDomain(), load: 0, running: 0, staged: null });
   // A daemon: it does not hold the switch open, and it is cancelled when the switch ends.
   forkDaemon(sw, function* () {
     try {

@@ -50,6 +50,12 @@ export class Hub {
   /** Domains sent work since their bell was last rung. */
   private bells: Domain[] = [];
   private readonly ringAllBound = (): void => this.ringAll();
+  private reblocking = false;
+  private readonly reblockBound = (): void => {
+    this.reblocking = false;
+    // Runs the idle hook again (if the scheduler has fibers to run first, it gets there later).
+    if (this.jobsOut > 0) this.scheduler.schedule();
+  };
 
   constructor(readonly scheduler: Scheduler) {
     const previous = scheduler.onIdle;
@@ -134,7 +140,7 @@ export class Hub {
    */
   private park(mayBlock = true): boolean {
     if (this.jobsOut === 0) return false;
-    let seen = prepareToSleep(this.bell);
+    const seen = prepareToSleep(this.bell);
     // Re-check after announcing: a result published before SLEEPING was set is seen here.
     if (this.poll()) {
       awake(this.bell);
@@ -146,15 +152,17 @@ export class Hub {
     // next job, so that latency is lost on every job).
     if (mayBlock && this.scheduler.pendingExternalWaits === 1 && !sharedWaiting()) {
       sleepBlocking(this.bell, seen, BLOCK_MS);
-      if (this.poll()) {
-        awake(this.bell);
-        return true;
+      awake(this.bell);
+      if (this.poll()) return true;
+      // Still nothing: let the event loop take a turn (a worker's exit, a port), then come
+      // back here and block again, rather than park in `waitAsync`, whose wake-up waits for
+      // the event loop: a domain that finished its staged job could wait that long for the
+      // next one.
+      if (!this.reblocking) {
+        this.reblocking = true;
+        setImmediate(this.reblockBound);
       }
-      seen = prepareToSleep(this.bell);
-      if (this.poll()) {
-        awake(this.bell);
-        return true;
-      }
+      return false;
     }
     // A wait from earlier is still pending: it ends on any ring of the doorbell.
     if (this.parked) return false;

@@ -21,6 +21,7 @@ import { Decoder, Encoder } from "../codec.js";
 import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
 import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
 import { Ring } from "../ring.js";
+import { claim, Staged } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
 import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
@@ -43,6 +44,18 @@ export function noBusySpin(): void {
 
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
+
+/** A job's weight in millionths: a domain takes a staged job while its load is below this. */
+const FULL = 1_000_000;
+
+/** A job sent ahead (staging.ts), kept raw: it is decoded only if this domain starts it. */
+interface StagedJob {
+  id: number;
+  task: number;
+  units: number;
+  payload: Buffer;
+  shared: SharedArrayBuffer[] | undefined;
+}
 
 function callerCancelled(): Error {
   return new Error("the job's caller was cancelled");
@@ -71,6 +84,14 @@ class DomainRunner {
   private parentWasAsleep = false;
   /** Jobs cancelled before they started. */
   private readonly cancelledEarly = new Set<number>();
+  /** The weights (millionths) of the jobs received and not yet answered, and their sum. */
+  private readonly unitsOf = new Map<number, number>();
+  private load = 0;
+  private readonly stagingCell: Int32Array;
+  private readonly concurrency: number;
+  private staged: StagedJob | null = null;
+  /** Staged jobs we won, to start once the result that made room has gone out. */
+  private claimed: StagedJob[] = [];
 
   constructor(
     start: DomainStart,
@@ -82,6 +103,8 @@ class DomainRunner {
     this.parentBell = new Int32Array(start.parentBell);
     this.inboxPort = start.inboxPort;
     this.outboxPort = start.outboxPort;
+    this.stagingCell = new Int32Array(start.stagingCell);
+    this.concurrency = start.concurrency === 0 ? Infinity : start.concurrency;
     this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
@@ -108,7 +131,17 @@ class DomainRunner {
         const args: unknown[] = [];
         while (!decoder.done) args.push(decoder.value());
         inbox.release();
+        this.accept(id, record.extra);
         this.loader.run(aux, id, args);
+      } else if (kind === ToDomain.Stage) {
+        // Copied out raw: decoding would take over the shared handles it names, which stay the
+        // parent's until this domain wins the job (staging.ts).
+        const payload = Buffer.allocUnsafe(record.length);
+        inbox.data.copy(payload, 0, record.offset, record.offset + record.length);
+        const staged: StagedJob = { id, task: aux, units: record.extra, payload, shared };
+        inbox.release();
+        this.staged = staged;
+        this.takeStaged();
       } else if (kind === ToDomain.DefineTask) {
         const moduleUrl = decoder.value() as string;
         const exportName = decoder.value() as string;
@@ -124,7 +157,38 @@ class DomainRunner {
         }
       }
     }
+    if (this.claimed.length > 0) this.startClaimed();
     return any;
+  }
+
+  private accept(jobId: number, units: number): void {
+    this.unitsOf.set(jobId, units);
+    this.load += units;
+  }
+
+  /**
+   * Starts the staged job if this domain has room for it now (Eio's rule: running weight
+   * below 1), unless the parent took it back first. Only claims it: it is started by
+   * `startClaimed`, after the result that made room has gone out.
+   */
+  private takeStaged(): void {
+    const staged = this.staged;
+    if (staged === null || this.load >= FULL || this.unitsOf.size >= this.concurrency) return;
+    this.staged = null;
+    if (!claim(this.stagingCell, staged.id, Staged.Running)) return; // withdrawn or moved
+    this.accept(staged.id, staged.units);
+    this.claimed.push(staged);
+  }
+
+  private startClaimed(): void {
+    const claimed = this.claimed;
+    this.claimed = [];
+    for (const job of claimed) {
+      const decoder = this.decoder.reset(job.payload, 0, job.payload.length, job.shared);
+      const args: unknown[] = [];
+      while (!decoder.done) args.push(decoder.value());
+      this.loader.run(job.task, job.id, args);
+    }
   }
 
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
@@ -158,6 +222,14 @@ class DomainRunner {
   }
 
   private reply(jobId: number, ok: boolean, value: unknown): void {
+    const units = this.unitsOf.get(jobId);
+    if (units !== undefined) {
+      this.unitsOf.delete(jobId);
+      this.load -= units;
+      // Claimed before the result goes out, so a parent that reads the result also sees the
+      // staged job running (and can stage the next one here at once).
+      this.takeStaged();
+    }
     const encoder = this.encoder.reset();
     try {
       encoder.value(value);
@@ -176,6 +248,8 @@ class DomainRunner {
       setTimeout(() => this.poll(), 1);
     }
     if (ringBell(this.parentBell)) this.parentWasAsleep = true;
+    // Started from the idle hook, not inside the exit of the job that just ended.
+    if (this.claimed.length > 0) this.scheduler.schedule();
   }
 
   private flushOverflow(): void {
@@ -190,6 +264,10 @@ class DomainRunner {
   }
 
   private onIdle(): boolean {
+    if (this.claimed.length > 0) {
+      this.startClaimed();
+      return true;
+    }
     if (this.poll()) return true;
     const bell = this.inbox.control;
     awake(bell);
