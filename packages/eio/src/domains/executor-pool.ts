@@ -1,6 +1,11 @@
 /**
  * Executor pools, as in Eio's `Eio.Executor_pool`: a fixed set of domains that run jobs, each
  * domain taking new jobs while the total weight of the jobs it runs is below 1.
+ *
+ * Admission is decided here, in the submitting domain; a job that no domain accepts now waits
+ * in a FIFO queue, and the oldest waiting one may be staged in a full domain, which starts it
+ * by itself when it has room (staging.ts), so no round trip through this thread sits between
+ * two jobs of a busy domain.
  * @module
  */
 import type { ResourceLimits } from "node:worker_threads";

@@ -6,7 +6,8 @@
  * When the scheduler has nothing to run (its idle hook) and jobs are out, the hub spins
  * briefly on the outboxes: a result that comes back within microseconds is picked up at once.
  * After that, if nothing but its domains can wake a fiber of this thread, it blocks in
- * `Atomics.wait` for up to a millisecond; then it parks in `Atomics.waitAsync` on its doorbell.
+ * `Atomics.wait` a millisecond at a time, with a turn of the event loop in between; otherwise
+ * it parks in `Atomics.waitAsync` on its doorbell.
  * Children ring it only while it is parked. While jobs are out it holds an external wait, so the scheduler does not call the
  * program deadlocked; the workers themselves keep Node's event loop alive.
  * @internal
@@ -148,8 +149,8 @@ export class Hub {
     }
     // Nothing but our domains can wake a fiber of this thread (no I/O, timer or shared wait):
     // block for a result. The OS wakes a blocked thread at once, where a `waitAsync` wake-up
-    // waits for the event loop (CPU-bound jobs on a pool: each result frees a domain for the
-    // next job, so that latency is lost on every job).
+    // waits for the event loop (CPU-bound jobs on a pool: each result tells us that a domain
+    // started its staged job and needs the next one staged before it finishes this one).
     if (mayBlock && this.scheduler.pendingExternalWaits === 1 && !sharedWaiting()) {
       sleepBlocking(this.bell, seen, BLOCK_MS);
       awake(this.bell);

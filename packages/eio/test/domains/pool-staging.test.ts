@@ -71,7 +71,7 @@ describe("ExecutorPool staging", () => {
 
   it("a staged job refused by a stopping pool never runs and its submitter gets PoolClosed", async () => {
     const shared = flags();
-    const outcome = await Eio.run(function* (env) {
+    const outcome = await Eio.run<Eio.Result<unknown>>(function* (env) {
       return yield* Eio.Switch.run(function* (outer) {
         let staged: Eio.Promise.OrError<unknown> | null = null;
         try {

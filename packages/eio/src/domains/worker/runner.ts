@@ -1,7 +1,9 @@
 /**
  * The domain side: runs inside a worker thread, under its own `Eio.run`. Jobs arrive in the
  * inbox ring; each runs as a fiber in its own cancellation context (so the parent can cancel
- * it); results go back through the outbox ring.
+ * it); results go back through the outbox ring. A pool may also stage a job here (staging.ts):
+ * the runner starts it itself when the weights of its running jobs drop below 1, if the parent
+ * has not taken it back first.
  *
  * When it has nothing to run, the domain spins on its inbox for a moment (a parent sending job
  * after job gets them picked up in microseconds; not if its last result had to wake the
