@@ -62,9 +62,13 @@ function pingPongService() {
         const started = (i & 15) === 0 ? performance.now() : -1;
         const [pong, pongResolver] = Eio.Promise.create({ shared: true });
         const [next, nextResolver] = Eio.Promise.create({ shared: true });
-        Eio.Promise.resolve(pingResolver, { i, pong: pongResolver, next });
+        const message = { i, pong: pongResolver, next };
+        Eio.Promise.resolve(pingResolver, message);
         pingResolver = nextResolver;
         const answer = yield* Eio.Promise.await(pong);
+        // The resolved ping keeps its message, which names the next ping: break the chain (see
+        // answerPings in the worker) now that the other side has read it.
+        message.next = null;
         if (answer !== i) throw new Error(`shared promise ping-pong: got ${answer} for ${i}`);
         if (started >= 0) timed.push(performance.now() - started);
       }

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
 import {
@@ -35,6 +36,44 @@ describe("the shared heap codec", () => {
     expect(roundTrip(many)).toEqual(many);
     Eio.Promise.resolve(promise as unknown as Eio.Promise.Resolver<number>, 7);
     expect(Eio.Promise.peek(copy.p as unknown as Eio.Promise.Promise<number>)).toBe(7);
+  });
+
+  it("records of any keys and primitive fields decode as structured clone copies them (property)", () => {
+    // Keys a JS literal would mangle if quoted carelessly, keys shared by many shapes (the decoder
+    // caches keys and record shapes by hash), and integer-like keys, which sort first.
+    const key = fc.oneof(
+      fc.constantFrom("i", "pong", "next", "", "0", "7", "42", "a\"b", "\\", "\u2028", "\u2029", "${x}", "constructor", "toString", "__proto__", "héllo 👋"),
+      fc.string({ maxLength: 6 }),
+    );
+    const field = fc.oneof(fc.double(), fc.integer(), fc.constant(-0), fc.string({ maxLength: 12 }), fc.boolean(), fc.constant(null), fc.constant(undefined));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, field), { maxLength: 20 }), (entries) => {
+        const record: Record<string, unknown> = {};
+        for (const [k, v] of entries) Object.defineProperty(record, k, { value: v, enumerable: true, writable: true, configurable: true });
+        const copy = roundTrip(record) as Record<string, unknown>;
+        const expected = structuredClone(record);
+        expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+        expect(Object.keys(copy)).toEqual(Object.keys(expected));
+        for (const k of Object.keys(expected)) {
+          expect(Object.getOwnPropertyDescriptor(copy, k)).toEqual(Object.getOwnPropertyDescriptor(expected, k));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("a record naming one shared object in several fields decodes to one handle, and distinct ones stay distinct", () => {
+    const a = createSharedPromise<number>();
+    const b = createSharedPromise<number>();
+    for (let i = 0; i < 3; i++) {
+      const copy = roundTrip({ x: a, n: i, y: b, z: a, w: b }) as Record<string, SharedPromise<number>>;
+      expect(copy.z).toBe(copy.x);
+      expect(copy.w).toBe(copy.y);
+      expect(copy.y).not.toBe(copy.x);
+      expect(copy.x!.offset).toBe(a.offset);
+      expect(copy.y!.offset).toBe(b.offset);
+      expect(copy.n).toBe(i);
+    }
   });
 
   it("decoded typed arrays do not alias the arena", () => {
