@@ -318,7 +318,7 @@ function decodeRecord(ref: number): Record<string, unknown> {
     scratchFields[i] = field;
   }
   const record = shapeOf(count, hash).build(scratchFields);
-  scratchFields.fill(undefined, 0, count);
+  for (let i = 0; i < count; i++) scratchFields[i] = undefined; // (Array#fill is slower here)
   return record;
 }
 

@@ -15,7 +15,7 @@ import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, 
 import type { PromiseImpl } from "../sync/promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeAndFree, decodeValue, encodeValue, freeValue, ownValue } from "./codec.js";
+import { decodeValue, encodeValue, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { allocObject, registerKind, SharedHandle, trackHandle, untrackHandle } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
@@ -34,14 +34,13 @@ const RESOLVED = 1;
 export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
   /** True once this handle holds the value and no longer references the cell. @internal */
   settled = false;
-  private value: T | undefined = undefined;
   /**
-   * True while `value` is the very object this handle resolved the promise with, not yet
-   * copied: readers get a copy (as in every other domain), made on first read. Decoding the
-   * resolver's own copy at once cost a third of a cross-domain round trip (its revived
-   * handles went to the FinalizationRegistry), and it is almost never read.
+   * The value, once this handle has it. The handle that resolved the promise keeps the very
+   * value it was given, as a local promise does: nothing crossed to another domain, so there is
+   * no copy to make (decoding its own copy at once cost a third of a cross-domain round trip).
+   * Every other handle, in this domain or another, decodes the copy made when it was resolved.
    */
-  private original = false;
+  private value: T | undefined = undefined;
 
   constructor(offset: number, readonly label?: string) {
     super(offset);
@@ -73,10 +72,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     const waiters = claimAll(word + WAITERS);
     unlockWord(i32, word + LOCK);
     for (const w of waiters) deliver(w);
-    // The resolver need not decode what it just wrote: a primitive or a handle is its own copy,
-    // and anything else is copied only if this handle is ever read.
     this.value = value;
-    this.original = !isPlainCopy(value);
     this.settled = true;
     untrackHandle(this);
     return true;
@@ -99,12 +95,8 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     return cell;
   }
 
-  /** The value of a settled handle (a copy, made now if this handle resolved it). @internal */
+  /** The value of a settled handle. @internal */
   settledValue(): T {
-    if (this.original) {
-      this.original = false;
-      this.value = decodeAndFree(encodeValue(this.value)) as T;
-    }
     return this.value as T;
   }
 
@@ -181,11 +173,6 @@ function cancelAwait(error: Cancelled, fiber: Fiber): void {
   freeWaiter(op.w);
   op.w = 0;
   fiber.scheduler.wakeError(fiber, error);
-}
-
-/** True for values whose structured clone is indistinguishable from themselves. */
-function isPlainCopy(value: unknown): boolean {
-  return (typeof value !== "object" && typeof value !== "function") || value === null || value instanceof SharedHandle;
 }
 
 function newCell(): number {

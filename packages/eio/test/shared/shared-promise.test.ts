@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
+import { decodeAndFree, encodeValue } from "../../src/shared/index.js";
 import { inDomain } from "./spawn.js";
 
 describe("shared Promise across domains", () => {
@@ -12,6 +13,29 @@ describe("shared Promise across domains", () => {
       );
     });
     expect(result).toEqual([{ text: "hi", list: [1, 2] }, "resolved"]);
+  });
+
+  it("the handle that resolved reads the very value back; other handles read the copy made when it was resolved", async () => {
+    await Eio.run(function* () {
+      const [p, r] = Eio.Promise.create<{ a: number }>({ shared: true });
+      // A second handle on the same cell, as another domain or a stream item would get one.
+      const other = decodeAndFree(encodeValue(p)) as unknown as Eio.Promise.Promise<{ a: number }>;
+      const value = { a: 1 };
+      Eio.Promise.resolve(r, value);
+      value.a = 2;
+      expect(Eio.Promise.peek(p)).toBe(value);
+      expect(yield* Eio.Promise.await(p)).toBe(value);
+      const copy = yield* Eio.Promise.await(other);
+      expect(copy).toEqual({ a: 1 });
+      expect(copy).not.toBe(value);
+      expect(Eio.Promise.peek(other)).toBe(copy);
+      // In another domain too: the copy of the value as it was resolved.
+      const [q, s] = Eio.Promise.create<{ a: number }>({ shared: true });
+      const sent = { a: 1 };
+      Eio.Promise.resolve(s, sent);
+      sent.a = 3;
+      expect(yield* inDomain<unknown>("awaitValue", q)).toEqual({ a: 3 });
+    });
   });
 
   it("a fiber of the main domain waits while a worker resolves; other fibers keep running", async () => {
