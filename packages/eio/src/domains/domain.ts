@@ -9,9 +9,9 @@ import { Decoder, Encoder } from "./codec.js";
 import { ringBell } from "./doorbell.js";
 import { DomainCrashed } from "./errors.js";
 import type { Hub } from "./hub.js";
-import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
 import { Ring } from "./ring.js";
-import { claim, createStagingCell, Staged, stage, stateOf } from "./staging.js";
+import { claim, createStagingCells, Staged, stage, STAGING_DEPTH, stateOf } from "./staging.js";
 import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
 import type { TaskName } from "./task.js";
 
@@ -56,16 +56,16 @@ export class Domain {
   private crashCause: unknown = undefined;
   private interrupted = false;
   private bellPending = false;
-  /** Shared with the worker: the state of the job staged here (staging.ts). */
-  private readonly stagingCell = createStagingCell();
-  /** The id of the job staged here whose staging has not ended as far as we know, or 0. */
-  stagedId = 0;
+  /** Shared with the worker: the states of the jobs staged here (staging.ts). */
+  private readonly stagingCells = createStagingCells();
+  /** By cell: the id of the job staged there whose staging has not ended as far as we know, or 0. */
+  private readonly stagedIds: number[] = new Array<number>(STAGING_DEPTH).fill(0);
   stopped = false;
   /**
-   * Called once when the worker is gone, after its jobs have been failed. A job still staged
-   * in a crashed domain had not started: it is not failed but handed back as `staged`.
+   * Called once when the worker is gone, after its jobs have been failed. Jobs still staged
+   * in a crashed domain had not started: they are not failed but handed back as `staged`.
    */
-  onExit: ((domain: Domain, crashed: boolean, staged: DomainJob | null) => void) | null = null;
+  onExit: ((domain: Domain, crashed: boolean, staged: DomainJob[]) => void) | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -86,7 +86,7 @@ export class Domain {
       parentBell: hub.bellBuffer,
       inboxPort: inboxChannel.port2,
       outboxPort: outboxChannel.port2,
-      stagingCell: this.stagingCell.buffer as SharedArrayBuffer,
+      stagingCells: this.stagingCells.buffer as SharedArrayBuffer,
       concurrency: options.concurrency === undefined || options.concurrency === Infinity ? 0 : options.concurrency,
     };
     this.worker = new Worker(workerUrl, {
@@ -116,30 +116,40 @@ export class Domain {
 
   /**
    * Sends a job ahead, to start when the domain's running weight drops below 1 (staging.ts).
-   * At most one at a time: the last one's staging must have ended (`stagedId` is 0).
+   * A cell must be free (fewer than `STAGING_DEPTH` staged jobs whose staging has not ended).
+   * Returns the job id and the cell it is staged in.
    */
-  stage(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number): number {
-    return this.send1(ToDomain.Stage, task, args, length, shared, job, units);
+  stage(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number): [number, number] {
+    const at = this.stagedIds.indexOf(0);
+    if (at < 0) throw new Error("Domain.stage: no free staging cell");
+    const id = this.send1(ToDomain.Stage, task, args, length, shared, job, units, at);
+    return [id, at];
   }
 
-  /** The state of the staged job (Empty if none). */
-  stagedState(): Staged {
-    return this.stagedId === 0 ? Staged.Empty : stateOf(this.stagingCell, this.stagedId);
+  /** The state of the job staged in cell `at` (Empty if none). */
+  stagedState(at: number): Staged {
+    const id = this.stagedIds[at]!;
+    return id === 0 ? Staged.Empty : stateOf(this.stagingCells, at, id);
+  }
+
+  /** The parent saw the job of cell `at` running: the cell is free for another. */
+  forgetStaged(at: number): void {
+    this.stagedIds[at] = 0;
   }
 
   /**
-   * Ends the staging of the staged job from the parent's side: true if we took it back (it
-   * never runs here, and its result is no longer awaited); false if the domain had started it.
+   * Ends the staging of the job in cell `at` from the parent's side: true if we took it back
+   * (it never runs here, and its result is no longer awaited); false if the domain had started it.
    */
-  unstage(to: Staged.Withdrawn | Staged.Moved): boolean {
-    const id = this.stagedId;
-    this.stagedId = 0;
-    if (id === 0 || !claim(this.stagingCell, id, to)) return false;
+  unstage(at: number, to: Staged.Withdrawn | Staged.Moved): boolean {
+    const id = this.stagedIds[at]!;
+    this.stagedIds[at] = 0;
+    if (id === 0 || !claim(this.stagingCells, at, id, to)) return false;
     if (this.jobs.delete(id)) this.hub.jobEnded();
     return true;
   }
 
-  private send1(kind: ToDomain, task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number): number {
+  private send1(kind: ToDomain, task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number, at = 0): number {
     if (this.stopped) throw new DomainCrashed(this.id, "it had already stopped");
     let number = task.number;
     if (number === 0) {
@@ -156,13 +166,15 @@ export class Domain {
     const id = nextJobId++;
     this.jobs.set(id, job);
     this.hub.jobStarted();
+    let extra = units;
     if (kind === ToDomain.Stage) {
       // Published before the record: the domain checks the cell when it reads the record.
-      this.stagedId = id;
-      stage(this.stagingCell, id);
+      this.stagedIds[at] = id;
+      stage(this.stagingCells, at, id);
+      extra |= at << STAGING_CELL_SHIFT;
     }
     if (shared.length > 0) this.inboxPort.postMessage(shared);
-    this.send(shared.length > 0 ? kind | WITH_SHARED : kind, id, number, args, length, units);
+    this.send(shared.length > 0 ? kind | WITH_SHARED : kind, id, number, args, length, extra);
     return id;
   }
 
@@ -203,7 +215,8 @@ export class Domain {
       const job = this.jobs.get(id);
       if (job === undefined) continue;
       this.jobs.delete(id);
-      if (id === this.stagedId) this.stagedId = 0; // it started and ended before the pool looked
+      const at = this.stagedIds.indexOf(id);
+      if (at >= 0) this.stagedIds[at] = 0; // it started and ended before the pool looked
       this.hub.jobEnded();
       job.settle(ok, value);
     }
@@ -250,12 +263,15 @@ export class Domain {
     this.outboxPort.close();
     const crashed = !this.stopped;
     retireDomain(this.id, { crashed: crashed || this.interrupted });
-    let staged: DomainJob | null = null;
+    const staged: DomainJob[] = [];
     if (crashed) {
       this.stopped = true;
-      // A staged job the domain had not started was never accepted: it is not this domain's.
-      const job = this.stagedId === 0 ? undefined : this.jobs.get(this.stagedId);
-      if (job !== undefined && this.unstage(Staged.Moved)) staged = job;
+      // Staged jobs the domain had not started were never accepted: they are not this domain's.
+      const ids = this.stagedIds.map((id, at) => [id, at] as const).filter(([id]) => id !== 0);
+      for (const [id, at] of ids.sort((a, b) => a[0] - b[0])) {
+        const job = this.jobs.get(id);
+        if (job !== undefined && this.unstage(at, Staged.Moved)) staged.push(job);
+      }
       const cause = this.crashCause;
       const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : `its thread exited with code ${code}`;
       this.failJobs(new DomainCrashed(this.id, why, cause === undefined ? undefined : { cause }));

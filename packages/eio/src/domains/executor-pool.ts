@@ -22,7 +22,7 @@ import { checkManager, type DomainManager } from "./domain-manager.js";
 import { PoolClosed } from "./errors.js";
 import { hubOf, type Hub } from "./hub.js";
 import { forkedJobExit, JobMode, type JobPool, JobState, PoolJob, type Slot } from "./pool-job.js";
-import { Staged } from "./staging.js";
+import { Staged, STAGING_DEPTH } from "./staging.js";
 import { checkTask, type Task, type TaskName } from "./task.js";
 
 /** Weights are counted in millionths, as Eio does, so that sums are exact. */
@@ -73,11 +73,11 @@ export class ExecutorPool implements JobPool {
     domain.onExit = (dead, crashed, staged) => {
       const slot = this.slots.find((s) => s.domain === dead);
       if (slot === undefined) return;
-      if (staged !== null) {
-        // Never accepted by the dead domain (a waiting job in Eio's queue is no domain's):
-        // it goes back to the head of the queue, to run elsewhere.
-        const job = staged as PoolJob;
-        slot.staged = null;
+      // Never accepted by the dead domain (a job waiting in Eio's queue is no domain's): they
+      // go back to the head of the queue, oldest first, to run elsewhere.
+      slot.staged = [];
+      for (let i = staged.length - 1; i >= 0; i--) {
+        const job = staged[i] as PoolJob;
         job.slot = null;
         job.state = JobState.Waiting;
         if (this.closed) job.refuse();
@@ -90,13 +90,18 @@ export class ExecutorPool implements JobPool {
     return domain;
   }
 
-  /** A staged job that its domain started now counts in that domain's load. */
+  /** Staged jobs that their domain started now count in that domain's load. */
   private sync(slot: DomainSlot): void {
-    const job = slot.staged;
-    if (job !== null && slot.domain.stagedState() === Staged.Running) {
-      slot.domain.stagedId = 0;
-      slot.staged = null;
-      this.running(job, slot);
+    const staged = slot.staged;
+    for (let i = 0; i < staged.length; ) {
+      const job = staged[i]!;
+      if (slot.domain.stagedState(job.stagingCell) === Staged.Running) {
+        slot.domain.forgetStaged(job.stagingCell);
+        staged.splice(i, 1);
+        this.running(job, slot);
+      } else {
+        i++;
+      }
     }
   }
 
@@ -109,13 +114,13 @@ export class ExecutorPool implements JobPool {
 
   /**
    * The least loaded domain that accepts one more job now (Eio: load below 1), or null. A
-   * domain with a staged job accepts none: that job is next there. @internal
+   * domain with staged jobs accepts none: they are next there. @internal
    */
   pick(): DomainSlot | null {
     let best: DomainSlot | null = null;
     for (const slot of this.slots) {
       this.sync(slot);
-      if (slot.staged !== null || slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
+      if (slot.staged.length > 0 || slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
       if (best === null || slot.load < best.load) best = slot;
     }
     return best;
@@ -125,18 +130,19 @@ export class ExecutorPool implements JobPool {
   private oldestStaged(free: DomainSlot): DomainSlot | null {
     let oldest: DomainSlot | null = null;
     for (const slot of this.slots) {
-      if (slot === free || slot.staged === null || slot.domain.stopped) continue;
-      if (oldest === null || slot.staged.jobId < oldest.staged!.jobId) oldest = slot;
+      if (slot === free || slot.staged.length === 0 || slot.domain.stopped) continue;
+      if (oldest === null || slot.staged[0]!.jobId < oldest.staged[0]!.jobId) oldest = slot;
     }
     return oldest;
   }
 
-  /** A full domain that has no job staged, to send the next job ahead to, or null. */
+  /** A full domain with a free staging cell (the fewest jobs staged, then the least load), or null. */
   private stagingHost(): DomainSlot | null {
     let best: DomainSlot | null = null;
     for (const slot of this.slots) {
-      if (slot.staged !== null || slot.domain.stopped) continue;
-      if (best === null || slot.load < best.load) best = slot;
+      const n = slot.staged.length;
+      if (n >= STAGING_DEPTH || slot.domain.stopped) continue;
+      if (best === null || n < best.staged.length || (n === best.staged.length && slot.load < best.load)) best = slot;
     }
     return best;
   }
@@ -150,13 +156,13 @@ export class ExecutorPool implements JobPool {
       this.start(job, slot);
     } else {
       this.waiting.pushTail(job);
-      if (this.waiting.length === 1) this.admit(); // stage it if a domain has no job staged
+      if (this.waiting.length === 1) this.admit(); // stage it if a domain has a free cell
     }
   }
 
   private stagedCount(): number {
     let n = 0;
-    for (const slot of this.slots) if (slot.staged !== null) n++;
+    for (const slot of this.slots) n += slot.staged.length;
     return n;
   }
 
@@ -183,16 +189,16 @@ export class ExecutorPool implements JobPool {
   /** Sends `job` ahead to the full domain of `slot`, which starts it when it has room. */
   private stage(job: PoolJob, slot: DomainSlot): void {
     const bytes = job.keepEncoded(argsEncoder);
-    slot.staged = job;
+    slot.staged.push(job);
     job.slot = slot;
     job.state = JobState.Staged;
-    job.jobId = slot.domain.stage(job.task, bytes, bytes.length, job.shared, job, job.units);
+    [job.jobId, job.stagingCell] = slot.domain.stage(job.task, bytes, bytes.length, job.shared, job, job.units);
   }
 
   /**
    * Starts waiting jobs, first come first served, while domains accept them: a job staged in a
    * busy domain first (it is older than any in the queue), then the queue's head. When no
-   * domain accepts one, stages the queue's head in a domain that has no job staged. @internal
+   * domain accepts one, stages the queue's head in a domain with a free staging cell. @internal
    */
   admit(): void {
     for (;;) {
@@ -200,9 +206,8 @@ export class ExecutorPool implements JobPool {
       if (slot !== null) {
         const from = this.oldestStaged(slot);
         if (from !== null) {
-          const job = from.staged!;
-          from.staged = null;
-          if (from.domain.unstage(Staged.Moved)) this.start(job, slot);
+          const job = from.staged.shift()!;
+          if (from.domain.unstage(job.stagingCell, Staged.Moved)) this.start(job, slot);
           else this.running(job, from); // its domain started it meanwhile
           continue;
         }
@@ -226,8 +231,8 @@ export class ExecutorPool implements JobPool {
   /** @internal */
   withdrawStaged(job: PoolJob): boolean {
     const slot = job.slot as DomainSlot;
-    slot.staged = null;
-    if (!slot.domain.unstage(Staged.Withdrawn)) {
+    slot.staged.splice(slot.staged.indexOf(job), 1);
+    if (!slot.domain.unstage(job.stagingCell, Staged.Withdrawn)) {
       this.running(job, slot);
       return false;
     }
@@ -246,12 +251,13 @@ export class ExecutorPool implements JobPool {
       if (job.state === JobState.Waiting) job.refuse();
     }
     for (const slot of this.slots) {
-      const job = slot.staged;
-      if (job === null) continue;
-      slot.staged = null;
-      // Taken back: refused like a waiting job. Else its domain started it: it fails with the rest.
-      if (slot.domain.unstage(Staged.Withdrawn)) job.refuse();
-      else this.running(job, slot);
+      const staged = slot.staged;
+      slot.staged = [];
+      for (const job of staged) {
+        // Taken back: refused like a waiting job. Else its domain started it: it fails with the rest.
+        if (slot.domain.unstage(job.stagingCell, Staged.Withdrawn)) job.refuse();
+        else this.running(job, slot);
+      }
     }
     const stopping = this.slots.map((slot) => slot.domain.stop(() => new PoolClosed()));
     yield* awaitNative(globalThis.Promise.all(stopping));
@@ -319,7 +325,7 @@ export function create(sw: Switch, dm: DomainManager, options: CreateOptions): E
     throw new RangeError(`ExecutorPool.create: domainConcurrency must be >= 1, got ${String(domainConcurrency)}`);
   }
   const pool = new ExecutorPool(hubOf(currentFiber().scheduler), domainConcurrency, options.resourceLimits ?? dm.resourceLimits);
-  for (let i = 0; i < domainCount; i++) pool.slots.push({ domain: pool.newDomain(), load: 0, running: 0, staged: null });
+  for (let i = 0; i < domainCount; i++) pool.slots.push({ domain: pool.newDomain(), load: 0, running: 0, staged: [] });
   // A daemon: it does not hold the switch open, and it is cancelled when the switch ends.
   forkDaemon(sw, function* () {
     try {

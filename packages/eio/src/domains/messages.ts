@@ -16,10 +16,16 @@ export const enum ToDomain {
   Cancel = 3,
   /**
    * As `Run`, but the job is staged (staging.ts): the domain starts it once its running weight
-   * drops below 1, if it wins the staging cell's compare-exchange.
+   * drops below 1, if it wins the staging cell's compare-exchange. extra = the weight, or'ed
+   * with the cell's index shifted by `STAGING_CELL_SHIFT`.
    */
   Stage = 4,
 }
+
+/** Where a `Stage` record's cell index sits in its `extra` word (weights are below 2^20). */
+export const STAGING_CELL_SHIFT = 24;
+/** The weight bits of a record's `extra` word. */
+export const UNITS_MASK = (1 << STAGING_CELL_SHIFT) - 1;
 
 /** Domain → main. */
 export const enum FromDomain {
@@ -49,8 +55,8 @@ export interface DomainStart {
   /** Side ports for the shared buffers of inbox and outbox records (read with `receiveMessageOnPort`). */
   readonly inboxPort: MessagePort;
   readonly outboxPort: MessagePort;
-  /** The staging cell (staging.ts) of this domain. */
-  readonly stagingCell: SharedArrayBuffer;
+  /** The staging cells (staging.ts) of this domain. */
+  readonly stagingCells: SharedArrayBuffer;
   /** At most this many jobs run at once (a pool's `domainConcurrency`); 0: no limit. */
   readonly concurrency: number;
 }

@@ -56,8 +56,8 @@ export interface Slot {
   /** Weights and count of the jobs known to run there (a staged job counts once it started). */
   load: number;
   running: number;
-  /** The job staged there, if any (at most one). */
-  staged: PoolJob | null;
+  /** The jobs staged there, oldest first (at most `STAGING_DEPTH`). */
+  staged: PoolJob[];
 }
 
 export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
@@ -70,6 +70,8 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
   private submitted = false;
   /** The domain's id for the job once sent (staged jobs: orders them, oldest first). */
   jobId = 0;
+  /** While staged: its cell in the domain's staging cells. */
+  stagingCell = 0;
   /**
    * Arguments that are all primitives stay as they are until the job starts (they cannot
    * change meanwhile), and are then encoded straight into the domain's inbox. Others are
@@ -180,7 +182,8 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
     const slot = this.slot!;
     if (this.state === JobState.Staged) {
       // It started (and ended) before the pool noticed: it never counted in the load.
-      slot.staged = null;
+      const staged = slot.staged;
+      staged.splice(staged.indexOf(this), 1);
       this.dropArgs(true);
     } else {
       slot.load -= this.units;

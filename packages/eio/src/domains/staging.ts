@@ -6,8 +6,9 @@
  * nobody stands between a finished job and the next one. Ours are sent by the parent, which
  * would learn that a domain freed up only from its result, and then send the next job: two
  * wake-ups of sleeping threads between any two jobs of a busy domain. So when no domain
- * accepts a job now, the parent may send it ahead to one domain (at most one per domain), with
- * a state word in shared memory. The domain starts it by itself as soon as its running weight
+ * accepts a job now, the parent may send it ahead to one domain (at most `STAGING_DEPTH` per
+ * domain, each in a cell of its own: a state word in shared memory). Two, so that the parent
+ * has a whole job's time to stage the next one after a domain started the last. The domain starts it by itself as soon as its running weight
  * drops below 1, by a compare-exchange Staged → Running; only then is the job accepted. Until
  * then the parent may still end the staging with its own compare-exchange: Staged → Withdrawn
  * (the submitter was cancelled, or the pool stopped) or Staged → Moved (another domain is free
@@ -39,11 +40,12 @@ export const enum Staged {
   Moved = 4,
 }
 
+/** At most this many jobs are staged in one domain at a time (one cell each). */
+export const STAGING_DEPTH = 2;
+
 const STATE_BITS = 3;
 const STATE_MASK = (1 << STATE_BITS) - 1;
 const TAG_MASK = 0x0fffffff;
-/** Int32 slots of the cell. */
-const WORD = 0;
 const BYTES = 16;
 
 /** The word for job `id` in `state`. */
@@ -51,27 +53,27 @@ function word(id: number, state: Staged): number {
   return ((id & TAG_MASK) << STATE_BITS) | state;
 }
 
-/** A new cell, to be shared by one domain and its parent. */
-export function createStagingCell(): Int32Array {
+/** New cells (`STAGING_DEPTH` words), to be shared by one domain and its parent. */
+export function createStagingCells(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(BYTES));
 }
 
-/** Parent: job `id` is about to be sent ahead (the cell's last job reached a final state). */
-export function stage(cell: Int32Array, id: number): void {
-  Atomics.store(cell, WORD, word(id, Staged.Waiting));
+/** Parent: job `id` is about to be sent ahead in cell `at` (whose last job reached a final state). */
+export function stage(cells: Int32Array, at: number, id: number): void {
+  Atomics.store(cells, at, word(id, Staged.Waiting));
 }
 
 /**
  * Either side: moves job `id` from Waiting to `to`. True if this side won; false if the other
  * side had already ended the staging (or the cell has moved on to a newer job).
  */
-export function claim(cell: Int32Array, id: number, to: Staged.Running | Staged.Withdrawn | Staged.Moved): boolean {
+export function claim(cells: Int32Array, at: number, id: number, to: Staged.Running | Staged.Withdrawn | Staged.Moved): boolean {
   const waiting = word(id, Staged.Waiting);
-  return Atomics.compareExchange(cell, WORD, waiting, word(id, to)) === waiting;
+  return Atomics.compareExchange(cells, at, waiting, word(id, to)) === waiting;
 }
 
-/** The state of job `id` in the cell (Empty if the cell belongs to another job). */
-export function stateOf(cell: Int32Array, id: number): Staged {
-  const w = Atomics.load(cell, WORD);
+/** The state of job `id` in cell `at` (Empty if the cell belongs to another job). */
+export function stateOf(cells: Int32Array, at: number, id: number): Staged {
+  const w = Atomics.load(cells, at);
   return w >>> STATE_BITS === (id & TAG_MASK) ? ((w & STATE_MASK) as Staged) : Staged.Empty;
 }

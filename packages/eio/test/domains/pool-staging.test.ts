@@ -20,7 +20,7 @@ function release(shared: Int32Array) {
 
 /** The pool's view of its domains (internal: these tests check the mechanism itself). */
 interface Slots {
-  slots: { staged: unknown; load: number }[];
+  slots: { staged: unknown[]; load: number }[];
 }
 const slotsOf = (pool: Eio.ExecutorPool.ExecutorPool) => (pool as unknown as Slots).slots;
 
@@ -52,21 +52,21 @@ describe("ExecutorPool staging", () => {
       const outcome = yield* Eio.Fiber.first(
         () => Eio.ExecutorPool.submitExn(pool, { weight: 1 }, task("mark"), shared, { reply: resolver }),
         function* () {
-          yield* until(() => slotsOf(pool)[0]!.staged !== null);
+          yield* until(() => slotsOf(pool)[0]!.staged.length > 0);
           staged = true;
           whileStaged = refs();
           return "gave up";
         },
       );
       const afterWithdrawal = refs();
-      const stagedAfter = slotsOf(pool)[0]!.staged;
+      const stagedAfter = slotsOf(pool)[0]!.staged.length;
       release(shared);
       yield* Eio.Promise.awaitExn(big);
       // FIFO: had the withdrawn job stayed staged, it would run before this one.
       yield* Eio.ExecutorPool.submitExn(pool, { weight: 1 }, task("add"), 1, 1);
       return { outcome, staged, stagedAfter, marks: Atomics.load(shared, 2), whileStaged: whileStaged - before, afterWithdrawal: afterWithdrawal - before };
     });
-    expect(seen).toEqual({ outcome: "gave up", staged: true, stagedAfter: null, marks: 0, whileStaged: 1, afterWithdrawal: 0 });
+    expect(seen).toEqual({ outcome: "gave up", staged: true, stagedAfter: 0, marks: 0, whileStaged: 1, afterWithdrawal: 0 });
   });
 
   it("a staged job refused by a stopping pool never runs and its submitter gets PoolClosed", async () => {
@@ -80,7 +80,7 @@ describe("ExecutorPool staging", () => {
             Eio.ExecutorPool.submitFork(outer, pool, { weight: 1 }, task("holdUntilReleased"), shared);
             yield* until(() => Atomics.load(shared, 0) === 1);
             staged = Eio.ExecutorPool.submitFork(outer, pool, { weight: 1 }, task("mark"), shared);
-            yield* until(() => slotsOf(pool)[0]!.staged !== null);
+            yield* until(() => slotsOf(pool)[0]!.staged.length > 0);
             Eio.Switch.fail(sw, new Error("stop the pool"));
           });
         } catch {
@@ -104,7 +104,7 @@ describe("ExecutorPool staging", () => {
       yield* until(() => Atomics.load(long, 0) === 1 && Atomics.load(short, 0) === 1);
       // Both domains are full: the next job is staged in one of them, the first (the long job's).
       const next = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[], number>("whichThread"));
-      const stagedIn = slotsOf(pool).map((s) => s.staged !== null);
+      const stagedIn = slotsOf(pool).map((s) => s.staged.length);
       release(short);
       const shortThread = yield* Eio.Promise.awaitExn(shortJob);
       const nextThread = yield* orGiveUp(() => Eio.Promise.awaitExn(next));
@@ -113,7 +113,7 @@ describe("ExecutorPool staging", () => {
       const longThread = yield* Eio.Promise.awaitExn(longJob);
       return { stagedIn, movedToTheFreeDomain: nextThread === shortThread, longStillHeld, distinct: longThread !== shortThread };
     });
-    expect(seen).toEqual({ stagedIn: [true, false], movedToTheFreeDomain: true, longStillHeld: true, distinct: true });
+    expect(seen).toEqual({ stagedIn: [1, 0], movedToTheFreeDomain: true, longStillHeld: true, distinct: true });
   });
 
   it("a job staged in a domain that crashes is not lost: it runs in another domain", async () => {
@@ -124,7 +124,7 @@ describe("ExecutorPool staging", () => {
       const longJob = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[Int32Array], number>("holdThenTellThread"), long);
       yield* until(() => Atomics.load(crashing, 0) === 1 && Atomics.load(long, 0) === 1);
       const next = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[], number>("whichThread"));
-      const stagedIn = slotsOf(pool).map((s) => s.staged !== null);
+      const stagedIn = slotsOf(pool).map((s) => s.staged.length);
       release(crashing);
       const crashed = yield* Eio.Promise.await(crash);
       const nextThread = yield* orGiveUp(() => Eio.Promise.awaitExn(next));
@@ -139,7 +139,26 @@ describe("ExecutorPool staging", () => {
       };
     });
     // Staged in the crashing domain (the first), it ran in its replacement, not after the long job.
-    expect(seen).toEqual({ stagedIn: [true, false], crashed: true, ranElsewhere: true, longStillHeld: true });
+    expect(seen).toEqual({ stagedIn: [1, 0], crashed: true, ranElsewhere: true, longStillHeld: true });
+  });
+
+  it("a domain holds at most two staged jobs; a crash hands both back, and they run in order in its replacement", async () => {
+    const crashing = flags();
+    const clock = flags();
+    const seen = await withPool<Record<string, unknown>>({ domainCount: 1 }, function* (pool, sw) {
+      const crash = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[Int32Array, number], never>("exitWhenReleased"), crashing, 3);
+      yield* until(() => Atomics.load(crashing, 0) === 1);
+      const ticked = task<[Int32Array, number, number], [number, number, number, number]>("tickedJob");
+      const jobs = [1, 2, 3].map(() => Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, ticked, clock, 1, 1));
+      const stagedBefore = slotsOf(pool)[0]!.staged.length;
+      release(crashing);
+      const crashed = yield* Eio.Promise.await(crash);
+      const outcomes = [];
+      for (const p of jobs) outcomes.push(yield* orGiveUp(() => Eio.Promise.awaitExn(p)));
+      const starts = outcomes.map((o) => (Array.isArray(o) ? o[1] : -1));
+      return { stagedBefore, crashed: !crashed.ok, inOrder: starts.every((s, i) => s >= 0 && (i === 0 || s > starts[i - 1]!)) };
+    });
+    expect(seen).toEqual({ stagedBefore: 2, crashed: true, inOrder: true });
   });
 
   it("weights hold with staging: a domain starts a job only while the others it runs weigh less than 1", async () => {

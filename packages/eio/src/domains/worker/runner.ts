@@ -21,9 +21,9 @@ import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from
 import { run } from "../../run.js";
 import { Decoder, Encoder } from "../codec.js";
 import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
-import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, type DomainStart } from "../messages.js";
 import { Ring } from "../ring.js";
-import { claim, Staged } from "../staging.js";
+import { claim, Staged, stateOf } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
 import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
@@ -53,6 +53,8 @@ const FULL = 1_000_000;
 /** A job sent ahead (staging.ts), kept raw: it is decoded only if this domain starts it. */
 interface StagedJob {
   id: number;
+  /** Its cell in the staging cells. */
+  at: number;
   task: number;
   units: number;
   payload: Buffer;
@@ -89,9 +91,10 @@ class DomainRunner {
   /** The weights (millionths) of the jobs received and not yet answered, and their sum. */
   private readonly unitsOf = new Map<number, number>();
   private load = 0;
-  private readonly stagingCell: Int32Array;
+  private readonly stagingCells: Int32Array;
   private readonly concurrency: number;
-  private staged: StagedJob | null = null;
+  /** Staged jobs in the order they came (the parent stages oldest first). */
+  private staged: StagedJob[] = [];
   /** Staged jobs we won, to start once the result that made room has gone out. */
   private claimed: StagedJob[] = [];
 
@@ -105,7 +108,7 @@ class DomainRunner {
     this.parentBell = new Int32Array(start.parentBell);
     this.inboxPort = start.inboxPort;
     this.outboxPort = start.outboxPort;
-    this.stagingCell = new Int32Array(start.stagingCell);
+    this.stagingCells = new Int32Array(start.stagingCells);
     this.concurrency = start.concurrency === 0 ? Infinity : start.concurrency;
     this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
     const previous = scheduler.onIdle;
@@ -140,9 +143,12 @@ class DomainRunner {
         // parent's until this domain wins the job (staging.ts).
         const payload = Buffer.allocUnsafe(record.length);
         inbox.data.copy(payload, 0, record.offset, record.offset + record.length);
-        const staged: StagedJob = { id, task: aux, units: record.extra, payload, shared };
+        const extra = record.extra;
+        const staged: StagedJob = { id, at: extra >>> STAGING_CELL_SHIFT, task: aux, units: extra & UNITS_MASK, payload, shared };
         inbox.release();
-        this.staged = staged;
+        // Drop the ones the parent took back meanwhile (a full domain would keep them for long).
+        if (this.staged.length > 0) this.staged = this.staged.filter((s) => stateOf(this.stagingCells, s.at, s.id) === Staged.Waiting);
+        this.staged.push(staged);
         this.takeStaged();
       } else if (kind === ToDomain.DefineTask) {
         const moduleUrl = decoder.value() as string;
@@ -169,17 +175,17 @@ class DomainRunner {
   }
 
   /**
-   * Starts the staged job if this domain has room for it now (Eio's rule: running weight
+   * Starts staged jobs, oldest first, while this domain has room for them now (Eio's rule: running weight
    * below 1), unless the parent took it back first. Only claims it: it is started by
    * `startClaimed`, after the result that made room has gone out.
    */
   private takeStaged(): void {
-    const staged = this.staged;
-    if (staged === null || this.load >= FULL || this.unitsOf.size >= this.concurrency) return;
-    this.staged = null;
-    if (!claim(this.stagingCell, staged.id, Staged.Running)) return; // withdrawn or moved
-    this.accept(staged.id, staged.units);
-    this.claimed.push(staged);
+    while (this.staged.length > 0 && this.load < FULL && this.unitsOf.size < this.concurrency) {
+      const staged = this.staged.shift()!;
+      if (!claim(this.stagingCells, staged.at, staged.id, Staged.Running)) continue; // withdrawn or moved
+      this.accept(staged.id, staged.units);
+      this.claimed.push(staged);
+    }
   }
 
   private startClaimed(): void {
