@@ -20,6 +20,8 @@ export type Suspend = typeof SUSPEND;
 /**
  * What a blocking operation returns: a generator to run with `yield*` inside a fiber. Writing
  * your own blocking function means returning one: a generator function that `yield*`s others.
+ * Like any generator it runs once; call the function again to wait again (the runtime reuses
+ * its own finished operations).
  *
  * @example
  * ```ts
@@ -88,6 +90,12 @@ let current: Fiber | null = null;
 export class Fiber {
   readonly id = nextFiberId++;
   generator: Generator<unknown, unknown, unknown> | null = null;
+  /**
+   * `generator.next`, read once when the generator is installed (`setGenerator`). Fiber bodies
+   * come from many generator functions, each closure with its own hidden class, so reading
+   * `next` at every resume would be a megamorphic lookup on the hottest path.
+   */
+  generatorNext: Generator<unknown, unknown, unknown>["next"] | null = null;
   state = FiberState.Running;
   /**
    * Called with a `Cancelled` error (and this fiber) if the context is cancelled while this
@@ -99,6 +107,13 @@ export class Fiber {
   waitingOn = "";
   /** What the fiber waits on, for operations whose shared cancel function needs it. */
   waitingFor: unknown = null;
+  /**
+   * The generators below `generator` on this fiber's stack (see {@link nested}), innermost last;
+   * each waits for the one above it to finish. Null until the fiber first nests one.
+   */
+  callers: Generator<unknown, unknown, unknown>[] | null = null;
+  /** Set by {@link nested} just before it yields: the generator the scheduler must push. */
+  pendingCall: Generator<unknown, unknown, unknown> | null = null;
   /** Links in the cancellation context's list of fibers (see `CancelContext.addFiber`). */
   ctxPrev: Fiber | null = null;
   ctxNext: Fiber | null = null;
@@ -121,9 +136,17 @@ export class Fiber {
   exit(ok: boolean, value: unknown): void {
     this.state = FiberState.Done;
     this.generator = null;
+    this.generatorNext = null;
+    this.callers = null;
     this.ctx.removeFiber(this);
     this.scheduler.tracer?.fiberExited(this, ok);
     this.onExit(ok, value, this.owner);
+  }
+
+  /** Makes `generator` the one the scheduler resumes (the top of the fiber's stack). */
+  setGenerator(generator: Generator<unknown, unknown, unknown>): void {
+    this.generator = generator;
+    this.generatorNext = generator.next;
   }
 
   get isDone(): boolean {
@@ -182,6 +205,39 @@ class ValueOp<T> extends HandWrittenOp<T> {
   }
   next(): IteratorResult<Suspend, T> {
     return { value: this.value, done: true };
+  }
+}
+
+/**
+ * `yield* nested(op)` does what `yield* op` does, but the scheduler drives `op` directly: it
+ * becomes the top of the fiber's stack until it finishes, then the caller resumes with its
+ * result (or its error). Without this, every resume of `op` would pass through the caller and
+ * each generator between the caller and the scheduler (`yield*` re-enters each level), so a
+ * long-running body under `Switch.run` would pay for its depth on every switch.
+ *
+ * How: the returned operation records `op` in `fiber.pendingCall` and yields SUSPEND, which
+ * travels up through the `yield*` chain; the scheduler sees `pendingCall` and pushes `op`
+ * (see `Scheduler.step`). Anything between the caller and the scheduler must pass values and
+ * errors through unchanged, as `yield*` and our forwarding operations (`Flow.copy`) do.
+ * Only generators and {@link HandWrittenOp}s are nested; other iterators get plain `yield*`.
+ */
+export function nested<T>(op: Operation<T>): Operation<T> {
+  if (op instanceof HandWrittenOp || generatorPrototype.isPrototypeOf(op)) return new NestedOp<T>(op) as unknown as Operation<T>;
+  return op;
+}
+
+class NestedOp<T> extends HandWrittenOp<T> {
+  private op: Operation<T> | null;
+  constructor(op: Operation<T>) {
+    super();
+    this.op = op;
+  }
+  next(value?: unknown): IteratorResult<Suspend, T> {
+    const op = this.op;
+    if (op === null) return { value: value as T, done: true };
+    this.op = null;
+    currentFiber().pendingCall = op;
+    return SUSPEND_STEP;
   }
 }
 
@@ -303,7 +359,7 @@ export class Scheduler {
       return;
     }
     if (isGenerator(result)) {
-      fiber.generator = result;
+      fiber.setGenerator(result);
       current = previous;
       this.step(fiber);
     } else {
@@ -315,8 +371,8 @@ export class Scheduler {
   /** Queues a suspended fiber with a result. False if it was not waiting (already woken). */
   wake(fiber: Fiber, value: unknown): boolean {
     if (fiber.state !== FiberState.Suspended) return false;
+    // `resumeIsError` is already false: `step` clears it when it consumes an error.
     fiber.resumeValue = value;
-    fiber.resumeIsError = false;
     this.enqueue(fiber);
     return true;
   }
@@ -335,7 +391,7 @@ export class Scheduler {
     fiber.cancelFn = null;
     this.tracer?.fiberWoken(fiber, current);
     this.queue.pushTail(fiber);
-    this.schedule();
+    if (!this.running) this.schedule();
   }
 
   /** Marks that something outside the run queue may wake a fiber later. */
@@ -397,37 +453,69 @@ export class Scheduler {
     if (this.externalWaits === 0) this.checkDeadlock();
   }
 
+  /**
+   * Runs `fiber` until it suspends or ends. The fiber's stack (see {@link nested}) is handled
+   * here: a finished or failed nested generator hands its result or error to the one below.
+   */
   private step(fiber: Fiber): void {
     const previous = current;
     current = fiber;
     fiber.state = FiberState.Running;
     this.tracer?.fiberResumed(fiber);
-    const generator = fiber.generator!;
-    let result: IteratorResult<unknown, unknown>;
-    try {
-      if (fiber.resumeIsError) {
-        const error = fiber.resumeValue;
-        fiber.resumeValue = undefined;
-        fiber.resumeIsError = false;
-        result = generator.throw(error);
-      } else {
-        const value = fiber.resumeValue;
-        fiber.resumeValue = undefined;
-        result = generator.next(value);
+    let generator = fiber.generator!;
+    let next = fiber.generatorNext!;
+    let input = fiber.resumeValue;
+    let isError = fiber.resumeIsError;
+    fiber.resumeValue = undefined;
+    if (isError) fiber.resumeIsError = false;
+    for (;;) {
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        result = isError ? generator.throw(input) : next.call(generator, input);
+      } catch (error) {
+        const callers = fiber.callers;
+        if (callers === null || callers.length === 0) {
+          current = previous;
+          fiber.exit(false, error);
+          return;
+        }
+        fiber.setGenerator((generator = callers.pop()!));
+        next = fiber.generatorNext!;
+        input = error;
+        isError = true;
+        continue;
       }
-    } catch (error) {
-      current = previous;
-      fiber.exit(false, error);
-      return;
+      if (result.done === true) {
+        const callers = fiber.callers;
+        if (callers === null || callers.length === 0) {
+          current = previous;
+          fiber.exit(true, result.value);
+          return;
+        }
+        fiber.setGenerator((generator = callers.pop()!));
+        next = fiber.generatorNext!;
+        input = result.value;
+        isError = false;
+        continue;
+      }
+      if (result.value !== SUSPEND) {
+        // A bare `yield x` (forgotten `*`): resume the fiber with an error at that point.
+        current = previous;
+        fiber.state = FiberState.Suspended;
+        this.wakeError(fiber, new TypeError(badYieldMessage(result.value)));
+        return;
+      }
+      const call = fiber.pendingCall;
+      if (call === null) break;
+      // `nested(call)`: run it on top of the fiber's stack, starting now.
+      fiber.pendingCall = null;
+      (fiber.callers ??= []).push(generator);
+      fiber.setGenerator((generator = call as Generator<unknown, unknown, unknown>));
+      next = fiber.generatorNext!;
+      input = undefined;
+      isError = false;
     }
     current = previous;
-    if (result.done === true) {
-      fiber.exit(true, result.value);
-    } else if (result.value !== SUSPEND) {
-      // A bare `yield x` (forgotten `*`): resume the fiber with an error at that point.
-      fiber.state = FiberState.Suspended;
-      this.wakeError(fiber, new TypeError(badYieldMessage(result.value)));
-    }
   }
 
   /**

@@ -6,7 +6,7 @@
 import { CancelContext } from "./cancel-context.js";
 import { moveFiberTo } from "./cancel.js";
 import { combineErrors, SwitchFinished } from "./errors.js";
-import { currentFiber, Fiber, isGenerator, type Operation, type Scheduler, suspendUnchecked } from "./scheduler.js";
+import { currentFiber, Fiber, isGenerator, nested, type Operation, type Scheduler, suspendUnchecked } from "./scheduler.js";
 import { protect } from "./cancel.js";
 
 /** The reason daemon fibers are cancelled with once only daemons remain (Eio's `Exit`). @internal */
@@ -134,9 +134,9 @@ function* awaitIdle(sw: Switch): Operation<void> {
 }
 
 /**
- * `Switch.run` as one generator: Eio's `with_cc` and `run_internal` merged, with the body's
- * generator delegated to directly. Every resume of a fiber passes through each generator
- * between the scheduler and the operation it waits on, so nesting costs on every switch.
+ * `Switch.run` as one generator: Eio's `with_cc` and `run_internal` merged. Every resume of a
+ * fiber passes through each generator between the scheduler and the operation it waits on, so
+ * the body runs {@link nested}: on top of the fiber's stack, resumed by the scheduler directly.
  */
 function* runSwitch<T>(isProtected: boolean, fn: (sw: Switch) => unknown, name: string | undefined): Operation<T> {
   const fiber = currentFiber();
@@ -149,7 +149,7 @@ function* runSwitch<T>(isProtected: boolean, fn: (sw: Switch) => unknown, name: 
     let value: T;
     try {
       const body = fn(sw);
-      value = isGenerator(body) ? yield* (body as Operation<T>) : (body as T);
+      value = isGenerator(body) ? yield* nested(body as Operation<T>) : (body as T);
     } catch (error) {
       decFibers(sw);
       failInternal(sw, error);

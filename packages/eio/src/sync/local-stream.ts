@@ -26,8 +26,10 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 const SUSPENDED: IteratorYieldResult<Suspend> = Object.freeze({ done: false, value: SUSPEND });
 
 const enum Phase {
+  /** Made or reused, not yet run. */
   New,
   Waiting,
+  /** Finished: back in its stream's spare slot (or dropped). */
   Done,
 }
 
@@ -36,50 +38,63 @@ const enum Phase {
  * (room, or an item ready) a generator costs about twice as much, and when waiting they save
  * the generator and closures of `suspend`. Like a generator, nothing happens until `yield*`
  * runs it. When it waits, it yields SUSPEND once; the scheduler then resumes it with `next`
- * (the value) or `throw` (cancellation). Two flat classes: constructing them is on the hot path.
+ * (the value) or `throw` (cancellation).
+ *
+ * Each stream keeps one finished operation of each kind and hands it out again (`addOp`,
+ * `takeOp`), so a producer and a consumer in a loop allocate nothing per item. An operation
+ * runs once, like any generator: it goes back to its stream when it finishes, and is not
+ * touched after that (`yield*` never drives a finished iterator again).
  */
 class AddOperation<T> implements Iterator<Suspend, void, unknown> {
-  private phase = Phase.New;
+  phase = Phase.New;
+  item: T;
   /** The waiting fiber: set while this operation sits in the stream's `writers`. */
   fiber: Fiber | null = null;
 
   constructor(
     private readonly stream: LocalStream<T>,
-    readonly item: T,
-  ) {}
+    item: T,
+  ) {
+    this.item = item;
+  }
 
   [Symbol.iterator](): this {
     return this;
   }
 
   next(): IteratorResult<Suspend, void> {
-    if (this.phase !== Phase.New) return this.finish();
-    if (this.stream.tryAdd(this.item)) return DONE;
-    this.phase = Phase.Waiting;
-    const fiber = beginSuspend("Stream.add");
-    if (fiber !== null) this.stream.waitToAdd(this, fiber);
-    return SUSPENDED;
+    if (this.phase === Phase.New && !this.stream.tryAdd(this.item)) {
+      this.phase = Phase.Waiting;
+      const fiber = beginSuspend("Stream.add");
+      if (fiber !== null) this.stream.waitToAdd(this, fiber);
+      return SUSPENDED;
+    }
+    this.finish();
+    return DONE;
   }
 
   throw(error: unknown): IteratorResult<Suspend, void> {
-    this.phase = Phase.Done;
+    this.finish();
     throw error;
   }
 
   return(): IteratorResult<Suspend, void> {
-    this.phase = Phase.Done;
+    this.finish();
     return DONE;
   }
 
-  private finish(): IteratorResult<Suspend, void> {
+  private finish(): void {
+    if (this.phase === Phase.Done) return;
     this.phase = Phase.Done;
-    return DONE;
+    this.item = undefined as T;
+    this.fiber = null;
+    this.stream.spareAdd = this;
   }
 }
 
-/** Its own iterator result, too: one allocation per `take` instead of two. */
+/** Its own iterator result, too: `yield*` reads `done` and `value` from it at once. */
 class TakeOperation<T> implements Iterator<Suspend, T, unknown> {
-  private phase = Phase.New;
+  phase = Phase.New;
   done = true as const;
   value: T = undefined as T;
 
@@ -90,31 +105,38 @@ class TakeOperation<T> implements Iterator<Suspend, T, unknown> {
   }
 
   next(value?: unknown): IteratorResult<Suspend, T> {
+    const stream = this.stream;
     if (this.phase !== Phase.New) {
       // Resumed by the adder that handed us `value`.
-      this.phase = Phase.Done;
       this.value = value as T;
-      return this;
-    }
-    const stream = this.stream;
-    if (stream.hasReady()) {
+    } else if (stream.hasReady()) {
       this.value = stream.takeReady();
-      return this;
+    } else {
+      this.phase = Phase.Waiting;
+      const fiber = beginSuspend("Stream.take");
+      if (fiber !== null) stream.waitToTake(fiber);
+      return SUSPENDED;
     }
-    this.phase = Phase.Waiting;
-    const fiber = beginSuspend("Stream.take");
-    if (fiber !== null) stream.waitToTake(fiber);
-    return SUSPENDED;
+    this.phase = Phase.Done;
+    stream.spareTake = this;
+    return this;
   }
 
   throw(error: unknown): IteratorResult<Suspend, T> {
-    this.phase = Phase.Done;
+    this.finish();
     throw error;
   }
 
   return(value: T): IteratorResult<Suspend, T> {
-    this.phase = Phase.Done;
+    this.finish();
     return { done: true, value };
+  }
+
+  private finish(): void {
+    if (this.phase === Phase.Done) return;
+    this.phase = Phase.Done;
+    this.value = undefined as T;
+    this.stream.spareTake = this;
   }
 }
 
@@ -122,6 +144,9 @@ export class LocalStream<T> implements StreamImpl<T> {
   private readonly items = new Deque<T>();
   private readonly readers = new Deque<Fiber>();
   private readonly writers = new Deque<AddOperation<T>>();
+  /** A finished operation of each kind, to hand out again (see `AddOperation`). */
+  spareAdd: AddOperation<T> | null = null;
+  spareTake: TakeOperation<T> | null = null;
 
   constructor(
     readonly capacity: number,
@@ -129,11 +154,20 @@ export class LocalStream<T> implements StreamImpl<T> {
   ) {}
 
   addOp(item: T): Operation<void> {
-    return new AddOperation(this, item) as unknown as Operation<void>;
+    const op = this.spareAdd;
+    if (op === null) return new AddOperation(this, item) as unknown as Operation<void>;
+    this.spareAdd = null;
+    op.phase = Phase.New;
+    op.item = item;
+    return op as unknown as Operation<void>;
   }
 
   takeOp(): Operation<T> {
-    return new TakeOperation(this) as unknown as Operation<T>;
+    const op = this.spareTake;
+    if (op === null) return new TakeOperation(this) as unknown as Operation<T>;
+    this.spareTake = null;
+    op.phase = Phase.New;
+    return op as unknown as Operation<T>;
   }
 
   takeNonblocking(): T | undefined {
@@ -146,8 +180,13 @@ export class LocalStream<T> implements StreamImpl<T> {
 
   /** The fast path of `add`: never checks for cancellation (Eio does the same). */
   tryAdd(item: T): boolean {
+    const items = this.items;
+    if (this.readers.length === 0 && items.length < this.capacity) {
+      items.pushTail(item);
+      return true;
+    }
     if (this.readers.length > 0 && this.handToReader(item)) return true;
-    if (this.items.length < this.capacity) {
+    if (items.length < this.capacity) {
       this.items.pushTail(item);
       return true;
     }
@@ -189,6 +228,7 @@ export class LocalStream<T> implements StreamImpl<T> {
 
   /** Takes the head item (or a blocked adder's item) and lets the first blocked adder in. */
   takeReady(): T {
+    if (this.writers.length === 0) return this.items.shift() as T;
     const writer = this.writers.shift();
     if (this.items.length === 0) {
       // Capacity 0: a rendezvous with the first blocked adder.

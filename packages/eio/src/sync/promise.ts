@@ -106,7 +106,7 @@ export class LocalPromise<T> implements PromiseImpl<T> {
   constructor(readonly label?: string) {}
 
   awaitOp(): Operation<T> {
-    return new AwaitOp<T>(this) as unknown as Operation<T>;
+    return awaitLocal(this);
   }
 
   addWaiter(fiber: Fiber): void {
@@ -160,25 +160,63 @@ function cancelWaiter(error: Cancelled, fiber: Fiber): void {
   fiber.scheduler.wakeError(fiber, error);
 }
 
-/** `Promise.await` by hand (see `HandWrittenOp`): no generator, no closure per wait. */
+/**
+ * `Promise.await` by hand (see `HandWrittenOp`): no generator, no closure per wait. It is its
+ * own final iterator result (`done`, `value`), and a finished one is kept (`spareAwait`) for
+ * the next wait: two fibers handing values back and forth allocate no operation at all. Like a
+ * generator it runs once; once finished it is not touched again (`yield*` reads the result at
+ * once and never drives a finished iterator).
+ */
 class AwaitOp<T> extends HandWrittenOp<T> {
-  private started = false;
-  constructor(private readonly promise: LocalPromise<T>) {
+  started = false;
+  done = true as const;
+  value: T | undefined = undefined;
+  constructor(public promise: LocalPromise<T> | null) {
     super();
   }
 
   next(): IteratorResult<Suspend, T> {
     const promise = this.promise;
-    if (!this.started) {
+    if (promise === null) return this as IteratorReturnResult<T>;
+    if (!this.started && !promise.resolved) {
       // Eio: awaiting a resolved promise does not check for cancellation.
-      if (promise.resolved) return { value: promise.value as T, done: true };
       this.started = true;
       const fiber = currentFiber();
       if (enterSuspend(fiber, "Promise.await")) promise.addWaiter(fiber);
       return SUSPEND_STEP;
     }
-    return { value: promise.value as T, done: true };
+    this.value = promise.value;
+    this.finish();
+    return this as IteratorReturnResult<T>;
   }
+
+  override throw(error: unknown): never {
+    this.finish();
+    throw error;
+  }
+
+  override return(value: T): IteratorReturnResult<T> {
+    this.finish();
+    return { value, done: true };
+  }
+
+  private finish(): void {
+    if (this.promise === null) return;
+    this.promise = null;
+    spareAwait = this as AwaitOp<unknown>;
+  }
+}
+
+let spareAwait: AwaitOp<unknown> | null = null;
+
+function awaitLocal<T>(promise: LocalPromise<T>): Operation<T> {
+  const op = spareAwait as AwaitOp<T> | null;
+  if (op === null) return new AwaitOp<T>(promise) as unknown as Operation<T>;
+  spareAwait = null;
+  op.promise = promise;
+  op.started = false;
+  op.value = undefined;
+  return op as unknown as Operation<T>;
 }
 
 /** Hook used by the shared heap to make shared promises; set when `shared/` is loaded. @internal */
@@ -272,6 +310,7 @@ export function createResolved<T>(value: T): Promise<T> {
  * ```
  */
 export function awaitPromise<T>(promise: Promise<T>): Operation<T> {
+  if (promise instanceof LocalPromise) return awaitLocal(promise as LocalPromise<T>);
   return impl<T>(promise, "Promise.await").awaitOp();
 }
 
@@ -313,7 +352,8 @@ export function* awaitExn<T>(promise: OrError<T>): Operation<T> {
  * ```
  */
 export function resolve<T>(resolver: Resolver<T>, value: T): void {
-  if (!impl<T>(resolver, "Promise.resolve").tryResolveValue(value)) {
+  const cell = resolver instanceof LocalPromise ? (resolver as LocalPromise<T>) : impl<T>(resolver, "Promise.resolve");
+  if (!cell.tryResolveValue(value)) {
     throw new Error("Cannot resolve the promise: it is already resolved. Use Promise.tryResolve to ignore this case.");
   }
 }
