@@ -17,6 +17,7 @@
 import type { Scheduler } from "../core/scheduler.js";
 import { sharedWaiting, watchWhileIdle } from "../shared/index.js";
 import { awake, prepareToSleep, sleepAsync, sleepBlocking } from "./doorbell.js";
+import { BLOCKING } from "./ring.js";
 import type { Domain } from "./domain.js";
 
 /** How long the idle hook polls before parking, in milliseconds: adapted between these. */
@@ -158,7 +159,9 @@ export class Hub {
     // waits for the event loop (CPU-bound jobs on a pool: each result tells us that a domain
     // started its staged job and needs the next one staged before it finishes this one).
     if (mayBlock && this.quietBlocks < QUIET_BLOCKS && this.scheduler.pendingExternalWaits === 1 && !sharedWaiting()) {
+      Atomics.store(this.bell, BLOCKING, 1);
       sleepBlocking(this.bell, seen, BLOCK_MS);
+      Atomics.store(this.bell, BLOCKING, 0);
       awake(this.bell);
       if (this.poll()) return true;
       // Still nothing: let the event loop take a turn (a worker's exit, a port), then come

@@ -16,6 +16,11 @@ const TAIL = 1; // producer position (written only by the producer)
 export const SLEEPING = 2;
 /** Bumped and notified by the producer when the consumer sleeps. */
 export const DOORBELL = 3;
+/**
+ * Set by a parent while it blocks in `Atomics.wait` for at most a millisecond (hub.ts): it will
+ * read the outboxes by then anyway, so a domain busy with staged jobs may leave it asleep.
+ */
+export const BLOCKING = 4;
 const HEADER_BYTES = 64;
 const RECORD_HEADER = 20; // length, kind, id, aux, extra
 const WRAP = -1;

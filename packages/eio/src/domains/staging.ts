@@ -7,8 +7,7 @@
  * would learn that a domain freed up only from its result, and then send the next job: two
  * wake-ups of sleeping threads between any two jobs of a busy domain. So when no domain
  * accepts a job now, the parent may send it ahead to one domain (at most `STAGING_DEPTH` per
- * domain, each in a cell of its own: a state word in shared memory). Two, so that the parent
- * has a whole job's time to stage the next one after a domain started the last. The domain starts it by itself as soon as its running weight
+ * domain, each in a cell of its own: a state word in shared memory). The domain starts it by itself as soon as its running weight
  * drops below 1, by a compare-exchange Staged → Running; only then is the job accepted. Until
  * then the parent may still end the staging with its own compare-exchange: Staged → Withdrawn
  * (the submitter was cancelled, or the pool stopped) or Staged → Moved (another domain is free
@@ -40,8 +39,12 @@ export const enum Staged {
   Moved = 4,
 }
 
-/** At most this many jobs are staged in one domain at a time (one cell each). */
-export const STAGING_DEPTH = 2;
+/**
+ * At most this many jobs are staged in one domain at a time (one cell each): a domain that
+ * still has two staged when it starts one does not wake the parent for its last result, so the
+ * parent is woken about once per two jobs and still has a whole job's time to stage more.
+ */
+export const STAGING_DEPTH = 3;
 
 const STATE_BITS = 3;
 const STATE_MASK = (1 << STATE_BITS) - 1;

@@ -22,7 +22,7 @@ import { run } from "../../run.js";
 import { Decoder, Encoder } from "../codec.js";
 import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
 import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, type DomainStart } from "../messages.js";
-import { Ring } from "../ring.js";
+import { BLOCKING, Ring } from "../ring.js";
 import { claim, Staged, stateOf } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
 import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
@@ -95,6 +95,8 @@ class DomainRunner {
   private readonly concurrency: number;
   /** Staged jobs in the order they came (the parent stages oldest first). */
   private staged: StagedJob[] = [];
+  /** A result was written without ringing the parent (see `reply`). */
+  private unannounced = false;
   /** Staged jobs we won, to start once the result that made room has gone out. */
   private claimed: StagedJob[] = [];
 
@@ -255,9 +257,20 @@ class DomainRunner {
       this.overflow.push({ kind, id: jobId, payload: new Uint8Array(encoder.buffer.subarray(0, encoder.length)) });
       setTimeout(() => this.poll(), 1);
     }
-    if (ringBell(this.parentBell)) this.parentWasAsleep = true;
+    // Waking a sleeping parent costs both threads a core for a while. While we go on with a
+    // staged job and more stay staged here, it has nothing urgent to do, and if it blocks it
+    // reads the outboxes within a millisecond anyway: the result is announced with a later one,
+    // or as soon as nothing runs here synchronously (`onIdle`), unless the parent sees it first.
+    if (this.claimed.length > 0 && this.staged.length >= 2 && Atomics.load(this.parentBell, BLOCKING) === 1) this.unannounced = true;
+    else this.announce();
     // Started from the idle hook, not inside the exit of the job that just ended.
     if (this.claimed.length > 0) this.scheduler.schedule();
+  }
+
+  /** Rings the parent for the results written so far. */
+  private announce(): void {
+    this.unannounced = false;
+    if (ringBell(this.parentBell)) this.parentWasAsleep = true;
   }
 
   private flushOverflow(): void {
@@ -273,9 +286,15 @@ class DomainRunner {
 
   private onIdle(): boolean {
     if (this.claimed.length > 0) {
-      this.startClaimed();
+      // Read the inbox first (poll then starts them): jobs staged meanwhile are known before
+      // the claimed ones run, so their end can tell whether the parent must be woken.
+      this.poll();
+      // Those jobs ran as far as they could: unless another was claimed as one of them ended
+      // (it starts next turn), the parent may be waiting for a result held back.
+      if (this.unannounced && this.claimed.length === 0) this.announce();
       return true;
     }
+    if (this.unannounced) this.announce();
     if (this.poll()) return true;
     const bell = this.inbox.control;
     awake(bell);
