@@ -9,8 +9,9 @@ import { Decoder, Encoder } from "./codec.js";
 import { ringBell } from "./doorbell.js";
 import { DomainCrashed } from "./errors.js";
 import type { Hub } from "./hub.js";
-import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
 import { Ring } from "./ring.js";
+import { claim, createStagingCells, Staged, stage, STAGING_DEPTH, stateOf } from "./staging.js";
 import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
 import type { TaskName } from "./task.js";
 
@@ -34,6 +35,8 @@ const workerUrl = new URL("./domain-worker.js", import.meta.url);
 export interface DomainOptions {
   /** Passed to the `Worker`: heap limits (a domain over them crashes with `DomainCrashed`). */
   resourceLimits?: ResourceLimits;
+  /** At most this many jobs run at once in the domain (it applies this to staged jobs). */
+  concurrency?: number;
 }
 
 export class Domain {
@@ -45,7 +48,7 @@ export class Domain {
   private readonly jobs = new Map<number, DomainJob>();
   private readonly knownTasks = new Set<number>();
   /** Records that did not fit in the inbox yet, sent in order before anything new. */
-  private overflow: { kind: number; id: number; aux: number; payload: Uint8Array }[] = [];
+  private overflow: { kind: number; id: number; aux: number; extra: number; payload: Uint8Array }[] = [];
   /** Shared buffers of our records go by port, sent before the record (ports are FIFO too). */
   private readonly inboxPort: MessagePort;
   private readonly outboxPort: MessagePort;
@@ -53,9 +56,16 @@ export class Domain {
   private crashCause: unknown = undefined;
   private interrupted = false;
   private bellPending = false;
+  /** Shared with the worker: the states of the jobs staged here (staging.ts). */
+  private readonly stagingCells = createStagingCells();
+  /** By cell: the id of the job staged there whose staging has not ended as far as we know, or 0. */
+  private readonly stagedIds: number[] = new Array<number>(STAGING_DEPTH).fill(0);
   stopped = false;
-  /** Called once when the worker is gone, after its jobs have been failed. */
-  onExit: ((domain: Domain, crashed: boolean) => void) | null = null;
+  /**
+   * Called once when the worker is gone, after its jobs have been failed. Jobs still staged
+   * in a crashed domain had not started: they are not failed but handed back as `staged`.
+   */
+  onExit: ((domain: Domain, crashed: boolean, staged: DomainJob[]) => void) | null = null;
 
   constructor(
     private readonly hub: Hub,
@@ -76,6 +86,8 @@ export class Domain {
       parentBell: hub.bellBuffer,
       inboxPort: inboxChannel.port2,
       outboxPort: outboxChannel.port2,
+      stagingCells: this.stagingCells.buffer as SharedArrayBuffer,
+      concurrency: options.concurrency === undefined || options.concurrency === Infinity ? 0 : options.concurrency,
     };
     this.worker = new Worker(workerUrl, {
       workerData: start,
@@ -93,8 +105,51 @@ export class Domain {
     return this.jobs.size;
   }
 
-  /** Sends a job; its arguments are already encoded in `args[0, length)`. Returns the job id. */
-  run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob): number {
+  /**
+   * Sends a job to start at once; its arguments are already encoded in `args[0, length)`, and
+   * `units` is its weight in millionths (the domain counts its load to start staged jobs).
+   * Returns the job id.
+   */
+  run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units = 0): number {
+    return this.send1(ToDomain.Run, task, args, length, shared, job, units);
+  }
+
+  /**
+   * Sends a job ahead, to start when the domain's running weight drops below 1 (staging.ts).
+   * A cell must be free (fewer than `STAGING_DEPTH` staged jobs whose staging has not ended).
+   * Returns the job id and the cell it is staged in.
+   */
+  stage(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number): [number, number] {
+    const at = this.stagedIds.indexOf(0);
+    if (at < 0) throw new Error("Domain.stage: no free staging cell");
+    const id = this.send1(ToDomain.Stage, task, args, length, shared, job, units, at);
+    return [id, at];
+  }
+
+  /** The state of the job staged in cell `at` (Empty if none). */
+  stagedState(at: number): Staged {
+    const id = this.stagedIds[at]!;
+    return id === 0 ? Staged.Empty : stateOf(this.stagingCells, at, id);
+  }
+
+  /** The parent saw the job of cell `at` running: the cell is free for another. */
+  forgetStaged(at: number): void {
+    this.stagedIds[at] = 0;
+  }
+
+  /**
+   * Ends the staging of the job in cell `at` from the parent's side: true if we took it back
+   * (it never runs here, and its result is no longer awaited); false if the domain had started it.
+   */
+  unstage(at: number, to: Staged.Withdrawn | Staged.Moved): boolean {
+    const id = this.stagedIds[at]!;
+    this.stagedIds[at] = 0;
+    if (id === 0 || !claim(this.stagingCells, at, id, to)) return false;
+    if (this.jobs.delete(id)) this.hub.jobEnded();
+    return true;
+  }
+
+  private send1(kind: ToDomain, task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number, at = 0): number {
     if (this.stopped) throw new DomainCrashed(this.id, "it had already stopped");
     let number = task.number;
     if (number === 0) {
@@ -111,8 +166,15 @@ export class Domain {
     const id = nextJobId++;
     this.jobs.set(id, job);
     this.hub.jobStarted();
+    let extra = units;
+    if (kind === ToDomain.Stage) {
+      // Published before the record: the domain checks the cell when it reads the record.
+      this.stagedIds[at] = id;
+      stage(this.stagingCells, at, id);
+      extra |= at << STAGING_CELL_SHIFT;
+    }
     if (shared.length > 0) this.inboxPort.postMessage(shared);
-    this.send(shared.length > 0 ? ToDomain.Run | WITH_SHARED : ToDomain.Run, id, number, args, length);
+    this.send(shared.length > 0 ? kind | WITH_SHARED : kind, id, number, args, length, extra);
     return id;
   }
 
@@ -121,9 +183,9 @@ export class Domain {
     if (!this.stopped && this.jobs.has(jobId)) this.send(ToDomain.Cancel, jobId, 0, null, 0);
   }
 
-  private send(kind: number, id: number, aux: number, payload: Uint8Array | null, length: number): void {
-    if (this.overflow.length > 0 || !this.inbox.write(kind, id, aux, payload, length)) {
-      this.overflow.push({ kind, id, aux, payload: payload === null ? new Uint8Array(0) : new Uint8Array(payload.subarray(0, length)) }); // a copy: the encoder is reused
+  private send(kind: number, id: number, aux: number, payload: Uint8Array | null, length: number, extra = 0): void {
+    if (this.overflow.length > 0 || !this.inbox.write(kind, id, aux, payload, length, extra)) {
+      this.overflow.push({ kind, id, aux, extra, payload: payload === null ? new Uint8Array(0) : new Uint8Array(payload.subarray(0, length)) }); // a copy: the encoder is reused
     }
     // Waking a sleeping worker is a system call: do it once per batch of sends, not per send.
     if (!this.bellPending) {
@@ -153,6 +215,8 @@ export class Domain {
       const job = this.jobs.get(id);
       if (job === undefined) continue;
       this.jobs.delete(id);
+      const at = this.stagedIds.indexOf(id);
+      if (at >= 0) this.stagedIds[at] = 0; // it started and ended before the pool looked
       this.hub.jobEnded();
       job.settle(ok, value);
     }
@@ -162,7 +226,7 @@ export class Domain {
   private flushOverflow(): void {
     let sent = 0;
     for (const r of this.overflow) {
-      if (!this.inbox.write(r.kind, r.id, r.aux, r.payload, r.payload.length)) break;
+      if (!this.inbox.write(r.kind, r.id, r.aux, r.payload, r.payload.length, r.extra)) break;
       sent++;
     }
     if (sent > 0) {
@@ -199,12 +263,19 @@ export class Domain {
     this.outboxPort.close();
     const crashed = !this.stopped;
     retireDomain(this.id, { crashed: crashed || this.interrupted });
+    const staged: DomainJob[] = [];
     if (crashed) {
       this.stopped = true;
+      // Staged jobs the domain had not started were never accepted: they are not this domain's.
+      const ids = this.stagedIds.map((id, at) => [id, at] as const).filter(([id]) => id !== 0);
+      for (const [id, at] of ids.sort((a, b) => a[0] - b[0])) {
+        const job = this.jobs.get(id);
+        if (job !== undefined && this.unstage(at, Staged.Moved)) staged.push(job);
+      }
       const cause = this.crashCause;
       const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : `its thread exited with code ${code}`;
       this.failJobs(new DomainCrashed(this.id, why, cause === undefined ? undefined : { cause }));
     }
-    this.onExit?.(this, crashed);
+    this.onExit?.(this, crashed, staged);
   }
 }

@@ -1,6 +1,11 @@
 /**
  * Executor pools, as in Eio's `Eio.Executor_pool`: a fixed set of domains that run jobs, each
  * domain taking new jobs while the total weight of the jobs it runs is below 1.
+ *
+ * Admission is decided here, in the submitting domain; a job that no domain accepts now waits
+ * in a FIFO queue, and the oldest waiting one may be staged in a full domain, which starts it
+ * by itself when it has room (staging.ts), so no round trip through this thread sits between
+ * two jobs of a busy domain.
  * @module
  */
 import type { ResourceLimits } from "node:worker_threads";
@@ -17,6 +22,7 @@ import { checkManager, type DomainManager } from "./domain-manager.js";
 import { PoolClosed } from "./errors.js";
 import { hubOf, type Hub } from "./hub.js";
 import { forkedJobExit, JobMode, type JobPool, JobState, PoolJob, type Slot } from "./pool-job.js";
+import { Staged, STAGING_DEPTH } from "./staging.js";
 import { checkTask, type Task, type TaskName } from "./task.js";
 
 /** Weights are counted in millionths, as Eio does, so that sums are exact. */
@@ -62,35 +68,102 @@ export class ExecutorPool implements JobPool {
 
   /** @internal */
   newDomain(): Domain {
-    const domain = new Domain(this.hub, this.resourceLimits === undefined ? {} : { resourceLimits: this.resourceLimits });
-    domain.onExit = (dead, crashed) => {
-      if (!crashed || this.closed) return;
+    const options = { concurrency: this.concurrency, ...(this.resourceLimits === undefined ? {} : { resourceLimits: this.resourceLimits }) };
+    const domain = new Domain(this.hub, options);
+    domain.onExit = (dead, crashed, staged) => {
       const slot = this.slots.find((s) => s.domain === dead);
-      if (slot !== undefined) {
-        slot.domain = this.newDomain();
-        this.admit();
+      if (slot === undefined) return;
+      // Never accepted by the dead domain (a job waiting in Eio's queue is no domain's): they
+      // go back to the head of the queue, oldest first, to run elsewhere.
+      slot.staged = [];
+      for (let i = staged.length - 1; i >= 0; i--) {
+        const job = staged[i] as PoolJob;
+        job.slot = null;
+        job.state = JobState.Waiting;
+        if (this.closed) job.refuse();
+        else this.waiting.pushHead(job);
       }
+      if (!crashed || this.closed) return;
+      slot.domain = this.newDomain();
+      this.admit();
     };
     return domain;
   }
 
-  /** The least loaded domain that accepts one more job (Eio: load below 1), or null. @internal */
+  /** Staged jobs that their domain started now count in that domain's load. */
+  private sync(slot: DomainSlot): void {
+    const staged = slot.staged;
+    for (let i = 0; i < staged.length; ) {
+      const job = staged[i]!;
+      if (slot.domain.stagedState(job.stagingCell) === Staged.Running) {
+        slot.domain.forgetStaged(job.stagingCell);
+        staged.splice(i, 1);
+        this.running(job, slot);
+      } else {
+        i++;
+      }
+    }
+  }
+
+  private running(job: PoolJob, slot: DomainSlot): void {
+    slot.load += job.units;
+    slot.running++;
+    job.state = JobState.Running;
+    job.dropArgs(true);
+  }
+
+  /**
+   * The least loaded domain that accepts one more job now (Eio: load below 1), or null. A
+   * domain with staged jobs accepts none: they are next there. @internal
+   */
   pick(): DomainSlot | null {
     let best: DomainSlot | null = null;
     for (const slot of this.slots) {
-      if (slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
+      this.sync(slot);
+      if (slot.staged.length > 0 || slot.load >= UNITS || slot.running >= this.concurrency || slot.domain.stopped) continue;
       if (best === null || slot.load < best.load) best = slot;
+    }
+    return best;
+  }
+
+  /** The oldest job staged in a domain other than `free`, or null. */
+  private oldestStaged(free: DomainSlot): DomainSlot | null {
+    let oldest: DomainSlot | null = null;
+    for (const slot of this.slots) {
+      if (slot === free || slot.staged.length === 0 || slot.domain.stopped) continue;
+      if (oldest === null || slot.staged[0]!.jobId < oldest.staged[0]!.jobId) oldest = slot;
+    }
+    return oldest;
+  }
+
+  /** A full domain with a free staging cell (the fewest jobs staged, then the least load), or null. */
+  private stagingHost(): DomainSlot | null {
+    let best: DomainSlot | null = null;
+    for (const slot of this.slots) {
+      const n = slot.staged.length;
+      if (n >= STAGING_DEPTH || slot.domain.stopped) continue;
+      if (best === null || n < best.staged.length || (n === best.staged.length && slot.load < best.load)) best = slot;
     }
     return best;
   }
 
   /** FIFO: a new job starts at once only if nobody waits before it and a domain accepts it. @internal */
   enqueue(job: PoolJob): void {
-    if (this.waiting.length > 0) this.admit(); // also drops withdrawn jobs at the head
+    if (this.waiting.length > 0 || this.stagedCount() > 0) this.admit(); // also drops withdrawn jobs at the head
     const slot = this.waiting.length === 0 ? this.pick() : null;
     job.prepare(argsEncoder, slot === null);
-    if (slot !== null) this.start(job, slot);
-    else this.waiting.pushTail(job);
+    if (slot !== null) {
+      this.start(job, slot);
+    } else {
+      this.waiting.pushTail(job);
+      if (this.waiting.length === 1) this.admit(); // stage it if a domain has a free cell
+    }
+  }
+
+  private stagedCount(): number {
+    let n = 0;
+    for (const slot of this.slots) n += slot.staged.length;
+    return n;
   }
 
   /** @internal */
@@ -110,22 +183,64 @@ export class ExecutorPool implements JobPool {
     }
     const shared = job.shared;
     job.dropArgs(true);
-    slot.domain.run(job.task, bytes, length, shared, job);
+    job.jobId = slot.domain.run(job.task, bytes, length, shared, job, job.units);
   }
 
-  /** Starts waiting jobs, first come first served, while domains accept them. @internal */
+  /** Sends `job` ahead to the full domain of `slot`, which starts it when it has room. */
+  private stage(job: PoolJob, slot: DomainSlot): void {
+    const bytes = job.keepEncoded(argsEncoder);
+    slot.staged.push(job);
+    job.slot = slot;
+    job.state = JobState.Staged;
+    [job.jobId, job.stagingCell] = slot.domain.stage(job.task, bytes, bytes.length, job.shared, job, job.units);
+  }
+
+  /**
+   * Starts waiting jobs, first come first served, while domains accept them: a job staged in a
+   * busy domain first (it is older than any in the queue), then the queue's head. When no
+   * domain accepts one, stages the queue's head in a domain with a free staging cell. @internal
+   */
   admit(): void {
     for (;;) {
+      const slot = this.pick();
+      if (slot !== null) {
+        const from = this.oldestStaged(slot);
+        if (from !== null) {
+          const job = from.staged.shift()!;
+          if (from.domain.unstage(job.stagingCell, Staged.Moved)) this.start(job, slot);
+          else this.running(job, from); // its domain started it meanwhile
+          continue;
+        }
+      }
       const job = this.waiting.shift();
       if (job === undefined) return;
       if (job.state === JobState.Withdrawn) continue;
-      const slot = this.pick();
-      if (slot === null) {
+      if (slot !== null) {
+        this.start(job, slot);
+        continue;
+      }
+      const host = this.stagingHost();
+      if (host === null) {
         this.waiting.pushHead(job);
         return;
       }
-      this.start(job, slot);
+      this.stage(job, host);
     }
+  }
+
+  /** @internal */
+  withdrawStaged(job: PoolJob): boolean {
+    const slot = job.slot as DomainSlot;
+    slot.staged.splice(slot.staged.indexOf(job), 1);
+    if (!slot.domain.unstage(job.stagingCell, Staged.Withdrawn)) {
+      this.running(job, slot);
+      return false;
+    }
+    job.slot = null;
+    job.state = JobState.Withdrawn;
+    job.dropArgs(false);
+    this.admit(); // the next waiting job may be staged there now
+    return true;
   }
 
   /** @internal */
@@ -134,6 +249,15 @@ export class ExecutorPool implements JobPool {
     this.closed = true;
     for (let job = this.waiting.shift(); job !== undefined; job = this.waiting.shift()) {
       if (job.state === JobState.Waiting) job.refuse();
+    }
+    for (const slot of this.slots) {
+      const staged = slot.staged;
+      slot.staged = [];
+      for (const job of staged) {
+        // Taken back: refused like a waiting job. Else its domain started it: it fails with the rest.
+        if (slot.domain.unstage(job.stagingCell, Staged.Withdrawn)) job.refuse();
+        else this.running(job, slot);
+      }
     }
     const stopping = this.slots.map((slot) => slot.domain.stop(() => new PoolClosed()));
     yield* awaitNative(globalThis.Promise.all(stopping));
@@ -201,7 +325,7 @@ export function create(sw: Switch, dm: DomainManager, options: CreateOptions): E
     throw new RangeError(`ExecutorPool.create: domainConcurrency must be >= 1, got ${String(domainConcurrency)}`);
   }
   const pool = new ExecutorPool(hubOf(currentFiber().scheduler), domainConcurrency, options.resourceLimits ?? dm.resourceLimits);
-  for (let i = 0; i < domainCount; i++) pool.slots.push({ domain: pool.newDomain(), load: 0, running: 0 });
+  for (let i = 0; i < domainCount; i++) pool.slots.push({ domain: pool.newDomain(), load: 0, running: 0, staged: [] });
   // A daemon: it does not hold the switch open, and it is cancelled when the switch ends.
   forkDaemon(sw, function* () {
     try {

@@ -6,7 +6,9 @@
  * When the scheduler has nothing to run (its idle hook) and jobs are out, the hub spins
  * briefly on the outboxes: a result that comes back within microseconds is picked up at once.
  * After that, if nothing but its domains can wake a fiber of this thread, it blocks in
- * `Atomics.wait` for up to a millisecond; then it parks in `Atomics.waitAsync` on its doorbell.
+ * `Atomics.wait` a millisecond at a time, with a turn of the event loop in between, until
+ * results stop coming for a while; then (or if it cannot block) it parks in
+ * `Atomics.waitAsync` on its doorbell.
  * Children ring it only while it is parked. While jobs are out it holds an external wait, so the scheduler does not call the
  * program deadlocked; the workers themselves keep Node's event loop alive.
  * @internal
@@ -15,6 +17,7 @@
 import type { Scheduler } from "../core/scheduler.js";
 import { sharedWaiting, watchWhileIdle } from "../shared/index.js";
 import { awake, prepareToSleep, sleepAsync, sleepBlocking } from "./doorbell.js";
+import { BLOCKING } from "./ring.js";
 import type { Domain } from "./domain.js";
 
 /** How long the idle hook polls before parking, in milliseconds: adapted between these. */
@@ -22,6 +25,8 @@ const SPIN_MAX_MS = 0.05;
 const SPIN_MIN_MS = 0.002;
 /** How long an idle thread that waits on nothing but its domains blocks for a result. */
 const BLOCK_MS = 1;
+/** Blocks in a row that found nothing, after which it parks asynchronously instead. */
+const QUIET_BLOCKS = 20;
 
 const hubs = new WeakMap<Scheduler, Hub>();
 
@@ -50,6 +55,14 @@ export class Hub {
   /** Domains sent work since their bell was last rung. */
   private bells: Domain[] = [];
   private readonly ringAllBound = (): void => this.ringAll();
+  private reblocking = false;
+  /** Blocks in a row that timed out with no result (reset by any result). */
+  private quietBlocks = 0;
+  private readonly reblockBound = (): void => {
+    this.reblocking = false;
+    // Runs the idle hook again (if the scheduler has fibers to run first, it gets there later).
+    if (this.jobsOut > 0) this.scheduler.schedule();
+  };
 
   constructor(readonly scheduler: Scheduler) {
     const previous = scheduler.onIdle;
@@ -103,6 +116,7 @@ export class Hub {
     for (const domain of this.domains) {
       if (domain.drain()) any = true;
     }
+    if (any) this.quietBlocks = 0;
     return any;
   }
 
@@ -142,13 +156,25 @@ export class Hub {
     }
     // Nothing but our domains can wake a fiber of this thread (no I/O, timer or shared wait):
     // block for a result. The OS wakes a blocked thread at once, where a `waitAsync` wake-up
-    // waits for the event loop (CPU-bound jobs on a pool: each result frees a domain for the
-    // next job, so that latency is lost on every job).
-    if (mayBlock && this.scheduler.pendingExternalWaits === 1 && !sharedWaiting()) {
+    // waits for the event loop (CPU-bound jobs on a pool: each result tells us that a domain
+    // started its staged job and needs the next one staged before it finishes this one).
+    if (mayBlock && this.quietBlocks < QUIET_BLOCKS && this.scheduler.pendingExternalWaits === 1 && !sharedWaiting()) {
+      Atomics.store(this.bell, BLOCKING, 1);
       sleepBlocking(this.bell, seen, BLOCK_MS);
-      if (this.poll()) {
-        awake(this.bell);
-        return true;
+      Atomics.store(this.bell, BLOCKING, 0);
+      awake(this.bell);
+      if (this.poll()) return true;
+      // Still nothing: let the event loop take a turn (a worker's exit, a port), then come
+      // back here and block again, rather than park in `waitAsync`, whose wake-up waits for
+      // the event loop: a domain that finished its staged job could wait that long for the
+      // next one. Jobs that run for long (nothing for QUIET_BLOCKS blocks) get `waitAsync`:
+      // waking every millisecond to find nothing would cost more than it saves.
+      if (++this.quietBlocks < QUIET_BLOCKS) {
+        if (!this.reblocking) {
+          this.reblocking = true;
+          setImmediate(this.reblockBound);
+        }
+        return false;
       }
       seen = prepareToSleep(this.bell);
       if (this.poll()) {

@@ -1,6 +1,6 @@
 /**
  * The records that travel in a domain's rings, and the data a worker starts with.
- * Record header fields: `kind`, `id`, `aux`; the payload is codec-encoded values.
+ * Record header fields: `kind`, `id`, `aux`, `extra`; the payload is codec-encoded values.
  * @internal
  * @module
  */
@@ -10,11 +10,22 @@ import type { MessagePort } from "node:worker_threads";
 export const enum ToDomain {
   /** id = task number; payload = module URL, export name. Sent before the first run of a task. */
   DefineTask = 1,
-  /** id = job id; aux = task number; payload = the arguments. */
+  /** id = job id; aux = task number; extra = the job's weight in millionths; payload = the arguments. */
   Run = 2,
   /** id = job id: cancel the job's fiber. */
   Cancel = 3,
+  /**
+   * As `Run`, but the job is staged (staging.ts): the domain starts it once its running weight
+   * drops below 1, if it wins the staging cell's compare-exchange. extra = the weight, or'ed
+   * with the cell's index shifted by `STAGING_CELL_SHIFT`.
+   */
+  Stage = 4,
 }
+
+/** Where a `Stage` record's cell index sits in its `extra` word (weights are below 2^20). */
+export const STAGING_CELL_SHIFT = 24;
+/** The weight bits of a record's `extra` word. */
+export const UNITS_MASK = (1 << STAGING_CELL_SHIFT) - 1;
 
 /** Domain → main. */
 export const enum FromDomain {
@@ -44,6 +55,10 @@ export interface DomainStart {
   /** Side ports for the shared buffers of inbox and outbox records (read with `receiveMessageOnPort`). */
   readonly inboxPort: MessagePort;
   readonly outboxPort: MessagePort;
+  /** The staging cells (staging.ts) of this domain. */
+  readonly stagingCells: SharedArrayBuffer;
+  /** At most this many jobs run at once (a pool's `domainConcurrency`); 0: no limit. */
+  readonly concurrency: number;
 }
 
 /** Control messages by `postMessage` (rare: shutdown only). */

@@ -21,6 +21,8 @@ export const enum JobState {
   Running,
   Done,
   Withdrawn,
+  /** Sent ahead to a full domain, which starts it when it has room (staging.ts): not yet accepted. */
+  Staged,
 }
 
 /** What the submitter gets: a `Result` (`submit`), or the value with the error thrown. */
@@ -42,12 +44,20 @@ export interface JobPool {
   enqueue(job: PoolJob): void;
   /** Starts waiting jobs now that capacity was freed. */
   admit(): void;
+  /**
+   * Pools that stage jobs: takes a staged job back for good; false if its domain started it
+   * first (the job then counts as running).
+   */
+  withdrawStaged?(job: PoolJob): boolean;
 }
 
 /** One domain of the pool and the load it carries (weights in millionths). */
 export interface Slot {
+  /** Weights and count of the jobs known to run there (a staged job counts once it started). */
   load: number;
   running: number;
+  /** The jobs staged there, oldest first (at most `STAGING_DEPTH`). */
+  staged: PoolJob[];
 }
 
 export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
@@ -58,6 +68,10 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
   ok = false;
   outcome: unknown = undefined;
   private submitted = false;
+  /** The domain's id for the job once sent (staged jobs: orders them, oldest first). */
+  jobId = 0;
+  /** While staged: its cell in the domain's staging cells. */
+  stagingCell = 0;
   /**
    * Arguments that are all primitives stay as they are until the job starts (they cannot
    * change meanwhile), and are then encoded straight into the domain's inbox. Others are
@@ -142,6 +156,18 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
     for (let i = 0; i < args.length; i++) encoder.value(args[i]);
   }
 
+  /**
+   * Makes sure `encoded` holds the arguments (a staged job keeps its own copy until it starts,
+   * to send it elsewhere or release it).
+   */
+  keepEncoded(encoder: Encoder): Uint8Array {
+    if (this.encoded === null) {
+      this.encodeDeferred(encoder);
+      this.encoded = new Uint8Array(encoder.buffer.subarray(0, encoder.length));
+    }
+    return this.encoded;
+  }
+
   /** Forgets the arguments once sent; a job that never starts gives back what they hold. */
   dropArgs(sent: boolean): void {
     const encoded = this.encoded;
@@ -154,8 +180,15 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
   /** The outcome arrived from the domain (or its domain died). */
   settle(ok: boolean, value: unknown): void {
     const slot = this.slot!;
-    slot.load -= this.units;
-    slot.running--;
+    if (this.state === JobState.Staged) {
+      // It started (and ended) before the pool noticed: it never counted in the load.
+      const staged = slot.staged;
+      staged.splice(staged.indexOf(this), 1);
+      this.dropArgs(true);
+    } else {
+      slot.load -= this.units;
+      slot.running--;
+    }
     this.state = JobState.Done;
     this.ok = ok;
     this.outcome = value;
@@ -210,6 +243,8 @@ function cancelJob(error: Cancelled, fiber: Fiber): void {
   if (job.state === JobState.Waiting) {
     job.state = JobState.Withdrawn;
     job.dropArgs(false);
+  } else if (job.state === JobState.Staged) {
+    job.pool.withdrawStaged!(job); // if its domain started it first, it runs on
   }
   fiber.scheduler.wakeError(fiber, error);
 }

@@ -2,7 +2,7 @@
  * A single-producer, single-consumer ring of byte records in a `SharedArrayBuffer`: how jobs
  * reach a domain and results come back without `postMessage`.
  *
- * Each record is a 12-byte header (kind, id, aux as Int32) followed by `length` payload bytes,
+ * Each record is a 20-byte header (length, kind, id, aux, extra as Int32) followed by `length` payload bytes,
  * padded to 4. Positions are free-running Int32 counters; `tail - head` is the bytes in use.
  * A record that would straddle the end is preceded by a wrap marker (kind -1).
  * @internal
@@ -16,8 +16,13 @@ const TAIL = 1; // producer position (written only by the producer)
 export const SLEEPING = 2;
 /** Bumped and notified by the producer when the consumer sleeps. */
 export const DOORBELL = 3;
+/**
+ * Set by a parent while it blocks in `Atomics.wait` for at most a millisecond (hub.ts): it will
+ * read the outboxes by then anyway, so a domain busy with staged jobs may leave it asleep.
+ */
+export const BLOCKING = 4;
 const HEADER_BYTES = 64;
-const RECORD_HEADER = 16; // length, kind, id, aux
+const RECORD_HEADER = 20; // length, kind, id, aux, extra
 const WRAP = -1;
 
 /** One record read from a ring: its payload is `ring.data[offset, offset + length)`, valid until released. */
@@ -25,6 +30,7 @@ export interface RingRecord {
   kind: number;
   id: number;
   aux: number;
+  extra: number;
   offset: number;
   length: number;
 }
@@ -35,7 +41,7 @@ export class Ring {
   private readonly words: Int32Array;
   private readonly mask: number;
   private readonly capacity: number;
-  private readonly record: RingRecord = { kind: 0, id: 0, aux: 0, offset: 0, length: 0 };
+  private readonly record: RingRecord = { kind: 0, id: 0, aux: 0, extra: 0, offset: 0, length: 0 };
   /** The data area, as a Buffer (so records are decoded without a view per record). */
   readonly data: Buffer;
 
@@ -59,7 +65,7 @@ export class Ring {
    * consumer reads the tail with `Atomics.load`: seq-cst atomics order the plain writes
    * before it, so a consumer that sees the new tail sees the whole record.
    */
-  write(kind: number, id: number, aux: number, payload: Uint8Array | null, length: number): boolean {
+  write(kind: number, id: number, aux: number, payload: Uint8Array | null, length: number, extra = 0): boolean {
     const need = RECORD_HEADER + ((length + 3) & ~3);
     if (need > this.capacity / 2) throw new RangeError(`A message of ${length} bytes is too large for a domain channel.`);
     const head = Atomics.load(this.control, HEAD);
@@ -79,6 +85,7 @@ export class Ring {
     this.words[word + 1] = kind;
     this.words[word + 2] = id;
     this.words[word + 3] = aux;
+    this.words[word + 4] = extra;
     const at = offset + RECORD_HEADER;
     if (length <= 32) {
       // Most jobs carry a few bytes: a loop beats making a view to copy from.
@@ -116,6 +123,7 @@ export class Ring {
     record.kind = this.words[word + 1]!;
     record.id = this.words[word + 2]!;
     record.aux = this.words[word + 3]!;
+    record.extra = this.words[word + 4]!;
     record.offset = offset + RECORD_HEADER;
     record.length = length;
     this.pendingHead = (head + RECORD_HEADER + ((length + 3) & ~3)) | 0;

@@ -1,7 +1,9 @@
 /**
  * The domain side: runs inside a worker thread, under its own `Eio.run`. Jobs arrive in the
  * inbox ring; each runs as a fiber in its own cancellation context (so the parent can cancel
- * it); results go back through the outbox ring.
+ * it); results go back through the outbox ring. A pool may also stage a job here (staging.ts):
+ * the runner starts it itself when the weights of its running jobs drop below 1, if the parent
+ * has not taken it back first.
  *
  * When it has nothing to run, the domain spins on its inbox for a moment (a parent sending job
  * after job gets them picked up in microseconds; not if its last result had to wake the
@@ -19,8 +21,9 @@ import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from
 import { run } from "../../run.js";
 import { Decoder, Encoder } from "../codec.js";
 import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
-import { FromDomain, ToDomain, WITH_SHARED, type DomainStart } from "../messages.js";
-import { Ring } from "../ring.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, type DomainStart } from "../messages.js";
+import { BLOCKING, Ring } from "../ring.js";
+import { claim, Staged, stateOf } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
 import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
@@ -43,6 +46,20 @@ export function noBusySpin(): void {
 
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
+
+/** A job's weight in millionths: a domain takes a staged job while its load is below this. */
+const FULL = 1_000_000;
+
+/** A job sent ahead (staging.ts), kept raw: it is decoded only if this domain starts it. */
+interface StagedJob {
+  id: number;
+  /** Its cell in the staging cells. */
+  at: number;
+  task: number;
+  units: number;
+  payload: Buffer;
+  shared: SharedArrayBuffer[] | undefined;
+}
 
 function callerCancelled(): Error {
   return new Error("the job's caller was cancelled");
@@ -71,6 +88,17 @@ class DomainRunner {
   private parentWasAsleep = false;
   /** Jobs cancelled before they started. */
   private readonly cancelledEarly = new Set<number>();
+  /** The weights (millionths) of the jobs received and not yet answered, and their sum. */
+  private readonly unitsOf = new Map<number, number>();
+  private load = 0;
+  private readonly stagingCells: Int32Array;
+  private readonly concurrency: number;
+  /** Staged jobs in the order they came (the parent stages oldest first). */
+  private staged: StagedJob[] = [];
+  /** A result was written without ringing the parent (see `reply`). */
+  private unannounced = false;
+  /** Staged jobs we won, to start once the result that made room has gone out. */
+  private claimed: StagedJob[] = [];
 
   constructor(
     start: DomainStart,
@@ -82,6 +110,8 @@ class DomainRunner {
     this.parentBell = new Int32Array(start.parentBell);
     this.inboxPort = start.inboxPort;
     this.outboxPort = start.outboxPort;
+    this.stagingCells = new Int32Array(start.stagingCells);
+    this.concurrency = start.concurrency === 0 ? Infinity : start.concurrency;
     this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
@@ -108,7 +138,20 @@ class DomainRunner {
         const args: unknown[] = [];
         while (!decoder.done) args.push(decoder.value());
         inbox.release();
+        this.accept(id, record.extra);
         this.loader.run(aux, id, args);
+      } else if (kind === ToDomain.Stage) {
+        // Copied out raw: decoding would take over the shared handles it names, which stay the
+        // parent's until this domain wins the job (staging.ts).
+        const payload = Buffer.allocUnsafe(record.length);
+        inbox.data.copy(payload, 0, record.offset, record.offset + record.length);
+        const extra = record.extra;
+        const staged: StagedJob = { id, at: extra >>> STAGING_CELL_SHIFT, task: aux, units: extra & UNITS_MASK, payload, shared };
+        inbox.release();
+        // Drop the ones the parent took back meanwhile (a full domain would keep them for long).
+        if (this.staged.length > 0) this.staged = this.staged.filter((s) => stateOf(this.stagingCells, s.at, s.id) === Staged.Waiting);
+        this.staged.push(staged);
+        this.takeStaged();
       } else if (kind === ToDomain.DefineTask) {
         const moduleUrl = decoder.value() as string;
         const exportName = decoder.value() as string;
@@ -124,7 +167,38 @@ class DomainRunner {
         }
       }
     }
+    if (this.claimed.length > 0) this.startClaimed();
     return any;
+  }
+
+  private accept(jobId: number, units: number): void {
+    this.unitsOf.set(jobId, units);
+    this.load += units;
+  }
+
+  /**
+   * Starts staged jobs, oldest first, while this domain has room for them now (Eio's rule: running weight
+   * below 1), unless the parent took it back first. Only claims it: it is started by
+   * `startClaimed`, after the result that made room has gone out.
+   */
+  private takeStaged(): void {
+    while (this.staged.length > 0 && this.load < FULL && this.unitsOf.size < this.concurrency) {
+      const staged = this.staged.shift()!;
+      if (!claim(this.stagingCells, staged.at, staged.id, Staged.Running)) continue; // withdrawn or moved
+      this.accept(staged.id, staged.units);
+      this.claimed.push(staged);
+    }
+  }
+
+  private startClaimed(): void {
+    const claimed = this.claimed;
+    this.claimed = [];
+    for (const job of claimed) {
+      const decoder = this.decoder.reset(job.payload, 0, job.payload.length, job.shared);
+      const args: unknown[] = [];
+      while (!decoder.done) args.push(decoder.value());
+      this.loader.run(job.task, job.id, args);
+    }
   }
 
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
@@ -158,6 +232,14 @@ class DomainRunner {
   }
 
   private reply(jobId: number, ok: boolean, value: unknown): void {
+    const units = this.unitsOf.get(jobId);
+    if (units !== undefined) {
+      this.unitsOf.delete(jobId);
+      this.load -= units;
+      // Claimed before the result goes out, so a parent that reads the result also sees the
+      // staged job running (and can stage the next one here at once).
+      this.takeStaged();
+    }
     const encoder = this.encoder.reset();
     try {
       encoder.value(value);
@@ -175,6 +257,19 @@ class DomainRunner {
       this.overflow.push({ kind, id: jobId, payload: new Uint8Array(encoder.buffer.subarray(0, encoder.length)) });
       setTimeout(() => this.poll(), 1);
     }
+    // Waking a sleeping parent costs both threads a core for a while. While we go on with a
+    // staged job and more stay staged here, it has nothing urgent to do, and if it blocks it
+    // reads the outboxes within a millisecond anyway: the result is announced with a later one,
+    // or as soon as nothing runs here synchronously (`onIdle`), unless the parent sees it first.
+    if (this.claimed.length > 0 && this.staged.length >= 2 && Atomics.load(this.parentBell, BLOCKING) === 1) this.unannounced = true;
+    else this.announce();
+    // Started from the idle hook, not inside the exit of the job that just ended.
+    if (this.claimed.length > 0) this.scheduler.schedule();
+  }
+
+  /** Rings the parent for the results written so far. */
+  private announce(): void {
+    this.unannounced = false;
     if (ringBell(this.parentBell)) this.parentWasAsleep = true;
   }
 
@@ -190,6 +285,16 @@ class DomainRunner {
   }
 
   private onIdle(): boolean {
+    if (this.claimed.length > 0) {
+      // Read the inbox first (poll then starts them): jobs staged meanwhile are known before
+      // the claimed ones run, so their end can tell whether the parent must be woken.
+      this.poll();
+      // Those jobs ran as far as they could: unless another was claimed as one of them ended
+      // (it starts next turn), the parent may be waiting for a result held back.
+      if (this.unannounced && this.claimed.length === 0) this.announce();
+      return true;
+    }
+    if (this.unannounced) this.announce();
     if (this.poll()) return true;
     const bell = this.inbox.control;
     awake(bell);
