@@ -62,7 +62,7 @@ export function pendingCandidates(): number {
   return Atomics.load(getArena().i32, H_CANDIDATE_COUNT);
 }
 
-/** Takes up to `max` candidates (the newest); their references become the caller's. */
+/** Takes up to `max` candidates (the newest, oldest first); their references become the caller's. */
 export function takeCandidates(arena: Arena, max: number): number[] {
   const i32 = arena.i32;
   lockWord(i32, H_CANDIDATE_LOCK);
@@ -78,7 +78,12 @@ export function takeCandidates(arena: Arena, max: number): number[] {
     i32[H_CANDIDATE_CAPACITY] = 0;
   }
   unlockWord(i32, H_CANDIDATE_LOCK);
-  // Their references are the collection's now; a release from here on may list them again.
-  for (const offset of taken) Atomics.and(i32, (offset >> 2) + O_FLAGS, ~BUFFERED);
+  // Their references are the collection's now. They stay flagged `BUFFERED` until the
+  // collection looks at each (`unlist`): releases meanwhile just decrement.
   return taken;
+}
+
+/** A taken candidate stops counting as listed: a release from now on may list it again. */
+export function unlist(i32: Int32Array, offset: number): void {
+  Atomics.and(i32, (offset >> 2) + O_FLAGS, ~BUFFERED);
 }

@@ -61,7 +61,7 @@
  * @module
  */
 import { type Arena, getArena } from "./arena.js";
-import { pendingCandidates, setOnListed, takeCandidates } from "./cycle-candidates.js";
+import { pendingCandidates, setOnListed, takeCandidates, unlist } from "./cycle-candidates.js";
 import { dropReference, kindById, kindOf, release } from "./handle.js";
 import {
   DIRTY, H_COLLECTOR, MAY_CYCLE, O_FLAGS, O_REFCOUNT, O_SCAN, SCANNING,
@@ -164,9 +164,12 @@ function collect(arena: Arena): number {
     return objects.push(offset) - 1;
   };
   for (const offset of candidates) {
-    // Listed twice: keep one reference. Or nothing but the list refers to it any more (the usual
-    // fate of a message: its other holder let go meanwhile): it is on no cycle, and with no
-    // reference left to reach it through, nobody can take a new one; free it without a walk.
+    unlist(i32, offset);
+    // Nothing but the list refers to it any more (the usual fate of a message: its other
+    // holders let go meanwhile): it is on no cycle, and with no reference left to reach it
+    // through, nobody can take a new one; free it without a walk. Its values' references go
+    // with it: a later candidate named only there is then down to the list's reference too
+    // (still flagged listed, so that release did not list it again), and freed the same way.
     if (index.has(offset) || Atomics.load(i32, (offset >> 2) + O_REFCOUNT) === 1) dropReference(offset);
     else meet(offset);
   }
