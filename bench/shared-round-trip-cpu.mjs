@@ -3,21 +3,9 @@
 // its own handles, as another domain would, so values are copied as they would be).
 //   npm run build && node bench/shared-round-trip-cpu.mjs [round trips per round]
 import * as Eio from "eio-ts";
+import { answerPings } from "./workers/eio-domain-tasks.mjs";
 
 const N = Number(process.argv[2] ?? 100_000);
-
-function* answerOne(box) {
-  const message = yield* Eio.Promise.await(box.ping);
-  if (message === null) return false;
-  Eio.Promise.resolve(message.pong, message.i);
-  box.ping = message.next;
-  message.next = null; // see answerPings in bench/workers/eio-domain-tasks.mjs
-  return true;
-}
-
-function* answerPings(box) {
-  while (yield* answerOne(box));
-}
 
 await Eio.run(function* () {
   yield* Eio.Switch.run(function* (sw) {
