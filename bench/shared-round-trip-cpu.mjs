@@ -3,13 +3,15 @@
 // its own handles, as another domain would, so values are copied as they would be).
 //   npm run build && node bench/shared-round-trip-cpu.mjs [round trips per round]
 import * as Eio from "eio-ts";
-import { answerPings } from "./workers/eio-domain-tasks.mjs";
+import { answerPings, sendPing } from "./workers/eio-domain-tasks.mjs";
 
 const N = Number(process.argv[2] ?? 100_000);
 
 await Eio.run(function* () {
   yield* Eio.Switch.run(function* (sw) {
-    let [ping, pingResolver] = Eio.Promise.create({ shared: true });
+    let [ping, resolver] = Eio.Promise.create({ shared: true });
+    const sender = { ping: resolver };
+    resolver = null;
     // A handle of the reader's own: the first ping goes through a shared stream and back.
     const stream = Eio.Stream.create(1, { shared: true });
     yield* Eio.Stream.add(stream, ping);
@@ -20,12 +22,8 @@ await Eio.run(function* () {
     for (let round = 0; round < 5; round++) {
       const start = process.cpuUsage();
       for (let i = 0; i < N; i++) {
-        const [pong, pongResolver] = Eio.Promise.create({ shared: true });
-        const [next, nextResolver] = Eio.Promise.create({ shared: true });
-        const message = { i, pong: pongResolver, next };
-        Eio.Promise.resolve(pingResolver, message);
-        pingResolver = nextResolver;
-        const answer = yield* Eio.Promise.await(pong);
+        const message = sendPing(sender, i);
+        const answer = yield* Eio.Promise.await(message.pong);
         message.next = null;
         if (answer !== i) throw new Error(`got ${answer} for ${i}`);
       }
@@ -33,6 +31,6 @@ await Eio.run(function* () {
       best = Math.min(best, (used.user + used.system) / N);
     }
     console.log(`shared promise round trip in one domain: ${best.toFixed(2)} µs of CPU (best of 5 rounds of ${N})`);
-    Eio.Promise.resolve(pingResolver, null);
+    Eio.Promise.resolve(sender.ping, null);
   });
 });

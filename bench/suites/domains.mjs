@@ -6,6 +6,7 @@ import { ok, unavailable, within } from "../lib/harness.mjs";
 import { probe, startService, unwrapResult } from "../lib/eio-service.mjs";
 import { startAtomics, startPostMessage, startRawFib } from "../lib/raw-threads.mjs";
 import { POOL_THREADS, peerPools } from "../lib/peer-pools.mjs";
+import { sendPing } from "../workers/eio-domain-tasks.mjs";
 import { fib } from "../workers/pool-tasks.mjs";
 
 export const issue = 4;
@@ -49,7 +50,9 @@ function withResource(name, start, run, extra = {}) {
 function pingPongService() {
   const answerPings = Eio.task(domainTasks, "answerPings");
   return startService(function* (env, sw) {
-    let [ping, pingResolver] = Eio.Promise.create({ shared: true });
+    let [ping, resolver] = Eio.Promise.create({ shared: true });
+    const sender = { ping: resolver };
+    resolver = null;
     // The job's arguments live as long as the job: hand the first ping over in a box emptied
     // once sent, or it would keep every message of the run alive (see answerPings).
     const start = { ping };
@@ -60,14 +63,8 @@ function pingPongService() {
     return function* roundTrips(n) {
       for (let i = 0; i < n; i++) {
         const started = (i & 15) === 0 ? performance.now() : -1;
-        const [pong, pongResolver] = Eio.Promise.create({ shared: true });
-        const [next, nextResolver] = Eio.Promise.create({ shared: true });
-        const message = { i, pong: pongResolver, next };
-        Eio.Promise.resolve(pingResolver, message);
-        pingResolver = nextResolver;
-        const answer = yield* Eio.Promise.await(pong);
-        // The resolved ping keeps its message, which names the next ping: break the chain (see
-        // answerPings in the worker) now that the other side has read it.
+        const message = sendPing(sender, i);
+        const answer = yield* Eio.Promise.await(message.pong);
         message.next = null;
         if (answer !== i) throw new Error(`shared promise ping-pong: got ${answer} for ${i}`);
         if (started >= 0) timed.push(performance.now() - started);

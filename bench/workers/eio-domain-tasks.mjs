@@ -30,6 +30,21 @@ function* answerOne(box) {
 }
 
 /**
+ * The near end's step of the ping-pong: resolves the current ping (`sender.ping`, a resolver)
+ * with a message naming the answer's resolver and the next ping, which becomes current.
+ * Returns the message: await `message.pong` (the handle is also the promise), then let go of
+ * `message.next` (the resolved ping keeps its message: see answerPings).
+ */
+export function sendPing(sender, i) {
+  const [next, nextResolver] = Eio.Promise.create({ shared: true });
+  const [, pongResolver] = Eio.Promise.create({ shared: true });
+  const message = { i, pong: pongResolver, next };
+  Eio.Promise.resolve(sender.ping, message);
+  sender.ping = nextResolver;
+  return message;
+}
+
+/**
  * The consumer of the shared-stream throughput test: sums the numbers it takes; an item
  * `{ total: resolver }` is answered with the sum so far (and the sum restarts); null ends it.
  */

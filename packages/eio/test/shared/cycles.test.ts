@@ -14,29 +14,37 @@ const another = <T>(handle: T): T => decodeAndFree(encodeValue(handle)) as T;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Builds a ring of shared objects, node i's value (a promise's value, a stream's one item)
- * being `{ id: i, next: node i + 1 }`; returns a handle on each node (resolvers are dropped).
+ * Makes a shared stream (capacity 4) or promise for each entry of `streams`, then puts
+ * `valueOf(i, handles)` in node i (a stream's one item, a promise's value); returns a handle
+ * on each node (resolvers are dropped).
  */
-function* buildRing(streams: readonly boolean[]): Operation<Node[]> {
-  const nodes: Node[] = [];
-  const resolvers: (Eio.Promise.Resolver<CycleNode> | null)[] = [];
+function* buildNodes(streams: readonly boolean[], valueOf: (i: number, handles: unknown[]) => unknown): Operation<unknown[]> {
+  const handles: unknown[] = [];
+  const resolvers: (Eio.Promise.Resolver<unknown> | null)[] = [];
   for (const stream of streams) {
     if (stream) {
-      nodes.push(Eio.Stream.create<CycleNode>(1, { shared: true }));
+      handles.push(Eio.Stream.create<unknown>(4, { shared: true }));
       resolvers.push(null);
     } else {
-      const [promise, resolver] = Eio.Promise.create<CycleNode>({ shared: true });
-      nodes.push(another(promise));
+      const [promise, resolver] = Eio.Promise.create<unknown>({ shared: true });
+      handles.push(another(promise));
       resolvers.push(resolver);
     }
   }
-  for (let i = 0; i < nodes.length; i++) {
-    const j = (i + 1) % nodes.length;
-    const value: CycleNode = { id: i, next: nodes[j]!, nextIsStream: streams[j]! };
-    if (streams[i]) yield* Eio.Stream.add(nodes[i] as Eio.Stream.Stream<CycleNode>, value);
+  for (let i = 0; i < handles.length; i++) {
+    const value = valueOf(i, handles);
+    if (streams[i]) yield* Eio.Stream.add(handles[i] as Eio.Stream.Stream<unknown>, value);
     else Eio.Promise.resolve(resolvers[i]!, value);
   }
-  return nodes;
+  return handles;
+}
+
+/** A ring: node i's value is `{ id: i, next: node i + 1 }`. */
+function* buildRing(streams: readonly boolean[]): Operation<Node[]> {
+  return (yield* buildNodes(streams, (i, nodes): CycleNode => {
+    const j = (i + 1) % nodes.length;
+    return { id: i, next: nodes[j] as Node, nextIsStream: streams[j]! };
+  })) as Node[];
 }
 
 /**
@@ -311,24 +319,11 @@ interface Graph {
 /** Makes promises and streams whose values (`{ id, e0, e1... }`) name the nodes `edges` lists. */
 async function buildGraph(streams: boolean[], edges: number[][], kept: boolean[]): Promise<Graph> {
   return Eio.run(function* () {
-    const handles: unknown[] = [];
-    const resolvers: (Eio.Promise.Resolver<unknown> | null)[] = [];
-    for (const stream of streams) {
-      if (stream) {
-        handles.push(Eio.Stream.create<unknown>(4, { shared: true }));
-        resolvers.push(null);
-      } else {
-        const [promise, resolver] = Eio.Promise.create<unknown>({ shared: true });
-        handles.push(another(promise));
-        resolvers.push(resolver);
-      }
-    }
-    for (let i = 0; i < handles.length; i++) {
+    const handles = yield* buildNodes(streams, (i, nodes) => {
       const value: Record<string, unknown> = { id: i };
-      edges[i]!.forEach((j, k) => (value[`e${k}`] = handles[j]));
-      if (streams[i]) yield* Eio.Stream.add(handles[i] as Eio.Stream.Stream<unknown>, value);
-      else Eio.Promise.resolve(resolvers[i]!, value);
-    }
+      edges[i]!.forEach((j, k) => (value[`e${k}`] = nodes[j]));
+      return value;
+    });
     const graph: Graph = { kept: new Map(), offsets: handles.map(offsetOf) };
     handles.forEach((handle, i) => kept[i] && graph.kept.set(i, handle));
     return graph;
