@@ -3,6 +3,7 @@
 // Real worker threads: run `npm run build` first (the tests import the built package).
 import { describe, expect, it } from "vitest";
 import * as Eio from "eio-ts";
+import { STAGING_DEPTH } from "../../src/domains/staging.js";
 
 const fixtures = new URL("./fixtures/tasks.mjs", import.meta.url);
 const task = <A extends unknown[] = unknown[], R = unknown>(name: string) => Eio.task<A, R>(fixtures, name);
@@ -142,14 +143,14 @@ describe("ExecutorPool staging", () => {
     expect(seen).toEqual({ stagedIn: [1, 0], crashed: true, ranElsewhere: true, longStillHeld: true });
   });
 
-  it("a domain holds at most three staged jobs; a crash hands them back, and they run in order in its replacement", async () => {
+  it("a domain holds at most STAGING_DEPTH staged jobs; a crash hands them back, and they run in order in its replacement", async () => {
     const crashing = flags();
     const clock = flags();
     const seen = await withPool<Record<string, unknown>>({ domainCount: 1 }, function* (pool, sw) {
       const crash = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, task<[Int32Array, number], never>("exitWhenReleased"), crashing, 3);
       yield* until(() => Atomics.load(crashing, 0) === 1);
       const ticked = task<[Int32Array, number, number], [number, number, number, number]>("tickedJob");
-      const jobs = [1, 2, 3, 4].map(() => Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, ticked, clock, 1, 1));
+      const jobs = Array.from({ length: STAGING_DEPTH + 1 }, () => Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, ticked, clock, 1, 1));
       const stagedBefore = slotsOf(pool)[0]!.staged.length;
       release(crashing);
       const crashed = yield* Eio.Promise.await(crash);
@@ -158,7 +159,7 @@ describe("ExecutorPool staging", () => {
       const starts = outcomes.map((o) => (Array.isArray(o) ? o[1] : -1));
       return { stagedBefore, crashed: !crashed.ok, inOrder: starts.every((s, i) => s >= 0 && (i === 0 || s > starts[i - 1]!)) };
     });
-    expect(seen).toEqual({ stagedBefore: 3, crashed: true, inOrder: true });
+    expect(seen).toEqual({ stagedBefore: STAGING_DEPTH, crashed: true, inOrder: true });
   });
 
   it("weights hold with staging: a domain starts a job only while the others it runs weigh less than 1", async () => {
