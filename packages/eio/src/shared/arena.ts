@@ -155,12 +155,12 @@ function classFor(bytes: number): number {
 
 let arena: Arena | null = null;
 
-/** Set by handle.ts (which imports this module): gives back a retired domain's references. */
-let releaseHeldOf: (domainId: number) => void = () => {};
+/** What modules that import this one keep per domain and give back when it retires (handle.ts, cycle-candidates.ts). */
+const retireHooks: ((domainId: number) => void)[] = [];
 
 /** @internal */
-export function setReleaseHeld(fn: (domainId: number) => void): void {
-  releaseHeldOf = fn;
+export function onRetire(fn: (domainId: number) => void): void {
+  retireHooks.push(fn);
 }
 
 /** Makes a fresh arena; this thread becomes domain 0. */
@@ -246,8 +246,9 @@ export function retireDomain(domainId: number, options: { crashed?: boolean } = 
   if (!Number.isInteger(domainId) || domainId < 1 || domainId >= MAX_DOMAINS) {
     throw new RangeError(`retireDomain: expected a domain id in [1, ${MAX_DOMAINS - 1}], got ${domainId}`);
   }
-  // Its handles are gone with its thread, and their finalizers never ran: give their references back.
-  releaseHeldOf(domainId);
+  // Its handles are gone with its thread, and their finalizers never ran: give their references
+  // back, and those of its cycle candidates.
+  for (const hook of retireHooks) hook(domainId);
   // A thread terminated in the middle of a cycle collection: let others collect (what that
   // collection held stays allocated).
   Atomics.compareExchange(a.i32, H_COLLECTOR, domainId + 1, 0);

@@ -8,11 +8,14 @@
  *
  * Candidates (cycle-candidates.ts). `release` of an object flagged `MAY_CYCLE` (a value that
  * named another object was stored in it) that does not drop the last reference hands that
- * reference to one candidate list in the arena (flag `BUFFERED`: listed once at most).
- * A domain that adds to the list schedules a collection: at the end of its turn once
- * `COLLECT_AT` candidates wait (or at its next idle moment, `collectIfDue`, if that comes
- * first), else `COLLECT_AFTER_MS` later (an unref'd timer); one also
- * runs when a domain is about to exit. One collection runs at a time (the collector word).
+ * reference to the releasing domain's candidate buffer (flag `BUFFERED`: listed once at most);
+ * a full buffer frees its old entries that nothing else refers to any more and moves the rest
+ * to one candidate list in the arena, which collections take from. A domain that adds to the
+ * list schedules a collection: at the end of its turn once `COLLECT_AT` candidates wait (or at
+ * its next idle moment, `collectIfDue`, if that comes first), else `COLLECT_AFTER_MS` later
+ * (an unref'd timer, also set when its buffer gets a first entry); one also runs when a domain
+ * is about to exit. One collection runs at a time (the collector word). The references a
+ * domain's buffer holds count, for a collection, as references from outside.
  *
  * A collection takes up to `MAX_CANDIDATES` of the list (their references become its own) and
  * walks what their values name, breadth first, up to `MAX_SCANNED` objects. For each object
@@ -61,7 +64,7 @@
  * @module
  */
 import { type Arena, getArena } from "./arena.js";
-import { pendingCandidates, setOnListed, takeCandidates, unlist } from "./cycle-candidates.js";
+import { flushBuffer, pendingCandidates, setOnListed, takeCandidates, unlist } from "./cycle-candidates.js";
 import { dropReference, kindById, kindOf, release } from "./handle.js";
 import {
   DIRTY, H_COLLECTOR, MAY_CYCLE, O_FLAGS, O_REFCOUNT, O_SCAN, SCANNING,
@@ -131,10 +134,13 @@ function collectScheduled(): void {
 
 
 /**
- * Runs one collection now in this thread (none if another domain is collecting); returns how
- * many objects it freed. The runtime schedules collections itself; tests call this directly.
+ * Hands this domain's buffered candidates to the shared list (freeing those nothing else holds),
+ * then runs one collection now in this thread (none if another domain is collecting); returns
+ * how many objects the collection freed. The runtime schedules collections itself; tests call this directly.
  */
 export function collectCycles(): number {
+  // This domain's buffered candidates first: those only the buffer holds are freed on the way.
+  flushBuffer();
   const arena = getArena();
   const i32 = arena.i32;
   if (Atomics.compareExchange(i32, H_COLLECTOR, 0, arena.domainId + 1) !== 0) return 0;

@@ -9,7 +9,7 @@
  * @internal
  * @module
  */
-import { type Arena, getArena, setReleaseHeld } from "./arena.js";
+import { type Arena, getArena, onRetire } from "./arena.js";
 import {
   D_HELD, D_HELD_CAPACITY, D_HELD_COUNT, DIRTY, MAY_CYCLE, O_FLAGS, O_KIND, O_REFCOUNT, O_SCAN, OBJECT_HEADER,
 } from "./layout.js";
@@ -244,7 +244,7 @@ export function releaseHeld(domainId: number): void {
   for (let i = 0; i < count; i++) release(i32[(block >> 2) + i]!);
   arena.free(block);
 }
-setReleaseHeld(releaseHeld);
+onRetire(releaseHeld);
 
 /**
  * Handles made in this turn, not yet registered. Most handles live for microseconds (a promise

@@ -13,7 +13,7 @@ import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
 import { flushArenaCache } from "./arena.js";
-import { pendingCandidates } from "./cycle-candidates.js";
+import { flushBuffer, pendingCandidates } from "./cycle-candidates.js";
 import { collectCycles } from "./cycles.js";
 import { registerPendingHandles } from "./handle.js";
 
@@ -48,12 +48,14 @@ registerLocalOnly(
 
 /**
  * Call when this domain has nothing left to run and its thread may end (be terminated) at any
- * moment: lists its newest handles where `retireDomain` finds them, runs a cycle collection if
- * candidates wait (its scheduled one would never run), and gives the blocks it cached for
+ * moment: lists its newest handles where `retireDomain` finds them, empties its buffer of cycle
+ * candidates and runs a collection if candidates wait (its scheduled one would never run), and
+ * gives the blocks it cached for
  * reuse back to every domain. None of this would happen once the thread is gone.
  */
 export function prepareDomainExit(): void {
   registerPendingHandles();
+  flushBuffer();
   if (pendingCandidates() > 0) collectCycles();
   flushArenaCache();
 }

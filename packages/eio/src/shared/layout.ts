@@ -37,6 +37,8 @@ export const D_PARKED = 2;
 export const D_HELD = 8;
 export const D_HELD_COUNT = 9;
 export const D_HELD_CAPACITY = 10;
+/** The domain's buffer of cycle candidates (see cycle-candidates.ts). */
+export const D_CANDIDATES = 11;
 export const DOMAIN_FREE = 0;
 export const DOMAIN_LIVE = 1;
 export const DOMAIN_DEAD = 2;
