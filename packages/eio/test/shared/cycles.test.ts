@@ -5,7 +5,7 @@ import type { Operation } from "../../src/core/scheduler.js";
 import { collectCycles, cycleStats, decodeAndFree, encodeValue, freeValue, getArena } from "../../src/shared/index.js";
 import { collectedLiveBytes, gc, settledLiveBytes } from "./live-bytes.js";
 import type { CycleNode } from "./scenarios.js";
-import { inDomain } from "./spawn.js";
+import { inDomain, spawn } from "./spawn.js";
 
 type Node = CycleNode["next"];
 const offsetOf = (handle: unknown): number => (handle as { offset: number }).offset;
@@ -192,6 +192,25 @@ describe("reference cycles through several shared objects (the cycle collector)"
     expect(await collectedLiveBytes()).toBe(before);
     expect(cycleStats().anomalies).toBe(0);
   }, 60_000);
+
+  it("a domain that crashes with candidates in its buffer: retiring it gives their references back, and their cycle is freed", async () => {
+    await Eio.run(function* () {});
+    const freedBefore = cycleStats().freed;
+    const how = await Eio.run(function* () {
+      const [built, ready] = Eio.Promise.create<string>({ shared: true });
+      const crash = spawn("cycleThenExit", ready).then(
+        () => "exited cleanly",
+        (error: Error) => error.message,
+      );
+      expect(yield* Eio.Promise.await(built)).toBe("built");
+      return yield* Eio.Fiber.awaitNative(crash);
+    });
+    expect(how).toContain("exited with code 3");
+    // Unless its buffer's reference was given back, the cycle would look held from outside.
+    collectCycles();
+    expect(cycleStats().freed - freedBefore).toBe(2);
+    expect(cycleStats().anomalies).toBe(0);
+  }, 30_000);
 
   it("a cycle still reachable from a handle held in another domain is never freed and stays usable", async () => {
     await Eio.run(function* () {});

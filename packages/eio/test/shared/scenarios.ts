@@ -186,6 +186,21 @@ export function* awaitThenExit(p: Eio.Promise.Promise<unknown>, ready: Eio.Promi
   );
 }
 
+/**
+ * Builds a cycle of two promises (B's value names a copy of A, which names B), so that B waits
+ * in this domain's buffer of cycle candidates, says so, and exits at once (a crash: nothing
+ * flushes the buffer).
+ */
+export function* cycleThenExit(ready: Eio.Promise.Resolver<string>): Operation<void> {
+  const [a, resolveA] = Eio.Promise.create<unknown>({ shared: true });
+  const [b, resolveB] = Eio.Promise.create<unknown>({ shared: true });
+  Eio.Promise.resolve(resolveA, { other: b });
+  Eio.Promise.resolve(resolveB, { other: a });
+  Eio.Promise.resolve(ready, "built");
+  yield* Eio.Fiber.yield();
+  process.exit(3);
+}
+
 /** A node of a reference cycle used by the cycle collector's tests: its id and the next node. */
 export interface CycleNode {
   id: number;
