@@ -31,6 +31,15 @@ const HEADER_WORDS = 3;
 const SHORT_STRING = 256;
 const RECORD_FIELDS = 16;
 
+/**
+ * v8.serialize would copy a `SharedArrayBuffer`'s bytes into the block, and the taker would get
+ * a private copy where structured clone shares the memory: refuse it, naming where it can go.
+ */
+const SHARED_MEMORY = {
+  refuseSharedMemory:
+    "Cannot put a SharedArrayBuffer (or a view of one) in a shared Eio.Promise or Eio.Stream: it would arrive as a copy, not shared memory. Pass it as an argument of DomainManager.run or ExecutorPool.submit, where it stays shared as postMessage keeps it.",
+} as const;
+
 /** Encodes `value` into a new block; returns its reference. */
 export function encodeValue(value: unknown): number {
   const arena = getArena();
@@ -77,7 +86,7 @@ export function encodeValue(value: unknown): number {
       }
       break;
   }
-  const { value: prepared, handles, revivable } = prepareValue(value);
+  const { value: prepared, handles, revivable } = prepareValue(value, SHARED_MEMORY);
   let bytes: Buffer;
   try {
     bytes = v8.serialize(prepared);

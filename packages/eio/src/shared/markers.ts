@@ -49,8 +49,19 @@ export function registerLocalOnly(type: abstract new (...args: never[]) => unkno
 }
 
 
+/** What a walk found so far, and what it must refuse. */
+interface Walk {
+  count: number;
+  /** Why shared memory cannot cross here (see {@link PrepareOptions}), or null if it can. */
+  readonly sharedMemory: string | null;
+}
+
+function isSharedMemory(value: object): boolean {
+  return value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer);
+}
+
 /** Copies the parts of `value` that hold handles, swapping each handle for a marker. */
-function prepare(value: unknown, handles: number[], markers: { count: number }, seen: Map<object, unknown>): unknown {
+function prepare(value: unknown, handles: number[], markers: Walk, seen: Map<object, unknown>): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (value instanceof SharedHandle) {
     const offset = value.sendRef();
@@ -68,6 +79,7 @@ function prepare(value: unknown, handles: number[], markers: { count: number }, 
   }
   if (seen.has(value)) return seen.get(value);
   seen.set(value, value);
+  if (markers.sharedMemory !== null && isSharedMemory(value)) throw new TypeError(markers.sharedMemory);
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
@@ -157,14 +169,24 @@ export interface Prepared {
   readonly revivable: boolean;
 }
 
+export interface PrepareOptions {
+  /**
+   * Set where a `SharedArrayBuffer` would arrive copied rather than shared (an arena block is
+   * read by whichever domain takes it, and a `SharedArrayBuffer` can only reach a thread through
+   * a message port): the message of the `TypeError` thrown for one, or for a view of one.
+   */
+  readonly refuseSharedMemory?: string;
+}
+
 /**
  * Swaps the live objects inside `value` for markers, ready for a serializer (`value` itself is
  * not changed: the parts on the way to a handle are copied). Throws a `TypeError` for an
- * in-domain promise or stream, after giving back the references it took.
+ * in-domain promise or stream (or, if `options` say so, shared memory), after giving back the
+ * references it took.
  */
-export function prepareValue(value: unknown): Prepared {
+export function prepareValue(value: unknown, options: PrepareOptions = {}): Prepared {
   const handles: number[] = [];
-  const markers = { count: 0 };
+  const markers: Walk = { count: 0, sharedMemory: options.refuseSharedMemory ?? null };
   try {
     const prepared = prepare(value, handles, markers, new Map());
     return { value: prepared, handles, revivable: markers.count > 0 };

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
 import {
-  createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena, SharedPromise, SharedStream,
+  createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena, SharedPromise, SharedStream, untrackHandle,
 } from "../../src/shared/index.js";
 
 const roundTrip = (value: unknown): unknown => decodeAndFree(encodeValue(value));
@@ -120,6 +120,34 @@ describe("the shared heap codec", () => {
     expect(() => encodeValue({ deep: [local] })).toThrow(TypeError);
     expect(() => encodeValue({ deep: [local] })).toThrow(/Eio\.Promise\.create\(\{ shared: true \}\)/);
     expect(() => encodeValue({ callback: () => 1 })).toThrow(/structured-cloned/);
+  });
+
+  it("refuses shared memory, which would arrive copied, and names where it can go; the handles taken on the way are given back", async () => {
+    const view = new Int32Array(new SharedArrayBuffer(8));
+    const stream = createSharedStream<unknown>(1);
+    const refcount = () => Atomics.load(getArena().i32, stream.offset >> 2);
+    const before = [getArena().liveBytes(), refcount()];
+    for (const value of [view.buffer, { deep: [view] }, new Map([["k", new DataView(view.buffer)]])]) {
+      expect(() => encodeValue({ stream, value })).toThrow(TypeError);
+      expect(() => encodeValue(value)).toThrow(/arrive as a copy.*argument of DomainManager\.run/);
+    }
+    expect([getArena().liveBytes(), refcount()]).toEqual(before);
+    untrackHandle(stream);
+    // Through the public functions too, and nothing stays in the stream.
+    await Eio.run(function* () {
+      const s = Eio.Stream.create<unknown>(1, { shared: true });
+      let error: unknown = null;
+      try {
+        yield* Eio.Stream.add(s, { view });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TypeError);
+      expect(Eio.Stream.length(s)).toBe(0);
+    });
+    // Memory that is not shared is copied, as structured clone copies it.
+    const copy = roundTrip({ bytes: new Uint8Array([1, 2, 3]) }) as { bytes: Uint8Array };
+    expect([...copy.bytes]).toEqual([1, 2, 3]);
   });
 
   it("a settled promise handle sent on still carries its value", () => {
