@@ -25,6 +25,7 @@ import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, type
 import { BLOCKING, Ring } from "../ring.js";
 import { claim, Staged, stateOf } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
+import { SpinBudget } from "../../shared/spin-budget.js";
 import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
 /** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
@@ -78,8 +79,12 @@ class DomainRunner {
   private readonly inboxPort: MessagePort;
   private readonly outboxPort: MessagePort;
   private parked = false;
-  /** Halves after a spin that found nothing, doubles after one that did (see the hub). */
-  private spinMs = SPIN_IDLE_MS;
+  /**
+   * The idle spin, adapted to what spinning bought (see `SpinBudget` and the hub's): halving
+   * after every miss brought it down to its minimum when tasks came one at a time, a few
+   * microseconds too short for the parent's next one, which then always came through the OS.
+   */
+  private readonly spin = new SpinBudget(SPIN_MIN_MS, SPIN_IDLE_MS);
   /**
    * The last result had to wake the parent: its next job comes only after the OS and its event
    * loop woke it, tens of microseconds at best, so spinning for it would only take the core
@@ -127,6 +132,7 @@ class DomainRunner {
   poll(): boolean {
     if (this.overflow.length > 0) this.flushOverflow();
     const inbox = this.inbox;
+    if (inbox.hasData()) this.spin.wokeAt(performance.now());
     let any = false;
     for (let record = inbox.read(); record !== null; record = inbox.read()) {
       any = true;
@@ -305,16 +311,16 @@ class DomainRunner {
     this.parentWasAsleep = false;
     if (!spinShared && !parentAsleep) {
       const idle = this.jobs.size === 0;
-      const deadline = performance.now() + (idle ? this.spinMs : busySpinMs);
+      const deadline = performance.now() + (idle ? this.spin.ms : busySpinMs);
       do {
         for (let i = 0; i < 64; i++) {
           if (this.inbox.hasData()) {
-            if (idle) this.spinMs = Math.min(SPIN_IDLE_MS, this.spinMs * 2);
+            if (idle) this.spin.paid();
             return this.poll();
           }
         }
       } while (performance.now() < deadline);
-      if (idle) this.spinMs = Math.max(SPIN_MIN_MS, this.spinMs / 2);
+      if (idle) this.spin.missed(performance.now());
     }
     let seen = prepareToSleep(bell);
     if (this.poll()) return awake(bell), true;
