@@ -67,7 +67,8 @@ function bufferCandidate(offset: number): boolean {
   i32[block + 1 + n] = offset;
   i32[block] = n + 1;
   if (n + 1 === LOCAL_MAX) flushBuffer(LOCAL_KEEP);
-  else if (n === 0) onListed(0);
+  // A first entry, or the kept ones: a collection (which empties the buffer) must come.
+  if (n === 0 || n + 1 === LOCAL_MAX) onListed(0);
   return true;
 }
 setCandidateBuffer(bufferCandidate);
