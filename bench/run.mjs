@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FULL, QUICK, runScenario } from "./lib/harness.mjs";
+import { cpuSpeeds, describeCpuSpeeds } from "./lib/cpu-speeds.mjs";
 import { consoleTable, machine, markdownReport, targetSummary } from "./lib/report.mjs";
 
 const SUITES = ["core", "stream", "domains", "net"];
@@ -50,7 +51,8 @@ async function main() {
   for (const name of options.suites) {
     const suiteStart = performance.now();
     const loadAverage = os.loadavg().map((x) => Math.round(x * 100) / 100);
-    console.log(`== suite ${name} (load average ${loadAverage.join(" ")})`);
+    const cpuMs = cpuSpeeds();
+    console.log(`== suite ${name} (load average ${loadAverage.join(" ")}; ${describeCpuSpeeds(cpuMs)})`);
     const module = await import(`./suites/${name}.mjs`);
     const { scenarios, messages = [] } = await module.scenarios({ quick: options.quick });
     for (const message of messages) console.log(`  ${message}`);
@@ -63,7 +65,7 @@ async function main() {
     }
     const seconds = (performance.now() - suiteStart) / 1000;
     console.log(`== suite ${name} done in ${seconds.toFixed(1)} s\n`);
-    suites[name] = { name, issue: module.issue, date: new Date().toISOString(), loadAverage, seconds, quick: options.quick, messages, results };
+    suites[name] = { name, issue: module.issue, date: new Date().toISOString(), loadAverage, cpuMs, seconds, quick: options.quick, messages, results };
   }
 
   mkdirSync(options.results, { recursive: true });

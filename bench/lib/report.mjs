@@ -1,6 +1,7 @@
 // Turns scenario results into the console table, the Markdown table the docs quote, and the
 // machine description that makes numbers from a 2-core box comparable to anyone else's.
 import { execFileSync } from "node:child_process";
+import { describeCpuSpeeds } from "./cpu-speeds.mjs";
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { createRequire } from "node:module";
@@ -119,7 +120,8 @@ export function markdownReport(report) {
     "",
   ];
   for (const suite of Object.values(report.suites)) {
-    out.push(`## ${suite.name}`, "", `Run ${suite.date} in ${suite.seconds.toFixed(0)} s, load average ${suite.loadAverage?.join(" ") ?? "?"} at its start.${suite.quick ? " Quick run (--quick): two samples of small workloads, a smoke test, not a measurement." : ""}`, "");
+    const speeds = suite.cpuMs === undefined ? "" : ` At its start, ${describeCpuSpeeds(suite.cpuMs)}.`;
+    out.push(`## ${suite.name}`, "", `Run ${suite.date} in ${suite.seconds.toFixed(0)} s, load average ${suite.loadAverage?.join(" ") ?? "?"} at its start.${speeds}${suite.quick ? " Quick run (--quick): two samples of small workloads, a smoke test, not a measurement." : ""}`, "");
     for (const message of suite.messages ?? []) out.push(`- ${message}`);
     if (suite.messages?.length) out.push("");
     for (const result of suite.results) out.push(markdownTable(result), "");
