@@ -7,7 +7,7 @@
  * @module
  */
 import * as v8 from "node:v8";
-import { getArena } from "./arena.js";
+import { type Arena, getArena } from "./arena.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 import { prepareValue, reviveValue } from "./markers.js";
 
@@ -24,12 +24,17 @@ const enum Tag {
   Record,
   /** Serialized with markers inside (handles or capabilities): revive after deserializing. */
   Revivable,
+  /** A plain array of such fields or records' fields (nested arrays included), no serializer. */
+  List,
 }
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
 const HEADER_WORDS = 3;
 const SHORT_STRING = 256;
 const RECORD_FIELDS = 16;
+/** Bounds of the fast path for arrays: items in all the arrays of one value, and nesting. */
+const LIST_ITEMS = 256;
+const LIST_DEPTH = 8;
 
 /**
  * v8.serialize would copy a `SharedArrayBuffer`'s bytes into the block, and the taker would get
@@ -83,6 +88,9 @@ export function encodeValue(value: unknown): number {
       if (Object.getPrototypeOf(value) === Object.prototype) {
         const ref = encodeRecord(value as Record<string, unknown>);
         if (ref !== 0) return ref;
+      } else if (Array.isArray(value)) {
+        const ref = encodeList(value);
+        if (ref !== 0) return ref;
       }
       break;
   }
@@ -111,87 +119,190 @@ export function encodeValue(value: unknown): number {
 
 /**
  * The fast path for a small plain object whose fields are numbers, booleans, null, undefined,
- * short strings or shared handles (a message carrying reply addresses, say): written field by
- * field, as structured clone would copy it, without `v8.serialize`. Returns 0 if `value` does
- * not qualify (nothing was retained). Layout after the header and handle offsets: field count,
- * then for each field its key (length, UTF-16 units padded to a word), its tag and its payload
- * (number: 8-byte aligned f64; string: length and units; handle: index in the offsets).
+ * short strings, shared handles or small arrays of those (a message carrying reply addresses,
+ * a command and its arguments): written field by field, as structured clone would copy it,
+ * without `v8.serialize` (measured: a request `{ commands: [["GET", key]], resolver }` took
+ * 14.5 µs to encode and decode that way, against 2.7 µs for a flat record). Returns 0 if
+ * `value` does not qualify (nothing was retained). Layout after the header and handle offsets:
+ * field count, then for each field its key (length, UTF-16 units padded to a word) and its item:
+ * a tag and a payload (number: 8-byte aligned f64; string: length and units; handle: index in
+ * the offsets; list: item count, then the items).
  */
 function encodeRecord(value: Record<string, unknown>): number {
   // Two passes over the fields (size, then write) instead of collecting them in arrays: this
   // runs at every message, and its temporaries were a third of the garbage of a round trip.
+  startSizing();
   let count = 0;
-  let handleCount = 0;
-  // Upper bound of the data words (numbers may need a word of padding each).
   let words = 1;
   for (const key in value) {
-    if (++count > RECORD_FIELDS || key.length > SHORT_STRING || key === "__proto__") return 0;
-    const field = value[key];
-    switch (typeof field) {
-      case "number":
-        words += 3;
-        break;
-      case "string":
-        if (field.length > SHORT_STRING) return 0;
-        words += 1 + ((field.length + 1) >> 1);
-        break;
-      case "boolean":
-      case "undefined":
-        break;
-      case "object":
-        if (field === null) break;
-        if (!(field instanceof SharedHandle)) return 0;
-        handleCount++;
-        words += 1;
-        break;
-      default:
-        return 0;
-    }
-    words += 2 + ((key.length + 1) >> 1);
+    const item = ++count > RECORD_FIELDS || key.length > SHORT_STRING || key === "__proto__" ? -1 : itemWords(value[key], 0);
+    if (item < 0) return endSizing(0);
+    words += 1 + ((key.length + 1) >> 1) + item;
   }
+  endSizing(0);
+  const ref = allocCompound(Tag.Record, words);
   const arena = getArena();
-  const ref = arena.alloc((HEADER_WORDS + handleCount + words) * 4);
   const i32 = arena.i32;
-  const u16 = arena.u16;
   const base = ref >> 2;
-  i32[base] = Tag.Record;
-  i32[base + 2] = handleCount;
-  let handles = 0;
-  let p = base + HEADER_WORDS + handleCount;
+  const end = base + HEADER_WORDS + sizedHandles + words;
+  let p = base + HEADER_WORDS + sizedHandles;
   i32[p++] = count;
+  let written = 0;
   for (const key in value) {
-    p = writeChars(i32, u16, p, key);
-    const field = value[key];
-    switch (typeof field) {
-      case "number":
-        i32[p++] = Tag.Number;
-        if ((p & 1) !== 0) p++;
-        arena.f64[p >> 1] = field;
-        p += 2;
-        break;
-      case "string":
-        i32[p++] = Tag.String;
-        p = writeChars(i32, u16, p, field);
-        break;
-      case "boolean":
-        i32[p++] = field ? Tag.True : Tag.False;
-        break;
-      case "undefined":
-        i32[p++] = Tag.Undefined;
-        break;
-      default:
-        if (field === null) {
-          i32[p++] = Tag.Null;
-        } else {
-          i32[p++] = Tag.Handle;
-          const offset = (field as SharedHandle).sendRef();
-          i32[base + HEADER_WORDS + handles] = offset;
-          i32[p++] = handles++;
-        }
-    }
+    // A getter may answer differently the second time: whatever no longer fits or qualifies
+    // sends the value to the serializer instead (which calls it once more, as a clone would).
+    if (++written > count || p + 1 + ((key.length + 1) >> 1) > end) return abandon(ref);
+    p = writeChars(i32, arena.u16, p, key);
+    p = writeItem(arena, base, end, p, value[key], 0);
+    if (p < 0) return abandon(ref);
   }
-  i32[base + 1] = p - base;
+  if (written !== count) return abandon(ref);
+  return finishCompound(i32, base, p);
+}
+
+/** The fast path for a top-level array: {@link encodeRecord}'s items, without keys. */
+function encodeList(value: unknown[]): number {
+  startSizing();
+  const words = endSizing(itemWords(value, 0));
+  if (words < 0) return 0;
+  const ref = allocCompound(Tag.List, words);
+  const arena = getArena();
+  const base = ref >> 2;
+  const p = writeItem(arena, base, base + HEADER_WORDS + sizedHandles + words, base + HEADER_WORDS + sizedHandles, value, 0);
+  return p < 0 ? abandon(ref) : finishCompound(arena.i32, base, p);
+}
+
+/** What sizing one value found: its handles, its arrays (each must appear once) and their items. */
+let sizedHandles = 0;
+let sizedItems = 0;
+const sizedLists: unknown[] = [];
+
+function startSizing(): void {
+  sizedHandles = 0;
+  sizedItems = 0;
+  sizedLists.length = 0; // (after a getter threw while sizing)
+}
+
+/** Lets go of the arrays sizing met (held here, they would keep the value and its handles alive); returns `result`. */
+function endSizing(result: number): number {
+  sizedLists.length = 0;
+  return result;
+}
+
+/** Words `item` takes (its tag included; numbers may need a word of padding), or -1 if it does not qualify. */
+function itemWords(item: unknown, depth: number): number {
+  switch (typeof item) {
+    case "number":
+      return 4;
+    case "string":
+      return item.length > SHORT_STRING ? -1 : 2 + ((item.length + 1) >> 1);
+    case "boolean":
+    case "undefined":
+      return 1;
+    case "object": {
+      if (item === null) return 1;
+      if (item instanceof SharedHandle) {
+        sizedHandles++;
+        return 2;
+      }
+      // Structured clone keeps holes, extra properties and the identity of an array met twice:
+      // such arrays go to the serializer.
+      if (!Array.isArray(item) || Object.getPrototypeOf(item) !== Array.prototype || depth >= LIST_DEPTH) return -1;
+      const n = item.length;
+      if ((sizedItems += n) > LIST_ITEMS || sizedLists.includes(item) || Object.keys(item).length !== n) return -1;
+      sizedLists.push(item);
+      let words = 2;
+      for (let i = 0; i < n; i++) {
+        const w = itemWords(item[i], depth + 1);
+        if (w < 0) return -1;
+        words += w;
+      }
+      return words;
+    }
+    default:
+      return -1;
+  }
+}
+
+/**
+ * Writes `item` at word `p` of the block at word `base` (whose data ends at word `end`); returns
+ * the next word, or -1 if it does not fit or no longer qualifies. Handles take the next offset
+ * slot: the header's length word counts them until {@link finishCompound}.
+ */
+function writeItem(arena: Arena, base: number, end: number, p: number, item: unknown, depth: number): number {
+  const i32 = arena.i32;
+  switch (typeof item) {
+    case "number":
+      if (p + 4 > end) return -1;
+      i32[p++] = Tag.Number;
+      if ((p & 1) !== 0) p++;
+      arena.f64[p >> 1] = item;
+      return p + 2;
+    case "string":
+      if (item.length > SHORT_STRING || p + 2 + ((item.length + 1) >> 1) > end) return -1;
+      i32[p++] = Tag.String;
+      return writeChars(i32, arena.u16, p, item);
+    case "boolean":
+      if (p + 1 > end) return -1;
+      i32[p] = item ? Tag.True : Tag.False;
+      return p + 1;
+    case "undefined":
+      if (p + 1 > end) return -1;
+      i32[p] = Tag.Undefined;
+      return p + 1;
+    case "object": {
+      if (item === null) {
+        if (p + 1 > end) return -1;
+        i32[p] = Tag.Null;
+        return p + 1;
+      }
+      if (item instanceof SharedHandle) {
+        const index = i32[base + 1]!;
+        if (p + 2 > end || index >= i32[base + 2]!) return -1;
+        i32[p++] = Tag.Handle;
+        i32[base + HEADER_WORDS + index] = item.sendRef();
+        i32[base + 1] = index + 1;
+        i32[p++] = index;
+        return p;
+      }
+      if (!Array.isArray(item) || depth >= LIST_DEPTH || p + 2 > end) return -1;
+      const n = item.length;
+      i32[p++] = Tag.List;
+      i32[p++] = n;
+      for (let i = 0; i < n && p >= 0; i++) p = writeItem(arena, base, end, p, item[i], depth + 1);
+      return p;
+    }
+    default:
+      return -1;
+  }
+}
+
+/** A new block for a record or list of `words` data words and the handles sizing counted. */
+function allocCompound(tag: Tag.Record | Tag.List, words: number): number {
+  const arena = getArena();
+  const ref = arena.alloc((HEADER_WORDS + sizedHandles + words) * 4);
+  const base = ref >> 2;
+  arena.i32[base] = tag;
+  arena.i32[base + 1] = 0; // handles written so far (see writeItem)
+  arena.i32[base + 2] = sizedHandles;
   return ref;
+}
+
+function finishCompound(i32: Int32Array, base: number, p: number): number {
+  // Every handle sizing counted was written (the header's count is what freeValue releases).
+  if (i32[base + 1] !== i32[base + 2]) return abandon(base << 2);
+  i32[base + 1] = p - base;
+  return base << 2;
+}
+
+/** Gives back a block the fast path could not finish, and the references its handles took; 0. */
+function abandon(ref: number): number {
+  const arena = getArena();
+  const i32 = arena.i32;
+  const written = i32[(ref >> 2) + 1]!;
+  for (let i = 0; i < written; i++) release(i32[(ref >> 2) + HEADER_WORDS + i]!);
+  arena.free(ref);
+  return 0;
 }
 
 /** Writes `text` (length word, then UTF-16 units padded to a word) at word `p`; returns the next word. */
@@ -278,57 +389,88 @@ function decodeRecord(ref: number): Record<string, unknown> {
   const i32 = arena.i32;
   const u16 = arena.u16;
   const base = ref >> 2;
-  const handleCount = i32[base + 2]!;
-  let p = base + HEADER_WORDS + handleCount;
+  let p = base + HEADER_WORDS + i32[base + 2]!;
   const count = i32[p++]!;
   let hash = count;
+  revivedCount = 0;
   for (let i = 0; i < count; i++) {
-    let length = i32[p++]!;
+    const length = i32[p++]!;
     scratchKeys[i] = readKey(u16, p, length);
     hash = (Math.imul(hash, 17) + keyHash) | 0;
-    p += (length + 1) >> 1;
-    let field: unknown;
-    switch (i32[p++] as Tag) {
-      case Tag.Number:
-        if ((p & 1) !== 0) p++;
-        field = arena.f64[p >> 1];
-        p += 2;
-        break;
-      case Tag.String:
-        length = i32[p++]!;
-        field = readChars(u16, p, length);
-        p += (length + 1) >> 1;
-        break;
-      case Tag.True:
-        field = true;
-        break;
-      case Tag.False:
-        field = false;
-        break;
-      case Tag.Null:
-        field = null;
-        break;
-      case Tag.Undefined:
-        field = undefined;
-        break;
-      default: {
-        // Within one value, the same object named twice is one handle (as structured clone
-        // keeps shared references): look for an earlier field naming it.
-        const index = i32[p++]!;
-        const offset = Math.abs(i32[base + HEADER_WORDS + index]!);
-        let handle: unknown;
-        for (let j = 0; j < i && handle === undefined; j++) {
-          const earlier = scratchFields[j];
-          if (earlier instanceof SharedHandle && earlier.offset === offset) handle = earlier;
-        }
-        field = handle ?? reviveHandle(kindOf(offset), offset);
-      }
-    }
-    scratchFields[i] = field;
+    cursor = p + ((length + 1) >> 1);
+    scratchFields[i] = readItem(arena, base);
+    p = cursor;
   }
   const record = shapeOf(count, hash).build(scratchFields);
   for (let i = 0; i < count; i++) scratchFields[i] = undefined; // (Array#fill is slower here)
+  for (let i = 0; i < revivedCount; i++) revived[i] = undefined;
   return record;
+}
+
+/** Where {@link readItem} reads next (a word index). */
+let cursor = 0;
+/** The handles revived so far in the value being decoded, and how many. */
+const revived: (SharedHandle | undefined)[] = [];
+let revivedCount = 0;
+
+/** Reads the item at {@link cursor} (see {@link writeItem}) and moves past it. */
+function readItem(arena: Arena, base: number): unknown {
+  const i32 = arena.i32;
+  let p = cursor;
+  let item: unknown;
+  switch (i32[p++] as Tag) {
+    case Tag.Number:
+      if ((p & 1) !== 0) p++;
+      item = arena.f64[p >> 1];
+      p += 2;
+      break;
+    case Tag.String: {
+      const length = i32[p++]!;
+      item = readChars(arena.u16, p, length);
+      p += (length + 1) >> 1;
+      break;
+    }
+    case Tag.True:
+      item = true;
+      break;
+    case Tag.False:
+      item = false;
+      break;
+    case Tag.Null:
+      item = null;
+      break;
+    case Tag.Undefined:
+      item = undefined;
+      break;
+    case Tag.Handle: {
+      // Within one value, the same object named twice is one handle (as structured clone
+      // keeps shared references): look for one revived earlier.
+      const offset = Math.abs(i32[base + HEADER_WORDS + i32[p++]!]!);
+      for (let j = 0; j < revivedCount && item === undefined; j++) if (revived[j]!.offset === offset) item = revived[j];
+      if (item === undefined) item = revived[revivedCount++] = reviveHandle(kindOf(offset), offset) as SharedHandle;
+      break;
+    }
+    default: {
+      const n = i32[p++]!;
+      const list: unknown[] = [];
+      cursor = p;
+      for (let i = 0; i < n; i++) list.push(readItem(arena, base));
+      return list;
+    }
+  }
+  cursor = p;
+  return item;
+}
+
+/** Reads a top-level array written by `encodeList`. */
+function decodeList(ref: number): unknown[] {
+  const arena = getArena();
+  const base = ref >> 2;
+  revivedCount = 0;
+  cursor = base + HEADER_WORDS + arena.i32[base + 2]!;
+  const list = readItem(arena, base) as unknown[];
+  for (let i = 0; i < revivedCount; i++) revived[i] = undefined;
+  return list;
 }
 
 function tagOnly(tag: Tag): number {
@@ -366,6 +508,8 @@ export function decodeValue(ref: number): unknown {
       return reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(i32[(ref >> 2) + HEADER_WORDS]!));
     case Tag.Record:
       return decodeRecord(ref);
+    case Tag.List:
+      return decodeList(ref);
     case Tag.Serialized:
     case Tag.Revivable: {
       const length = i32[(ref >> 2) + 1]!;
