@@ -132,6 +132,23 @@ describe("the shared heap codec", () => {
       expect(copy.y!.offset).toBe(b.offset);
       expect(copy.n).toBe(i);
     }
+    // Inside arrays too, nested or at the top, and the references they take are given back.
+    const refcount = () => Atomics.load(getArena().i32, a.offset >> 2);
+    const before = refcount();
+    const ref = encodeValue({ list: [a, [b, a]], x: a });
+    expect(refcount()).toBe(before + 3);
+    const copy = decodeValue(ref) as { list: [SharedPromise<number>, [SharedPromise<number>, SharedPromise<number>]]; x: SharedPromise<number> };
+    expect(copy.list[0]).toBe(copy.x);
+    expect(copy.list[1][1]).toBe(copy.x);
+    expect(copy.list[1][0].offset).toBe(b.offset);
+    expect(copy.list[1][0]).not.toBe(copy.x);
+    freeValue(ref);
+    const top = decodeAndFree(encodeValue([b, a, b])) as SharedPromise<number>[];
+    expect(top[2]).toBe(top[0]);
+    expect(top.map((h) => h.offset)).toEqual([b.offset, a.offset, b.offset]);
+    untrackHandle(copy.x);
+    untrackHandle(top[1]!);
+    expect(refcount()).toBe(before);
   });
 
   it("decoded typed arrays do not alias the arena", () => {
