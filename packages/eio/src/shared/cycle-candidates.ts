@@ -32,7 +32,10 @@ const LOCAL_MAX = 64;
  */
 const LOCAL_KEEP = 16;
 
-/** Called with the shared list's length after a domain listed there, or 0 when its own buffer got its first entry (cycles.ts schedules). */
+/**
+ * Called with the shared list's length after this domain listed there, or with 0 when its
+ * buffer got entries a collection must come for (cycles.ts schedules).
+ */
 let onListed: (waiting: number) => void = () => {};
 
 /** @internal */
