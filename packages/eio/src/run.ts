@@ -6,7 +6,7 @@ import { CancelContext } from "./core/cancel-context.js";
 import { Cancelled, DeadlockError } from "./core/errors.js";
 import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
 import { tracelnKey, type TracelnSink } from "./core/traceln.js";
-import { attachScheduler, prepareDomainExit } from "./shared/index.js";
+import { attachScheduler, prepareDomainExit, prepareDomainWork } from "./shared/index.js";
 import { enterEnv, leaveEnv, makeEnv, type Env } from "./stdenv.js";
 
 /**
@@ -102,6 +102,7 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
       prepareDomainExit();
     };
     watchExit(scheduler);
+    prepareDomainWork();
     scheduler.onDeadlock = (error) => {
       finish();
       reject(error);

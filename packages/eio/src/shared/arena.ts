@@ -4,19 +4,29 @@
  * objects and encoded values live in blocks of it, so a reference to one is just a byte
  * offset, which any domain can use. Blocks come from power-of-two size classes with one free
  * list each, under one lock word (critical sections are a few loads and stores).
+ *
+ * Small blocks mostly die in another thread than the one that made them: a promise cell or a
+ * value block is allocated by the sender and freed by the receiver. So each thread caches the
+ * small blocks it frees, and a full cache hands a batch of them to the others in one piece
+ * (one lock acquisition for {@link BATCH} blocks); a thread whose cache is empty takes a whole
+ * batch the same way. Taking the lock for each block instead (measured: 3.4 acquisitions per
+ * cross-domain round trip on the sending side) moved the lock's cache line between the two
+ * cores several times a round trip.
  * @internal
  * @module
  */
 import { lockWord, unlockWord } from "./atomics.js";
 import {
   BLOCK_HEADER, D_INBOX, D_PARKED, D_RECORDS, D_STATE, DOMAIN_DEAD, DOMAIN_FREE, DOMAIN_LIVE, DOMAIN_RECLAIMING, DOMAIN_SLOT_BYTES, DOMAIN_TABLE,
-  ARENA_BYTES, H_ALLOC_LOCK, H_COLLECTOR, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START,
+  ARENA_BYTES, H_ALLOC_LOCK, H_BATCHES, H_COLLECTOR, H_BUMP_TOP, H_FREE_LISTS, H_MAGIC, H_NEXT_DOMAIN, HEAP_START,
   MAGIC, MAX_DOMAINS, MIN_BLOCK, SIZE_CLASSES,
 } from "./layout.js";
 
 /** Size classes (up to 128 bytes) that each thread caches, and how many blocks of each. */
 const CACHED_CLASSES = 4;
 const CACHE_LIMIT = 512;
+/** How many blocks a full cache hands over at once. */
+const BATCH = 64;
 
 /** One thread's view of the arena. */
 export class Arena {
@@ -25,6 +35,12 @@ export class Arena {
    * come and go at every wait, and the allocator lock is shared by every domain.
    */
   private readonly cache: number[][] = Array.from({ length: CACHED_CLASSES }, () => []);
+  /**
+   * False once the thread may end at any moment (see {@link stopCaching}): blocks then go
+   * straight to and from the shared lists, since a cache, or a batch taken whole, would die
+   * with the thread.
+   */
+  private caching = true;
   readonly i32: Int32Array;
   readonly f64: Float64Array;
   readonly u8: Uint8Array;
@@ -61,14 +77,28 @@ export class Arena {
   alloc(bytes: number): number {
     const sizeClass = classFor(bytes + BLOCK_HEADER);
     const i32 = this.i32;
-    if (sizeClass < CACHED_CLASSES) {
-      const cached = this.cache[sizeClass]!.pop();
+    if (sizeClass < CACHED_CLASSES && this.caching) {
+      const cache = this.cache[sizeClass]!;
+      const cached = cache.pop();
       if (cached !== undefined) return cached + BLOCK_HEADER;
+      const batch = this.takeBatch(sizeClass);
+      if (batch !== 0) {
+        // The first block is the answer; the rest of the chain fills the cache.
+        for (let block = i32[(batch >> 2) + 1]!; block !== 0; block = i32[(block >> 2) + 1]!) cache.push(block);
+        return batch + BLOCK_HEADER;
+      }
     }
     lockWord(i32, H_ALLOC_LOCK);
     let block = i32[H_FREE_LISTS + sizeClass]!;
     if (block !== 0) {
       i32[H_FREE_LISTS + sizeClass] = i32[(block >> 2) + 1]!;
+    } else if (sizeClass < CACHED_CLASSES && i32[H_BATCHES + sizeClass] !== 0) {
+      // Not caching: one block off the first batch, whose rest stays a batch.
+      block = i32[H_BATCHES + sizeClass]!;
+      const rest = i32[(block >> 2) + 1]!;
+      const nextBatch = i32[(block >> 2) + 2]!;
+      if (rest !== 0) i32[(rest >> 2) + 2] = nextBatch;
+      i32[H_BATCHES + sizeClass] = rest !== 0 ? rest : nextBatch;
     } else {
       block = i32[H_BUMP_TOP]!;
       const top = block + (MIN_BLOCK << sizeClass);
@@ -90,8 +120,10 @@ export class Arena {
     const block = payload - BLOCK_HEADER;
     const i32 = this.i32;
     const sizeClass = i32[block >> 2]!;
-    if (sizeClass < CACHED_CLASSES && this.cache[sizeClass]!.length < CACHE_LIMIT) {
-      this.cache[sizeClass]!.push(block);
+    if (sizeClass < CACHED_CLASSES && this.caching) {
+      const cache = this.cache[sizeClass]!;
+      cache.push(block);
+      if (cache.length > CACHE_LIMIT) this.giveBatch(sizeClass, BATCH);
       return;
     }
     lockWord(i32, H_ALLOC_LOCK);
@@ -101,25 +133,57 @@ export class Arena {
   }
 
   /**
-   * Gives this thread's cached blocks back to the shared free lists, under one acquisition of
-   * the allocator lock. A domain calls it when it has nothing left to run: a worker that exits
-   * (or is terminated) with blocks in its cache would take them with it for good.
+   * Hands the last `count` blocks of a cache to the other threads as one batch: linked outside
+   * the lock, published with a single push under it.
    */
-  flushCache(): void {
+  private giveBatch(sizeClass: number, count: number): void {
     const i32 = this.i32;
-    let any = false;
-    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) any ||= this.cache[sizeClass]!.length > 0;
-    if (!any) return;
-    lockWord(i32, H_ALLOC_LOCK);
-    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) {
-      const blocks = this.cache[sizeClass]!;
-      for (const block of blocks) {
-        i32[(block >> 2) + 1] = i32[H_FREE_LISTS + sizeClass]!;
-        i32[H_FREE_LISTS + sizeClass] = block;
-      }
-      blocks.length = 0;
+    const cache = this.cache[sizeClass]!;
+    let chain = 0;
+    for (let i = 0; i < count; i++) {
+      const block = cache.pop()!;
+      i32[(block >> 2) + 1] = chain;
+      chain = block;
     }
+    lockWord(i32, H_ALLOC_LOCK);
+    i32[(chain >> 2) + 2] = i32[H_BATCHES + sizeClass]!;
+    i32[H_BATCHES + sizeClass] = chain;
     unlockWord(i32, H_ALLOC_LOCK);
+  }
+
+  /** Takes a whole batch of free blocks of a cached size class (its first block), or 0. */
+  private takeBatch(sizeClass: number): number {
+    const i32 = this.i32;
+    if (Atomics.load(i32, H_BATCHES + sizeClass) === 0) return 0;
+    lockWord(i32, H_ALLOC_LOCK);
+    const batch = i32[H_BATCHES + sizeClass]!;
+    if (batch !== 0) i32[H_BATCHES + sizeClass] = i32[(batch >> 2) + 2]!;
+    unlockWord(i32, H_ALLOC_LOCK);
+    return batch;
+  }
+
+  /**
+   * Gives this thread's cached blocks back and stops caching until {@link startCaching}: for a
+   * domain with nothing left to run, whose thread may be terminated at any moment. A worker
+   * that exits with blocks in its cache takes them with it for good, and one allocation after
+   * a plain flush would take a whole batch.
+   */
+  stopCaching(): void {
+    this.caching = false;
+    this.flushCache();
+  }
+
+  /** The thread has work again: cache freed blocks (see {@link stopCaching}). */
+  startCaching(): void {
+    this.caching = true;
+  }
+
+  /** Gives this thread's cached blocks back to the other threads, as batches. */
+  flushCache(): void {
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) {
+      const cache = this.cache[sizeClass]!;
+      while (cache.length > 0) this.giveBatch(sizeClass, Math.min(BATCH, cache.length));
+    }
   }
 
   /**
@@ -133,6 +197,11 @@ export class Arena {
     lockWord(i32, H_ALLOC_LOCK);
     for (let sizeClass = 0; sizeClass < SIZE_CLASSES; sizeClass++) {
       for (let block = i32[H_FREE_LISTS + sizeClass]!; block !== 0; block = i32[(block >> 2) + 1]!) free += MIN_BLOCK << sizeClass;
+    }
+    for (let sizeClass = 0; sizeClass < CACHED_CLASSES; sizeClass++) {
+      for (let batch = i32[H_BATCHES + sizeClass]!; batch !== 0; batch = i32[(batch >> 2) + 2]!) {
+        for (let block = batch; block !== 0; block = i32[(block >> 2) + 1]!) free += MIN_BLOCK << sizeClass;
+      }
     }
     const top = i32[H_BUMP_TOP]!;
     unlockWord(i32, H_ALLOC_LOCK);
@@ -180,9 +249,14 @@ export function getArena(): Arena {
   return arena ?? (arena = createArena());
 }
 
-/** Gives this thread's cached free blocks back to every domain (see {@link Arena.flushCache}). */
-export function flushArenaCache(): void {
-  arena?.flushCache();
+/** Gives this thread's cached free blocks back and stops caching (see {@link Arena.stopCaching}). */
+export function stopArenaCaching(): void {
+  arena?.stopCaching();
+}
+
+/** This thread has work again (see {@link Arena.startCaching}). */
+export function startArenaCaching(): void {
+  arena?.startCaching();
 }
 
 /** This thread's arena if it has one yet (never makes one). */

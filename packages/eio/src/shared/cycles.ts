@@ -124,9 +124,6 @@ function collectScheduled(): void {
   if (later !== null) clearTimeout(later);
   later = null;
   collectCycles();
-  // What it freed went to this thread's cache of small blocks, and this may be a worker whose
-  // last `prepareDomainExit` has run (its thread ends soon, and the cache with it).
-  getArena().flushCache();
   // Left over (a cap, or another domain was collecting): come back.
   const waiting = pendingCandidates();
   if (waiting > 0) schedule(waiting);

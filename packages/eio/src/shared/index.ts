@@ -12,7 +12,7 @@ import { registerLocalOnly } from "./markers.js";
 import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
 
-import { flushArenaCache } from "./arena.js";
+import { startArenaCaching, stopArenaCaching } from "./arena.js";
 import { flushBuffer, pendingCandidates } from "./cycle-candidates.js";
 import { collectCycles } from "./cycles.js";
 import { registerPendingHandles } from "./handle.js";
@@ -57,5 +57,10 @@ export function prepareDomainExit(): void {
   registerPendingHandles();
   flushBuffer();
   if (pendingCandidates() > 0) collectCycles();
-  flushArenaCache();
+  stopArenaCaching();
+}
+
+/** Call when a domain starts work again after {@link prepareDomainExit} (a run, a job). */
+export function prepareDomainWork(): void {
+  startArenaCaching();
 }

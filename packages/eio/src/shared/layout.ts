@@ -16,6 +16,14 @@ export const H_NEXT_DOMAIN = 3;
 /** Free-list heads, one per size class, from this word on. */
 export const H_FREE_LISTS = 8;
 
+/**
+ * Heads of the lists of batches, one per cached size class (see `Arena.alloc`), from this word
+ * on: blocks that one thread freed, handed to another in one piece. A batch is a chain of free
+ * blocks linked like a free list; its first block's payload word links it to the next batch.
+ * On their own cache line, apart from the allocator lock's.
+ */
+export const H_BATCHES = 48;
+
 /** Block size classes: class c holds `MIN_BLOCK << c` bytes, header included. */
 export const MIN_BLOCK = 16;
 export const SIZE_CLASSES = 27;

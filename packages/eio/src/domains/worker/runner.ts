@@ -26,7 +26,7 @@ import { BLOCKING, Ring } from "../ring.js";
 import { claim, Staged, stateOf } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
 import { SpinBudget } from "../../shared/spin-budget.js";
-import { attachArena, prepareDomainExit, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
+import { attachArena, prepareDomainExit, prepareDomainWork, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
 /** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
 const SPIN_IDLE_MS = 0.3;
@@ -208,6 +208,7 @@ class DomainRunner {
   }
 
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
+    if (this.jobs.size === 0) prepareDomainWork();
     const ctx = new CancelContext(this.root, false, "job");
     this.jobs.set(jobId, ctx);
     if (this.cancelledEarly.delete(jobId)) ctx.cancel(callerCancelled());
