@@ -98,6 +98,9 @@ function describe(error) {
  * eio-ts is than each peer; above 1 means eio-ts wins) and the issue's targets.
  */
 export async function runScenario(scenario, budget, log = console.log) {
+  // A scenario may ask every implementation to run it longer before the samples (never in
+  // `--quick`, whose budget has no time): see `warmupMs` in suites/domains.mjs.
+  if (scenario.warmupMs !== undefined && budget.time > 0) budget = { ...budget, warmupTime: scenario.warmupMs };
   const rows = [];
   for (const impl of scenario.impls) {
     const n = impl.n ?? scenario.n;

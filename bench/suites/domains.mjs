@@ -271,6 +271,13 @@ export async function scenarios({ quick }) {
         // and every implementation gets the same tasks; never cut, or the threads would idle.
         fixedN: true,
         n: q(400, 40),
+        // Each implementation runs the workload for 3 s before its samples. V8 compiles a pool's
+        // per-job code only once it is hot, in every thread, and at about 3 jobs a millisecond
+        // that takes thousands of jobs (measured on eio-ts, 14 rounds of 400: 7-15 functions
+        // compiled in each of the first rounds, 1-7 in the last ones, each compile 2-10 ms of
+        // CPU taken from the 2 cores the tasks need). The trivial tasks of the warm-up do not
+        // take eio-ts's path for weight-1 jobs (staging), so it would be measured cold.
+        warmupMs: 3000,
         baseline: "1 thread",
         impls: [
           { name: "1 thread", run: oneThreadFib },
