@@ -22,6 +22,7 @@ export const QUICK = { time: 0, iterations: 2, warmupIterations: 1, warmupTime: 
  */
 export async function measure(impl, n, budget, { step = 1, fixedN = false } = {}) {
   if (impl.skip) return { name: impl.name, n, skipped: impl.skip };
+  if (impl.warmupMs !== undefined && budget.time > 0) budget = { ...budget, warmupTime: impl.warmupMs };
   const { maxSampleMs, ...options } = budget;
   const bench = new Bench({ ...options, throws: true, name: impl.name });
   let failure = null;

@@ -50,8 +50,8 @@ registerLocalOnly(
  * Call when this domain has nothing left to run and its thread may end (be terminated) at any
  * moment: lists its newest handles where `retireDomain` finds them, empties its buffer of cycle
  * candidates and runs a collection if candidates wait (its scheduled one would never run), and
- * gives the blocks it cached for
- * reuse back to every domain. None of this would happen once the thread is gone.
+ * gives the blocks it cached for reuse back to every domain, caching none until
+ * {@link prepareDomainWork}. None of this would happen once the thread is gone.
  */
 export function prepareDomainExit(): void {
   registerPendingHandles();
