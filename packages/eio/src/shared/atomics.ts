@@ -40,15 +40,16 @@ export function unlockWord(words: Int32Array, index: number): void {
  * Pushes record `record` (a byte offset, never 0) on the lock-free stack whose head is
  * `words[head]`, linking through `words[(record >> 2) + linkWord]`. The link is written before
  * the compare-exchange that publishes it, so the consumer, which takes the whole stack with
- * {@link takeAll}, sees it. No ABA problem: nobody pops single records.
+ * {@link takeAll}, sees it. No ABA problem: nobody pops single records. Returns the record
+ * that was on top before (0: the stack was empty).
  */
-export function pushRecord(words: Int32Array, head: number, record: number, linkWord: number): void {
+export function pushRecord(words: Int32Array, head: number, record: number, linkWord: number): number {
   const link = (record >> 2) + linkWord;
   let seen = Atomics.load(words, head);
   for (;;) {
     words[link] = seen;
     const actual = Atomics.compareExchange(words, head, seen, record);
-    if (actual === seen) return;
+    if (actual === seen) return seen;
     seen = actual;
   }
 }
