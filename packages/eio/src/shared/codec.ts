@@ -209,7 +209,7 @@ function itemWords(item: unknown, depth: number): number {
       // such arrays go to the serializer.
       if (!Array.isArray(item) || Object.getPrototypeOf(item) !== Array.prototype || depth >= LIST_DEPTH) return -1;
       const n = item.length;
-      if ((sizedItems += n) > LIST_ITEMS || sizedLists.includes(item) || Object.keys(item).length !== n) return -1;
+      if ((sizedItems += n) > LIST_ITEMS || sizedLists.includes(item) || !denseAndPlain(item)) return -1;
       sizedLists.push(item);
       let words = 2;
       for (let i = 0; i < n; i++) {
@@ -222,6 +222,17 @@ function itemWords(item: unknown, depth: number): number {
     default:
       return -1;
   }
+}
+
+/**
+ * True if the keys of `array` are exactly its indexes: no hole, no other property. (Counting
+ * the keys is not enough: one hole and one other property make as many keys as items.)
+ */
+function denseAndPlain(array: unknown[]): boolean {
+  const keys = Object.keys(array);
+  const n = array.length;
+  // Indexes come first, in order: n keys ending with index n - 1 are all of them.
+  return keys.length === n && (n === 0 || keys[n - 1] === String(n - 1));
 }
 
 /**
