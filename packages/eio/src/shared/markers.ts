@@ -134,16 +134,8 @@ function prepare(value: unknown, handles: number[], markers: Walk, seen: Map<obj
  * a million items, so a handle in a property of an array that is not an item is not found.
  */
 function copyArray(array: unknown[]): unknown[] {
-  const copy = array.slice();
-  for (const key of Object.keys(array)) {
-    if (!isArrayIndex(key)) (copy as unknown as Record<string, unknown>)[key] = (array as unknown as Record<string, unknown>)[key];
-  }
-  return copy;
-}
-
-function isArrayIndex(key: string): boolean {
-  const n = Number(key);
-  return n >>> 0 === n && n !== 4294967295 && String(n) === key;
+  // Own keys only: a hole is none, so it stays a hole; the other properties come along.
+  return Object.assign(new Array<unknown>(array.length), array);
 }
 
 /** Swaps markers back for live handles, in place (the value is a fresh copy). */
