@@ -1,6 +1,7 @@
 /**
- * The codec: values in and out of arena blocks, with structured-clone semantics. Numbers,
- * short strings, booleans, null and undefined take a fast path; anything else goes through
+ * The codec: values in and out of arena blocks, with structured-clone semantics. Small
+ * integers, booleans, null and undefined need no block (their reference holds them); other
+ * numbers, short strings and small plain objects and arrays take a fast path; anything else goes through
  * `v8.serialize`. Shared handles found inside a value are swapped for markers (and their
  * objects retained by the block), then revived as live handles when decoded.
  * @internal
@@ -30,6 +31,40 @@ const enum Tag {
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
 const HEADER_WORDS = 3;
+
+/**
+ * Small values need no block: their reference is the value itself. Blocks are 8-aligned, so a
+ * reference with any of its low three bits set is inline: an odd one is an integer in
+ * [-2^30, 2^30) shifted left by one; 2, 4, 6 and 10 are undefined, null, false and true. A stream
+ * of numbers or a promise answered with one then touches no block: no allocation, no free, and
+ * one cache line fewer moved between the cores of two domains.
+ */
+const INLINE_MIN = -(2 ** 30);
+const INLINE_MAX = 2 ** 30 - 1;
+const UNDEFINED_REF = 2;
+const NULL_REF = 4;
+const FALSE_REF = 6;
+const TRUE_REF = 10;
+
+/** True if `ref` holds its value inline (no block behind it). */
+function isInline(ref: number): boolean {
+  return (ref & 7) !== 0;
+}
+
+function decodeInline(ref: number): unknown {
+  if ((ref & 1) !== 0) return ref >> 1;
+  switch (ref) {
+    case UNDEFINED_REF:
+      return undefined;
+    case NULL_REF:
+      return null;
+    case FALSE_REF:
+      return false;
+    case TRUE_REF:
+      return true;
+  }
+  throw new Error(`decodeValue: ${ref} is not a value reference.`);
+}
 const SHORT_STRING = 256;
 const RECORD_FIELDS = 16;
 /** Bounds of the fast path for arrays: items in all the arrays of one value, and nesting. */
@@ -45,11 +80,13 @@ const SHARED_MEMORY = {
     "Cannot put a SharedArrayBuffer (or a view of one) in a shared Eio.Promise or Eio.Stream: it would arrive as a copy, not shared memory. Pass it as an argument of DomainManager.run or ExecutorPool.submit, where it stays shared as postMessage keeps it.",
 } as const;
 
-/** Encodes `value` into a new block; returns its reference. */
+/** Encodes `value` into a new block (none for a small value, see `isInline`); returns its reference. */
 export function encodeValue(value: unknown): number {
   const arena = getArena();
   switch (typeof value) {
     case "number": {
+      // Not -0: it would come back as 0, where structured clone keeps the sign.
+      if (Number.isInteger(value) && value >= INLINE_MIN && value <= INLINE_MAX && !Object.is(value, -0)) return (value << 1) | 1;
       const ref = arena.alloc(24);
       arena.i32[ref >> 2] = Tag.Number;
       arena.i32[(ref >> 2) + 2] = 0;
@@ -70,11 +107,11 @@ export function encodeValue(value: unknown): number {
       }
       break;
     case "undefined":
-      return tagOnly(Tag.Undefined);
+      return UNDEFINED_REF;
     case "boolean":
-      return tagOnly(value ? Tag.True : Tag.False);
+      return value ? TRUE_REF : FALSE_REF;
     case "object":
-      if (value === null) return tagOnly(Tag.Null);
+      if (value === null) return NULL_REF;
       if (value instanceof SharedHandle) {
         // A bare handle (a resolver sent as a reply address, say): no serializer needed.
         const ref = arena.alloc((HEADER_WORDS + 1) * 4);
@@ -484,16 +521,9 @@ function decodeList(ref: number): unknown[] {
   return list;
 }
 
-function tagOnly(tag: Tag): number {
-  const arena = getArena();
-  const ref = arena.alloc(HEADER_WORDS * 4);
-  arena.i32[ref >> 2] = tag;
-  arena.i32[(ref >> 2) + 2] = 0;
-  return ref;
-}
-
 /** Reads the value in block `ref` (the block is kept). */
 export function decodeValue(ref: number): unknown {
+  if (isInline(ref)) return decodeInline(ref);
   const arena = getArena();
   const i32 = arena.i32;
   switch (i32[ref >> 2] as Tag) {
@@ -507,14 +537,6 @@ export function decodeValue(ref: number): unknown {
       for (let i = 0; i < length; i++) text += String.fromCharCode(u16[start + i]!);
       return text;
     }
-    case Tag.Undefined:
-      return undefined;
-    case Tag.Null:
-      return null;
-    case Tag.False:
-      return false;
-    case Tag.True:
-      return true;
     case Tag.Handle:
       return reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(i32[(ref >> 2) + HEADER_WORDS]!));
     case Tag.Record:
@@ -537,6 +559,7 @@ export function decodeValue(ref: number): unknown {
 
 /** Frees block `ref`, releasing the shared objects it kept alive (not the uncounted ones). */
 export function freeValue(ref: number): void {
+  if (isInline(ref)) return;
   const arena = getArena();
   const i32 = arena.i32;
   const handleCount = i32[(ref >> 2) + 2]!;
@@ -557,6 +580,7 @@ export function freeValue(ref: number): void {
  * reference (to another object: the owner may now be on a cycle, see cycles.ts).
  */
 export function ownValue(ref: number, owner: number): boolean {
+  if (isInline(ref)) return false;
   const i32 = getArena().i32;
   const handleCount = i32[(ref >> 2) + 2]!;
   let counted = false;
@@ -577,6 +601,7 @@ export function ownValue(ref: number, owner: number): boolean {
  * reference; the uncounted ones to its owner, see {@link ownValue}, are skipped).
  */
 export function forEachCountedRef(ref: number, visit: (offset: number) => void): void {
+  if (isInline(ref)) return;
   const i32 = getArena().i32;
   const handleCount = i32[(ref >> 2) + 2]!;
   for (let i = 0; i < handleCount; i++) {

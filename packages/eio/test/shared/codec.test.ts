@@ -16,6 +16,27 @@ describe("the shared heap codec", () => {
     expect(roundTrip(object)).not.toBe(object);
   });
 
+  it("small integers, booleans, null and undefined take no block; the values at the edges of that range, -0 and fractions do, and all come back", () => {
+    const arena = getArena();
+    const inline = [0, 1, -1, 2 ** 30 - 1, -(2 ** 30), true, false, null, undefined];
+    const before = arena.liveBytes();
+    const refs = inline.map((value) => encodeValue(value));
+    expect(arena.liveBytes()).toBe(before);
+    for (const ref of refs) expect(ref % 8).not.toBe(0);
+    refs.forEach((ref, i) => expect(Object.is(decodeValue(ref), inline[i])).toBe(true));
+    for (const ref of refs) freeValue(ref);
+    expect(arena.liveBytes()).toBe(before);
+
+    const boxed = [-0, 2 ** 30, -(2 ** 30) - 1, 0.5, NaN, 2 ** 53];
+    for (const value of boxed) {
+      const ref = encodeValue(value);
+      expect(ref % 8).toBe(0);
+      expect(arena.liveBytes()).toBeGreaterThan(before);
+      expect(Object.is(decodeAndFree(ref), value)).toBe(true);
+      expect(arena.liveBytes()).toBe(before);
+    }
+  });
+
   it("small plain objects (the fast path without v8.serialize) keep structured-clone semantics", () => {
     const promise = createSharedPromise<number>();
     const record = { i: -0, nan: NaN, s: "héllo 👋", t: true, f: false, n: null, u: undefined, 2: 1, 1: "one", p: promise, q: promise };
