@@ -7,6 +7,7 @@ import * as Eio from "eio-ts";
 import { cpuSpeeds } from "../lib/cpu-speeds.mjs";
 import { ok, unavailable, within } from "../lib/harness.mjs";
 import { probe, startService, unwrapResult } from "../lib/eio-service.mjs";
+import { startFloorPromise } from "../lib/floor-promise.mjs";
 import { startAtomics, startPostMessage, startRawFib } from "../lib/raw-threads.mjs";
 import { POOL_THREADS, peerPools } from "../lib/peer-pools.mjs";
 import { sendPing } from "../workers/eio-domain-tasks.mjs";
@@ -241,12 +242,14 @@ export async function scenarios({ quick }) {
           sharedPromises ? skipped(sharedPromises) : withResource("eio-ts", pingPongService, (s, n) => s.call(n), { n: q(10_000, 500) }),
           withResource("raw postMessage", startPostMessage, (w, n) => w.roundTrips(n), { n: q(5_000, 500) }),
           withResource("raw Atomics (spin, then wait)", startAtomics, (w, n) => w.roundTrips(n, latencies["raw Atomics (spin, then wait)"])),
+          withResource("floor: a minimal shared promise", startFloorPromise, (w, n) => w.roundTrips(n)),
         ],
         // A getter: read once the rows are measured, so the medians are this run's.
         get notes() {
           return [
             "eio-ts: a fiber in each domain; each ping is a shared promise carrying the resolver of the answer and the next ping",
             "raw Atomics: the worker spins then blocks in Atomics.wait; the main thread spins then awaits Atomics.waitAsync",
+            "floor: the same ping-pong as eio-ts's with nothing but what it needs (a cell per promise made by the sender, its value inline, one waiter word, an inbox per thread, generator fibers; bench/lib/floor-promise.mjs): what any design that passes promises between threads pays here",
             "the table's time is the mean; on a shared machine a few slow round trips (a thread descheduled, a garbage collection) weigh on it, so here are the medians too:",
             meanAndMedian("eio-ts"),
             meanAndMedian("raw Atomics (spin, then wait)"),
