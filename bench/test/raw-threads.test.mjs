@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { startFloorPromise } from "../lib/floor-promise.mjs";
 import { startAtomics, startPostMessage } from "../lib/raw-threads.mjs";
 import { peerPools } from "../lib/peer-pools.mjs";
 import { fib } from "../workers/pool-tasks.mjs";
@@ -29,6 +30,13 @@ describe("the raw cross-thread baselines", () => {
       await pair.roundTrips(5000);
       await pair.stop(); // resolves only once the worker saw STOP and exited
     }
+  });
+
+  it("the floor ping-pong answers every ping with its own number, over more cells than it has (they are reused)", async () => {
+    const pair = await startFloorPromise();
+    pair.roundTrips(3000);
+    pair.roundTrips(3000);
+    await pair.stop(); // resolves only once the worker saw the last ping and exited
   });
 });
 
