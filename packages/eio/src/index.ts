@@ -41,6 +41,9 @@ export * as Lazy from "./sync/lazy.js";
 export * as Time from "./io/time.js";
 export * as Mock from "./mock/mock.js";
 
+// Seeing it: what fibers did, as text or as a timeline picture
+export * as Trace from "./trace/trace.js";
+
 // Domains: parallelism on worker threads
 export { task, type Task, type TaskOf, type TaskArgsOf, type TaskResultOf } from "./domains/task.js";
 export * as DomainManager from "./domains/domain-manager.js";

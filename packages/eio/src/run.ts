@@ -8,6 +8,8 @@ import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
 import { tracelnKey, type TracelnSink } from "./core/traceln.js";
 import { attachScheduler, prepareDomainExit, prepareDomainWork } from "./shared/index.js";
 import { enterEnv, leaveEnv, makeEnv, type Env } from "./stdenv.js";
+import { type Trace } from "./trace/events.js";
+import { traceRun } from "./trace/whole-run.js";
 
 /**
  * Options for {@link run}.
@@ -26,6 +28,13 @@ export interface RunOptions {
   traceln?: TracelnSink;
   /** Cancel the whole program when this signal aborts. */
   signal?: AbortSignal;
+  /**
+   * Record the whole run and call this with the trace when it ends (see `Eio.Trace`). Without
+   * it, the environment variable `EIO_TRACE=FILE` (a `.svg`, or else an HTML page) draws the
+   * trace of each run on the main thread to FILE; `EIO_TRACE_CLOCK=steps` draws it by steps
+   * instead of time.
+   */
+  trace?: (trace: Trace) => void;
 }
 
 /** Builds the scheduler, root context and env for a run; backends (mock) customise them. @internal */
@@ -64,6 +73,9 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
   if (options.traceln !== undefined && typeof options.traceln !== "function") {
     return globalThis.Promise.reject(new TypeError(`Eio.run: options.traceln must be a function, got ${typeof options.traceln}`));
   }
+  if (options.trace !== undefined && typeof options.trace !== "function") {
+    return globalThis.Promise.reject(new TypeError(`Eio.run: options.trace must be a function (trace) => void, got ${typeof options.trace}`));
+  }
   const signal = options.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     return globalThis.Promise.reject(new TypeError(`Eio.run: options.signal must be an AbortSignal, got ${typeof signal}`));
@@ -92,7 +104,9 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
       stopListening();
       root.cancel(signal!.reason);
     };
-    const finish = (): void => {
+    const endTrace = traceRun(scheduler, options.trace);
+    /** Ends the run; returns the error of the trace callback, if it threw (the run fails with it). */
+    const finish = (): unknown => {
       scheduler.stop();
       root.finish();
       stopListening();
@@ -100,6 +114,12 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
       leaveEnv(env);
       // A domain's thread may end with the run: blocks cached for reuse go back to everyone.
       prepareDomainExit();
+      try {
+        endTrace?.();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
     };
     watchExit(scheduler);
     prepareDomainWork();
@@ -108,8 +128,9 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
       reject(error);
     };
     const fiber = new Fiber(scheduler, root, vars, (ok, value) => {
-      finish();
-      if (ok) resolve(value as T);
+      const traceError = finish();
+      if (traceError !== undefined) reject(traceError);
+      else if (ok) resolve(value as T);
       else if (value instanceof Cancelled && value.cause instanceof DeadlockError) reject(value.cause);
       else reject(value);
     });
@@ -121,7 +142,8 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
         signal.addEventListener("abort", onAbort, { once: true });
       }
     }
-    scheduler.start(fiber, () => main(env));
+    // An object's method, so the root fiber is named "main" in traces.
+    scheduler.start(fiber, { main: () => main(env) }.main);
     // The root may have suspended already: let the loop run so a deadlock is noticed.
     scheduler.schedule();
   });

@@ -33,6 +33,8 @@ export class CancelContext {
   prevSibling: CancelContext | null = null;
   nextSibling: CancelContext | null = null;
   private controller: AbortController | null = null;
+  /** The switch whose context this is, if one is (traces name a fiber's switch). */
+  owner: object | null = null;
 
   constructor(
     readonly parent: CancelContext | null,

@@ -72,11 +72,14 @@ const enum FiberState {
  * numbers and strings so that a disabled tracer costs one null check.
  */
 export interface Tracer {
-  fiberCreated(fiber: Fiber, parent: Fiber | null): void;
+  /** `body` is the function the fiber runs (its name labels the fiber). */
+  fiberCreated(fiber: Fiber, parent: Fiber | null, body: unknown): void;
   fiberResumed(fiber: Fiber): void;
   fiberSuspended(fiber: Fiber, waitingOn: string): void;
   fiberWoken(fiber: Fiber, by: Fiber | null): void;
   fiberExited(fiber: Fiber, ok: boolean): void;
+  /** A `traceln` line written by `fiber`. */
+  fiberLog(fiber: Fiber, line: string): void;
 }
 
 /** Fiber-local bindings: an immutable map, copied on change and inherited by forks. */
@@ -349,7 +352,7 @@ export class Scheduler {
   start(fiber: Fiber, body: () => unknown): void {
     const previous = current;
     current = fiber;
-    this.tracer?.fiberCreated(fiber, previous);
+    this.tracer?.fiberCreated(fiber, previous, body);
     let result: unknown;
     try {
       result = body();

@@ -145,6 +145,7 @@ function* runSwitch<T>(isProtected: boolean, fn: (sw: Switch) => unknown, name: 
   const ctx = new CancelContext(parent, isProtected, "switch");
   moveFiberTo(fiber, ctx);
   const sw = new Switch(ctx, fiber.scheduler, name);
+  ctx.owner = sw;
   try {
     let value: T;
     try {

@@ -45,5 +45,7 @@ const defaultSink: TracelnSink = (line) => {
 export function traceln(...args: unknown[]): void {
   const fiber = currentFiberOrNull();
   const sink = (fiber?.vars.get(tracelnKey) as TracelnSink | undefined) ?? defaultSink;
-  sink(format(...args));
+  const line = format(...args);
+  fiber?.scheduler.tracer?.fiberLog(fiber, line);
+  sink(line);
 }

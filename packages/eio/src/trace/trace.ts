@@ -1,0 +1,119 @@
+/**
+ * Tracing: record what fibers do (created, run, wait and on what, woken by whom, log, end) and
+ * look at it, as text or as a timeline picture (SVG, or a self-contained HTML page). Eio's
+ * equivalent is its runtime events and the `eio-trace` tool. Tracing costs one null check per
+ * scheduler event while off.
+ * @module
+ */
+import { currentFiber, isGenerator, nested, type Operation } from "../core/scheduler.js";
+import { peekArena } from "../shared/arena.js";
+import { checkTrace, Trace } from "./events.js";
+import { Recorder } from "./recorder.js";
+
+export { Trace, type TraceEvent } from "./events.js";
+export { toHtml, toSvg, type DrawOptions } from "./svg.js";
+
+/**
+ * Runs `fn` in the current fiber while recording what every fiber of this domain does, and
+ * returns the trace. Fibers forked inside `fn` are recorded from their creation; others that run
+ * meanwhile (made before) appear from their first event. An error from `fn` propagates (the
+ * trace is dropped). Recordings nest: an inner one is its part of the outer one. To trace a
+ * whole program, see the `trace` option of `Eio.run` and the `EIO_TRACE` environment variable.
+ *
+ * Suspends: if `fn` does — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   const trace = yield* Eio.Trace.record(function* () {
+ *     yield* Eio.Fiber.both(
+ *       function* ping() { Eio.traceln("ping"); },
+ *       function* pong() { Eio.traceln("pong"); },
+ *     );
+ *   });
+ *   console.log(Eio.Trace.toText(trace));
+ * });
+ * ```
+ */
+export function* record(fn: () => unknown): Operation<Trace> {
+  if (typeof fn !== "function") throw new TypeError(`Trace.record: expected a function to run while recording, got ${typeof fn}`);
+  const fiber = currentFiber();
+  const scheduler = fiber.scheduler;
+  // Inside another recording (an enclosing `record`, or a whole run traced with EIO_TRACE):
+  // share its recorder and take our part of its events.
+  const enclosing = scheduler.tracer;
+  if (enclosing !== null && !(enclosing instanceof Recorder)) throw new Error("Trace.record: this scheduler already has a tracer of another kind");
+  const recorder = enclosing ?? new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
+  const from = recorder.events.length;
+  scheduler.tracer = recorder;
+  try {
+    recorder.begin(fiber);
+    const body = fn();
+    if (isGenerator(body)) yield* nested(body as Operation<unknown>);
+  } finally {
+    scheduler.tracer = enclosing;
+  }
+  return new Trace(recorder.eventsFrom(from));
+}
+
+/**
+ * The trace as text, one line per event, without times, so the same program prints the same
+ * text on every run (good for tests and docs). Fibers are named `name#id`: the function's name
+ * (or `fiber`) and the fiber's id. A fiber forked with `Fiber.fork` runs at once, nested in its
+ * parent; when it blocks or ends, the parent "continues".
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   const trace = yield* Eio.Trace.record(function* () {
+ *     yield* Eio.Switch.run((sw) => {
+ *       Eio.Fiber.fork(sw, function* worker() { yield* Eio.Fiber.yield(); });
+ *     }, { name: "jobs" });
+ *   });
+ *   console.log(Eio.Trace.toText(trace));
+ * });
+ * ```
+ */
+export function toText(trace: Trace): string {
+  const { events } = checkTrace(trace, "Trace.toText");
+  const domains = new Set(events.map((e) => e.domain));
+  const names = new Map<string, string>();
+  const nameOf = (domain: number, fiber: number): string => names.get(`${domain}/${fiber}`) ?? `fiber#${fiber}`;
+  const stacks = new Map<number, number[]>();
+  const lines: string[] = [];
+  for (const e of events) {
+    const prefix = domains.size > 1 ? `[domain ${e.domain}] ` : "";
+    let stack = stacks.get(e.domain);
+    if (stack === undefined) stacks.set(e.domain, (stack = []));
+    const say = (text: string): number => lines.push(prefix + text);
+    if (e.kind === "create") names.set(`${e.domain}/${e.fiber}`, `${e.name}#${e.fiber}`);
+    const me = nameOf(e.domain, e.fiber);
+    switch (e.kind) {
+      case "create":
+        if (e.parent !== null) say(`${nameOf(e.domain, e.parent)} forks ${me}${e.switch === null ? "" : ` in ${e.switch}`}`);
+        break;
+      case "resume":
+        say(`${me} runs`);
+        if (stack[stack.length - 1] !== e.fiber) stack.push(e.fiber);
+        break;
+      case "suspend":
+      case "exit":
+        say(e.kind === "suspend" ? `${me} waits on ${e.on}` : e.ok ? `${me} ends` : `${me} fails`);
+        if (stack[stack.length - 1] === e.fiber) {
+          stack.pop();
+          const below = stack[stack.length - 1];
+          if (below !== undefined) say(`${nameOf(e.domain, below)} continues`);
+        }
+        break;
+      case "wake":
+        say(e.by === null ? `${me} is woken` : `${nameOf(e.domain, e.by)} wakes ${me}`);
+        break;
+      case "log":
+        say(`${me}: ${e.line}`);
+        break;
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,42 @@
+/**
+ * Tracing a whole run: `Eio.run`'s `trace` option, and the `EIO_TRACE` environment variable.
+ * @internal
+ * @module
+ */
+import { writeFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+import type { Scheduler } from "../core/scheduler.js";
+import { peekArena } from "../shared/arena.js";
+import { Trace } from "./events.js";
+import { Recorder } from "./recorder.js";
+import { toHtml, toSvg } from "./svg.js";
+
+/** Where EIO_TRACE asks for the picture of a run of the main thread, with its clock. */
+function fromEnvironment(): ((trace: Trace) => void) | undefined {
+  const file = process.env.EIO_TRACE;
+  if (file === undefined || file === "" || !isMainThread) return undefined;
+  const clockName = process.env.EIO_TRACE_CLOCK ?? "time";
+  if (clockName !== "time" && clockName !== "steps") {
+    throw new RangeError(`EIO_TRACE_CLOCK must be "time" or "steps", got ${JSON.stringify(clockName)}`);
+  }
+  const clock: "time" | "steps" = clockName;
+  return (trace) => {
+    const options = { clock, title: `${process.argv.slice(1).join(" ")}` };
+    writeFileSync(file, file.endsWith(".svg") ? toSvg(trace, options) : toHtml(trace, options));
+  };
+}
+
+/**
+ * Starts recording `scheduler` if `onTrace` is given or EIO_TRACE asks for it; returns what ends
+ * the recording and hands over the trace (call it when the run ends), or null.
+ */
+export function traceRun(scheduler: Scheduler, onTrace: ((trace: Trace) => void) | undefined): (() => void) | null {
+  const deliver = onTrace ?? fromEnvironment();
+  if (deliver === undefined) return null;
+  const recorder = new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
+  scheduler.tracer = recorder;
+  return () => {
+    scheduler.tracer = null;
+    deliver(new Trace(recorder.events));
+  };
+}
