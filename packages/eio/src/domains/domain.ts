@@ -9,11 +9,12 @@ import { Decoder, Encoder } from "./codec.js";
 import { ringBell } from "./doorbell.js";
 import { DomainCrashed } from "./errors.js";
 import type { Hub } from "./hub.js";
-import { FromDomain, STAGING_CELL_SHIFT, ToDomain, WITH_SHARED, type DomainStart } from "./messages.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, WITH_SHARED, WITH_TRACE, type DomainStart } from "./messages.js";
 import { Ring } from "./ring.js";
 import { claim, createStagingCells, Staged, stage, STAGING_DEPTH, stateOf } from "./staging.js";
 import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
 import type { TaskName } from "./task.js";
+import { type ForeignEvents, recorderOf } from "../trace/recorder.js";
 
 const RING_BYTES = 1 << 20;
 
@@ -174,7 +175,9 @@ export class Domain {
       extra |= at << STAGING_CELL_SHIFT;
     }
     if (shared.length > 0) this.inboxPort.postMessage(shared);
-    this.send(shared.length > 0 ? kind | WITH_SHARED : kind, id, number, args, length, extra);
+    let flags: number = shared.length > 0 ? WITH_SHARED : 0;
+    if (recorderOf(this.hub.scheduler) !== null) flags |= WITH_TRACE;
+    this.send(kind | flags, id, number, args, length, extra);
     return id;
   }
 
@@ -209,8 +212,13 @@ export class Domain {
       any = true;
       const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.outboxPort)!.message as SharedArrayBuffer[]) : undefined;
       const value = this.decoder.reset(outbox.data, record.offset, record.offset + record.length, shared).value();
+      if ((record.kind & WITH_TRACE) !== 0) {
+        // Its events reach the recording still going on here, if one is (else they are dropped).
+        const events = receiveMessageOnPort(this.outboxPort)!.message as ForeignEvents;
+        recorderOf(this.hub.scheduler)?.addForeign(events);
+      }
       const id = record.id;
-      const ok = (record.kind & ~WITH_SHARED) === FromDomain.Ok;
+      const ok = (record.kind & ~(WITH_SHARED | WITH_TRACE)) === FromDomain.Ok;
       outbox.release();
       const job = this.jobs.get(id);
       if (job === undefined) continue;

@@ -38,6 +38,12 @@ export const enum FromDomain {
 /** Or'ed into a record's kind when shared buffers travel with it on the side port. */
 export const WITH_SHARED = 0x100;
 
+/**
+ * On `Run` and `Stage`: the parent is recording a trace, so the domain records the job's fibers
+ * too. On a result: the domain's trace events follow on the port (after the shared buffers).
+ */
+export const WITH_TRACE = 0x200;
+
 /** What a worker receives as `workerData`. */
 export interface DomainStart {
   /** This domain's id in the shared heap (from `allocateDomainId`). */

@@ -105,6 +105,7 @@ export function deliver(w: number): void {
     wakeLocal(w);
     return;
   }
+  deliverTracer?.(w);
   const inbox = arena.slot(target, D_INBOX);
   // Only the push that makes the inbox non-empty may have to wake the target: it takes the
   // whole inbox when it wakes, and until it has, later pushes find records there (measured on
@@ -139,9 +140,11 @@ export function drainInbox(): boolean {
   let woke = false;
   for (let w = reversed; w !== 0; ) {
     const next = i32[(w >> 2) + W_INBOX_NEXT]!;
+    delivering = w;
     if (wakeLocal(w)) woke = true;
     w = next;
   }
+  delivering = 0;
   return woke;
 }
 
@@ -193,4 +196,19 @@ export function parkedOn(scheduler: Scheduler): number {
 export function bellWords(): { i32: Int32Array; inbox: number; parked: number } {
   const arena = getArena();
   return { i32: arena.i32, inbox: arena.slot(arena.domainId, D_INBOX), parked: arena.slot(arena.domainId, D_PARKED) };
+}
+
+/** Told of every waiter record handed to another domain, while a trace records (trace/recorder.ts). */
+let deliverTracer: ((record: number) => void) | null = null;
+/** The record whose fiber `drainInbox` is waking (0: none), so a trace can say who sent it. */
+let delivering = 0;
+
+/** @internal */
+export function setDeliverTracer(tracer: ((record: number) => void) | null): void {
+  deliverTracer = tracer;
+}
+
+/** @internal */
+export function deliveringRecord(): number {
+  return delivering;
 }

@@ -76,8 +76,10 @@ export type TraceEvent =
       domain: number;
       /** The fiber, numbered from 0 in each domain in the order fibers first appear in the trace. */
       fiber: number;
-      /** The fiber of its domain that woke it, or null (a timer, I/O, another domain). */
+      /** The fiber that woke it, or null (a timer, I/O, a fiber outside the trace). */
       by: number | null;
+      /** The domain of the fiber that woke it (another domain's, for a shared promise or stream). */
+      byDomain: number;
     }
   | {
       /** The fiber wrote a `traceln` line. */
@@ -147,7 +149,7 @@ function renumber(events: readonly TraceEvent[]): TraceEvent[] {
   return events.map((e) => {
     const fiber = local(e.domain, e.fiber);
     if (e.kind === "create") return { ...e, fiber, parent: e.parent === null ? null : local(e.domain, e.parent) };
-    if (e.kind === "wake") return { ...e, fiber, by: e.by === null ? null : local(e.domain, e.by) };
+    if (e.kind === "wake") return { ...e, fiber, by: e.by === null ? null : local(e.byDomain, e.by) };
     return { ...e, fiber };
   });
 }

@@ -1,29 +1,52 @@
 /**
  * The trace recorder: the scheduler's {@link Tracer}, turning its calls into {@link TraceEvent}s.
- * One recorder per domain while `Trace.record` runs there.
+ * One per domain while something records there: `Trace.record`, a traced `Eio.run`, or (in a
+ * domain) a job whose parent records. A domain's recorder ships its events to the parent's with
+ * each traced job's result; wake-ups across domains are matched up when a trace is made.
  * @internal
  * @module
  */
 import type { CancelContext } from "../core/cancel-context.js";
-import type { Fiber, Tracer } from "../core/scheduler.js";
+import { currentFiberOrNull, type Fiber, type Scheduler, type Tracer } from "../core/scheduler.js";
+import { deliveringRecord, setDeliverTracer } from "../shared/doorbell.js";
 import type { TraceEvent } from "./events.js";
 
-/** The name a fiber gets in a trace: its function's name, or "fiber N" for an anonymous one. */
-function fiberName(fiber: Fiber, body: unknown): string {
-  const name = typeof body === "function" ? body.name : "";
-  return name === "" ? `fiber ${fiber.id}` : name;
+type CreateEvent = Extract<TraceEvent, { kind: "create" }>;
+/** An event as recorded: a wake-up that came through the inbox names its waiter record. */
+type Recorded = TraceEvent & { record?: number };
+
+/** A fiber of domain `domain` handed waiter record `record` to another domain at `t`. */
+interface Send {
+  t: number;
+  domain: number;
+  fiber: number;
+  record: number;
 }
 
-type CreateEvent = Extract<TraceEvent, { kind: "create" }>;
+/** What a domain's recorder sends its parent with a traced job's result (times since the epoch). */
+export interface ForeignEvents {
+  events: Recorded[];
+  sends: Send[];
+}
+
+/** The name a fiber gets in a trace: its function's name, or "fiber" for an anonymous one. */
+function fiberName(body: unknown): string {
+  const name = typeof body === "function" ? body.name : "";
+  return name === "" ? "fiber" : name;
+}
 
 export class Recorder implements Tracer {
-  readonly events: TraceEvent[] = [];
+  readonly events: Recorded[] = [];
+  private sends: Send[] = [];
+  /** Events of other domains (times since our origin), from the results of traced jobs. */
+  private readonly foreign: Recorded[] = [];
+  private readonly foreignSends: Send[] = [];
   /** Each fiber's "create" event (fibers made before recording get one when first seen). */
   private readonly creates = new Map<number, CreateEvent>();
   /** Unnamed switches, numbered in the order they first appear. */
   private readonly switches = new Map<object, number>();
 
-  /** `origin` is the recording's start, in ms since the epoch (`performance.timeOrigin` based). */
+  /** `origin` is the recording's start in ms since the epoch (0: times since the epoch). */
   constructor(
     readonly domain: number,
     readonly origin: number,
@@ -49,12 +72,12 @@ export class Recorder implements Tracer {
   }
 
   /** Names a fiber that existed before the recording (the one that records, say) on first sight. */
-  private see(fiber: Fiber, name = `fiber ${fiber.id}`): void {
+  private see(fiber: Fiber, name = "fiber"): void {
     if (this.creates.has(fiber.id)) return;
     this.push({ kind: "create", t: this.now(), domain: this.domain, fiber: fiber.id, parent: null, name, switch: this.switchOf(fiber.ctx) });
   }
 
-  private push(event: TraceEvent): void {
+  private push(event: Recorded): void {
     if (event.kind === "create") this.creates.set(event.fiber, event);
     this.events.push(event);
   }
@@ -65,29 +88,6 @@ export class Recorder implements Tracer {
     this.push({ kind: "resume", t: this.now(), domain: this.domain, fiber: fiber.id });
   }
 
-  /**
-   * The events from index `from` on, as a trace of their own: times count from its first event,
-   * and fibers made before it get their "create" event first.
-   */
-  eventsFrom(from: number): TraceEvent[] {
-    const slice = this.events.slice(from);
-    if (slice.length === 0) return slice;
-    const t0 = slice[0]!.t;
-    const created = new Set<number>();
-    const earlier: TraceEvent[] = [];
-    const named = (fiber: number): void => {
-      if (created.has(fiber)) return;
-      created.add(fiber);
-      earlier.push({ ...this.creates.get(fiber)!, t: t0 });
-    };
-    for (const e of slice) {
-      if (e.kind === "create") created.add(e.fiber);
-      else named(e.fiber);
-      if (e.kind === "wake" && e.by !== null) named(e.by);
-    }
-    return [...earlier, ...slice].map((e) => ({ ...e, t: e.t - t0 }));
-  }
-
   fiberCreated(fiber: Fiber, parent: Fiber | null, body: unknown): void {
     if (parent !== null) this.see(parent);
     this.push({
@@ -96,7 +96,7 @@ export class Recorder implements Tracer {
       domain: this.domain,
       fiber: fiber.id,
       parent: parent?.id ?? null,
-      name: fiberName(fiber, body),
+      name: fiberName(body),
       switch: this.switchOf(fiber.ctx),
     });
   }
@@ -114,7 +114,10 @@ export class Recorder implements Tracer {
   fiberWoken(fiber: Fiber, by: Fiber | null): void {
     this.see(fiber);
     if (by !== null) this.see(by);
-    this.push({ kind: "wake", t: this.now(), domain: this.domain, fiber: fiber.id, by: by?.id ?? null });
+    const event: Recorded = { kind: "wake", t: this.now(), domain: this.domain, fiber: fiber.id, by: by?.id ?? null, byDomain: this.domain };
+    const record = by === null ? deliveringRecord() : 0;
+    if (record !== 0) event.record = record;
+    this.push(event);
   }
 
   fiberExited(fiber: Fiber, ok: boolean): void {
@@ -126,4 +129,106 @@ export class Recorder implements Tracer {
     this.see(fiber);
     this.push({ kind: "log", t: this.now(), domain: this.domain, fiber: fiber.id, line });
   }
+
+  /** `fiber` handed waiter record `record` to another domain (see the doorbell's `deliver`). */
+  sent(fiber: Fiber, record: number): void {
+    this.see(fiber);
+    this.sends.push({ t: this.now(), domain: this.domain, fiber: fiber.id, record });
+  }
+
+  /** In a domain: everything recorded since the last call, for the parent. */
+  takeForeign(): ForeignEvents {
+    const taken = { events: this.events.splice(0), sends: this.sends };
+    this.sends = [];
+    return taken;
+  }
+
+  /** Takes in another domain's events (times since the epoch). */
+  addForeign({ events, sends }: ForeignEvents): void {
+    const shift = this.origin * 1000;
+    for (const e of events) this.foreign.push({ ...e, t: e.t - shift });
+    for (const s of sends) this.foreignSends.push({ ...s, t: s.t - shift });
+  }
+
+  /**
+   * The events from index `from` of ours on, with the other domains' of the same stretch, as a
+   * trace of their own: in time order, times counted from its first event, each fiber's
+   * "create" first, and wake-ups that came from another domain naming the fiber that sent them.
+   */
+  eventsFrom(from: number): TraceEvent[] {
+    const own = this.events.slice(from);
+    if (own.length === 0) return [];
+    const t0 = own[0]!.t;
+    const foreignCreates = new Map<string, Recorded>();
+    for (const e of this.foreign) if (e.kind === "create") foreignCreates.set(`${e.domain}/${e.fiber}`, e);
+    const merged = [...own, ...this.foreign.filter((e) => e.t >= t0)].sort((a, b) => a.t - b.t);
+    // Fibers made before the stretch: their "create" comes first.
+    const named = new Set<string>();
+    const earlier: TraceEvent[] = [];
+    const name = (domain: number, fiber: number): void => {
+      const key = `${domain}/${fiber}`;
+      if (named.has(key)) return;
+      named.add(key);
+      const create = domain === this.domain ? this.creates.get(fiber) : foreignCreates.get(key);
+      if (create !== undefined) earlier.push({ ...create, t: 0 });
+    };
+    const sends = [...this.sends, ...this.foreignSends].sort((a, b) => a.t - b.t);
+    const out: TraceEvent[] = [];
+    for (const e of merged) {
+      if (e.kind === "create") named.add(`${e.domain}/${e.fiber}`);
+      else name(e.domain, e.fiber);
+      const { record, ...event } = e;
+      if (event.kind === "wake" && record !== undefined) {
+        const send = latestSend(sends, record, event.domain, e.t);
+        if (send !== undefined) {
+          name(send.domain, send.fiber);
+          event.by = send.fiber;
+          event.byDomain = send.domain;
+        }
+      } else if (event.kind === "wake" && event.by !== null) {
+        name(event.byDomain, event.by);
+      }
+      out.push({ ...event, t: event.t - t0 } as TraceEvent);
+    }
+    return [...earlier, ...out];
+  }
+}
+
+/** The last send of `record` by another domain than `domain`, at or before `t`. */
+function latestSend(sends: readonly Send[], record: number, domain: number, t: number): Send | undefined {
+  let found: Send | undefined;
+  for (const s of sends) {
+    if (s.t > t) break;
+    if (s.record === record && s.domain !== domain) found = s;
+  }
+  return found;
+}
+
+/** The recorder of `scheduler`, if it records. */
+export function recorderOf(scheduler: Scheduler): Recorder | null {
+  return scheduler.tracer instanceof Recorder ? scheduler.tracer : null;
+}
+
+let attached = 0;
+
+function onDeliver(record: number): void {
+  const fiber = currentFiberOrNull();
+  if (fiber === null) return;
+  const recorder = recorderOf(fiber.scheduler);
+  if (recorder !== null) recorder.sent(fiber, record);
+}
+
+/**
+ * Makes `recorder` `scheduler`'s tracer. While any recorder is attached in this thread, the
+ * shared heap's doorbell tells us which fiber wakes which in another domain.
+ */
+export function attachRecorder(scheduler: Scheduler, recorder: Recorder): void {
+  if (attached++ === 0) setDeliverTracer(onDeliver);
+  scheduler.tracer = recorder;
+}
+
+/** Gives `scheduler` back the tracer it had before (`previous`). */
+export function detachRecorder(scheduler: Scheduler, previous: Tracer | null): void {
+  scheduler.tracer = previous;
+  if (--attached === 0) setDeliverTracer(null);
 }

@@ -131,7 +131,7 @@ export function buildTimeline(events: readonly TraceEvent[], clock: "time" | "st
       }
       case "wake":
         if (e.by !== null) {
-          const from = index.get(key(e.domain, e.by));
+          const from = index.get(key(e.byDomain, e.by));
           if (from !== undefined) wakes.push({ from, to: r, at: t });
         }
         break;

@@ -8,7 +8,7 @@
 import { currentFiber, isGenerator, nested, type Operation } from "../core/scheduler.js";
 import { peekArena } from "../shared/arena.js";
 import { checkTrace, Trace } from "./events.js";
-import { Recorder } from "./recorder.js";
+import { attachRecorder, detachRecorder, Recorder, recorderOf } from "./recorder.js";
 
 export { Trace, type TraceEvent } from "./events.js";
 export { toHtml, toSvg, type DrawOptions } from "./svg.js";
@@ -42,17 +42,16 @@ export function* record(fn: () => unknown): Operation<Trace> {
   const scheduler = fiber.scheduler;
   // Inside another recording (an enclosing `record`, or a whole run traced with EIO_TRACE):
   // share its recorder and take our part of its events.
-  const enclosing = scheduler.tracer;
-  if (enclosing !== null && !(enclosing instanceof Recorder)) throw new Error("Trace.record: this scheduler already has a tracer of another kind");
+  const enclosing = recorderOf(scheduler);
   const recorder = enclosing ?? new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
   const from = recorder.events.length;
-  scheduler.tracer = recorder;
+  if (enclosing === null) attachRecorder(scheduler, recorder);
   try {
     recorder.begin(fiber);
     const body = fn();
     if (isGenerator(body)) yield* nested(body as Operation<unknown>);
   } finally {
-    scheduler.tracer = enclosing;
+    if (enclosing === null) detachRecorder(scheduler, null);
   }
   return new Trace(recorder.eventsFrom(from));
 }
@@ -108,7 +107,8 @@ export function toText(trace: Trace): string {
         }
         break;
       case "wake":
-        say(e.by === null ? `${me} is woken` : `${nameOf(e.domain, e.by)} wakes ${me}`);
+        if (e.by === null) say(`${me} is woken`);
+        else say(`${nameOf(e.byDomain, e.by)}${e.byDomain === e.domain ? "" : ` (domain ${e.byDomain})`} wakes ${me}`);
         break;
       case "log":
         say(`${me}: ${e.line}`);

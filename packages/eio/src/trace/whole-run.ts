@@ -8,7 +8,7 @@ import { isMainThread } from "node:worker_threads";
 import type { Scheduler } from "../core/scheduler.js";
 import { peekArena } from "../shared/arena.js";
 import { Trace } from "./events.js";
-import { Recorder } from "./recorder.js";
+import { attachRecorder, detachRecorder, Recorder } from "./recorder.js";
 import { toHtml, toSvg } from "./svg.js";
 
 /** Where EIO_TRACE asks for the picture of a run of the main thread, with its clock. */
@@ -34,9 +34,9 @@ export function traceRun(scheduler: Scheduler, onTrace: ((trace: Trace) => void)
   const deliver = onTrace ?? fromEnvironment();
   if (deliver === undefined) return null;
   const recorder = new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
-  scheduler.tracer = recorder;
+  attachRecorder(scheduler, recorder);
   return () => {
-    scheduler.tracer = null;
-    deliver(new Trace(recorder.events));
+    detachRecorder(scheduler, null);
+    deliver(new Trace(recorder.eventsFrom(0)));
   };
 }

@@ -21,10 +21,11 @@ import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from
 import { run } from "../../run.js";
 import { Decoder, Encoder } from "../codec.js";
 import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
-import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, type DomainStart } from "../messages.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, WITH_TRACE, type DomainStart } from "../messages.js";
 import { BLOCKING, Ring } from "../ring.js";
 import { claim, Staged, stateOf } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
+import { attachRecorder, detachRecorder, Recorder, recorderOf } from "../../trace/recorder.js";
 import { SpinBudget } from "../../shared/spin-budget.js";
 import { attachArena, prepareDomainExit, prepareDomainWork, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
@@ -60,6 +61,8 @@ interface StagedJob {
   units: number;
   payload: Buffer;
   shared: SharedArrayBuffer[] | undefined;
+  /** The parent records a trace (see `WITH_TRACE`). */
+  traced: boolean;
 }
 
 function callerCancelled(): Error {
@@ -104,6 +107,9 @@ class DomainRunner {
   private unannounced = false;
   /** Staged jobs we won, to start once the result that made room has gone out. */
   private claimed: StagedJob[] = [];
+  /** Jobs whose parent records a trace (see `WITH_TRACE`), from their start to their result. */
+  private readonly tracedJobs = new Set<number>();
+  private readonly domainId: number;
 
   constructor(
     start: DomainStart,
@@ -117,6 +123,7 @@ class DomainRunner {
     this.outboxPort = start.outboxPort;
     this.stagingCells = new Int32Array(start.stagingCells);
     this.concurrency = start.concurrency === 0 ? Infinity : start.concurrency;
+    this.domainId = start.domainId;
     this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
@@ -137,7 +144,8 @@ class DomainRunner {
     for (let record = inbox.read(); record !== null; record = inbox.read()) {
       any = true;
       const { id, aux } = record;
-      const kind = record.kind & ~WITH_SHARED;
+      const kind = record.kind & ~(WITH_SHARED | WITH_TRACE);
+      const traced = (record.kind & WITH_TRACE) !== 0;
       const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.inboxPort)!.message as SharedArrayBuffer[]) : undefined;
       const decoder = this.decoder.reset(inbox.data, record.offset, record.offset + record.length, shared);
       if (kind === ToDomain.Run) {
@@ -145,6 +153,7 @@ class DomainRunner {
         while (!decoder.done) args.push(decoder.value());
         inbox.release();
         this.accept(id, record.extra);
+        if (traced) this.tracedJobs.add(id);
         this.loader.run(aux, id, args);
       } else if (kind === ToDomain.Stage) {
         // Copied out raw: decoding would take over the shared handles it names, which stay the
@@ -152,7 +161,7 @@ class DomainRunner {
         const payload = Buffer.allocUnsafe(record.length);
         inbox.data.copy(payload, 0, record.offset, record.offset + record.length);
         const extra = record.extra;
-        const staged: StagedJob = { id, at: extra >>> STAGING_CELL_SHIFT, task: aux, units: extra & UNITS_MASK, payload, shared };
+        const staged: StagedJob = { id, at: extra >>> STAGING_CELL_SHIFT, task: aux, units: extra & UNITS_MASK, payload, shared, traced };
         inbox.release();
         // Drop the ones the parent took back meanwhile (a full domain would keep them for long).
         if (this.staged.length > 0) this.staged = this.staged.filter((s) => stateOf(this.stagingCells, s.at, s.id) === Staged.Waiting);
@@ -201,6 +210,7 @@ class DomainRunner {
     this.claimed = [];
     for (const job of claimed) {
       const decoder = this.decoder.reset(job.payload, 0, job.payload.length, job.shared);
+      if (job.traced) this.tracedJobs.add(job.id);
       const args: unknown[] = [];
       while (!decoder.done) args.push(decoder.value());
       this.loader.run(job.task, job.id, args);
@@ -209,6 +219,12 @@ class DomainRunner {
 
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
     if (this.jobs.size === 0) prepareDomainWork();
+    let body = () => fn(...args);
+    if (this.tracedJobs.has(jobId)) {
+      // Recorded while any traced job runs here; a job's fiber is named after its task.
+      if (recorderOf(this.scheduler) === null) attachRecorder(this.scheduler, new Recorder(this.domainId, 0));
+      body = { [fn.name]: () => fn(...args) }[fn.name]!;
+    }
     const ctx = new CancelContext(this.root, false, "job");
     this.jobs.set(jobId, ctx);
     if (this.cancelledEarly.delete(jobId)) ctx.cancel(callerCancelled());
@@ -224,7 +240,7 @@ class DomainRunner {
       }
       this.finishJob(jobId, ctx, ok, value);
     });
-    this.scheduler.start(fiber, () => fn(...args));
+    this.scheduler.start(fiber, body);
   }
 
   private finishJob(jobId: number, ctx: CancelContext, ok: boolean, value: unknown, external = false): void {
@@ -259,6 +275,13 @@ class DomainRunner {
     if (encoder.shared.length > 0) {
       this.outboxPort.postMessage(encoder.shared);
       kind |= WITH_SHARED;
+    }
+    if (this.tracedJobs.delete(jobId)) {
+      // The events since the last traced result; the recording stops with the last traced job.
+      const recorder = recorderOf(this.scheduler);
+      this.outboxPort.postMessage(recorder === null ? { events: [], sends: [] } : recorder.takeForeign());
+      if (this.tracedJobs.size === 0 && recorder !== null) detachRecorder(this.scheduler, null);
+      kind |= WITH_TRACE;
     }
     if (this.overflow.length > 0 || !this.outbox.write(kind, jobId, 0, encoder.buffer, encoder.length)) {
       this.overflow.push({ kind, id: jobId, payload: new Uint8Array(encoder.buffer.subarray(0, encoder.length)) });

@@ -1,0 +1,74 @@
+// Eio.Trace across domains (real worker threads; the tests import the built package).
+import { describe, expect, it } from "vitest";
+import * as Eio from "eio-ts";
+
+const fixtures = new URL("./fixtures/trace-tasks.mjs", import.meta.url);
+const quiet = { traceln: () => {} };
+
+/** Two requests through a shared stream to a domain, each answered through a shared promise. */
+function* askTwice(env: Eio.Env): Eio.Operation<void> {
+  yield* Eio.Switch.run(function* (sw) {
+    const requests = Eio.Stream.create<{ n: number; reply: Eio.Promise.Resolver<number> } | null>(1, { shared: true });
+    Eio.Fiber.fork(sw, function* server() {
+      yield* Eio.DomainManager.run(env.domainMgr, Eio.task(fixtures, "answer"), requests);
+    });
+    for (let n = 1; n <= 2; n++) {
+      const [reply, resolver] = Eio.Promise.create<number>({ shared: true });
+      yield* Eio.Stream.add(requests, { n, reply: resolver });
+      Eio.traceln("got %d", yield* Eio.Promise.await(reply));
+    }
+    yield* Eio.Stream.add(requests, null);
+  });
+}
+
+describe("tracing across domains", () => {
+  it("a domain started while recording records its fibers, and wake-ups between domains name their sender", async () => {
+    const trace = await Eio.run<Eio.Trace.Trace>((env) => Eio.Trace.record(() => askTwice(env)), quiet);
+    const other = trace.events.find((e) => e.domain !== 0)!.domain;
+    const lines = Eio.Trace.toText(trace).split("\n");
+    const expectInOrder = (expected: string[]) => {
+      let at = -1;
+      for (const line of expected) {
+        const next = lines.indexOf(line, at + 1);
+        expect(next, `"${line}" after line ${at} of:\n${lines.join("\n")}`).toBeGreaterThan(at);
+        at = next;
+      }
+    };
+    const d = `[domain ${other}]`;
+    expectInOrder([
+      `${d} answer#0 runs`,
+      `${d} answer#0: answering 1`,
+      `[domain 0] answer#0 (domain ${other}) wakes record#0`,
+      "[domain 0] record#0: got 2",
+      `${d} record#0 (domain 0) wakes answer#0`,
+      `${d} answer#0: answering 2`,
+      `[domain 0] answer#0 (domain ${other}) wakes record#0`,
+      "[domain 0] record#0: got 4",
+      `${d} answer#0 ends`,
+      "[domain 0] server#1 ends",
+    ]);
+    // The picture draws those wake-ups as arrows between the domains' rows.
+    const svg = Eio.Trace.toSvg(trace, { clock: "steps" });
+    expect(svg).toContain(`domain ${other}`);
+    expect(svg.match(/<title>answer#0 wakes record#0<\/title>/g)?.length).toBe(2);
+  });
+
+  it("pool jobs submitted while recording appear in their domains; a domain records nothing once no traced job runs there", async () => {
+    await Eio.run(function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+        const forkAndReturn = Eio.task<[number], number>(fixtures, "forkAndReturn");
+        const trace = yield* Eio.Trace.record(function* () {
+          expect(yield* Eio.ExecutorPool.submitExn(pool, { weight: 1 }, forkAndReturn, 7)).toBe(7);
+        });
+        const text = Eio.Trace.toText(trace);
+        expect(text).toMatch(/\[domain \d+\] forkAndReturn#0 forks helper#1 in Switch#1/);
+        expect(text).toMatch(/\[domain \d+\] helper#1 ends/);
+        // An untraced job afterwards: the next recording has only its own job.
+        expect(yield* Eio.ExecutorPool.submitExn(pool, { weight: 1 }, forkAndReturn, 8)).toBe(8);
+        const second = yield* Eio.Trace.record(() => Eio.traceln("only this"));
+        expect(Eio.Trace.toText(second)).toBe("record#0 runs\nrecord#0: only this");
+      });
+    }, quiet);
+  });
+});
