@@ -17,7 +17,9 @@ export { toHtml, toSvg, type DrawOptions } from "./svg.js";
  * Runs `fn` in the current fiber while recording what every fiber of this domain does, and
  * returns the trace. Fibers forked inside `fn` are recorded from their creation; others that run
  * meanwhile (made before) appear from their first event. An error from `fn` propagates (the
- * trace is dropped). Recordings nest: an inner one is its part of the outer one. To trace a
+ * trace is dropped). Jobs that other domains run for fibers of this one (`DomainManager.run`,
+ * `ExecutorPool`) are recorded there and come back with their results: a job still running when
+ * the recording ends is not in the trace. Recordings nest: an inner one is its part of the outer one. To trace a
  * whole program, see the `trace` option of `Eio.run` and the `EIO_TRACE` environment variable.
  *
  * Suspends: if `fn` does — use `yield*`.
