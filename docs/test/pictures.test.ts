@@ -11,7 +11,11 @@ import { describe, expect, test } from "vitest";
 import { markdownBlocks, readSource, repoRoot, writeBlocks } from "./code-blocks.js";
 
 /** Each picture, and the example (by its block name, as in the doc-block tests) that draws it. */
-const pictures = [{ file: "docs/images/tracing-pipeline.svg", chapter: "docs/tracing.md", block: "tracing-1" }];
+const pictures = [
+  { file: "docs/images/fibers-both.svg", chapter: "docs/fibers.md", block: "fibers-2" },
+  { file: "docs/images/streams-producer-consumer.svg", chapter: "docs/streams.md", block: "streams-1" },
+  { file: "docs/images/tracing-pipeline.svg", chapter: "docs/tracing.md", block: "tracing-1" },
+];
 
 /** The title says where the program ran from: not part of the picture. */
 const withoutTitle = (svg: string): string => svg.replace(/<text class="title"[^\n]*\n/, "");

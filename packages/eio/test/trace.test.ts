@@ -231,6 +231,13 @@ describe("drawing", () => {
     expect(svg).toContain("Switch(pipeline)");
   });
 
+  it("draws no arrow for a fiber that wakes itself (Fiber.yield), though the text says it", async () => {
+    const trace = await Eio.run<Eio.Trace.Trace>(() => Trace.record(() => Fiber.yield()), quiet);
+    expect(Trace.toText(trace)).toContain("record#0 wakes record#0");
+    expect(buildTimeline(trace.events, "steps").wakes).toEqual([]);
+    expect(Trace.toSvg(trace)).not.toContain('class="wake"');
+  });
+
   it("pauses a parent while the fiber it forked runs, as the scheduler does", async () => {
     const { rows } = buildTimeline((await recordPipeline()).events, "steps");
     const parent = rows[0]!;

@@ -132,7 +132,8 @@ export function buildTimeline(events: readonly TraceEvent[], clock: "time" | "st
       case "wake":
         if (e.by !== null) {
           const from = index.get(key(e.byDomain, e.by));
-          if (from !== undefined) wakes.push({ from, to: r, at: t });
+          // A fiber that wakes itself (`Fiber.yield`) gets no arrow.
+          if (from !== undefined && from !== r) wakes.push({ from, to: r, at: t });
         }
         break;
       case "log":
