@@ -169,11 +169,16 @@ export function* storageDomain(
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {
+  // Named functions: traces name the fibers after them.
   yield* Eio.Fiber.first(
-    () => serve(queue, dir, {
-      ...options,
-      onReady: (store) => Eio.Promise.resolve(ready, { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
-    }),
-    () => Eio.Promise.await(stop),
+    function storageLoop() {
+      return serve(queue, dir, {
+        ...options,
+        onReady: (store) => Eio.Promise.resolve(ready, { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
+      });
+    },
+    function awaitStop() {
+      return Eio.Promise.await(stop);
+    },
   );
 }

@@ -383,7 +383,7 @@ function* anyGeneric<T, R>(
         cell.tryResolveValue(ok ? { ok: true, value: undefined } : { ok: false, error: value });
       });
       promises.push(cell);
-      fiber.scheduler.start(child, () => wrap(fn));
+      fiber.scheduler.start(child, () => wrap(fn), fn);
     }
     yield* wrap(fns[fns.length - 1]!);
     yield* protect(function* () {

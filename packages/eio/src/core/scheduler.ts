@@ -348,11 +348,14 @@ export class Scheduler {
 
   private readonly runLoopBound = (): void => this.runLoop();
 
-  /** Starts `body` as the new fiber `fiber` right now, nested in the caller. */
-  start(fiber: Fiber, body: () => unknown): void {
+  /**
+   * Starts `body` as the new fiber `fiber` right now, nested in the caller. `named` is the
+   * function traces name the fiber after, when `body` only wraps it.
+   */
+  start(fiber: Fiber, body: () => unknown, named: unknown = body): void {
     const previous = current;
     current = fiber;
-    this.tracer?.fiberCreated(fiber, previous, body);
+    this.tracer?.fiberCreated(fiber, previous, named);
     let result: unknown;
     try {
       result = body();

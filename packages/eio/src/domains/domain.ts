@@ -210,13 +210,14 @@ export class Domain {
     let any = false;
     for (let record = outbox.read(); record !== null; record = outbox.read()) {
       any = true;
+      if (record.kind === FromDomain.Trace) {
+        outbox.release();
+        this.takeTrace();
+        continue;
+      }
       const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.outboxPort)!.message as SharedArrayBuffer[]) : undefined;
       const value = this.decoder.reset(outbox.data, record.offset, record.offset + record.length, shared).value();
-      if ((record.kind & WITH_TRACE) !== 0) {
-        // Its events reach the recording still going on here, if one is (else they are dropped).
-        const events = receiveMessageOnPort(this.outboxPort)!.message as ForeignEvents;
-        recorderOf(this.hub.scheduler)?.addForeign(events);
-      }
+      if ((record.kind & WITH_TRACE) !== 0) this.takeTrace();
       const id = record.id;
       const ok = (record.kind & ~(WITH_SHARED | WITH_TRACE)) === FromDomain.Ok;
       outbox.release();
@@ -229,6 +230,12 @@ export class Domain {
       job.settle(ok, value);
     }
     return any;
+  }
+
+  /** Trace events the domain sent (on the port) reach the recording going on here, if any. */
+  private takeTrace(): void {
+    const events = receiveMessageOnPort(this.outboxPort)!.message as ForeignEvents;
+    recorderOf(this.hub.scheduler)?.addForeign(events);
   }
 
   private flushOverflow(): void {

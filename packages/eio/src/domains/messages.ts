@@ -33,6 +33,8 @@ export const enum FromDomain {
   Ok = 1,
   /** id = job id; payload = the error. */
   Error = 2,
+  /** No job and no payload: trace events follow on the port (see `WITH_TRACE`). */
+  Trace = 3,
 }
 
 /** Or'ed into a record's kind when shared buffers travel with it on the side port. */

@@ -262,7 +262,8 @@ export function* acceptFork(sw: Switch, socket: ListeningSocket, handler: Handle
   const [flow, addr] = yield* accept(sw, socket);
   let started = false;
   try {
-    fork(sw, function* () {
+    // Named, so traces name a connection's fiber "connection".
+    fork(sw, function* connection() {
       started = true;
       try {
         yield* runBody(handler(flow, addr));

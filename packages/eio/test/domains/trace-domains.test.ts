@@ -71,4 +71,28 @@ describe("tracing across domains", () => {
       });
     }, quiet);
   });
+
+  it("a job still running when the recording ends shows what it did until its domain last sent its events", async () => {
+    await Eio.run(function* (env) {
+      yield* Eio.Switch.run(function* (sw) {
+        const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+        const [started, setStarted] = Eio.Promise.create<void>({ shared: true });
+        const [stop, setStop] = Eio.Promise.create<void>({ shared: true });
+        const logThenWait = Eio.task<[Eio.Promise.Resolver<void>, Eio.Promise.Promise<void>], void>(fixtures, "logThenWait");
+        let job: Eio.Promise.Promise<Eio.Result<void>> | undefined;
+        const trace = yield* Eio.Trace.record(function* () {
+          job = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, logThenWait, setStarted, stop);
+          yield* Eio.Promise.await(started);
+          // Longer than a domain waits before it sends the events of a job still running (20 ms).
+          yield* Eio.Time.sleep(env.clock, 0.2);
+        });
+        Eio.Promise.resolve(setStop, undefined);
+        expect((yield* Eio.Promise.await(job!)).ok).toBe(true);
+        const text = Eio.Trace.toText(trace);
+        expect(text).toMatch(/\[domain \d+\] logThenWait#0: started/);
+        expect(text).toMatch(/\[domain \d+\] logThenWait#0 waits on Promise\.await/);
+        expect(text).not.toMatch(/logThenWait#0 ends/);
+      });
+    }, quiet);
+  });
 });

@@ -65,6 +65,10 @@ interface StagedJob {
   traced: boolean;
 }
 
+/** See `DomainRunner.shipTrace`. */
+const TRACE_EVERY_MS = 20;
+const EMPTY = new Uint8Array(0);
+
 function callerCancelled(): Error {
   return new Error("the job's caller was cancelled");
 }
@@ -109,6 +113,8 @@ class DomainRunner {
   private claimed: StagedJob[] = [];
   /** Jobs whose parent records a trace (see `WITH_TRACE`), from their start to their result. */
   private readonly tracedJobs = new Set<number>();
+  /** Sends trace events on while traced jobs run (see `shipTrace`). */
+  private traceTimer: ReturnType<typeof setInterval> | null = null;
   private readonly domainId: number;
 
   constructor(
@@ -223,6 +229,7 @@ class DomainRunner {
     if (this.tracedJobs.has(jobId)) {
       // Recorded while any traced job runs here; a job's fiber is named after its task.
       if (recorderOf(this.scheduler) === null) attachRecorder(this.scheduler, new Recorder(this.domainId, 0));
+      this.traceTimer ??= setInterval(() => this.shipTrace(), TRACE_EVERY_MS);
       body = { [fn.name]: () => fn(...args) }[fn.name]!;
     }
     const ctx = new CancelContext(this.root, false, "job");
@@ -280,13 +287,14 @@ class DomainRunner {
       // The events since the last traced result; the recording stops with the last traced job.
       const recorder = recorderOf(this.scheduler);
       this.outboxPort.postMessage(recorder === null ? { events: [], sends: [] } : recorder.takeForeign());
-      if (this.tracedJobs.size === 0 && recorder !== null) detachRecorder(this.scheduler, null);
+      if (this.tracedJobs.size === 0) {
+        if (recorder !== null) detachRecorder(this.scheduler, null);
+        if (this.traceTimer !== null) clearInterval(this.traceTimer);
+        this.traceTimer = null;
+      }
       kind |= WITH_TRACE;
     }
-    if (this.overflow.length > 0 || !this.outbox.write(kind, jobId, 0, encoder.buffer, encoder.length)) {
-      this.overflow.push({ kind, id: jobId, payload: new Uint8Array(encoder.buffer.subarray(0, encoder.length)) });
-      setTimeout(() => this.poll(), 1);
-    }
+    this.write(kind, jobId, encoder.buffer, encoder.length);
     // Waking a sleeping parent costs both threads a core for a while. While we go on with a
     // staged job and more stay staged here, it has nothing urgent to do, and if it blocks it
     // reads the outboxes within a millisecond anyway: the result is announced with a later one,
@@ -295,6 +303,26 @@ class DomainRunner {
     else this.announce();
     // Started from the idle hook, not inside the exit of the job that just ended.
     if (this.claimed.length > 0) this.scheduler.schedule();
+  }
+
+  /** Writes a record to the outbox, or queues it (in order) while the outbox is full. */
+  private write(kind: number, id: number, payload: Uint8Array, length: number): void {
+    if (this.overflow.length > 0 || !this.outbox.write(kind, id, 0, payload, length)) {
+      this.overflow.push({ kind, id, payload: new Uint8Array(payload.subarray(0, length)) });
+      setTimeout(() => this.poll(), 1);
+    }
+  }
+
+  /**
+   * While traced jobs run, sends their events on every `TRACE_EVERY_MS` (a timer): a long job,
+   * such as a server's storage loop, would otherwise show nothing until it ends.
+   */
+  private shipTrace(): void {
+    const recorder = recorderOf(this.scheduler);
+    if (recorder === null || recorder.events.length === 0) return;
+    this.outboxPort.postMessage(recorder.takeForeign());
+    this.write(FromDomain.Trace, 0, EMPTY, 0);
+    this.announce();
   }
 
   /** Rings the parent for the results written so far. */
