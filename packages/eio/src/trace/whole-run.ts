@@ -4,6 +4,7 @@
  * @module
  */
 import { writeFileSync } from "node:fs";
+import { relative } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import type { Scheduler } from "../core/scheduler.js";
 import { peekArena } from "../shared/arena.js";
@@ -21,7 +22,9 @@ function fromEnvironment(): ((trace: Trace) => void) | undefined {
   }
   const clock: "time" | "steps" = clockName;
   return (trace) => {
-    const options = { clock, title: `${process.argv.slice(1).join(" ")}` };
+    // Titled with the command line, the script's path relative to where it ran.
+    const [script = "", ...args] = process.argv.slice(1);
+    const options = { clock, title: [relative(process.cwd(), script), ...args].join(" ") };
     writeFileSync(file, file.endsWith(".svg") ? toSvg(trace, options) : toHtml(trace, options));
   };
 }
