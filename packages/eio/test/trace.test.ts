@@ -163,6 +163,20 @@ describe("recording", () => {
     expect(Trace.toText(outer)).toContain("record#0: inner");
   });
 
+  it("keeps the first 200,000 events and counts the rest, saying so in the text and the picture", async () => {
+    const trace = await Eio.run<Eio.Trace.Trace>(() =>
+      Trace.record(function* () {
+        // Each yield makes three events (waits, is woken, runs).
+        for (let i = 0; i < 70_000; i++) yield* Fiber.yield();
+      }),
+    );
+    expect(trace.events.length).toBe(200_000);
+    // 2 events to start (the recording fiber named and running) and 3 per yield.
+    expect(trace.dropped).toBe(2 + 3 * 70_000 - 200_000);
+    expect(Trace.toText(trace).endsWith("(10002 more events not kept: a trace keeps its first 200000)")).toBe(true);
+    expect(Trace.toSvg(trace, { clock: "steps" })).toContain("(10002 more events not kept)");
+  });
+
   it("rejects what is not a function, naming what it wanted", async () => {
     await expect(Eio.run(() => Trace.record(42 as never))).rejects.toThrow(/Trace\.record: expected a function/);
     expect(() => Trace.toText({} as never)).toThrow(/expected a trace \(from Eio\.Trace\.record\)/);

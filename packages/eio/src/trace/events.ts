@@ -122,10 +122,16 @@ export type TraceEvent =
 export class Trace {
   /** The events, fibers numbered in each domain from 0 in the order they first appear. */
   readonly events: readonly TraceEvent[];
+  /**
+   * How many events came after the ones kept: a recording keeps its first 200,000 (a traced
+   * server under load makes millions).
+   */
+  readonly dropped: number;
 
   /** @internal */
-  constructor(events: readonly TraceEvent[]) {
+  constructor(events: readonly TraceEvent[], dropped = 0) {
     this.events = renumber(events);
+    this.dropped = dropped;
   }
 }
 

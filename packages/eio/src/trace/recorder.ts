@@ -27,7 +27,15 @@ interface Send {
 export interface ForeignEvents {
   events: Recorded[];
   sends: Send[];
+  /** Events not kept since the last batch (see {@link MAX_EVENTS}). */
+  dropped: number;
 }
+
+/**
+ * A recorder keeps the first this many events and counts the rest: a traced server under load
+ * makes millions, which would fill memory and draw a picture no one could open.
+ */
+export const MAX_EVENTS = 200_000;
 
 /** The name a fiber gets in a trace: its function's name, or "fiber" for an anonymous one. */
 function fiberName(body: unknown): string {
@@ -38,6 +46,11 @@ function fiberName(body: unknown): string {
 export class Recorder implements Tracer {
   readonly events: Recorded[] = [];
   private sends: Send[] = [];
+  /** Events kept so far (own and other domains'), and those not kept. */
+  private kept = 0;
+  dropped = 0;
+  /** Of `dropped`, those not yet sent to the parent (in a domain). */
+  private droppedUnsent = 0;
   /** Events of other domains (times since our origin), from the results of traced jobs. */
   private readonly foreign: Recorded[] = [];
   private readonly foreignSends: Send[] = [];
@@ -78,6 +91,7 @@ export class Recorder implements Tracer {
   }
 
   private push(event: Recorded): void {
+    if (!this.keep()) return;
     if (event.kind === "create") this.creates.set(event.fiber, event);
     this.events.push(event);
   }
@@ -130,24 +144,37 @@ export class Recorder implements Tracer {
     this.push({ kind: "log", t: this.now(), domain: this.domain, fiber: fiber.id, line });
   }
 
+  /** True if one more event may be kept (see {@link MAX_EVENTS}); counts it either way. */
+  private keep(): boolean {
+    if (this.kept < MAX_EVENTS) {
+      this.kept++;
+      return true;
+    }
+    this.dropped++;
+    this.droppedUnsent++;
+    return false;
+  }
+
   /** `fiber` handed waiter record `record` to another domain (see the doorbell's `deliver`). */
   sent(fiber: Fiber, record: number): void {
     this.see(fiber);
-    this.sends.push({ t: this.now(), domain: this.domain, fiber: fiber.id, record });
+    if (this.kept < MAX_EVENTS) this.sends.push({ t: this.now(), domain: this.domain, fiber: fiber.id, record });
   }
 
   /** In a domain: everything recorded since the last call, for the parent. */
   takeForeign(): ForeignEvents {
-    const taken = { events: this.events.splice(0), sends: this.sends };
+    const taken = { events: this.events.splice(0), sends: this.sends, dropped: this.droppedUnsent };
     this.sends = [];
+    this.droppedUnsent = 0;
     return taken;
   }
 
   /** Takes in another domain's events (times since the epoch). */
-  addForeign({ events, sends }: ForeignEvents): void {
+  addForeign({ events, sends, dropped }: ForeignEvents): void {
     const shift = this.origin * 1000;
-    for (const e of events) this.foreign.push({ ...e, t: e.t - shift });
+    for (const e of events) if (this.keep()) this.foreign.push({ ...e, t: e.t - shift });
     for (const s of sends) this.foreignSends.push({ ...s, t: s.t - shift });
+    this.dropped += dropped;
   }
 
   /**

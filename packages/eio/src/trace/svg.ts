@@ -100,7 +100,8 @@ export function toSvg(trace: Trace, options: DrawOptions = {}): string {
   }
   const height = y + 26;
   const total = LABEL + width + 20;
-  const axis = `<text class="axis" x="${LABEL}" y="${height - 8}">0</text><text class="axis" x="${LABEL + width}" y="${height - 8}" text-anchor="end">${clock === "steps" ? `${end} steps` : `${end} µs`}</text>`;
+  const dropped = trace.dropped === 0 ? "" : ` (${trace.dropped} more events not kept)`;
+  const axis = `<text class="axis" x="${LABEL}" y="${height - 8}">0</text><text class="axis" x="${LABEL + width}" y="${height - 8}" text-anchor="end">${clock === "steps" ? `${end} steps` : `${end} µs`}${dropped}</text>`;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${height}" viewBox="0 0 ${total} ${height}" font-family="sans-serif" font-size="12">`,
     "<style>.label{fill:#222}.switch{fill:#888;font-size:10px}.life{stroke:#bbb;stroke-width:2}.run{fill:#3b82f6}.wait{fill:#666;font-size:10px}.wake{stroke:#e11d48;stroke-width:1.2}.log{fill:#f59e0b}.ok{stroke:#16a34a;stroke-width:2}.error{stroke:#dc2626;stroke-width:2}.domain{font-weight:bold;fill:#444}.axis{fill:#888;font-size:10px}.title{font-weight:bold;font-size:14px}</style>",

@@ -8,7 +8,7 @@
 import { currentFiber, isGenerator, nested, type Operation } from "../core/scheduler.js";
 import { peekArena } from "../shared/arena.js";
 import { checkTrace, Trace } from "./events.js";
-import { attachRecorder, detachRecorder, Recorder, recorderOf } from "./recorder.js";
+import { attachRecorder, detachRecorder, MAX_EVENTS, Recorder, recorderOf } from "./recorder.js";
 
 export { Trace, type TraceEvent } from "./events.js";
 export { toHtml, toSvg, type DrawOptions } from "./svg.js";
@@ -47,6 +47,7 @@ export function* record(fn: () => unknown): Operation<Trace> {
   const enclosing = recorderOf(scheduler);
   const recorder = enclosing ?? new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
   const from = recorder.events.length;
+  const droppedBefore = recorder.dropped;
   if (enclosing === null) attachRecorder(scheduler, recorder);
   try {
     recorder.begin(fiber);
@@ -55,7 +56,7 @@ export function* record(fn: () => unknown): Operation<Trace> {
   } finally {
     if (enclosing === null) detachRecorder(scheduler, null);
   }
-  return new Trace(recorder.eventsFrom(from));
+  return new Trace(recorder.eventsFrom(from), recorder.dropped - droppedBefore);
 }
 
 /**
@@ -117,5 +118,6 @@ export function toText(trace: Trace): string {
         break;
     }
   }
+  if (trace.dropped > 0) lines.push(`(${trace.dropped} more events not kept: a trace keeps its first ${MAX_EVENTS})`);
   return lines.join("\n");
 }

@@ -40,6 +40,6 @@ export function traceRun(scheduler: Scheduler, onTrace: ((trace: Trace) => void)
   attachRecorder(scheduler, recorder);
   return () => {
     detachRecorder(scheduler, null);
-    deliver(new Trace(recorder.eventsFrom(0)));
+    deliver(new Trace(recorder.eventsFrom(0), recorder.dropped));
   };
 }
