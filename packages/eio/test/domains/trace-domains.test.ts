@@ -5,18 +5,24 @@ import * as Eio from "eio-ts";
 const fixtures = new URL("./fixtures/trace-tasks.mjs", import.meta.url);
 const quiet = { traceln: () => {} };
 
-/** Two requests through a shared stream to a domain, each answered through a shared promise. */
+/**
+ * Two requests through a shared stream to a domain, each answered through a shared promise.
+ * Each side pauses 10 ms before it hands something over, so the other is surely waiting for it
+ * and every hand-over wakes a fiber of the other domain.
+ */
 function* askTwice(env: Eio.Env): Eio.Operation<void> {
   yield* Eio.Switch.run(function* (sw) {
     const requests = Eio.Stream.create<{ n: number; reply: Eio.Promise.Resolver<number> } | null>(1, { shared: true });
     Eio.Fiber.fork(sw, function* server() {
-      yield* Eio.DomainManager.run(env.domainMgr, Eio.task(fixtures, "answer"), requests);
+      yield* Eio.DomainManager.run(env.domainMgr, Eio.task(fixtures, "answerSlowly"), requests, env.clock);
     });
     for (let n = 1; n <= 2; n++) {
+      yield* Eio.Time.sleep(env.clock, 0.01);
       const [reply, resolver] = Eio.Promise.create<number>({ shared: true });
       yield* Eio.Stream.add(requests, { n, reply: resolver });
       Eio.traceln("got %d", yield* Eio.Promise.await(reply));
     }
+    yield* Eio.Time.sleep(env.clock, 0.01);
     yield* Eio.Stream.add(requests, null);
   });
 }
@@ -36,21 +42,22 @@ describe("tracing across domains", () => {
     };
     const d = `[domain ${other}]`;
     expectInOrder([
-      `${d} answer#0 runs`,
-      `${d} answer#0: answering 1`,
-      `[domain 0] answer#0 (domain ${other}) wakes record#0`,
+      `${d} answerSlowly#0 runs`,
+      `${d} answerSlowly#0: answering 1`,
+      `[domain 0] answerSlowly#0 (domain ${other}) wakes record#0`,
       "[domain 0] record#0: got 2",
-      `${d} record#0 (domain 0) wakes answer#0`,
-      `${d} answer#0: answering 2`,
-      `[domain 0] answer#0 (domain ${other}) wakes record#0`,
+      `${d} record#0 (domain 0) wakes answerSlowly#0`,
+      `${d} answerSlowly#0: answering 2`,
+      `[domain 0] answerSlowly#0 (domain ${other}) wakes record#0`,
       "[domain 0] record#0: got 4",
-      `${d} answer#0 ends`,
+      `${d} record#0 (domain 0) wakes answerSlowly#0`,
+      `${d} answerSlowly#0 ends`,
       "[domain 0] server#1 ends",
     ]);
     // The picture draws those wake-ups as arrows between the domains' rows.
     const svg = Eio.Trace.toSvg(trace, { clock: "steps" });
     expect(svg).toContain(`domain ${other}`);
-    expect(svg.match(/<title>answer#0 wakes record#0<\/title>/g)?.length).toBe(2);
+    expect(svg.match(/<title>answerSlowly#0 wakes record#0<\/title>/g)?.length).toBe(2);
   });
 
   it("pool jobs submitted while recording appear in their domains; a domain records nothing once no traced job runs there", async () => {
@@ -94,5 +101,24 @@ describe("tracing across domains", () => {
         expect(text).not.toMatch(/logThenWait#0 ends/);
       });
     }, quiet);
+  });
+
+  it("a traced job whose task cannot be loaded fails as untraced ones do, and the trace stays whole", async () => {
+    const trace = await Eio.run<Eio.Trace.Trace>(
+      (env) =>
+        Eio.Trace.record(function* () {
+          const notAFunction = Eio.task(new URL("./fixtures/other.mjs", import.meta.url), "notAFunction");
+          let message = "";
+          try {
+            yield* Eio.DomainManager.run(env.domainMgr, notAFunction);
+          } catch (error) {
+            message = (error as Error).message;
+          }
+          Eio.traceln("failed: %s", message.length > 0);
+        }),
+      quiet,
+    );
+    expect(trace.dropped).toBe(0);
+    expect(Eio.Trace.toText(trace)).toContain("record#0: failed: true");
   });
 });

@@ -25,7 +25,7 @@ import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, WITH
 import { BLOCKING, Ring } from "../ring.js";
 import { claim, Staged, stateOf } from "../staging.js";
 import { TaskLoader } from "./task-loader.js";
-import { attachRecorder, detachRecorder, Recorder, recorderOf } from "../../trace/recorder.js";
+import { attachRecorder, detachRecorder, type ForeignEvents, Recorder, recorderOf } from "../../trace/recorder.js";
 import { SpinBudget } from "../../shared/spin-budget.js";
 import { attachArena, prepareDomainExit, prepareDomainWork, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
 
@@ -286,7 +286,8 @@ class DomainRunner {
     if (this.tracedJobs.delete(jobId)) {
       // The events since the last traced result; the recording stops with the last traced job.
       const recorder = recorderOf(this.scheduler);
-      this.outboxPort.postMessage(recorder === null ? { events: [], sends: [] } : recorder.takeForeign());
+      const batch: ForeignEvents = recorder === null ? { events: [], sends: [], dropped: 0 } : recorder.takeForeign();
+      this.outboxPort.postMessage(batch);
       if (this.tracedJobs.size === 0) {
         if (recorder !== null) detachRecorder(this.scheduler, null);
         if (this.traceTimer !== null) clearInterval(this.traceTimer);
