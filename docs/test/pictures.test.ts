@@ -12,8 +12,11 @@ import { markdownBlocks, readSource, repoRoot, writeBlocks } from "./code-blocks
 
 /** Each picture, and the example (by its block name, as in the doc-block tests) that draws it. */
 const pictures = [
+  { file: "docs/images/cancellation-both.svg", chapter: "docs/cancellation.md", block: "cancellation-1" },
   { file: "docs/images/fibers-both.svg", chapter: "docs/fibers.md", block: "fibers-2" },
   { file: "docs/images/streams-producer-consumer.svg", chapter: "docs/streams.md", block: "streams-1" },
+  { file: "docs/images/switches-failure.svg", chapter: "docs/switches.md", block: "switches-2" },
+  { file: "docs/images/sync-mutex.svg", chapter: "docs/sync.md", block: "sync-1" },
   { file: "docs/images/tracing-pipeline.svg", chapter: "docs/tracing.md", block: "tracing-1" },
 ];
 
