@@ -8,6 +8,7 @@
  */
 import type { CancelContext } from "../core/cancel-context.js";
 import { currentFiberOrNull, type Fiber, type Scheduler, type Tracer } from "../core/scheduler.js";
+import { peekArena } from "../shared/arena.js";
 import { deliveringRecord, setDeliverTracer } from "../shared/doorbell.js";
 import type { TraceEvent } from "./events.js";
 
@@ -65,6 +66,11 @@ export class Recorder implements Tracer {
     readonly origin: number,
   ) {}
 
+  /** A recorder for this thread's domain, its times counted from now. */
+  static startingNow(): Recorder {
+    return new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
+  }
+
   /** The switch `ctx` belongs to (its own or an enclosing one's): `Switch(name)`, or `Switch#n`. */
   private switchOf(ctx: CancelContext | null): string | null {
     for (let c = ctx; c !== null; c = c.parent) {
@@ -96,10 +102,19 @@ export class Recorder implements Tracer {
     this.events.push(event);
   }
 
-  /** The fiber that called `Trace.record`: it is running now. */
+  /** The fiber that called `Trace.record` on a new recorder: it is running now. */
   begin(fiber: Fiber): void {
     this.see(fiber, "record");
     this.push({ kind: "resume", t: this.now(), domain: this.domain, fiber: fiber.id });
+  }
+
+  /**
+   * The fiber that called `Trace.record` inside a recording already going on: it runs, so its
+   * part of the events starts with it running (see {@link eventsFrom}); returns where it starts.
+   */
+  mark(fiber: Fiber): number {
+    this.see(fiber, "record");
+    return this.events.length;
   }
 
   fiberCreated(fiber: Fiber, parent: Fiber | null, body: unknown): void {
@@ -182,8 +197,9 @@ export class Recorder implements Tracer {
    * trace of their own: in time order, times counted from its first event, each fiber's
    * "create" first, and wake-ups that came from another domain naming the fiber that sent them.
    */
-  eventsFrom(from: number): TraceEvent[] {
+  eventsFrom(from: number, running: Fiber | null = null): TraceEvent[] {
     const own = this.events.slice(from);
+    if (running !== null) own.unshift({ kind: "resume", t: own[0]?.t ?? this.now(), domain: this.domain, fiber: running.id });
     if (own.length === 0) return [];
     const t0 = own[0]!.t;
     const foreignCreates = new Map<string, Recorded>();

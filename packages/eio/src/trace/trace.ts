@@ -6,7 +6,6 @@
  * @module
  */
 import { currentFiber, isGenerator, nested, type Operation } from "../core/scheduler.js";
-import { peekArena } from "../shared/arena.js";
 import { checkTrace, Trace } from "./events.js";
 import { attachRecorder, detachRecorder, MAX_EVENTS, Recorder, recorderOf } from "./recorder.js";
 
@@ -45,18 +44,19 @@ export function* record(fn: () => unknown): Operation<Trace> {
   // Inside another recording (an enclosing `record`, or a whole run traced with EIO_TRACE):
   // share its recorder and take our part of its events.
   const enclosing = recorderOf(scheduler);
-  const recorder = enclosing ?? new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
-  const from = recorder.events.length;
+  const recorder = enclosing ?? Recorder.startingNow();
+  let from = 0;
   const droppedBefore = recorder.dropped;
   if (enclosing === null) attachRecorder(scheduler, recorder);
   try {
-    recorder.begin(fiber);
+    if (enclosing === null) recorder.begin(fiber);
+    else from = recorder.mark(fiber);
     const body = fn();
     if (isGenerator(body)) yield* nested(body as Operation<unknown>);
   } finally {
     if (enclosing === null) detachRecorder(scheduler, null);
   }
-  return new Trace(recorder.eventsFrom(from), recorder.dropped - droppedBefore);
+  return new Trace(recorder.eventsFrom(from, enclosing === null ? null : fiber), recorder.dropped - droppedBefore);
 }
 
 /**

@@ -7,7 +7,6 @@ import { writeFileSync } from "node:fs";
 import { relative } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import type { Scheduler } from "../core/scheduler.js";
-import { peekArena } from "../shared/arena.js";
 import { Trace } from "./events.js";
 import { attachRecorder, detachRecorder, Recorder } from "./recorder.js";
 import { toHtml, toSvg } from "./svg.js";
@@ -34,12 +33,12 @@ function fromEnvironment(): ((trace: Trace) => void) | undefined {
  * the recording and hands over the trace (call it when the run ends), or null.
  */
 export function traceRun(scheduler: Scheduler, onTrace: ((trace: Trace) => void) | undefined): (() => void) | null {
-  const deliver = onTrace ?? fromEnvironment();
-  if (deliver === undefined) return null;
-  const recorder = new Recorder(peekArena()?.domainId ?? 0, performance.timeOrigin + performance.now());
+  const handOver = onTrace ?? fromEnvironment();
+  if (handOver === undefined) return null;
+  const recorder = Recorder.startingNow();
   attachRecorder(scheduler, recorder);
   return () => {
     detachRecorder(scheduler, null);
-    deliver(new Trace(recorder.eventsFrom(0), recorder.dropped));
+    handOver(new Trace(recorder.eventsFrom(0), recorder.dropped));
   };
 }

@@ -225,12 +225,10 @@ class DomainRunner {
 
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
     if (this.jobs.size === 0) prepareDomainWork();
-    let body = () => fn(...args);
     if (this.tracedJobs.has(jobId)) {
-      // Recorded while any traced job runs here; a job's fiber is named after its task.
+      // Recorded while any traced job runs here.
       if (recorderOf(this.scheduler) === null) attachRecorder(this.scheduler, new Recorder(this.domainId, 0));
       this.traceTimer ??= setInterval(() => this.shipTrace(), TRACE_EVERY_MS);
-      body = { [fn.name]: () => fn(...args) }[fn.name]!;
     }
     const ctx = new CancelContext(this.root, false, "job");
     this.jobs.set(jobId, ctx);
@@ -247,7 +245,8 @@ class DomainRunner {
       }
       this.finishJob(jobId, ctx, ok, value);
     });
-    this.scheduler.start(fiber, body);
+    // Traces name the job's fiber after its task's function.
+    this.scheduler.start(fiber, () => fn(...args), fn);
   }
 
   private finishJob(jobId: number, ctx: CancelContext, ok: boolean, value: unknown, external = false): void {
