@@ -215,14 +215,20 @@ export class Recorder implements Tracer {
       const create = domain === this.domain ? this.creates.get(fiber) : foreignCreates.get(key);
       if (create !== undefined) earlier.push({ ...create, t: 0 });
     };
-    const sends = [...this.sends, ...this.foreignSends].sort((a, b) => a.t - b.t);
+    // Each record's sends in time order (records are reused: a wake-up is from the latest).
+    const sends = new Map<number, Send[]>();
+    for (const send of [...this.sends, ...this.foreignSends].sort((a, b) => a.t - b.t)) {
+      const list = sends.get(send.record);
+      if (list === undefined) sends.set(send.record, [send]);
+      else list.push(send);
+    }
     const out: TraceEvent[] = [];
     for (const e of merged) {
       if (e.kind === "create") named.add(`${e.domain}/${e.fiber}`);
       else name(e.domain, e.fiber);
       const { record, ...event } = e;
       if (event.kind === "wake" && record !== undefined) {
-        const send = latestSend(sends, record, event.domain, e.t);
+        const send = latestSend(sends.get(record), event.domain, e.t);
         if (send !== undefined) {
           name(send.domain, send.fiber);
           event.by = send.fiber;
@@ -237,14 +243,14 @@ export class Recorder implements Tracer {
   }
 }
 
-/** The last send of `record` by another domain than `domain`, at or before `t`. */
-function latestSend(sends: readonly Send[], record: number, domain: number, t: number): Send | undefined {
-  let found: Send | undefined;
-  for (const s of sends) {
-    if (s.t > t) break;
-    if (s.record === record && s.domain !== domain) found = s;
+/** Of one record's sends (in time order), the last by another domain than `domain` at or before `t`. */
+function latestSend(sends: readonly Send[] | undefined, domain: number, t: number): Send | undefined {
+  if (sends === undefined) return undefined;
+  for (let i = sends.length - 1; i >= 0; i--) {
+    const s = sends[i]!;
+    if (s.t <= t && s.domain !== domain) return s;
   }
-  return found;
+  return undefined;
 }
 
 /** The recorder of `scheduler`, if it records. */
