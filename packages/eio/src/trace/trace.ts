@@ -17,9 +17,10 @@ export { toHtml, toSvg, type DrawOptions } from "./svg.js";
  * returns the trace. Fibers forked inside `fn` are recorded from their creation; others that run
  * meanwhile (made before) appear from their first event. An error from `fn` propagates (the
  * trace is dropped). Jobs that other domains run for fibers of this one (`DomainManager.run`,
- * `ExecutorPool`) are recorded there and come back with their results: a job still running when
- * the recording ends is not in the trace. Recordings nest: an inner one is its part of the outer one. To trace a
- * whole program, see the `trace` option of `Eio.run` and the `EIO_TRACE` environment variable.
+ * `ExecutorPool`) are recorded there, and their events come back every 20 ms and with their
+ * results. Recordings nest: an inner one is its part of the outer one. A recording keeps its
+ * first 200,000 events (see `Trace.dropped`). To trace a whole program, see the `trace` option
+ * of `Eio.run` and the `EIO_TRACE` environment variable.
  *
  * Suspends: if `fn` does — use `yield*`.
  *
