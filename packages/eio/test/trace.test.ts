@@ -1,6 +1,6 @@
 // Eio.Trace: recording what fibers do, and drawing it.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -206,7 +206,6 @@ describe("a whole run", () => {
   it("EIO_TRACE draws any program's run to a file, by steps with EIO_TRACE_CLOCK=steps", async () => {
     const dir = mkdtempSync(join(tmpdir(), "eio-trace-"));
     const program = join(dir, "program.mjs");
-    const { writeFileSync } = await import("node:fs");
     const index = new URL("../dist/index.js", import.meta.url).href;
     writeFileSync(
       program,

@@ -9,7 +9,7 @@
  * `fiber`'s id (unique within a domain):
  *
  * - `create`: the fiber was made, by `parent` (null for a fiber made before the recording, first
- *   seen in it), named after its function (`fiber N` if anonymous) and attached to `switch`
+ *   seen in it), named after its function (`fiber` if anonymous) and attached to `switch`
  *   (`Switch(name)`, or null outside any switch);
  * - `resume`: it started running;
  * - `suspend`: it stopped, waiting `on` something (`Promise.await`, `Stream.take`, ...);
@@ -40,7 +40,7 @@ export type TraceEvent =
       fiber: number;
       /** The fiber that forked it, or null for a fiber made before the recording. */
       parent: number | null;
-      /** Its function's name, or `fiber N` for an anonymous one. */
+      /** Its function's name, or `fiber` for an anonymous one. */
       name: string;
       /** Its switch: `Switch(name)`, or `Switch#n` for an unnamed one; null outside any switch. */
       switch: string | null;

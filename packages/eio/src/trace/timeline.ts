@@ -66,7 +66,7 @@ export function buildTimeline(events: readonly TraceEvent[], clock: "time" | "st
     if (r === undefined) {
       r = rows.length;
       index.set(key(e.domain, e.fiber), r);
-      const name = e.kind === "create" ? e.name : `fiber ${e.fiber}`;
+      const name = e.kind === "create" ? e.name : "fiber";
       rows.push({
         domain: e.domain,
         fiber: e.fiber,
@@ -147,13 +147,13 @@ export function buildTimeline(events: readonly TraceEvent[], clock: "time" | "st
     if (Number.isNaN(row.end)) row.end = end;
   }
   const domains = [...new Set(rows.map((row) => row.domain))].sort((a, b) => a - b);
+  const unsorted = [...rows];
   rows.sort((a, b) => a.domain - b.domain || a.start - b.start || a.fiber - b.fiber);
-  // Sorting moved the rows: renumber the wakes.
-  const order = new Map(rows.map((row, i) => [key(row.domain, row.fiber), i]));
-  const byOldIndex = [...index.entries()].sort((a, b) => a[1] - b[1]).map(([k]) => order.get(k)!);
+  // Sorting moved the rows: the wakes name them by their new places.
+  const place = new Map(rows.map((row, i) => [row, i]));
   for (const wake of wakes) {
-    wake.from = byOldIndex[wake.from]!;
-    wake.to = byOldIndex[wake.to]!;
+    wake.from = place.get(unsorted[wake.from]!)!;
+    wake.to = place.get(unsorted[wake.to]!)!;
   }
   return { rows, wakes, end, domains };
 }
