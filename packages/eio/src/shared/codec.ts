@@ -7,10 +7,11 @@
  * @internal
  * @module
  */
-import * as v8 from "node:v8";
 import { type Arena, getArena } from "./arena.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
+import { LARGE_BYTES, loadApart, storeApart } from "./buffers.js";
 import { prepareValue, reviveValue } from "./markers.js";
+import { deserialize, serialize } from "./serializer.js";
 
 const enum Tag {
   Undefined,
@@ -71,14 +72,8 @@ const RECORD_FIELDS = 16;
 const LIST_ITEMS = 256;
 const LIST_DEPTH = 8;
 
-/**
- * v8.serialize would copy a `SharedArrayBuffer`'s bytes into the block, and the taker would get
- * a private copy where structured clone shares the memory: refuse it, naming where it can go.
- */
-const SHARED_MEMORY = {
-  refuseSharedMemory:
-    "Cannot put a SharedArrayBuffer (or a view of one) in a shared Eio.Promise or Eio.Stream: it would arrive as a copy, not shared memory. Pass it as an argument of DomainManager.run or ExecutorPool.submit, where it stays shared as postMessage keeps it.",
-} as const;
+/** A serialized block's length word when its bytes travel beside it (the last handle is their buffer). */
+const APART = -1;
 
 /** Encodes `value` into a new block (none for a small value, see `isInline`); returns its reference. */
 export function encodeValue(value: unknown): number {
@@ -131,13 +126,20 @@ export function encodeValue(value: unknown): number {
       }
       break;
   }
-  const { value: prepared, handles, revivable } = prepareValue(value, SHARED_MEMORY);
-  let bytes: Buffer;
+  const { value: prepared, handles, revivable } = prepareValue(value);
+  let bytes: Uint8Array;
+  let length: number;
   try {
-    bytes = v8.serialize(prepared);
+    bytes = serialize(prepared);
+    length = bytes.length;
+    if (length >= LARGE_BYTES) {
+      handles.push(storeApart(bytes));
+      length = APART;
+      bytes = new Uint8Array(0);
+    }
   } catch (error) {
     for (const offset of handles) release(offset);
-    if (error instanceof TypeError) throw error;
+    if (error instanceof TypeError || error instanceof RangeError) throw error;
     throw new TypeError(
       `Cannot send this value to another domain: ${(error as Error).message}. Values that cross domains are structured-cloned (no functions, no class prototypes); share Eio objects by creating them with { shared: true }.`,
       { cause: error },
@@ -147,7 +149,7 @@ export function encodeValue(value: unknown): number {
   const ref = arena.alloc(dataStart + bytes.length);
   const i32 = arena.i32;
   i32[ref >> 2] = revivable ? Tag.Revivable : Tag.Serialized;
-  i32[(ref >> 2) + 1] = bytes.length;
+  i32[(ref >> 2) + 1] = length;
   i32[(ref >> 2) + 2] = handles.length;
   for (let i = 0; i < handles.length; i++) i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
   arena.u8.set(bytes, ref + dataStart);
@@ -548,9 +550,8 @@ export function decodeValue(ref: number): unknown {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;
       const dataStart = ref + (HEADER_WORDS + handleCount) * 4;
-      // Copy out first: Node's deserializer returns typed arrays that alias its input, and
-      // this block will be freed and reused.
-      const value = v8.deserialize(arena.u8.slice(dataStart, dataStart + length));
+      // The deserializer copies what it keeps (serializer.ts), so the block may be freed after.
+      const value = deserialize(length === APART ? loadApart(i32[(ref >> 2) + HEADER_WORDS + handleCount - 1]!) : arena.u8.subarray(dataStart, dataStart + length));
       return i32[ref >> 2] === Tag.Serialized ? value : reviveValue(value);
     }
   }
