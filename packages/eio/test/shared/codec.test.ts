@@ -240,6 +240,23 @@ describe("the shared heap codec", () => {
     expect(() => encodeValue({ callback: () => 1 })).toThrow(/structured-cloned/);
   });
 
+  it("short Uint8Arrays and Buffers, alone or in a record or list, arrive with their class and their own bytes", () => {
+    const pooled = Buffer.from("key"); // a view of Node's 8 KiB pool
+    expect(pooled.buffer.byteLength).toBeGreaterThan(3);
+    const values = [pooled, new Uint8Array([0, 255]), { commands: [[pooled, new Uint8Array(0)]], n: 1 }, [Buffer.alloc(4096, 7)]];
+    for (const value of values) {
+      const got = roundTrip(value);
+      expect(got).toEqual(value);
+      const views = [got].flat(3).flatMap((v) => (v instanceof Uint8Array ? [v] : typeof v === "object" && v !== null && "commands" in v ? (v.commands as Uint8Array[][]).flat() : []));
+      for (const view of views) expect(view.buffer.byteLength).toBe(view.byteLength);
+    }
+    expect(Buffer.isBuffer(roundTrip(pooled))).toBe(true);
+    expect(Buffer.isBuffer(roundTrip(new Uint8Array(1)))).toBe(false);
+    // The same view twice in one value stays one view, as structured clone keeps it.
+    const twice = roundTrip({ a: pooled, b: pooled }) as { a: Buffer; b: Buffer };
+    expect(twice.a).toBe(twice.b);
+  });
+
   it("keeps shared memory shared (one buffer object per value, given back with the block)", () => {
     const view = new Int32Array(new SharedArrayBuffer(8));
     const stream = createSharedStream<unknown>(1);
