@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer, hasCommand, type RunningServer, startServer, stopAll, stopServer, tempDir } from "./server.js";
+import { assertProperty } from "../../../test/support/fc.js";
 
 const dirs: string[] = [];
 function newDir(): string {
@@ -100,7 +101,7 @@ describe.each(MODES)("kv-server over TCP (%s)", (_mode, modeArgs) => {
       "+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n",
     );
     expect(await rawExchange(server.port, 'SET "open\r\n')).toBe("-ERR Protocol error: unbalanced quotes in request\r\n");
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (bytes) => {
         const reply = await Promise.race([
           rawExchange(server.port, Buffer.concat([Buffer.from(bytes), Buffer.from("\r\n*1\r\n$4\r\nQUIT\r\n")])),

@@ -6,6 +6,7 @@ import { collectCycles, cycleStats, decodeAndFree, encodeValue, freeValue, getAr
 import { collectedLiveBytes, gc, settledLiveBytes } from "./live-bytes.js";
 import type { CycleNode } from "./scenarios.js";
 import { inDomain, spawn } from "./spawn.js";
+import { assertProperty } from "../../../../test/support/fc.js";
 
 type Node = CycleNode["next"];
 const offsetOf = (handle: unknown): number => (handle as { offset: number }).offset;
@@ -251,7 +252,7 @@ describe("reference cycles through several shared objects (the cycle collector)"
       return Eio.Stream.create<number>(0, { shared: true });
     });
     const nodeSpec = fc.record({ stream: fc.boolean(), edges: fc.array(fc.nat(), { maxLength: 4 }), kept: fc.boolean() });
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.array(nodeSpec, { minLength: 1, maxLength: 8 }), async (spec) => {
         const n = spec.length;
         const edges = spec.map((node) => node.edges.map((e) => e % n));
