@@ -145,6 +145,8 @@ describe.each(MODES)("durability (%s)", (_mode, modeArgs) => {
     const acknowledged = new Map<string, string>();
     const clients = Array.from({ length: 4 }, () => client(server));
     let killed = false;
+    let enough: () => void = () => {};
+    const acknowledged300 = new Promise<void>((resolve) => (enough = resolve));
     const writers = clients.map(async (redis, c) => {
       for (let i = 0; !killed; i++) {
         const key = `c${c}:${i}`;
@@ -154,9 +156,10 @@ describe.each(MODES)("durability (%s)", (_mode, modeArgs) => {
         } catch {
           return;
         }
+        if (acknowledged.size >= 300) enough();
       }
     });
-    while (acknowledged.size < 300) await new Promise((resolve) => setTimeout(resolve, 10));
+    await acknowledged300;
     server.child.kill("SIGKILL");
     killed = true;
     expect(await server.exited).toBe("SIGKILL");
