@@ -115,6 +115,7 @@ describe("reference cycles through several shared objects (the cycle collector)"
       }
     });
     // No explicit collection: a scheduled one (or the one at the end of Eio.run) frees them.
+    // It runs on its own timer and tells no one, so this polls.
     let live = getArena().liveBytes();
     for (let waited = 0; live !== before && waited < 5000; waited += 20) {
       await sleep(20);
