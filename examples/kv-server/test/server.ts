@@ -70,12 +70,3 @@ export async function stopServer(server: RunningServer, signal: NodeJS.Signals =
   return server.exited;
 }
 
-/** True if `command` can be run on this machine. */
-export function hasCommand(command: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
