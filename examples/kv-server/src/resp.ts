@@ -4,7 +4,7 @@
  *
  * The parser never throws on bad input: it reports a protocol error, and the connection
  * answers with it and closes, as Redis does. Limits are Redis's own (1M arguments, 512 MB bulk
- * strings, 64 KB for a header or an inline line), so a client cannot make us buffer forever.
+ * strings by default, 64 KB for a header or an inline line), so a client cannot make us buffer forever.
  * @module
  */
 import { splitInline } from "./resp-inline.js";
@@ -48,24 +48,31 @@ export interface Parser {
   /** @internal */ args: Buffer[];
   /** @internal length of the bulk string being read, or -1 before its header */ bulkLength: number;
   /** @internal once set, every call to next returns it */ failure: string | null;
+  /** @internal the longest bulk string accepted (Redis's proto-max-bulk-len) */ maxBulk: number;
 }
 
 const INCOMPLETE: Parsed = { kind: "incomplete" };
 
 /**
- * A parser with no input yet.
+ * A parser with no input yet. `maxBulk` is the longest bulk string it accepts (Redis's
+ * `proto-max-bulk-len`, 512 MB by default); a longer one is a protocol error.
  *
  * @example
  * ```ts
  * const p = Resp.createParser();
  * Resp.feed(p, Buffer.from("*1\r\n$4\r\nPING\r\n"));
  * Resp.next(p); // { kind: "command", args: [<Buffer 50 49 4e 47>] }
+ * Resp.createParser({ maxBulk: 1024 * 1024 }); // refuses bulk strings over 1 MiB
  * ```
  */
-export function createParser(): Parser {
+export function createParser(options: { maxBulk?: number } = {}): Parser {
+  const maxBulk = options.maxBulk ?? MAX_BULK;
+  if (!Number.isSafeInteger(maxBulk) || maxBulk < 0) {
+    throw new RangeError(`Resp.createParser: maxBulk must be a non-negative integer, got ${maxBulk}`);
+  }
   return {
     buffer: Buffer.alloc(0), position: 0, pending: [], pendingBytes: 0, need: 1,
-    argsLeft: 0, args: [], bulkLength: -1, failure: null,
+    argsLeft: 0, args: [], bulkLength: -1, failure: null, maxBulk,
   };
 }
 
@@ -99,6 +106,23 @@ export function feed(parser: Parser, chunk: Uint8Array): void {
  */
 export function buffered(parser: Parser): number {
   return parser.buffer.length - parser.position + parser.pendingBytes;
+}
+
+/**
+ * Bytes of the command being received (its arguments parsed so far and the input not yet
+ * parsed): what Redis holds against a client's `client-query-buffer-limit`.
+ *
+ * @example
+ * ```ts
+ * Resp.feed(parser, Buffer.from("*2\r\n$3\r\nGET\r\n$5\r\nab"));
+ * Resp.next(parser);       // { kind: "incomplete" }
+ * Resp.queryBytes(parser); // 11: "GET", then "$5\r\nab" still to parse
+ * ```
+ */
+export function queryBytes(parser: Parser): number {
+  let bytes = buffered(parser);
+  if (parser.argsLeft > 0) for (const arg of parser.args) bytes += arg.length;
+  return bytes;
 }
 
 function incomplete(parser: Parser, need: number): Parsed {
@@ -200,7 +224,7 @@ export function next(parser: Parser): Parsed {
           return incomplete(parser, end - position + 1);
         }
         const length = parseHeaderInt(buffer, position + 1, cr);
-        if (Number.isNaN(length) || length < 0 || length > MAX_BULK || buffer[cr + 1] !== LF) {
+        if (Number.isNaN(length) || length < 0 || length > parser.maxBulk || buffer[cr + 1] !== LF) {
           return fail(parser, "invalid bulk length");
         }
         parser.bulkLength = length;
