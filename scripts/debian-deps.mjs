@@ -11,11 +11,12 @@ export const PROGRAMS = {
   "redis-server": { package: "redis-server", why: "the real Redis that kv-server's replies are compared with, and the benchmarks' peer" },
   "redis-cli": { package: "redis-tools", why: "the Redis client that the kv-server tests drive" },
   "redis-benchmark": { package: "redis-tools", why: "the load generator of the kv-server tests and of the benchmarks" },
+  strace: { package: "strace", why: "shows the kv-server tests each fsync the server makes (--appendfsync)" },
 };
 
 /** The programs each npm script needs (`npm start` needs none: kv-server is plain Node). */
 export const NEEDS = {
-  test: ["chromium", "redis-server", "redis-cli", "redis-benchmark"],
+  test: ["chromium", "redis-server", "redis-cli", "redis-benchmark", "strace"],
   bench: ["redis-server", "redis-benchmark"],
   start: [],
 };

@@ -19,7 +19,7 @@ function messageOf(step: Plan): string {
   if (step.action === "none") throw new Error("expected a plan that stops or installs, got none");
   return step.message;
 }
-const ALL = ["chromium", "redis-server", "redis-cli", "redis-benchmark"];
+const ALL = ["chromium", "redis-server", "redis-cli", "redis-benchmark", "strace"];
 
 describe("plan (what the pre-hook does)", () => {
   it("does nothing when every program is there, whoever runs it", () => {
@@ -30,7 +30,7 @@ describe("plan (what the pre-hook does)", () => {
   });
 
   it("installs only the packages of the missing programs when root has apt-get", () => {
-    const step = plan("test", machine(["redis-server"], true, true));
+    const step = plan("test", machine(["redis-server", "strace"], true, true));
     expect(step.action).toBe("install");
     if (step.action !== "install") return;
     expect(step.missing).toEqual(["chromium", "redis-cli", "redis-benchmark"]);
@@ -44,7 +44,7 @@ describe("plan (what the pre-hook does)", () => {
   });
 
   it("stops with the exact sudo command when not root", () => {
-    const step = plan("test", machine(["chromium", "redis-cli", "redis-benchmark"], false, true));
+    const step = plan("test", machine(["chromium", "redis-cli", "redis-benchmark", "strace"], false, true));
     expect(step.action).toBe("stop");
     expect(messageOf(step)).toContain("sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server\n".trimEnd());
     expect(messageOf(step)).toContain("then npm test again");
@@ -95,7 +95,7 @@ describe("scripts/ensure-deps.mjs", () => {
     const result = run("test");
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("npm test needs programs that this machine does not have");
-    expect(result.stderr).toContain("apt-get update && apt-get install -y --no-install-recommends chromium redis-server redis-tools");
+    expect(result.stderr).toContain("apt-get update && apt-get install -y --no-install-recommends chromium redis-server redis-tools strace");
     expect(result.stdout).not.toContain("npm ci");
   });
 

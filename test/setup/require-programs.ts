@@ -1,6 +1,6 @@
 /**
  * Vitest global setup: the Debian programs the tests run (chromium, redis-server, redis-cli,
- * redis-benchmark) must be on this machine. No test skips for want of one: a missing program
+ * redis-benchmark, strace: scripts/debian-deps.mjs) must be on this machine. No test skips for want of one: a missing program
  * stops the run here, once, with what to install. `npm test` installs them first (its pretest,
  * scripts/ensure-deps.mjs), so this only fires when vitest is run directly.
  */

@@ -45,7 +45,10 @@ export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
 export interface Limits {
   /** The longest bulk string accepted; a longer one is a protocol error. */
   maxBulk?: number;
-  /** A client with more bytes of an unfinished command is disconnected, without a reply. */
+  /**
+   * A client with more bytes received and not yet parsed (the argument being received and what
+   * follows it, as Redis counts its query buffer) is disconnected, without a reply.
+   */
   queryBufferLimit?: number;
 }
 
@@ -90,6 +93,6 @@ export function* serve(channel: Channel, session: Session.Session, submit: Submi
     }
     if (pending.length > 0) out.push(yield* submit(pending));
     if (out.length > 0) yield* channel.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    if (session.closing || Resp.queryBytes(parser) > queryBufferLimit) return;
+    if (session.closing || Resp.buffered(parser) > queryBufferLimit) return;
   }
 }

@@ -108,23 +108,6 @@ export function buffered(parser: Parser): number {
   return parser.buffer.length - parser.position + parser.pendingBytes;
 }
 
-/**
- * Bytes of the command being received (its arguments parsed so far and the input not yet
- * parsed): what Redis holds against a client's `client-query-buffer-limit`.
- *
- * @example
- * ```ts
- * Resp.feed(parser, Buffer.from("*2\r\n$3\r\nGET\r\n$5\r\nab"));
- * Resp.next(parser);       // { kind: "incomplete" }
- * Resp.queryBytes(parser); // 11: "GET", then "$5\r\nab" still to parse
- * ```
- */
-export function queryBytes(parser: Parser): number {
-  let bytes = buffered(parser);
-  if (parser.argsLeft > 0) for (const arg of parser.args) bytes += arg.length;
-  return bytes;
-}
-
 function incomplete(parser: Parser, need: number): Parsed {
   parser.need = need;
   return INCOMPLETE;

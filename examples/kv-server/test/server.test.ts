@@ -5,7 +5,7 @@ import * as Eio from "eio-ts";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildServer, type RunningServer, startServer, stopAll, stopServer, tempDir } from "./server.js";
+import { type RunningServer, startServer, stopAll, stopServer, tempDir } from "./server.js";
 
 const dirs: string[] = [];
 function newDir(): string {
@@ -14,7 +14,6 @@ function newDir(): string {
   return dir;
 }
 
-beforeAll(() => buildServer(), 120_000);
 afterAll(async () => {
   await stopAll();
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
