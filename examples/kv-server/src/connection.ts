@@ -66,7 +66,8 @@ export interface Limits {
  * ```
  */
 export function* serve(channel: Channel, session: Session.Session, submit: Submit, limits: Limits = {}): Eio.Operation<void> {
-  const parser = Resp.createParser(limits.maxBulk === undefined ? {} : { maxBulk: limits.maxBulk });
+  const unauthenticated = (): boolean => !session.authenticated;
+  const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
   const queryBufferLimit = limits.queryBufferLimit ?? 1024 ** 3;
   for (;;) {
     const chunk = yield* channel.read();

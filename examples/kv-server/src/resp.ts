@@ -49,13 +49,31 @@ export interface Parser {
   /** @internal length of the bulk string being read, or -1 before its header */ bulkLength: number;
   /** @internal once set, every call to next returns it */ failure: string | null;
   /** @internal the longest bulk string accepted (Redis's proto-max-bulk-len) */ maxBulk: number;
+  /** @internal true while the client must still AUTH: then Redis's smaller limits apply */ unauthenticated: () => boolean;
 }
 
 const INCOMPLETE: Parsed = { kind: "incomplete" };
 
 /**
- * A parser with no input yet. `maxBulk` is the longest bulk string it accepts (Redis's
- * `proto-max-bulk-len`, 512 MB by default); a longer one is a protocol error.
+ * Options for {@link createParser}.
+ *
+ * @example
+ * ```ts
+ * const options: Resp.ParserOptions = { maxBulk: 1024 * 1024, unauthenticated: () => !session.authenticated };
+ * ```
+ */
+export interface ParserOptions {
+  /** The longest bulk string accepted (Redis's `proto-max-bulk-len`, 512 MB by default). */
+  maxBulk?: number;
+  /**
+   * True while the client has still to AUTH: then, as in Redis, an array of more than 10
+   * elements or a bulk string over 16 KB is a protocol error.
+   */
+  unauthenticated?: () => boolean;
+}
+
+/**
+ * A parser with no input yet. A bulk string longer than `options.maxBulk` is a protocol error.
  *
  * @example
  * ```ts
@@ -65,14 +83,14 @@ const INCOMPLETE: Parsed = { kind: "incomplete" };
  * Resp.createParser({ maxBulk: 1024 * 1024 }); // refuses bulk strings over 1 MiB
  * ```
  */
-export function createParser(options: { maxBulk?: number } = {}): Parser {
+export function createParser(options: ParserOptions = {}): Parser {
   const maxBulk = options.maxBulk ?? MAX_BULK;
   if (!Number.isSafeInteger(maxBulk) || maxBulk < 0) {
     throw new RangeError(`Resp.createParser: maxBulk must be a non-negative integer, got ${maxBulk}`);
   }
   return {
     buffer: Buffer.alloc(0), position: 0, pending: [], pendingBytes: 0, need: 1,
-    argsLeft: 0, args: [], bulkLength: -1, failure: null, maxBulk,
+    argsLeft: 0, args: [], bulkLength: -1, failure: null, maxBulk, unauthenticated: options.unauthenticated ?? (() => false),
   };
 }
 
@@ -175,6 +193,7 @@ export function next(parser: Parser): Parsed {
         if (Number.isNaN(count) || count > MAX_ARGS || buffer[cr + 1] !== LF) {
           return fail(parser, "invalid multibulk length");
         }
+        if (count > 10 && parser.unauthenticated()) return fail(parser, "unauthenticated multibulk length");
         parser.position = cr + 2;
         if (count <= 0) continue;
         parser.argsLeft = count;
@@ -210,6 +229,7 @@ export function next(parser: Parser): Parsed {
         if (Number.isNaN(length) || length < 0 || length > parser.maxBulk || buffer[cr + 1] !== LF) {
           return fail(parser, "invalid bulk length");
         }
+        if (length > 16384 && parser.unauthenticated()) return fail(parser, "unauthenticated bulk length");
         parser.bulkLength = length;
         parser.position = position = cr + 2;
       }

@@ -166,7 +166,10 @@ describe("kv-server options, end to end", () => {
       const expected = await exchange(redis.port, session);
       expect(expected).toContain("-NOAUTH Authentication required.\r\n");
       expect(await exchange(kv.port, session)).toBe(expected);
-      expect(await exchange(kv.port, "QUIT\r\n")).toBe(await exchange(redis.port, "QUIT\r\n"));
+      // Before AUTH, Redis's smaller limits: 10 arguments, 16 KB in one.
+      for (const request of ["QUIT\r\n", "*11\r\n", "*2\r\n$3\r\nGET\r\n$16385\r\n", `*2\r\n$3\r\nGET\r\n$16384\r\n${"a".repeat(16384)}\r\nQUIT\r\n`]) {
+        expect(await exchange(kv.port, request), request).toBe(await exchange(redis.port, request));
+      }
       expect(await exchange(kvOpen.port, noPassword)).toBe(await exchange(redisOpen.port, noPassword));
       // Clients that know the password: ioredis (AUTH on connect), redis-cli -a, HELLO 2 AUTH.
       const withPassword = client(kv, { password: "secret" });
