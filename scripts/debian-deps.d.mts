@@ -15,3 +15,7 @@ export const NEEDS: Record<Purpose, string[]>;
 export function systemProbes(env?: NodeJS.ProcessEnv): Probes;
 export function aptCommands(packages: string[]): string[][];
 export function plan(purpose: Purpose, probes: Probes): Plan;
+export function provide(
+  purpose: Purpose,
+  io?: { probe?: () => Probes; run?: (command: string[], env: Record<string, string>) => void; log?: (message: string) => void },
+): Plan;

@@ -1,7 +1,9 @@
 // The Debian programs that `npm test` and `npm run bench` run, and what to do when some are
 // missing: install them (as root, with apt-get) or stop with the exact command to run. Plain
 // Node, no dependencies: it runs before anything is installed. The decision is `plan`, a pure
-// function of what the machine has (the probes), so that it can be tested without installing.
+// function of what the machine has (the probes), and `provide` carries it out through an
+// injected runner, so that both can be tested without installing anything.
+import { execFileSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 
@@ -83,4 +85,28 @@ export function plan(purpose, probes) {
     ? `Run this (as root, here through sudo), then ${script} again:\n  ${shellLine(commands, "sudo ")}`
     : `This machine has no apt-get: install ${missing.join(", ")} with its package manager, then run ${script} again. On Debian:\n  ${shellLine(commands, "")}`;
   return { action: "stop", missing, packages, message: `${what}\n${how}` };
+}
+
+function runCommand([command, ...args], env) {
+  execFileSync(command, args, { stdio: "inherit", env: { ...process.env, ...env } });
+}
+
+/**
+ * Carries out `plan(purpose, probe())`: nothing; or runs its apt-get commands through `run`
+ * (with DEBIAN_FRONTEND=noninteractive), after logging what it installs and why, and checks
+ * that the programs are there afterwards; or throws an Error with the plan's message, giving
+ * the command to run. Returns the plan it carried out.
+ * @param {"test" | "bench" | "start"} purpose
+ */
+export function provide(purpose, { probe = () => systemProbes(), run = runCommand, log = console.log } = {}) {
+  const step = plan(purpose, probe());
+  if (step.action === "none") return step;
+  if (step.action === "stop") throw new Error(step.message);
+  log(step.message);
+  for (const command of step.commands) run(command, { DEBIAN_FRONTEND: "noninteractive" });
+  const after = plan(purpose, probe());
+  if (after.action !== "none") {
+    throw new Error(`apt-get installed ${step.packages.join(", ")}, yet these are still missing: ${after.missing.join(", ")}`);
+  }
+  return step;
 }

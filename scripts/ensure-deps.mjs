@@ -7,31 +7,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { plan, systemProbes } from "./debian-deps.mjs";
+import { provide } from "./debian-deps.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const installed = new URL("../node_modules/.package-lock.json", import.meta.url);
 const lock = new URL("../package-lock.json", import.meta.url);
 
-function ensureDebianPrograms(purpose) {
-  const step = plan(purpose, systemProbes());
-  if (step.action === "none") return;
-  if (step.action === "stop") {
-    console.error(step.message);
-    process.exit(1);
-  }
-  console.log(step.message);
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const [command, ...args] of step.commands) execFileSync(command, args, { stdio: "inherit", env });
-  const after = plan(purpose, systemProbes());
-  if (after.action !== "none") {
-    console.error(`apt-get installed ${step.packages.join(", ")}, yet these are still missing: ${after.missing.join(", ")}`);
-    process.exit(1);
-  }
-}
-
 try {
-  ensureDebianPrograms(process.argv[2]);
+  provide(process.argv[2]);
 } catch (error) {
   console.error(error instanceof Error ? error.message : String(error));
   process.exit(error instanceof TypeError ? 2 : 1);

@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { NEEDS, type Plan, plan, systemProbes } from "../scripts/debian-deps.mjs";
+import { NEEDS, type Plan, plan, provide, systemProbes } from "../scripts/debian-deps.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const machine = (programs: string[], isRoot: boolean, hasAptGet: boolean) => ({
@@ -76,6 +76,49 @@ describe("plan (what the pre-hook does)", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("provide (carrying the plan out, with a fake apt-get)", () => {
+  /** A machine whose fake apt-get "installs" the programs of the packages it is given. */
+  function fakeMachine(programs: string[], { isRoot = true, installs = true } = {}) {
+    const have = new Set(programs);
+    const ran: { command: string[]; env: Record<string, string> }[] = [];
+    const logged: string[] = [];
+    const byPackage: Record<string, string[]> = { chromium: ["chromium"], "redis-server": ["redis-server"], "redis-tools": ["redis-cli", "redis-benchmark"], strace: ["strace"] };
+    const io = {
+      probe: () => ({ hasProgram: (name: string) => have.has(name), isRoot, hasAptGet: true }),
+      run: (command: string[], env: Record<string, string>) => {
+        ran.push({ command, env });
+        if (installs && command[1] === "install") for (const pkg of command.slice(4)) for (const name of byPackage[pkg]!) have.add(name);
+      },
+      log: (message: string) => logged.push(message),
+    };
+    return { io, ran, logged };
+  }
+
+  it("runs apt-get update, then install, non-interactively, after saying what and why", () => {
+    const { io, ran, logged } = fakeMachine(["chromium", "strace"]);
+    expect(provide("test", io).action).toBe("install");
+    expect(ran).toEqual([
+      { command: ["apt-get", "update"], env: { DEBIAN_FRONTEND: "noninteractive" } },
+      { command: ["apt-get", "install", "-y", "--no-install-recommends", "redis-server", "redis-tools"], env: { DEBIAN_FRONTEND: "noninteractive" } },
+    ]);
+    expect(logged.join("\n")).toMatch(/redis-server \(Debian package redis-server\): the real Redis[^]*Installing them: apt-get update && apt-get install/);
+  });
+
+  it("runs nothing when all is there, and throws the command when not root", () => {
+    const present = fakeMachine(ALL);
+    expect(provide("test", present.io)).toEqual({ action: "none" });
+    expect(present.ran).toEqual([]);
+    const user = fakeMachine([], { isRoot: false });
+    expect(() => provide("bench", user.io)).toThrow("sudo apt-get update && sudo apt-get install -y --no-install-recommends redis-server redis-tools");
+    expect(user.ran).toEqual([]);
+  });
+
+  it("fails when apt-get ran but a program is still missing", () => {
+    const { io } = fakeMachine([], { installs: false });
+    expect(() => provide("bench", io)).toThrow("apt-get installed redis-server, redis-tools, yet these are still missing: redis-server, redis-benchmark");
   });
 });
 
