@@ -6,6 +6,7 @@
  * client has authenticated.
  * @module
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { arityOk, dataCommands, Errors, parseInteger } from "./commands.js";
 import * as Glob from "./glob.js";
 import * as Resp from "./resp.js";
@@ -59,8 +60,7 @@ let lastId = 0;
  * ```
  */
 export function create(server: ServerInfo, address = "", localAddress = ""): Session {
-  const authenticated = server.requirepass === undefined || server.requirepass === null;
-  return { id: ++lastId, name: null, address, localAddress, closing: false, authenticated, server };
+  return { id: ++lastId, name: null, address, localAddress, closing: false, authenticated: !hasPassword(server), server };
 }
 
 type Handler = (session: Session, args: Buffer[]) => Buffer;
@@ -104,21 +104,29 @@ const Auth = {
   helloFirst: "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
 };
 
+function hasPassword(server: ServerInfo): boolean {
+  return server.requirepass !== undefined && server.requirepass !== null;
+}
+
+/** Compared as digests, in constant time (as Redis does), so timing tells nothing of the password. */
+function samePassword(given: Buffer, requirepass: string): boolean {
+  const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest();
+  return timingSafeEqual(digest(given), digest(Buffer.from(requirepass, "latin1")));
+}
+
 /**
  * Checks a password for `user` as Redis's default user does: with no requirepass, any password
  * is right for "default" (it has `nopass`); there are no other users.
  */
 function authenticate(session: Session, user: string, password: Buffer): boolean {
-  const { requirepass } = session.server;
-  const ok = user === "default" && (requirepass === undefined || requirepass === null || password.toString("latin1") === requirepass);
+  const ok = user === "default" && (!hasPassword(session.server) || samePassword(password, session.server.requirepass!));
   if (ok) session.authenticated = true;
   return ok;
 }
 
 function auth(session: Session, args: Buffer[]): Buffer {
   if (args.length > 3) return Resp.error(Errors.syntax);
-  const noPassword = session.server.requirepass === undefined || session.server.requirepass === null;
-  if (args.length === 2 && noPassword) return Resp.error(Auth.noPassword);
+  if (args.length === 2 && !hasPassword(session.server)) return Resp.error(Auth.noPassword);
   const user = args.length === 3 ? args[1]!.toString("latin1") : "default";
   return authenticate(session, user, args[args.length - 1]!) ? Resp.OK : Resp.error(Auth.wrongpass);
 }
@@ -229,5 +237,5 @@ export function handle(session: Session, args: Buffer[]): Buffer | null {
   if (command === undefined) return Resp.error(Errors.unknown(args));
   if (!arityOk(command.arity, args)) return Resp.error(Errors.arity(name));
   if (!session.authenticated && !NO_AUTH.has(name)) return Resp.error(Auth.noauth);
-  return data !== undefined ? null : (command as { run: Handler }).run(session, args);
+  return data !== undefined ? null : commands[name]!.run(session, args);
 }
