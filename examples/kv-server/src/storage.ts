@@ -148,12 +148,10 @@ export function sync(store: Store): Promise<void> {
     fs.fdatasync(store.fd, (error) => {
       if (error) return reject(error);
       store.stats.commits++;
-      if (store.logBytes > store.compactBytes && store.logBytes > 2 * store.rewrittenBytes) {
-        try {
-          compact(store);
-        } catch (compactError) {
-          return reject(compactError);
-        }
+      try {
+        compactIfDue(store);
+      } catch (compactError) {
+        return reject(compactError);
       }
       resolve();
     });
@@ -177,8 +175,22 @@ export function commit(store: Store): number {
   if (written === 0) return 0;
   fs.fdatasyncSync(store.fd);
   store.stats.commits++;
-  if (store.logBytes > store.compactBytes && store.logBytes > 2 * store.rewrittenBytes) compact(store);
+  compactIfDue(store);
   return written;
+}
+
+/**
+ * Rewrites the log if it has grown past `compactBytes` and to twice its size after the last
+ * rewrite. {@link sync} and {@link commit} call it; a store that is not synced after every
+ * append (Redis's `appendfsync no`) calls it after appending.
+ *
+ * @example
+ * ```ts
+ * if (Storage.append(store) > 0) Storage.compactIfDue(store);
+ * ```
+ */
+export function compactIfDue(store: Store): void {
+  if (store.logBytes > store.compactBytes && store.logBytes > 2 * store.rewrittenBytes) compact(store);
 }
 
 /**
@@ -234,6 +246,21 @@ export function compact(store: Store, now: number = Date.now()): void {
  */
 export function logSize(store: Store): number {
   return store.logBytes;
+}
+
+/**
+ * Syncs what was appended and not yet synced, blocking: the last sync before {@link close}
+ * when replies did not wait for syncs (Redis's `appendfsync everysec` and `no`).
+ *
+ * @example
+ * ```ts
+ * Storage.syncNow(store);
+ * Storage.close(store);
+ * ```
+ */
+export function syncNow(store: Store): void {
+  fs.fdatasyncSync(store.fd);
+  store.stats.commits++;
 }
 
 /**

@@ -7,7 +7,9 @@
  * Group commit: the loop waits for one request, then takes whatever else is already queued
  * (`Stream.takeNonblocking`), applies them all, appends one batch to the log, fsyncs once and
  * only then resolves their promises. Under load many clients share one fsync; alone, a client
- * pays for one fsync per write, as with Redis's `appendfsync always`.
+ * pays for one fsync per write, as with Redis's `appendfsync always` (the default). With
+ * `everysec` the replies do not wait: a fiber beside the loop syncs once a second; with `no`
+ * nothing is synced until the store closes.
  * @module
  */
 import * as Eio from "eio-ts";
@@ -46,6 +48,10 @@ export interface ServeOptions extends Storage.OpenOptions {
   maxBatch?: number;
   /** Called once the log is replayed and the loop is ready for requests. */
   onReady?: (store: Storage.Store) => void;
+  /** When the log is fsynced, as Redis's `appendfsync` (default `always`: before the replies). */
+  appendfsync?: "always" | "everysec" | "no";
+  /** The clock that times `everysec`'s syncs (required then). */
+  clock?: Eio.Time.Clock;
 }
 
 /**
@@ -77,9 +83,44 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) {
     throw new RangeError(`Store.serve: maxBatch must be a positive integer, got ${maxBatch}`);
   }
+  const policy = options.appendfsync ?? "always";
+  if (!["always", "everysec", "no"].includes(policy)) {
+    throw new RangeError(`Store.serve: appendfsync must be always, everysec or no, got ${JSON.stringify(policy)}`);
+  }
+  const clock = options.clock;
+  if (policy === "everysec" && clock === undefined) throw new TypeError("Store.serve: appendfsync everysec needs a clock");
   const store = Storage.open(dir, options);
+  // Appended but not yet synced (everysec and no only: always syncs before it replies).
+  let unsynced = false;
+  // After a failed write or sync the state of the file is unknown: no last sync then.
+  let failed = false;
   try {
     options.onReady?.(store);
+    if (policy === "everysec") {
+      return yield* Eio.Switch.run((sw) => {
+        Eio.Fiber.fork(sw, function* syncEverySecond() {
+          for (;;) {
+            yield* Eio.Time.sleep(clock!, 1);
+            if (!unsynced) continue;
+            unsynced = false;
+            try {
+              yield* Eio.Fiber.awaitNative(Storage.sync(store));
+            } catch (error) {
+              if (!(error instanceof Eio.Cancel.Cancelled)) failed = true;
+              throw error;
+            }
+          }
+        });
+        return loop();
+      });
+    }
+    return yield* loop();
+  } finally {
+    if (unsynced && !failed) Storage.syncNow(store);
+    Storage.close(store);
+  }
+
+  function* loop(): Eio.Operation<never> {
     const batch: Request[] = [];
     const replies: Uint8Array[] = [];
     for (;;) {
@@ -92,8 +133,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       }
       Table.sweepExpired(store.table, now, 20);
       try {
-        if (Storage.append(store) > 0) yield* Eio.Fiber.awaitNative(Storage.sync(store));
+        if (Storage.append(store) > 0) {
+          if (policy === "always") yield* Eio.Fiber.awaitNative(Storage.sync(store));
+          else unsynced = true;
+          if (policy === "no") Storage.compactIfDue(store);
+        }
       } catch (error) {
+        failed = true;
         const reply = Resp.error(`ERR storage failure, nothing was acknowledged: ${error instanceof Error ? error.message : error}`);
         for (const request of batch) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
         throw error;
@@ -102,8 +148,6 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       batch.length = 0;
       replies.length = 0;
     }
-  } finally {
-    Storage.close(store);
   }
 }
 
@@ -156,7 +200,7 @@ export interface ReadyInfo {
 export function* storageDomain(
   queue: Queue,
   dir: string,
-  options: { compactBytes?: number; maxBatch?: number },
+  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "appendfsync" | "clock">,
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {

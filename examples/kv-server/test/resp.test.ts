@@ -32,6 +32,20 @@ function splitAt(bytes: Buffer, points: number[]): Buffer[] {
 }
 
 describe("Resp parser", () => {
+  it("refuses a bulk string over maxBulk, and Redis's smaller limits before AUTH", () => {
+    const next = (parser: Resp.Parser, text: string) => (Resp.feed(parser, Buffer.from(text)), Resp.next(parser));
+    expect(next(Resp.createParser({ maxBulk: 3 }), "*1\r\n$3\r\nGET\r\n")).toEqual({ kind: "command", args: [Buffer.from("GET")] });
+    expect(next(Resp.createParser({ maxBulk: 3 }), "*1\r\n$4\r\nPING\r\n")).toEqual({ kind: "error", message: "ERR Protocol error: invalid bulk length" });
+    let authenticated = false;
+    const parser = () => Resp.createParser({ unauthenticated: () => !authenticated });
+    expect(next(parser(), "*11\r\n")).toEqual({ kind: "error", message: "ERR Protocol error: unauthenticated multibulk length" });
+    expect(next(parser(), "*1\r\n$16385\r\n")).toEqual({ kind: "error", message: "ERR Protocol error: unauthenticated bulk length" });
+    expect(next(parser(), "*10\r\n$16384\r\n")).toEqual({ kind: "incomplete" });
+    authenticated = true;
+    expect(next(parser(), "*11\r\n$16385\r\n")).toEqual({ kind: "incomplete" });
+    expect(() => Resp.createParser({ maxBulk: -1 })).toThrow("Resp.createParser: maxBulk must be a non-negative integer, got -1");
+  });
+
   it("parses an array of bulk strings", () => {
     expect(parseAll([Buffer.from("*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")]).commands).toEqual([["GET", "key"]]);
   });
