@@ -24,8 +24,8 @@ export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
 export {
   isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
 } from "./markers.js";
-export { deliver, park, sharedWaiting, unpark } from "./doorbell.js";
-export { attachScheduler, watchWhileIdle } from "./idle.js";
+export { deliver, park, unpark, watchInbox } from "./doorbell.js";
+export { IdleSource, parkAtOnce, setSpinRange, watchIdle } from "./idle-policy.js";
 export {
   allocObject, beforeRefsChange, type Kind, markMayCycle, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle,
   untrackHandle,
