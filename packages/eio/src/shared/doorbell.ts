@@ -145,6 +145,8 @@ function arm(): void {
 const SPIN_MS = 0.05;
 /** How long a thread that waits only on other domains blocks, while answers come quickly. */
 const BLOCK_MS = 0.5;
+/** After a block that timed out, blocking resumes once a wake-up comes this soon after parking. */
+const QUICK_MS = 2;
 
 /**
  * The inbox as a source of the idle policy. Its parked flag is 0 only while the thread spins
@@ -159,6 +161,7 @@ class Inbox extends IdleSource {
   readonly index: number;
   readonly blockMs = BLOCK_MS;
   readonly blocksInARow = 1;
+  readonly quickMs = QUICK_MS;
   readonly stayParked = true;
   readonly scheduler = null;
   /** The parked flag's index in `words`. */

@@ -35,8 +35,8 @@
  *   2.6-2.7 µs with the budget's rule that a wake-up soon after a missed spin doubles it).
  * - Block only when nothing but other domains can wake the thread, and only for a bounded
  *   time; stop blocking after `blocksInARow` blocks in a row that timed out, until results come
- *   quickly again (found while spinning or blocking, or within {@link QUICK_MS} of parking):
- *   waking every millisecond to find nothing costs more than it saves.
+ *   quickly again (found while the thread is awake, or a ring within the source's `quickMs` of
+ *   parking): waking every millisecond to find nothing costs more than it saves.
  * - A source can forbid the spin for a turn: a domain whose last result had to wake its parent
  *   gets its next job only after the OS and the parent's event loop, so spinning would only
  *   take the core the parent needs. A thread can forbid it for good ({@link parkAtOnce}): a
@@ -65,8 +65,13 @@ export abstract class IdleSource {
   abstract readonly index: number;
   /** How long one block on this source may last, in milliseconds. */
   abstract readonly blockMs: number;
-  /** Blocks in a row that may time out before the thread parks instead (each after an event-loop turn). */
+  /**
+   * Blocks in a row that may time out (each after an event-loop turn) before the thread parks
+   * instead, and stops blocking until results come quickly again.
+   */
   abstract readonly blocksInARow: number;
+  /** A ring this soon after the thread parked, in milliseconds, means results come quickly again. */
+  abstract readonly quickMs: number;
   /**
    * Whether a `waitAsync` on this source is re-armed as soon as it rings (the thread may be
    * busy for a while and the source must still be heard); otherwise the ring schedules
@@ -125,10 +130,13 @@ export abstract class IdleSource {
 
 function noop(): void {}
 
+/**
+ * Looks at the sources per round of the spin, between two readings of the clock: a few µs
+ * (the hub reads its outboxes one look in 8, so 32 times a round).
+ */
+const LOOKS_PER_ROUND = 256;
 /** While several sources wait, how often a blocked thread polls the ones it is not blocked on. */
 const SLICE_MS = 0.05;
-/** A ring this soon after parking means results come quickly again: blocking resumes. */
-const QUICK_MS = 2;
 
 /** The thread's one spin budget: 2-50 µs (a domain's runner widens it, {@link setSpinRange}). */
 let budget = new SpinBudget(0.002, 0.05);
@@ -163,14 +171,7 @@ class Watched {
 
 const watched = new WeakMap<Scheduler, Watched>();
 
-/**
- * Makes `scheduler`'s idle moments follow this policy (once; its previous idle hook runs after
- * the sources found nothing). `Eio.run` calls it; {@link watchIdle} too.
- */
-export function attachIdlePolicy(scheduler: Scheduler): void {
-  watchedOf(scheduler);
-}
-
+/** `scheduler`'s sources; its idle hook follows this policy from the first (its previous hook runs after the sources found nothing). */
 function watchedOf(scheduler: Scheduler): Watched {
   let w = watched.get(scheduler);
   if (w === undefined) {
@@ -181,7 +182,10 @@ function watchedOf(scheduler: Scheduler): Watched {
   return w;
 }
 
-/** Registers `source` with `scheduler`'s idle policy (and attaches it if needed). */
+/**
+ * Registers `source` with `scheduler`'s idle policy, which then runs the scheduler's idle hook
+ * (`Eio.run` registers the shared heap's inbox first; the hub and a domain's runner follow).
+ */
 export function watchIdle(scheduler: Scheduler, source: IdleSource): void {
   const sources = watchedOf(scheduler).sources;
   if (sources.includes(source)) return;
@@ -189,13 +193,6 @@ export function watchIdle(scheduler: Scheduler, source: IdleSource): void {
   let at = sources.length;
   while (at > 0 && sources[at - 1]!.rank > source.rank) at--;
   sources.splice(at, 0, source);
-}
-
-/** Stops watching `source` for `scheduler` (a domain runner shutting down). */
-export function unwatchIdle(scheduler: Scheduler, source: IdleSource): void {
-  const sources = watched.get(scheduler)?.sources;
-  const at = sources?.indexOf(source) ?? -1;
-  if (at >= 0) sources!.splice(at, 1);
 }
 
 /**
@@ -299,7 +296,8 @@ function spin(sources: readonly IdleSource[], active: number, ms: number): boole
   const deadline = performance.now() + ms;
   let hit = false;
   do {
-    for (let k = 0; k < 64 && !hit; k++) {
+    // Reading the clock costs several looks at a word: read it once per round.
+    for (let k = 0; k < LOOKS_PER_ROUND && !hit; k++) {
       for (let i = 0; i < n; i++) {
         if ((active >> i) & 1 && sources[i]!.ready()) {
           hit = true;
@@ -343,12 +341,10 @@ function blockOn(primary: IdleSource, sources: readonly IdleSource[], active: nu
   const slice = others ? SLICE_MS : primary.blockMs;
   const n = sources.length;
   for (;;) {
-    if (Atomics.wait(primary.words, primary.index, primary.seen, slice) !== "timed-out") return false;
-    if (others) {
-      for (let i = 0; i < n; i++) {
-        const source = sources[i]!;
-        if ((active >> i) & 1 && source !== primary && source.poll()) return true;
-      }
+    if (Atomics.wait(primary.words, primary.index, primary.seen, slice) !== "timed-out" || !others) return false;
+    for (let i = 0; i < n; i++) {
+      const source = sources[i]!;
+      if ((active >> i) & 1 && source !== primary && source.poll()) return true;
     }
     if (performance.now() >= until) return false;
   }
@@ -374,7 +370,7 @@ function rang(source: IdleSource): void {
   if (source.poll()) {
     const now = performance.now();
     budget.wokeAt(now);
-    if (now - parkedAt < QUICK_MS) quiet = 0;
+    if (now - parkedAt < source.quickMs) quiet = 0;
   }
   if (!source.stayParked) {
     source.scheduler?.schedule();

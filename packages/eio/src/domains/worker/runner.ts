@@ -37,8 +37,6 @@ import { attachArena, IdleSource, prepareDomainExit, prepareDomainWork, setSpinR
  */
 const SPIN_IDLE_MS = 0.3;
 const SPIN_MIN_MS = 0.005;
-/** How long (ms) it polls at most while jobs are in progress (waiting on other domains). */
-const SPIN_BUSY_MS = 0.01;
 
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
@@ -73,6 +71,8 @@ class DomainRunner extends IdleSource {
   readonly index = DOORBELL;
   readonly blockMs = BLOCK_MS;
   readonly blocksInARow = 1;
+  /** It blocks again at every idle turn once a job came: it has nothing else to do. */
+  readonly quickMs = Infinity;
   /** A ring reschedules the scheduler, whose idle turn parks again once the jobs it brought ran. */
   readonly stayParked = false;
   private readonly inbox: Ring;
@@ -366,7 +366,7 @@ class DomainRunner extends IdleSource {
       this.parentWasAsleep = false;
       return 0;
     }
-    return this.jobs.size === 0 ? SPIN_IDLE_MS : SPIN_BUSY_MS;
+    return SPIN_IDLE_MS;
   }
 
   spinStarts(): void {
@@ -383,9 +383,12 @@ class DomainRunner extends IdleSource {
     awake(this.words);
   }
 
-  /** A module still loading, or results waiting for room in the outbox (a timer retries): those need the event loop. */
+  /**
+   * Not while a module loads, results wait for room in the outbox (a timer retries) or a trace
+   * is shipped every `TRACE_EVERY_MS`: those need the event loop, and are no external waits.
+   */
   override mayBlock(): boolean {
-    return this.loader.idle && this.overflow.length === 0;
+    return this.loader.idle && this.overflow.length === 0 && this.traceTimer === null;
   }
 }
 
