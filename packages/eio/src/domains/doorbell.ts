@@ -7,7 +7,9 @@
  * publishes its work, then reads SLEEPING. All four accesses are seq-cst atomics, so either
  * the producer sees SLEEPING = 1 (and bumps DOORBELL, which ends the wait or makes it return
  * at once as "not-equal"), or the consumer's re-check sees the work.
- * Spurious wake-ups are harmless: the consumer always re-checks its rings.
+ * Spurious wake-ups are harmless: the consumer always re-checks its rings. The consumer's
+ * waiting (`Atomics.wait`, `Atomics.waitAsync`) is the thread's idle policy's
+ * (`shared/idle-policy.ts`): the hub and the runner are its sources.
  * @internal
  * @module
  */
