@@ -96,7 +96,7 @@ function setup(otherWaits: number, ...sources: FakeSource[]) {
 function observeBlocks(during: (call: number) => "ok" | "timed-out" = () => "timed-out") {
   const blocks: { words: Int32Array; ms: number }[] = [];
   vi.spyOn(Atomics, "wait").mockImplementation((words, _index, _value, ms) => {
-    blocks.push({ words: words as Int32Array, ms: ms! });
+    blocks.push({ words: words as unknown as Int32Array, ms: ms! });
     return during(blocks.length);
   });
   return blocks;
