@@ -133,11 +133,11 @@ export class Hub extends IdleSource {
   }
 
   /**
-   * The outboxes have no cheaper look than reading them all: one look in 8 does, so a spin that
+   * The outboxes have no cheaper look than reading them all: one look in 4 does, so a spin that
    * also watches the shared heap's inbox (a load) keeps looking at it often.
    */
   ready(): boolean {
-    return (++this.looks & 7) === 0 && this.poll();
+    return (++this.looks & 3) === 0 && this.poll();
   }
 
   spinMs(): number {

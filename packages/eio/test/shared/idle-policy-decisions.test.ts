@@ -125,7 +125,7 @@ describe("the idle policy's decisions", () => {
     expect(turn.idle()).toBe(false);
     expect(inbox.spinsStarted).toBe(1);
     expect(hub.spinsStarted).toBe(1);
-    expect(inbox.looks).toBeGreaterThanOrEqual(256);
+    expect(inbox.looks).toBeGreaterThanOrEqual(128);
     expect(blocks.length).toBeGreaterThanOrEqual(1);
     for (const block of blocks) {
       expect(block.words).toBe(inbox.words);
