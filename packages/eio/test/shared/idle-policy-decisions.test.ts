@@ -12,7 +12,9 @@ class FakeSource extends IdleSource {
   readonly index = 0;
   readonly scheduler = null;
   readonly stayParked = true;
-  readonly quickMs = Infinity;
+  quickMs = Infinity;
+  /** Called when `poll` takes something. */
+  onTaken: (() => void) | null = null;
   /** Things waiting to be taken; `looks` of the spin before one arrives (see `arriveAfter`). */
   arrivals = 0;
   taken = 0;
@@ -47,6 +49,7 @@ class FakeSource extends IdleSource {
     if (this.arrivals === 0) return false;
     this.taken += this.arrivals;
     this.arrivals = 0;
+    this.onTaken?.();
     return true;
   }
   ready(): boolean {
@@ -244,6 +247,37 @@ describe("the idle policy's decisions", () => {
     const looks = inbox.looks;
     expect(turn.idle()).toBe(false);
     expect(inbox.looks).toBe(looks);
+  });
+
+  it("a parked source that rings is polled and parked again; a ring counts as results coming quickly again only within the source's quickMs of parking", async () => {
+    const inbox = new FakeSource(0);
+    const turn = setup(0, inbox);
+    warm(inbox, turn.idle);
+    const blocks = observeBlocks();
+    /** Another thread's producer: publishes, changes the word and notifies. */
+    const ring = (): Promise<void> => {
+      const taken = new Promise<void>((resolve) => (inbox.onTaken = resolve));
+      inbox.arrivals = 1;
+      Atomics.add(inbox.words, 0, 1);
+      Atomics.notify(inbox.words, 0);
+      return taken;
+    };
+    expect(turn.idle()).toBe(false); // blocked once, timed out, parked: quiet now
+    expect(blocks).toHaveLength(1);
+    expect(inbox.parked).toBe(true);
+
+    inbox.quickMs = 0; // no ring is quick
+    await ring();
+    expect(inbox.taken).toBe(2);
+    expect(inbox.parked).toBe(true); // re-armed at once
+    expect(turn.idle()).toBe(false);
+    expect(blocks).toHaveLength(1); // still quiet: no block
+
+    inbox.quickMs = Infinity; // any ring is quick
+    await ring();
+    expect(inbox.taken).toBe(3);
+    expect(turn.idle()).toBe(false);
+    expect(blocks).toHaveLength(2); // blocking resumed
   });
 
   // Last: parkAtOnce is for good, for the whole thread.
