@@ -175,6 +175,7 @@ class Inbox extends IdleSource {
     this.flag = arena.slot(arena.domainId, D_PARKED);
   }
 
+  /** The fibers of `scheduler` waiting on shared objects: each holds one external wait. */
   waits(scheduler: Scheduler): number {
     return countOf(scheduler).n;
   }
@@ -183,6 +184,7 @@ class Inbox extends IdleSource {
     return parkedCount > 0;
   }
 
+  /** A thread in a hot exchange with another domain may not reach its event loop for long. */
   override enterIdle(): boolean {
     if (parkedCount > 0) collectIfDue();
     return false;
@@ -218,6 +220,7 @@ class Inbox extends IdleSource {
     return 0;
   }
 
+  /** The flag stays 1 while the thread runs (see the class comment). */
   awake(): void {}
 }
 
@@ -230,11 +233,6 @@ function makeInbox(): Inbox {
 /** Registers this thread's inbox with `scheduler`'s idle policy (called by `Eio.run`). */
 export function watchInbox(scheduler: Scheduler): void {
   watchIdle(scheduler, inboxSource ?? makeInbox());
-}
-
-/** How many fibers of `scheduler` wait on shared objects (each holds one external wait). */
-export function parkedOn(scheduler: Scheduler): number {
-  return countOf(scheduler).n;
 }
 
 /** Told of every waiter record handed to another domain, while a trace records (trace/recorder.ts). */
