@@ -6,7 +6,7 @@ import { CancelContext } from "./core/cancel-context.js";
 import { Cancelled, DeadlockError } from "./core/errors.js";
 import { emptyVars, Fiber, Scheduler } from "./core/scheduler.js";
 import { tracelnKey, type TracelnSink } from "./core/traceln.js";
-import { attachScheduler, prepareDomainExit, prepareDomainWork } from "./shared/index.js";
+import { prepareDomainExit, prepareDomainWork, watchInbox } from "./shared/index.js";
 import { enterEnv, leaveEnv, makeEnv, type Env } from "./stdenv.js";
 import { type Trace } from "./trace/events.js";
 import { traceRun } from "./trace/whole-run.js";
@@ -88,8 +88,9 @@ export function runWith<T>(main: (env: Env) => unknown, options: RunOptions, bac
     if (backend !== null) env = backend.setup(scheduler, env);
     // Capabilities (the env and its parts) that other domains send here arrive as this env's.
     enterEnv(env);
-    // Wake-ups from other domains arrive through the shared heap's doorbell.
-    attachScheduler(scheduler);
+    // The thread's idle policy (spin, block, park) runs the scheduler's idle moments; wake-ups
+    // from other domains' fibers arrive through the shared heap's inbox, its first source.
+    watchInbox(scheduler);
     let vars = emptyVars;
     if (options.traceln !== undefined) vars = new Map([[tracelnKey, options.traceln]]);
     // While we listen, the signal can still wake fibers (by cancelling them): not a deadlock.

@@ -11,7 +11,7 @@ import { Cancelled } from "../core/errors.js";
 import { awaitNative, pair } from "../core/fiber.js";
 import type { Operation } from "../core/scheduler.js";
 import { onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
-import { noBusySpin } from "../domains/worker/runner.js";
+import { parkAtOnce } from "../shared/idle-policy.js";
 import { importModule } from "../domains/worker/task-loader.js";
 import * as Stream from "../sync/stream.js";
 import { listenOnDuplicate } from "./duplicate-listener.js";
@@ -110,7 +110,7 @@ function* report(errors: Stream.Stream<Error>, signals: Int32Array, error: unkno
  * @internal
  */
 export function* serveInDomain(config: ServerDomainConfig, errors: Stream.Stream<Error>, hasStop: boolean, ...args: unknown[]): Operation<void> {
-  noBusySpin(); // this domain is ours alone, and its fibers wait on sockets
+  parkAtOnce(); // this domain is ours alone, and its fibers wait on sockets
   yield* runSwitch<void>(function* (sw) {
     // Both take a while (a module to import, a helper process to start): do them together.
     const [handler, socket] = yield* pair<ConnectionHandler, ListeningSocket>(

@@ -25,8 +25,8 @@ export { attachBufferPort, connectBufferPeer } from "./buffers.js";
 export {
   isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
 } from "./markers.js";
-export { deliver, park, sharedWaiting, unpark } from "./doorbell.js";
-export { attachScheduler, watchWhileIdle } from "./idle.js";
+export { deliver, park, unpark, watchInbox } from "./doorbell.js";
+export { IdleSource, parkAtOnce, setSpinRange, watchIdle } from "./idle-policy.js";
 export {
   allocObject, beforeRefsChange, type Kind, markMayCycle, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle,
   untrackHandle,
