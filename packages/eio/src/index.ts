@@ -30,7 +30,7 @@ export type { Operation } from "./core/scheduler.js";
 export type { Result } from "./core/result.js";
 
 // Synchronisation
-export * as Promise from "./sync/promise.js";
+export * as Promise from "./core/promise.js";
 export * as Stream from "./sync/stream.js";
 export * as Mutex from "./sync/mutex.js";
 export * as Semaphore from "./sync/semaphore.js";
@@ -50,7 +50,7 @@ export * as DomainManager from "./domains/domain-manager.js";
 export * as ExecutorPool from "./domains/executor-pool.js";
 export { DomainCrashed, PoolClosed } from "./domains/errors.js";
 /** The domain worker's entry point calls this. @internal */
-export { runDomain as __runDomain } from "./domains/worker/runner.js";
+export { runDomain as __runDomain } from "./worker/runner.js";
 
 // Input and output
 export * as Flow from "./io/flow.js";
@@ -58,4 +58,4 @@ export * as Net from "./io/net.js";
 export * as BufRead from "./io/buf-read.js";
 export * as BufWrite from "./io/buf-write.js";
 /** The task each additional domain of `Net.runServer` runs. @internal */
-export { serveInDomain as __serveInDomain } from "./io/server-worker.js";
+export { serveInDomain as __serveInDomain } from "./worker/serve-in-domain.js";

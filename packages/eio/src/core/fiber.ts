@@ -19,8 +19,8 @@ import {
   type Vars,
 } from "./scheduler.js";
 import { checkOurDomain, decFibers, failInternal, incFibers, ONLY_DAEMONS_LEFT, run as runSwitch, type Switch } from "./switch.js";
-import * as EioPromise from "../sync/promise.js";
-import { LocalPromise } from "../sync/promise.js";
+import * as EioPromise from "./promise.js";
+import { LocalPromise } from "./promise.js";
 import type { Result } from "./result.js";
 
 function checkFn(fn: unknown, what: string): void {

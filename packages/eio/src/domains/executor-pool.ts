@@ -15,7 +15,7 @@ import { awaitCancel, awaitNative, forkDaemon } from "../core/fiber.js";
 import type { Result } from "../core/result.js";
 import { currentFiber, Fiber, type Operation } from "../core/scheduler.js";
 import { checkOurDomain, incFibers, type Switch } from "../core/switch.js";
-import { LocalPromise, type OrError } from "../sync/promise.js";
+import { LocalPromise, type OrError } from "../core/promise.js";
 import { Encoder } from "./codec.js";
 import { Domain } from "./domain.js";
 import { checkManager, type DomainManager } from "./domain-manager.js";

@@ -10,7 +10,7 @@ import type { Cancelled } from "../core/errors.js";
 import type { Result } from "../core/result.js";
 import { beginSuspend, currentFiber, type Fiber, HandWrittenOp, type Suspend, SUSPEND_STEP } from "../core/scheduler.js";
 import { decFibers, type Switch } from "../core/switch.js";
-import type { LocalPromise } from "../sync/promise.js";
+import type { LocalPromise } from "../core/promise.js";
 import { Encoder, releasePayload } from "./codec.js";
 import type { DomainJob } from "./domain.js";
 import { PoolClosed } from "./errors.js";

@@ -7,7 +7,7 @@ import { Cancelled } from "../core/errors.js";
 import { first } from "../core/fiber.js";
 import { type Operation, runBody } from "../core/scheduler.js";
 import { run as runSwitch, type Switch } from "../core/switch.js";
-import * as EioPromise from "../sync/promise.js";
+import * as EioPromise from "../core/promise.js";
 import { acquireSlot, createLimitCells, releaseSlot } from "./connection-limit.js";
 import { ListeningSocket } from "./listening-socket.js";
 import { acceptFork } from "./net.js";

@@ -1,6 +1,6 @@
 /**
  * The calling domain's side of a multi-domain `runServer`: each additional domain is a domain
- * of the `DomainManager` running the built-in task `serveInDomain` (server-worker.ts), as Eio's
+ * of the `DomainManager` running the built-in task `serveInDomain` (worker/serve-in-domain.ts), as Eio's
  * `run_server` runs its loop under `Domain_manager.run dm`. This side passes `stop` on through
  * a shared cell and hands the handler errors that arrive on a shared stream to `onError`.
  * @internal
@@ -15,7 +15,7 @@ import { type DomainManager, run as runInDomain } from "../domains/domain-manage
 import { TaskName } from "../domains/task.js";
 import * as Stream from "../sync/stream.js";
 import type { ListeningSocket } from "./listening-socket.js";
-import { awaitChange, ERRORS, FINISHED, type ServerDomainConfig, serverSignals, STOP } from "./server-worker.js";
+import { awaitChange, ERRORS, FINISHED, type ServerDomainConfig, serverSignals, STOP } from "../worker/serve-in-domain.js";
 
 /** A reference to code another domain can load: an exported function of a module. */
 export interface TaskRef {

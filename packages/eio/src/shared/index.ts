@@ -6,7 +6,7 @@
  * @module
  */
 import { LocalStream } from "../sync/local-stream.js";
-import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../sync/promise.js";
+import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../core/promise.js";
 import { setSharedFactory as setSharedStreamFactory } from "../sync/stream.js";
 import { registerLocalOnly } from "./markers.js";
 import { createSharedPromise } from "./promise.js";

@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import type { Scheduler } from "../../core/scheduler.js";
+import type { Scheduler } from "../core/scheduler.js";
 
 type TaskFunction = (...args: unknown[]) => unknown;
 

@@ -11,14 +11,14 @@ import { Cancelled } from "../core/errors.js";
 import { awaitNative, pair } from "../core/fiber.js";
 import type { Operation } from "../core/scheduler.js";
 import { onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
-import { noBusySpin } from "../domains/worker/runner.js";
-import { importModule } from "../domains/worker/task-loader.js";
+import { noBusySpin } from "./runner.js";
+import { importModule } from "./task-loader.js";
 import * as Stream from "../sync/stream.js";
-import { listenOnDuplicate } from "./duplicate-listener.js";
-import { ListeningSocket } from "./listening-socket.js";
-import { fromNodeError } from "./net-errors.js";
-import { type ConnectionHandler, serverLoop } from "./run-server.js";
-import type { Sockaddr } from "./sockaddr.js";
+import { listenOnDuplicate } from "../io/duplicate-listener.js";
+import { ListeningSocket } from "../io/listening-socket.js";
+import { fromNodeError } from "../io/net-errors.js";
+import { type ConnectionHandler, serverLoop } from "../io/run-server.js";
+import type { Sockaddr } from "../io/sockaddr.js";
 
 /** `signals[STOP]` becomes 1 when the server's `stop` resolves. */
 export const STOP = 0;

@@ -4,8 +4,8 @@
  * `Promise`: `Eio.Promise` never shadows it.
  * @module
  */
-import type { Result } from "../core/result.js";
-import type { Cancelled } from "../core/errors.js";
+import type { Result } from "./result.js";
+import type { Cancelled } from "./errors.js";
 import {
   currentFiber,
   enterSuspend,
@@ -14,7 +14,7 @@ import {
   type Operation,
   SUSPEND_STEP,
   type Suspend,
-} from "../core/scheduler.js";
+} from "./scheduler.js";
 
 declare const promiseBrand: unique symbol;
 declare const resolverBrand: unique symbol;

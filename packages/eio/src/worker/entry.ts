@@ -6,7 +6,7 @@
  * @module
  */
 import { workerData } from "node:worker_threads";
-import type { DomainStart } from "../messages.js";
+import type { DomainStart } from "../domains/messages.js";
 
 const start = workerData as DomainStart;
 const runtime = (await import(start.runtimeUrl)) as { __runDomain(start: DomainStart): void };
