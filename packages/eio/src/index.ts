@@ -49,13 +49,9 @@ export { task, type Task, type TaskOf, type TaskArgsOf, type TaskResultOf } from
 export * as DomainManager from "./domains/domain-manager.js";
 export * as ExecutorPool from "./domains/executor-pool.js";
 export { DomainCrashed, PoolClosed } from "./domains/errors.js";
-/** The domain worker's entry point calls this. @internal */
-export { runDomain as __runDomain } from "./worker/runner.js";
 
 // Input and output
 export * as Flow from "./io/flow.js";
 export * as Net from "./io/net.js";
 export * as BufRead from "./io/buf-read.js";
 export * as BufWrite from "./io/buf-write.js";
-/** The task each additional domain of `Net.runServer` runs. @internal */
-export { serveInDomain as __serveInDomain } from "./worker/serve-in-domain.js";
