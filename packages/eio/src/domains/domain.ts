@@ -13,7 +13,7 @@ import { FromDomain, STAGING_CELL_SHIFT, ToDomain, WITH_SHARED, WITH_TRACE, type
 import { Ring } from "./ring.js";
 import { claim, createStagingCells, Staged, stage, STAGING_DEPTH, stateOf } from "./staging.js";
 import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
-import type { TaskName } from "./task.js";
+import type { TaskName } from "./task-name.js";
 import { domainWorkerUrl } from "./worker-entries.js";
 import { type ForeignEvents, recorderOf } from "../trace/recorder.js";
 

@@ -14,7 +14,7 @@ import { type Operation, runBody } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
 import { type DomainManager, run as runInDomain } from "../domains/domain-manager.js";
 import { exportedFunction, importModule } from "../domains/load-task.js";
-import { TaskName } from "../domains/task.js";
+import { TaskName } from "../domains/task-name.js";
 import { serveInDomainUrl } from "../domains/worker-entries.js";
 import { add, awaitChange, createCells, read, write } from "../shared/cells.js";
 import * as Stream from "../sync/stream.js";

@@ -18,7 +18,8 @@ import * as Stream from "../sync/stream.js";
 import { listenOnDuplicate } from "../io/duplicate-listener.js";
 import { ListeningSocket } from "../io/listening-socket.js";
 import { fromNodeError } from "../io/net-errors.js";
-import { type ConnectionHandler, serverLoop } from "../io/run-server.js";
+import type { ConnectionHandler } from "../io/run-server.js";
+import { serverLoop } from "../io/server-loop.js";
 import { ERRORS, type ServerDomainConfig, STOP } from "../io/server-domains.js";
 import { noBusySpin } from "./runner.js";
 
