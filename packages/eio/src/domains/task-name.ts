@@ -4,10 +4,9 @@
  * @internal
  * @module
  */
-import type { Task } from "./task.js";
-
 /** A task, as the runtime holds it. */
-export class TaskName<Args extends unknown[], Result> implements Task<Args, Result> {
+// Args and Result type the task for its callers (through `Task`), not its fields.
+export class TaskName<Args extends unknown[], Result> {
   /** Its number in this thread's task table (0 until first sent), so a job names it cheaply. */
   number = 0;
   constructor(

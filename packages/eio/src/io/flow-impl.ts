@@ -1,11 +1,11 @@
 /**
  * The operations behind the public flow types: what a socket, a string source or a buffered
- * reader implements, and what `Flow`'s functions call.
+ * reader implements, and what `Flow`'s functions call; and `ShutdownCommand`, which `Flow`
+ * re-exports.
  * @internal
  * @module
  */
 import type { Operation } from "../core/scheduler.js";
-import type { ShutdownCommand } from "./flow.js";
 
 /** The operations behind a source (a socket, a string, a buffered reader). */
 export interface SourceImpl {
@@ -34,3 +34,15 @@ export interface TwoWayImpl extends SourceImpl, SinkImpl {
 export interface CloseImpl {
   closeNow(): void;
 }
+
+/**
+ * Which direction(s) `Flow.shutdown` closes.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const command: Eio.Flow.ShutdownCommand = "send";
+ * console.log(command);
+ * ```
+ */
+export type ShutdownCommand = "send" | "receive" | "all";

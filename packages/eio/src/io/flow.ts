@@ -5,7 +5,7 @@
  */
 import type { Operation } from "../core/scheduler.js";
 import { CopyOp } from "./flow-copy.js";
-import type { CloseImpl, SinkImpl, SourceImpl, TwoWayImpl } from "./flow-impl.js";
+import type { CloseImpl, ShutdownCommand, SinkImpl, SourceImpl, TwoWayImpl } from "./flow-impl.js";
 
 /**
  * Something to read bytes from (Eio's `Flow.source`): a socket, a `BufRead` reader,
@@ -64,17 +64,7 @@ export interface TwoWay extends Source, Sink {
   readonly shutdownDirection: TwoWayImpl["shutdownDirection"];
 }
 
-/**
- * Which direction(s) {@link shutdown} closes.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * const command: Eio.Flow.ShutdownCommand = "send";
- * console.log(command);
- * ```
- */
-export type ShutdownCommand = "send" | "receive" | "all";
+export type { ShutdownCommand } from "./flow-impl.js";
 
 /**
  * The end of a flow was reached: the peer will send nothing more. Mirrors OCaml's
