@@ -57,10 +57,22 @@ export function incrementBelow(cells: Int32Array, i: number, max: number): numbe
   return seen;
 }
 
-/** Waits, without blocking the domain, until cell `i` no longer holds `seen`. */
+function keepAlive(): void {}
+
+/**
+ * Waits, without blocking the domain, until cell `i` no longer holds `seen`. A ref'd timer is
+ * held meanwhile: `Atomics.waitAsync` holds no handle of the event loop, so a thread whose only
+ * work is this wait would look finished to Node, and its run would report a deadlock.
+ */
 export function* awaitChange(cells: Int32Array, i: number, seen: number): Operation<void> {
   while (Atomics.load(cells, i) === seen) {
     const wait = Atomics.waitAsync(cells, i, seen);
-    if (wait.async) yield* awaitNative(wait.value);
+    if (!wait.async) continue;
+    const timer = setInterval(keepAlive, 2 ** 30);
+    try {
+      yield* awaitNative(wait.value);
+    } finally {
+      clearInterval(timer);
+    }
   }
 }
