@@ -13,7 +13,7 @@ import { checkManager } from "../domains/domain-manager-type.js";
 import type { Task } from "../domains/task.js";
 import type { DomainManager } from "../domains/domain-manager.js";
 import { serverLoop } from "./server-loop.js";
-import { serveInDomains, type TaskRef, isTaskRef, loadTask } from "./server-domains.js";
+import { serveInDomains, type TaskRef, isTaskRef, loadHandler } from "./server-domains.js";
 import type { Sockaddr } from "./sockaddr.js";
 import type { SocketStream } from "./socket-stream.js";
 
@@ -146,7 +146,7 @@ export function* runServer<A extends unknown[] = unknown[]>(
   const onError = options.onError;
   const reportError = (error: unknown): unknown => (error instanceof Cancelled ? undefined : onError(toError(error)));
   const limitCells = max === Infinity ? null : createLimitCells();
-  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
+  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadHandler<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
   return yield* runSwitch<unknown>(function* (sw) {
     if (domains > 0) {
       serveInDomains(sw, socket, {

@@ -87,14 +87,14 @@ function entryUrl(): string | null {
 const ENTRY_GRACE_MS = 2000;
 
 /**
- * Imports a task's module in this domain and returns the exported function.
+ * Loads the handler task in the calling domain, as every road loads a task (load-task.ts).
  *
  * The program's entry module cannot be imported while it is still evaluating: a top-level
  * `await` on this very server would wait for the import, and the import for the await. An
  * entry that has finished evaluating is cached and imports at once, so an entry import that
  * takes seconds is that deadlock: fail with the fix instead of hanging.
  */
-export function* loadTask<F>(task: TaskRef, what = "Net.runServer"): Operation<F> {
+export function* loadHandler<F>(task: TaskRef, what = "Net.runServer"): Operation<F> {
   const url = String(task.moduleUrl);
   const loading = importModule(url);
   let module: Record<string, unknown> | null;
