@@ -1,6 +1,7 @@
 // The layout rules that a reader of the package sees: `import * as Eio from "eio-ts"` reaches
 // public names only (no `__` name, nothing whose declaration says `@internal`), walked in the
-// built package; and no import cycle among the sources crosses a folder.
+// built package; no import cycle among the sources crosses a folder; and the main side never
+// imports the worker side.
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -220,6 +221,17 @@ describe("the package's layout", () => {
     const crossing = cycles(graph)
       .filter((files) => new Set(files.map((f) => dirname(f))).size > 1)
       .map((files) => cycleThrough(graph, files).map((f) => relative(src, f)).join(" -> "));
+    expect(crossing).toEqual([]);
+  });
+
+  it("never imports the worker side from the main side (it names the worker's entries by URL)", () => {
+    const worker = join(src, "worker");
+    const inWorker = (f: string): boolean => f.startsWith(worker + "/");
+    const graph = importGraph();
+    expect([...graph.keys()].filter(inWorker).length).toBeGreaterThan(3);
+    const crossing = [...graph].flatMap(([file, imports]) =>
+      inWorker(file) ? [] : imports.filter(inWorker).map((to) => `${relative(src, file)} -> ${relative(src, to)}`),
+    );
     expect(crossing).toEqual([]);
   });
 
