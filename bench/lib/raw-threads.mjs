@@ -95,3 +95,31 @@ export async function startRawFib() {
     stop: () => Promise.all(workers.map((worker) => worker.terminate())),
   };
 }
+
+/** postMessage of big values, copied or (`transfer`) transferred, against workers/big-values.mjs. */
+export async function startBigValues({ transfer }) {
+  const worker = await online(new Worker(workerUrl("big-values.mjs")));
+  let pending = null;
+  worker.on("message", (value) => {
+    const resolve = pending;
+    pending = null;
+    resolve(value);
+  });
+  const reply = () => new Promise((resolve) => (pending = resolve));
+  return {
+    /** The worker makes a buffer of `bytes` and transfers it here. */
+    async result(bytes) {
+      const answer = reply();
+      worker.postMessage({ make: bytes, transfer });
+      if ((await answer).length !== bytes) throw new Error("big value: wrong length");
+    },
+    /** This thread sends `buffer` to the worker, which answers with its length. */
+    async send(buffer) {
+      const answer = reply();
+      const bytes = buffer.length;
+      worker.postMessage(buffer, transfer ? [buffer.buffer] : []);
+      if ((await answer) !== bytes) throw new Error("big value: wrong length");
+    },
+    stop: () => worker.terminate(),
+  };
+}

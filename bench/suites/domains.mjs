@@ -8,9 +8,9 @@ import { cpuSpeeds } from "../lib/cpu-speeds.mjs";
 import { ok, unavailable, within } from "../lib/harness.mjs";
 import { probe, startService, unwrapResult } from "../lib/eio-service.mjs";
 import { startFloorPromise } from "../lib/floor-promise.mjs";
-import { startAtomics, startPostMessage, startRawFib } from "../lib/raw-threads.mjs";
+import { startAtomics, startBigValues, startPostMessage, startRawFib } from "../lib/raw-threads.mjs";
 import { POOL_THREADS, peerPools } from "../lib/peer-pools.mjs";
-import { sendPing } from "../workers/eio-domain-tasks.mjs";
+import { bigBuffer, sendPing } from "../workers/eio-domain-tasks.mjs";
 import { fib } from "../workers/pool-tasks.mjs";
 
 export const issue = 4;
@@ -88,6 +88,31 @@ function sharedStreamService(capacity) {
       yield* Eio.Stream.add(stream, { total: totalResolver });
       const sum = yield* Eio.Promise.await(total);
       if (sum !== (n * (n - 1)) / 2) throw new Error(`shared stream: sum ${sum} is wrong, items were lost or duplicated`);
+    };
+  });
+}
+
+/** The size of the values of the big-values scenarios. */
+const BIG_BYTES = 200_000_000;
+
+/** Big values between the main thread and one domain: as a job's result, or as a stream item. */
+function bigValuesService() {
+  const makeBig = Eio.task(domainTasks, "bigBuffer");
+  const takeLengths = Eio.task(domainTasks, "takeLengths");
+  return startService(function* (env, sw) {
+    const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
+    return function* ({ kind, n }) {
+      if (kind === "result") {
+        for (let i = 0; i < n; i++) {
+          const buffer = yield* Eio.ExecutorPool.submitExn(pool, { weight: 1 }, makeBig, BIG_BYTES);
+          if (buffer.length !== BIG_BYTES) throw new Error("big value: wrong length");
+        }
+        return;
+      }
+      const stream = Eio.Stream.create(1, { shared: true });
+      const total = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, takeLengths, stream, n);
+      for (let i = 0; i < n; i++) yield* Eio.Stream.add(stream, bigBuffer(BIG_BYTES));
+      if (unwrapResult(yield* Eio.Promise.await(total)) !== n * BIG_BYTES) throw new Error("big value: wrong total");
     };
   });
 }
@@ -269,6 +294,52 @@ export async function scenarios({ quick }) {
         ],
         notes: ["eio-ts: a shared Eio.Stream of capacity 100; raw postMessage: one message per item, unbounded (no backpressure)"],
         targets: [],
+      },
+      {
+        id: "big-result",
+        title: "domains: a 200 MB Buffer made in a worker, as a job's result",
+        unit: "value",
+        step: 1,
+        fixedN: true,
+        n: q(5, 1),
+        impls: [
+          hasPool ? withResource("eio-ts", bigValuesService, (s, n) => s.call({ kind: "result", n })) : unavailable("eio-ts", "Eio.ExecutorPool"),
+          ...[false, true].map((transfer) =>
+            withResource(`raw postMessage (${transfer ? "transfer" : "copy"})`, () => startBigValues({ transfer }), async (w, n) => {
+              for (let i = 0; i < n; i++) await w.result(BIG_BYTES);
+            }),
+          ),
+        ],
+        notes: [
+          "both make a fresh Buffer of 200 MB in the worker (every page touched) and hand it to the main thread",
+          "eio-ts: ExecutorPool.submitExn returns it (it travels beside the ring, in a buffer of its own: one copy in, one out); raw: postMessage, the bytes copied as structured clone copies them, or the ArrayBuffer in the transfer list (no copy, the sender loses it)",
+          "eio-ts keeps structured clone's meaning (the sender keeps its buffer), so the copying postMessage is its like; the transfer row is the floor of moving bytes at all",
+        ],
+        targets: [
+          within("raw postMessage (copy)", 2, "a 200 MB job result within 2x of a copying postMessage"),
+          within("raw postMessage (transfer)", 2, "a 200 MB job result within 2x of a transferring postMessage"),
+        ],
+      },
+      {
+        id: "big-stream-item",
+        title: "domains: a 200 MB Buffer made in the main thread, through a shared stream to a worker",
+        unit: "value",
+        step: 1,
+        fixedN: true,
+        n: q(5, 1),
+        impls: [
+          hasPool ? withResource("eio-ts", bigValuesService, (s, n) => s.call({ kind: "item", n })) : unavailable("eio-ts", "Eio.ExecutorPool"),
+          ...[false, true].map((transfer) =>
+            withResource(`raw postMessage (${transfer ? "transfer" : "copy"})`, () => startBigValues({ transfer }), async (w, n) => {
+              for (let i = 0; i < n; i++) await w.send(bigBuffer(BIG_BYTES));
+            }),
+          ),
+        ],
+        notes: ["both make a fresh Buffer of 200 MB in the main thread (every page touched) and hand it to the worker, which answers with its length"],
+        targets: [
+          within("raw postMessage (copy)", 2, "a 200 MB stream item within 2x of a copying postMessage"),
+          within("raw postMessage (transfer)", 2, "a 200 MB stream item within 2x of a transferring postMessage"),
+        ],
       },
       {
         id: "pool-throughput",

@@ -62,3 +62,17 @@ export function* sumStream(stream) {
     }
   }
 }
+
+/** A Buffer of `bytes` bytes of its own (not pooled), every page touched: what a big value costs to make. */
+export function bigBuffer(bytes) {
+  const buffer = Buffer.allocUnsafeSlow(bytes);
+  for (let i = 0; i < bytes; i += 4096) buffer[i] = i >> 12;
+  return buffer;
+}
+
+/** Takes `count` items from `stream` and returns the sum of their lengths. */
+export function* takeLengths(stream, count) {
+  let total = 0;
+  for (let i = 0; i < count; i++) total += (yield* Eio.Stream.take(stream)).length;
+  return total;
+}

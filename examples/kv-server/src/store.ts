@@ -18,20 +18,19 @@ import * as Table from "./table.js";
 
 /**
  * A batch of data commands from one connection, with where to put their replies. Arguments and
- * replies travel as latin1 strings (one character per byte, so binary-safe): a small `Buffer`
- * is a view of an 8 KiB pool, and cloning it to another domain would copy the whole pool.
+ * replies are bytes: a Buffer crosses to the storage domain as its own bytes.
  *
  * @example
  * ```ts
- * const [replies, resolver] = Eio.Promise.create<string>({ shared: true });
- * const request: Store.Request = { commands: [["GET", "k"]], resolver };
+ * const [replies, resolver] = Eio.Promise.create<Uint8Array>({ shared: true });
+ * const request: Store.Request = { commands: [[Buffer.from("GET"), Buffer.from("k")]], resolver };
  * ```
  */
 export interface Request {
-  /** Each command's arguments, name first, as latin1 strings. */
-  commands: string[][];
-  /** Resolved with the concatenated replies (latin1), in order, once they are durable. */
-  resolver: Eio.Promise.Resolver<string>;
+  /** Each command's arguments, name first. */
+  commands: Uint8Array[][];
+  /** Resolved with the concatenated replies, in order, once they are durable. */
+  resolver: Eio.Promise.Resolver<Uint8Array>;
 }
 
 /**
@@ -59,14 +58,6 @@ export interface ServeOptions extends Storage.OpenOptions {
  */
 export type Queue = Eio.Stream.Stream<Request>;
 
-function toLatin1(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
-}
-
-function fromLatin1(text: string): Buffer {
-  return Buffer.from(text, "latin1");
-}
-
 /**
  * Opens the store in `dir` and serves `queue` until cancelled. Never returns normally. If the
  * log cannot be written or synced, the requests of that batch get an error reply (never an
@@ -90,21 +81,21 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   try {
     options.onReady?.(store);
     const batch: Request[] = [];
-    const replies: string[] = [];
+    const replies: Uint8Array[] = [];
     for (;;) {
       batch.push(yield* Eio.Stream.take(queue));
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
       const now = Date.now();
       for (const request of batch) {
-        const parts = request.commands.map((args) => Commands.execute(store.table, args.map(fromLatin1), now));
-        replies.push(parts.length === 1 ? parts[0]!.toString("latin1") : Buffer.concat(parts).toString("latin1"));
+        const parts = request.commands.map((args) => Commands.execute(store.table, args as Buffer[], now));
+        replies.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
       }
       Table.sweepExpired(store.table, now, 20);
       try {
         if (Storage.append(store) > 0) yield* Eio.Fiber.awaitNative(Storage.sync(store));
       } catch (error) {
         const reply = Resp.error(`ERR storage failure, nothing was acknowledged: ${error instanceof Error ? error.message : error}`);
-        for (const request of batch) Eio.Promise.tryResolve(request.resolver, request.commands.map(() => reply.toString("latin1")).join(""));
+        for (const request of batch) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
         throw error;
       }
       for (let i = 0; i < batch.length; i++) Eio.Promise.resolve(batch[i]!.resolver, replies[i]!);
@@ -129,9 +120,9 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
  * ```
  */
 export function* submit(queue: Queue, commands: Uint8Array[][], options: { shared?: boolean } = {}): Eio.Operation<Uint8Array> {
-  const [promise, resolver] = Eio.Promise.create<string>(options);
-  yield* Eio.Stream.add(queue, { commands: commands.map((args) => args.map(toLatin1)), resolver });
-  return fromLatin1(yield* Eio.Promise.await(promise));
+  const [promise, resolver] = Eio.Promise.create<Uint8Array>(options);
+  yield* Eio.Stream.add(queue, { commands, resolver });
+  return yield* Eio.Promise.await(promise);
 }
 
 /**

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Resp from "../src/resp.js";
 import { encodeCommand } from "./reply.js";
+import { assertProperty } from "../../../test/support/fc.js";
 
 function parseAll(chunks: Uint8Array[]): { commands: string[][]; error: string | null; buffered: number } {
   const parser = Resp.createParser();
@@ -96,7 +97,7 @@ describe("Resp parser", () => {
   it("parses any pipeline of commands, however the bytes are split (property)", () => {
     const arg = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a).toString("latin1"));
     const command = fc.array(arg, { minLength: 1, maxLength: 5 });
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(command, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (commands, points) => {
         const bytes = Buffer.concat(commands.map((c) => encodeCommand(...c.map((a) => Buffer.from(a, "latin1")))));
         const result = parseAll(splitAt(bytes, points));
@@ -112,7 +113,7 @@ describe("Resp parser", () => {
       fc.uint8Array({ maxLength: 200 }),
       fc.array(fc.constantFrom("*", "$", "\r", "\n", "-1", "3", "x", '"', "'", " ", "\\"), { maxLength: 60 }).map((a) => Buffer.from(a.join(""))),
     );
-    fc.assert(
+    assertProperty(
       fc.property(noise, fc.array(fc.nat(), { maxLength: 5 }), (bytes, points) => {
         const result = parseAll(splitAt(Buffer.from(bytes), points));
         if (result.error !== null) expect(result.error).toMatch(/^ERR Protocol error: [^\r\n]+$/);

@@ -6,6 +6,7 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildServer, hasCommand, type RunningServer, startServer, stopAll, stopServer, tempDir } from "./server.js";
+import { assertProperty } from "../../../test/support/fc.js";
 
 const dirs: string[] = [];
 function newDir(): string {
@@ -100,7 +101,7 @@ describe.each(MODES)("kv-server over TCP (%s)", (_mode, modeArgs) => {
       "+PONG\r\n-ERR Protocol error: invalid multibulk length\r\n",
     );
     expect(await rawExchange(server.port, 'SET "open\r\n')).toBe("-ERR Protocol error: unbalanced quotes in request\r\n");
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 300 }), async (bytes) => {
         const reply = await Promise.race([
           rawExchange(server.port, Buffer.concat([Buffer.from(bytes), Buffer.from("\r\n*1\r\n$4\r\nQUIT\r\n")])),
@@ -144,6 +145,8 @@ describe.each(MODES)("durability (%s)", (_mode, modeArgs) => {
     const acknowledged = new Map<string, string>();
     const clients = Array.from({ length: 4 }, () => client(server));
     let killed = false;
+    let enough: () => void = () => {};
+    const acknowledged300 = new Promise<void>((resolve) => (enough = resolve));
     const writers = clients.map(async (redis, c) => {
       for (let i = 0; !killed; i++) {
         const key = `c${c}:${i}`;
@@ -153,9 +156,10 @@ describe.each(MODES)("durability (%s)", (_mode, modeArgs) => {
         } catch {
           return;
         }
+        if (acknowledged.size >= 300) enough();
       }
     });
-    while (acknowledged.size < 300) await new Promise((resolve) => setTimeout(resolve, 10));
+    await acknowledged300;
     server.child.kill("SIGKILL");
     killed = true;
     expect(await server.exited).toBe("SIGKILL");

@@ -49,6 +49,7 @@ export { task, type Task, type TaskOf, type TaskArgsOf, type TaskResultOf } from
 export * as DomainManager from "./domains/domain-manager.js";
 export * as ExecutorPool from "./domains/executor-pool.js";
 export { DomainCrashed, PoolClosed } from "./domains/errors.js";
+export { registerErrorClass } from "./shared/register-error-class.js";
 
 // Input and output
 export * as Flow from "./io/flow.js";

@@ -32,7 +32,10 @@ async function threadCount(): Promise<number> {
   return Number(/^Threads:\s+(\d+)/m.exec(status)![1]);
 }
 
-/** Waits (at most 10 s) until this process has no more than `n` threads; returns the count. */
+/**
+ * Waits (at most 10 s) until this process has no more than `n` threads; returns the count. It
+ * polls: a thread's exit has no event that this process can wait on.
+ */
 async function threadsDownTo(n: number): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const now = await threadCount();

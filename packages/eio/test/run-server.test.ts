@@ -113,6 +113,8 @@ describe("Net.runServer", () => {
           yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.ready)));
           Eio.Promise.resolve(setStop, undefined);
           trace.push(`stop requested with ${Atomics.load(cells, 0)} open`);
+          // Not a wait for anything to get ready (the test passes with any delay): time for a
+          // runServer that wrongly returned at stop to do so and fail the test.
           yield* Eio.Fiber.awaitNative(new Promise((resolve) => setTimeout(resolve, 50)));
           release();
           const replies = yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.reply)));

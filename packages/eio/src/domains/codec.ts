@@ -1,8 +1,8 @@
 /**
  * Values in domain records (jobs, results): the framing of the values that cross between
  * domains through the rings, with structured-clone semantics. Primitives take a fast path (a
- * tag byte and the raw bytes); errors are rebuilt with their name, message, stack, `cause` and
- * own fields (error-codec.ts); any other object is serialized by clone.ts (typed arrays over
+ * tag byte and the raw bytes); any other object (errors included: the walk describes them, see
+ * `shared/error-classes.ts`) is serialized by clone.ts (typed arrays over
  * shared memory stay shared) after the shared heap's markers pass (`shared/markers.ts`, the
  * one place that swaps shared handles and capabilities for markers and back). The record owns
  * one reference per shared object named: the decoder hands them over to the revived handles,
@@ -10,33 +10,25 @@
  * @internal
  * @module
  */
-import * as v8 from "node:v8";
-import { deserialize, serialize } from "./clone.js";
-import { decodeError, describeError } from "./error-codec.js";
+import { LARGE_BYTES, loadApart, storeApart } from "../shared/buffers.js";
+import { deserialize, serialize } from "../shared/serializer.js";
+import { Tag } from "../shared/value-tags.js";
 import { prepareValue, release, reviveValue } from "../shared/index.js";
 
-const enum Tag {
-  Undefined,
-  Null,
-  True,
-  False,
-  Int32,
-  Float64,
-  String,
-  Object,
-  Error,
-}
+
+/** Strings up to this length are written in the record as UTF-8 (at most 3 bytes a unit). */
+const LONG_STRING = LARGE_BYTES / 4;
+
+/** The flags byte of a serialized value: its bytes travel beside the record, in the buffer its last handle names (buffers.ts). */
+const APART = 2;
 
 /** Writes tagged values into one reusable buffer. */
 export class Encoder {
   buffer: Buffer = Buffer.allocUnsafe(4096);
   length = 0;
-  /** Shared buffers referred to by the values written since the last reset. */
-  shared: SharedArrayBuffer[] = [];
 
   reset(): this {
     this.length = 0;
-    if (this.shared.length > 0) this.shared = [];
     return this;
   }
 
@@ -45,14 +37,6 @@ export class Encoder {
     const bigger = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
     this.buffer.copy(bigger, 0, 0, this.length);
     this.buffer = bigger;
-  }
-
-  private blob(tag: Tag, bytes: Uint8Array): void {
-    this.reserve(5 + bytes.length);
-    this.buffer[this.length] = tag;
-    this.buffer.writeUInt32LE(bytes.length, this.length + 1);
-    this.buffer.set(bytes, this.length + 5);
-    this.length += 5 + bytes.length;
   }
 
   value(value: unknown): this {
@@ -69,12 +53,14 @@ export class Encoder {
           this.length += 5;
         } else {
           this.reserve(9);
-          this.buffer[this.length] = Tag.Float64;
+          this.buffer[this.length] = Tag.Number;
           this.buffer.writeDoubleLE(value, this.length + 1);
           this.length += 9;
         }
         return this;
       case "string": {
+        // A long string is serialized, so that it may travel beside the record.
+        if (value.length > LONG_STRING) return this.object(value);
         this.reserve(5 + value.length * 3);
         this.buffer[this.length] = Tag.String;
         const written = this.buffer.write(value, this.length + 5, "utf8");
@@ -84,10 +70,6 @@ export class Encoder {
       }
       case "object":
         if (value === null) return this.tag(Tag.Null);
-        if (value instanceof Error) {
-          this.blob(Tag.Error, v8.serialize(describeError(value)));
-          return this;
-        }
         return this.object(value);
       default:
         // Functions and symbols cannot be cloned: let the structured-clone error say so.
@@ -96,14 +78,20 @@ export class Encoder {
   }
 
   /**
-   * An object: `Tag.Object`, the length of the rest, the handle count and offsets (the
-   * references this record owns), a byte saying whether markers must be revived, the bytes.
+   * An object: `Tag.Serialized` or `Tag.Revivable`, the length of the rest, the handle count
+   * and offsets (the references this record owns), a flags byte (bytes apart), the bytes.
    */
   private object(value: unknown): this {
     const { value: prepared, handles, revivable } = prepareValue(value);
     let bytes: Uint8Array;
+    let flags = 0;
     try {
-      bytes = serialize(prepared, this.shared);
+      bytes = serialize(prepared);
+      if (bytes.length >= LARGE_BYTES) {
+        handles.push(storeApart(bytes));
+        bytes = new Uint8Array(0);
+        flags |= APART;
+      }
     } catch (error) {
       for (const offset of handles) release(offset);
       throw error;
@@ -112,7 +100,7 @@ export class Encoder {
     this.reserve(5 + length);
     const buffer = this.buffer;
     let at = this.length;
-    buffer[at] = Tag.Object;
+    buffer[at] = revivable ? Tag.Revivable : Tag.Serialized;
     buffer.writeUInt32LE(length, at + 1);
     buffer.writeUInt32LE(handles.length, at + 5);
     at += 9;
@@ -120,7 +108,7 @@ export class Encoder {
       buffer.writeInt32LE(offset, at);
       at += 4;
     }
-    buffer[at++] = revivable ? 1 : 0;
+    buffer[at++] = flags;
     buffer.set(bytes, at);
     this.length = at + bytes.length;
     return this;
@@ -137,16 +125,14 @@ export class Encoder {
 export class Decoder {
   private bytes: Buffer = Buffer.alloc(0);
   private offset = 0;
-  private shared: readonly SharedArrayBuffer[] = [];
 
   private end = 0;
 
-  /** Starts reading `bytes[start, end)`; `shared` are the buffers that travelled with them. */
-  reset(bytes: Buffer, start: number, end: number, shared: readonly SharedArrayBuffer[] = []): this {
+  /** Starts reading `bytes[start, end)`. */
+  reset(bytes: Buffer, start: number, end: number): this {
     this.bytes = bytes;
     this.offset = start;
     this.end = end;
-    this.shared = shared;
     return this;
   }
 
@@ -169,7 +155,7 @@ export class Decoder {
       case Tag.Int32:
         this.offset += 4;
         return bytes.readInt32LE(this.offset - 4);
-      case Tag.Float64:
+      case Tag.Number:
         this.offset += 8;
         return bytes.readDoubleLE(this.offset - 8);
       case Tag.String: {
@@ -177,23 +163,19 @@ export class Decoder {
         this.offset += 4 + length;
         return bytes.toString("utf8", this.offset - length, this.offset);
       }
-      case Tag.Error: {
-        const length = bytes.readUInt32LE(this.offset);
-        const start = this.offset + 4;
-        this.offset = start + length;
-        // Copy out: the ring's bytes are reused once the record is released.
-        return decodeError(v8.deserialize(new Uint8Array(bytes.subarray(start, start + length))));
-      }
-      case Tag.Object: {
+      case Tag.Serialized:
+      case Tag.Revivable: {
         const end = this.offset + 4 + bytes.readUInt32LE(this.offset);
         const handleCount = bytes.readUInt32LE(this.offset + 4);
         const handlesAt = this.offset + 8;
         const start = handlesAt + handleCount * 4 + 1;
         this.offset = end;
-        const value = deserialize(new Uint8Array(bytes.subarray(start, end)), this.shared);
-        if (bytes[start - 1] === 0) return value;
+        const flags = bytes[start - 1]!;
         try {
-          return reviveValue(value);
+          // The deserializer copies what it keeps: reading straight from the ring is safe.
+          const data = (flags & APART) !== 0 ? loadApart(bytes.readInt32LE(handlesAt + (handleCount - 1) * 4)) : bytes.subarray(start, end);
+          const value = deserialize(data);
+          return tag === Tag.Revivable ? reviveValue(value) : value;
         } finally {
           // The revived handles hold references of their own: give back the record's.
           for (let i = 0; i < handleCount; i++) release(bytes.readInt32LE(handlesAt + i * 4));
@@ -224,17 +206,17 @@ export function releasePayload(bytes: Uint8Array, start = 0, end = bytes.length)
       case Tag.Int32:
         offset += 4;
         break;
-      case Tag.Float64:
+      case Tag.Number:
         offset += 8;
         break;
-      case Tag.Object: {
+      case Tag.Serialized:
+      case Tag.Revivable: {
         const handleCount = view.readUInt32LE(offset + 4);
         for (let i = 0; i < handleCount; i++) release(view.readInt32LE(offset + 8 + i * 4));
         offset += 4 + view.readUInt32LE(offset);
         break;
       }
       case Tag.String:
-      case Tag.Error:
         offset += 4 + view.readUInt32LE(offset);
         break;
       default:

@@ -98,7 +98,7 @@ export function* run<Args extends unknown[], T>(dm: DomainManager, task: Task<Ar
   let outcome: { ok: boolean; value: unknown } | null = null;
   let waiter: Fiber | null = null;
   let cancelled: Cancelled | null = null;
-  const jobId = domain.run(name, encoded.buffer, encoded.length, encoded.shared, {
+  const jobId = domain.run(name, encoded.buffer, encoded.length, {
     settle(ok, value) {
       outcome = { ok, value };
       if (waiter !== null) waiter.scheduler.wake(waiter, undefined);

@@ -4,15 +4,16 @@
  * @internal
  * @module
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort, type ResourceLimits } from "node:worker_threads";
+import { Worker, type ResourceLimits } from "node:worker_threads";
 import { Decoder, Encoder } from "./codec.js";
 import { ringBell } from "./doorbell.js";
 import { DomainCrashed } from "./errors.js";
 import type { Hub } from "./hub.js";
-import { FromDomain, STAGING_CELL_SHIFT, ToDomain, WITH_SHARED, WITH_TRACE, type DomainStart } from "./messages.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, WITH_TRACE, type DomainStart } from "./messages.js";
 import { Ring } from "./ring.js";
 import { claim, createStagingCells, Staged, stage, STAGING_DEPTH, stateOf } from "./staging.js";
 import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
+import { connectBufferPeer } from "../shared/buffers.js";
 import type { TaskName } from "./task-name.js";
 import { domainWorkerUrl } from "./worker-entries.js";
 import { type ForeignEvents, recorderOf } from "../trace/recorder.js";
@@ -47,9 +48,6 @@ export class Domain {
   private readonly knownTasks = new Set<number>();
   /** Records that did not fit in the inbox yet, sent in order before anything new. */
   private overflow: { kind: number; id: number; aux: number; extra: number; payload: Uint8Array }[] = [];
-  /** Shared buffers of our records go by port, sent before the record (ports are FIFO too). */
-  private readonly inboxPort: MessagePort;
-  private readonly outboxPort: MessagePort;
   private readonly decoder = new Decoder();
   private crashCause: unknown = undefined;
   private interrupted = false;
@@ -69,26 +67,20 @@ export class Domain {
     private readonly hub: Hub,
     options: DomainOptions = {},
   ) {
-    const inboxChannel = new MessageChannel();
-    const outboxChannel = new MessageChannel();
-    this.inboxPort = inboxChannel.port1;
-    this.outboxPort = outboxChannel.port1;
-    this.inboxPort.unref();
-    this.outboxPort.unref();
+    const bufferPort = connectBufferPeer();
     const start: DomainStart = {
       domainId: this.id,
       arena: currentArena().buffer,
       inbox: this.inbox.buffer,
       outbox: this.outbox.buffer,
       parentBell: hub.bellBuffer,
-      inboxPort: inboxChannel.port2,
-      outboxPort: outboxChannel.port2,
+      bufferPort,
       stagingCells: this.stagingCells.buffer as SharedArrayBuffer,
       concurrency: options.concurrency === undefined || options.concurrency === Infinity ? 0 : options.concurrency,
     };
     this.worker = new Worker(domainWorkerUrl, {
       workerData: start,
-      transferList: [inboxChannel.port2, outboxChannel.port2],
+      transferList: [bufferPort],
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.worker.on("error", (error) => {
@@ -107,8 +99,8 @@ export class Domain {
    * `units` is its weight in millionths (the domain counts its load to start staged jobs).
    * Returns the job id.
    */
-  run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units = 0): number {
-    return this.send1(ToDomain.Run, task, args, length, shared, job, units);
+  run(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, job: DomainJob, units = 0): number {
+    return this.send1(ToDomain.Run, task, args, length, job, units);
   }
 
   /**
@@ -116,10 +108,10 @@ export class Domain {
    * A cell must be free (fewer than `STAGING_DEPTH` staged jobs whose staging has not ended).
    * Returns the job id and the cell it is staged in.
    */
-  stage(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number): [number, number] {
+  stage(task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, job: DomainJob, units: number): [number, number] {
     const at = this.stagedIds.indexOf(0);
     if (at < 0) throw new Error("Domain.stage: no free staging cell");
-    const id = this.send1(ToDomain.Stage, task, args, length, shared, job, units, at);
+    const id = this.send1(ToDomain.Stage, task, args, length, job, units, at);
     return [id, at];
   }
 
@@ -146,7 +138,7 @@ export class Domain {
     return true;
   }
 
-  private send1(kind: ToDomain, task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, shared: readonly SharedArrayBuffer[], job: DomainJob, units: number, at = 0): number {
+  private send1(kind: ToDomain, task: TaskName<unknown[], unknown>, args: Uint8Array, length: number, job: DomainJob, units: number, at = 0): number {
     if (this.stopped) throw new DomainCrashed(this.id, "it had already stopped");
     let number = task.number;
     if (number === 0) {
@@ -170,9 +162,7 @@ export class Domain {
       stage(this.stagingCells, at, id);
       extra |= at << STAGING_CELL_SHIFT;
     }
-    if (shared.length > 0) this.inboxPort.postMessage(shared);
-    let flags: number = shared.length > 0 ? WITH_SHARED : 0;
-    if (recorderOf(this.hub.scheduler) !== null) flags |= WITH_TRACE;
+    const flags = recorderOf(this.hub.scheduler) !== null ? WITH_TRACE : 0;
     this.send(kind | flags, id, number, args, length, extra);
     return id;
   }
@@ -206,16 +196,16 @@ export class Domain {
     let any = false;
     for (let record = outbox.read(); record !== null; record = outbox.read()) {
       any = true;
+      const decoder = this.decoder.reset(outbox.data, record.offset, record.offset + record.length);
       if (record.kind === FromDomain.Trace) {
+        this.takeTrace(decoder.value());
         outbox.release();
-        this.takeTrace();
         continue;
       }
-      const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.outboxPort)!.message as SharedArrayBuffer[]) : undefined;
-      const value = this.decoder.reset(outbox.data, record.offset, record.offset + record.length, shared).value();
-      if ((record.kind & WITH_TRACE) !== 0) this.takeTrace();
+      const value = decoder.value();
+      if ((record.kind & WITH_TRACE) !== 0) this.takeTrace(decoder.value());
       const id = record.id;
-      const ok = (record.kind & ~(WITH_SHARED | WITH_TRACE)) === FromDomain.Ok;
+      const ok = (record.kind & ~WITH_TRACE) === FromDomain.Ok;
       outbox.release();
       const job = this.jobs.get(id);
       if (job === undefined) continue;
@@ -228,10 +218,9 @@ export class Domain {
     return any;
   }
 
-  /** Trace events the domain sent (on the port) reach the recording going on here, if any. */
-  private takeTrace(): void {
-    const events = receiveMessageOnPort(this.outboxPort)!.message as ForeignEvents;
-    recorderOf(this.hub.scheduler)?.addForeign(events);
+  /** Trace events the domain sent (after its result) reach the recording going on here, if any. */
+  private takeTrace(events: unknown): void {
+    recorderOf(this.hub.scheduler)?.addForeign(events as ForeignEvents);
   }
 
   private flushOverflow(): void {
@@ -270,8 +259,6 @@ export class Domain {
   private exited(code: number): void {
     this.drain(); // results it published before it died still count
     this.hub.detach(this);
-    this.inboxPort.close();
-    this.outboxPort.close();
     const crashed = !this.stopped;
     retireDomain(this.id, { crashed: crashed || this.interrupted });
     const staged: DomainJob[] = [];

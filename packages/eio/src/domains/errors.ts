@@ -2,6 +2,7 @@
  * Errors raised by domains and executor pools.
  * @module
  */
+import { rememberErrorClass } from "../shared/error-classes.js";
 
 /**
  * A domain stopped before its job finished: an uncaught error in the worker, `process.exit`,
@@ -48,3 +49,7 @@ export class PoolClosed extends Error {
     super("Cannot submit a job: the executor pool's switch has finished and its domains are stopped. Create the pool in a switch that outlives its jobs.");
   }
 }
+
+// They arrive from other domains as themselves.
+rememberErrorClass(DomainCrashed);
+rememberErrorClass(PoolClosed);

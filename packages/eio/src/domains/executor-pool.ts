@@ -183,9 +183,8 @@ export class ExecutorPool implements JobPool {
       bytes = argsEncoder.buffer;
       length = argsEncoder.length;
     }
-    const shared = job.shared;
     job.dropArgs(true);
-    job.jobId = slot.domain.run(job.task, bytes, length, shared, job, job.units);
+    job.jobId = slot.domain.run(job.task, bytes, length, job, job.units);
   }
 
   /** Sends `job` ahead to the full domain of `slot`, which starts it when it has room. */
@@ -194,7 +193,7 @@ export class ExecutorPool implements JobPool {
     slot.staged.push(job);
     job.slot = slot;
     job.state = JobState.Staged;
-    [job.jobId, job.stagingCell] = slot.domain.stage(job.task, bytes, bytes.length, job.shared, job, job.units);
+    [job.jobId, job.stagingCell] = slot.domain.stage(job.task, bytes, bytes.length, job, job.units);
   }
 
   /**

@@ -37,12 +37,9 @@ export const enum FromDomain {
   Trace = 3,
 }
 
-/** Or'ed into a record's kind when shared buffers travel with it on the side port. */
-export const WITH_SHARED = 0x100;
-
 /**
  * On `Run` and `Stage`: the parent is recording a trace, so the domain records the job's fibers
- * too. On a result: the domain's trace events follow on the port (after the shared buffers).
+ * too. On a result: the domain's trace events follow the result in the payload.
  */
 export const WITH_TRACE = 0x200;
 
@@ -58,9 +55,8 @@ export interface DomainStart {
   readonly outbox: SharedArrayBuffer;
   /** The parent's doorbell (shared by all its domains). */
   readonly parentBell: SharedArrayBuffer;
-  /** Side ports for the shared buffers of inbox and outbox records (read with `receiveMessageOnPort`). */
-  readonly inboxPort: MessagePort;
-  readonly outboxPort: MessagePort;
+  /** The domain's port to the main thread for buffers that travel beside values (shared/buffers.ts). */
+  readonly bufferPort: MessagePort;
   /** The staging cells (staging.ts) of this domain. */
   readonly stagingCells: SharedArrayBuffer;
   /** At most this many jobs run at once (a pool's `domainConcurrency`); 0: no limit. */

@@ -31,8 +31,6 @@ export const enum JobMode {
   Value,
 }
 
-/** The shared buffers of a job whose arguments hold none: one empty array for every such job. */
-const NO_SHARED: readonly SharedArrayBuffer[] = Object.freeze([]);
 
 /** Longest string argument kept unencoded while a job waits (its encoded size stays small). */
 const DEFERRED_STRING = 256;
@@ -79,7 +77,6 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
    */
   args: readonly unknown[] | null;
   encoded: Uint8Array | null = null;
-  shared: readonly SharedArrayBuffer[] = NO_SHARED;
   /** For `submitFork`: the promise to resolve and the switch the job counts in. */
   cell: LocalPromise<Result<unknown>> | null = null;
   sw: Switch | null = null;
@@ -140,8 +137,6 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
       }
     }
     this.args = null;
-    // The encoder keeps appending to an empty list across resets: take it only if non-empty.
-    this.shared = encoder.shared.length > 0 ? encoder.shared : NO_SHARED;
     if (willWait) this.encoded = new Uint8Array(encoder.buffer.subarray(0, encoder.length));
   }
 
@@ -174,7 +169,6 @@ export class PoolJob extends HandWrittenOp<unknown> implements DomainJob {
     if (!sent && encoded !== null) releasePayload(encoded, 0, encoded.length);
     this.args = null;
     this.encoded = null;
-    this.shared = NO_SHARED;
   }
 
   /** The outcome arrived from the domain (or its domain died). */

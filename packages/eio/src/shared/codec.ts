@@ -7,27 +7,13 @@
  * @internal
  * @module
  */
-import * as v8 from "node:v8";
 import { type Arena, getArena } from "./arena.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
+import { LARGE_BYTES, loadApart, storeApart } from "./buffers.js";
 import { prepareValue, reviveValue } from "./markers.js";
+import { deserialize, serialize } from "./serializer.js";
+import { Tag } from "./value-tags.js";
 
-const enum Tag {
-  Undefined,
-  Null,
-  False,
-  True,
-  Number,
-  String,
-  Serialized,
-  Handle,
-  /** A plain object of at most RECORD_FIELDS primitive or handle fields (no serializer). */
-  Record,
-  /** Serialized with markers inside (handles or capabilities): revive after deserializing. */
-  Revivable,
-  /** A plain array of the items a Record's fields may hold, arrays included (no serializer). */
-  List,
-}
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
 const HEADER_WORDS = 3;
@@ -66,19 +52,46 @@ function decodeInline(ref: number): unknown {
   throw new Error(`decodeValue: ${ref} is not a value reference.`);
 }
 const SHORT_STRING = 256;
+/**
+ * Uint8Arrays and Buffers up to this length take the fast path (kv-server's keys and values:
+ * through the serializer a request took about four times as long).
+ */
+const SHORT_BYTES = 4096;
+
+/** True for a Uint8Array or Buffer of ordinary memory, small enough for the fast path. */
+function isShortBytes(value: object): value is Uint8Array {
+  return (value.constructor === Buffer || value.constructor === Uint8Array) && (value as Uint8Array).length <= SHORT_BYTES && !((value as Uint8Array).buffer instanceof SharedArrayBuffer);
+}
+
+/** Words a Bytes item takes: tag, class (1 for a Buffer), length, the bytes padded to a word. */
+function bytesWords(bytes: Uint8Array): number {
+  return 3 + ((bytes.length + 3) >> 2);
+}
+
+function writeBytes(arena: Arena, p: number, bytes: Uint8Array): number {
+  const i32 = arena.i32;
+  i32[p++] = Tag.Bytes;
+  i32[p++] = Buffer.isBuffer(bytes) ? 1 : 0;
+  i32[p++] = bytes.length;
+  arena.u8.set(bytes, p << 2);
+  return p + ((bytes.length + 3) >> 2);
+}
+
+/** Reads the bytes of a Bytes item whose class word is at `p`, into memory of their own. */
+function readBytes(arena: Arena, p: number): Uint8Array {
+  const length = arena.i32[p + 1]!;
+  // Not Buffer.from: it would hand out a slice of its 8 KiB pool.
+  const bytes = arena.i32[p] === 1 ? Buffer.allocUnsafeSlow(length) : new Uint8Array(length);
+  bytes.set(arena.u8.subarray((p + 2) << 2, ((p + 2) << 2) + length));
+  return bytes;
+}
 const RECORD_FIELDS = 16;
 /** Bounds of the fast path for arrays: items in all the arrays of one value, and nesting. */
 const LIST_ITEMS = 256;
 const LIST_DEPTH = 8;
 
-/**
- * v8.serialize would copy a `SharedArrayBuffer`'s bytes into the block, and the taker would get
- * a private copy where structured clone shares the memory: refuse it, naming where it can go.
- */
-const SHARED_MEMORY = {
-  refuseSharedMemory:
-    "Cannot put a SharedArrayBuffer (or a view of one) in a shared Eio.Promise or Eio.Stream: it would arrive as a copy, not shared memory. Pass it as an argument of DomainManager.run or ExecutorPool.submit, where it stays shared as postMessage keeps it.",
-} as const;
+/** A serialized block's length word when its bytes travel beside it (the last handle is their buffer). */
+const APART = -1;
 
 /** Encodes `value` into a new block (none for a small value, see `isInline`); returns its reference. */
 export function encodeValue(value: unknown): number {
@@ -122,6 +135,14 @@ export function encodeValue(value: unknown): number {
         arena.i32[(ref >> 2) + HEADER_WORDS] = offset;
         return ref;
       }
+      if (isShortBytes(value)) {
+        const ref = arena.alloc((HEADER_WORDS + bytesWords(value)) * 4);
+        arena.i32[(ref >> 2) + 1] = 0;
+        arena.i32[(ref >> 2) + 2] = 0;
+        writeBytes(arena, (ref >> 2) + HEADER_WORDS, value);
+        arena.i32[ref >> 2] = Tag.Bytes;
+        return ref;
+      }
       if (Object.getPrototypeOf(value) === Object.prototype) {
         const ref = encodeRecord(value as Record<string, unknown>);
         if (ref !== 0) return ref;
@@ -131,13 +152,20 @@ export function encodeValue(value: unknown): number {
       }
       break;
   }
-  const { value: prepared, handles, revivable } = prepareValue(value, SHARED_MEMORY);
-  let bytes: Buffer;
+  const { value: prepared, handles, revivable } = prepareValue(value);
+  let bytes: Uint8Array;
+  let length: number;
   try {
-    bytes = v8.serialize(prepared);
+    bytes = serialize(prepared);
+    length = bytes.length;
+    if (length >= LARGE_BYTES) {
+      handles.push(storeApart(bytes));
+      length = APART;
+      bytes = new Uint8Array(0);
+    }
   } catch (error) {
     for (const offset of handles) release(offset);
-    if (error instanceof TypeError) throw error;
+    if (error instanceof TypeError || error instanceof RangeError) throw error;
     throw new TypeError(
       `Cannot send this value to another domain: ${(error as Error).message}. Values that cross domains are structured-cloned (no functions, no class prototypes); share Eio objects by creating them with { shared: true }.`,
       { cause: error },
@@ -147,7 +175,7 @@ export function encodeValue(value: unknown): number {
   const ref = arena.alloc(dataStart + bytes.length);
   const i32 = arena.i32;
   i32[ref >> 2] = revivable ? Tag.Revivable : Tag.Serialized;
-  i32[(ref >> 2) + 1] = bytes.length;
+  i32[(ref >> 2) + 1] = length;
   i32[(ref >> 2) + 2] = handles.length;
   for (let i = 0; i < handles.length; i++) i32[(ref >> 2) + HEADER_WORDS + i] = handles[i]!;
   arena.u8.set(bytes, ref + dataStart);
@@ -242,6 +270,12 @@ function itemWords(item: unknown, depth: number): number {
         sizedHandles++;
         return 2;
       }
+      if (isShortBytes(item)) {
+        // Structured clone keeps the identity of a view met twice: such values go to the serializer.
+        if (sizedLists.includes(item)) return -1;
+        sizedLists.push(item);
+        return bytesWords(item);
+      }
       // Structured clone keeps holes, extra properties and the identity of an array met twice:
       // such arrays go to the serializer.
       if (!Array.isArray(item) || Object.getPrototypeOf(item) !== Array.prototype || depth >= LIST_DEPTH) return -1;
@@ -313,6 +347,7 @@ function writeItem(arena: Arena, base: number, end: number, p: number, item: unk
         i32[p++] = index;
         return p;
       }
+      if (isShortBytes(item)) return p + bytesWords(item) > end ? -1 : writeBytes(arena, p, item);
       if (!Array.isArray(item) || depth >= LIST_DEPTH || p + 2 > end) return -1;
       const n = item.length;
       i32[p++] = Tag.List;
@@ -498,6 +533,10 @@ function readItem(arena: Arena, base: number): unknown {
       if (item === undefined) item = revived[revivedCount++] = reviveHandle(kindOf(offset), offset) as SharedHandle;
       break;
     }
+    case Tag.Bytes:
+      item = readBytes(arena, p);
+      p += 2 + ((i32[p + 1]! + 3) >> 2);
+      break;
     default: {
       const n = i32[p++]!;
       const list: unknown[] = [];
@@ -539,6 +578,8 @@ export function decodeValue(ref: number): unknown {
     }
     case Tag.Handle:
       return reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(i32[(ref >> 2) + HEADER_WORDS]!));
+    case Tag.Bytes:
+      return readBytes(arena, (ref >> 2) + HEADER_WORDS + 1);
     case Tag.Record:
       return decodeRecord(ref);
     case Tag.List:
@@ -548,9 +589,8 @@ export function decodeValue(ref: number): unknown {
       const length = i32[(ref >> 2) + 1]!;
       const handleCount = i32[(ref >> 2) + 2]!;
       const dataStart = ref + (HEADER_WORDS + handleCount) * 4;
-      // Copy out first: Node's deserializer returns typed arrays that alias its input, and
-      // this block will be freed and reused.
-      const value = v8.deserialize(arena.u8.slice(dataStart, dataStart + length));
+      // The deserializer copies what it keeps (serializer.ts), so the block may be freed after.
+      const value = deserialize(length === APART ? loadApart(i32[(ref >> 2) + HEADER_WORDS + handleCount - 1]!) : arena.u8.subarray(dataStart, dataStart + length));
       return i32[ref >> 2] === Tag.Serialized ? value : reviveValue(value);
     }
   }

@@ -20,6 +20,7 @@ export { allocateDomainId, attachArena, currentArena, getArena, retireDomain } f
 export { pendingCandidates } from "./cycle-candidates.js";
 export { collectCycles, cycleStats } from "./cycles.js";
 export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
+export { attachBufferPort, connectBufferPeer } from "./buffers.js";
 export {
   isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
 } from "./markers.js";

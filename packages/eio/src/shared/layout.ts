@@ -13,6 +13,10 @@ export const H_MAGIC = 0;
 export const H_ALLOC_LOCK = 1;
 export const H_BUMP_TOP = 2;
 export const H_NEXT_DOMAIN = 3;
+/** The last id given to a buffer that travels beside the arena (buffers.ts). */
+export const H_NEXT_BUFFER = 4;
+/** Bumped by the main thread each time it forwards buffers to the domains (buffers.ts). */
+export const H_BUFFER_FORWARDS = 5;
 /** Free-list heads, one per size class, from this word on. */
 export const H_FREE_LISTS = 8;
 

@@ -9,9 +9,56 @@
  * @internal
  * @module
  */
+import * as v8 from "node:v8";
+import { bufferAt, LARGE_BYTES, registerBuffer, storeApart } from "./buffers.js";
+import { classNameOf, instantiate } from "./error-classes.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
+import { makeView, viewTypeIndex } from "./serializer.js";
 
 const MARKER = "__eioSharedHandle";
+/**
+ * Memory that travels beside the value (buffers.ts): a `SharedArrayBuffer` or a view of one
+ * (shared, as structured clone keeps it), or the bytes of a large `ArrayBuffer` or view
+ * (copied once into a buffer of their own, and once out on arrival). The value is the buffer
+ * object's offset.
+ */
+const BUFFER = "__eioBuffer";
+/** The marker for memory that travels beside the value, or null if `value` travels inside it. */
+function prepareMemory(value: object, handles: number[], markers: Walk): object | null {
+  const isView = ArrayBuffer.isView(value);
+  const buffer = isView ? value.buffer : value;
+  let offset: number;
+  let copy: boolean;
+  if (buffer instanceof SharedArrayBuffer) {
+    let known = markers.buffers?.get(buffer);
+    if (known === undefined) {
+      known = registerBuffer(buffer);
+      handles.push(known);
+      (markers.buffers ??= new Map()).set(buffer, known);
+    }
+    offset = known;
+    copy = false;
+  } else if ((value as ArrayBufferView | ArrayBuffer).byteLength >= LARGE_BYTES) {
+    offset = storeApart(isView ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));
+    handles.push(offset);
+    copy = true;
+  } else {
+    return null;
+  }
+  markers.count++;
+  if (!isView) return { [BUFFER]: offset, copy };
+  return { [BUFFER]: offset, copy, view: viewTypeIndex(value), byteOffset: copy ? 0 : value.byteOffset, byteLength: value.byteLength };
+}
+
+function reviveMemory(marker: Record<string, unknown>): object {
+  let buffer: ArrayBufferLike = bufferAt(marker[BUFFER] as number);
+  if (marker.copy === true) buffer = new Uint8Array(buffer as SharedArrayBuffer).slice().buffer;
+  if (typeof marker.view !== "number") return buffer;
+  return makeView(marker.view, buffer, marker.byteOffset as number, marker.byteLength as number);
+}
+
+/** An error, described as plain data (see `error-classes.ts`): the value is its class's name. */
+const ERROR = "__eioError";
 /**
  * Capabilities: objects that cross as a name (and a little data) and arrive as the receiving
  * domain's own, as Eio's env does when a function runs in another domain: the env, its clocks,
@@ -52,12 +99,8 @@ export function registerLocalOnly(type: abstract new (...args: never[]) => unkno
 /** What a walk found so far, and what it must refuse. */
 interface Walk {
   count: number;
-  /** Why shared memory cannot cross here (see {@link PrepareOptions}), or null if it can. */
-  readonly sharedMemory: string | null;
-}
-
-function isSharedMemory(value: object): boolean {
-  return value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer);
+  /** The buffer object registered for each `SharedArrayBuffer` met so far (one per buffer). */
+  buffers: Map<SharedArrayBuffer, number> | null;
 }
 
 /** Copies the parts of `value` that hold handles, swapping each handle for a marker. */
@@ -79,8 +122,13 @@ function prepare(value: unknown, handles: number[], markers: Walk, seen: Map<obj
   }
   if (seen.has(value)) return seen.get(value);
   seen.set(value, value);
-  if (markers.sharedMemory !== null && isSharedMemory(value)) throw new TypeError(markers.sharedMemory);
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) return value;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) {
+    const marker = prepareMemory(value, handles, markers);
+    if (marker === null) return value;
+    seen.set(value, marker);
+    return marker;
+  }
+  if (value instanceof Date || value instanceof RegExp) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
@@ -103,7 +151,10 @@ function prepare(value: unknown, handles: number[], markers: Walk, seen: Map<obj
       if (!Object.is(key, k) || !Object.is(item, v)) changed = true;
       entries.push([key, item]);
     }
-    return changed ? new Map(entries) : value;
+    if (!changed) return value;
+    const copy = new Map(entries);
+    seen.set(value, copy);
+    return copy;
   }
   if (value instanceof Set) {
     let changed = false;
@@ -113,9 +164,12 @@ function prepare(value: unknown, handles: number[], markers: Walk, seen: Map<obj
       if (!Object.is(item, v)) changed = true;
       items.push(item);
     }
-    return changed ? new Set(items) : value;
+    if (!changed) return value;
+    const copy = new Set(items);
+    seen.set(value, copy);
+    return copy;
   }
-  if (value instanceof Error) return value;
+  if (value instanceof Error) return prepareError(value, handles, markers, seen);
   let copy: Record<string, unknown> | null = null;
   for (const key of Object.keys(value)) {
     const field = (value as Record<string, unknown>)[key];
@@ -125,6 +179,67 @@ function prepare(value: unknown, handles: number[], markers: Walk, seen: Map<obj
   }
   if (copy !== null) seen.set(value, copy);
   return copy ?? value;
+}
+
+/** Fields of an error that its description carries apart (or, for `stack`, not as a field). */
+const OWN_SLOTS = new Set(["name", "message", "stack", "cause", "errors"]);
+
+/**
+ * An error as plain data: its class's name, name, message, stack, cause, `errors` and own
+ * enumerable fields, each walked like any value (a handle in a field arrives live; an error
+ * that is its own cause stays so). A field that cannot be cloned (a function, a socket)
+ * becomes a string that says what it was, so that an error always arrives: it is often the
+ * only account of what went wrong.
+ */
+function prepareError(error: Error, handles: number[], markers: Walk, seen: Map<object, unknown>): unknown {
+  const description: Record<string, unknown> = {
+    [ERROR]: classNameOf(error),
+    name: String(error.name),
+    message: String(error.message),
+    stack: error.stack,
+  };
+  seen.set(error, description);
+  markers.count++;
+  const item = (value: unknown): unknown => {
+    if (typeof value === "function" || typeof value === "symbol") return notCloneable(value);
+    const prepared = prepare(value, handles, markers, seen);
+    if (typeof prepared !== "object" || prepared === null) return prepared;
+    try {
+      v8.serialize(prepared);
+      return prepared;
+    } catch {
+      return notCloneable(value);
+    }
+  };
+  if ("cause" in error) description.cause = item(error.cause);
+  const errors = (error as { errors?: unknown }).errors;
+  if (Array.isArray(errors)) description.errors = errors.map(item);
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(error)) {
+    if (!OWN_SLOTS.has(key)) fields[key] = item((error as unknown as Record<string, unknown>)[key]);
+  }
+  description.fields = fields;
+  return description;
+}
+
+function notCloneable(value: unknown): string {
+  return `[not cloneable: ${typeof value === "object" ? Object.prototype.toString.call(value) : typeof value}]`;
+}
+
+/** Rebuilds an error from its description; `seen` maps the description to it first (cycles). */
+function reviveError(description: Record<string, unknown>, seen: Map<object, unknown>, handles: Map<number, unknown>): Error {
+  const error = instantiate(description[ERROR] as string, description.message as string);
+  seen.set(description, error);
+  const define = (key: string, value: unknown): void => {
+    Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: false });
+  };
+  if (error.name !== description.name) define("name", description.name);
+  if (description.stack !== undefined) define("stack", description.stack);
+  if ("cause" in description) define("cause", revive(description.cause, seen, handles));
+  if (Array.isArray(description.errors)) define("errors", description.errors.map((e) => revive(e, seen, handles)));
+  const fields = description.fields as Record<string, unknown>;
+  for (const key of Object.keys(fields)) (error as unknown as Record<string, unknown>)[key] = revive(fields[key], seen, handles);
+  return error;
 }
 
 /**
@@ -138,10 +253,13 @@ function copyArray(array: unknown[]): unknown[] {
   return Object.assign(new Array<unknown>(array.length), array);
 }
 
-/** Swaps markers back for live handles, in place (the value is a fresh copy). */
-function revive(value: unknown, seen: Set<object>, handles: Map<number, unknown>): unknown {
-  if (typeof value !== "object" || value === null || seen.has(value)) return value;
-  seen.add(value);
+/**
+ * Swaps markers back for live objects, in place (the value is a fresh copy); `seen` maps each
+ * object met to what replaces it, so shared references and cycles survive.
+ */
+function revive(value: unknown, seen: Map<object, unknown>, handles: Map<number, unknown>): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (seen.has(value)) return seen.get(value);
   const marker = (value as Record<string, unknown>)[MARKER];
   if (typeof marker === "number") {
     // Within one value, the same object named twice is one handle (as structured clone keeps
@@ -149,14 +267,24 @@ function revive(value: unknown, seen: Set<object>, handles: Map<number, unknown>
     const offset = (value as { offset: number }).offset;
     let handle = handles.get(offset);
     if (handle === undefined) handles.set(offset, (handle = reviveHandle(marker, offset)));
+    seen.set(value, handle);
     return handle;
+  }
+  if (typeof (value as Record<string, unknown>)[ERROR] === "string") return reviveError(value as Record<string, unknown>, seen, handles);
+  if (typeof (value as Record<string, unknown>)[BUFFER] === "number") {
+    const memory = reviveMemory(value as Record<string, unknown>);
+    seen.set(value, memory);
+    return memory;
   }
   const capability = (value as Record<string, unknown>)[CAPABILITY];
   if (typeof capability === "string") {
     const reviver = revivers.get(capability);
     if (reviver === undefined) throw new TypeError(`Cannot revive the capability "${capability}": its module is not loaded in this domain.`);
-    return reviver((value as { data: unknown }).data);
+    const revived = reviver((value as { data: unknown }).data);
+    seen.set(value, revived);
+    return revived;
   }
+  seen.set(value, value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const item = revive(value[i], seen, handles);
@@ -171,7 +299,7 @@ function revive(value: unknown, seen: Set<object>, handles: Map<number, unknown>
     const items = [...value].map((v) => revive(v, seen, handles));
     value.clear();
     for (const v of items) value.add(v);
-  } else if (!ArrayBuffer.isView(value) && !(value instanceof Date) && !(value instanceof RegExp)) {
+  } else if (!ArrayBuffer.isView(value) && !(value instanceof Date) && !(value instanceof RegExp) && !(value instanceof ArrayBuffer) && !(value instanceof SharedArrayBuffer)) {
     for (const key of Object.keys(value)) (value as Record<string, unknown>)[key] = revive((value as Record<string, unknown>)[key], seen, handles);
   }
   return value;
@@ -187,24 +315,14 @@ export interface Prepared {
   readonly revivable: boolean;
 }
 
-export interface PrepareOptions {
-  /**
-   * Set where a `SharedArrayBuffer` would arrive copied rather than shared (an arena block is
-   * read by whichever domain takes it, and a `SharedArrayBuffer` can only reach a thread through
-   * a message port): the message of the `TypeError` thrown for one, or for a view of one.
-   */
-  readonly refuseSharedMemory?: string;
-}
-
 /**
  * Swaps the live objects inside `value` for markers, ready for a serializer (`value` itself is
  * not changed: the parts on the way to a handle are copied). Throws a `TypeError` for an
- * in-domain promise or stream (or, if `options` say so, shared memory), after giving back the
- * references it took.
+ * in-domain promise or stream, after giving back the references it took.
  */
-export function prepareValue(value: unknown, options: PrepareOptions = {}): Prepared {
+export function prepareValue(value: unknown): Prepared {
   const handles: number[] = [];
-  const markers: Walk = { count: 0, sharedMemory: options.refuseSharedMemory ?? null };
+  const markers: Walk = { count: 0, buffers: null };
   try {
     const prepared = prepare(value, handles, markers, new Map());
     return { value: prepared, handles, revivable: markers.count > 0 };
@@ -220,5 +338,5 @@ export function prepareValue(value: unknown, options: PrepareOptions = {}): Prep
  * its own reference: the message's references are the caller's to give back.
  */
 export function reviveValue(value: unknown): unknown {
-  return revive(value, new Set(), new Map());
+  return revive(value, new Map(), new Map());
 }

@@ -14,19 +14,20 @@
  * @internal
  * @module
  */
-import { parentPort, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { CancelContext } from "../core/cancel-context.js";
 import { Cancelled } from "../core/errors.js";
 import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from "../core/scheduler.js";
 import { run } from "../run.js";
 import { Decoder, Encoder } from "../domains/codec.js";
 import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../domains/doorbell.js";
-import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_SHARED, WITH_TRACE, type DomainStart } from "../domains/messages.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_TRACE, type DomainStart } from "../domains/messages.js";
 import { BLOCKING, Ring } from "../domains/ring.js";
 import { claim, Staged, stateOf } from "../domains/staging.js";
 import { TaskLoader } from "./task-loader.js";
 import { attachRecorder, detachRecorder, type ForeignEvents, Recorder, recorderOf } from "../trace/recorder.js";
 import { SpinBudget } from "../shared/spin-budget.js";
+import { attachBufferPort } from "../shared/buffers.js";
 import { attachArena, prepareDomainExit, prepareDomainWork, sharedWaiting, watchWhileIdle } from "../shared/index.js";
 
 /** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
@@ -60,14 +61,12 @@ interface StagedJob {
   task: number;
   units: number;
   payload: Buffer;
-  shared: SharedArrayBuffer[] | undefined;
   /** The parent records a trace (see `WITH_TRACE`). */
   traced: boolean;
 }
 
 /** See `DomainRunner.shipTrace`. */
 const TRACE_EVERY_MS = 20;
-const EMPTY = new Uint8Array(0);
 
 function callerCancelled(): Error {
   return new Error("the job's caller was cancelled");
@@ -83,8 +82,6 @@ class DomainRunner {
   /** Running jobs, so the parent can cancel them. */
   private readonly jobs = new Map<number, CancelContext>();
   private overflow: { kind: number; id: number; payload: Uint8Array }[] = [];
-  private readonly inboxPort: MessagePort;
-  private readonly outboxPort: MessagePort;
   private parked = false;
   /**
    * The idle spin, adapted to what spinning bought (see `SpinBudget` and the hub's): halving
@@ -125,12 +122,10 @@ class DomainRunner {
     this.inbox = new Ring(start.inbox);
     this.outbox = new Ring(start.outbox);
     this.parentBell = new Int32Array(start.parentBell);
-    this.inboxPort = start.inboxPort;
-    this.outboxPort = start.outboxPort;
     this.stagingCells = new Int32Array(start.stagingCells);
     this.concurrency = start.concurrency === 0 ? Infinity : start.concurrency;
     this.domainId = start.domainId;
-    this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error));
+    this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error), (payload) => this.decodeArgs(this.decoder.reset(payload, 0, payload.length)));
     const previous = scheduler.onIdle;
     scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
     // While fibers wait on shared objects, the doorbell's spin watches the inbox too.
@@ -150,13 +145,12 @@ class DomainRunner {
     for (let record = inbox.read(); record !== null; record = inbox.read()) {
       any = true;
       const { id, aux } = record;
-      const kind = record.kind & ~(WITH_SHARED | WITH_TRACE);
+      const kind = record.kind & ~WITH_TRACE;
       const traced = (record.kind & WITH_TRACE) !== 0;
-      const shared = (record.kind & WITH_SHARED) !== 0 ? (receiveMessageOnPort(this.inboxPort)!.message as SharedArrayBuffer[]) : undefined;
-      const decoder = this.decoder.reset(inbox.data, record.offset, record.offset + record.length, shared);
+      const decoder = this.decoder.reset(inbox.data, record.offset, record.offset + record.length);
       if (kind === ToDomain.Run) {
-        const args: unknown[] = [];
-        while (!decoder.done) args.push(decoder.value());
+        // Kept encoded (a copy: the ring's bytes are reused) while the task's module loads.
+        const args = this.loader.ready(aux) ? this.decodeArgs(decoder) : Buffer.from(inbox.data.subarray(record.offset, record.offset + record.length));
         inbox.release();
         this.accept(id, record.extra);
         if (traced) this.tracedJobs.add(id);
@@ -167,7 +161,7 @@ class DomainRunner {
         const payload = Buffer.allocUnsafe(record.length);
         inbox.data.copy(payload, 0, record.offset, record.offset + record.length);
         const extra = record.extra;
-        const staged: StagedJob = { id, at: extra >>> STAGING_CELL_SHIFT, task: aux, units: extra & UNITS_MASK, payload, shared, traced };
+        const staged: StagedJob = { id, at: extra >>> STAGING_CELL_SHIFT, task: aux, units: extra & UNITS_MASK, payload, traced };
         inbox.release();
         // Drop the ones the parent took back meanwhile (a full domain would keep them for long).
         if (this.staged.length > 0) this.staged = this.staged.filter((s) => stateOf(this.stagingCells, s.at, s.id) === Staged.Waiting);
@@ -215,12 +209,15 @@ class DomainRunner {
     const claimed = this.claimed;
     this.claimed = [];
     for (const job of claimed) {
-      const decoder = this.decoder.reset(job.payload, 0, job.payload.length, job.shared);
       if (job.traced) this.tracedJobs.add(job.id);
-      const args: unknown[] = [];
-      while (!decoder.done) args.push(decoder.value());
-      this.loader.run(job.task, job.id, args);
+      this.loader.run(job.task, job.id, this.loader.ready(job.task) ? this.decodeArgs(this.decoder.reset(job.payload, 0, job.payload.length)) : job.payload);
     }
+  }
+
+  private decodeArgs(decoder: Decoder): unknown[] {
+    const args: unknown[] = [];
+    while (!decoder.done) args.push(decoder.value());
+    return args;
   }
 
   private startJob(jobId: number, fn: (...args: unknown[]) => unknown, args: unknown[]): void {
@@ -275,18 +272,15 @@ class DomainRunner {
     } catch (error) {
       const what = ok ? "result" : "error";
       ok = false;
-      encoder.reset().value(new TypeError(`The job's ${what} cannot be sent to the parent domain: ${String(error)}`, { cause: error }));
+      // Out of memory for a large value is already a clear error that names the size.
+      encoder.reset().value(error instanceof RangeError ? error : new TypeError(`The job's ${what} cannot be sent to the parent domain: ${String(error)}`, { cause: error }));
     }
     let kind: number = ok ? FromDomain.Ok : FromDomain.Error;
-    if (encoder.shared.length > 0) {
-      this.outboxPort.postMessage(encoder.shared);
-      kind |= WITH_SHARED;
-    }
     if (this.tracedJobs.delete(jobId)) {
       // The events since the last traced result; the recording stops with the last traced job.
       const recorder = recorderOf(this.scheduler);
       const batch: ForeignEvents = recorder === null ? { events: [], sends: [], dropped: 0 } : recorder.takeForeign();
-      this.outboxPort.postMessage(batch);
+      encoder.value(batch);
       if (this.tracedJobs.size === 0) {
         if (recorder !== null) detachRecorder(this.scheduler, null);
         if (this.traceTimer !== null) clearInterval(this.traceTimer);
@@ -320,8 +314,8 @@ class DomainRunner {
   private shipTrace(): void {
     const recorder = recorderOf(this.scheduler);
     if (recorder === null || recorder.events.length === 0) return;
-    this.outboxPort.postMessage(recorder.takeForeign());
-    this.write(FromDomain.Trace, 0, EMPTY, 0);
+    const encoder = this.encoder.reset().value(recorder.takeForeign());
+    this.write(FromDomain.Trace, 0, encoder.buffer, encoder.length);
     this.announce();
   }
 
@@ -404,6 +398,7 @@ export function runDomain(start: DomainStart): void {
   // The port listener keeps this thread alive while it waits in Atomics.waitAsync.
   parentPort?.on("message", () => {});
   attachArena(start.arena, start.domainId);
+  attachBufferPort(start.bufferPort);
   void run(function* () {
     const fiber = currentFiber();
     const runner = new DomainRunner(start, fiber.scheduler, fiber.ctx);

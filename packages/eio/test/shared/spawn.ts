@@ -2,7 +2,7 @@
 import { Worker } from "node:worker_threads";
 import * as Eio from "../../src/index.js";
 import type { Operation } from "../../src/core/scheduler.js";
-import { allocateDomainId, currentArena, decodeAndFree, encodeValue, retireDomain } from "../../src/shared/index.js";
+import { allocateDomainId, connectBufferPeer, currentArena, decodeAndFree, encodeValue, retireDomain } from "../../src/shared/index.js";
 import type * as scenarios from "./scenarios.js";
 
 const boot = new URL("./domain-boot.mjs", import.meta.url);
@@ -13,7 +13,8 @@ export function spawn(scenario: keyof typeof scenarios, ...args: unknown[]): Pro
   const domainId = allocateDomainId();
   const argsRef = encodeValue(args);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(boot, { workerData: { buffer, domainId, scenario, argsRef } });
+    const bufferPort = connectBufferPeer();
+    const worker = new Worker(boot, { workerData: { buffer, domainId, scenario, argsRef, bufferPort }, transferList: [bufferPort] });
     let settled = false;
     let outcome: (() => void) | null = null;
     worker.on("message", (message: { ok: boolean; ref?: number; message?: string }) => {
