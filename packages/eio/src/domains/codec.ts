@@ -1,12 +1,12 @@
 /**
- * Values in domain records (jobs, results): the framing of the values that cross between
- * domains through the rings, with structured-clone semantics. Primitives take a fast path (a
- * tag byte and the raw bytes); any other object (errors included: the walk describes them, see
- * `shared/error-classes.ts`) is serialized by clone.ts (typed arrays over
- * shared memory stay shared) after the shared heap's markers pass (`shared/markers.ts`, the
- * one place that swaps shared handles and capabilities for markers and back). The record owns
- * one reference per shared object named: the decoder hands them over to the revived handles,
- * and {@link releasePayload} gives them back for a record never decoded.
+ * The ring writer of the one value codec (ARCHITECTURE.md, "Values across domains"): values in
+ * domain records (jobs, results, trace batches). Primitives take a fast path (a tag byte and
+ * the raw bytes); anything else goes through the walk (`shared/markers.ts`: shared handles,
+ * capabilities, errors, shared memory and large bytes swapped for markers) and the serializer
+ * (`shared/serializer.ts`), and serialized bytes of 256 KiB or more travel beside the record
+ * (`shared/buffers.ts`). The record owns one reference per shared object named: the decoder
+ * hands them over to the revived handles, and {@link releasePayload} gives them back for a
+ * record never decoded.
  * @internal
  * @module
  */

@@ -5,9 +5,8 @@
  * @internal
  * @module
  */
-import { LocalStream } from "../sync/local-stream.js";
-import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../sync/promise.js";
-import { setSharedFactory as setSharedStreamFactory } from "../sync/stream.js";
+import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../core/local-promise.js";
+import { LocalStream, setSharedFactory as setSharedStreamFactory } from "../sync/local-stream.js";
 import { registerLocalOnly } from "./markers.js";
 import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";

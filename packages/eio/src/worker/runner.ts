@@ -16,19 +16,19 @@
  * @module
  */
 import { parentPort } from "node:worker_threads";
-import { CancelContext } from "../../core/cancel-context.js";
-import { Cancelled } from "../../core/errors.js";
-import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from "../../core/scheduler.js";
-import { run } from "../../run.js";
-import { Decoder, Encoder } from "../codec.js";
-import { awake, prepareToSleep, ringBell } from "../doorbell.js";
-import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_TRACE, type DomainStart } from "../messages.js";
-import { BLOCKING, DOORBELL, Ring } from "../ring.js";
-import { claim, Staged, stateOf } from "../staging.js";
+import { CancelContext } from "../core/cancel-context.js";
+import { Cancelled } from "../core/errors.js";
+import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from "../core/scheduler.js";
+import { run } from "../run.js";
+import { Decoder, Encoder } from "../domains/codec.js";
+import { awake, prepareToSleep, ringBell } from "../domains/doorbell.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_TRACE, type DomainStart } from "../domains/messages.js";
+import { BLOCKING, DOORBELL, Ring } from "../domains/ring.js";
+import { claim, Staged, stateOf } from "../domains/staging.js";
 import { TaskLoader } from "./task-loader.js";
-import { attachRecorder, detachRecorder, type ForeignEvents, Recorder, recorderOf } from "../../trace/recorder.js";
-import { attachBufferPort } from "../../shared/buffers.js";
-import { attachArena, IdleSource, prepareDomainExit, prepareDomainWork, setSpinRange, watchIdle } from "../../shared/index.js";
+import { attachRecorder, detachRecorder, type ForeignEvents, Recorder, recorderOf } from "../trace/recorder.js";
+import { attachBufferPort } from "../shared/buffers.js";
+import { attachArena, IdleSource, prepareDomainExit, prepareDomainWork, setSpinRange, watchIdle } from "../shared/index.js";
 
 /**
  * How long (ms) an idle domain polls its inbox: the thread's spin budget adapts between these.
