@@ -14,13 +14,13 @@ describe("BufRead", () => {
       yield* Eio.BufRead.char(r, "+");
       out.push(yield* Eio.BufRead.line(r));
       out.push(yield* Eio.BufRead.anyChar(r));
-      out.push(Number(yield* Eio.BufRead.takeWhile(r, (c) => c >= "0" && c <= "9")));
+      out.push(Number(yield* Eio.BufRead.takeWhile(r, (b) => b >= 0x30 && b <= 0x39)));
       yield* Eio.BufRead.string(r, "\r\n");
       out.push(yield* Eio.BufRead.take(r, 5));
       yield* Eio.BufRead.skip(r, 2);
       out.push(yield* Eio.BufRead.peekChar(r));
       out.push(yield* Eio.BufRead.line(r));
-      out.push(yield* Eio.BufRead.atEnd(r));
+      out.push(yield* Eio.BufRead.atEndOfInput(r));
       out.push(yield* Eio.BufRead.peekChar(r));
       return out;
     });
@@ -44,7 +44,7 @@ describe("BufRead", () => {
       }
       return out;
     });
-    expect(errors).toEqual(['ParseError: Expected "y" but got "x"', "EndOfFile"]);
+    expect(errors).toEqual(["ParseError: Expected 'y' but got 'x'", "EndOfFile"]);
   });
 
   it("reads lines split across many small socket reads", async () => {
@@ -64,7 +64,7 @@ describe("BufRead", () => {
         const [conn] = yield* Eio.Net.accept(sw, server);
         const r = Eio.BufRead.of(conn, { maxSize: 64, initialSize: 2 });
         const out: string[] = [];
-        while (!(yield* Eio.BufRead.atEnd(r))) out.push(yield* Eio.BufRead.line(r));
+        while (!(yield* Eio.BufRead.atEndOfInput(r))) out.push(yield* Eio.BufRead.line(r));
         return out;
       });
     });

@@ -1,17 +1,38 @@
 /**
- * The parsers of `Eio.BufRead`: each takes a reader and consumes what it matched.
- * Strings are decoded as UTF-8; use `takeBytes` for binary data.
+ * The parsers of `Eio.BufRead`: each takes a reader and consumes what it matched, following
+ * Eio's `buf_read.ml` step for step (the same reads of the underlying flow, the same errors).
  * @module
  */
 import type { Operation } from "../core/scheduler.js";
 import { EndOfFile } from "./flow.js";
 import { ParseError, Reader } from "./buf-read.js";
 
+/**
+ * A parser (Eio's `'a parser`): a function of the reader that consumes input and returns a
+ * value. It throws `ParseError` if the input does not match, `EndOfFile` if the input ends too
+ * soon, and `BufferLimitExceeded` if the item would not fit in the buffer.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const twoLines: Eio.BufRead.Parser<[string, string]> = Eio.BufRead.pair(Eio.BufRead.line, Eio.BufRead.line);
+ * console.log(Eio.BufRead.parseStringExn(twoLines, "a\nb\n"));
+ * ```
+ */
+export type Parser<T> = (reader: Reader) => Operation<T>;
+
 const NEWLINE = 10;
 const RETURN = 13;
 
-function checkReader(r: unknown, what: string): Reader {
-  if (!(r instanceof Reader)) throw new TypeError(`${what}: expected a reader from BufRead.of, got ${String(r)}`);
+/** How a JS value becomes the bytes Eio's strings are: a string as UTF-8, bytes as themselves. */
+export function toBytes(input: unknown, what: string): Buffer {
+  if (typeof input === "string") return Buffer.from(input);
+  if (input instanceof Uint8Array) return Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  throw new TypeError(`${what}: expected a string (read as UTF-8) or a Uint8Array, got ${input === null ? "null" : typeof input}`);
+}
+
+export function checkReader(r: unknown, what: string): Reader {
+  if (!(r instanceof Reader)) throw new TypeError(`${what}: expected a reader from BufRead.of or BufRead.ofString, got ${String(r)}`);
   return r;
 }
 
@@ -22,9 +43,60 @@ function checkCount(n: unknown, what: string): number {
   return n;
 }
 
+function checkPredicate(p: unknown, what: string): (byte: number) => boolean {
+  if (typeof p !== "function") throw new TypeError(`${what}: expected a predicate (byte: number) => boolean, got ${typeof p}`);
+  return p as (byte: number) => boolean;
+}
+
+function checkByteChar(c: unknown, what: string): number {
+  if (typeof c !== "string" || c.length !== 1 || c.charCodeAt(0) > 255) {
+    throw new TypeError(`${what}: expected a one-byte character (code 0-255), got ${JSON.stringify(c)}`);
+  }
+  return c.charCodeAt(0);
+}
+
+function checkText(s: unknown, what: string): Buffer {
+  if (typeof s !== "string") throw new TypeError(`${what}: expected a string, got ${typeof s}`);
+  return Buffer.from(s);
+}
+
+/** Runs now when given the reader first, else makes the parser: `take(r, 3)` or `take(3)`. */
+function runOrMake<A, T>(
+  what: string,
+  first: unknown,
+  second: unknown,
+  check: (arg: unknown, what: string) => A,
+  op: (r: Reader, arg: A) => Operation<T>,
+): Operation<T> | Parser<T> {
+  if (first instanceof Reader) return op(first, check(second, what));
+  if (second !== undefined) checkReader(first, what);
+  const arg = check(first, what);
+  return (r: Reader) => op(checkReader(r, what), arg);
+}
+
+/** OCaml's `%C`/`%S` escaping, so messages read as Eio's do. */
+function escaped(bytes: Uint8Array, quote: number): string {
+  let out = "";
+  for (const b of bytes) {
+    if (b === 92 || b === quote) out += "\\" + String.fromCharCode(b);
+    else if (b === 10) out += "\\n";
+    else if (b === 9) out += "\\t";
+    else if (b === 13) out += "\\r";
+    else if (b === 8) out += "\\b";
+    else if (b >= 32 && b <= 126) out += String.fromCharCode(b);
+    else out += "\\" + String(b).padStart(3, "0");
+  }
+  const q = String.fromCharCode(quote);
+  return q + out + q;
+}
+
+function* ensure1(r: Reader, n: number): Operation<void> {
+  if (r.len < n) yield* r.ensureSlow(n);
+}
+
 /**
- * Reads one line, without its `\n` or `\r\n`. The last line may end at end of input instead;
- * at end of input throws `EndOfFile`. A line longer than `maxSize` throws
+ * Reads one line, without its `\n` or `\r\n`. Data at end of input without a newline is the last
+ * line; at end of input throws `EndOfFile`. A line that does not fit in `maxSize` throws
  * `BufferLimitExceeded`. Mirrors `Eio.Buf_read.line`.
  *
  * Suspends: while the line is incomplete — use `yield*`.
@@ -41,28 +113,40 @@ function checkCount(n: unknown, what: string): number {
 export function* line(reader: Reader): Operation<string> {
   const r = checkReader(reader, "BufRead.line");
   let scanned = 0;
+  let at: number;
   for (;;) {
-    const at = r.buf.indexOf(NEWLINE, r.pos + scanned);
-    if (at >= 0 && at < r.end) {
-      let stop = at;
-      if (stop > r.pos && r.buf[stop - 1] === RETURN) stop--;
-      const text = r.buf.toString("utf8", r.pos, stop);
-      r.consume(at + 1 - r.pos);
-      return text;
-    }
-    scanned = r.available;
-    if (!(yield* r.fill())) {
-      if (r.available === 0) throw new EndOfFile();
-      const text = r.buf.toString("utf8", r.pos, r.end);
-      r.consume(r.available);
-      return text;
+    at = scanned < r.len ? r.buf.indexOf(NEWLINE, r.pos + scanned) - r.pos : -1;
+    if (at >= 0 && at < r.len) break;
+    scanned = r.len;
+    try {
+      yield* r.ensureSlow(r.len + 1);
+    } catch (error) {
+      if (error instanceof EndOfFile && r.len > 0) return takeAllNow(r);
+      throw error;
     }
   }
+  const end = at > 0 && r.buf[r.pos + at - 1] === RETURN ? at - 1 : at;
+  const text = r.buf.toString("utf8", r.pos, r.pos + end);
+  r.consume(at + 1);
+  return text;
+}
+
+function takeAllNow(r: Reader): string {
+  const text = r.buf.toString("utf8", r.pos, r.pos + r.len);
+  r.consume(r.len);
+  return text;
+}
+
+function* takeOp(r: Reader, n: number): Operation<string> {
+  yield* ensure1(r, n);
+  const text = r.buf.toString("utf8", r.pos, r.pos + n);
+  r.consume(n);
+  return text;
 }
 
 /**
- * Reads exactly `n` bytes, decoded as UTF-8. Throws `EndOfFile` if the input ends first.
- * Mirrors `Eio.Buf_read.take`.
+ * Reads exactly `n` bytes, decoded as UTF-8; throws `EndOfFile` if the input ends first.
+ * `take(n)` alone is the parser (Eio's `take n`). Mirrors `Eio.Buf_read.take`.
  *
  * Suspends: until `n` bytes arrived — use `yield*`.
  *
@@ -72,19 +156,25 @@ export function* line(reader: Reader): Operation<string> {
  * await Eio.run(function* () {
  *   console.log(yield* Eio.BufRead.take(Eio.BufRead.ofString("abcdef"), 3));
  * });
+ * console.log(Eio.BufRead.parseStringExn(Eio.BufRead.take(2), "ab"));
  * ```
  */
-export function* take(reader: Reader, n: number): Operation<string> {
-  const r = checkReader(reader, "BufRead.take");
-  checkCount(n, "BufRead.take");
-  yield* r.ensure(n);
-  const text = r.buf.toString("utf8", r.pos, r.pos + n);
+export function take(reader: Reader, n: number): Operation<string>;
+/** `take(n)`: the parser that reads `n` bytes (Eio's `take n`). @example `Eio.BufRead.take(3)` */
+export function take(n: number): Parser<string>;
+export function take(a: Reader | number, n?: number): Operation<string> | Parser<string> {
+  return runOrMake("BufRead.take", a, n, checkCount, takeOp);
+}
+
+function* takeBytesOp(r: Reader, n: number): Operation<Uint8Array> {
+  yield* ensure1(r, n);
+  const bytes = Uint8Array.prototype.slice.call(r.buf, r.pos, r.pos + n);
   r.consume(n);
-  return text;
+  return bytes;
 }
 
 /**
- * Reads exactly `n` bytes as a fresh byte array. Mirrors `Eio.Buf_read.take` for binary data.
+ * Reads exactly `n` bytes as a fresh byte array (Eio's `take` for binary data).
  *
  * Suspends: until `n` bytes arrived — use `yield*`.
  *
@@ -96,19 +186,17 @@ export function* take(reader: Reader, n: number): Operation<string> {
  * });
  * ```
  */
-export function* takeBytes(reader: Reader, n: number): Operation<Uint8Array> {
-  const r = checkReader(reader, "BufRead.takeBytes");
-  checkCount(n, "BufRead.takeBytes");
-  yield* r.ensure(n);
-  const bytes = new Uint8Array(n);
-  bytes.set(r.buf.subarray(r.pos, r.pos + n));
-  r.consume(n);
-  return bytes;
+export function takeBytes(reader: Reader, n: number): Operation<Uint8Array>;
+/** `takeBytes(n)`: the parser. @example `Eio.BufRead.takeBytes(4)` */
+export function takeBytes(n: number): Parser<Uint8Array>;
+export function takeBytes(a: Reader | number, n?: number): Operation<Uint8Array> | Parser<Uint8Array> {
+  return runOrMake("BufRead.takeBytes", a, n, checkCount, takeBytesOp);
 }
 
 /**
- * Reads everything up to end of input. Throws `BufferLimitExceeded` if that is more than
- * `maxSize`. Mirrors `Eio.Buf_read.take_all`.
+ * Reads everything up to end of input ("" if already there). Throws `BufferLimitExceeded` if
+ * that is `maxSize` bytes or more (one more byte's room is needed to see the end). Mirrors
+ * `Eio.Buf_read.take_all`.
  *
  * Suspends: until the input ends — use `yield*`.
  *
@@ -122,20 +210,43 @@ export function* takeBytes(reader: Reader, n: number): Operation<Uint8Array> {
  */
 export function* takeAll(reader: Reader): Operation<string> {
   const r = checkReader(reader, "BufRead.takeAll");
-  while (yield* r.fill());
-  const text = r.buf.toString("utf8", r.pos, r.end);
-  r.consume(r.available);
+  try {
+    for (;;) yield* r.ensureSlow(r.len + 1);
+  } catch (error) {
+    if (!(error instanceof EndOfFile)) throw error;
+  }
+  return takeAllNow(r);
+}
+
+/** How many bytes from the front satisfy `p`, reading more as needed (Eio's `count_while`). */
+function* countWhile(r: Reader, p: (byte: number) => boolean): Operation<number> {
+  let i = 0;
+  for (;;) {
+    while (i < r.len) {
+      if (!p(r.buf[r.pos + i]!)) return i;
+      i++;
+    }
+    try {
+      yield* r.ensureSlow(r.len + 1);
+    } catch (error) {
+      if (error instanceof EndOfFile) return r.len;
+      throw error;
+    }
+  }
+}
+
+function* takeWhileOp(r: Reader, p: (byte: number) => boolean): Operation<string> {
+  const n = yield* countWhile(r, p);
+  const text = r.buf.toString("utf8", r.pos, r.pos + n);
+  r.consume(n);
   return text;
 }
 
-function* peekByte(r: Reader): Operation<number | undefined> {
-  if (r.available === 0 && !(yield* r.fill())) return undefined;
-  return r.buf[r.pos];
-}
-
 /**
- * Reads bytes while `predicate` holds for each character (one byte, as a latin-1 character),
- * and returns them. Mirrors `Eio.Buf_read.take_while`.
+ * Reads the bytes for which `predicate` holds, up to the first that fails it or end of input,
+ * and returns them decoded as UTF-8 ("" if none). The predicate sees each byte as a number
+ * 0-255, so a test such as `(b) => b !== 0x20` keeps every byte of a non-ASCII character.
+ * Mirrors `Eio.Buf_read.take_while`.
  *
  * Suspends: while more input is needed — use `yield*`.
  *
@@ -143,26 +254,68 @@ function* peekByte(r: Reader): Operation<number | undefined> {
  * ```ts
  * import * as Eio from "eio-ts";
  * await Eio.run(function* () {
- *   const r = Eio.BufRead.ofString("abc123");
- *   console.log(yield* Eio.BufRead.takeWhile(r, (c) => c >= "a" && c <= "z"));
+ *   const r = Eio.BufRead.ofString("héllo wörld");
+ *   console.log(yield* Eio.BufRead.takeWhile(r, (b) => b !== 0x20));
  * });
  * ```
  */
-export function* takeWhile(reader: Reader, predicate: (char: string) => boolean): Operation<string> {
-  const r = checkReader(reader, "BufRead.takeWhile");
-  if (typeof predicate !== "function") throw new TypeError(`BufRead.takeWhile: expected a predicate function, got ${typeof predicate}`);
-  let i = 0;
-  for (;;) {
-    while (r.pos + i < r.end && predicate(String.fromCharCode(r.buf[r.pos + i]!))) i++;
-    if (r.pos + i < r.end || !(yield* r.fill())) break;
-  }
-  const text = r.buf.toString("utf8", r.pos, r.pos + i);
-  r.consume(i);
+export function takeWhile(reader: Reader, predicate: (byte: number) => boolean): Operation<string>;
+/** `takeWhile(predicate)`: the parser. @example `Eio.BufRead.takeWhile((b) => b >= 0x30 && b <= 0x39)` */
+export function takeWhile(predicate: (byte: number) => boolean): Parser<string>;
+export function takeWhile(a: Reader | ((byte: number) => boolean), p?: (byte: number) => boolean): Operation<string> | Parser<string> {
+  return runOrMake("BufRead.takeWhile", a, p, checkPredicate, takeWhileOp);
+}
+
+function* takeWhile1Op(r: Reader, p: (byte: number) => boolean): Operation<string> {
+  const n = yield* countWhile(r, p);
+  if (n < 1) throw new ParseError("takeWhile1");
+  const text = r.buf.toString("utf8", r.pos, r.pos + n);
+  r.consume(n);
   return text;
 }
 
 /**
- * Skips bytes while `predicate` holds. Mirrors `Eio.Buf_read.skip_while`.
+ * Like {@link takeWhile}, but throws `ParseError("takeWhile1")` unless at least one byte
+ * matched. Mirrors `Eio.Buf_read.take_while1`.
+ *
+ * Suspends: while more input is needed — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const digits = Eio.BufRead.takeWhile1((b) => b >= 0x30 && b <= 0x39);
+ * console.log(Eio.BufRead.parseString(digits, "42"), Eio.BufRead.parseString(digits, "x"));
+ * ```
+ */
+export function takeWhile1(reader: Reader, predicate: (byte: number) => boolean): Operation<string>;
+/** `takeWhile1(predicate)`: the parser. @example `Eio.BufRead.takeWhile1((b) => b === 0x61)` */
+export function takeWhile1(predicate: (byte: number) => boolean): Parser<string>;
+export function takeWhile1(a: Reader | ((byte: number) => boolean), p?: (byte: number) => boolean): Operation<string> | Parser<string> {
+  return runOrMake("BufRead.takeWhile1", a, p, checkPredicate, takeWhile1Op);
+}
+
+function* skipWhileOp(r: Reader, p: (byte: number) => boolean): Operation<void> {
+  // Consumes as it goes, so unlike takeWhile it is not limited by the buffer size.
+  let i = 0;
+  try {
+    for (;;) {
+      if (i < r.len) {
+        if (p(r.buf[r.pos + i]!)) i++;
+        else return r.consume(i);
+      } else {
+        r.consume(r.len);
+        i = 0;
+        yield* ensure1(r, 1);
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof EndOfFile)) throw error;
+  }
+}
+
+/**
+ * Skips the bytes for which `predicate` holds (it sees numbers 0-255); not limited by the buffer
+ * size. Mirrors `Eio.Buf_read.skip_while`.
  *
  * Suspends: while more input is needed — use `yield*`.
  *
@@ -171,18 +324,64 @@ export function* takeWhile(reader: Reader, predicate: (char: string) => boolean)
  * import * as Eio from "eio-ts";
  * await Eio.run(function* () {
  *   const r = Eio.BufRead.ofString("   x");
- *   yield* Eio.BufRead.skipWhile(r, (c) => c === " ");
+ *   yield* Eio.BufRead.skipWhile(r, (b) => b === 0x20);
  *   console.log(yield* Eio.BufRead.anyChar(r));
  * });
  * ```
  */
-export function* skipWhile(reader: Reader, predicate: (char: string) => boolean): Operation<void> {
-  yield* takeWhile(checkReader(reader, "BufRead.skipWhile"), predicate);
+export function skipWhile(reader: Reader, predicate: (byte: number) => boolean): Operation<void>;
+/** `skipWhile(predicate)`: the parser. @example `Eio.BufRead.skipWhile((b) => b === 0x20)` */
+export function skipWhile(predicate: (byte: number) => boolean): Parser<void>;
+export function skipWhile(a: Reader | ((byte: number) => boolean), p?: (byte: number) => boolean): Operation<void> | Parser<void> {
+  return runOrMake("BufRead.skipWhile", a, p, checkPredicate, skipWhileOp);
+}
+
+function* skipWhile1Op(r: Reader, p: (byte: number) => boolean): Operation<void> {
+  const n = yield* countWhile(r, p);
+  if (n < 1) throw new ParseError("skipWhile1");
+  r.consume(n);
 }
 
 /**
- * Skips exactly `n` bytes; throws `EndOfFile` if the input ends first. Mirrors
- * `Eio.Buf_read.skip`.
+ * Like {@link skipWhile}, but throws `ParseError("skipWhile1")` unless at least one byte was
+ * skipped. Mirrors `Eio.Buf_read.skip_while1`.
+ *
+ * Suspends: while more input is needed — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const { "*>": then } = Eio.BufRead.Syntax;
+ * const afterSpaces = then(Eio.BufRead.skipWhile1((b) => b === 0x20), Eio.BufRead.takeAll);
+ * console.log(Eio.BufRead.parseStringExn(afterSpaces, "  x"));
+ * ```
+ */
+export function skipWhile1(reader: Reader, predicate: (byte: number) => boolean): Operation<void>;
+/** `skipWhile1(predicate)`: the parser. @example `Eio.BufRead.skipWhile1((b) => b === 0x20)` */
+export function skipWhile1(predicate: (byte: number) => boolean): Parser<void>;
+export function skipWhile1(a: Reader | ((byte: number) => boolean), p?: (byte: number) => boolean): Operation<void> | Parser<void> {
+  return runOrMake("BufRead.skipWhile1", a, p, checkPredicate, skipWhile1Op);
+}
+
+function* skipOp(r: Reader, n: number): Operation<void> {
+  let left = n;
+  try {
+    for (;;) {
+      if (left <= r.len) return r.consume(left);
+      left -= r.len;
+      r.consume(r.len);
+      yield* ensure1(r, Math.min(left, r.buf.length));
+    }
+  } catch (error) {
+    // Skipping is not atomic, so at end of input everything is consumed, as in Eio.
+    if (error instanceof EndOfFile) r.consume(r.len);
+    throw error;
+  }
+}
+
+/**
+ * Discards the next `n` bytes, which may be more than the buffer holds; throws `EndOfFile` (with
+ * everything consumed) if the input ends first. Mirrors `Eio.Buf_read.skip`.
  *
  * Suspends: until `n` bytes arrived — use `yield*`.
  *
@@ -196,21 +395,23 @@ export function* skipWhile(reader: Reader, predicate: (char: string) => boolean)
  * });
  * ```
  */
-export function* skip(reader: Reader, n: number): Operation<void> {
-  const r = checkReader(reader, "BufRead.skip");
-  checkCount(n, "BufRead.skip");
-  let left = n;
-  while (left > 0) {
-    if (r.available === 0 && !(yield* r.fill())) throw new EndOfFile();
-    const step = Math.min(left, r.available);
-    r.consume(step);
-    left -= step;
-  }
+export function skip(reader: Reader, n: number): Operation<void>;
+/** `skip(n)`: the parser. @example `Eio.BufRead.skip(2)` */
+export function skip(n: number): Parser<void>;
+export function skip(a: Reader | number, n?: number): Operation<void> | Parser<void> {
+  return runOrMake("BufRead.skip", a, n, checkCount, skipOp);
+}
+
+function* charOp(r: Reader, expected: number): Operation<void> {
+  yield* ensure1(r, 1);
+  const got = r.buf[r.pos]!;
+  if (got !== expected) throw new ParseError(`Expected ${escaped(Uint8Array.of(expected), 39)} but got ${escaped(r.buf.subarray(r.pos, r.pos + 1), 39)}`);
+  r.consume(1);
 }
 
 /**
- * Consumes the character `expected`, or throws `ParseError` naming what was there instead.
- * Mirrors `Eio.Buf_read.char`.
+ * Consumes the byte `expected` (a one-character string, code 0-255), or throws `ParseError`
+ * naming what was there; `EndOfFile` at end of input. Mirrors `Eio.Buf_read.char`.
  *
  * Suspends: if no byte is buffered — use `yield*`.
  *
@@ -224,22 +425,16 @@ export function* skip(reader: Reader, n: number): Operation<void> {
  * });
  * ```
  */
-export function* char(reader: Reader, expected: string): Operation<void> {
-  const r = checkReader(reader, "BufRead.char");
-  if (typeof expected !== "string" || expected.length !== 1 || expected.charCodeAt(0) > 255) {
-    throw new TypeError(`BufRead.char: expected a one-byte character, got ${JSON.stringify(expected)}`);
-  }
-  const byte = yield* peekByte(r);
-  if (byte === undefined) throw new ParseError(`Expected ${JSON.stringify(expected)} but got end of input`);
-  if (byte !== expected.charCodeAt(0)) {
-    throw new ParseError(`Expected ${JSON.stringify(expected)} but got ${JSON.stringify(String.fromCharCode(byte))}`);
-  }
-  r.consume(1);
+export function char(reader: Reader, expected: string): Operation<void>;
+/** `char(c)`: the parser. @example `Eio.BufRead.char("+")` */
+export function char(expected: string): Parser<void>;
+export function char(a: Reader | string, c?: string): Operation<void> | Parser<void> {
+  return runOrMake("BufRead.char", a, c, checkByteChar, charOp);
 }
 
 /**
- * Reads one byte as a character; throws `EndOfFile` at end of input. Mirrors
- * `Eio.Buf_read.any_char`.
+ * Reads one byte, as a one-character string (code 0-255); throws `EndOfFile` at end of input.
+ * Mirrors `Eio.Buf_read.any_char`.
  *
  * Suspends: if no byte is buffered — use `yield*`.
  *
@@ -253,15 +448,15 @@ export function* char(reader: Reader, expected: string): Operation<void> {
  */
 export function* anyChar(reader: Reader): Operation<string> {
   const r = checkReader(reader, "BufRead.anyChar");
-  const byte = yield* peekByte(r);
-  if (byte === undefined) throw new EndOfFile();
+  yield* ensure1(r, 1);
+  const byte = r.buf[r.pos]!;
   r.consume(1);
   return String.fromCharCode(byte);
 }
 
 /**
- * The next character without consuming it, or `undefined` at end of input. Mirrors
- * `Eio.Buf_read.peek_char`.
+ * The next byte as a one-character string, without consuming it, or `undefined` at end of
+ * input. Mirrors `Eio.Buf_read.peek_char`.
  *
  * Suspends: if no byte is buffered — use `yield*`.
  *
@@ -275,12 +470,34 @@ export function* anyChar(reader: Reader): Operation<string> {
  * ```
  */
 export function* peekChar(reader: Reader): Operation<string | undefined> {
-  const byte = yield* peekByte(checkReader(reader, "BufRead.peekChar"));
-  return byte === undefined ? undefined : String.fromCharCode(byte);
+  const r = checkReader(reader, "BufRead.peekChar");
+  try {
+    yield* ensure1(r, 1);
+  } catch (error) {
+    if (error instanceof EndOfFile) return undefined;
+    throw error;
+  }
+  return String.fromCharCode(r.buf[r.pos]!);
+}
+
+function* stringOp(r: Reader, want: Buffer): Operation<void> {
+  for (let i = 0; i < want.length; ) {
+    if (i < r.len) {
+      if (r.buf[r.pos + i] !== want[i]) {
+        const got = r.buf.subarray(r.pos, r.pos + Math.min(want.length, r.len));
+        throw new ParseError(`Expected ${escaped(want, 34)} but got ${escaped(got, 34)}`);
+      }
+      i++;
+    } else {
+      yield* r.ensureSlow(r.len + 1);
+    }
+  }
+  r.consume(want.length);
 }
 
 /**
- * Consumes exactly the text `expected`, or throws `ParseError`. Mirrors `Eio.Buf_read.string`.
+ * Consumes exactly the text `expected` (its UTF-8 bytes), or throws `ParseError` naming what was
+ * there; `EndOfFile` if the input ends first. Mirrors `Eio.Buf_read.string`.
  *
  * Suspends: until enough bytes arrived — use `yield*`.
  *
@@ -294,24 +511,16 @@ export function* peekChar(reader: Reader): Operation<string | undefined> {
  * });
  * ```
  */
-export function* string(reader: Reader, expected: string): Operation<void> {
-  const r = checkReader(reader, "BufRead.string");
-  if (typeof expected !== "string") throw new TypeError(`BufRead.string: expected a string, got ${typeof expected}`);
-  const want = Buffer.from(expected);
-  for (let i = 0; i < want.length; i++) {
-    while (r.available <= i) {
-      if (!(yield* r.fill())) throw new ParseError(`Expected ${JSON.stringify(expected)} but got end of input`);
-    }
-    if (r.buf[r.pos + i] !== want[i]) {
-      const got = r.buf.toString("utf8", r.pos, r.pos + i + 1);
-      throw new ParseError(`Expected ${JSON.stringify(expected)} but got ${JSON.stringify(got)}`);
-    }
-  }
-  r.consume(want.length);
+export function string(reader: Reader, expected: string): Operation<void>;
+/** `string(s)`: the parser. @example `Eio.BufRead.string("HTTP/")` */
+export function string(expected: string): Parser<void>;
+export function string(a: Reader | string, s?: string): Operation<void> | Parser<void> {
+  return runOrMake("BufRead.string", a, s, checkText, stringOp);
 }
 
 /**
- * True if there is no more input (waits to find out). Mirrors `Eio.Buf_read.at_end_of_input`.
+ * True at end of input, false if there is at least one more byte (waits to find out).
+ * Mirrors `Eio.Buf_read.at_end_of_input`.
  *
  * Suspends: if nothing is buffered — use `yield*`.
  *
@@ -320,19 +529,28 @@ export function* string(reader: Reader, expected: string): Operation<void> {
  * import * as Eio from "eio-ts";
  * await Eio.run(function* () {
  *   const r = Eio.BufRead.ofString("a");
- *   console.log(yield* Eio.BufRead.atEnd(r));
+ *   console.log(yield* Eio.BufRead.atEndOfInput(r));
  *   yield* Eio.BufRead.anyChar(r);
- *   console.log(yield* Eio.BufRead.atEnd(r));
+ *   console.log(yield* Eio.BufRead.atEndOfInput(r));
  * });
  * ```
  */
-export function* atEnd(reader: Reader): Operation<boolean> {
-  const r = checkReader(reader, "BufRead.atEnd");
-  return (yield* peekByte(r)) === undefined;
+export function* atEndOfInput(reader: Reader): Operation<boolean> {
+  const r = checkReader(reader, "BufRead.atEndOfInput");
+  if (r.len > 0) return false;
+  if (r.source === null) return true;
+  try {
+    yield* r.ensureSlow(1);
+    return false;
+  } catch (error) {
+    if (error instanceof EndOfFile) return true;
+    throw error;
+  }
 }
 
 /**
- * Throws `ParseError` unless the input has ended. Mirrors `Eio.Buf_read.end_of_input`.
+ * Throws `ParseError("Unexpected data after parsing")` unless the input has ended. Mirrors
+ * `Eio.Buf_read.end_of_input`.
  *
  * Suspends: if nothing is buffered — use `yield*`.
  *
@@ -346,7 +564,24 @@ export function* atEnd(reader: Reader): Operation<boolean> {
  * ```
  */
 export function* endOfInput(reader: Reader): Operation<void> {
-  if (!(yield* atEnd(checkReader(reader, "BufRead.endOfInput")))) throw new ParseError("Expected end of input but more data follows");
+  if (!(yield* atEndOfInput(checkReader(reader, "BufRead.endOfInput")))) throw new ParseError("Unexpected data after parsing");
+}
+
+/**
+ * Whether the underlying flow has reported its end; if so, nothing will come beyond what
+ * {@link peek} shows. False at the end when the reader has not yet tried to read past it (use
+ * {@link atEndOfInput} to be sure). Mirrors `Eio.Buf_read.eof_seen`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * console.log(Eio.BufRead.eofSeen(Eio.BufRead.ofString("x")));
+ * ```
+ */
+export function eofSeen(reader: Reader): boolean {
+  return checkReader(reader, "BufRead.eofSeen").source === null;
 }
 
 /**
@@ -367,7 +602,7 @@ export function* endOfInput(reader: Reader): Operation<void> {
  */
 export function peek(reader: Reader): Uint8Array {
   const r = checkReader(reader, "BufRead.peek");
-  return r.buf.subarray(r.pos, r.end);
+  return r.buf.subarray(r.pos, r.pos + r.len);
 }
 
 /**
@@ -388,12 +623,11 @@ export function peek(reader: Reader): Uint8Array {
  */
 export function ensure(reader: Reader, n: number): Operation<void> {
   const r = checkReader(reader, "BufRead.ensure");
-  checkCount(n, "BufRead.ensure");
-  return r.ensure(n);
+  return ensure1(r, checkCount(n, "BufRead.ensure"));
 }
 
 /**
- * Discards `n` buffered bytes (after {@link peek}). Mirrors `Eio.Buf_read.consume`.
+ * Discards `n` buffered bytes (after {@link peek}); never reads. Mirrors `Eio.Buf_read.consume`.
  *
  * Suspends: never.
  *
@@ -411,12 +645,13 @@ export function ensure(reader: Reader, n: number): Operation<void> {
 export function consume(reader: Reader, n: number): void {
   const r = checkReader(reader, "BufRead.consume");
   checkCount(n, "BufRead.consume");
-  if (n > r.available) throw new RangeError(`BufRead.consume: only ${r.available} bytes are buffered, cannot consume ${n}`);
+  if (n > r.len) throw new RangeError(`BufRead.consume: cannot consume ${n} bytes of a ${r.len} byte buffer`);
   r.consume(n);
 }
 
 /**
- * How many bytes are buffered and not yet consumed. Mirrors `Eio.Buf_read.buffered_bytes`.
+ * How many bytes can be read without reading the underlying flow. Mirrors
+ * `Eio.Buf_read.buffered_bytes`.
  *
  * Suspends: never.
  *
@@ -427,12 +662,12 @@ export function consume(reader: Reader, n: number): void {
  * ```
  */
 export function bufferedBytes(reader: Reader): number {
-  return checkReader(reader, "BufRead.bufferedBytes").available;
+  return checkReader(reader, "BufRead.bufferedBytes").len;
 }
 
 /**
- * How many bytes have been consumed since the reader was made. Mirrors
- * `Eio.Buf_read.consumed_bytes`.
+ * How many bytes have been consumed since the reader was made: the offset of the next byte to
+ * parse. Mirrors `Eio.Buf_read.consumed_bytes`.
  *
  * Suspends: never.
  *

@@ -1,12 +1,20 @@
 /**
  * Buffered reading and parsing, as in Eio's `Eio.Buf_read`: wrap a flow, then take lines,
- * fixed-size pieces, characters. The buffer grows as needed up to `maxSize`, and a peer that
- * sends a longer line than that gets a clean `BufferLimitExceeded`, not an out-of-memory.
+ * fixed-size pieces, characters, binary numbers. The buffer grows as needed up to `maxSize`, and
+ * a peer that sends a longer line than that gets a clean `BufferLimitExceeded`, not an
+ * out-of-memory.
+ *
+ * A parser is a function of the reader, `(reader) => Operation<T>` ({@link Parser}), as Eio's
+ * `'a parser = t -> 'a`: `line`, `anyChar`, `BE.uint16` are parsers; a parser that needs an
+ * argument (`take`, `char`, `takeWhile`, ...) runs at once when given the reader first
+ * (`take(reader, 3)`) and is made by giving only the argument (`take(3)`, Eio's `take 3`), for
+ * the combinators and `parse`. Bytes are bytes: predicates see numbers 0-255; text results are
+ * decoded as UTF-8; `anyChar`/`peekChar` give one byte as a one-character string.
  * @module
  */
 import type { Operation } from "../core/scheduler.js";
 import { EndOfFile, type Source } from "./flow.js";
-import { stringSource } from "./memory-flow.js";
+import { toBytes } from "./buf-read-parsers.js";
 
 /**
  * The reader would need more than `maxSize` bytes of buffer. Mirrors Eio's
@@ -46,7 +54,8 @@ export class ParseError extends Error {
 
 /**
  * A buffered reader (Eio's `Buf_read.t`). Opaque: use the functions of this module. A reader is
- * also a source flow, so `Flow.copy(reader, sink)` passes on what it has buffered first.
+ * also a source flow (Eio's `as_flow`), so `Flow.copy(reader, sink)` passes on what it has
+ * buffered first.
  *
  * @example
  * ```ts
@@ -58,85 +67,67 @@ export class ParseError extends Error {
  * ```
  */
 export class Reader implements Source {
-  /** Holds the unread bytes at [pos, end). @internal */
+  /** Holds the unread bytes at [pos, pos + len). @internal */
   buf: Buffer;
   /** @internal */
   pos = 0;
   /** @internal */
-  end = 0;
-  /** @internal */
-  eof = false;
-  /** @internal */
+  len = 0;
+  /** Total bytes consumed so far. @internal */
   consumed = 0;
 
   /** @internal */
   constructor(
-    private readonly source: Source,
+    /** Null once the source has ended (Eio's `flow = None`). @internal */
+    public source: Source | null,
     /** @internal */
     readonly maxSize: number,
-    initialSize: number,
+    buffer: Buffer,
+    filled: number,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.min(initialSize, maxSize));
+    this.buf = buffer;
+    this.len = filled;
   }
 
-  /** @internal */
-  get available(): number {
-    return this.end - this.pos;
-  }
-
-  /** Reads more from the source (at least one byte); false at end of input. @internal */
-  *fill(): Operation<boolean> {
-    if (this.eof) return false;
-    if (this.end === this.buf.length) {
-      const size = this.available;
-      if (size >= this.maxSize) throw new BufferLimitExceeded(this.maxSize);
-      if (size * 2 > this.buf.length || this.pos === 0) {
-        const bigger = Buffer.allocUnsafe(Math.min(this.maxSize, Math.max(this.buf.length * 2, 64)));
-        this.buf.copy(bigger, 0, this.pos, this.end);
-        this.buf = bigger;
-      } else {
-        this.buf.copy(this.buf, 0, this.pos, this.end);
-      }
+  /**
+   * Makes at least `n` bytes available, as Eio's `ensure_slow_path` does: grow the buffer (at
+   * least doubling, up to `maxSize`) or compact it, then read until there are `n`. Callers check
+   * `len < n` first, so the common case costs no generator. @internal
+   */
+  *ensureSlow(n: number): Operation<void> {
+    if (n > this.maxSize) throw new BufferLimitExceeded(this.maxSize);
+    const source = this.source;
+    if (source === null) throw new EndOfFile();
+    if (this.len === 0) this.pos = 0;
+    const capacity = this.buf.length;
+    if (n > capacity) {
+      const bigger = Buffer.allocUnsafe(Math.max(n, Math.min(this.maxSize, capacity * 2)));
+      bigger.set(this.buf.subarray(this.pos, this.pos + this.len));
+      this.buf = bigger;
       this.pos = 0;
-      this.end = size;
+    } else if (this.pos + n > capacity) {
+      this.buf.copyWithin(0, this.pos, this.pos + this.len);
+      this.pos = 0;
     }
     try {
-      this.end += yield* this.source.readInto(this.buf.subarray(this.end));
-      return true;
+      while (this.len < n) this.len += yield* source.readInto(this.buf.subarray(this.pos + this.len));
     } catch (error) {
-      if (error instanceof EndOfFile) {
-        this.eof = true;
-        return false;
-      }
+      if (error instanceof EndOfFile) this.source = null;
       throw error;
-    }
-  }
-
-  /** Makes at least `n` bytes available; throws `EndOfFile` if the input ends first. @internal */
-  *ensure(n: number): Operation<void> {
-    if (n > this.maxSize) throw new BufferLimitExceeded(this.maxSize);
-    while (this.available < n) {
-      if (!(yield* this.fill())) throw new EndOfFile();
     }
   }
 
   /** @internal */
   consume(n: number): void {
     this.pos += n;
+    this.len -= n;
     this.consumed += n;
-    if (this.pos === this.end) {
-      this.pos = 0;
-      this.end = 0;
-    }
   }
 
-  /** So a reader is itself a source: buffered bytes first, then the underlying flow. */
+  /** So a reader is itself a source (Eio's `as_flow`): it reads through its buffer. */
   *readInto(buffer: Uint8Array): Operation<number> {
-    if (this.available === 0) {
-      if (this.eof) throw new EndOfFile();
-      return yield* this.source.readInto(buffer);
-    }
-    const n = Math.min(buffer.length, this.available);
+    if (this.len < 1) yield* this.ensureSlow(1);
+    const n = Math.min(buffer.length, this.len);
     buffer.set(this.buf.subarray(this.pos, this.pos + n));
     this.consume(n);
     return n;
@@ -182,19 +173,20 @@ export function of(flow: Source, options: OfOptions): Reader {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("BufRead.of: options { maxSize } are required: maxSize bounds how much one reader may buffer");
   }
-  const { maxSize, initialSize = 4096 } = options;
+  const { maxSize, initialSize = Math.min(4096, maxSize) } = options;
   if (typeof maxSize !== "number" || !Number.isInteger(maxSize) || maxSize <= 0) {
     throw new RangeError(`BufRead.of: options.maxSize must be a positive integer, got ${String(maxSize)}`);
   }
   if (!Number.isInteger(initialSize) || initialSize <= 0) {
     throw new RangeError(`BufRead.of: options.initialSize must be a positive integer, got ${String(initialSize)}`);
   }
-  return new Reader(flow, maxSize, initialSize);
+  return new Reader(flow, maxSize, Buffer.allocUnsafe(initialSize), 0);
 }
 
 /**
- * A reader over the bytes of a string (no size limit beyond the string). Mirrors
- * `Eio.Buf_read.of_string`.
+ * A reader over `input`: a string is read as its UTF-8 bytes (as `Flow.stringSource` and
+ * `BufWrite.string` do), a `Uint8Array` as its own bytes, used without copying. There is no
+ * size limit beyond the input. Mirrors `Eio.Buf_read.of_string` (and `of_buffer`).
  *
  * Suspends: never.
  *
@@ -203,13 +195,16 @@ export function of(flow: Source, options: OfOptions): Reader {
  * import * as Eio from "eio-ts";
  * await Eio.run(function* () {
  *   const r = Eio.BufRead.ofString("42 rest");
- *   console.log(yield* Eio.BufRead.takeWhile(r, (c) => c >= "0" && c <= "9"));
+ *   console.log(yield* Eio.BufRead.takeWhile(r, (b) => b >= 0x30 && b <= 0x39));
  * });
  * ```
  */
-export function ofString(text: string): Reader {
-  if (typeof text !== "string") throw new TypeError(`BufRead.ofString: expected a string, got ${typeof text}`);
-  return new Reader(stringSource(text), Buffer.byteLength(text) + 1, 4096);
+export function ofString(input: string | Uint8Array): Reader {
+  const bytes = toBytes(input, "BufRead.ofString");
+  return new Reader(null, Number.MAX_SAFE_INTEGER, bytes, bytes.length);
 }
 
-export { line, take, takeBytes, takeAll, takeWhile, skipWhile, skip, char, anyChar, peekChar, string, atEnd, endOfInput, peek, ensure, consume, bufferedBytes, consumedBytes } from "./buf-read-parsers.js";
+export type { Parser } from "./buf-read-parsers.js";
+export { line, take, takeBytes, takeAll, takeWhile, takeWhile1, skipWhile, skipWhile1, skip, char, anyChar, peekChar, string, atEndOfInput, endOfInput, eofSeen, peek, ensure, consume, bufferedBytes, consumedBytes } from "./buf-read-parsers.js";
+export { uint8, BE, LE } from "./buf-read-binary.js";
+export { return, map, pair, bind, Syntax, seq, lines, formatErrors, parse, parseExn, parseString, parseStringExn, type ParseOptions, type Seq, type SeqNode } from "./buf-read-combinators.js";
