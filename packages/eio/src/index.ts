@@ -36,6 +36,7 @@ export * as Mutex from "./sync/mutex.js";
 export * as Semaphore from "./sync/semaphore.js";
 export * as Condition from "./sync/condition.js";
 export * as Lazy from "./sync/lazy.js";
+export * as Pool from "./sync/pool.js";
 
 // Time and the deterministic backend
 export * as Time from "./io/time.js";
