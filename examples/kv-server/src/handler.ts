@@ -43,7 +43,9 @@ function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, timeout: number)
     *read() {
       try {
         if (timeout > 0) {
-          const result = yield* Eio.Time.withTimeout(clock, timeout, () => Eio.Flow.read(flow, buffer));
+          const result = yield* Eio.Time.withTimeout(clock, timeout, function* () {
+            return { ok: true as const, value: yield* Eio.Flow.read(flow, buffer) };
+          });
           // Idle too long: end the connection, as Redis does, without a reply.
           if (!result.ok) return null;
           return Buffer.from(buffer.subarray(0, result.value));

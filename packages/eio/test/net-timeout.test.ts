@@ -13,10 +13,13 @@ describe("timeouts on connections", () => {
         const client = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
         const [conn] = yield* Eio.Net.accept(sw, server);
         const buffer = new Uint8Array(16);
-        const first = yield* Eio.Time.withTimeout(env.monoClock, 0.05, () => Eio.Flow.read(conn, buffer));
+        const read = function* () {
+          return { ok: true as const, value: yield* Eio.Flow.read(conn, buffer) };
+        };
+        const first = yield* Eio.Time.withTimeout(env.monoClock, 0.05, read);
         trace.push(first.ok ? `read ${first.value}` : (first.error as Error).name);
         yield* Eio.Flow.write(client, "after");
-        const second = yield* Eio.Time.withTimeout(env.monoClock, 5, () => Eio.Flow.read(conn, buffer));
+        const second = yield* Eio.Time.withTimeout(env.monoClock, 5, read);
         trace.push(second.ok ? Buffer.from(buffer.subarray(0, second.value)).toString() : "timed out again");
         return trace;
       });
@@ -36,7 +39,7 @@ describe("timeouts on connections", () => {
         const chunk = new Uint8Array(64 * 1024);
         const outcome = yield* Eio.Fiber.first<string>(
           function* () {
-            const r = yield* Eio.Time.withTimeout(env.monoClock, 0.3, function* () {
+            const r = yield* Eio.Time.withTimeout<never>(env.monoClock, 0.3, function* () {
               for (;;) {
                 yield* Eio.Flow.write(conn, chunk);
                 written += chunk.length;
@@ -75,7 +78,9 @@ describe("timeouts on connections", () => {
             function* (flow) {
               const reader = Eio.BufRead.of(flow, { maxSize: 1024 });
               for (;;) {
-                const line = yield* Eio.Time.withTimeout(env.monoClock, 0.1, () => Eio.BufRead.line(reader));
+                const line = yield* Eio.Time.withTimeout(env.monoClock, 0.1, function* () {
+                  return { ok: true as const, value: yield* Eio.BufRead.line(reader) };
+                });
                 if (!line.ok) {
                   log.push("idle client dropped");
                   return;

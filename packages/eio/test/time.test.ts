@@ -100,19 +100,21 @@ describe("Time on the real clock (Eio's tests/time.md)", () => {
   it("Time.withTimeoutExn throws Timeout and Time.withTimeout returns it", async () => {
     const { result, error } = await runTraced<unknown[]>(function* (env) {
       const r = yield* Eio.Time.withTimeout(env.monoClock, 0.0001, () => Eio.Fiber.awaitCancel());
-      const ok = yield* Eio.Time.withTimeout<number>(env.monoClock, 10, () => 3);
+      const ok = yield* Eio.Time.withTimeout(env.monoClock, 10, () => ({ ok: true, value: 3 }));
+      const failed = yield* Eio.Time.withTimeout(env.monoClock, 10, () => ({ ok: false, error: "refused" }));
       let thrown: unknown;
       try {
         yield* Eio.Time.withTimeoutExn(env.monoClock, 0.0001, () => Eio.Fiber.awaitCancel());
       } catch (e) {
         thrown = e;
       }
-      return [r, ok, thrown];
+      return [r, ok, failed, thrown];
     });
     expect(error).toBeUndefined();
-    const [r, ok, thrown] = result!;
+    const [r, ok, failed, thrown] = result!;
     expect(r).toEqual({ ok: false, error: expect.any(Eio.Time.Timeout) });
     expect(ok).toEqual({ ok: true, value: 3 });
+    expect(failed).toEqual({ ok: false, error: "refused" });
     expect(thrown).toBeInstanceOf(Eio.Time.Timeout);
   });
 
@@ -146,7 +148,7 @@ describe("Time on the mock backend", () => {
         try {
           traceln("body starts");
           yield* Eio.Time.sleep(env.clock, 10);
-          return "finished";
+          return { ok: true, value: "finished" };
         } finally {
           traceln("body's finally runs at %d", Eio.Time.now(env.clock));
         }
@@ -161,7 +163,7 @@ describe("Time on the mock backend", () => {
     const { lines, result } = await mockTraced(function* (env) {
       return yield* Eio.Time.withTimeout(env.clock, 2, function* () {
         yield* Eio.Time.sleep(env.clock, 1);
-        return "done";
+        return { ok: true, value: "done" };
       });
     });
     expect(lines).toEqual(["mock time is now 1"]);

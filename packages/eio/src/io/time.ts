@@ -5,7 +5,9 @@
  */
 import { first } from "../core/fiber.js";
 import type { Result } from "../core/result.js";
-import { type Operation, runBody } from "../core/scheduler.js";
+import type { Operation } from "../core/scheduler.js";
+import * as timeout from "./timeout.js";
+import { TimeoutValue } from "./timeout.js";
 
 /**
  * A clock (Eio's `Time.clock`): `env.clock` (wall time, seconds since the Unix epoch),
@@ -30,8 +32,12 @@ export interface Clock {
 }
 
 /**
- * Thrown by {@link withTimeoutExn} (and returned by {@link withTimeout}) when time runs out.
- * Mirrors Eio's `Time.Timeout`.
+ * Time ran out: thrown by {@link withTimeoutExn} and `Timeout.runExn`, and the error of the
+ * result of {@link withTimeout} and `Timeout.run`. Mirrors Eio's exception `Time.Timeout`.
+ *
+ * The class also carries Eio's module `Time.Timeout` as statics: {@link Timeout.seconds},
+ * {@link Timeout.none}, {@link Timeout.run}, {@link Timeout.runExn}, {@link Timeout.sleep},
+ * {@link Timeout.pp}.
  *
  * @example
  * ```ts
@@ -49,7 +55,131 @@ export class Timeout extends Error {
   ) {
     super(`Timed out after ${seconds} seconds`);
   }
+
+  /**
+   * A timeout of `duration` seconds on `clock` (use `env.monoClock`; a negative duration is no
+   * time at all). Mirrors `Eio.Time.Timeout.seconds`.
+   *
+   * Suspends: never.
+   *
+   * @example
+   * ```ts
+   * import * as Eio from "eio-ts";
+   * await Eio.Mock.run(function* (env) {
+   *   const t = Eio.Time.Timeout.seconds(env.monoClock, 2);
+   *   console.log(yield* Eio.Time.Timeout.run(t, function* () {
+   *     yield* Eio.Time.sleep(env.monoClock, 5);
+   *     return { ok: true, value: "done" };
+   *   }));
+   * });
+   * ```
+   */
+  static seconds(clock: Clock, duration: number): TimeoutValue {
+    return timeout.seconds(clock, duration);
+  }
+
+  /**
+   * No timeout: `run` and `runExn` just run the function, `sleep` waits until cancelled. Mirrors
+   * `Eio.Time.Timeout.none`.
+   *
+   * @example
+   * ```ts
+   * import * as Eio from "eio-ts";
+   * console.log(Eio.Time.Timeout.pp(Eio.Time.Timeout.none));
+   * ```
+   */
+  static readonly none: TimeoutValue = timeout.none;
+
+  /**
+   * Runs `fn`, which returns a result, but cancels it if it takes longer than `t` allows; then the
+   * result is `{ ok: false, error }` with a {@link Timeout}. An error `fn` throws is thrown.
+   * Mirrors `Eio.Time.Timeout.run`.
+   *
+   * Suspends: yes — use `yield*`.
+   *
+   * @example
+   * ```ts
+   * import * as Eio from "eio-ts";
+   * await Eio.Mock.run(function* (env) {
+   *   const t = Eio.Time.Timeout.seconds(env.monoClock, 1);
+   *   const r = yield* Eio.Time.Timeout.run(t, function* () {
+   *     yield* Eio.Time.sleep(env.monoClock, 5);
+   *     return { ok: true, value: "slow" };
+   *   });
+   *   console.log(r.ok ? r.value : String(r.error));
+   * });
+   * ```
+   */
+  static run<T, E = never>(t: TimeoutValue, fn: () => Result<T, E> | Generator<unknown, Result<T, E>, unknown>): Operation<Result<T, E | Timeout>> {
+    return timeout.run(t, fn, makeTimeout) as Operation<Result<T, E | Timeout>>;
+  }
+
+  /**
+   * Runs `fn` and returns its value, but cancels it and throws {@link Timeout} if it takes
+   * longer than `t` allows. Mirrors `Eio.Time.Timeout.run_exn`.
+   *
+   * Suspends: yes — use `yield*`.
+   *
+   * @example
+   * ```ts
+   * import * as Eio from "eio-ts";
+   * await Eio.Mock.run(function* (env) {
+   *   yield* Eio.Time.Timeout.runExn(Eio.Time.Timeout.none, () => console.log("no limit"));
+   *   try {
+   *     yield* Eio.Time.Timeout.runExn(Eio.Time.Timeout.seconds(env.monoClock, 0.5), () => Eio.Fiber.awaitCancel());
+   *   } catch (e) {
+   *     console.log(String(e));
+   *   }
+   * });
+   * ```
+   */
+  static runExn<T>(t: TimeoutValue, fn: () => T | Generator<unknown, T, unknown>): Operation<T> {
+    return timeout.runExn(t, fn, makeTimeout);
+  }
+
+  /**
+   * Sleeps for `t`'s duration (forever for {@link Timeout.none}, until cancelled). Mirrors
+   * `Eio.Time.Timeout.sleep`.
+   *
+   * Suspends: yes — use `yield*`. Cancelling it throws `Cancelled`.
+   *
+   * @example
+   * ```ts
+   * import * as Eio from "eio-ts";
+   * await Eio.Mock.run(function* (env) {
+   *   yield* Eio.Time.Timeout.sleep(Eio.Time.Timeout.seconds(env.monoClock, 2));
+   *   console.log(Eio.Time.now(env.monoClock));
+   * });
+   * ```
+   */
+  static sleep(t: TimeoutValue): Operation<void> {
+    return timeout.sleep(t);
+  }
+
+  /**
+   * `t` as a rounded duration for messages and logs ("10ms", "62s", "30m", "(no timeout)").
+   * Mirrors `Eio.Time.Timeout.pp`.
+   *
+   * Suspends: never.
+   *
+   * @example
+   * ```ts
+   * import * as Eio from "eio-ts";
+   * await Eio.Mock.run((env) => {
+   *   for (const d of [0.01, 61.5, 1800]) console.log(Eio.Time.Timeout.pp(Eio.Time.Timeout.seconds(env.monoClock, d)));
+   * });
+   * ```
+   */
+  static pp(t: TimeoutValue): string {
+    return timeout.pp(t);
+  }
 }
+
+function makeTimeout(seconds: number): Timeout {
+  return new Timeout(seconds);
+}
+
+export { TimeoutValue };
 
 function checkClock(clock: unknown, what: string): Clock {
   if (typeof clock !== "object" || clock === null || typeof (clock as Clock).sleepUntilOp !== "function") {
@@ -122,10 +252,10 @@ export function sleep(clock: Clock, seconds: number): Operation<void> {
 }
 
 /**
- * Runs `fn`, but cancels it after `seconds` on `clock`. Returns `{ ok: true, value }` with
- * `fn`'s result, or `{ ok: false, error }` with a {@link Timeout}; an error thrown by `fn` is
- * thrown. `fn`'s `finally` blocks run before this returns. Mirrors `Eio.Time.with_timeout`
- * (whose `fn` returns a result; here its value is wrapped).
+ * Runs `fn`, which returns a result (`{ ok: true, value }` or `{ ok: false, error }`), but
+ * cancels it after `seconds` on `clock`; then the result is `{ ok: false, error }` with a
+ * {@link Timeout}, merged with `fn`'s own errors. An error `fn` throws is thrown. `fn`'s
+ * `finally` blocks run before this returns. Mirrors `Eio.Time.with_timeout`.
  *
  * Suspends: yes — use `yield*`.
  *
@@ -133,24 +263,22 @@ export function sleep(clock: Clock, seconds: number): Operation<void> {
  * ```ts
  * import * as Eio from "eio-ts";
  * await Eio.Mock.run(function* (env) {
- *   const r = yield* Eio.Time.withTimeout(env.clock, 1, () => Eio.Time.sleep(env.clock, 5));
- *   console.log(r.ok ? "finished" : (r.error as Error).message);
+ *   const r = yield* Eio.Time.withTimeout(env.clock, 1, function* () {
+ *     yield* Eio.Time.sleep(env.clock, 5);
+ *     return { ok: true, value: "finished" };
+ *   });
+ *   console.log(r.ok ? r.value : (r.error as Error).message);
  * });
  * ```
  */
-export function* withTimeout<T>(clock: Clock, seconds: number, fn: () => T | Generator<unknown, T, unknown>): Operation<Result<T, Timeout>> {
+export function* withTimeout<T, E = never>(
+  clock: Clock,
+  seconds: number,
+  fn: () => Result<T, E> | Generator<unknown, Result<T, E>, unknown>,
+): Operation<Result<T, E | Timeout>> {
   checkClock(clock, "Time.withTimeout");
   checkSeconds(seconds, "Time.withTimeout");
-  if (typeof fn !== "function") throw new TypeError(`Time.withTimeout: expected a function, got ${typeof fn}`);
-  return yield* first<Result<T, Timeout>>(
-    function* () {
-      yield* sleep(clock, seconds);
-      return { ok: false, error: new Timeout(seconds) };
-    },
-    function* () {
-      return { ok: true, value: yield* runBody<T>(fn()) };
-    },
-  );
+  return yield* timeout.run<T, E>(new TimeoutValue(clock, seconds), fn, makeTimeout, "Time.withTimeout") as Operation<Result<T, E | Timeout>>;
 }
 
 /**
