@@ -377,6 +377,7 @@ export function* awaitBatch(writer: Writer): Operation<Uint8Array[]> {
  */
 export function shift(writer: Writer, n: number): void {
   const t = checkWriter(writer, "BufWrite.shift");
+  t.flushBuffer();
   const pending = t.bytesReceived - t.bytesWritten;
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > pending) throw new RangeError(`BufWrite.shift: expected a count of written bytes from 0 to ${pending}, got ${String(n)}`);
   let left = n;

@@ -28,7 +28,7 @@ interface Waiter<T> {
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * const pool: Eio.Pool.Pool<Uint8Array> = Eio.Pool.create(2, () => new Uint8Array(1024));
+ * const pool: Eio.Pool.Pool<Uint8Array> = Eio.Pool.create<Uint8Array>(2, () => new Uint8Array(1024));
  * console.log(typeof pool);
  * ```
  */
