@@ -132,11 +132,13 @@ describe("Eio's pool.md", () => {
           } catch (e) {
             Eio.traceln(`B: ${(e as Error).message}`);
           }
+          // B left the queue (else every cancelled wait would stay there for good).
+          Eio.traceln(`waiting: ${(t as unknown as { waiters: unknown[] }).waiters.length}`);
           Eio.Fiber.fork(sw, () => P.use(t, (x) => Eio.traceln(`C: using item ${x}`)));
           Eio.Promise.resolve(releaser, undefined);
         });
       }),
-    ).toEqual(["Creating item 0", "A: using item 0", "B: B gave up", "C: using item 0"]);
+    ).toEqual(["Creating item 0", "A: using item 0", "B: B gave up", "waiting: 0", "C: using item 0"]);
   });
 
   it("on error, the resource is still returned to the pool", async () => {
