@@ -280,11 +280,11 @@ export async function scenarios({ quick }) {
         fixedN: true,
         impls: [
           { name: "eio-ts", run: eioSpawn },
+          { name: "eio-ts, inline body", run: eioSpawnInline },
           { name: "async/await", run: asyncSpawn },
           { name: "effection", run: effectionSpawn, n: quick ? 200 : 1000 },
           { name: "Effect", run: effectSpawn },
           { name: "bare generator", run: generatorSpawn },
-          { name: "eio-ts, inline body", run: eioSpawnInline },
           { name: "bare generator, inline body", run: generatorSpawnInline },
         ],
         notes: [
