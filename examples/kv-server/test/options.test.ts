@@ -6,20 +6,10 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { MAIN, PACKAGE_DIR, type RunningServer, startRedis, startServer, stopAll, stopServer, tempDir } from "./server.js";
+import { MAIN, newDir, PACKAGE_DIR, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 const ROOT = path.resolve(PACKAGE_DIR, "..", "..");
-const dirs: string[] = [];
-function newDir(): string {
-  const dir = tempDir();
-  dirs.push(dir);
-  return dir;
-}
-
-afterAll(async () => {
-  await stopAll();
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(stopAllAndClean);
 
 function client(server: RunningServer, options: { password?: string } = {}): Redis {
   return new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 0, retryStrategy: () => null, ...options });

@@ -5,20 +5,10 @@ import * as Eio from "eio-ts";
 import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer, stopAll, stopServer, tempDir } from "./server.js";
+import { newDir, type RunningServer, startServer, stopAllAndClean, stopServer, tempDir } from "./server.js";
 import { assertProperty } from "../../../test/support/fc.js";
 
-const dirs: string[] = [];
-function newDir(): string {
-  const dir = tempDir();
-  dirs.push(dir);
-  return dir;
-}
-
-afterAll(async () => {
-  await stopAll();
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(stopAllAndClean);
 
 function client(server: RunningServer): Redis {
   return new Redis({ host: "127.0.0.1", port: server.port, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: false });

@@ -10,6 +10,21 @@ import { fileURLToPath } from "node:url";
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const MAIN = path.join(PACKAGE_DIR, "dist", "main.js");
 
+const dirs: string[] = [];
+
+/** A fresh data dir that {@link stopAllAndClean} removes. */
+export function newDir(): string {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+}
+
+/** Stops every server started here and removes the dirs made by {@link newDir}. */
+export async function stopAllAndClean(): Promise<void> {
+  await stopAll();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "kv-server-test-"));
 }

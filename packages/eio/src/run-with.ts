@@ -33,8 +33,9 @@ export interface RunOptions {
   signal?: AbortSignal;
   /**
    * Record the whole run and call this with the trace when it ends (see `Eio.Trace`). Without
-   * it, the environment variable `EIO_TRACE=FILE` (a `.svg`, or else an HTML page) draws the
-   * trace of each run on the main thread to FILE; `EIO_TRACE_CLOCK=steps` draws it by steps
+   * it, the environment variable `EIO_TRACE=FILE` writes the trace of each run on the main
+   * thread to FILE: Chrome trace-event JSON for Perfetto if it ends in `.json`, else a picture
+   * (an SVG for `.svg`, else an HTML page); `EIO_TRACE_CLOCK=steps` draws a picture by steps
    * instead of time.
    */
   trace?: (trace: Trace) => void;

@@ -1,23 +1,12 @@
 // runServer's additional domains take a while to start (a thread, a module, a duplicate of the
 // listening descriptor): connections that arrive meanwhile wait in the socket's backlog and are
 // all served, by whichever domain is ready first.
-import net from "node:net";
+import { tryExchange } from "./net-helpers.js";
 import { describe, expect, it } from "vitest";
 import * as Eio from "eio-ts";
 
 const echo = Eio.task(new URL("./fixtures/echo-handler.mjs", import.meta.url), "echo");
 
-/** Connects to `addr`, sends `message`, and resolves with the reply, or "reset: <code>". */
-function tryExchange(addr: net.NetConnectOpts, message: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(addr, () => socket.end(message));
-    let received = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => (received += chunk));
-    socket.on("end", () => resolve(received));
-    socket.on("error", (e: NodeJS.ErrnoException) => resolve(`reset: ${e.code}`));
-  });
-}
 
 /** The burst: the kernel resets connections beyond the backlog, so the backlog holds it all. */
 const BURST = 400;

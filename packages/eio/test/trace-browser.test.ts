@@ -26,7 +26,7 @@ function* pipeline(): Eio.Operation<void> {
 }
 
 describe("the trace page in a browser", () => {
-  it("renders every row, bar and arrow of the trace, with the tooltips, and no page error", { timeout: 60_000 }, async () => {
+  it("renders every row, bar and arrow of the trace, with the tooltips and the legend, and no page error", { timeout: 60_000 }, async () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`).toBe(true);
     const trace = await Eio.run<Eio.Trace.Trace>(() => Eio.Trace.record(pipeline), { traceln: () => {} });
     const file = join(mkdtempSync(join(tmpdir(), "eio-trace-page-")), "trace.html");
@@ -58,6 +58,16 @@ describe("the trace page in a browser", () => {
       for (const bar of await page.locator("svg rect.run").all()) {
         const b = await bar.boundingBox();
         expect(b!.x + b!.width).toBeLessThanOrEqual(box!.x + box!.width);
+      }
+      // The legend is drawn inside the picture, under the rows, each meaning on screen.
+      const legend = page.locator("svg g.legend text");
+      expect(await legend.allTextContents()).toEqual(["runs", "waits (on what is written over it)", "wakes: from the waker's row to the woken's", "a traceln line", "ends", "fails"]);
+      const lastRow = await page.locator("svg text.label").last().boundingBox();
+      for (const text of await legend.all()) {
+        const b = await text.boundingBox();
+        expect(b!.y).toBeGreaterThan(lastRow!.y + lastRow!.height);
+        expect(b!.x + b!.width).toBeLessThanOrEqual(box!.x + box!.width);
+        expect(b!.y + b!.height).toBeLessThanOrEqual(box!.y + box!.height);
       }
       expect(errors).toEqual([]);
     } finally {

@@ -244,6 +244,27 @@ describe("drawing", () => {
     expect(svg).toContain("Switch(pipeline)");
   });
 
+  it("draws a legend of its marks into the picture, below the rows, wrapped to the picture's width", async () => {
+    const trace = await recordPipeline();
+    const meanings = ["runs", "waits (on what is written over it)", "wakes: from the waker's row to the woken's", "a traceln line", "ends", "fails"];
+    for (const width of [720, 100]) {
+      const svg = Trace.toSvg(trace, { clock: "steps", width });
+      expectBalancedTags(svg);
+      const legend = /<g class="legend">(.*?)<\/g>/.exec(svg)![1]!;
+      expect([...legend.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]!.replace("&#39;", "'"))).toEqual(meanings);
+      // Every legend mark lies inside the picture, below the axis.
+      const [, total, height] = /viewBox="0 0 (\d+) (\d+)"/.exec(svg)!.map(Number);
+      const axisY = Number(/<text class="axis" x="\d+" y="(\d+)"/.exec(svg)![1]);
+      for (const m of legend.matchAll(/<text x="(\d+)" y="(\d+)">([^<]*)</g)) {
+        expect(Number(m[2])).toBeGreaterThan(axisY);
+        expect(Number(m[2])).toBeLessThan(height!);
+        expect(Number(m[1]) + m[3]!.length * 6).toBeLessThanOrEqual(total!);
+      }
+      // Its marks have classes of their own: they are not counted as the trace's.
+      expect(legend).not.toMatch(/class="(run|wake|log|ok|error)"/);
+    }
+  });
+
   it("draws no arrow for a fiber that wakes itself (Fiber.yield), though the text says it", async () => {
     const trace = await Eio.run<Eio.Trace.Trace>(() => Trace.record(() => Fiber.yield()), quiet);
     expect(Trace.toText(trace)).toContain("record#0 wakes record#0");

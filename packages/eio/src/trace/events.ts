@@ -108,7 +108,8 @@ export type TraceEvent =
 
 /**
  * A recorded trace: its events in the order they happened. Make one with {@link record}; read it
- * with {@link toText}, {@link toSvg} or {@link toHtml}, or walk `events` yourself.
+ * with {@link toText}, {@link toSvg}, {@link toHtml} or {@link toChromeJson}, or walk `events`
+ * yourself.
  *
  * @example
  * ```ts

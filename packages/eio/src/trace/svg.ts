@@ -98,22 +98,55 @@ export function toSvg(trace: Trace, options: DrawOptions = {}): string {
       `<line class="wake" x1="${x1}" y1="${y1}" x2="${x1}" y2="${tip}" marker-end="url(#arrow)"><title>${escape(`${rows[wake.from]!.label} wakes ${rows[wake.to]!.label}`)}</title></line>`,
     );
   }
-  const height = y + 26;
   const total = LABEL + width + 20;
   const dropped = trace.dropped === 0 ? "" : ` (${trace.dropped} more events not kept)`;
-  const axis = `<text class="axis" x="${LABEL}" y="${height - 8}">0</text><text class="axis" x="${LABEL + width}" y="${height - 8}" text-anchor="end">${clock === "steps" ? `${end} steps` : `${end} µs`}${dropped}</text>`;
+  const axis = `<text class="axis" x="${LABEL}" y="${y + 18}">0</text><text class="axis" x="${LABEL + width}" y="${y + 18}" text-anchor="end">${clock === "steps" ? `${end} steps` : `${end} µs`}${dropped}</text>`;
+  const legend = drawLegend(y + 30, total);
+  const height = legend.bottom + 8;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${total}" height="${height}" viewBox="0 0 ${total} ${height}" font-family="sans-serif" font-size="12">`,
-    "<style>.label{fill:#222}.switch{fill:#888;font-size:10px}.life{stroke:#bbb;stroke-width:2}.run{fill:#3b82f6}.wait{fill:#666;font-size:10px}.wake{stroke:#e11d48;stroke-width:1.2}.log{fill:#f59e0b}.ok{stroke:#16a34a;stroke-width:2}.error{stroke:#dc2626;stroke-width:2}.domain{font-weight:bold;fill:#444}.axis{fill:#888;font-size:10px}.title{font-weight:bold;font-size:14px}</style>",
+    "<style>.label{fill:#222}.switch{fill:#888;font-size:10px}.life{stroke:#bbb;stroke-width:2}.run{fill:#3b82f6}.wait{fill:#666;font-size:10px}.wake{stroke:#e11d48;stroke-width:1.2}.log{fill:#f59e0b}.ok{stroke:#16a34a;stroke-width:2}.error{stroke:#dc2626;stroke-width:2}.domain{font-weight:bold;fill:#444}.axis{fill:#888;font-size:10px}.title{font-weight:bold;font-size:14px}.legend text{fill:#444;font-size:11px}.legend .bar{fill:#3b82f6}.legend .line{stroke:#bbb;stroke-width:2}.legend .arrow{stroke:#e11d48;stroke-width:1.2}.legend .dot{fill:#f59e0b}.legend .end{stroke:#16a34a;stroke-width:2}.legend .fail{stroke:#dc2626;stroke-width:2}</style>",
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#e11d48"/></marker></defs>`,
     `<rect width="${total}" height="${height}" fill="white"/>`,
     title === undefined ? "" : `<text class="title" x="4" y="20">${escape(title)}</text>`,
     ...out,
     axis,
+    legend.svg,
     "</svg>",
   ]
     .filter((line) => line !== "")
     .join("\n");
+}
+
+/**
+ * What each mark means, drawn into the picture itself (a picture in a page or a guide travels
+ * without the page's text): a sample of each mark and its meaning, wrapped to `total` pixels.
+ * Its marks have classes of their own, so they are not counted as the trace's.
+ */
+function drawLegend(top: number, total: number): { svg: string; bottom: number } {
+  const LINE = 18;
+  const marks: [sample: (x: number, y: number) => string, width: number, text: string][] = [
+    [(x, y) => `<rect class="bar" x="${x}" y="${y - 6}" width="18" height="12" rx="2"/>`, 18, "runs"],
+    [(x, y) => `<line class="line" x1="${x}" y1="${y}" x2="${x + 18}" y2="${y}"/>`, 18, "waits (on what is written over it)"],
+    [(x, y) => `<line class="arrow" x1="${x + 5}" y1="${y - 7}" x2="${x + 5}" y2="${y + 3}" marker-end="url(#arrow)"/>`, 10, "wakes: from the waker's row to the woken's"],
+    [(x, y) => `<circle class="dot" cx="${x + 4}" cy="${y}" r="3.5"/>`, 8, "a traceln line"],
+    [(x, y) => `<line class="end" x1="${x + 1}" y1="${y - 7}" x2="${x + 1}" y2="${y + 7}"/>`, 2, "ends"],
+    [(x, y) => `<line class="fail" x1="${x + 1}" y1="${y - 7}" x2="${x + 1}" y2="${y + 7}"/>`, 2, "fails"],
+  ];
+  const parts: string[] = [];
+  let x = 4;
+  let y = top + LINE / 2;
+  for (const [sample, width, text] of marks) {
+    // About 6 pixels a character at 11 pixels: wrap before a mark that would not fit.
+    const needs = width + 6 + text.length * 6 + 18;
+    if (x > 4 && x + needs > total) {
+      x = 4;
+      y += LINE;
+    }
+    parts.push(sample(x, y), `<text x="${x + width + 6}" y="${y + 4}">${escape(text)}</text>`);
+    x += needs;
+  }
+  return { svg: `<g class="legend">${parts.join("")}</g>`, bottom: y + LINE / 2 };
 }
 
 function drawRow(row: Row, y: number, x: (at: number) => number): string {
@@ -148,7 +181,8 @@ function describe(row: Row): string {
 }
 
 /**
- * The trace as a self-contained HTML page: the picture of {@link toSvg} with a legend.
+ * The trace as a self-contained HTML page: the picture of {@link toSvg} (with its legend), and
+ * how to read it.
  *
  * @example
  * ```ts
@@ -172,8 +206,7 @@ export function toHtml(trace: Trace, options: DrawOptions = {}): string {
     toSvg(trace, { ...options, title }),
     "<ul>",
     "<li>A row is a fiber (<code>name#id</code>), grouped by domain; the grey text after its name is its switch.</li>",
-    "<li>A blue bar: the fiber runs. A thin line: it waits (on what is written over it, or in the tooltip).</li>",
-    "<li>A red arrow: one fiber wakes another. An orange dot: a <code>traceln</code> line. A green tick: the fiber ended; red: it failed.</li>",
+    "<li>The legend under the picture says what its marks mean; a wait's tooltip says what it waits on when the line is too short to write it.</li>",
     "<li>Hover over anything for details.</li>",
     "</ul>",
     "</body></html>",

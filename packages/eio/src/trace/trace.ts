@@ -1,6 +1,7 @@
 /**
  * Tracing: record what fibers do (created, run, wait and on what, woken by whom, log, end) and
- * look at it, as text or as a timeline picture (SVG, or a self-contained HTML page). Eio's
+ * look at it, as text, as a timeline picture (SVG, or a self-contained HTML page), or in Perfetto
+ * (Chrome trace-event JSON). Eio's
  * equivalent is its runtime events and the `eio-trace` tool. Tracing costs one null check per
  * scheduler event while off.
  * @module
@@ -11,6 +12,7 @@ import { attachRecorder, detachRecorder, MAX_EVENTS, Recorder, recorderOf } from
 
 export { Trace, type TraceEvent } from "./events.js";
 export { toHtml, toSvg, type DrawOptions } from "./svg.js";
+export { toChromeJson } from "./chrome-json.js";
 
 /**
  * Runs `fn` in the current fiber while recording what every fiber of this domain does, and

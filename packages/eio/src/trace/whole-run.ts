@@ -9,9 +9,13 @@ import { isMainThread } from "node:worker_threads";
 import type { Scheduler } from "../core/scheduler.js";
 import { Trace } from "./events.js";
 import { attachRecorder, detachRecorder, Recorder } from "./recorder.js";
+import { toChromeJson } from "./chrome-json.js";
 import { toHtml, toSvg } from "./svg.js";
 
-/** Where EIO_TRACE asks for the picture of a run of the main thread, with its clock. */
+/**
+ * Where EIO_TRACE asks for the trace of a run of the main thread: Chrome trace-event JSON for a
+ * `.json` file, else a picture (SVG for `.svg`, else HTML) with its clock.
+ */
 function fromEnvironment(): ((trace: Trace) => void) | undefined {
   const file = process.env.EIO_TRACE;
   if (file === undefined || file === "" || !isMainThread) return undefined;
@@ -24,7 +28,8 @@ function fromEnvironment(): ((trace: Trace) => void) | undefined {
     // Titled with the command line, the script's path relative to where it ran.
     const [script = "", ...args] = process.argv.slice(1);
     const options = { clock, title: [relative(process.cwd(), script), ...args].join(" ") };
-    writeFileSync(file, file.endsWith(".svg") ? toSvg(trace, options) : toHtml(trace, options));
+    if (file.endsWith(".json")) writeFileSync(file, toChromeJson(trace));
+    else writeFileSync(file, file.endsWith(".svg") ? toSvg(trace, options) : toHtml(trace, options));
   };
 }
 

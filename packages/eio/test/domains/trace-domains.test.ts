@@ -1,6 +1,7 @@
 // Eio.Trace across domains (real worker threads; the tests import the built package).
 import { describe, expect, it } from "vitest";
 import * as Eio from "eio-ts";
+import { checkChromeTrace } from "../support/chrome-trace.js";
 
 const fixtures = new URL("./fixtures/trace-tasks.mjs", import.meta.url);
 const quiet = { traceln: () => {} };
@@ -61,6 +62,25 @@ describe("tracing across domains", () => {
     const svg = Eio.Trace.toSvg(trace, { clock: "steps" });
     expect(svg).toContain(`domain ${other}`);
     expect(svg.match(/<title>reply#\d wakes record#0<\/title>/g)?.length).toBe(2);
+  });
+
+  it("as Chrome trace-event JSON, a wake-up between domains is a flow from a track of one process to one of the other", async () => {
+    const trace = await Eio.run<Eio.Trace.Trace>((env) => Eio.Trace.record(() => askTwice(env)), quiet);
+    const other = trace.events.find((e) => e.domain !== 0)!.domain;
+    const events = checkChromeTrace(Eio.Trace.toChromeJson(trace));
+    const processes = events.filter((e) => e.name === "process_name").map((e) => [e.pid, e.args!.name]);
+    expect(processes).toEqual([
+      [1, "domain 0 (main thread)"],
+      [other + 1, `domain ${other}`],
+    ]);
+    const byId = (ph: string) => new Map(events.filter((e) => e.ph === ph).map((e) => [e.id!, e]));
+    const ends = byId("f");
+    const crossing = [...byId("s")].filter(([id, start]) => ends.get(id)!.pid !== start.pid);
+    // Both replies wake the recording fiber across the domains; `ask` and `record` wake `answer`.
+    const replies = crossing.filter(([, s]) => /^reply#\d+ wakes record#0$/.test(s.name));
+    expect(replies).toHaveLength(2);
+    for (const [id, start] of replies) expect([start.pid, ends.get(id)!.pid, ends.get(id)!.tid]).toEqual([other + 1, 1, 1]);
+    expect(crossing.some(([id, s]) => s.pid === 1 && ends.get(id)!.pid === other + 1 && s.name.endsWith("wakes answer#0"))).toBe(true);
   });
 
   it("pool jobs submitted while recording appear in their domains; a domain records nothing once no traced job runs there", async () => {
