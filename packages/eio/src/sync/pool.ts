@@ -23,7 +23,8 @@ interface Waiter<T> {
 }
 
 /**
- * A resource pool (Eio's `Pool.t`), made by {@link create}. Opaque: use {@link use}.
+ * A resource pool (Eio's `Pool.t`), made by {@link create}. Opaque: use {@link use}. It serves
+ * the fibers of the domain that made it; sharing a pool across domains is not supported yet.
  *
  * @example
  * ```ts
