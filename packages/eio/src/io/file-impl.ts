@@ -23,6 +23,8 @@ export class FileImpl implements Source, Sink {
   private closeWhenIdle = false;
   hook: Hook | null = null;
   private bounce: Bounce | null = null;
+  /** Not seekable (a pipe, a terminal): found at the first read or write that says ESPIPE. */
+  private stream = false;
 
   constructor(
     readonly fd: number,
@@ -78,8 +80,19 @@ export class FileImpl implements Source, Sink {
   }
 
   *readInto(buffer: Uint8Array): Operation<number> {
+    if (this.stream) {
+      const n = yield* this.call<number>("reading", (fd, cb) => fs.read(fd, buffer, 0, buffer.length, null, cb));
+      if (n === 0) throw new EndOfFile();
+      return n;
+    }
     const at = yield* this.currentOffset();
-    const n = yield* this.preadAt(buffer, at);
+    let n: number;
+    try {
+      n = yield* this.preadAt(buffer, at);
+    } catch (error) {
+      if (!this.becameStream(error)) throw error;
+      return yield* this.readInto(buffer);
+    }
     if (n === 0) throw new EndOfFile();
     this.offset = at + n;
     return n;
@@ -88,11 +101,25 @@ export class FileImpl implements Source, Sink {
   *writeAll(data: Uint8Array): Operation<void> {
     let written = 0;
     while (written < data.length) {
-      const position = this.append ? null : yield* this.currentOffset();
-      const n = yield* this.pwriteAt(data.subarray(written), position);
+      const position = this.append || this.stream ? null : yield* this.currentOffset();
+      let n: number;
+      try {
+        n = yield* this.pwriteAt(data.subarray(written), position);
+      } catch (error) {
+        if (!this.becameStream(error)) throw error;
+        continue;
+      }
       written += n;
       this.offset = position === null ? null : position + n;
     }
+  }
+
+  /** A pipe or device has no offset (ESPIPE): from now on, read and write where it is. */
+  private becameStream(error: unknown): boolean {
+    if ((error as FsError).code !== "ESPIPE" || this.stream) return false;
+    this.stream = true;
+    this.offset = null;
+    return true;
   }
 
   closeNow(): void {

@@ -235,7 +235,8 @@ export function* pwrite(file: File, data: Uint8Array | string, options: { fileOf
  * ```
  */
 export function* size(file: File): Operation<number> {
-  return (yield* stat(file)).size;
+  const f = checkFile(file, "File.size");
+  return (yield* f.call<fs.Stats>("examining", (fd, cb) => fs.fstat(fd, cb))).size;
 }
 
 /**

@@ -48,7 +48,7 @@ export function fsCall<T>(what: string, start: (callback: Callback<T>) => void, 
 /** A node:fs error with no path in its message (we name the path Eio's way). */
 function systemDetail(error: NodeJS.ErrnoException): string {
   const code = error.code ?? "EIO";
-  const text = error.message.replace(/^[A-Z0-9_]+: /, "").replace(/, \w+ '.*'$/, "");
+  const text = error.message.replace(/^[A-Z0-9_]+: /, "").replace(/, \w+( '.*')?$/, "");
   return `${code}: ${text}`;
 }
 
