@@ -141,13 +141,32 @@ export function split(path: Path): [Path, string] | undefined {
   return [new Path(p.dir, parent), trimmed.slice(at + 1)];
 }
 
-/** Options of {@link openIn}: the two flags Eio lacks. */
+/**
+ * Options of {@link openIn}, {@link withOpenIn}: a flag Eio lacks.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Path.OpenInOptions = { direct: false };
+ * console.log(options.direct);
+ * ```
+ */
 export interface OpenInOptions {
   /** Open with O_DIRECT: bypass the page cache (lengths, offsets multiple of 512). */
   readonly direct?: boolean;
 }
 
-/** Options of {@link openOut} and {@link withOpenOut}. */
+/**
+ * Options of {@link openOut}, {@link withOpenOut} and {@link save}: Eio's `create` and
+ * `append`, and the two flags Eio lacks.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Path.OpenOutOptions = { create: { ifMissing: 0o644 }, append: true, sync: true };
+ * console.log(options.create);
+ * ```
+ */
 export interface OpenOutOptions {
   /** When to create the file: see `Eio.Fs.Create`. */
   readonly create: Create;
@@ -258,7 +277,7 @@ export function openOut(sw: Switch, path: Path, options: OpenOutOptions): Operat
  * });
  * ```
  */
-export function withOpenIn<T>(path: Path, fn: (file: File) => T | Operation<T>, options: OpenInOptions = {}): Operation<T> {
+export function withOpenIn<T>(path: Path, fn: (file: File) => Generator<unknown, T, unknown> | T, options: OpenInOptions = {}): Operation<T> {
   checkPath(path, "Path.withOpenIn");
   checkFunction(fn, "Path.withOpenIn");
   return runSwitch<T>(function* (sw): Operation<T> {
@@ -283,7 +302,7 @@ export function withOpenIn<T>(path: Path, fn: (file: File) => T | Operation<T>, 
  * });
  * ```
  */
-export function withOpenOut<T>(path: Path, options: OpenOutOptions, fn: (file: File) => T | Operation<T>): Operation<T> {
+export function withOpenOut<T>(path: Path, options: OpenOutOptions, fn: (file: File) => Generator<unknown, T, unknown> | T): Operation<T> {
   checkPath(path, "Path.withOpenOut");
   checkFunction(fn, "Path.withOpenOut");
   return runSwitch<T>(function* (sw): Operation<T> {
@@ -329,7 +348,7 @@ export type Lines = () => Operation<string | undefined>;
  * });
  * ```
  */
-export function withLines<T>(path: Path, fn: (nextLine: Lines) => T | Operation<T>): Operation<T> {
+export function withLines<T>(path: Path, fn: (nextLine: Lines) => Generator<unknown, T, unknown> | T): Operation<T> {
   checkPath(path, "Path.withLines");
   checkFunction(fn, "Path.withLines");
   return withOpenIn<T>(path, function* (file): Operation<T> {
@@ -453,7 +472,7 @@ export function* openDir(sw: Switch, path: Path): Operation<Path> {
  * });
  * ```
  */
-export function withOpenDir<T>(path: Path, fn: (dir: Path) => T | Operation<T>): Operation<T> {
+export function withOpenDir<T>(path: Path, fn: (dir: Path) => Generator<unknown, T, unknown> | T): Operation<T> {
   checkPath(path, "Path.withOpenDir");
   checkFunction(fn, "Path.withOpenDir");
   return runSwitch<T>(function* (sw): Operation<T> {
