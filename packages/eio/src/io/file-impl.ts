@@ -11,6 +11,7 @@ import { tryRemoveHook, type Hook } from "../core/switch.js";
 import { EndOfFile, type Sink, type Source } from "./flow.js";
 import { fsCall, fsError } from "./fs-call.js";
 import { FsError } from "./fs.js";
+import type { Kind, Stat } from "./file.js";
 
 /** O_DIRECT's unit: lengths and offsets must be multiples of it, memory aligned to it. */
 export const DIRECT_BLOCK = 512;
@@ -187,4 +188,37 @@ class Bounce {
     }
     throw refused;
   }
+}
+
+/** node:fs's `Stats` as Eio's `File.Stat.t`. */
+export function statOf(s: fs.Stats): Stat {
+  const kind: Kind = s.isFile()
+    ? "regularFile"
+    : s.isDirectory()
+      ? "directory"
+      : s.isSymbolicLink()
+        ? "symbolicLink"
+        : s.isFIFO()
+          ? "fifo"
+          : s.isCharacterDevice()
+            ? "characterSpecial"
+            : s.isBlockDevice()
+              ? "blockDevice"
+              : s.isSocket()
+                ? "socket"
+                : "unknown";
+  return {
+    dev: s.dev,
+    ino: s.ino,
+    kind,
+    perm: s.mode & 0o7777,
+    nlink: s.nlink,
+    uid: s.uid,
+    gid: s.gid,
+    rdev: s.rdev,
+    size: s.size,
+    atime: s.atimeMs / 1000,
+    mtime: s.mtimeMs / 1000,
+    ctime: s.ctimeMs / 1000,
+  };
 }

@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import type { Operation } from "../core/scheduler.js";
-import { FileImpl } from "./file-impl.js";
+import { FileImpl, statOf } from "./file-impl.js";
 import { EndOfFile, type Sink, type Source } from "./flow.js";
 import { describeValue } from "./fs-call.js";
 
@@ -60,53 +60,30 @@ export type Kind = "unknown" | "fifo" | "characterSpecial" | "directory" | "bloc
  * ```
  */
 export interface Stat {
+  /** The device the file is on. */
   readonly dev: number;
+  /** The inode number. */
   readonly ino: number;
+  /** What it is: a regular file, a directory, a symlink... */
   readonly kind: Kind;
   /** The permission bits, such as `0o644`. */
   readonly perm: number;
+  /** How many hard links it has. */
   readonly nlink: number;
+  /** The owner's user id. */
   readonly uid: number;
+  /** The owner's group id. */
   readonly gid: number;
+  /** The device it is, for a device file. */
   readonly rdev: number;
-  /** In bytes. */
+  /** The size in bytes. */
   readonly size: number;
+  /** Last access, in seconds since the epoch. */
   readonly atime: number;
+  /** Last change of the contents, in seconds since the epoch. */
   readonly mtime: number;
+  /** Last change of the inode (contents, owner, permissions...), in seconds since the epoch. */
   readonly ctime: number;
-}
-
-/** @internal */
-export function statOf(s: fs.Stats): Stat {
-  const kind: Kind = s.isFile()
-    ? "regularFile"
-    : s.isDirectory()
-      ? "directory"
-      : s.isSymbolicLink()
-        ? "symbolicLink"
-        : s.isFIFO()
-          ? "fifo"
-          : s.isCharacterDevice()
-            ? "characterSpecial"
-            : s.isBlockDevice()
-              ? "blockDevice"
-              : s.isSocket()
-                ? "socket"
-                : "unknown";
-  return {
-    dev: s.dev,
-    ino: s.ino,
-    kind,
-    perm: s.mode & 0o7777,
-    nlink: s.nlink,
-    uid: s.uid,
-    gid: s.gid,
-    rdev: s.rdev,
-    size: s.size,
-    atime: s.atimeMs / 1000,
-    mtime: s.mtimeMs / 1000,
-    ctime: s.ctimeMs / 1000,
-  };
 }
 
 function checkFile(file: unknown, what: string): FileImpl {

@@ -115,4 +115,17 @@ rememberErrorClass(PermissionDenied);
  * console.log(modes.length);
  * ```
  */
-export type Create = "never" | { readonly ifMissing: number } | { readonly orTruncate: number } | { readonly exclusive: number };
+export type Create =
+  | "never"
+  | {
+      /** Create the file with these permissions if it is missing. */
+      readonly ifMissing: number;
+    }
+  | {
+      /** Create the file with these permissions if it is missing, else empty it. */
+      readonly orTruncate: number;
+    }
+  | {
+      /** Create the file with these permissions; it must not exist. */
+      readonly exclusive: number;
+    };
