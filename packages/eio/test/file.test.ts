@@ -54,7 +54,7 @@ describe("files as flows", () => {
 
   it("read at the end throws EndOfFile; writing to a file opened for reading fails", async () => {
     writeFileSync(join(tmp, "f"), "x");
-    const out = await Eio.run((env) =>
+    const out = await Eio.run<[number, string, string]>((env) =>
       Eio.Path.withOpenIn(Eio.Path.join(env.fs, join(tmp, "f")), function* (file) {
         const buffer = new Uint8Array(4);
         const n = yield* Eio.Flow.read(file, buffer);
@@ -68,7 +68,7 @@ describe("files as flows", () => {
 
   it("the switch closes its files; a closed file refuses work", async () => {
     writeFileSync(join(tmp, "f"), "x");
-    const out = await Eio.run(function* (env) {
+    const out = await Eio.run<string[]>(function* (env) {
       let kept: Eio.File.File | undefined;
       yield* Eio.Switch.run(function* (sw) {
         kept = yield* Eio.Path.openIn(sw, Eio.Path.join(env.fs, join(tmp, "f")));
@@ -174,7 +174,7 @@ describe("Eio.File", () => {
 
 describe("sync and direct", () => {
   it("{ sync: true } opens with O_DSYNC", async () => {
-    const flags = await Eio.run((env) =>
+    const flags = await Eio.run<number[]>((env) =>
       Eio.Switch.run(function* (sw) {
         const plain = yield* Eio.Path.openOut(sw, Eio.Path.join(env.fs, join(tmp, "plain")), { create: { exclusive: 0o600 } });
         const synced = yield* Eio.Path.openOut(sw, Eio.Path.join(env.fs, join(tmp, "synced")), { create: { exclusive: 0o600 }, sync: true });
@@ -193,7 +193,7 @@ describe("sync and direct", () => {
       try {
         const block = Buffer.alloc(8192);
         for (let i = 0; i < block.length; i++) block[i] = i % 251;
-        const out = await Eio.run((env) =>
+        const out = await Eio.run<{ flags: number[]; back: Uint8Array; whole: Uint8Array; odd: string }>((env) =>
           Eio.Switch.run(function* (sw) {
             const p = Eio.Path.join(env.fs, join(dir, "d"));
             const w = yield* Eio.Path.openOut(sw, p, { create: { exclusive: 0o600 }, direct: true });
@@ -234,7 +234,7 @@ describe("file work on libuv's pool", () => {
   it("an open that blocks (a FIFO without a writer) lets other fibers run, and they can unblock it", async () => {
     const fifo = join(tmp, "fifo");
     execFileSync("mkfifo", [fifo]);
-    const out = await Eio.run((env) => {
+    const out = await Eio.run<string[]>((env) => {
       const p = Eio.Path.join(env.fs, fifo);
       return Eio.Fiber.pair(
         () => Eio.Path.withOpenIn(p, (file) => Eio.BufRead.takeAll(Eio.BufRead.of(file, { maxSize: 100 }))),

@@ -233,7 +233,7 @@ describe("Path: directories and entries", () => {
 
 describe("Path: confinement", () => {
   it("env.cwd cannot be left through .. or an absolute path; what is inside is reachable", async () => {
-    const out = await Eio.run(function* (env) {
+    const out = await Eio.run<unknown[]>(function* (env) {
       return [
         yield* failure(Eio.Path.load(Eio.Path.join(env.cwd, "../escape"))),
         yield* failure(Eio.Path.load(Eio.Path.join(env.cwd, "docs/../../escape"))),
@@ -262,7 +262,7 @@ describe("Path: confinement", () => {
     symlinkSync("../sub/ok", join(tmp, "sandbox/sub/back"));
     symlinkSync("loop2", join(tmp, "sandbox/loop1"));
     symlinkSync("loop1", join(tmp, "sandbox/loop2"));
-    const out = await Eio.run((env) =>
+    const out = await Eio.run<string[]>((env) =>
       Eio.Path.withOpenDir(Eio.Path.join(env.fs, join(tmp, "sandbox")), function* (box) {
         const results: string[] = [];
         for (const name of ["up", "abs", "abs-dir/x", "sneaky/secret", "chain", "sub/../../secret", "loop1"]) {
@@ -291,7 +291,7 @@ describe("Path: confinement", () => {
   it("a directory opened below another is confined to itself", async () => {
     mkdirSync(join(tmp, "a/b"), { recursive: true });
     writeFileSync(join(tmp, "a/file"), "in a");
-    const out = await inTmp((dir) =>
+    const out = await inTmp<string[]>((dir) =>
       Eio.Path.withOpenDir(Eio.Path.join(dir, "a/b"), function* (b) {
         return [yield* failure(Eio.Path.load(Eio.Path.join(b, "../file"))), yield* Eio.Path.load(Eio.Path.join(dir, "a/b/../file"))];
       }),
