@@ -389,9 +389,12 @@ export function load(path: Path): Operation<string> {
       let got = 0;
       for (;;) {
         if (got === buffer.length) buffer = Buffer.concat([buffer, Buffer.alloc(buffer.length)]);
-        const n = yield* f.preadAt(buffer.subarray(got), got);
-        if (n === 0) return buffer.toString("utf8", 0, got);
-        got += n;
+        try {
+          got += yield* f.readInto(buffer.subarray(got));
+        } catch (error) {
+          if (error instanceof EndOfFile) return buffer.toString("utf8", 0, got);
+          throw error;
+        }
       }
     }),
   );
