@@ -57,3 +57,8 @@ export * as Flow from "./io/flow.js";
 export * as Net from "./io/net.js";
 export * as BufRead from "./io/buf-read.js";
 export * as BufWrite from "./io/buf-write.js";
+
+// Files and directories
+export * as Path from "./io/path.js";
+export * as File from "./io/file.js";
+export * as Fs from "./io/fs.js";

@@ -8,7 +8,10 @@
 import { currentFiberOrNull, type Scheduler } from "./core/scheduler.js";
 import { DomainManager } from "./domains/domain-manager-type.js";
 import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
+import { cwdDir, fsDir } from "./io/dir.js";
 import { theNet } from "./io/net-capability.js";
+import { Path } from "./io/path.js";
+import { stderr, stdin, stdout } from "./io/stdio.js";
 import { markCapability, registerCapability } from "./shared/index.js";
 import type { Env } from "./stdenv.js";
 
@@ -16,7 +19,18 @@ const defaultDomainManager = new DomainManager(undefined);
 
 /** @internal */
 export function makeEnv(scheduler: Scheduler): Env {
-  return { cwd: process.cwd(), net: theNet, clock: systemClock, monoClock: systemMonoClock, domainMgr: defaultDomainManager, scheduler };
+  return {
+    cwd: new Path(cwdDir(), ""),
+    fs: theFs,
+    stdin,
+    stdout,
+    stderr,
+    net: theNet,
+    clock: systemClock,
+    monoClock: systemMonoClock,
+    domainMgr: defaultDomainManager,
+    scheduler,
+  };
 }
 
 /**
@@ -37,6 +51,7 @@ export function enterEnv(env: Env): void {
   markCapability(env.scheduler, "scheduler");
   markCapability(env.monoClock, "monoClock");
   markCapability(env.clock, "clock"); // after monoClock: a mock env's one clock crosses as `clock`
+  markCapability(env.cwd, "cwd");
 }
 
 /** @internal */
@@ -57,12 +72,23 @@ function receivingEnv(): Env {
   return liveEnvs[liveEnvs.length - 1] ?? makeEnv(undefined as unknown as Scheduler);
 }
 
+const theFs = new Path(fsDir, "");
+
 markCapability(theNet, "net");
+markCapability(theFs, "fs");
+markCapability(stdin, "stdin");
+markCapability(stdout, "stdout");
+markCapability(stderr, "stderr");
 markCapability(systemClock, "clock");
 markCapability(systemMonoClock, "monoClock");
 registerCapability("env", () => receivingEnv());
 registerCapability("scheduler", () => receivingEnv().scheduler);
 registerCapability("net", () => receivingEnv().net);
+registerCapability("cwd", () => receivingEnv().cwd);
+registerCapability("fs", () => receivingEnv().fs);
+registerCapability("stdin", () => receivingEnv().stdin);
+registerCapability("stdout", () => receivingEnv().stdout);
+registerCapability("stderr", () => receivingEnv().stderr);
 registerCapability("clock", () => receivingEnv().clock);
 registerCapability("monoClock", () => receivingEnv().monoClock);
 registerCapability("domainMgr", (limits) =>

@@ -7,6 +7,8 @@ import type { Scheduler } from "./core/scheduler.js";
 import type { DomainManager } from "./domains/domain-manager.js";
 import type { Clock } from "./io/time.js";
 import type { Net } from "./io/net.js";
+import type { Sink, Source } from "./io/flow.js";
+import type { Path } from "./io/path.js";
 
 /**
  * The capabilities given to the main function of `Eio.run`: pass them on to the code that
@@ -18,13 +20,24 @@ import type { Net } from "./io/net.js";
  * ```ts
  * import * as Eio from "eio-ts";
  * await Eio.run((env: Eio.Env) => {
- *   console.log(Eio.Stdenv.cwd(env) === process.cwd());
+ *   console.log(Eio.Path.native(Eio.Stdenv.cwd(env)), String(env.fs));
  * });
  * ```
  */
 export interface Env {
-  /** The current working directory, as a path. */
-  readonly cwd: string;
+  /**
+   * The current working directory (when the run started), as a confined path: paths under it
+   * cannot reach above it. See `Eio.Path`.
+   */
+  readonly cwd: Path;
+  /** The whole file system, as a path: absolute paths, and relative ones from the process's directory. */
+  readonly fs: Path;
+  /** Standard input, as a source flow. */
+  readonly stdin: Source;
+  /** Standard output, as a sink flow (ordered with `console.log`). */
+  readonly stdout: Sink;
+  /** Standard error, as a sink flow. */
+  readonly stderr: Sink;
   /** The network: listen and connect with `Eio.Net`. */
   readonly net: Net;
   /** Wall-clock time: seconds since 1970-01-01 UTC (a mock clock under `Eio.Mock.run`). */
@@ -38,16 +51,68 @@ export interface Env {
 }
 
 /**
- * The working directory of `env`. Mirrors `Eio.Stdenv.cwd`.
+ * The working directory of `env`, as a confined path. Mirrors `Eio.Stdenv.cwd`.
  *
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * await Eio.run((env) => console.log(typeof Eio.Stdenv.cwd(env)));
+ * await Eio.run((env) => console.log(String(Eio.Stdenv.cwd(env))));
  * ```
  */
-export function cwd(env: Env): string {
+export function cwd(env: Env): Path {
   return env.cwd;
+}
+
+/**
+ * The whole file system, as a path. Mirrors `Eio.Stdenv.fs`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(String(Eio.Path.join(Eio.Stdenv.fs(env), "/tmp"))));
+ * ```
+ */
+export function fs(env: Env): Path {
+  return env.fs;
+}
+
+/**
+ * Standard input, as a source flow. Mirrors `Eio.Stdenv.stdin`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => console.log(Eio.Stdenv.stdin(env) === env.stdin));
+ * ```
+ */
+export function stdin(env: Env): Source {
+  return env.stdin;
+}
+
+/**
+ * Standard output, as a sink flow. Mirrors `Eio.Stdenv.stdout`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => Eio.Flow.copyString("Hello, world!\n", Eio.Stdenv.stdout(env)));
+ * ```
+ */
+export function stdout(env: Env): Sink {
+  return env.stdout;
+}
+
+/**
+ * Standard error, as a sink flow. Mirrors `Eio.Stdenv.stderr`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => Eio.Flow.copyString("to stderr\n", Eio.Stdenv.stderr(env)));
+ * ```
+ */
+export function stderr(env: Env): Sink {
+  return env.stderr;
 }
 
 /**

@@ -35,8 +35,8 @@ describe("Eio.run", () => {
     ).rejects.toThrow("main failed");
   });
 
-  it("gives main an env with the working directory", async () => {
-    expect(await Eio.run((env) => Eio.Stdenv.cwd(env))).toBe(process.cwd());
+  it("gives main an env with the working directory, as a path", async () => {
+    expect(await Eio.run((env) => [String(Eio.Stdenv.cwd(env)), Eio.Path.native(Eio.Path.join(Eio.Stdenv.cwd(env), "x"))])).toEqual(["<cwd>", "x"]);
   });
 
   it("runs independent programs side by side", async () => {
