@@ -46,7 +46,7 @@ describe("files as flows", () => {
         const out = yield* Eio.Path.openOut(sw, b, { create: { exclusive: 0o600 } });
         const copied = yield* Eio.Flow.copy(r, out);
         const reader = Eio.BufRead.of(yield* Eio.Path.openIn(sw, a), { maxSize: 100 });
-        return [Buffer.from(first).toString(), copied, yield* Eio.Path.load(b), yield* Eio.BufRead.line(reader), yield* Eio.BufRead.line(reader), yield* Eio.BufRead.atEnd(reader)];
+        return [Buffer.from(first).toString(), copied, yield* Eio.Path.load(b), yield* Eio.BufRead.line(reader), yield* Eio.BufRead.line(reader), yield* Eio.BufRead.atEndOfInput(reader)];
       }),
     );
     expect(out).toEqual(["line ", 13, "one\nline two\n", "line one", "line two", true]);
