@@ -1,6 +1,7 @@
 // Runs the built server (dist/main.js) as a child process, as users and CI do.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,11 +40,13 @@ export async function stopAll(): Promise<void> {
   })));
 }
 
-/** Starts a server on a free port of 127.0.0.1 with its data in `dir`. */
-export async function startServer(dir: string, extraArgs: string[] = []): Promise<RunningServer> {
-  const child = spawn(process.execPath, [MAIN, "--port", "0", "--dir", dir, ...extraArgs], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/**
+ * Starts a server on a free port of 127.0.0.1 with its data in `dir`; `prefix` runs it under
+ * another program, such as `["strace", "-f"]`.
+ */
+export async function startServer(dir: string, extraArgs: string[] = [], prefix: string[] = []): Promise<RunningServer> {
+  const command = [...prefix, process.execPath, MAIN, "--port", "0", "--dir", dir, ...extraArgs];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
   running.add(child);
   child.once("exit", () => running.delete(child));
   let output = "";
@@ -78,4 +81,37 @@ export function hasCommand(command: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (for redis-server, whose port 0 means none). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts Debian's redis-server on 127.0.0.1, without persistence, to compare replies with; it
+ * is stopped with {@link stopServer} (or {@link stopAll}).
+ */
+export async function startRedis(extraArgs: string[] = []): Promise<RunningServer> {
+  const port = await freePort();
+  const child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
+  let output = "";
+  const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk) => {
+      output += chunk;
+      if (output.includes("Ready to accept connections")) resolve();
+    });
+    child.stderr!.on("data", (chunk) => (output += chunk));
+    void exited.then((code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
+  });
+  return { port, child, output: () => output, exited };
 }
