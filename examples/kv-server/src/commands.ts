@@ -96,13 +96,24 @@ function get(table: Table.Table, args: Buffer[], now: number): Buffer {
   return Resp.bulk(Table.read(table, Table.keyOf(args[1]!), now)?.value ?? null);
 }
 
-/** Turns a relative or absolute expiry argument into an absolute time in ms, or an error. */
+/**
+ * An expiry argument as an absolute time in ms, with Redis 7.0's bounds (64-bit milliseconds),
+ * or null when out of them. `positive` is SET's rule: zero and negative times are refused too.
+ */
+function absoluteMs(n: bigint, unitMs: number, absolute: boolean, now: number, positive: boolean): number | null {
+  if (positive && n <= 0n) return null;
+  if (unitMs === 1000 && (n > INT64_MAX / 1000n || n < INT64_MIN / 1000n)) return null;
+  const ms = n * BigInt(unitMs);
+  if (absolute) return Number(ms);
+  if (ms > INT64_MAX - BigInt(now)) return null;
+  return Number(ms) + now;
+}
+
+/** Turns SET's relative or absolute expiry argument into an absolute time in ms, or an error. */
 function expiryTime(arg: Buffer, unitMs: number, absolute: boolean, now: number, name: string): number | string {
   const n = parseInteger(arg);
   if (n === null) return Errors.notInteger;
-  const at = absolute ? Number(n) * unitMs : now + Number(n) * unitMs;
-  if (n <= 0n || !Number.isSafeInteger(at) || at > 8.64e15) return Errors.expireTime(name);
-  return at;
+  return absoluteMs(n, unitMs, absolute, now, true) ?? Errors.expireTime(name);
 }
 
 function set(table: Table.Table, args: Buffer[], now: number): Buffer {
@@ -154,14 +165,15 @@ function incrBy(sign: 1n | -1n, fixed: bigint | null): DataCommand {
 
 function expire(unitMs: number, absolute: boolean, name: string): DataCommand {
   return (table, args, now) => {
-    const n = parseInteger(args[2]!);
-    if (n === null) return Resp.error(Errors.notInteger);
+    // Redis's order: the options are checked before the time.
     const flags = new Set(args.slice(3).map(upper));
     for (const flag of flags) if (!["NX", "XX", "GT", "LT"].includes(flag)) return Resp.error(`ERR Unsupported option ${flag}`);
     if (flags.has("NX") && flags.size > 1) return Resp.error("ERR NX and XX, GT or LT options at the same time are not compatible");
     if (flags.has("GT") && flags.has("LT")) return Resp.error("ERR GT and LT options at the same time are not compatible");
-    const at = absolute ? Number(n) * unitMs : now + Number(n) * unitMs;
-    if (!Number.isSafeInteger(at) || at > 8.64e15) return Resp.error(Errors.expireTime(name));
+    const n = parseInteger(args[2]!);
+    if (n === null) return Resp.error(Errors.notInteger);
+    const at = absoluteMs(n, unitMs, absolute, now, false);
+    if (at === null) return Resp.error(Errors.expireTime(name));
     const key = Table.keyOf(args[1]!);
     const entry = Table.lookup(table, key, now);
     if (entry === undefined) return Resp.integer(0);
