@@ -68,7 +68,7 @@ function sections(facts: Facts): [string, [string, string | number][]][] {
     ]],
     ["Memory", [
       ["used_memory", used], ["used_memory_human", human(used)], ["used_memory_rss", memory.rss],
-      ["used_memory_rss_human", human(memory.rss)], ["used_memory_peak", used], ["total_system_memory", os.totalmem()],
+      ["used_memory_rss_human", human(memory.rss)], ["total_system_memory", os.totalmem()],
       ["total_system_memory_human", human(os.totalmem())], ["maxmemory", 0], ["maxmemory_human", "0B"],
       ["maxmemory_policy", "noeviction"], ["mem_fragmentation_ratio", (memory.rss / Math.max(used, 1)).toFixed(2)],
     ]],
@@ -86,7 +86,7 @@ function sections(facts: Facts): [string, [string, string | number][]][] {
     ["Stats", [
       ["total_commands_processed", facts.commands], ["instantaneous_ops_per_sec", facts.opsPerSec],
       ["keyspace_hits", store.table.counters.hits], ["keyspace_misses", store.table.counters.misses],
-      ["expired_keys", 0], ["evicted_keys", 0],
+      ["expired_keys", store.table.counters.expired], ["evicted_keys", 0],
     ]],
     ["Replication", [
       ["role", "master"], ["connected_slaves", 0], ["master_failover_state", "no-failover"],

@@ -46,8 +46,8 @@ export interface Table {
   /** @internal */ seqs: number[];
   /** @internal */ holes: number;
   /** @internal */ nextSeq: number;
-  /** Counters for INFO: lookups by read commands that found a key or not, and changes made. */
-  readonly counters: { hits: number; misses: number; changes: number };
+  /** Counters for INFO: lookups by read commands that found a key or not, changes made, keys expired. */
+  readonly counters: { hits: number; misses: number; changes: number; expired: number };
 }
 
 /**
@@ -62,7 +62,7 @@ export interface Table {
 export function create(): Table {
   return {
     entries: new Map(), volatile: new Set(), sweep: null, journal: [],
-    order: [], seqs: [], holes: 0, nextSeq: 1, counters: { hits: 0, misses: 0, changes: 0 },
+    order: [], seqs: [], holes: 0, nextSeq: 1, counters: { hits: 0, misses: 0, changes: 0, expired: 0 },
   };
 }
 
@@ -175,6 +175,7 @@ export function lookup(table: Table, key: string, now: number): Entry | undefine
 }
 
 function dropExpired(table: Table, key: string): void {
+  if (table.journal !== null) table.counters.expired++;
   unlink(table, key);
 }
 
