@@ -58,11 +58,13 @@ export interface ServeOptions extends Storage.OpenOptions {
   clients?: Int32Array;
   /** The server's port, for INFO's `tcp_port`. */
   port?: number;
+  /** The most bytes of replies one request may get (default {@link MAX_REPLY_BYTES}). */
+  maxReplyBytes?: number;
 }
 
 /**
- * The most bytes of replies one request may get back: past it the largest replies are replaced
- * by an error (the commands themselves were run), so that building the reply cannot fail.
+ * The most bytes of replies one request may get back by default: past it the largest replies
+ * are replaced by an error (the commands themselves were run), so building the reply cannot fail.
  *
  * @example
  * ```ts
@@ -73,12 +75,12 @@ export interface ServeOptions extends Storage.OpenOptions {
 export const MAX_REPLY_BYTES = 1024 * 1024 * 1024;
 
 /** The replies of one request as one buffer, replacing the largest ones by errors if need be. */
-function joinReplies(parts: Buffer[]): Uint8Array {
+function joinReplies(parts: Buffer[], limit: number): Uint8Array {
   let total = parts.reduce((sum, part) => sum + part.length, 0);
-  while (total > MAX_REPLY_BYTES) {
+  while (total > limit) {
     let largest = 0;
     for (let i = 1; i < parts.length; i++) if (parts[i]!.length > parts[largest]!.length) largest = i;
-    const error = Resp.error(`ERR reply too large to send: ${parts[largest]!.length} bytes, with ${total} in this request (the most is ${MAX_REPLY_BYTES})`);
+    const error = Resp.error(`ERR reply too large to send: ${parts[largest]!.length} bytes, with ${total} in this request (the most is ${limit})`);
     total += error.length - parts[largest]!.length;
     parts[largest] = error;
   }
@@ -138,6 +140,10 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) {
     throw new RangeError(`Store.serve: maxBatch must be a positive integer, got ${maxBatch}`);
   }
+  const maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
+  if (!Number.isSafeInteger(maxReplyBytes) || maxReplyBytes < 64) {
+    throw new RangeError(`Store.serve: maxReplyBytes must be an integer of at least 64, got ${maxReplyBytes}`);
+  }
   const store = Storage.open(dir, options);
   const startedAt = Date.now();
   const counter = createCounter();
@@ -163,7 +169,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
       const now = Date.now();
       for (const request of batch) {
-        replies.push(joinReplies(request.commands.map((args) => Commands.execute(store.table, args as Buffer[], now, context))));
+        replies.push(joinReplies(request.commands.map((args) => Commands.execute(store.table, args as Buffer[], now, context)), maxReplyBytes));
         counter.add(request.commands.length, now);
       }
       Table.sweepExpired(store.table, now, 20);

@@ -183,3 +183,25 @@ describe("the storage loop's background rewrite and INFO", () => {
     expect(keyspace).toMatch(/^# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=\d+\r\n$/);
   });
 });
+
+describe("replies too large to build", () => {
+  it("fail only the largest replies of the request, with an error; the commands ran and the loop goes on", async () => {
+    const dir = tempDir();
+    let replies: Reply[] = [];
+    let after: Reply[] = [];
+    const cmd = (...args: string[]) => args.map((a) => Buffer.from(a));
+    await Eio.run(function* () {
+      const queue = Eio.Stream.create<Store.Request>(16);
+      yield* Eio.Fiber.first(
+        () => Store.serve(queue, dir, { maxReplyBytes: 1500 }),
+        function* () {
+          const reply = yield* Store.submit(queue, [cmd("SET", "a", "x".repeat(1000)), cmd("SET", "b", "y".repeat(900)), cmd("GET", "a"), cmd("GET", "b"), cmd("DBSIZE")]);
+          replies = decodeReplies(Buffer.from(reply)).replies;
+          after = decodeReplies(Buffer.from(yield* Store.submit(queue, [cmd("GET", "b")]))).replies;
+        },
+      );
+    });
+    expect(replies).toEqual(["OK", "OK", { error: expect.stringMatching(/^ERR reply too large to send: 1009 bytes, with 1931 in this request \(the most is 1500\)$/) }, "y".repeat(900), 2]);
+    expect(after).toEqual(["y".repeat(900)]);
+  });
+});
