@@ -480,7 +480,8 @@ export function commit(store: Store): number {
   fs.fdatasyncSync(store.fd);
   store.stats.commits++;
   store.stats.lastSyncAt = Date.now();
-  if (rewriteDue(store)) compact(store);
+  if (store.rewrite?.ready) void finishRewrite(store);
+  else if (rewriteDue(store)) compact(store);
   return written;
 }
 
