@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { FULL, QUICK, runScenario } from "./lib/harness.mjs";
 import { cpuSpeeds, describeCpuSpeeds } from "./lib/cpu-speeds.mjs";
-import { consoleTable, machine, markdownReport, targetSummary } from "./lib/report.mjs";
+import { consoleTable, machine, machineLine, markdownReport, targetSummary } from "./lib/report.mjs";
 
 const SUITES = ["core", "stream", "domains", "net"];
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,8 +52,9 @@ async function main() {
     const suiteStart = performance.now();
     const loadAverage = os.loadavg().map((x) => Math.round(x * 100) / 100);
     const cpuMs = cpuSpeeds();
-    console.log(`== suite ${name} (load average ${loadAverage.join(" ")}; ${describeCpuSpeeds(cpuMs)})`);
     const module = await import(`./suites/${name}.mjs`);
+    const line = machineLine(info, loadAverage, module.sharedWith);
+    console.log(`== suite ${name}: ${line}; ${describeCpuSpeeds(cpuMs)}`);
     const { scenarios, messages = [] } = await module.scenarios({ quick: options.quick });
     for (const message of messages) console.log(`  ${message}`);
     const results = [];
@@ -65,7 +66,7 @@ async function main() {
     }
     const seconds = (performance.now() - suiteStart) / 1000;
     console.log(`== suite ${name} done in ${seconds.toFixed(1)} s\n`);
-    suites[name] = { name, issue: module.issue, date: new Date().toISOString(), loadAverage, cpuMs, seconds, quick: options.quick, messages, results };
+    suites[name] = { name, issue: module.issue, date: new Date().toISOString(), machineLine: line, loadAverage, cpuMs, seconds, quick: options.quick, messages, results };
   }
 
   mkdirSync(options.results, { recursive: true });

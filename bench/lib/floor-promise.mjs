@@ -86,7 +86,7 @@ export function floorRuntime(words, me) {
   return { resolve, await: (cell) => new Await(cell), run };
 }
 
-/** Starts the worker side (workers/floor-promise.mjs); `roundTrips(n)` runs n on this thread. */
+/** Starts the worker side (workers/floor-promise.mjs); `roundTrips(n, latencies?)` runs n on this thread. */
 export async function startFloorPromise() {
   const buffer = new SharedArrayBuffer((CELLS_START + CELLS * CELL_WORDS) * 4);
   const words = new Int32Array(buffer);
@@ -102,10 +102,13 @@ export async function startFloorPromise() {
   await once(worker, "online");
   const rt = floorRuntime(words, 0);
   return {
-    roundTrips(n) {
+    /** `latencies`, if given, receives the time (ms) of every 16th round trip. */
+    roundTrips(n, latencies) {
       rt.run(
         (function* pings() {
           for (let i = 0; i < n; i++) {
+            const timed = latencies !== undefined && (i & 15) === 0;
+            const started = timed ? performance.now() : 0;
             const pong = alloc();
             const next = alloc();
             rt.resolve(ping, i, pong, next);
@@ -114,6 +117,7 @@ export async function startFloorPromise() {
             // The worker has read the ping (it answered) and resolved the pong: both are done.
             free.push(ping, pong);
             ping = next;
+            if (timed) latencies.push(performance.now() - started);
           }
         })(),
       );

@@ -47,6 +47,8 @@ export async function measure(impl, n, budget, { step = 1, fixedN = false } = {}
         if (cut < n) [reducedFrom, n] = [n, cut];
       }
     }
+    // Single units timed alone (see `latencyStats`) count from the samples on, not the trial.
+    impl.timed?.splice(0);
     await bench.run();
   } catch (error) {
     failure = error;
@@ -62,15 +64,38 @@ export async function measure(impl, n, budget, { step = 1, fixedN = false } = {}
   const error = failure ?? result?.error;
   if (error) return { name: impl.name, n, failed: describe(error) };
   const meanMs = result.latency.mean;
+  const latency = impl.timed === undefined ? undefined : latencyStats(impl.timed);
   return {
     name: impl.name,
     n,
     ...(reducedFrom === undefined ? {} : { reducedFrom }),
+    ...(latency === undefined ? {} : { latency }),
     samples: result.latency.samples?.length ?? task.runs,
     meanMs,
     rme: result.latency.rme,
     nsPerUnit: (meanMs * 1e6) / n,
     perSecond: n / (meanMs / 1000),
+  };
+}
+
+/**
+ * Mean, median, p90 and p99 (ns) of single units timed alone, from `impl.timed` (ms, pushed by
+ * the implementation; the cross-thread scenarios time one round trip in 16). A sample's mean
+ * hides its shape: on a shared machine a few slow units (a thread descheduled, a garbage
+ * collection) weigh on it, and the median says what a unit usually costs. Undefined when no
+ * unit was timed.
+ */
+export function latencyStats(timedMs) {
+  if (timedMs.length === 0) return undefined;
+  const ns = timedMs.map((ms) => ms * 1e6).sort((a, b) => a - b);
+  const mid = ns.length >> 1;
+  const at = (q) => ns[Math.min(ns.length - 1, Math.floor(q * ns.length))];
+  return {
+    count: ns.length,
+    meanNs: ns.reduce((a, b) => a + b, 0) / ns.length,
+    medianNs: ns.length % 2 === 1 ? ns[mid] : (ns[mid - 1] + ns[mid]) / 2,
+    p90Ns: at(0.9),
+    p99Ns: at(0.99),
   };
 }
 
@@ -132,9 +157,11 @@ export function ok(row) {
  * the target is reported as "n/a" with the reason, never as met.
  */
 function checkTarget(target, byName) {
-  const missing = target.needs.filter((name) => !ok(byName[name]));
+  const timed = (row) => !target.needsLatency || row.latency !== undefined;
+  const missing = target.needs.filter((name) => !ok(byName[name]) || !timed(byName[name]));
   if (missing.length > 0) {
-    const why = missing.map((name) => `${name}: ${byName[name]?.skipped ?? byName[name]?.failed ?? "not run"}`).join("; ");
+    const reason = (row) => row?.skipped ?? row?.failed ?? (row === undefined ? "not run" : "no unit timed alone");
+    const why = missing.map((name) => `${name}: ${reason(byName[name])}`).join("; ");
     return { text: target.text, status: "n/a", value: why };
   }
   const { met, value } = target.check(byName);
@@ -161,6 +188,23 @@ export function within(peer, factor, text) {
     check: (r) => {
       const x = r["eio-ts"].nsPerUnit / r[peer].nsPerUnit;
       return { met: x <= factor, value: `eio-ts takes ${x.toFixed(2)}x its time` };
+    },
+  };
+}
+
+/**
+ * "eio-ts's median within `factor`x of `peer`'s", over units timed alone (`impl.timed`): the
+ * targets of the cross-thread round trips, where the mean mostly measures the machine's noise.
+ */
+export function medianWithin(peer, factor, text) {
+  return {
+    text: text ?? `eio-ts's median within ${factor}x of ${peer}'s`,
+    needs: ["eio-ts", peer],
+    needsLatency: true,
+    check: (r) => {
+      const [eio, other] = [r["eio-ts"].latency.medianNs, r[peer].latency.medianNs];
+      const x = eio / other;
+      return { met: x <= factor, value: `medians ${formatTime(eio)} and ${formatTime(other)}: eio-ts takes ${x.toFixed(2)}x its time` };
     },
   };
 }

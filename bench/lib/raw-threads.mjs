@@ -11,16 +11,21 @@ async function online(worker) {
   return worker;
 }
 
-/** postMessage ping-pong and postMessage streaming, against workers/raw-postmessage.mjs. */
-export async function startPostMessage() {
-  const worker = await online(new Worker(workerUrl("raw-postmessage.mjs")));
+/** `reply()` is a promise of the worker's next message (one request in flight at a time). */
+function replies(worker) {
   let pending = null;
   worker.on("message", (value) => {
     const resolve = pending;
     pending = null;
     resolve(value);
   });
-  const reply = () => new Promise((resolve) => (pending = resolve));
+  return () => new Promise((resolve) => (pending = resolve));
+}
+
+/** postMessage ping-pong and postMessage streaming, against workers/raw-postmessage.mjs. */
+export async function startPostMessage() {
+  const worker = await online(new Worker(workerUrl("raw-postmessage.mjs")));
+  const reply = replies(worker);
   return {
     async roundTrips(n) {
       for (let i = 0; i < n; i++) {
@@ -99,13 +104,7 @@ export async function startRawFib() {
 /** postMessage of big values, copied or (`transfer`) transferred, against workers/big-values.mjs. */
 export async function startBigValues({ transfer }) {
   const worker = await online(new Worker(workerUrl("big-values.mjs")));
-  let pending = null;
-  worker.on("message", (value) => {
-    const resolve = pending;
-    pending = null;
-    resolve(value);
-  });
-  const reply = () => new Promise((resolve) => (pending = resolve));
+  const reply = replies(worker);
   return {
     /** The worker makes a buffer of `bytes` and transfers it here. */
     async result(bytes) {

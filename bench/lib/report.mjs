@@ -28,6 +28,15 @@ export function machine() {
   };
 }
 
+/**
+ * The line each suite prints first: how many cores the numbers come from, how loaded they were
+ * and who else ran on them (`sharedWith`, from the suite). Numbers from 2 shared cores read very
+ * differently from an idle 16-core machine's, so no table goes out without it.
+ */
+export function machineLine(info, loadAverage, sharedWith) {
+  return `numbers from a ${info.cores}-core machine (${info.cpuModel}), load average ${loadAverage.join(" ")} at the start of the suite; its cores are shared with ${sharedWith}`;
+}
+
 function gitCommit() {
   try {
     return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
@@ -66,6 +75,13 @@ function cells(result, row) {
   return [row.name, formatCount(row.n), formatTime(row.nsPerUnit), formatRate(row.perSecond), ratio, extra];
 }
 
+/** One line per row whose single units were timed alone (see latencyStats in harness.mjs). */
+function latencyLines(result) {
+  return result.rows
+    .filter((row) => row.latency !== undefined)
+    .map(({ name, latency: l }) => `${name}: ${l.count} ${result.unit}s timed alone: median ${formatTime(l.medianNs)}, mean ${formatTime(l.meanNs)}, p90 ${formatTime(l.p90Ns)}, p99 ${formatTime(l.p99Ns)}`);
+}
+
 const HEADER = (unit) => ["implementation", "n", `time/${unit}`, `${unit === "switch" ? "switches" : `${unit}s`}/s`, "eio-ts speedup", "notes"];
 
 /** Plain-text table for the terminal. */
@@ -76,6 +92,7 @@ export function consoleTable(result) {
   const out = [`${result.title}`, line(rows[0]), widths.map((w) => "-".repeat(w)).join("  ")];
   for (const r of rows.slice(1)) out.push(line(r));
   for (const note of result.notes) out.push(`  note: ${note}`);
+  for (const line of latencyLines(result)) out.push(`  latency: ${line}`);
   for (const t of result.targets) out.push(`  target: ${t.text} -> ${t.status.toUpperCase()} (${t.value})`);
   return out.join("\n");
 }
@@ -87,6 +104,7 @@ export function markdownTable(result) {
   for (const row of result.rows) out.push(`| ${cells(result, row).map(esc).join(" | ")} |`);
   out.push("");
   for (const note of result.notes) out.push(`- note: ${esc(note)}`);
+  for (const line of latencyLines(result)) out.push(`- latency: ${esc(line)}`);
   for (const t of result.targets) out.push(`- target: ${esc(t.text)} — **${t.status}** (${esc(t.value)})`);
   return out.join("\n");
 }
@@ -121,7 +139,9 @@ export function markdownReport(report) {
   ];
   for (const suite of Object.values(report.suites)) {
     const speeds = suite.cpuMs === undefined ? "" : ` At its start, ${describeCpuSpeeds(suite.cpuMs)}.`;
-    out.push(`## ${suite.name}`, "", `Run ${suite.date} in ${suite.seconds.toFixed(0)} s, load average ${suite.loadAverage?.join(" ") ?? "?"} at its start.${speeds}${suite.quick ? " Quick run (--quick): two samples of small workloads, a smoke test, not a measurement." : ""}`, "");
+    out.push(`## ${suite.name}`, "");
+    if (suite.machineLine) out.push(`${suite.machineLine}.`, "");
+    out.push(`Run ${suite.date} in ${suite.seconds.toFixed(0)} s, load average ${suite.loadAverage?.join(" ") ?? "?"} at its start.${speeds}${suite.quick ? " Quick run (--quick): two samples of small workloads, a smoke test, not a measurement." : ""}`, "");
     for (const message of suite.messages ?? []) out.push(`- ${message}`);
     if (suite.messages?.length) out.push("");
     for (const result of suite.results) out.push(markdownTable(result), "");

@@ -6,6 +6,8 @@ import { Effect, Fiber as EffectFiber, Deferred } from "effect";
 import { faster, within } from "../lib/harness.mjs";
 
 export const issue = 2;
+/** Who else runs on the cores while this suite measures (the machine line of the report). */
+export const sharedWith = "every other process running here (one thread measures; the load average counts the others)";
 
 function expectEqual(actual, expected, what) {
   if (actual !== expected) throw new Error(`${what}: expected ${expected}, got ${actual}`);

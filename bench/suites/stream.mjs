@@ -7,6 +7,8 @@ import { faster, unavailable, within } from "../lib/harness.mjs";
 import { Channel } from "../lib/async-channel.mjs";
 
 export const issue = 3;
+/** Who else runs on the cores while this suite measures (the machine line of the report). */
+export const sharedWith = "every other process running here (one thread measures; the load average counts the others)";
 
 // Every implementation sends 0..n-1 and checks the sum, so a lost or duplicated item fails the run.
 const expectedSum = (n) => (n * (n - 1)) / 2;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { QUICK, faster, measure, runScenario, unavailable, within } from "../lib/harness.mjs";
-import { consoleTable, markdownTable } from "../lib/report.mjs";
+import { QUICK, faster, latencyStats, measure, medianWithin, runScenario, unavailable, within } from "../lib/harness.mjs";
+import { consoleTable, machineLine, markdownTable } from "../lib/report.mjs";
 
 // A fake clock makes the measurements exact: each workload "takes" what it adds to it.
 let now = 0;
@@ -91,5 +91,76 @@ describe("runScenario", () => {
       expect(table).toContain("skipped: Gone not available");
       expect(table).toContain("needs a missing row");
     }
+  });
+});
+
+describe("single units timed alone (the medians)", () => {
+  it("latencyStats gives the median of an odd and an even count, the mean and the tail, in ns", () => {
+    expect(latencyStats([])).toBeUndefined();
+    const odd = latencyStats([0.003, 0.001, 0.002]);
+    expect(odd.count).toBe(3);
+    expect(odd.medianNs).toBeCloseTo(2_000, 6);
+    expect(odd.meanNs).toBeCloseTo(2_000, 6);
+    const even = latencyStats([0.004, 0.001, 0.002, 0.1]);
+    expect(even.medianNs).toBeCloseTo(3_000, 6);
+    expect(even.meanNs).toBeCloseTo(26_750, 6);
+    const hundred = latencyStats(Array.from({ length: 100 }, (_, i) => (i + 1) / 1e6));
+    expect(hundred.p90Ns).toBeCloseTo(91, 6);
+    expect(hundred.p99Ns).toBeCloseTo(100, 6);
+  });
+
+  it("measure keeps the times of the samples, not of the trial, and puts them in the row", async () => {
+    const timed = [];
+    const trialN = 10;
+    const impl = {
+      name: "t",
+      timed,
+      run: (n) => {
+        timed.push(n === trialN ? 1000 : 0.002);
+        now += 1;
+      },
+    };
+    const row = await measure(impl, 100, { ...FAKE, maxSampleMs: 1e9 });
+    expect(row.latency.medianNs).toBeCloseTo(2_000, 6);
+    expect(row.latency.p99Ns).toBeCloseTo(2_000, 6);
+    expect(row.latency.count).toBeGreaterThanOrEqual(QUICK.iterations);
+    expect((await measure({ name: "untimed", run: takes(1) }, 10, FAKE)).latency).toBeUndefined();
+  });
+
+  const timedScenario = (eioMedianMs, peerTimed = true) => ({
+    id: "rt",
+    title: "round trips",
+    unit: "round trip",
+    n: 10,
+    impls: [
+      { name: "eio-ts", timed: [], run() { this.timed.push(eioMedianMs); now += 1; } },
+      { name: "raw", ...(peerTimed ? { timed: [] } : {}), run() { this.timed?.push(0.001); now += 1; } },
+    ],
+    targets: [medianWithin("raw", 4, "median within 4x of raw")],
+  });
+
+  it("medianWithin compares the medians, not the means", async () => {
+    // Both rows take the same mean time (1 ms a sample): only the medians differ.
+    const met = await runScenario(timedScenario(0.004), FAKE, () => {});
+    expect(met.targets[0].status).toBe("met");
+    expect(met.targets[0].value).toContain("4.00x");
+    const missed = await runScenario(timedScenario(0.0041), FAKE, () => {});
+    expect(missed.targets[0].status).toBe("not met");
+  });
+
+  it("medianWithin is n/a when a row timed no single unit, and the tables print every row's medians", async () => {
+    const result = await runScenario(timedScenario(0.002, false), FAKE, () => {});
+    expect(result.targets[0]).toMatchObject({ status: "n/a", value: "raw: no unit timed alone" });
+    for (const table of [consoleTable(result), markdownTable(result)]) {
+      expect(table).toMatch(/latency: eio-ts: \d+ round trips timed alone: median 2\.00 µs, mean 2\.00 µs/);
+      expect(table).not.toContain("latency: raw");
+    }
+  });
+});
+
+describe("the machine line", () => {
+  it("names the cores, the load average and who shares the cores", () => {
+    const line = machineLine({ cores: 2, cpuModel: "Some CPU" }, [1.5, 0.25, 3], "the load generator");
+    expect(line).toBe("numbers from a 2-core machine (Some CPU), load average 1.5 0.25 3 at the start of the suite; its cores are shared with the load generator");
   });
 });

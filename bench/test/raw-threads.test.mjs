@@ -32,6 +32,19 @@ describe("the raw cross-thread baselines", () => {
     }
   });
 
+  it("the Atomics and floor ping-pongs time one round trip in 16 alone when given somewhere to put the times", async () => {
+    const atomics = await startAtomics();
+    stops.push(() => atomics.stop());
+    const floor = await startFloorPromise();
+    stops.push(() => floor.stop());
+    for (const pair of [atomics, floor]) {
+      const times = [];
+      await pair.roundTrips(160, times);
+      expect(times).toHaveLength(10);
+      expect(times.every((ms) => ms > 0)).toBe(true);
+    }
+  });
+
   it("the floor ping-pong answers every ping with its own number, over more cells than it has (they are reused)", async () => {
     const pair = await startFloorPromise();
     pair.roundTrips(3000);

@@ -15,6 +15,7 @@ describe("npm run bench", () => {
   it("runs one suite and writes the results with the machine they came from", async () => {
     const { stdout } = await run(process.execPath, [script, "core", "--quick", "--results", results], { timeout: 170_000 });
     expect(stdout).toContain("core: spawn and join");
+    expect(stdout).toMatch(/== suite core: numbers from a \d+-core machine .*, load average /);
     expect(stdout).toMatch(/target: .* -> (MET|NOT MET|N\/A)/);
     const report = JSON.parse(readFileSync(path.join(results, "latest.json"), "utf8"));
     expect(report.machine.node).toBe(process.version);
@@ -40,6 +41,17 @@ describe("npm run bench", () => {
     expect(Object.keys(report.suites)).toEqual(["core", "domains", "net"]);
     const echo = report.suites.net.results[0];
     expect(echo.rows.find((row) => row.name === "node:net").nsPerUnit).toBeGreaterThan(0);
+    expect(echo.rows.find((row) => row.name === "node:cluster (3 workers)").nsPerUnit).toBeGreaterThan(0);
+    for (const suite of ["domains", "net"]) {
+      expect(report.suites[suite].machineLine).toMatch(new RegExp(`^numbers from a ${os.cpus().length}-core machine .*load average [\\d. ]+ at the start of the suite; its cores are shared with `));
+    }
+    expect(report.suites.net.machineLine).toContain("shared with the load generator");
+    const ids = report.suites.domains.results.map((r) => r.id);
+    expect(ids.slice(0, 3)).toEqual(["promise-round-trip", "stream-ping-pong", "shared-stream"]);
+    // The rows the median targets compare carry their medians (the Atomics and floor rows always run).
+    const rowOf = (id, name) => report.suites.domains.results.find((r) => r.id === id).rows.find((row) => row.name === name);
+    expect(rowOf("promise-round-trip", "floor: a minimal shared promise").latency.medianNs).toBeGreaterThan(0);
+    expect(rowOf("stream-ping-pong", "raw Atomics (spin, then wait)").latency.medianNs).toBeGreaterThan(0);
     for (const suite of ["domains", "net"]) {
       for (const result of report.suites[suite].results) {
         for (const row of result.rows) {

@@ -76,3 +76,17 @@ export function* takeLengths(stream, count) {
   for (let i = 0; i < count; i++) total += (yield* Eio.Stream.take(stream)).length;
   return total;
 }
+
+/**
+ * The far end of the shared-stream ping-pong: takes each item from `pings` and adds it to
+ * `pongs` (both of capacity 1), until it takes null. Returns how many items it bounced.
+ */
+export function* bounceItems(pings, pongs) {
+  let bounced = 0;
+  for (;;) {
+    const item = yield* Eio.Stream.take(pings);
+    if (item === null) return bounced;
+    yield* Eio.Stream.add(pongs, item);
+    bounced++;
+  }
+}

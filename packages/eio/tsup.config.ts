@@ -1,13 +1,15 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  // The domain worker is its own file: `new Worker(dist/domain-worker.js)` loads it, and it
-  // loads `index.js`, so that task modules importing "eio-ts" share the runtime instance.
-  entry: { index: "src/index.ts", "domain-worker": "src/domains/worker/entry.ts" },
+  // The worker side boots from files of its own, which the main side names by URL and never
+  // imports (src/domains/worker-entries.ts). Splitting puts the runtime in a chunk that they
+  // and `index.js` share, so a domain's scheduler and the task modules it loads
+  // (`import "eio-ts"`) are one instance.
+  entry: { index: "src/index.ts", "domain-worker": "src/worker/entry.ts", "serve-in-domain": "src/worker/serve-in-domain.ts" },
   format: ["esm"],
   dts: { entry: { index: "src/index.ts" } },
   sourcemap: true,
   clean: true,
   target: "node20",
-  splitting: false,
+  splitting: true,
 });

@@ -1,30 +1,56 @@
 /**
- * Command-line and environment settings: `--port` / `KV_PORT` (default 6380), `--host` /
- * `KV_HOST` (default 127.0.0.1), `--dir` / `KV_DIR` (default `data/` in this package),
- * `--domains` / `KV_DOMAINS` (connection domains besides the main one), `--compact-bytes` /
- * `KV_COMPACT_BYTES` (log size that triggers a rewrite), `--single-domain` / `KV_SINGLE_DOMAIN=1`
- * (everything on the main thread: the store is a fiber there, not a domain of its own).
+ * Command-line and environment settings, under Redis's option names where Redis has one
+ * (`--port`, `--bind`, `--dir`, `--maxclients`, `--requirepass`, `--appendfsync`, `--timeout`,
+ * `--proto-max-bulk-len`, `--client-query-buffer-limit`), with Redis's defaults, bounds and size
+ * syntax (`512mb`). Each flag also reads `KV_` and its name in capitals (`KV_MAXCLIENTS`);
+ * flags win. `kv-server --help` prints them all ({@link HELP}).
  * @module
  */
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
+ * When the log is fsynced, as Redis's `appendfsync`: `always` before every reply to a write
+ * (the blog's "committed before I return"), `everysec` once a second, `no` never (the kernel
+ * writes it back when it likes; a crash of the machine loses what it had not written).
+ *
+ * @example
+ * ```ts
+ * const policy: Config.Appendfsync = "everysec";
+ * ```
+ */
+export type Appendfsync = "always" | "everysec" | "no";
+
+/**
  * The server's settings.
  *
  * @example
  * ```ts
- * const config: Config = Config.parse(["--port", "7000"]);
+ * const config: Config = Config.parse(["--port", "7000", "--maxclients", "100"]);
  * ```
  */
 export interface Config {
-  host: string;
+  /** Address to listen on (`--bind`, or its old name `--host`). */
+  bind: string;
   port: number;
   dir: string;
+  /** Connection domains besides the main one. */
   domains: number;
+  /** Log size that triggers a rewrite. */
   compactBytes: number;
   /** Run the store as a fiber on the main thread instead of in a storage domain. */
   singleDomain: boolean;
+  /** Clients served at once; one more gets `-ERR max number of clients reached`. */
+  maxclients: number;
+  /** The password AUTH must give before any other command, or null for none. */
+  requirepass: string | null;
+  appendfsync: Appendfsync;
+  /** Close a client idle for this many seconds (0: never). */
+  timeout: number;
+  /** The longest bulk string a client may send, in bytes. */
+  protoMaxBulkLen: number;
+  /** The most bytes of an unfinished command a client may have buffered before it is closed. */
+  clientQueryBufferLimit: number;
 }
 
 /**
@@ -37,22 +63,92 @@ export interface Config {
  */
 export const DEFAULT_DIR: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "data");
 
-const USAGE = "usage: kv-server [--port N] [--host ADDR] [--dir PATH] [--domains N] [--compact-bytes N] [--single-domain]";
+interface Option {
+  flag: string;
+  /** What the value looks like in the help, or null for a switch. */
+  value: string | null;
+  initial: string;
+  help: string;
+}
 
-function integer(name: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new RangeError(`kv-server: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}\n${USAGE}`);
-  }
-  return n;
+const OPTIONS: Option[] = [
+  { flag: "port", value: "N", initial: "6380", help: "TCP port (0: any free port; the address is printed)" },
+  { flag: "bind", value: "ADDR", initial: "127.0.0.1", help: "address to listen on (--host is another name for it)" },
+  { flag: "dir", value: "PATH", initial: "examples/kv-server/data", help: "data directory (the default is git-ignored)" },
+  { flag: "maxclients", value: "N", initial: "10000", help: "clients at once; one more gets -ERR max number of clients reached" },
+  { flag: "requirepass", value: "PASSWORD", initial: "", help: "clients must AUTH with it before other commands (empty: none)" },
+  { flag: "appendfsync", value: "always|everysec|no", initial: "always", help: "fsync the log before each reply to a write, once a second, or never" },
+  { flag: "timeout", value: "SECONDS", initial: "0", help: "close a client idle this long (0: never)" },
+  { flag: "proto-max-bulk-len", value: "SIZE", initial: "512mb", help: "longest bulk string a client may send" },
+  { flag: "client-query-buffer-limit", value: "SIZE", initial: "1gb", help: "a client with more of a command buffered is closed" },
+  { flag: "compact-bytes", value: "SIZE", initial: "64mb", help: "log size that triggers a rewrite" },
+  { flag: "domains", value: "N", initial: "0", help: "connection domains besides the main one" },
+  { flag: "single-domain", value: null, initial: "", help: "run the store as a fiber on the main thread, not in a domain" },
+];
+
+const ALIASES: Record<string, string> = { host: "bind" };
+
+function envName(flag: string): string {
+  return `KV_${flag.toUpperCase().replaceAll("-", "_")}`;
 }
 
 /**
- * Reads the settings from `argv` (without node and the script) and `env`; flags win.
+ * What `kv-server --help` prints.
+ *
+ * @example
+ * ```ts
+ * console.log(Config.HELP);
+ * ```
+ */
+export const HELP: string = [
+  "usage: kv-server [options]",
+  "",
+  "A Redis-protocol key-value store on eio-ts. Options (each also read from the environment",
+  "variable shown; sizes as in Redis: 1048576, 1mb = 1024*1024, 1m = 1000*1000, also k and g):",
+  "",
+  ...OPTIONS.map((option) => {
+    const left = `  --${option.flag}${option.value === null ? "" : ` ${option.value}`}`;
+    const initial = option.value === null ? "off" : option.initial === "" ? "none" : option.initial;
+    return `${left.padEnd(38)}${option.help}\n${" ".repeat(38)}default ${initial}, env ${envName(option.flag)}`;
+  }),
+  `${"  --help".padEnd(38)}print this and exit`,
+].join("\n");
+
+function invalid(flag: string, text: string, expected: string): RangeError {
+  return new RangeError(`kv-server: --${flag} must be ${expected}, got ${JSON.stringify(text)} (see kv-server --help)`);
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw invalid(flag, text, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+const UNITS: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3 };
+
+/** A size in Redis's syntax (`1048576`, `512mb`, `1g`; units in any case), at least `min`. */
+function size(flag: string, text: string, min: number): number {
+  const match = /^(\d+)([a-z]*)$/i.exec(text);
+  const unit = match === null ? undefined : UNITS[match[2]!.toLowerCase()];
+  const n = unit === undefined ? NaN : Number(match![1]) * unit;
+  if (!Number.isSafeInteger(n) || n < min) throw invalid(flag, text, `a size of at least ${min} bytes (such as 1048576, 64mb or 1gb)`);
+  return n;
+}
+
+function appendfsync(text: string): Appendfsync {
+  const policy = text.toLowerCase();
+  if (policy === "always" || policy === "everysec" || policy === "no") return policy;
+  throw invalid("appendfsync", text, "one of always, everysec, no");
+}
+
+/**
+ * Reads the settings from `argv` (without node and the script) and `env`; flags win. Throws
+ * a `TypeError` for an unknown flag and a `RangeError` for a bad value, naming both.
  *
  * @example
  * ```ts
  * Config.parse(process.argv.slice(2)); // e.g. --port 7000 --dir /tmp/kv
+ * Config.parse(["--proto-max-bulk-len", "1mb"]).protoMaxBulkLen; // 1048576
  * Config.parse([], { KV_PORT: "7001" }).port; // 7001
  * ```
  */
@@ -60,23 +156,38 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === "--single-domain") {
-      flags.set("single-domain", "1");
+    const match = /^--([a-z-]+)(?:=([^]*))?$/.exec(arg);
+    const name = match === null ? undefined : (ALIASES[match[1]!] ?? match[1]!);
+    const option = OPTIONS.find((o) => o.flag === name);
+    if (option === undefined) throw new TypeError(`kv-server: unknown argument ${JSON.stringify(arg)} (see kv-server --help)`);
+    if (option.value === null) {
+      if (match![2] !== undefined) throw new TypeError(`kv-server: --${option.flag} takes no value, got ${JSON.stringify(arg)}`);
+      flags.set(option.flag, "1");
       continue;
     }
-    const match = /^--(port|host|dir|domains|compact-bytes)(?:=(.*))?$/.exec(arg);
-    if (match === null) throw new TypeError(`kv-server: unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
-    const value = match[2] ?? argv[++i];
-    if (value === undefined) throw new TypeError(`kv-server: ${arg} needs a value\n${USAGE}`);
-    flags.set(match[1]!, value);
+    const value = match![2] ?? argv[++i];
+    if (value === undefined) throw new TypeError(`kv-server: ${arg} needs a value (${option.value})`);
+    flags.set(option.flag, value);
   }
-  const get = (flag: string, variable: string): string | undefined => flags.get(flag) ?? env[variable];
+  const get = (flag: string): string => {
+    const fromEnv = env[envName(flag)] ?? (flag === "bind" ? env.KV_HOST : undefined);
+    return flags.get(flag) ?? fromEnv ?? OPTIONS.find((o) => o.flag === flag)!.initial;
+  };
+  const bind = get("bind");
+  if (bind === "") throw invalid("bind", bind, "an address such as 127.0.0.1");
+  const requirepass = get("requirepass");
   return {
-    host: get("host", "KV_HOST") ?? "127.0.0.1",
-    port: integer("--port", get("port", "KV_PORT") ?? "6380", 0, 65535),
-    dir: path.resolve(get("dir", "KV_DIR") ?? DEFAULT_DIR),
-    domains: integer("--domains", get("domains", "KV_DOMAINS") ?? "0", 0, 64),
-    singleDomain: (get("single-domain", "KV_SINGLE_DOMAIN") ?? "0") !== "0",
-    compactBytes: integer("--compact-bytes", get("compact-bytes", "KV_COMPACT_BYTES") ?? String(64 * 1024 * 1024), 1, Number.MAX_SAFE_INTEGER),
+    bind,
+    port: integer("port", get("port"), 0, 65535),
+    dir: path.resolve(flags.get("dir") ?? env.KV_DIR ?? DEFAULT_DIR),
+    domains: integer("domains", get("domains"), 0, 64),
+    singleDomain: !["", "0"].includes(get("single-domain")),
+    compactBytes: size("compact-bytes", get("compact-bytes"), 1),
+    maxclients: integer("maxclients", get("maxclients"), 1, 4294967295),
+    requirepass: requirepass === "" ? null : requirepass,
+    appendfsync: appendfsync(get("appendfsync")),
+    timeout: integer("timeout", get("timeout"), 0, 2147483647),
+    protoMaxBulkLen: size("proto-max-bulk-len", get("proto-max-bulk-len"), 1024 * 1024),
+    clientQueryBufferLimit: size("client-query-buffer-limit", get("client-query-buffer-limit"), 1024 * 1024),
   };
 }

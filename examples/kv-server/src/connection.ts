@@ -35,8 +35,27 @@ export interface Channel {
 export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
 
 /**
+ * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`.
+ *
+ * @example
+ * ```ts
+ * const limits: Limits = { maxBulk: 512 * 1024 * 1024, queryBufferLimit: 1024 ** 3 };
+ * ```
+ */
+export interface Limits {
+  /** The longest bulk string accepted; a longer one is a protocol error. */
+  maxBulk?: number;
+  /**
+   * A client with more bytes received and not yet parsed (the argument being received and what
+   * follows it, as Redis counts its query buffer) is disconnected, without a reply.
+   */
+  queryBufferLimit?: number;
+}
+
+/**
  * Serves `channel` until the client disconnects, sends QUIT, or sends bytes that are not RESP
- * (then it gets `-ERR Protocol error: ...` and the connection is closed, as Redis does).
+ * (then it gets `-ERR Protocol error: ...` and the connection is closed, as Redis does), or
+ * goes over `limits.queryBufferLimit` (then it is closed, as Redis does).
  *
  * Suspends: yes — use `yield*`. Cancelling it stops the connection between commands; a
  * request already in the store is still committed, its reply is simply not sent.
@@ -46,8 +65,10 @@ export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
  * yield* Connection.serve(channel, Session.create(server), (commands) => Store.submit(queue, commands));
  * ```
  */
-export function* serve(channel: Channel, session: Session.Session, submit: Submit): Eio.Operation<void> {
-  const parser = Resp.createParser();
+export function* serve(channel: Channel, session: Session.Session, submit: Submit, limits: Limits = {}): Eio.Operation<void> {
+  const unauthenticated = (): boolean => !session.authenticated;
+  const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
+  const queryBufferLimit = limits.queryBufferLimit ?? 1024 ** 3;
   for (;;) {
     const chunk = yield* channel.read();
     if (chunk === null) return;
@@ -73,6 +94,6 @@ export function* serve(channel: Channel, session: Session.Session, submit: Submi
     }
     if (pending.length > 0) out.push(yield* submit(pending));
     if (out.length > 0) yield* channel.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    if (session.closing) return;
+    if (session.closing || Resp.buffered(parser) > queryBufferLimit) return;
   }
 }

@@ -2,12 +2,18 @@
 /**
  * The kv-server program: replays the log, listens on 127.0.0.1:6380 (by default), prints the
  * address, and serves Redis clients until SIGINT or SIGTERM, when it stops cleanly.
+ * `kv-server --help` lists the options (see config.ts).
  * @module
  */
 import * as Eio from "eio-ts";
 import * as Config from "./config.js";
-import { handleClient } from "./handler.js";
+import { handleClient, type Server } from "./handler.js";
 import * as Store from "./store.js";
+
+if (process.argv.includes("--help")) {
+  console.log(Config.HELP);
+  process.exit(0);
+}
 
 let config: Config.Config;
 try {
@@ -22,17 +28,26 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => stop.abort(new Error(`received ${signal}`)));
 }
 
+/** CONFIG GET's answers, under Redis's names and in Redis's units (bytes, seconds). */
+function settings(config: Config.Config, port: number): Record<string, string> {
+  return {
+    port: String(port), bind: config.bind, dir: config.dir, appendfsync: config.appendfsync,
+    maxclients: String(config.maxclients), requirepass: config.requirepass ?? "", timeout: String(config.timeout),
+    "proto-max-bulk-len": String(config.protoMaxBulkLen), "client-query-buffer-limit": String(config.clientQueryBufferLimit),
+  };
+}
+
 function onError(error: Error): void {
   console.error(`kv-server: a connection failed: ${error.message}`);
 }
 
 /** The storage domain's job, and a promise resolved once its log is replayed. */
-function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue): Eio.Operation<Store.ReadyInfo> {
+function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, options: Store.ServeOptions): Eio.Operation<Store.ReadyInfo> {
   const pool = Eio.ExecutorPool.create(sw, Eio.Stdenv.domainMgr(env), { domainCount: 1 });
   const [ready, setReady] = Eio.Promise.create<Store.ReadyInfo>({ shared: true });
   const [stopStore, setStopStore] = Eio.Promise.create<void>({ shared: true });
   const storageDomain = Eio.task<Parameters<typeof Store.storageDomain>, void>(new URL("./store.js", import.meta.url), "storageDomain");
-  const job = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1.0 }, storageDomain, queue, config.dir, { compactBytes: config.compactBytes }, setReady, stopStore);
+  const job = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1.0 }, storageDomain, queue, config.dir, options, setReady, stopStore);
   // On the way out, let the storage loop finish its batch and close the log (hooks run
   // last-registered first, so this runs before the pool is shut down).
   Eio.Switch.onRelease(sw, function* () {
@@ -52,10 +67,11 @@ function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Q
  * `--single-domain`, as a fiber next to the connections on the main thread.
  */
 function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue): Eio.Operation<Store.ReadyInfo> {
-  if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue);
+  const options = { compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock };
+  if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue, options);
   let info: Store.ReadyInfo | undefined;
   Eio.Fiber.fork(sw, () => Store.serve(queue, config.dir, {
-    compactBytes: config.compactBytes,
+    ...options,
     onReady: (store) => (info = { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
   }));
   return info!;
@@ -68,18 +84,23 @@ try {
         const shared = !config.singleDomain;
         const queue = Eio.Stream.create<Store.Request>(1024, { shared });
         const info = yield* startStore(sw, env, queue);
-        const socket = yield* Eio.Net.listen(sw, env.net, { host: config.host, port: config.port }, { reuseAddr: true });
+        const socket = yield* Eio.Net.listen(sw, env.net, { host: config.bind, port: config.port }, { reuseAddr: true });
         const addr = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
-        const server = { host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared };
+        const server: Server = {
+          host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared,
+          requirepass: config.requirepass, settings: settings(config, addr.port),
+          clients: new Int32Array(new SharedArrayBuffer(4)), maxclients: config.maxclients, timeout: config.timeout,
+          maxBulk: config.protoMaxBulkLen, queryBufferLimit: config.clientQueryBufferLimit,
+        };
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
         const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;
         console.log(`kv-server listening on ${addr.host}:${addr.port} (${shape}; data in ${config.dir}, ${info.recovered} log records replayed${dropped})`);
         if (config.singleDomain) {
-          yield* Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server), { onError });
+          yield* Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server, env.monoClock), { onError });
         } else {
           const handler = Eio.task(new URL("./handler.js", import.meta.url), "handleClient");
           const additionalDomains = [Eio.Stdenv.domainMgr(env), config.domains] as const;
-          yield* Eio.Net.runServer(socket, handler, { additionalDomains, args: [queue, server], onError });
+          yield* Eio.Net.runServer(socket, handler, { additionalDomains, args: [queue, server, env.monoClock], onError });
         }
       });
     },

@@ -4,7 +4,7 @@
  *
  * The parser never throws on bad input: it reports a protocol error, and the connection
  * answers with it and closes, as Redis does. Limits are Redis's own (1M arguments, 512 MB bulk
- * strings, 64 KB for a header or an inline line), so a client cannot make us buffer forever.
+ * strings by default, 64 KB for a header or an inline line), so a client cannot make us buffer forever.
  * @module
  */
 import { splitInline } from "./resp-inline.js";
@@ -48,24 +48,49 @@ export interface Parser {
   /** @internal */ args: Buffer[];
   /** @internal length of the bulk string being read, or -1 before its header */ bulkLength: number;
   /** @internal once set, every call to next returns it */ failure: string | null;
+  /** @internal the longest bulk string accepted (Redis's proto-max-bulk-len) */ maxBulk: number;
+  /** @internal true while the client must still AUTH: then Redis's smaller limits apply */ unauthenticated: () => boolean;
 }
 
 const INCOMPLETE: Parsed = { kind: "incomplete" };
 
 /**
- * A parser with no input yet.
+ * Options for {@link createParser}.
+ *
+ * @example
+ * ```ts
+ * const options: Resp.ParserOptions = { maxBulk: 1024 * 1024, unauthenticated: () => !session.authenticated };
+ * ```
+ */
+export interface ParserOptions {
+  /** The longest bulk string accepted (Redis's `proto-max-bulk-len`, 512 MB by default). */
+  maxBulk?: number;
+  /**
+   * True while the client has still to AUTH: then, as in Redis, an array of more than 10
+   * elements or a bulk string over 16 KB is a protocol error.
+   */
+  unauthenticated?: () => boolean;
+}
+
+/**
+ * A parser with no input yet. A bulk string longer than `options.maxBulk` is a protocol error.
  *
  * @example
  * ```ts
  * const p = Resp.createParser();
  * Resp.feed(p, Buffer.from("*1\r\n$4\r\nPING\r\n"));
  * Resp.next(p); // { kind: "command", args: [<Buffer 50 49 4e 47>] }
+ * Resp.createParser({ maxBulk: 1024 * 1024 }); // refuses bulk strings over 1 MiB
  * ```
  */
-export function createParser(): Parser {
+export function createParser(options: ParserOptions = {}): Parser {
+  const maxBulk = options.maxBulk ?? MAX_BULK;
+  if (!Number.isSafeInteger(maxBulk) || maxBulk < 0) {
+    throw new RangeError(`Resp.createParser: maxBulk must be a non-negative integer, got ${maxBulk}`);
+  }
   return {
     buffer: Buffer.alloc(0), position: 0, pending: [], pendingBytes: 0, need: 1,
-    argsLeft: 0, args: [], bulkLength: -1, failure: null,
+    argsLeft: 0, args: [], bulkLength: -1, failure: null, maxBulk, unauthenticated: options.unauthenticated ?? (() => false),
   };
 }
 
@@ -168,6 +193,7 @@ export function next(parser: Parser): Parsed {
         if (Number.isNaN(count) || count > MAX_ARGS || buffer[cr + 1] !== LF) {
           return fail(parser, "invalid multibulk length");
         }
+        if (count > 10 && parser.unauthenticated()) return fail(parser, "unauthenticated multibulk length");
         parser.position = cr + 2;
         if (count <= 0) continue;
         parser.argsLeft = count;
@@ -200,9 +226,10 @@ export function next(parser: Parser): Parsed {
           return incomplete(parser, end - position + 1);
         }
         const length = parseHeaderInt(buffer, position + 1, cr);
-        if (Number.isNaN(length) || length < 0 || length > MAX_BULK || buffer[cr + 1] !== LF) {
+        if (Number.isNaN(length) || length < 0 || length > parser.maxBulk || buffer[cr + 1] !== LF) {
           return fail(parser, "invalid bulk length");
         }
+        if (length > 16384 && parser.unauthenticated()) return fail(parser, "unauthenticated bulk length");
         parser.bulkLength = length;
         parser.position = position = cr + 2;
       }

@@ -1,25 +1,33 @@
 /**
  * One client connection's state and the commands that only touch it (PING, ECHO, SELECT,
- * QUIT, HELLO, CLIENT, INFO, CONFIG GET, COMMAND). {@link handle} answers those at once and
- * sends data commands to the storage loop, so a ping never waits for an fsync.
+ * QUIT, AUTH, HELLO, CLIENT, CONFIG GET, COMMAND). {@link handle} answers those at once and
+ * sends data commands (INFO too: the store has its numbers) to the storage loop, so a ping
+ * never waits for an fsync. With a
+ * `requirepass`, every command but AUTH, HELLO and QUIT gets Redis's NOAUTH error until the
+ * client has authenticated.
  * @module
  */
+import { createHash, timingSafeEqual } from "node:crypto";
 import { arityOk, dataCommands, Errors, parseInteger } from "./commands.js";
 import * as Glob from "./glob.js";
 import * as Resp from "./resp.js";
 
 /**
- * Facts about the server that INFO and CONFIG GET report.
+ * Facts about the server that CONFIG GET and CLIENT report.
  *
  * @example
  * ```ts
- * const server: ServerInfo = { port: 6380, dir: "/var/lib/kv", startedAt: Date.now() };
+ * const server: ServerInfo = { port: 6380, dir: "/var/lib/kv", startedAt: Date.now(), requirepass: "s3cret" };
  * ```
  */
 export interface ServerInfo {
   port: number;
   dir: string;
   startedAt: number;
+  /** The password clients must AUTH with before other commands; none when null or absent. */
+  requirepass?: string | null;
+  /** CONFIG GET's answers for the settings the server was started with, by Redis's names. */
+  settings?: Record<string, string>;
 }
 
 /**
@@ -37,6 +45,8 @@ export interface Session {
   localAddress: string;
   /** Set by QUIT or a protocol error: close once the pending replies are written. */
   closing: boolean;
+  /** False until AUTH (or HELLO ... AUTH) gives the server's requirepass. */
+  authenticated: boolean;
   server: ServerInfo;
 }
 
@@ -51,7 +61,7 @@ let lastId = 0;
  * ```
  */
 export function create(server: ServerInfo, address = "", localAddress = ""): Session {
-  return { id: ++lastId, name: null, address, localAddress, closing: false, server };
+  return { id: ++lastId, name: null, address, localAddress, closing: false, authenticated: !hasPassword(server), server };
 }
 
 type Handler = (session: Session, args: Buffer[]) => Buffer;
@@ -68,23 +78,46 @@ function setName(session: Session, name: Buffer): Buffer {
   return Resp.OK;
 }
 
-function info(session: Session): Buffer {
-  const { server } = session;
-  const lines = [
-    "# Server", "redis_version:7.0.0", "kv_server:eio-ts", "redis_mode:standalone",
-    `tcp_port:${server.port}`, `uptime_in_seconds:${Math.floor((Date.now() - server.startedAt) / 1000)}`,
-    `process_id:${process.pid}`, "",
-    "# Persistence", "loading:0", "aof_enabled:1", "rdb_changes_since_last_save:0", "",
-    "# Replication", "role:master", "connected_slaves:0", "",
-  ];
-  return Resp.bulk(lines.join("\r\n"));
-}
-
 function config(session: Session): Record<string, string> {
   return {
     save: "", appendonly: "yes", appendfsync: "always", databases: "1",
     port: String(session.server.port), bind: "127.0.0.1", dir: session.server.dir,
+    ...session.server.settings,
   };
+}
+
+const Auth = {
+  noauth: "NOAUTH Authentication required.",
+  wrongpass: "WRONGPASS invalid username-password pair or user is disabled.",
+  noPassword: "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+  helloFirst: "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
+};
+
+function hasPassword(server: ServerInfo): boolean {
+  return server.requirepass !== undefined && server.requirepass !== null;
+}
+
+/** Compared as digests, in constant time (as Redis does), so timing tells nothing of the password. */
+function samePassword(given: Buffer, requirepass: string): boolean {
+  const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest();
+  return timingSafeEqual(digest(given), digest(Buffer.from(requirepass, "latin1")));
+}
+
+/**
+ * Checks a password for `user` as Redis's default user does: with no requirepass, any password
+ * is right for "default" (it has `nopass`); there are no other users.
+ */
+function authenticate(session: Session, user: string, password: Buffer): boolean {
+  const ok = user === "default" && (!hasPassword(session.server) || samePassword(password, session.server.requirepass!));
+  if (ok) session.authenticated = true;
+  return ok;
+}
+
+function auth(session: Session, args: Buffer[]): Buffer {
+  if (args.length > 3) return Resp.error(Errors.syntax);
+  if (args.length === 2 && !hasPassword(session.server)) return Resp.error(Auth.noPassword);
+  const user = args.length === 3 ? args[1]!.toString("latin1") : "default";
+  return authenticate(session, user, args[args.length - 1]!) ? Resp.OK : Resp.error(Auth.wrongpass);
 }
 
 const subcommands: Record<string, Record<string, { arity: number; run: Handler }>> = {
@@ -134,14 +167,16 @@ function hello(session: Session, args: Buffer[]): Buffer {
     if (version !== 2n) return Resp.error("NOPROTO unsupported protocol version");
   }
   for (let i = 2; i < args.length; i++) {
-    const option = args[i]!.toString("latin1").toUpperCase();
-    if (option === "SETNAME" && i + 1 < args.length) {
+    const option = args[i]!.toString("latin1");
+    if (option.toUpperCase() === "SETNAME" && i + 1 < args.length) {
       const reply = setName(session, args[++i]!);
       if (reply !== Resp.OK) return reply;
-    } else if (option === "AUTH" && i + 2 < args.length) {
-      return Resp.error("ERR AUTH is not supported: this server has no passwords");
-    } else return Resp.error(`ERR Syntax error in HELLO option '${option.toLowerCase()}'`);
+    } else if (option.toUpperCase() === "AUTH" && i + 2 < args.length) {
+      if (!authenticate(session, args[i + 1]!.toString("latin1"), args[i + 2]!)) return Resp.error(Auth.wrongpass);
+      i += 2;
+    } else return Resp.error(`ERR Syntax error in HELLO option '${option}'`);
   }
+  if (!session.authenticated) return Resp.error(Auth.helloFirst);
   return Resp.array([
     Resp.bulk("server"), Resp.bulk("redis"), Resp.bulk("version"), Resp.bulk("7.0.0"),
     Resp.bulk("proto"), Resp.integer(2), Resp.bulk("id"), Resp.integer(session.id),
@@ -163,11 +198,14 @@ const commands: Record<string, { arity: number; run: Handler }> = {
     return Resp.OK;
   } },
   hello: { arity: -1, run: hello },
+  auth: { arity: -2, run: auth },
   client: { arity: -2, run: withSubcommands("client") },
   config: { arity: -2, run: withSubcommands("config") },
   command: { arity: -1, run: (s, a) => (a.length === 1 ? Resp.EMPTY_ARRAY : withSubcommands("command")(s, a)) },
-  info: { arity: -1, run: info },
 };
+
+/** The commands a client may send before it has authenticated. */
+const NO_AUTH = new Set(["auth", "hello", "quit"]);
 
 /**
  * Answers a connection command or a malformed data command at once (the reply), or returns
@@ -182,9 +220,10 @@ const commands: Record<string, { arity: number; run: Handler }> = {
 export function handle(session: Session, args: Buffer[]): Buffer | null {
   const name = args[0]!.toString("latin1").toLowerCase();
   const data = dataCommands.get(name);
-  if (data !== undefined) return arityOk(data.arity, args) ? null : Resp.error(Errors.arity(name));
-  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  const command = data ?? (Object.hasOwn(commands, name) ? commands[name] : undefined);
+  // Redis's order: an unknown command or a wrong arity is reported before a missing AUTH.
   if (command === undefined) return Resp.error(Errors.unknown(args));
   if (!arityOk(command.arity, args)) return Resp.error(Errors.arity(name));
-  return command.run(session, args);
+  if (!session.authenticated && !NO_AUTH.has(name)) return Resp.error(Auth.noauth);
+  return data !== undefined ? null : commands[name]!.run(session, args);
 }

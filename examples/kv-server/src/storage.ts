@@ -692,6 +692,30 @@ export function rewriting(store: Store): boolean {
 }
 
 /**
+ * Syncs what was appended and not yet synced, blocking: the last sync before {@link close}
+ * when replies did not wait for syncs (Redis's `appendfsync everysec` and `no`). Throws if the
+ * sync fails.
+ *
+ * @example
+ * ```ts
+ * Storage.syncNow(store);
+ * Storage.close(store);
+ * ```
+ */
+export function syncNow(store: Store): void {
+  try {
+    fs.fdatasyncSync(store.fd);
+    if (store.directoryDirty) syncDirectory(path.dirname(store.file));
+    store.directoryDirty = false;
+  } catch (error) {
+    store.stats.lastWriteStatus = "err";
+    throw error;
+  }
+  store.stats.commits++;
+  store.stats.lastSyncAt = Date.now();
+}
+
+/**
  * Closes the log file and releases the directory's lock. Uncommitted changes are lost (they
  * were never acknowledged); a background rewrite is abandoned (the old log is whole).
  *

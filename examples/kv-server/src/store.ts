@@ -7,11 +7,14 @@
  * Group commit: the loop waits for one request, then takes whatever else is already queued
  * (`Stream.takeNonblocking`), applies them all, appends one batch to the log, fsyncs once and
  * only then resolves their promises. Under load many clients share one fsync; alone, a client
- * pays for one fsync per write, as with Redis's `appendfsync always`.
+ * pays for one fsync per write, as with Redis's `appendfsync always` (the default). With
+ * `everysec` the replies do not wait: a fiber beside the loop syncs once a second; with `no`
+ * nothing is synced until the store closes.
  *
- * When the log is due for a rewrite, a fiber beside the loop rewrites it in the background
- * (`Storage.rewrite`), so commits go on meanwhile. A reply too large to build or to send fails
- * its command with an error reply; it never stops the loop.
+ * Whatever the policy, when the log is due for a rewrite a fiber beside the loop rewrites it in
+ * the background (`Storage.rewrite`), so commits go on meanwhile, and its failure fails no
+ * client. A reply too large to build or to send fails its command with an error reply; it
+ * never stops the loop.
  * @module
  */
 import * as Eio from "eio-ts";
@@ -60,6 +63,10 @@ export interface ServeOptions extends Storage.OpenOptions {
   port?: number;
   /** The most bytes of replies one request may get (default {@link MAX_REPLY_BYTES}). */
   maxReplyBytes?: number;
+  /** When the log is fsynced, as Redis's `appendfsync` (default `always`: before the replies). */
+  appendfsync?: "always" | "everysec" | "no";
+  /** The clock that times `everysec`'s syncs (required then). */
+  clock?: Eio.Time.Clock;
 }
 
 /**
@@ -144,7 +151,17 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   if (!Number.isSafeInteger(maxReplyBytes) || maxReplyBytes < 64) {
     throw new RangeError(`Store.serve: maxReplyBytes must be an integer of at least 64, got ${maxReplyBytes}`);
   }
+  const policy = options.appendfsync ?? "always";
+  if (!["always", "everysec", "no"].includes(policy)) {
+    throw new RangeError(`Store.serve: appendfsync must be always, everysec or no, got ${JSON.stringify(policy)}`);
+  }
+  const clock = options.clock;
+  if (policy === "everysec" && clock === undefined) throw new TypeError("Store.serve: appendfsync everysec needs a clock");
   const store = Storage.open(dir, options);
+  // Appended but not yet synced (everysec and no only: always syncs before it replies).
+  let unsynced = false;
+  // After a failed write or sync the state of the file is unknown: no last sync then.
+  let failed = false;
   const startedAt = Date.now();
   const counter = createCounter();
   const context: Commands.Context = {
@@ -156,9 +173,30 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   };
   try {
     options.onReady?.(store);
-    return yield* Eio.Switch.run((sw) => loop(sw));
+    return yield* Eio.Switch.run((sw) => {
+      if (policy === "everysec") Eio.Fiber.fork(sw, syncEverySecond);
+      return loop(sw);
+    });
   } finally {
-    Storage.close(store);
+    try {
+      if (unsynced && !failed) Storage.syncNow(store);
+    } finally {
+      Storage.close(store);
+    }
+  }
+
+  function* syncEverySecond(): Eio.Operation<void> {
+    for (;;) {
+      yield* Eio.Time.sleep(clock!, 1);
+      if (!unsynced) continue;
+      unsynced = false;
+      try {
+        yield* Eio.Fiber.awaitNative(Storage.sync(store));
+      } catch (error) {
+        if (!(error instanceof Eio.Cancel.Cancelled)) failed = true;
+        throw error;
+      }
+    }
   }
 
   function* loop(sw: Eio.Switch.Switch): Eio.Operation<never> {
@@ -174,8 +212,12 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       }
       Table.sweepExpired(store.table, now, 20);
       try {
-        if (Storage.append(store) > 0) yield* Eio.Fiber.awaitNative(Storage.sync(store));
+        if (Storage.append(store) > 0) {
+          if (policy === "always") yield* Eio.Fiber.awaitNative(Storage.sync(store));
+          else unsynced = true;
+        }
       } catch (error) {
+        failed = true;
         const reply = Resp.error(`ERR storage failure, nothing was acknowledged: ${error instanceof Error ? error.message : error}`);
         for (const request of batch) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
         throw error;
@@ -250,7 +292,7 @@ export interface ReadyInfo {
 export function* storageDomain(
   queue: Queue,
   dir: string,
-  options: { compactBytes?: number; maxBatch?: number; repair?: "skip" | "truncate"; clients?: Int32Array; port?: number },
+  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port">,
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {

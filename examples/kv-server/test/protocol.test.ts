@@ -10,21 +10,19 @@ import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeReplies, encodeCommand } from "./reply.js";
-import { buildServer, type RunningServer, startRedis, startServer, stopAll, stopServer, tempDir } from "./server.js";
+import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 let kv: RunningServer;
 let redis: RunningServer;
-const dir = tempDir();
+const dir = newDir();
 
 beforeAll(async () => {
-  buildServer();
   [kv, redis] = await Promise.all([startServer(dir), startRedis()]);
 }, 120_000);
 afterAll(async () => {
   expect(await stopServer(kv)).toBe(0);
   await stopServer(redis);
-  await stopAll();
-  fs.rmSync(dir, { recursive: true, force: true });
+  await stopAllAndClean();
 });
 
 /** Sends `input`, half-closes, and returns every byte received until the server closes. */

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Resp from "../src/resp.js";
 import { encodeCommand } from "./reply.js";
+import { assertProperty } from "../../../test/support/fc.js";
 
 function parseAll(chunks: Uint8Array[]): { commands: string[][]; error: string | null; buffered: number } {
   const parser = Resp.createParser();
@@ -31,6 +32,20 @@ function splitAt(bytes: Buffer, points: number[]): Buffer[] {
 }
 
 describe("Resp parser", () => {
+  it("refuses a bulk string over maxBulk, and Redis's smaller limits before AUTH", () => {
+    const next = (parser: Resp.Parser, text: string) => (Resp.feed(parser, Buffer.from(text)), Resp.next(parser));
+    expect(next(Resp.createParser({ maxBulk: 3 }), "*1\r\n$3\r\nGET\r\n")).toEqual({ kind: "command", args: [Buffer.from("GET")] });
+    expect(next(Resp.createParser({ maxBulk: 3 }), "*1\r\n$4\r\nPING\r\n")).toEqual({ kind: "error", message: "ERR Protocol error: invalid bulk length" });
+    let authenticated = false;
+    const parser = () => Resp.createParser({ unauthenticated: () => !authenticated });
+    expect(next(parser(), "*11\r\n")).toEqual({ kind: "error", message: "ERR Protocol error: unauthenticated multibulk length" });
+    expect(next(parser(), "*1\r\n$16385\r\n")).toEqual({ kind: "error", message: "ERR Protocol error: unauthenticated bulk length" });
+    expect(next(parser(), "*10\r\n$16384\r\n")).toEqual({ kind: "incomplete" });
+    authenticated = true;
+    expect(next(parser(), "*11\r\n$16385\r\n")).toEqual({ kind: "incomplete" });
+    expect(() => Resp.createParser({ maxBulk: -1 })).toThrow("Resp.createParser: maxBulk must be a non-negative integer, got -1");
+  });
+
   it("parses an array of bulk strings", () => {
     expect(parseAll([Buffer.from("*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")]).commands).toEqual([["GET", "key"]]);
   });
@@ -96,7 +111,7 @@ describe("Resp parser", () => {
   it("parses any pipeline of commands, however the bytes are split (property)", () => {
     const arg = fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a).toString("latin1"));
     const command = fc.array(arg, { minLength: 1, maxLength: 5 });
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(command, { maxLength: 8 }), fc.array(fc.nat(), { maxLength: 10 }), (commands, points) => {
         const bytes = Buffer.concat(commands.map((c) => encodeCommand(...c.map((a) => Buffer.from(a, "latin1")))));
         const result = parseAll(splitAt(bytes, points));
@@ -112,7 +127,7 @@ describe("Resp parser", () => {
       fc.uint8Array({ maxLength: 200 }),
       fc.array(fc.constantFrom("*", "$", "\r", "\n", "-1", "3", "x", '"', "'", " ", "\\"), { maxLength: 60 }).map((a) => Buffer.from(a.join(""))),
     );
-    fc.assert(
+    assertProperty(
       fc.property(noise, fc.array(fc.nat(), { maxLength: 5 }), (bytes, points) => {
         const result = parseAll(splitAt(Buffer.from(bytes), points));
         if (result.error !== null) expect(result.error).toMatch(/^ERR Protocol error: [^\r\n]+$/);

@@ -1,5 +1,6 @@
-// Runs the built server (dist/main.js) as a child process, as users and CI do.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+// Runs the built server (dist/main.js) as a child process, as users and CI do. The tests'
+// global setup (test/setup/ensure-built.ts) has built it.
+import { type ChildProcess, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -7,11 +8,21 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const MAIN = path.join(PACKAGE_DIR, "dist", "main.js");
+export const MAIN = path.join(PACKAGE_DIR, "dist", "main.js");
 
-/** Builds the server (eio-ts must be built already: the root `npm test` does that first). */
-export function buildServer(): void {
-  execFileSync("npx", ["tsup", "--silent"], { cwd: PACKAGE_DIR, stdio: "inherit" });
+const dirs: string[] = [];
+
+/** A fresh data dir that {@link stopAllAndClean} removes. */
+export function newDir(): string {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+}
+
+/** Stops every server started here and removes the dirs made by {@link newDir}. */
+export async function stopAllAndClean(): Promise<void> {
+  await stopAll();
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
 export function tempDir(): string {
@@ -19,6 +30,7 @@ export function tempDir(): string {
 }
 
 export interface RunningServer {
+  host: string;
   port: number;
   child: ChildProcess;
   output: () => string;
@@ -41,8 +53,8 @@ export async function stopAll(): Promise<void> {
 }
 
 /**
- * Starts a server on a free port of 127.0.0.1 with its data in `dir`; `prefix` runs it under
- * another program, such as `["strace", "-f"]`.
+ * Starts a server on a free port of 127.0.0.1 (unless `extraArgs` has a `--bind`) with its
+ * data in `dir`; `prefix` runs it under another program, such as `["strace", "-f"]`.
  */
 export async function startServer(dir: string, extraArgs: string[] = [], prefix: string[] = []): Promise<RunningServer> {
   const command = [...prefix, process.execPath, MAIN, "--port", "0", "--dir", dir, ...extraArgs];
@@ -53,34 +65,24 @@ export async function startServer(dir: string, extraArgs: string[] = [], prefix:
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)));
-  const port = await new Promise<number>((resolve, reject) => {
+  const [host, port] = await new Promise<[string, number]>((resolve, reject) => {
     const check = (): void => {
-      const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+      const match = /listening on ([\d.]+):(\d+)/.exec(output);
       if (match) {
         child.stdout!.off("data", check);
-        resolve(Number(match[1]));
+        resolve([match[1]!, Number(match[2])]);
       }
     };
     child.stdout!.on("data", check);
     void exited.then((code) => reject(new Error(`kv-server exited (${code}) before listening:\n${output}`)));
   });
-  return { port, child, output: () => output, exited };
+  return { host, port, child, output: () => output, exited };
 }
 
 /** Stops the server with SIGTERM (or kills it) and waits for it to be gone. */
 export async function stopServer(server: RunningServer, signal: NodeJS.Signals = "SIGTERM"): Promise<number | string> {
   if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill(signal);
   return server.exited;
-}
-
-/** True if `command` can be run on this machine. */
-export function hasCommand(command: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A port that was free a moment ago on 127.0.0.1 (for redis-server, whose port 0 means none). */
@@ -113,5 +115,5 @@ export async function startRedis(extraArgs: string[] = []): Promise<RunningServe
     child.stderr!.on("data", (chunk) => (output += chunk));
     void exited.then((code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
   });
-  return { port, child, output: () => output, exited };
+  return { host: "127.0.0.1", port, child, output: () => output, exited };
 }

@@ -8,6 +8,7 @@ import * as Log from "../src/log.js";
 import * as Storage from "../src/storage.js";
 import * as Table from "../src/table.js";
 import { decodeReply } from "./reply.js";
+import { assertProperty } from "../../../test/support/fc.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -280,7 +281,7 @@ describe("Storage", () => {
       fc.tuple(fc.constant("EXPIRE"), key, fc.integer({ min: 1, max: 10_000 }).map(String)),
       fc.tuple(fc.constant("FLUSHDB")),
     );
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
         const table = Table.create();
         for (const s of steps) Commands.execute(table, s.map((a) => Buffer.from(a, "latin1")), Date.now());

@@ -26,3 +26,15 @@ export function portOf(addr: { host: string; port: number } | { path: string }):
   if (!("port" in addr)) throw new Error("expected a TCP address");
   return addr.port;
 }
+
+/** Connects to `addr`, sends `message`, and resolves with the reply, or "reset: <code>". */
+export function tryExchange(addr: net.NetConnectOpts, message: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(addr, () => socket.end(message));
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (received += chunk));
+    socket.on("end", () => resolve(received));
+    socket.on("error", (e: NodeJS.ErrnoException) => resolve(`reset: ${e.code}`));
+  });
+}

@@ -46,6 +46,7 @@ describe("timeouts on connections", () => {
           },
           function* () {
             for (;;) {
+              // Time passing is what is tested: this fiber ticks while the write is blocked.
               yield* Eio.Time.sleep(env.monoClock, 0.01);
               ticks++;
             }

@@ -106,13 +106,17 @@ describe("Net", () => {
         const server = yield* Eio.Net.listen(sw, env.net, localhost);
         const port = portOf(Eio.Net.listeningAddr(server));
         for (const how of ["end", "reset"] as const) {
-          Eio.Fiber.fork(sw, function* () {
-            const socket = yield* Eio.Fiber.awaitNative(open(port));
-            socket.write("partial line without newline");
-            setTimeout(() => (how === "end" ? socket.end() : socket.resetAndDestroy()), 20);
-          });
-          const [conn] = yield* Eio.Net.accept(sw, server);
+          const [socket, [conn]] = yield* Eio.Fiber.pair<net.Socket, [Eio.Net.Stream, Eio.Net.Sockaddr]>(
+            () => Eio.Fiber.awaitNative(open(port)),
+            () => Eio.Net.accept(sw, server),
+          );
+          socket.write("partial line without newline");
           const reader = Eio.BufRead.of(conn, { maxSize: 1024 });
+          // The client leaves once the reader has the bytes (a reset would discard unread ones);
+          // the end or reset can only arrive after this turn, so while ensure(1000) waits.
+          yield* Eio.BufRead.ensure(reader, 28);
+          if (how === "end") socket.end();
+          else socket.resetAndDestroy();
           try {
             yield* Eio.BufRead.ensure(reader, 1000);
           } catch (e) {
@@ -133,15 +137,16 @@ describe("Net", () => {
         const client = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
         const [conn] = yield* Eio.Net.accept(sw, server);
         const buffer = new Uint8Array(10);
+        let reading = false;
+        // The first branch runs until its read waits for bytes (none are sent); then the second
+        // returns, cancelling the read.
         const winner = yield* Eio.Fiber.first<string>(
           function* () {
+            reading = true;
             yield* Eio.Flow.read(conn, buffer);
             return "read";
           },
-          function* () {
-            yield* Eio.Fiber.awaitNative(new Promise((resolve) => setTimeout(resolve, 20)));
-            return "timeout";
-          },
+          () => (reading ? "read cancelled" : "read not started"),
         );
         trace.push(winner);
         yield* Eio.Flow.write(client, "late");
@@ -149,23 +154,23 @@ describe("Net", () => {
         trace.push(Buffer.from(buffer.subarray(0, n)).toString());
       });
     });
-    expect(trace).toEqual(["timeout", "late"]);
+    expect(trace).toEqual(["read cancelled", "late"]);
   });
 
   it("sockets are closed when their switch finishes", async () => {
     let port = 0;
-    const ends: string[] = [];
+    let clientClosed: globalThis.Promise<string> | undefined;
     await Eio.run(function* (env) {
       yield* Eio.Switch.run(function* (sw) {
         const server = yield* Eio.Net.listen(sw, env.net, localhost);
         port = portOf(Eio.Net.listeningAddr(server));
         const socket = yield* Eio.Fiber.awaitNative(open(port));
-        socket.on("close", () => ends.push("client saw close"));
+        clientClosed = new Promise((resolve) => socket.on("close", () => resolve("client saw close")));
         yield* Eio.Net.accept(sw, server);
       });
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(ends).toEqual(["client saw close"]);
+    // Only the server can end the connection: the client never closes its side.
+    expect(await clientClosed).toBe("client saw close");
     await expect(exchange(port, "x")).rejects.toMatchObject({ code: "ECONNREFUSED" });
   });
 

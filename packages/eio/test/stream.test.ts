@@ -1,7 +1,7 @@
 /** Ports of Eio's tests/stream.md: exact traces of adds, takes, rendezvous and cancellation. */
 import { describe, expect, it } from "vitest";
 import * as Eio from "../src/index.js";
-import { LocalStream, type StreamImpl } from "../src/sync/local-stream.js";
+import { LocalStream, setSharedFactory, type StreamImpl } from "../src/sync/local-stream.js";
 import { Named, runTraced } from "./support/run-traced.js";
 
 const S = Eio.Stream;
@@ -267,7 +267,7 @@ describe("Stream (beyond Eio's tests)", () => {
   it("Stream.create with shared: true dispatches to the registered factory", async () => {
     const calls: string[] = [];
     // A stand-in for the shared heap's stream: the public functions must only use StreamImpl.
-    S.setSharedFactory(<T>(capacity: number, label?: string) => {
+    setSharedFactory(<T>(capacity: number, label?: string) => {
       calls.push(`create ${capacity} ${label}`);
       const inner = new LocalStream<T>(capacity);
       const impl: StreamImpl<T> = {

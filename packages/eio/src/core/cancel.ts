@@ -5,7 +5,8 @@
  */
 import { CancelContext } from "./cancel-context.js";
 import { Cancelled } from "./errors.js";
-import { currentFiber, type Fiber, type Operation, runBody } from "./scheduler.js";
+import { currentFiber, type Operation, runBody } from "./scheduler.js";
+import { withContext } from "./with-context.js";
 
 export { Cancelled };
 
@@ -22,38 +23,6 @@ export { Cancelled };
  * ```
  */
 export type Context = CancelContext;
-
-/** Moves a fiber into another context (Eio's `move_fiber_to`). @internal */
-export function moveFiberTo(fiber: Fiber, ctx: CancelContext): void {
-  fiber.ctx.removeFiber(fiber);
-  ctx.addFiber(fiber);
-  fiber.ctx = ctx;
-}
-
-/**
- * Runs `fn` in a fresh context under `parent` (Eio's `with_cc`). An unprotected context checks
- * its parent first. @internal
- */
-export function* withContext<T>(
-  parent: CancelContext,
-  isProtected: boolean,
-  purpose: string,
-  fn: (ctx: CancelContext) => unknown,
-): Operation<T> {
-  const fiber = currentFiber();
-  if (!isProtected) {
-    const error = parent.cancelError();
-    if (error !== null) throw error;
-  }
-  const ctx = new CancelContext(parent, isProtected, purpose);
-  moveFiberTo(fiber, ctx);
-  try {
-    return yield* runBody<T>(fn(ctx));
-  } finally {
-    moveFiberTo(fiber, parent);
-    ctx.finish();
-  }
-}
 
 /**
  * Runs `fn` so that cancelling the caller's context does not cancel it: cleanup code that must

@@ -3,9 +3,26 @@
  * fiber, at most `maxFibers` at once, and results keep the order of the input.
  * @module
  */
-import { type Fiber, type Operation, runBody, suspend } from "./scheduler.js";
-import { fork, forkPromiseExn } from "./fiber.js";
-import { run as runSwitch, type Switch } from "./switch.js";
+import { currentFiber, Fiber, type Operation, runBody, suspend } from "./scheduler.js";
+import { fork } from "./fiber.js";
+import { LocalPromise } from "./local-promise.js";
+import { run as runSwitch } from "./switch.js";
+import { checkOurDomain, decFibers, failInternal, incFibers, type Switch } from "./switch-type.js";
+
+/** Eio's `fork_promise_exn`: failures go to the switch. */
+function forkPromiseExn<T>(sw: Switch, fn: () => unknown): LocalPromise<T> {
+  checkOurDomain(sw, "fork a fiber");
+  const cell = new LocalPromise<T>();
+  const parent = currentFiber();
+  incFibers(sw);
+  const child = new Fiber(parent.scheduler, sw.ctx, parent.vars, (ok, value) => {
+    if (ok) cell.tryResolveValue(value as T);
+    else failInternal(sw, value);
+    decFibers(sw);
+  });
+  parent.scheduler.start(child, fn);
+  return cell;
+}
 
 /**
  * Options for the functions of this module.

@@ -4,7 +4,7 @@
  * @module
  */
 import { CancelContext } from "./cancel-context.js";
-import { withContext, protect } from "./cancel.js";
+import { protect } from "./cancel.js";
 import { Cancelled, combineErrors } from "./errors.js";
 import {
   enterSuspend,
@@ -18,9 +18,11 @@ import {
   type Suspend,
   type Vars,
 } from "./scheduler.js";
-import { checkOurDomain, decFibers, failInternal, incFibers, ONLY_DAEMONS_LEFT, run as runSwitch, type Switch } from "./switch.js";
-import * as EioPromise from "../sync/promise.js";
-import { LocalPromise } from "../sync/promise.js";
+import { run as runSwitch } from "./switch.js";
+import { checkOurDomain, decFibers, failInternal, incFibers, ONLY_DAEMONS_LEFT, type Switch } from "./switch-type.js";
+import { withContext } from "./with-context.js";
+import * as EioPromise from "./promise.js";
+import { LocalPromise } from "./local-promise.js";
 import type { Result } from "./result.js";
 
 function checkFn(fn: unknown, what: string): void {
@@ -137,21 +139,6 @@ export function forkPromise<T>(sw: Switch, fn: () => unknown): EioPromise.OrErro
   });
   parent.scheduler.start(child, fn);
   return promise;
-}
-
-/** Eio's `fork_promise_exn`: failures go to the switch. @internal */
-export function forkPromiseExn<T>(sw: Switch, fn: () => unknown): LocalPromise<T> {
-  checkOurDomain(sw, "fork a fiber");
-  const cell = new LocalPromise<T>();
-  const parent = currentFiber();
-  incFibers(sw);
-  const child = new Fiber(parent.scheduler, sw.ctx, parent.vars, (ok, value) => {
-    if (ok) cell.tryResolveValue(value as T);
-    else failInternal(sw, value);
-    decFibers(sw);
-  });
-  parent.scheduler.start(child, fn);
-  return cell;
 }
 
 /**

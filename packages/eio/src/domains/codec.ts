@@ -1,36 +1,25 @@
 /**
- * Values in domain records (jobs, results): the framing of the values that cross between
- * domains through the rings, with structured-clone semantics. Primitives take a fast path (a
- * tag byte and the raw bytes); any other object (errors included: the walk describes them, see
- * `shared/error-classes.ts`) is serialized by clone.ts (typed arrays over
- * shared memory stay shared) after the shared heap's markers pass (`shared/markers.ts`, the
- * one place that swaps shared handles and capabilities for markers and back). The record owns
- * one reference per shared object named: the decoder hands them over to the revived handles,
- * and {@link releasePayload} gives them back for a record never decoded.
+ * The ring writer of the one value codec (ARCHITECTURE.md, "Values across domains"): values in
+ * domain records (jobs, results, trace batches). Primitives take a fast path (a tag byte and
+ * the raw bytes); anything else goes through the walk (`shared/markers.ts`: shared handles,
+ * capabilities, errors, shared memory and large bytes swapped for markers) and the serializer
+ * (`shared/serializer.ts`), and serialized bytes of 256 KiB or more travel beside the record
+ * (`shared/buffers.ts`). The record owns one reference per shared object named: the decoder
+ * hands them over to the revived handles, and {@link releasePayload} gives them back for a
+ * record never decoded.
  * @internal
  * @module
  */
 import { LARGE_BYTES, loadApart, storeApart } from "../shared/buffers.js";
 import { deserialize, serialize } from "../shared/serializer.js";
+import { Tag } from "../shared/value-tags.js";
 import { prepareValue, release, reviveValue } from "../shared/index.js";
 
-const enum Tag {
-  Undefined,
-  Null,
-  True,
-  False,
-  Int32,
-  Float64,
-  String,
-  Object,
-}
 
 /** Strings up to this length are written in the record as UTF-8 (at most 3 bytes a unit). */
 const LONG_STRING = LARGE_BYTES / 4;
 
-/** The flags byte of `Tag.Object`. */
-const REVIVABLE = 1;
-/** The serialized bytes travel beside the record: the last handle is their buffer (buffers.ts). */
+/** The flags byte of a serialized value: its bytes travel beside the record, in the buffer its last handle names (buffers.ts). */
 const APART = 2;
 
 /** Writes tagged values into one reusable buffer. */
@@ -64,7 +53,7 @@ export class Encoder {
           this.length += 5;
         } else {
           this.reserve(9);
-          this.buffer[this.length] = Tag.Float64;
+          this.buffer[this.length] = Tag.Number;
           this.buffer.writeDoubleLE(value, this.length + 1);
           this.length += 9;
         }
@@ -89,13 +78,13 @@ export class Encoder {
   }
 
   /**
-   * An object: `Tag.Object`, the length of the rest, the handle count and offsets (the
-   * references this record owns), a flags byte (markers to revive; bytes apart), the bytes.
+   * An object: `Tag.Serialized` or `Tag.Revivable`, the length of the rest, the handle count
+   * and offsets (the references this record owns), a flags byte (bytes apart), the bytes.
    */
   private object(value: unknown): this {
     const { value: prepared, handles, revivable } = prepareValue(value);
     let bytes: Uint8Array;
-    let flags = revivable ? REVIVABLE : 0;
+    let flags = 0;
     try {
       bytes = serialize(prepared);
       if (bytes.length >= LARGE_BYTES) {
@@ -111,7 +100,7 @@ export class Encoder {
     this.reserve(5 + length);
     const buffer = this.buffer;
     let at = this.length;
-    buffer[at] = Tag.Object;
+    buffer[at] = revivable ? Tag.Revivable : Tag.Serialized;
     buffer.writeUInt32LE(length, at + 1);
     buffer.writeUInt32LE(handles.length, at + 5);
     at += 9;
@@ -166,7 +155,7 @@ export class Decoder {
       case Tag.Int32:
         this.offset += 4;
         return bytes.readInt32LE(this.offset - 4);
-      case Tag.Float64:
+      case Tag.Number:
         this.offset += 8;
         return bytes.readDoubleLE(this.offset - 8);
       case Tag.String: {
@@ -174,7 +163,8 @@ export class Decoder {
         this.offset += 4 + length;
         return bytes.toString("utf8", this.offset - length, this.offset);
       }
-      case Tag.Object: {
+      case Tag.Serialized:
+      case Tag.Revivable: {
         const end = this.offset + 4 + bytes.readUInt32LE(this.offset);
         const handleCount = bytes.readUInt32LE(this.offset + 4);
         const handlesAt = this.offset + 8;
@@ -185,7 +175,7 @@ export class Decoder {
           // The deserializer copies what it keeps: reading straight from the ring is safe.
           const data = (flags & APART) !== 0 ? loadApart(bytes.readInt32LE(handlesAt + (handleCount - 1) * 4)) : bytes.subarray(start, end);
           const value = deserialize(data);
-          return (flags & REVIVABLE) !== 0 ? reviveValue(value) : value;
+          return tag === Tag.Revivable ? reviveValue(value) : value;
         } finally {
           // The revived handles hold references of their own: give back the record's.
           for (let i = 0; i < handleCount; i++) release(bytes.readInt32LE(handlesAt + i * 4));
@@ -216,10 +206,11 @@ export function releasePayload(bytes: Uint8Array, start = 0, end = bytes.length)
       case Tag.Int32:
         offset += 4;
         break;
-      case Tag.Float64:
+      case Tag.Number:
         offset += 8;
         break;
-      case Tag.Object: {
+      case Tag.Serialized:
+      case Tag.Revivable: {
         const handleCount = view.readUInt32LE(offset + 4);
         for (let i = 0; i < handleCount; i++) release(view.readInt32LE(offset + 8 + i * 4));
         offset += 4 + view.readUInt32LE(offset);

@@ -9,39 +9,11 @@ import { currentFiber, type Fiber, type Operation, suspendUnchecked } from "../c
 import { Encoder } from "./codec.js";
 import { Domain } from "./domain.js";
 import { hubOf } from "./hub.js";
-import { checkTask, type Task } from "./task.js";
-import { markCapability } from "../shared/index.js";
+import { checkManager, DomainManager } from "./domain-manager-type.js";
+import type { Task } from "./task.js";
+import { checkTask } from "./task-name.js";
 
-/**
- * A domain manager (Eio's `Domain_manager.t`). Opaque: use {@link run}. `env.domainMgr` is the
- * default one; pass it to the code that needs to start domains. It may be sent to another
- * domain (anywhere in a task's arguments, say): it arrives there as a live domain manager, so a
- * task can start domains of its own.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * function describe(dm: Eio.DomainManager.DomainManager): string {
- *   return String(dm);
- * }
- * await Eio.run((env) => console.log(describe(env.domainMgr)));
- * ```
- */
-export class DomainManager {
-  /** @internal */
-  constructor(
-    /** Heap limits for the worker of each domain it starts (none when undefined). */
-    readonly resourceLimits: ResourceLimits | undefined,
-  ) {
-    // Sent to another domain, a domain manager arrives as a live one there (the default one
-    // as that domain's own `env.domainMgr`).
-    markCapability(this, "domainMgr", resourceLimits);
-  }
-  /** @internal */
-  toString(): string {
-    return "DomainManager";
-  }
-}
+export { DomainManager } from "./domain-manager-type.js";
 
 /**
  * Options for {@link create}.
@@ -79,18 +51,10 @@ export function create(options: CreateOptions = {}): DomainManager {
   return new DomainManager(options.resourceLimits);
 }
 
-/** @internal */
-export function checkManager(dm: unknown, what: string): DomainManager {
-  if (!(dm instanceof DomainManager)) {
-    throw new TypeError(`${what}: expected a domain manager (env.domainMgr), got ${String(dm)}`);
-  }
-  return dm;
-}
-
 const encoder = new Encoder();
 
-/** Encodes task arguments, with a clear error for one that cannot cross. @internal */
-export function encodeArgs(args: readonly unknown[], what: string): Encoder {
+/** Encodes task arguments, with a clear error for one that cannot cross. */
+function encodeArgs(args: readonly unknown[], what: string): Encoder {
   encoder.reset();
   for (let i = 0; i < args.length; i++) {
     try {

@@ -14,7 +14,8 @@ import { Ring } from "./ring.js";
 import { claim, createStagingCells, Staged, stage, STAGING_DEPTH, stateOf } from "./staging.js";
 import { allocateDomainId, currentArena, retireDomain } from "../shared/index.js";
 import { connectBufferPeer } from "../shared/buffers.js";
-import type { TaskName } from "./task.js";
+import type { TaskName } from "./task-name.js";
+import { domainWorkerUrl } from "./worker-entries.js";
 import { type ForeignEvents, recorderOf } from "../trace/recorder.js";
 
 const RING_BYTES = 1 << 20;
@@ -28,10 +29,6 @@ export interface DomainJob {
 const taskNumbers = new Map<string, number>();
 
 let nextJobId = 1;
-
-/** The worker entry (its own file in `dist`) and the runtime it loads (this bundle). */
-const runtimeUrl = import.meta.url;
-const workerUrl = new URL("./domain-worker.js", import.meta.url);
 
 /** Options for starting a domain. */
 export interface DomainOptions {
@@ -74,7 +71,6 @@ export class Domain {
     const start: DomainStart = {
       domainId: this.id,
       arena: currentArena().buffer,
-      runtimeUrl,
       inbox: this.inbox.buffer,
       outbox: this.outbox.buffer,
       parentBell: hub.bellBuffer,
@@ -82,7 +78,7 @@ export class Domain {
       stagingCells: this.stagingCells.buffer as SharedArrayBuffer,
       concurrency: options.concurrency === undefined || options.concurrency === Infinity ? 0 : options.concurrency,
     };
-    this.worker = new Worker(workerUrl, {
+    this.worker = new Worker(domainWorkerUrl, {
       workerData: start,
       transferList: [bufferPort],
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),

@@ -7,11 +7,13 @@
  * publishes its work, then reads SLEEPING. All four accesses are seq-cst atomics, so either
  * the producer sees SLEEPING = 1 (and bumps DOORBELL, which ends the wait or makes it return
  * at once as "not-equal"), or the consumer's re-check sees the work.
- * Spurious wake-ups are harmless: the consumer always re-checks its rings.
+ * Spurious wake-ups are harmless: the consumer always re-checks its rings. The consumer's
+ * waiting (`Atomics.wait`, `Atomics.waitAsync`) is the thread's idle policy's
+ * (`shared/idle-policy.ts`): the hub and the runner are its sources.
  * @internal
  * @module
  */
-import { DOORBELL, SLEEPING } from "./ring.js";
+import { BLOCKING, DOORBELL, SLEEPING } from "./ring.js";
 
 /**
  * Producer side: after publishing work, wake the consumer if it parked. Returns true if it
@@ -37,25 +39,10 @@ export function awake(bell: Int32Array): void {
 }
 
 /**
- * Consumer side, step 2 (blocking): waits up to `ms` for the doorbell to change. Only for a
- * thread with nothing else to do, since it blocks its event loop.
+ * Consumer side (the parent): says whether it is about to block in `Atomics.wait`, polling
+ * the outboxes within a millisecond. A hint for producers: a domain busy with staged jobs may
+ * then hold a result back, since the parent reads it by then anyway (worker/runner.ts).
  */
-export function sleepBlocking(bell: Int32Array, seen: number, ms: number): void {
-  Atomics.wait(bell, DOORBELL, seen, ms);
-}
-
-/**
- * Consumer side, step 2 (async): a native promise that settles when the doorbell changes.
- * A pending `Atomics.waitAsync` does not keep Node alive: the caller must hold a ref'd
- * handle (a worker, a port listener) for as long as it relies on this.
- */
-export function sleepAsync(bell: Int32Array, seen: number): globalThis.Promise<unknown> | null {
-  const result = Atomics.waitAsync(bell, DOORBELL, seen);
-  return result.async ? (result.value as globalThis.Promise<unknown>) : null;
-}
-
-/** Spins for about `iterations` rounds calling `poll` until it returns true. */
-export function spin(iterations: number, poll: () => boolean): boolean {
-  for (let i = 0; i < iterations; i++) if (poll()) return true;
-  return false;
+export function announceBlocking(bell: Int32Array, blocking: boolean): void {
+  Atomics.store(bell, BLOCKING, blocking ? 1 : 0);
 }

@@ -14,16 +14,18 @@ import { Deque } from "../core/deque.js";
 import { awaitCancel, awaitNative, forkDaemon } from "../core/fiber.js";
 import type { Result } from "../core/result.js";
 import { currentFiber, Fiber, type Operation } from "../core/scheduler.js";
-import { checkOurDomain, incFibers, type Switch } from "../core/switch.js";
-import { LocalPromise, type OrError } from "../sync/promise.js";
+import { checkOurDomain, incFibers, type Switch } from "../core/switch-type.js";
+import { LocalPromise } from "../core/local-promise.js";
+import type { OrError } from "../core/promise.js";
 import { Encoder } from "./codec.js";
 import { Domain } from "./domain.js";
-import { checkManager, type DomainManager } from "./domain-manager.js";
+import { checkManager, type DomainManager } from "./domain-manager-type.js";
 import { PoolClosed } from "./errors.js";
 import { hubOf, type Hub } from "./hub.js";
 import { forkedJobExit, JobMode, type JobPool, JobState, PoolJob, type Slot } from "./pool-job.js";
 import { Staged, STAGING_DEPTH } from "./staging.js";
-import { checkTask, type Task, type TaskName } from "./task.js";
+import type { Task } from "./task.js";
+import { checkTask, type TaskName } from "./task-name.js";
 
 /** Weights are counted in millionths, as Eio does, so that sums are exact. */
 const UNITS = 1_000_000;

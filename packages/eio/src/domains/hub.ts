@@ -3,31 +3,37 @@
  * domain's outbox and settles their jobs, without `postMessage` and without blocking the
  * thread's other fibers or I/O.
  *
- * When the scheduler has nothing to run (its idle hook) and jobs are out, the hub spins
- * briefly on the outboxes (unless the thread also waits on I/O or timers): a result that comes
- * back within microseconds is picked up at once.
- * After that, if nothing but its domains can wake a fiber of this thread, it blocks in
- * `Atomics.wait` a millisecond at a time, with a turn of the event loop in between, until
- * results stop coming for a while; then (or if it cannot block) it parks in
- * `Atomics.waitAsync` on its doorbell.
- * Children ring it only while it is parked. While jobs are out it holds an external wait, so the scheduler does not call the
- * program deadlocked; the workers themselves keep Node's event loop alive.
+ * It is a source of the thread's idle policy (`shared/idle-policy.ts`), which decides when to
+ * spin on the outboxes, block or park on the hub's doorbell. Children ring it only while the
+ * thread sleeps. While jobs are out it holds an external wait, so the scheduler does not call
+ * the program deadlocked; the workers themselves keep Node's event loop alive.
  * @internal
  * @module
  */
 import type { Scheduler } from "../core/scheduler.js";
-import { sharedWaiting, watchWhileIdle } from "../shared/index.js";
-import { SpinBudget } from "../shared/spin-budget.js";
-import { awake, prepareToSleep, sleepAsync, sleepBlocking } from "./doorbell.js";
-import { BLOCKING } from "./ring.js";
+import { IdleSource, watchIdle } from "../shared/index.js";
+import { announceBlocking, awake, prepareToSleep } from "./doorbell.js";
+import { DOORBELL } from "./ring.js";
 import type { Domain } from "./domain.js";
 
-/** How long the idle hook polls before parking, in milliseconds: adapted between these. */
-const SPIN_MAX_MS = 0.05;
-const SPIN_MIN_MS = 0.002;
-/** How long an idle thread that waits on nothing but its domains blocks for a result. */
+/**
+ * The longest spin on the outboxes, in milliseconds. Spinning pays only when the other thread
+ * is on a core at the same time; on a machine with more runnable threads than cores it mostly
+ * fails and steals the core the other side needs, so the thread's spin budget decides within it.
+ */
+const SPIN_MS = 0.05;
+/**
+ * How long an idle thread that waits on nothing but its domains blocks for a result. The OS
+ * wakes a blocked thread at once, where a `waitAsync` wake-up waits for the event loop
+ * (CPU-bound jobs on a pool: each result tells us that a domain started its staged job and
+ * needs the next one staged before it finishes this one).
+ */
 const BLOCK_MS = 1;
-/** Blocks in a row that found nothing, after which it parks asynchronously instead. */
+/**
+ * Blocks in a row that found nothing, each after a turn of the event loop (a worker's exit, a
+ * port), after which it parks asynchronously instead: jobs that run for long get `waitAsync`,
+ * as waking every millisecond to find nothing would cost more than it saves.
+ */
 const QUIET_BLOCKS = 20;
 
 const hubs = new WeakMap<Scheduler, Hub>();
@@ -42,45 +48,28 @@ export function hubOf(scheduler: Scheduler): Hub {
   return hub;
 }
 
-export class Hub {
+export class Hub extends IdleSource {
   readonly bellBuffer = new SharedArrayBuffer(64);
   readonly bell = new Int32Array(this.bellBuffer);
+  readonly rank = 1;
+  readonly words = this.bell;
+  readonly index = DOORBELL;
+  readonly blockMs = BLOCK_MS;
+  readonly blocksInARow = QUIET_BLOCKS;
+  /** Any result means jobs end again: blocking resumes. */
+  readonly quickMs = Infinity;
+  readonly stayParked = true;
   private readonly domains = new Set<Domain>();
   private jobsOut = 0;
-  private parked = false;
-  /**
-   * Spinning pays only when the other thread is on a core at the same time. On a machine with
-   * more runnable threads than cores it mostly fails and steals the core the other side
-   * needs, so the budget follows what spinning bought (see `SpinBudget`). Its rule that a
-   * result coming soon after a missed spin doubles the budget matters here: halving after
-   * every miss let one task at a time settle where both threads slept, each result and each
-   * job a wake-up through the OS. Measured, 10k trivial tasks one at a time on a pool of 2
-   * after 3k to warm up, three alternating runs: median 28-30 µs a task before (the domain's
-   * spin, `runner.ts`, had the same rule), 2.6-2.7 µs after.
-   */
-  private readonly spin = new SpinBudget(SPIN_MIN_MS, SPIN_MAX_MS);
   /** Domains sent work since their bell was last rung. */
   private bells: Domain[] = [];
   private readonly ringAllBound = (): void => this.ringAll();
-  private reblocking = false;
-  /** Blocks in a row that timed out with no result (reset by any result). */
-  private quietBlocks = 0;
-  private readonly reblockBound = (): void => {
-    this.reblocking = false;
-    // Runs the idle hook again (if the scheduler has fibers to run first, it gets there later).
-    if (this.jobsOut > 0) this.scheduler.schedule();
-  };
+  /** Counts the spin's looks (see `ready`). */
+  private looks = 0;
 
   constructor(readonly scheduler: Scheduler) {
-    const previous = scheduler.onIdle;
-    // Real results first; only then may a mock clock advance virtual time.
-    scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
-    // While fibers wait on shared objects, the doorbell's spin watches the outboxes too.
-    watchWhileIdle(
-      scheduler,
-      () => this.jobsOut > 0 && this.poll(),
-      () => (this.jobsOut > 0 ? 1 : 0),
-    );
+    super();
+    watchIdle(scheduler, this);
   }
 
   attach(domain: Domain): void {
@@ -119,105 +108,56 @@ export class Hub {
 
   /** Reads every outbox; true if anything arrived. */
   poll(): boolean {
+    if (this.jobsOut === 0) return false;
     let any = false;
     for (const domain of this.domains) {
       if (domain.drain()) any = true;
     }
-    if (any) {
-      this.quietBlocks = 0;
-      // After a missed spin: how soon the results came says whether a longer one would have paid.
-      this.spin.wokeAt(performance.now());
-    }
     return any;
   }
 
-  private onIdle(): boolean {
-    this.ringAll();
-    if (this.jobsOut === 0) return false;
-    if (this.poll()) return true;
-    // The shared heap's doorbell spin (next in the idle hook) watches the outboxes too.
-    if (sharedWaiting()) return this.park();
-    // Waiting on I/O or timers as well (our own external wait is the one): no spin, as in the
-    // shared heap's idle policy. The spin would delay the sockets and take the core the other
-    // side needs (measured on kv-server, whose storage domain's job never ends: this spin was
-    // 5% of the main thread's time).
-    if (this.scheduler.pendingExternalWaits > 1) return this.park();
-    // Spinning: children need not ring while we watch the outboxes ourselves.
-    awake(this.bell);
-    const deadline = performance.now() + this.spin.ms;
-    do {
-      for (let i = 0; i < 32; i++) {
-        if (this.poll()) {
-          this.spin.paid();
-          return true;
-        }
-      }
-      if (this.jobsOut === 0) return false;
-    } while (performance.now() < deadline);
-    this.spin.missed(performance.now());
-    return this.park();
+  // The hub as a source of the idle policy.
+
+  waits(): number {
+    return this.jobsOut > 0 ? 1 : 0;
   }
 
-  /**
-   * Waits for the doorbell (blocking the thread only from the idle hook, `mayBlock`); true if
-   * results arrived meanwhile.
-   */
-  private park(mayBlock = true): boolean {
-    if (this.jobsOut === 0) return false;
-    let seen = prepareToSleep(this.bell);
-    // Re-check after announcing: a result published before SLEEPING was set is seen here.
-    if (this.poll()) {
-      awake(this.bell);
-      return true;
-    }
-    // Nothing but our domains can wake a fiber of this thread (no I/O, timer or shared wait):
-    // block for a result. The OS wakes a blocked thread at once, where a `waitAsync` wake-up
-    // waits for the event loop (CPU-bound jobs on a pool: each result tells us that a domain
-    // started its staged job and needs the next one staged before it finishes this one).
-    if (mayBlock && this.quietBlocks < QUIET_BLOCKS && this.scheduler.pendingExternalWaits === 1 && !sharedWaiting()) {
-      Atomics.store(this.bell, BLOCKING, 1);
-      sleepBlocking(this.bell, seen, BLOCK_MS);
-      Atomics.store(this.bell, BLOCKING, 0);
-      awake(this.bell);
-      if (this.poll()) return true;
-      // Still nothing: let the event loop take a turn (a worker's exit, a port), then come
-      // back here and block again, rather than park in `waitAsync`, whose wake-up waits for
-      // the event loop: a domain that finished its staged job could wait that long for the
-      // next one. Jobs that run for long (nothing for QUIET_BLOCKS blocks) get `waitAsync`:
-      // waking every millisecond to find nothing would cost more than it saves.
-      if (++this.quietBlocks < QUIET_BLOCKS) {
-        if (!this.reblocking) {
-          this.reblocking = true;
-          setImmediate(this.reblockBound);
-        }
-        return false;
-      }
-      seen = prepareToSleep(this.bell);
-      if (this.poll()) {
-        awake(this.bell);
-        return true;
-      }
-    }
-    // A wait from earlier is still pending: it ends on any ring of the doorbell.
-    if (this.parked) return false;
-    const wait = sleepAsync(this.bell, seen);
-    if (wait === null) {
-      // The doorbell moved between reading it and waiting: look again soon.
-      this.parked = true;
-      queueMicrotask(() => this.wakeUp());
-      return false;
-    }
-    this.parked = true;
-    void wait.then(() => this.wakeUp());
+  active(): boolean {
+    return this.jobsOut > 0;
+  }
+
+  /** Rings the bells of the domains sent work in this batch. */
+  override enterIdle(): boolean {
+    this.ringAll();
     return false;
   }
 
-  private wakeUp(): void {
-    this.parked = false;
+  /**
+   * The outboxes have no cheaper look than reading them all: one look in 4 does, so a spin that
+   * also watches the shared heap's inbox (a load) keeps looking at it often.
+   */
+  ready(): boolean {
+    return (++this.looks & 3) === 0 && this.poll();
+  }
+
+  spinMs(): number {
+    return SPIN_MS;
+  }
+
+  spinStarts(): void {
     awake(this.bell);
-    this.poll();
-    // A busy scheduler may not go idle for a while: keep listening while jobs are out (never
-    // blocking here: fibers this poll woke have yet to run).
-    if (this.jobsOut > 0) this.park(false);
+  }
+
+  spinEnds(): void {}
+
+  sleep(blocking: boolean): number {
+    const seen = prepareToSleep(this.bell);
+    announceBlocking(this.bell, blocking);
+    return seen;
+  }
+
+  awake(): void {
+    announceBlocking(this.bell, false);
+    awake(this.bell);
   }
 }

@@ -49,8 +49,6 @@ export interface DomainStart {
   readonly domainId: number;
   /** The shared heap (arena) of the whole program, attached before the domain's `Eio.run`. */
   readonly arena: SharedArrayBuffer;
-  /** The runtime module (the package's `index.js`) to load, so tasks share its instance. */
-  readonly runtimeUrl: string;
   /** Jobs in: this domain consumes. */
   readonly inbox: SharedArrayBuffer;
   /** Results out: the parent consumes. */

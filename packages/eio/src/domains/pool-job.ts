@@ -9,12 +9,12 @@
 import type { Cancelled } from "../core/errors.js";
 import type { Result } from "../core/result.js";
 import { beginSuspend, currentFiber, type Fiber, HandWrittenOp, type Suspend, SUSPEND_STEP } from "../core/scheduler.js";
-import { decFibers, type Switch } from "../core/switch.js";
-import type { LocalPromise } from "../sync/promise.js";
+import { decFibers, type Switch } from "../core/switch-type.js";
+import type { LocalPromise } from "../core/local-promise.js";
 import { Encoder, releasePayload } from "./codec.js";
 import type { DomainJob } from "./domain.js";
 import { PoolClosed } from "./errors.js";
-import type { TaskName } from "./task.js";
+import type { TaskName } from "./task-name.js";
 
 export const enum JobState {
   Waiting,

@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { isAbsolute } from "node:path";
+import { TaskName } from "./task-name.js";
 
 declare const taskBrand: unique symbol;
 
@@ -73,19 +74,6 @@ export type TaskArgsOf<F> = F extends (...args: infer A) => unknown ? A : unknow
  */
 export type TaskOf<F> = Task<TaskArgsOf<F>, TaskResultOf<F>>;
 
-/** @internal */
-export class TaskName<Args extends unknown[], Result> implements Task<Args, Result> {
-  /** Its number in this thread's task table (0 until first sent), so a job names it cheaply. */
-  number = 0;
-  constructor(
-    readonly moduleUrl: string,
-    readonly exportName: string,
-  ) {}
-  toString(): string {
-    return `task ${this.exportName} of ${this.moduleUrl}`;
-  }
-}
-
 /**
  * Names code that another domain can run: the export `exportName` of the module at
  * `moduleUrl` (usually `import.meta.url` of the module that defines it, or
@@ -130,12 +118,4 @@ export function task<Args extends unknown[] = unknown[], Result = unknown>(modul
     throw new TypeError(`Eio.task: the module ${url.href} does not exist. Check the path (it is resolved from the URL, not the working directory).`);
   }
   return new TaskName<Args, Result>(url.href, exportName);
-}
-
-/** Checks that `value` is a task; for the functions that run one. @internal */
-export function checkTask(value: unknown, what: string): TaskName<unknown[], unknown> {
-  if (!(value instanceof TaskName)) {
-    throw new TypeError(`${what}: expected a task (from Eio.task(moduleUrl, exportName)), got ${typeof value === "function" ? "a function (functions cannot cross domains: export it and name it with Eio.task)" : String(value)}`);
-  }
-  return value;
 }

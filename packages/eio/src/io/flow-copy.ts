@@ -9,7 +9,8 @@
  * @module
  */
 import { HandWrittenOp, type Suspend } from "../core/scheduler.js";
-import { EndOfFile, type SinkImpl, type SourceImpl } from "./flow.js";
+import { EndOfFile } from "./flow.js";
+import type { SinkImpl, SourceImpl } from "./flow-impl.js";
 
 type Step = Iterator<unknown, unknown, unknown>;
 

@@ -5,34 +5,7 @@
  */
 import type { Operation } from "../core/scheduler.js";
 import { CopyOp } from "./flow-copy.js";
-
-/** The operations behind a source (a socket, a string, a buffered reader). @internal */
-export interface SourceImpl {
-  /** Reads at least one byte into `buffer`, returns the count; throws `EndOfFile` at the end. */
-  readInto(buffer: Uint8Array): Operation<number>;
-  /**
-   * Optional: gives away the next bytes the source holds, without copying them (Eio's
-   * `Read_source_buffer`); the caller owns the result. Null at the end of input: a copy ends
-   * there without making an `EndOfFile`. `Flow.copy` prefers it.
-   */
-  readChunk?(): Operation<Uint8Array | null>;
-}
-
-/** The operations behind a sink. @internal */
-export interface SinkImpl {
-  /** Writes all of `data`; returns once the bytes no longer alias `data`. */
-  writeAll(data: Uint8Array): Operation<void>;
-}
-
-/** The extra operations of a two-way flow. @internal */
-export interface TwoWayImpl extends SourceImpl, SinkImpl {
-  shutdownDirection(direction: ShutdownCommand): void;
-}
-
-/** The operations of anything that can be closed. @internal */
-export interface CloseImpl {
-  closeNow(): void;
-}
+import type { CloseImpl, ShutdownCommand, SinkImpl, SourceImpl, TwoWayImpl } from "./flow-impl.js";
 
 /**
  * Something to read bytes from (Eio's `Flow.source`): a socket, a `BufRead` reader,
@@ -91,17 +64,7 @@ export interface TwoWay extends Source, Sink {
   readonly shutdownDirection: TwoWayImpl["shutdownDirection"];
 }
 
-/**
- * Which direction(s) {@link shutdown} closes.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * const command: Eio.Flow.ShutdownCommand = "send";
- * console.log(command);
- * ```
- */
-export type ShutdownCommand = "send" | "receive" | "all";
+export type { ShutdownCommand } from "./flow-impl.js";
 
 /**
  * The end of a flow was reached: the peer will send nothing more. Mirrors OCaml's

@@ -9,8 +9,10 @@ import * as fs from "node:fs";
 import { Cancelled } from "../core/errors.js";
 import { fork } from "../core/fiber.js";
 import { type Operation, runBody, suspend } from "../core/scheduler.js";
-import { checkOurDomain, onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
+import { onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
+import { checkOurDomain } from "../core/switch-type.js";
 import { ListeningSocket } from "./listening-socket.js";
+import { type Net, theNet } from "./net-capability.js";
 import { fromNodeError } from "./net-errors.js";
 import { checkSockaddr, type Sockaddr } from "./sockaddr.js";
 import { SocketStream } from "./socket-stream.js";
@@ -21,26 +23,7 @@ export type { ListeningSocket } from "./listening-socket.js";
 export { runServer, type RunServerOptions, type ConnectionHandler } from "./run-server.js";
 
 export type { SocketStream as Stream } from "./socket-stream.js";
-
-/**
- * The network capability, `env.net` (Eio's `Net.t`): code that is given it may use the network.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * await Eio.run((env) => {
- *   const net: Eio.Net.Net = env.net;
- *   console.log(net === Eio.Stdenv.net(env));
- * });
- * ```
- */
-export interface Net {
-  /** @internal */
-  readonly kind: "net";
-}
-
-/** @internal */
-export const theNet: Net = Object.freeze({ kind: "net" as const });
+export type { Net } from "./net-capability.js";
 
 /**
  * Options for {@link listen}.
@@ -167,8 +150,8 @@ function checkListening(socket: unknown, what: string): ListeningSocket {
   return socket;
 }
 
-/** Wraps a Node socket as a flow owned by `sw`. @internal */
-export function adopt(sw: Switch, socket: nodeNet.Socket, fallback: Sockaddr): SocketStream {
+/** Wraps a Node socket as a flow owned by `sw`. */
+function adopt(sw: Switch, socket: nodeNet.Socket, fallback: Sockaddr): SocketStream {
   const peer: Sockaddr =
     socket.remoteAddress !== undefined ? { host: socket.remoteAddress, port: socket.remotePort ?? 0 } : "path" in fallback ? { path: "" } : fallback;
   const stream = new SocketStream(socket, peer);

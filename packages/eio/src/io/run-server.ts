@@ -4,17 +4,16 @@
  * @module
  */
 import { Cancelled } from "../core/errors.js";
-import { first } from "../core/fiber.js";
 import { type Operation, runBody } from "../core/scheduler.js";
-import { run as runSwitch, type Switch } from "../core/switch.js";
-import * as EioPromise from "../sync/promise.js";
-import { acquireSlot, createLimitCells, releaseSlot } from "./connection-limit.js";
+import { run as runSwitch } from "../core/switch.js";
+import * as EioPromise from "../core/promise.js";
+import { createLimitCells } from "./connection-limit.js";
 import { ListeningSocket } from "./listening-socket.js";
-import { acceptFork } from "./net.js";
-import { checkManager } from "../domains/domain-manager.js";
+import { checkManager } from "../domains/domain-manager-type.js";
 import type { Task } from "../domains/task.js";
 import type { DomainManager } from "../domains/domain-manager.js";
-import { serveInDomains, type TaskRef, isTaskRef, loadTask } from "./server-domains.js";
+import { serverLoop } from "./server-loop.js";
+import { serveInDomains, type TaskRef, isTaskRef, loadHandler } from "./server-domains.js";
 import type { Sockaddr } from "./sockaddr.js";
 import type { SocketStream } from "./socket-stream.js";
 
@@ -58,43 +57,6 @@ export interface RunServerOptions<A extends unknown[] = unknown[]> {
    * Never called with `Cancelled`. If it throws, the server fails.
    */
   onError: (error: Error) => unknown;
-}
-
-/** Everything one domain's accept loop needs. @internal */
-export interface LoopConfig {
-  handler: (flow: SocketStream, addr: Sockaddr) => unknown;
-  limitCells: Int32Array | null;
-  maxConnections: number;
-  awaitStop: (() => Operation<unknown>) | null;
-  onError: (error: unknown) => unknown;
-}
-
-/** One domain's accept loop (Eio's `run_server_loop`), in switch `sw`. @internal */
-export function* serverLoop(sw: Switch, socket: ListeningSocket, config: LoopConfig): Operation<unknown> {
-  const { handler, limitCells, maxConnections } = config;
-  const handle = limitCells === null
-    ? handler
-    : function* (flow: SocketStream, addr: Sockaddr): Operation<unknown> {
-        try {
-          return yield* runBody(handler(flow, addr));
-        } finally {
-          releaseSlot(limitCells);
-        }
-      };
-  function* acceptLoop(): Operation<never> {
-    for (;;) {
-      if (limitCells !== null) yield* acquireSlot(limitCells, maxConnections);
-      try {
-        yield* acceptFork(sw, socket, handle, { onError: config.onError });
-      } catch (error) {
-        if (limitCells !== null) releaseSlot(limitCells);
-        throw error;
-      }
-    }
-  }
-  const awaitStop = config.awaitStop;
-  if (awaitStop === null) return yield* acceptLoop();
-  return yield* first<unknown>(acceptLoop, awaitStop);
 }
 
 function validate(socket: unknown, handler: unknown, options: RunServerOptions): void {
@@ -184,7 +146,7 @@ export function* runServer<A extends unknown[] = unknown[]>(
   const onError = options.onError;
   const reportError = (error: unknown): unknown => (error instanceof Cancelled ? undefined : onError(toError(error)));
   const limitCells = max === Infinity ? null : createLimitCells();
-  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadTask<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
+  const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadHandler<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
   return yield* runSwitch<unknown>(function* (sw) {
     if (domains > 0) {
       serveInDomains(sw, socket, {

@@ -1,8 +1,9 @@
 /**
  * The calling domain's side of a multi-domain `runServer`: each additional domain is a domain
- * of the `DomainManager` running the built-in task `serveInDomain` (server-worker.ts), as Eio's
- * `run_server` runs its loop under `Domain_manager.run dm`. This side passes `stop` on through
- * a shared cell and hands the handler errors that arrive on a shared stream to `onError`.
+ * of the `DomainManager` running the built-in task `serveInDomain` (worker/serve-in-domain.ts,
+ * named by URL, never imported), as Eio's `run_server` runs its loop under
+ * `Domain_manager.run dm`. This side passes `stop` on through shared cells (shared/cells.ts)
+ * and hands the handler errors that arrive on a shared stream to `onError`.
  * @internal
  * @module
  */
@@ -12,10 +13,48 @@ import { all, awaitNative, both, fork } from "../core/fiber.js";
 import { type Operation, runBody } from "../core/scheduler.js";
 import type { Switch } from "../core/switch.js";
 import { type DomainManager, run as runInDomain } from "../domains/domain-manager.js";
-import { TaskName } from "../domains/task.js";
+import { exportedFunction, importModule } from "../domains/load-task.js";
+import { TaskName } from "../domains/task-name.js";
+import { serveInDomainUrl } from "../domains/worker-entries.js";
+import { add, awaitChange, createCells, read, write } from "../shared/cells.js";
 import * as Stream from "../sync/stream.js";
 import type { ListeningSocket } from "./listening-socket.js";
-import { awaitChange, ERRORS, FINISHED, type ServerDomainConfig, serverSignals, STOP } from "./server-worker.js";
+import type { Sockaddr } from "./sockaddr.js";
+
+/** `signals[STOP]` becomes 1 when the server's `stop` resolves. */
+export const STOP = 0;
+/** `signals[ERRORS]` counts the errors added to the errors stream (the calling domain waits on it). */
+export const ERRORS = 1;
+/** `signals[FINISHED]` becomes 1 once every domain has returned. */
+export const FINISHED = 2;
+
+/**
+ * The cells by which the domains of one server signal each other. Waits on them park the event
+ * loop (shared/cells.ts), not a shared promise or a blocking `Stream.take`: a fiber parked on a
+ * shared object makes its domain watch the shared heap whenever it is idle, which a busy server
+ * is between every two events.
+ */
+function serverSignals(): Int32Array {
+  return createCells(3);
+}
+
+/**
+ * What the calling domain gives each additional domain: plain data only. The shared errors
+ * stream and the handler's arguments travel as separate task arguments: the
+ * domains' codec keeps a typed array over shared memory (such as `limitCells`) shared only
+ * in a value that holds no shared handle.
+ */
+export interface ServerDomainConfig {
+  /** The calling domain's listening descriptor: only duplicated there, never used directly. */
+  readonly fd: number;
+  readonly backlog: number;
+  readonly address: Sockaddr;
+  readonly handler: { readonly moduleUrl: string; readonly exportName: string };
+  readonly limitCells: Int32Array | null;
+  readonly maxConnections: number;
+  /** The signals of {@link serverSignals}, shared with the calling domain. */
+  readonly signals: Int32Array;
+}
 
 /** A reference to code another domain can load: an exported function of a module. */
 export interface TaskRef {
@@ -48,16 +87,16 @@ function entryUrl(): string | null {
 const ENTRY_GRACE_MS = 2000;
 
 /**
- * Imports a task's module in this domain and returns the exported function.
+ * Loads the handler task in the calling domain, as every road loads a task (load-task.ts).
  *
  * The program's entry module cannot be imported while it is still evaluating: a top-level
  * `await` on this very server would wait for the import, and the import for the await. An
  * entry that has finished evaluating is cached and imports at once, so an entry import that
  * takes seconds is that deadlock: fail with the fix instead of hanging.
  */
-export function* loadTask<F>(task: TaskRef, what = "Net.runServer"): Operation<F> {
+export function* loadHandler<F>(task: TaskRef, what = "Net.runServer"): Operation<F> {
   const url = String(task.moduleUrl);
-  const loading = import(url) as globalThis.Promise<Record<string, unknown>>;
+  const loading = importModule(url);
   let module: Record<string, unknown> | null;
   if (url !== entryUrl()) {
     module = yield* awaitNative(loading);
@@ -77,21 +116,11 @@ export function* loadTask<F>(task: TaskRef, what = "Net.runServer"): Operation<F
       );
     }
   }
-  const fn = module[task.exportName];
-  if (typeof fn !== "function") {
-    throw new TypeError(`Cannot load task ${task.exportName} from ${url}: the module exports no function by that name (found ${typeof fn}).`);
-  }
-  return fn as F;
+  return exportedFunction(module, url, task.exportName) as F;
 }
 
-/**
- * The built-in task: `serveInDomain` of this very runtime bundle, which is also the module every
- * domain loads, so it runs on the domain's own scheduler.
- */
-const SERVE = new TaskName<[ServerDomainConfig, Stream.Stream<Error>, boolean, ...unknown[]], void>(
-  import.meta.url,
-  "__serveInDomain",
-);
+/** The built-in task of each additional domain. */
+const SERVE = new TaskName<[ServerDomainConfig, Stream.Stream<Error>, boolean, ...unknown[]], void>(serveInDomainUrl, "serveInDomain");
 
 /** Room for handler errors on their way to `onError` (a domain reporting more waits). */
 const ERROR_QUEUE = 256;
@@ -138,8 +167,7 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
   if (awaitStop !== null) {
     fork(sw, function* () {
       yield* awaitStop();
-      Atomics.store(signals, STOP, 1);
-      Atomics.notify(signals, STOP);
+      write(signals, STOP, 1);
     });
   }
   const domains = Array.from({ length: config.count }, () => () =>
@@ -153,15 +181,14 @@ export function serveInDomains(sw: Switch, socket: ListeningSocket, config: Doma
     both(
       function* () {
         yield* all(domains);
-        Atomics.store(signals, FINISHED, 1);
-        Atomics.add(signals, ERRORS, 1);
-        Atomics.notify(signals, ERRORS);
+        write(signals, FINISHED, 1);
+        add(signals, ERRORS, 1);
       },
       function* (): Operation<void> {
         for (;;) {
-          const seen = Atomics.load(signals, ERRORS);
+          const seen = read(signals, ERRORS);
           // Read FINISHED first: once it is set, every error is already in the stream.
-          const finished = Atomics.load(signals, FINISHED) === 1;
+          const finished = read(signals, FINISHED) === 1;
           yield* report();
           if (finished) return;
           yield* awaitChange(signals, ERRORS, seen);

@@ -4,7 +4,7 @@
  * then exact and instant, which is what tests and doc examples want.
  * @module
  */
-import { runWith, type RunOptions } from "../run.js";
+import { runWith, type RunOptions } from "../run-with.js";
 import type { Env } from "../stdenv.js";
 import { Clock } from "./clock.js";
 

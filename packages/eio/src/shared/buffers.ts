@@ -84,6 +84,8 @@ function receive(message: Message, from: MessagePort | null): void {
 function addPeer(port: MessagePort): void {
   peers.add(port);
   port.on("message", (message: Message) => receive(message, port));
+  // The other end closes with its thread: stop forwarding to it.
+  port.on("close", () => peers.delete(port));
   port.unref();
   for (const [id, buffer] of buffers) port.postMessage({ id, buffer });
 }
@@ -109,6 +111,11 @@ export function attachBufferPort(port: MessagePort): void {
   mainPort = port;
   port.on("message", (message: Message) => receive(message, null));
   port.unref();
+}
+
+/** How many threads the main thread forwards buffers to (for tests). @internal */
+export function bufferPeerCount(): number {
+  return peers.size;
 }
 
 /** Takes the messages already waiting on this thread's ports; true if any. */

@@ -12,25 +12,8 @@ import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 import { LARGE_BYTES, loadApart, storeApart } from "./buffers.js";
 import { prepareValue, reviveValue } from "./markers.js";
 import { deserialize, serialize } from "./serializer.js";
+import { Tag } from "./value-tags.js";
 
-const enum Tag {
-  Undefined,
-  Null,
-  False,
-  True,
-  Number,
-  String,
-  Serialized,
-  Handle,
-  /** A plain object of at most RECORD_FIELDS primitive or handle fields (no serializer). */
-  Record,
-  /** Serialized with markers inside (handles or capabilities): revive after deserializing. */
-  Revivable,
-  /** A plain array of the items a Record's fields may hold, arrays included (no serializer). */
-  List,
-  /** A short Uint8Array or Buffer (no serializer): its class, its length and its bytes. */
-  Bytes,
-}
 
 /** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
 const HEADER_WORDS = 3;

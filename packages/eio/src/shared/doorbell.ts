@@ -1,16 +1,18 @@
 /**
  * Cross-domain wake-ups. Each domain has, in its slot of the arena, an inbox: a lock-free
- * stack of waiter records pushed by other domains. The inbox head doubles as the doorbell: a
- * domain that has fibers waiting on shared objects spins on it briefly when it has nothing
- * else to run, then parks with `Atomics.waitAsync` on it while a ref'd timer keeps Node alive
- * (a pending `waitAsync` alone does not). A waker pushes the record, then calls
- * `Atomics.notify` only if the target said it is parked.
+ * stack of waiter records pushed by other domains. The inbox head doubles as the doorbell: it
+ * is this thread's {@link IdleSource} for the idle policy (`idle-policy.ts`), which spins on
+ * it, blocks or parks with `Atomics.waitAsync` on it (armed as soon as a fiber waits, while a
+ * ref'd timer keeps Node alive). A waker pushes the record, then calls `Atomics.notify` only
+ * if the target said it is parked.
  * @internal
  * @module
  */
 import type { Fiber, Scheduler } from "../core/scheduler.js";
 import { getArena, peekArena } from "./arena.js";
 import { pushRecord, takeAll } from "./atomics.js";
+import { collectIfDue } from "./cycles.js";
+import { holdThread, IdleSource, parkOn, releaseThreadSoon, watchIdle } from "./idle-policy.js";
 import { D_INBOX, D_PARKED, W_DOMAIN, W_INBOX_NEXT, W_SLOT } from "./layout.js";
 
 /**
@@ -35,10 +37,6 @@ function countOf(scheduler: Scheduler): { n: number } {
   lastCount = count;
   return count;
 }
-let keepAlive: ReturnType<typeof setInterval> | null = null;
-let keepingAlive = false;
-let unrefScheduled = false;
-let armed = false;
 
 /**
  * Records that `fiber` (suspending now) waits on waiter record `w`, until {@link deliver} or
@@ -52,11 +50,7 @@ export function park(fiber: Fiber, w: number): void {
   const scheduler = fiber.scheduler;
   scheduler.addExternalWait();
   countOf(scheduler).n++;
-  if (!keepingAlive) {
-    keepingAlive = true;
-    keepAlive ??= setInterval(() => {}, 1 << 30);
-    keepAlive.ref();
-  }
+  holdThread();
   arm();
 }
 
@@ -73,21 +67,8 @@ export function unpark(w: number): Fiber | undefined {
   const scheduler = fiber.scheduler;
   countOf(scheduler).n--;
   scheduler.removeExternalWait();
-  if (parkedCount === 0 && !unrefScheduled) {
-    // Toggling a timer's ref costs microseconds, and a ping-pong goes 1 -> 0 -> 1 waiting
-    // fibers at every step: let go of Node only once a whole turn passed with none waiting.
-    unrefScheduled = true;
-    setImmediate(releaseNode);
-  }
+  if (parkedCount === 0) releaseThreadSoon(inboxSource!);
   return fiber;
-}
-
-function releaseNode(): void {
-  unrefScheduled = false;
-  if (parkedCount === 0 && keepingAlive) {
-    keepingAlive = false;
-    keepAlive!.unref();
-  }
 }
 
 /**
@@ -112,7 +93,7 @@ export function deliver(w: number): void {
   // kv-server: the storage domain answering a batch of GETs notified the main thread once per
   // reply, 99.5% of them).
   if (pushRecord(arena.i32, inbox, w, W_INBOX_NEXT) !== 0) return;
-  // Wake both a thread blocked in Atomics.wait and its pending waitAsync (see idle.ts).
+  // Wake both a thread blocked in Atomics.wait and its pending waitAsync (see idle-policy.ts).
   if (Atomics.load(arena.i32, arena.slot(target, D_PARKED)) === 1) Atomics.notify(arena.i32, inbox);
 }
 
@@ -150,52 +131,108 @@ export function drainInbox(): boolean {
 
 /**
  * Makes sure a `waitAsync` on our doorbell is pending while fibers wait, and tells wakers to
- * notify: for a thread about to return to its event loop with nothing to run. The flag is stored before the inbox is read (see {@link deliver}); a push that lands
- * between that read and `waitAsync` makes it return "not-equal" at once.
+ * notify (arming only on the way back to the event loop lost wake-ups in long runs, and was
+ * reverted).
  */
-export function arm(): void {
-  if (armed || parkedCount === 0) return;
-  const arena = getArena();
-  const inbox = arena.slot(arena.domainId, D_INBOX);
-  Atomics.store(arena.i32, arena.slot(arena.domainId, D_PARKED), 1);
-  const result = Atomics.waitAsync(arena.i32, inbox, 0);
-  armed = true;
-  if (result.async) void result.value.then(onBell);
-  else queueMicrotask(onBell);
+function arm(): void {
+  const source = inboxSource ?? makeInbox();
+  if (source.parked) return;
+  source.seen = source.sleep();
+  parkOn(source);
 }
 
-function onBell(): void {
-  armed = false;
-  if (drainInbox()) bellListener?.(performance.now());
-  arm();
-}
-
-let bellListener: ((now: number) => void) | null = null;
-
-/** Tells the idle policy when a parked thread was woken through its pending `waitAsync`. */
-export function onBellWake(listener: (now: number) => void): void {
-  bellListener = listener;
-}
+/** How long the idle spin may last for the inbox (the thread's budget decides within it). */
+const SPIN_MS = 0.05;
+/** How long a thread that waits only on other domains blocks, while answers come quickly. */
+const BLOCK_MS = 0.5;
+/** After a block that timed out, blocking resumes once a wake-up comes this soon after parking. */
+const QUICK_MS = 2;
 
 /**
- * True while fibers of this thread wait on shared objects: the scheduler's idle hook will then
- * spin on the doorbell (see `idle.ts`), watching the sources given to `watchWhileIdle` too, so
- * those need not spin on their own first (a spin that does not watch the doorbell only delays
- * the wake-up it is waiting for).
+ * The inbox as a source of the idle policy. Its parked flag is 0 only while the thread spins
+ * on the inbox, so wakers skip `Atomics.notify`, which costs about as much as the rest of a
+ * round trip and would also fire the pending `waitAsync` (a wasted event-loop turn). It is set
+ * again as soon as the spin ends: leaving it at 0 until the next spin saved the notifies of a
+ * hot ping-pong, but long runs then lost a wake-up now and then.
  */
-export function sharedWaiting(): boolean {
-  return parkedCount > 0;
+class Inbox extends IdleSource {
+  readonly rank = 0;
+  readonly words: Int32Array;
+  readonly index: number;
+  readonly blockMs = BLOCK_MS;
+  readonly blocksInARow = 1;
+  readonly quickMs = QUICK_MS;
+  readonly stayParked = true;
+  readonly scheduler = null;
+  /** The parked flag's index in `words`. */
+  private readonly flag: number;
+
+  constructor() {
+    super();
+    const arena = getArena();
+    this.words = arena.i32;
+    this.index = arena.slot(arena.domainId, D_INBOX);
+    this.flag = arena.slot(arena.domainId, D_PARKED);
+  }
+
+  /** The fibers of `scheduler` waiting on shared objects: each holds one external wait. */
+  waits(scheduler: Scheduler): number {
+    return countOf(scheduler).n;
+  }
+
+  active(): boolean {
+    return parkedCount > 0;
+  }
+
+  /** A thread in a hot exchange with another domain may not reach its event loop for long. */
+  override enterIdle(): boolean {
+    if (parkedCount > 0) collectIfDue();
+    return false;
+  }
+
+  poll(): boolean {
+    return drainInbox();
+  }
+
+  ready(): boolean {
+    return Atomics.load(this.words, this.index) !== 0;
+  }
+
+  spinMs(): number {
+    return SPIN_MS;
+  }
+
+  spinStarts(): void {
+    Atomics.store(this.words, this.flag, 0);
+  }
+
+  spinEnds(): void {
+    Atomics.store(this.words, this.flag, 1);
+  }
+
+  /**
+   * The flag is stored before the caller's last look at the inbox (Dekker, see {@link deliver});
+   * the wait is for the inbox to leave 0, so a push that landed after that look makes it return
+   * "not-equal" at once.
+   */
+  sleep(): number {
+    Atomics.store(this.words, this.flag, 1);
+    return 0;
+  }
+
+  /** The flag stays 1 while the thread runs (see the class comment). */
+  awake(): void {}
 }
 
-/** How many fibers of `scheduler` wait on shared objects (each holds one external wait). */
-export function parkedOn(scheduler: Scheduler): number {
-  return countOf(scheduler).n;
+let inboxSource: Inbox | null = null;
+
+function makeInbox(): Inbox {
+  return (inboxSource = new Inbox());
 }
 
-/** The slots of this thread's inbox and parked flag, as Int32 indexes into the arena. */
-export function bellWords(): { i32: Int32Array; inbox: number; parked: number } {
-  const arena = getArena();
-  return { i32: arena.i32, inbox: arena.slot(arena.domainId, D_INBOX), parked: arena.slot(arena.domainId, D_PARKED) };
+/** Registers this thread's inbox with `scheduler`'s idle policy (called by `Eio.run`). */
+export function watchInbox(scheduler: Scheduler): void {
+  watchIdle(scheduler, inboxSource ?? makeInbox());
 }
 
 /** Told of every waiter record handed to another domain, while a trace records (trace/recorder.ts). */

@@ -5,9 +5,8 @@
  * @internal
  * @module
  */
-import { LocalStream } from "../sync/local-stream.js";
-import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../sync/promise.js";
-import { setSharedFactory as setSharedStreamFactory } from "../sync/stream.js";
+import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../core/local-promise.js";
+import { LocalStream, setSharedFactory as setSharedStreamFactory } from "../sync/local-stream.js";
 import { registerLocalOnly } from "./markers.js";
 import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
@@ -25,8 +24,8 @@ export { attachBufferPort, connectBufferPeer } from "./buffers.js";
 export {
   isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
 } from "./markers.js";
-export { deliver, park, sharedWaiting, unpark } from "./doorbell.js";
-export { attachScheduler, watchWhileIdle } from "./idle.js";
+export { deliver, park, unpark, watchInbox } from "./doorbell.js";
+export { IdleSource, parkAtOnce, setSpinRange, watchIdle } from "./idle-policy.js";
 export {
   allocObject, beforeRefsChange, type Kind, markMayCycle, registerKind, release, retain, reviveHandle, SharedHandle, trackHandle,
   untrackHandle,

@@ -12,7 +12,7 @@
  */
 import type { Cancelled } from "../core/errors.js";
 import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, SUSPEND_STEP, type Suspend } from "../core/scheduler.js";
-import type { PromiseImpl } from "../sync/promise.js";
+import type { PromiseImpl } from "../core/local-promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
 import { decodeValue, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";

@@ -43,6 +43,11 @@ export class SpinBudget {
     return this.maxMs;
   }
 
+  /** A spin missed and no wake-up was accounted for since: {@link wokeAt} would adapt. */
+  get awaitingWake(): boolean {
+    return this.missedAt >= 0;
+  }
+
   /** The spin found work. */
   paid(): void {
     this.missedAt = -1;

@@ -7,7 +7,7 @@ import { protect } from "../core/cancel.js";
 import { Cancelled } from "../core/errors.js";
 import { check as checkCancelled, isCancelled } from "../core/fiber.js";
 import { type Operation, runBody } from "../core/scheduler.js";
-import { LocalPromise } from "./promise.js";
+import { LocalPromise } from "../core/local-promise.js";
 
 /**
  * What happens when the fiber computing the value is cancelled (Eio's `~cancel`):

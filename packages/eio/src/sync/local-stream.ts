@@ -253,3 +253,17 @@ export class LocalStream<T> implements StreamImpl<T> {
     return false;
   }
 }
+
+/**
+ * Makes shared streams: a hook that `shared/` sets when the domains runtime loads, so that the
+ * public `Stream` module never imports it.
+ */
+export type SharedStreamFactory = <T>(capacity: number, label?: string) => StreamImpl<T>;
+
+/** The factory set by {@link setSharedFactory}, or null before. */
+export let createShared: SharedStreamFactory | null = null;
+
+/** Sets the factory of shared streams (the shared heap's, at load). */
+export function setSharedFactory(factory: SharedStreamFactory): void {
+  createShared = factory;
+}

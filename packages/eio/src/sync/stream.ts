@@ -6,7 +6,7 @@
  * @module
  */
 import type { Operation } from "../core/scheduler.js";
-import { LocalStream, type StreamImpl } from "./local-stream.js";
+import { createShared, LocalStream, type StreamImpl } from "./local-stream.js";
 
 declare const streamBrand: unique symbol;
 
@@ -40,16 +40,6 @@ export interface CreateOptions {
   shared?: boolean;
   /** A label for traces. */
   label?: string;
-}
-
-/** Makes shared streams; registered by `shared/` when the domains runtime loads. @internal */
-export type SharedStreamFactory = <T>(capacity: number, label?: string) => StreamImpl<T>;
-
-let createShared: SharedStreamFactory | null = null;
-
-/** @internal */
-export function setSharedFactory(factory: SharedStreamFactory): void {
-  createShared = factory;
 }
 
 function impl<T>(s: Stream<T>, what: string): StreamImpl<T> {

@@ -6,6 +6,14 @@ const fixtures = new URL("./fixtures/tasks.mjs", import.meta.url);
 const task = <A extends unknown[] = unknown[], R = unknown>(name: string) => Eio.task<A, R>(fixtures, name);
 const flags = () => new Int32Array(new SharedArrayBuffer(16));
 
+/** Waits in a fiber (not blocking the domain) until `shared[slot]` is set; the tasks notify it. */
+function* untilSet(shared: Int32Array, slot: number) {
+  while (Atomics.load(shared, slot) === 0) {
+    const wait = Atomics.waitAsync(shared, slot, 0);
+    if (wait.async) yield* Eio.Fiber.awaitNative(wait.value);
+  }
+}
+
 describe("DomainManager.run", () => {
   it("returns the result of a plain, a generator and an async function run in another domain", async () => {
     const results = await Eio.run(function* (env) {
@@ -80,7 +88,7 @@ describe("DomainManager.run", () => {
           trace.push(`task saw ${started} started`);
         },
         function* () {
-          while (Atomics.load(shared, 0) === 0) yield* Eio.Fiber.awaitNative(new Promise((r) => setTimeout(r, 1)));
+          yield* untilSet(shared, 0);
           trace.push("other fiber released the task");
           Atomics.store(shared, 1, 1);
           Atomics.notify(shared, 1);
@@ -96,7 +104,7 @@ describe("DomainManager.run", () => {
       return yield* Eio.Fiber.first(
         () => Eio.DomainManager.run(env.domainMgr, task("awaitCancelAndRecord"), shared),
         function* () {
-          while (Atomics.load(shared, 0) === 0) yield* Eio.Fiber.awaitNative(new Promise((r) => setTimeout(r, 1)));
+          yield* untilSet(shared, 0);
           return "cancelled the other branch";
         },
       );
@@ -151,7 +159,7 @@ describe("DomainManager.run", () => {
       }
     });
     expect(missing).toBeInstanceOf(TypeError);
-    expect(missing!.message).toMatch(/no exported function named "noSuchExport".*add, addLater/);
+    expect(missing!.message).toMatch(/^Eio.task: no export named "noSuchExport" in module file:\S+\/tasks.mjs \(its exported functions: .*add, addLater/);
     const notFunction = await Eio.run<Error | undefined>(function* (env) {
       try {
         yield* Eio.DomainManager.run(env.domainMgr, Eio.task(new URL("./fixtures/other.mjs", import.meta.url), "notAFunction"));
@@ -159,7 +167,7 @@ describe("DomainManager.run", () => {
         return e as Error;
       }
     });
-    expect(notFunction!.message).toMatch(/it is a number/);
+    expect(notFunction!.message).toMatch(/the export "notAFunction" of module file:\S+\/other.mjs is a number, not a function/);
     expect(() => Eio.task(new URL("./fixtures/nothing-here.mjs", import.meta.url), "f")).toThrow(/does not exist/);
     expect(() => Eio.task("relative/path.mjs", "f")).toThrow(TypeError);
     expect(() => Eio.task(fixtures, "")).toThrow(TypeError);

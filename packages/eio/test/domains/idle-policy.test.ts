@@ -1,6 +1,7 @@
 // Real worker threads: run `npm run build` first (the tests import the built package).
-// The idle policy (spin, block, park; packages/eio/src/shared/idle.ts, domains/hub.ts,
-// domains/worker/runner.ts) must never lose a wake-up nor keep a process alive for nothing.
+// The idle policy (spin, block, park; packages/eio/src/shared/idle-policy.ts and its sources in
+// shared/doorbell.ts, domains/hub.ts, worker/runner.ts) must never lose a wake-up nor
+// keep a process alive for nothing.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
 import { Encoder } from "../../src/domains/codec.js";
 import { JobMode, type JobPool, JobState, PoolJob } from "../../src/domains/pool-job.js";
-import { TaskName } from "../../src/domains/task.js";
+import { TaskName } from "../../src/domains/task-name.js";
 import { createSharedPromise, getArena } from "../../src/shared/index.js";
 
 /** A pool whose domains are always full: every job waits. */

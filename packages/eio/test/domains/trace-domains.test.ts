@@ -7,22 +7,25 @@ const quiet = { traceln: () => {} };
 
 /**
  * Two requests through a shared stream to a domain, each answered through a shared promise.
- * Each side pauses 10 ms before it hands something over, so the other is surely waiting for it
- * and every hand-over wakes a fiber of the other domain.
+ * Every hand-over after the first request finds the other side already waiting, whatever the
+ * timing: the request is added by a fiber forked for it, which first yields, so `record` waits
+ * on the reply before the request goes; and the domain answers the same way (see `answer`), so
+ * it waits on the stream before the answer arrives here and the next request is sent.
  */
 function* askTwice(env: Eio.Env): Eio.Operation<void> {
   yield* Eio.Switch.run(function* (sw) {
     const requests = Eio.Stream.create<{ n: number; reply: Eio.Promise.Resolver<number> } | null>(1, { shared: true });
     Eio.Fiber.fork(sw, function* server() {
-      yield* Eio.DomainManager.run(env.domainMgr, Eio.task(fixtures, "answerSlowly"), requests, env.clock);
+      yield* Eio.DomainManager.run(env.domainMgr, Eio.task(fixtures, "answer"), requests);
     });
     for (let n = 1; n <= 2; n++) {
-      yield* Eio.Time.sleep(env.clock, 0.01);
       const [reply, resolver] = Eio.Promise.create<number>({ shared: true });
-      yield* Eio.Stream.add(requests, { n, reply: resolver });
+      Eio.Fiber.fork(sw, function* ask() {
+        yield* Eio.Fiber.yield();
+        yield* Eio.Stream.add(requests, { n, reply: resolver });
+      });
       Eio.traceln("got %d", yield* Eio.Promise.await(reply));
     }
-    yield* Eio.Time.sleep(env.clock, 0.01);
     yield* Eio.Stream.add(requests, null);
   });
 }
@@ -42,22 +45,22 @@ describe("tracing across domains", () => {
     };
     const d = `[domain ${other}]`;
     expectInOrder([
-      `${d} answerSlowly#0 runs`,
-      `${d} answerSlowly#0: answering 1`,
-      `[domain 0] answerSlowly#0 (domain ${other}) wakes record#0`,
+      `${d} answer#0 runs`,
+      `${d} answer#0: answering 1`,
+      `[domain 0] reply#1 (domain ${other}) wakes record#0`,
       "[domain 0] record#0: got 2",
-      `${d} record#0 (domain 0) wakes answerSlowly#0`,
-      `${d} answerSlowly#0: answering 2`,
-      `[domain 0] answerSlowly#0 (domain ${other}) wakes record#0`,
+      `${d} ask#3 (domain 0) wakes answer#0`,
+      `${d} answer#0: answering 2`,
+      `[domain 0] reply#2 (domain ${other}) wakes record#0`,
       "[domain 0] record#0: got 4",
-      `${d} record#0 (domain 0) wakes answerSlowly#0`,
-      `${d} answerSlowly#0 ends`,
+      `${d} record#0 (domain 0) wakes answer#0`,
+      `${d} answer#0 ends`,
       "[domain 0] server#1 ends",
     ]);
     // The picture draws those wake-ups as arrows between the domains' rows.
     const svg = Eio.Trace.toSvg(trace, { clock: "steps" });
     expect(svg).toContain(`domain ${other}`);
-    expect(svg.match(/<title>answerSlowly#0 wakes record#0<\/title>/g)?.length).toBe(2);
+    expect(svg.match(/<title>reply#\d wakes record#0<\/title>/g)?.length).toBe(2);
   });
 
   it("pool jobs submitted while recording appear in their domains; a domain records nothing once no traced job runs there", async () => {
@@ -90,7 +93,7 @@ describe("tracing across domains", () => {
         const trace = yield* Eio.Trace.record(function* () {
           job = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, logThenWait, setStarted, stop);
           yield* Eio.Promise.await(started);
-          // Longer than a domain waits before it sends the events of a job still running (20 ms).
+          // Time passing is what is tested: a domain sends a running job's events every 20 ms.
           yield* Eio.Time.sleep(env.clock, 0.2);
         });
         Eio.Promise.resolve(setStop, undefined);

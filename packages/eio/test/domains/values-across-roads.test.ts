@@ -240,6 +240,41 @@ describe("what only some values can show", () => {
     });
   });
 
+  it("shared handles nested anywhere arrive live, the same object named twice as one handle, on every road", async () => {
+    const arrived = await Eio.run<string[]>(function* (env) {
+      const stream = Eio.Stream.create<string>(4, { shared: true });
+      const [promise, resolver] = Eio.Promise.create<string>({ shared: true });
+      const value = { list: [stream, new Map([["p", promise]])], again: stream, error: new Error("with a handle", { cause: { stream } }) };
+      type Value = typeof value;
+      const echo = task<[Value], Value>("echo");
+      const byJob = yield* Eio.DomainManager.run(env.domainMgr, echo, value);
+      const input = Eio.Stream.create<Value>(1, { shared: true });
+      const output = Eio.Stream.create<Value>(1, { shared: true });
+      const byStream = yield* Eio.Switch.run(function* (sw) {
+        Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, task<[unknown, unknown, number], void>("relay"), input, output, 1));
+        yield* Eio.Stream.add(input, value);
+        return yield* Eio.Stream.take(output);
+      });
+      const [boxed, boxResolver] = Eio.Promise.create<Value>({ shared: true });
+      Eio.Promise.resolve(boxResolver, value);
+      const relayed = Eio.Stream.create<Value>(1, { shared: true });
+      yield* Eio.DomainManager.run(env.domainMgr, task<[unknown[], unknown], void>("awaitAndRelay"), [boxed], relayed);
+      const byPromise = yield* Eio.Stream.take(relayed);
+      const out: string[] = [];
+      Eio.Promise.resolve(resolver, "resolved once");
+      for (const got of [byJob, byStream, byPromise] as Value[]) {
+        const gotStream = got.list[0] as Eio.Stream.Stream<string>;
+        out.push(`same handle twice: ${gotStream === got.again}, in the cause: ${(got.error.cause as { stream: unknown }).stream === gotStream}`);
+        // Live: what goes in through the arrived handle comes out of the original, and back.
+        yield* Eio.Stream.add(gotStream, "through the arrived handle");
+        out.push(yield* Eio.Stream.take(stream));
+        out.push(yield* Eio.Promise.await((got.list[1] as Map<string, Eio.Promise.Promise<string>>).get("p")!));
+      }
+      return out;
+    });
+    expect(arrived).toEqual(Array.from({ length: 3 }, () => ["same handle twice: true, in the cause: true", "through the arrived handle", "resolved once"]).flat());
+  });
+
   it("a value that cannot be cloned fails the operation with a TypeError, and the domain goes on", async () => {
     const result = await Eio.run<unknown[]>(function* (env) {
       const echo = task<[unknown], unknown>("echo");

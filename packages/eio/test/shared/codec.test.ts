@@ -4,6 +4,7 @@ import * as Eio from "../../src/index.js";
 import {
   createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena, SharedPromise, SharedStream, untrackHandle,
 } from "../../src/shared/index.js";
+import { assertProperty } from "../../../../test/support/fc.js";
 
 const roundTrip = (value: unknown): unknown => decodeAndFree(encodeValue(value));
 
@@ -67,7 +68,7 @@ describe("the shared heap codec", () => {
       fc.string({ maxLength: 6 }),
     );
     const field = fc.oneof(fc.double(), fc.integer(), fc.constant(-0), fc.string({ maxLength: 12 }), fc.boolean(), fc.constant(null), fc.constant(undefined));
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(fc.tuple(key, field), { maxLength: 20 }), (entries) => {
         const record: Record<string, unknown> = {};
         for (const [k, v] of entries) Object.defineProperty(record, k, { value: v, enumerable: true, writable: true, configurable: true });
@@ -97,7 +98,7 @@ describe("the shared heap codec", () => {
         fc.array(fc.integer(), { minLength: 257, maxLength: 300 }),
       ),
     }));
-    fc.assert(
+    assertProperty(
       fc.property(tree, fc.boolean(), (value, repeat) => {
         // An array met twice keeps its identity in a structured clone.
         const input = repeat && Array.isArray(value) ? { a: value, b: [value] } : { commands: value };

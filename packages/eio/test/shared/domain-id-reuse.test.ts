@@ -17,11 +17,13 @@ describe("domain ids", () => {
     const [whileQueued, afterWake] = await Eio.run<[number, number]>(function* () {
       const [p, r] = Eio.Promise.create<number>({ shared: true });
       const [ready, readyResolver] = Eio.Promise.create<string>({ shared: true });
-      const crash = spawn("awaitThenExit", p, readyResolver).then(
+      const [seen, seenResolver] = Eio.Promise.create<void>({ shared: true });
+      const crash = spawn("awaitThenExit", p, readyResolver, seen).then(
         () => "exited cleanly",
         (error: Error) => error.message,
       );
       yield* Eio.Promise.await(ready);
+      Eio.Promise.resolve(seenResolver, undefined);
       const how = yield* Eio.Fiber.awaitNative(crash);
       if (!how.includes("exited with code 3")) throw new Error(`unexpected: ${how}`);
       // The dead domain's record still waits in p's queue: its id must not be handed out yet.

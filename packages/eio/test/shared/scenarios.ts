@@ -174,13 +174,16 @@ export function* churn(cycles: number): Operation<number> {
   return peak;
 }
 
-/** Waits on `p` (its waiter record sits in `p`'s queue), says so through `ready`, then its thread exits: a crash. */
-export function* awaitThenExit(p: Eio.Promise.Promise<unknown>, ready: Eio.Promise.Resolver<string>): Operation<void> {
+/**
+ * Waits on `p` (its waiter record sits in `p`'s queue), says so through `ready`, and once the
+ * other side has `seen` that, its thread exits: a crash.
+ */
+export function* awaitThenExit(p: Eio.Promise.Promise<unknown>, ready: Eio.Promise.Resolver<string>, seen: Eio.Promise.Promise<void>): Operation<void> {
   yield* Eio.Fiber.both(
     () => Eio.Promise.await(p),
     function* () {
       Eio.Promise.resolve(ready, "waiting");
-      yield* Eio.Fiber.awaitNative(new Promise((resolve) => setTimeout(resolve, 20)));
+      yield* Eio.Promise.await(seen);
       process.exit(3);
     },
   );

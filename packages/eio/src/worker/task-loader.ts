@@ -1,35 +1,15 @@
 /**
- * Loads the modules that tasks name, once per domain, and holds the jobs that arrive while
- * their module is still loading. A missing module or export fails the job with a clear error.
+ * The tasks this domain was told of, each loaded once (with `loadTask`, as every road loads a
+ * task), and the jobs that arrive while their module is still loading. A missing module or
+ * export fails the job with `loadTask`'s error.
  * A job that waits keeps its arguments encoded: they are decoded once the module has loaded,
  * so that classes it registers (`Eio.registerErrorClass`) are known to the decoder.
  * @internal
  * @module
  */
-import type { Scheduler } from "../../core/scheduler.js";
-import { releasePayload } from "../codec.js";
-
-type TaskFunction = (...args: unknown[]) => unknown;
-
-/** Loads tsx's loader into this thread, once: the parent's `--import tsx` does not reach workers. */
-let typeScriptLoader: globalThis.Promise<void> | null = null;
-function loadTypeScript(): globalThis.Promise<void> {
-  const name = "tsx/esm/api"; // not a literal: the bundler must leave it to run time
-  typeScriptLoader ??= (import(name) as globalThis.Promise<{ register(): void }>).then((tsx) => tsx.register());
-  return typeScriptLoader;
-}
-
-/** Imports a task's module; a TypeScript module is loaded through tsx when it is installed. */
-export async function importModule(moduleUrl: string): globalThis.Promise<Record<string, unknown>> {
-  if (/\.[cm]?tsx?$/.test(new URL(moduleUrl).pathname)) {
-    try {
-      await loadTypeScript();
-    } catch (error) {
-      throw new TypeError(`To run the TypeScript module ${moduleUrl} in a domain, install tsx (npm install -D tsx) or compile it to JavaScript.`, { cause: error });
-    }
-  }
-  return (await import(moduleUrl)) as Record<string, unknown>;
-}
+import type { Scheduler } from "../core/scheduler.js";
+import { releasePayload } from "../domains/codec.js";
+import { loadTask, type TaskFunction } from "../domains/load-task.js";
 
 interface LoadedTask {
   readonly moduleUrl: string;
@@ -67,22 +47,13 @@ export class TaskLoader {
     this.tasks.set(number, task);
     this.loading++;
     this.scheduler.addExternalWait();
-    importModule(moduleUrl).then(
-      (module) => {
-        const fn = module[exportName];
-        if (typeof fn === "function") task.fn = fn as TaskFunction;
-        else {
-          const names = Object.keys(module).filter((k) => typeof module[k] === "function");
-          task.error = new TypeError(
-            `Eio.task: the module ${moduleUrl} has no exported function named ${JSON.stringify(exportName)}` +
-              (exportName in module ? ` (it is a ${typeof module[exportName]})` : "") +
-              `. Its exported functions: ${names.join(", ") || "none"}.`,
-          );
-        }
+    loadTask(moduleUrl, exportName).then(
+      (fn) => {
+        task.fn = fn;
         this.loaded(task);
       },
       (error: unknown) => {
-        task.error = new TypeError(`Eio.task: cannot load the module ${moduleUrl} in a domain: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        task.error = error as Error;
         this.loaded(task);
       },
     );

@@ -5,47 +5,39 @@
  * the runner starts it itself when the weights of its running jobs drop below 1, if the parent
  * has not taken it back first.
  *
- * When it has nothing to run, the domain spins on its inbox for a moment (a parent sending job
- * after job gets them picked up in microseconds; not if its last result had to wake the
- * parent, whose next job then comes late anyway), then, if no job of its own is in progress,
- * blocks the thread briefly in `Atomics.wait` (it has nothing else to do, and a blocked thread
- * leaves the core to others), and finally parks in `Atomics.waitAsync` so timers and I/O of
- * the domain run normally. The parent's port listener keeps the thread alive meanwhile.
+ * The inbox is a source of the thread's idle policy (`shared/idle-policy.ts`): when the domain
+ * has nothing to run, it spins on its inbox for a moment (a parent sending job after job gets
+ * them picked up in microseconds; not if its last result had to wake the parent, whose next
+ * job then comes late anyway), blocks the thread in `Atomics.wait` if nothing but other domains
+ * can wake it (it has nothing else to do, and a blocked thread leaves the core to others), and
+ * finally parks in `Atomics.waitAsync` so timers and I/O of the domain run normally. The
+ * parent's port listener keeps the thread alive meanwhile.
  * @internal
  * @module
  */
 import { parentPort } from "node:worker_threads";
-import { CancelContext } from "../../core/cancel-context.js";
-import { Cancelled } from "../../core/errors.js";
-import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from "../../core/scheduler.js";
-import { run } from "../../run.js";
-import { Decoder, Encoder } from "../codec.js";
-import { awake, prepareToSleep, ringBell, sleepAsync, sleepBlocking } from "../doorbell.js";
-import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_TRACE, type DomainStart } from "../messages.js";
-import { BLOCKING, Ring } from "../ring.js";
-import { claim, Staged, stateOf } from "../staging.js";
+import { CancelContext } from "../core/cancel-context.js";
+import { Cancelled } from "../core/errors.js";
+import { currentFiber, emptyVars, Fiber, type Scheduler, suspendUnchecked } from "../core/scheduler.js";
+import { run } from "../run.js";
+import { Decoder, Encoder } from "../domains/codec.js";
+import { awake, prepareToSleep, ringBell } from "../domains/doorbell.js";
+import { FromDomain, STAGING_CELL_SHIFT, ToDomain, UNITS_MASK, WITH_TRACE, type DomainStart } from "../domains/messages.js";
+import { BLOCKING, DOORBELL, Ring } from "../domains/ring.js";
+import { claim, Staged, stateOf } from "../domains/staging.js";
 import { TaskLoader } from "./task-loader.js";
-import { attachRecorder, detachRecorder, type ForeignEvents, Recorder, recorderOf } from "../../trace/recorder.js";
-import { SpinBudget } from "../../shared/spin-budget.js";
-import { attachBufferPort } from "../../shared/buffers.js";
-import { attachArena, prepareDomainExit, prepareDomainWork, sharedWaiting, watchWhileIdle } from "../../shared/index.js";
-
-/** How long (ms) an idle domain polls its inbox before blocking: adapted down to SPIN_MIN_MS. */
-const SPIN_IDLE_MS = 0.3;
-const SPIN_MIN_MS = 0.005;
-/** How long (ms) it polls while jobs are in progress (they may be waiting on I/O). */
-const SPIN_BUSY_MS = 0.01;
-/** The busy spin of this domain; 0 once a task said it waits on I/O for good ({@link noBusySpin}). */
-let busySpinMs = SPIN_BUSY_MS;
+import { attachRecorder, detachRecorder, type ForeignEvents, Recorder, recorderOf } from "../trace/recorder.js";
+import { attachBufferPort } from "../shared/buffers.js";
+import { attachArena, IdleSource, prepareDomainExit, prepareDomainWork, setSpinRange, watchIdle } from "../shared/index.js";
 
 /**
- * For a task that has a domain to itself and waits on I/O all its life (`Net.runServer`'s
- * domains): a server goes idle between every two events, and a spin each time only takes the
- * core from the threads doing the work. @internal
+ * How long (ms) an idle domain polls its inbox: the thread's spin budget adapts between these.
+ * Halving after every miss brought it down to its minimum when tasks came one at a time, a few
+ * microseconds too short for the parent's next one, which then always came through the OS: the
+ * budget doubles when a job comes soon after a missed spin (see `SpinBudget`).
  */
-export function noBusySpin(): void {
-  busySpinMs = 0;
-}
+const SPIN_IDLE_MS = 0.3;
+const SPIN_MIN_MS = 0.005;
 
 /** How long an idle domain blocks its thread before parking asynchronously. */
 const BLOCK_MS = 20;
@@ -72,7 +64,16 @@ function callerCancelled(): Error {
   return new Error("the job's caller was cancelled");
 }
 
-class DomainRunner {
+class DomainRunner extends IdleSource {
+  readonly rank = 2;
+  readonly words: Int32Array;
+  readonly index = DOORBELL;
+  readonly blockMs = BLOCK_MS;
+  readonly blocksInARow = 1;
+  /** It blocks again at every idle turn once a job came: it has nothing else to do. */
+  readonly quickMs = Infinity;
+  /** A ring reschedules the scheduler, whose idle turn parks again once the jobs it brought ran. */
+  readonly stayParked = false;
   private readonly inbox: Ring;
   private readonly outbox: Ring;
   private readonly parentBell: Int32Array;
@@ -82,13 +83,6 @@ class DomainRunner {
   /** Running jobs, so the parent can cancel them. */
   private readonly jobs = new Map<number, CancelContext>();
   private overflow: { kind: number; id: number; payload: Uint8Array }[] = [];
-  private parked = false;
-  /**
-   * The idle spin, adapted to what spinning bought (see `SpinBudget` and the hub's): halving
-   * after every miss brought it down to its minimum when tasks came one at a time, a few
-   * microseconds too short for the parent's next one, which then always came through the OS.
-   */
-  private readonly spin = new SpinBudget(SPIN_MIN_MS, SPIN_IDLE_MS);
   /**
    * The last result had to wake the parent: its next job comes only after the OS and its event
    * loop woke it, tens of microseconds at best, so spinning for it would only take the core
@@ -116,31 +110,26 @@ class DomainRunner {
 
   constructor(
     start: DomainStart,
-    private readonly scheduler: Scheduler,
+    readonly scheduler: Scheduler,
     private readonly root: CancelContext,
   ) {
+    super();
     this.inbox = new Ring(start.inbox);
+    this.words = this.inbox.control;
     this.outbox = new Ring(start.outbox);
     this.parentBell = new Int32Array(start.parentBell);
     this.stagingCells = new Int32Array(start.stagingCells);
     this.concurrency = start.concurrency === 0 ? Infinity : start.concurrency;
     this.domainId = start.domainId;
     this.loader = new TaskLoader(scheduler, (jobId, fn, args) => this.startJob(jobId, fn, args), (jobId, error) => this.reply(jobId, false, error), (payload) => this.decodeArgs(this.decoder.reset(payload, 0, payload.length)));
-    const previous = scheduler.onIdle;
-    scheduler.onIdle = () => this.onIdle() || (previous !== null && previous());
-    // While fibers wait on shared objects, the doorbell's spin watches the inbox too.
-    watchWhileIdle(
-      scheduler,
-      () => this.inbox.hasData() && this.poll(),
-      () => 1, // the one runDomain holds: the parent may always send more work
-    );
+    setSpinRange(SPIN_MIN_MS, SPIN_IDLE_MS);
+    watchIdle(scheduler, this);
   }
 
   /** Handles every waiting record; true if there was any. */
   poll(): boolean {
     if (this.overflow.length > 0) this.flushOverflow();
     const inbox = this.inbox;
-    if (inbox.hasData()) this.spin.wokeAt(performance.now());
     let any = false;
     for (let record = inbox.read(); record !== null; record = inbox.read()) {
       any = true;
@@ -336,7 +325,18 @@ class DomainRunner {
     if (this.overflow.length > 0) setTimeout(() => this.poll(), 1);
   }
 
-  private onIdle(): boolean {
+  // The inbox as a source of the idle policy.
+
+  /** The one runDomain holds: the parent may always send more work. */
+  waits(): number {
+    return 1;
+  }
+
+  active(): boolean {
+    return true;
+  }
+
+  override enterIdle(): boolean {
     if (this.claimed.length > 0) {
       // Read the inbox first (poll then starts them): jobs staged meanwhile are known before
       // the claimed ones run, so their end can tell whether the parent must be woken.
@@ -347,49 +347,42 @@ class DomainRunner {
       return true;
     }
     if (this.unannounced) this.announce();
-    if (this.poll()) return true;
-    const bell = this.inbox.control;
-    awake(bell);
-    // The shared heap's doorbell spin (next in the idle hook) watches the inbox too, and it
-    // is the one to block the thread if anything does.
-    const spinShared = sharedWaiting();
-    const parentAsleep = this.parentWasAsleep;
-    this.parentWasAsleep = false;
-    if (!spinShared && !parentAsleep) {
-      const idle = this.jobs.size === 0;
-      const deadline = performance.now() + (idle ? this.spin.ms : busySpinMs);
-      do {
-        for (let i = 0; i < 64; i++) {
-          if (this.inbox.hasData()) {
-            if (idle) this.spin.paid();
-            return this.poll();
-          }
-        }
-      } while (performance.now() < deadline);
-      if (idle) this.spin.missed(performance.now());
-    }
-    let seen = prepareToSleep(bell);
-    if (this.poll()) return awake(bell), true;
-    if (!spinShared && this.jobs.size === 0 && this.loader.idle && this.overflow.length === 0) {
-      sleepBlocking(bell, seen, BLOCK_MS);
-      awake(bell);
-      if (this.poll()) return true;
-      seen = prepareToSleep(bell);
-      if (this.poll()) return awake(bell), true;
-    }
-    if (!this.parked) {
-      this.parked = true;
-      const wait = sleepAsync(bell, seen);
-      const wake = (): void => {
-        this.parked = false;
-        awake(bell);
-        this.poll();
-        this.scheduler.schedule();
-      };
-      if (wait === null) queueMicrotask(wake);
-      else void wait.then(wake);
-    }
     return false;
+  }
+
+  ready(): boolean {
+    return this.inbox.hasData();
+  }
+
+  /** No spin after a result that had to wake the parent (cleared here, once per idle turn). */
+  spinMs(): number {
+    if (this.parentWasAsleep) {
+      this.parentWasAsleep = false;
+      return 0;
+    }
+    return SPIN_IDLE_MS;
+  }
+
+  spinStarts(): void {
+    awake(this.words);
+  }
+
+  spinEnds(): void {}
+
+  sleep(): number {
+    return prepareToSleep(this.words);
+  }
+
+  awake(): void {
+    awake(this.words);
+  }
+
+  /**
+   * Not while a module loads, results wait for room in the outbox (a timer retries) or a trace
+   * is shipped every `TRACE_EVERY_MS`: those need the event loop, and are no external waits.
+   */
+  override mayBlock(): boolean {
+    return this.loader.idle && this.overflow.length === 0 && this.traceTimer === null;
   }
 }
 
