@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The kv-server program: replays the log, listens on 127.0.0.1:6380 (by default), prints the
+ * The kv-server program: listens on 127.0.0.1:6380 (by default), replays the log, prints the
  * address, and serves Redis clients until SIGINT or SIGTERM, when it stops cleanly.
  * `kv-server --help` lists the options (see config.ts).
  * @module
@@ -34,6 +34,7 @@ function settings(config: Config.Config, port: number): Record<string, string> {
     port: String(port), bind: config.bind, dir: config.dir, appendfsync: config.appendfsync,
     maxclients: String(config.maxclients), requirepass: config.requirepass ?? "", timeout: String(config.timeout),
     "proto-max-bulk-len": String(config.protoMaxBulkLen), "client-query-buffer-limit": String(config.clientQueryBufferLimit),
+    "repair-log": config.repairLog ?? "",
   };
 }
 
@@ -66,15 +67,19 @@ function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Q
  * Where the store runs: in a storage domain of its own (the blog's design), or, with
  * `--single-domain`, as a fiber next to the connections on the main thread.
  */
-function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue): Eio.Operation<Store.ReadyInfo> {
-  const options = { compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock };
+function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, clients: Int32Array, port: number): Eio.Operation<Store.ReadyInfo> {
+  const options = {
+    compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock,
+    repair: config.repairLog ?? undefined, clients, port,
+  };
   if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue, options);
-  let info: Store.ReadyInfo | undefined;
+  // Awaited, not read at once: a store that fails to open fails the switch, with its own error.
+  const [ready, setReady] = Eio.Promise.create<Store.ReadyInfo>();
   Eio.Fiber.fork(sw, () => Store.serve(queue, config.dir, {
     ...options,
-    onReady: (store) => (info = { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
+    onReady: (store) => Eio.Promise.resolve(setReady, { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
   }));
-  return info!;
+  return yield* Eio.Promise.await(ready);
 }
 
 try {
@@ -83,13 +88,16 @@ try {
       yield* Eio.Switch.run(function* (sw) {
         const shared = !config.singleDomain;
         const queue = Eio.Stream.create<Store.Request>(1024, { shared });
-        const info = yield* startStore(sw, env, queue);
+        // Bound first, so INFO knows the port; clients are accepted only once the log is replayed.
         const socket = yield* Eio.Net.listen(sw, env.net, { host: config.bind, port: config.port }, { reuseAddr: true });
         const addr = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
+        // Counted by the connections in every domain, read by the store for INFO.
+        const clients = new Int32Array(new SharedArrayBuffer(4));
+        const info = yield* startStore(sw, env, queue, clients, addr.port);
         const server: Server = {
           host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared,
           requirepass: config.requirepass, settings: settings(config, addr.port),
-          clients: new Int32Array(new SharedArrayBuffer(4)), maxclients: config.maxclients, timeout: config.timeout,
+          clients, maxclients: config.maxclients, timeout: config.timeout,
           maxBulk: config.protoMaxBulkLen, queryBufferLimit: config.clientQueryBufferLimit,
         };
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
@@ -108,7 +116,9 @@ try {
   );
 } catch (error) {
   if (!stop.signal.aborted) {
-    console.error("kv-server failed:", error);
+    // Our own errors (a damaged log, a locked directory) say all there is to say.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(message.startsWith("kv-server:") ? message : `kv-server failed: ${message}`);
     process.exit(1);
   }
 }

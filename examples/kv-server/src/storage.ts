@@ -274,8 +274,8 @@ function damagedMessage(file: string, result: Log.ReplayResult, damage: Log.Dama
     : "it is not a torn tail (a record cut short by a crash), so it may hold an acknowledged write";
   return (
     `kv-server: the log ${file} is damaged at byte ${damage.offset} of ${result.fileBytes} (${damage.reason}); ${after}. ` +
-    "Nothing was changed and the server did not start. To start anyway, open with repair \"skip\" (drop only the " +
-    `damaged bytes, keeping every valid record after them) or repair "truncate" (cut the log at byte ${damage.offset}, ` +
+    "Nothing was changed and the server did not start. To start anyway, start it with --repair-log skip (drop only the " +
+    `damaged bytes, keeping every valid record after them) or --repair-log truncate (cut the log at byte ${damage.offset}, ` +
     "as redis-check-aof --fix does); both keep a copy of the log as kv.log.damaged. By hand, with the server stopped: " +
     `cp '${file}' '${file}.damaged' && truncate -s ${damage.offset} '${file}'.`
   );

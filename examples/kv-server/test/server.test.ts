@@ -42,6 +42,24 @@ describe.each(MODES)("kv-server over TCP (%s)", (_mode, modeArgs) => {
     expect(server.output()).toMatch(/kv-server stopped/);
   });
 
+  it("INFO counts the clients connected (in every domain) and shows the port", async () => {
+    const own = await startServer(newDir(), modeArgs);
+    const clients = [client(own)];
+    try {
+      const info = async () => await clients[0]!.info();
+      await clients[0]!.ping();
+      expect(await info()).toMatch(/\r\nconnected_clients:1\r\n/);
+      expect(await info()).toContain(`\r\ntcp_port:${own.port}\r\n`);
+      for (let i = 0; i < 4; i++) clients.push(client(own));
+      // Each client has had a reply, so the server has counted it.
+      await Promise.all(clients.map((redis) => redis.ping()));
+      expect(await info()).toMatch(/\r\nconnected_clients:5\r\n/);
+    } finally {
+      for (const redis of clients) redis.disconnect();
+      expect(await stopServer(own)).toBe(0);
+    }
+  });
+
   it("serves ioredis: get/set, binary values, errors, pipelines", async () => {
     const redis = client(server);
     try {
