@@ -174,6 +174,45 @@ describe.each(MODES)("durability (%s)", (_mode, modeArgs) => {
     }
   }, 120_000);
 
+  it("SIGTERM stops it cleanly: it says so, releases kv.lock, and a restart has every acknowledged write", async () => {
+    const dir = newDir();
+    let server = await startServer(dir, modeArgs);
+    const acknowledged = new Map<string, string>();
+    const clients = Array.from({ length: 4 }, () => client(server));
+    let enough: () => void = () => {};
+    const acknowledged200 = new Promise<void>((resolve) => (enough = resolve));
+    // Each writer goes on until the stopping server closes its connection.
+    const writers = clients.map(async (redis, c) => {
+      for (let i = 0; ; i++) {
+        const key = `t${c}:${i}`;
+        try {
+          if ((await redis.set(key, `value ${i}`)) === "OK") acknowledged.set(key, `value ${i}`);
+        } catch {
+          return;
+        }
+        if (acknowledged.size >= 200) enough();
+      }
+    });
+    await acknowledged200;
+    expect(await stopServer(server, "SIGTERM")).toBe(0);
+    await Promise.all(writers);
+    for (const redis of clients) redis.disconnect();
+    expect(fs.existsSync(`${dir}/kv.lock`), "kv.lock after the stop").toBe(false);
+    expect(server.output()).toMatch(/kv-server: received SIGTERM, stopping\n(?:.*\n)*kv-server stopped\n/);
+
+    server = await startServer(dir, modeArgs);
+    const redis = client(server);
+    try {
+      expect(Number(/(\d+) log records replayed/.exec(server.output())![1])).toBeGreaterThanOrEqual(acknowledged.size);
+      const keys = [...acknowledged.keys()];
+      const values = await redis.mget(...keys);
+      expect(keys.filter((key, i) => values[i] !== acknowledged.get(key))).toEqual([]);
+    } finally {
+      redis.disconnect();
+      expect(await stopServer(server)).toBe(0);
+    }
+  }, 120_000);
+
   it("recovers after a torn last record", async () => {
     const dir = newDir();
     let server = await startServer(dir, modeArgs);
