@@ -620,8 +620,10 @@ export async function rewrite(store: Store): Promise<void> {
         rewrite.bytes += data.length;
       }
     }
-    // Most of what was committed meanwhile, and the big sync, off the loop too.
-    while (rewrite.sinceWritten < rewrite.since.length) {
+    // Most of what was committed meanwhile, and the big sync, off the loop too. A few rounds at
+    // most: commits that do not wait for an fsync (everysec, no) can append faster than these
+    // writes catch up, and finishRewrite writes the rest between two commits anyway.
+    for (let round = 0; round < 4 && rewrite.sinceWritten < rewrite.since.length; round++) {
       const end = rewrite.since.length;
       for (const data of coalesce(rewrite.since.slice(rewrite.sinceWritten, end))) {
         await step(() => writeAllAsync(rewrite.fd, data));
