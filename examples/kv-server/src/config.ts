@@ -2,7 +2,7 @@
  * Command-line and environment settings, under Redis's option names where Redis has one
  * (`--port`, `--bind`, `--dir`, `--maxclients`, `--requirepass`, `--appendfsync`, `--timeout`,
  * `--proto-max-bulk-len`, `--client-query-buffer-limit`), with Redis's defaults, bounds and size
- * syntax (`512mb`). Each flag also reads `KV_` and its name in capitals (`KV_MAXCLIENTS`);
+ * syntax (`512mb`); `--repair-log` does at start what `redis-check-aof --fix` does. Each flag also reads `KV_` and its name in capitals (`KV_MAXCLIENTS`);
  * flags win. `kv-server --help` prints them all ({@link HELP}).
  * @module
  */
@@ -20,6 +20,17 @@ import { fileURLToPath } from "node:url";
  * ```
  */
 export type Appendfsync = "always" | "everysec" | "no";
+
+/**
+ * How to start on a log damaged before its end (`--repair-log`): `skip` drops only the damaged
+ * bytes, `truncate` cuts the log there (as `redis-check-aof --fix`). A torn tail needs neither.
+ *
+ * @example
+ * ```ts
+ * const repair: Config.RepairLog = "truncate";
+ * ```
+ */
+export type RepairLog = "skip" | "truncate";
 
 /**
  * The server's settings.
@@ -51,6 +62,8 @@ export interface Config {
   protoMaxBulkLen: number;
   /** The most bytes of an unfinished command a client may have buffered before it is closed. */
   clientQueryBufferLimit: number;
+  /** How to start on a log damaged before its end, or null to refuse to start (the default). */
+  repairLog: RepairLog | null;
 }
 
 /**
@@ -81,6 +94,7 @@ const OPTIONS: Option[] = [
   { flag: "timeout", value: "SECONDS", initial: "0", help: "close a client idle this long (0: never)" },
   { flag: "proto-max-bulk-len", value: "SIZE", initial: "512mb", help: "longest bulk string a client may send" },
   { flag: "client-query-buffer-limit", value: "SIZE", initial: "1gb", help: "a client with more of a command buffered is closed" },
+  { flag: "repair-log", value: "skip|truncate", initial: "", help: "start on a log damaged before its end: skip the bad bytes, or\ntruncate the log there (as redis-check-aof --fix); keeps kv.log.damaged" },
   { flag: "compact-bytes", value: "SIZE", initial: "64mb", help: "log size that triggers a rewrite" },
   { flag: "domains", value: "N", initial: "0", help: "connection domains besides the main one" },
   { flag: "single-domain", value: null, initial: "", help: "run the store as a fiber on the main thread, not in a domain" },
@@ -109,7 +123,8 @@ export const HELP: string = [
   ...OPTIONS.map((option) => {
     const left = `  --${option.flag}${option.value === null ? "" : ` ${option.value}`}`;
     const initial = option.value === null ? "off" : option.initial === "" ? "none" : option.initial;
-    return `${left.padEnd(38)}${option.help}\n${" ".repeat(38)}default ${initial}, env ${envName(option.flag)}`;
+    const help = option.help.replaceAll("\n", `\n${" ".repeat(38)}`);
+    return `${left.padEnd(38)}${help}\n${" ".repeat(38)}default ${initial}, env ${envName(option.flag)}`;
   }),
   `${"  --help".padEnd(38)}print this and exit`,
 ].join("\n");
@@ -139,6 +154,13 @@ function appendfsync(text: string): Appendfsync {
   const policy = text.toLowerCase();
   if (policy === "always" || policy === "everysec" || policy === "no") return policy;
   throw invalid("appendfsync", text, "one of always, everysec, no");
+}
+
+function repairLog(text: string): RepairLog | null {
+  const repair = text.toLowerCase();
+  if (repair === "") return null;
+  if (repair === "skip" || repair === "truncate") return repair;
+  throw invalid("repair-log", text, "skip or truncate");
 }
 
 /**
@@ -189,5 +211,6 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
     timeout: integer("timeout", get("timeout"), 0, 2147483647),
     protoMaxBulkLen: size("proto-max-bulk-len", get("proto-max-bulk-len"), 1024 * 1024),
     clientQueryBufferLimit: size("client-query-buffer-limit", get("client-query-buffer-limit"), 1024 * 1024),
+    repairLog: repairLog(get("repair-log")),
   };
 }

@@ -1,12 +1,17 @@
 /**
- * The append-only log's record format. A log file is a short magic header followed by
- * records; each record is framed as `[u32 payload length][u32 CRC-32 of payload][payload]`
- * (little-endian), so a record torn by a crash mid-write is recognised and dropped on replay.
+ * The append-only log's record format, and reading a log file back. A log file is a short magic
+ * header followed by records; each record is framed as `[u32 payload length][u32 CRC-32 of
+ * payload][payload]` (little-endian), so a record torn by a crash mid-write is recognised.
+ *
+ * {@link replayFile} reads a file as a stream, one chunk at a time (no 2 GiB ceiling), and tells
+ * a torn tail (the last record cut short, as a crash during an append leaves it) from damage
+ * before the end (valid records follow the bad bytes), which must never be cut away silently.
  *
  * Records are effects, not commands: `INCR` is logged as the `set` it produced and a relative
  * expiry as an absolute time, so replaying a log gives the same table whatever the clock says.
  * @module
  */
+import * as fs from "node:fs";
 import { crc32 } from "node:zlib";
 
 /**
@@ -39,6 +44,35 @@ const OP_EXPIRE = 3;
 const OP_FLUSH = 4;
 const FRAME = 8;
 
+/**
+ * The bytes of one framed record, as parts to write in order: a value is not copied, only
+ * framed (its CRC is computed over the parts), so a 512 MB value costs no second 512 MB.
+ *
+ * @example
+ * ```ts
+ * fs.writevSync(fd, Log.encodeParts({ op: "set", key, value, expireAt: 0 }));
+ * ```
+ */
+export function encodeParts(record: Record): Buffer[] {
+  if (record.op === "set") {
+    const { key, value } = record;
+    const head = Buffer.allocUnsafe(FRAME + 1 + 4 + key.length + 4);
+    let at = head.writeUInt32LE(1 + 4 + key.length + 4 + value.length + 8, 0);
+    at = head.writeUInt8(OP_SET, FRAME);
+    at = head.writeUInt32LE(key.length, at);
+    at += key.copy(head, at);
+    head.writeUInt32LE(value.length, at);
+    const tail = Buffer.allocUnsafe(8);
+    tail.writeDoubleLE(record.expireAt, 0);
+    // Node's crc32 drops the running value for an empty buffer with no memory behind it.
+    const crc = crc32(tail, value.length === 0 ? crc32(head.subarray(FRAME)) : crc32(value, crc32(head.subarray(FRAME))));
+    head.writeUInt32LE(crc, 4);
+    // Small values are framed into one buffer: fewer, larger writes.
+    return value.length <= 4096 ? [Buffer.concat([head, value, tail])] : [head, value, tail];
+  }
+  return [encode(record)];
+}
+
 function frame(payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(FRAME + payload.length);
   out.writeUInt32LE(payload.length, 0);
@@ -48,7 +82,7 @@ function frame(payload: Buffer): Buffer {
 }
 
 /**
- * The bytes of one framed record.
+ * The bytes of one framed record, as one buffer.
  *
  * @example
  * ```ts
@@ -57,17 +91,8 @@ function frame(payload: Buffer): Buffer {
  */
 export function encode(record: Record): Buffer {
   switch (record.op) {
-    case "set": {
-      const { key, value } = record;
-      const payload = Buffer.allocUnsafe(1 + 4 + key.length + 4 + value.length + 8);
-      let at = payload.writeUInt8(OP_SET, 0);
-      at = payload.writeUInt32LE(key.length, at);
-      at += key.copy(payload, at);
-      at = payload.writeUInt32LE(value.length, at);
-      at += value.copy(payload, at);
-      payload.writeDoubleLE(record.expireAt, at);
-      return frame(payload);
-    }
+    case "set":
+      return Buffer.concat(encodeParts(record));
     case "del":
     case "expire": {
       const { key } = record;
@@ -83,8 +108,22 @@ export function encode(record: Record): Buffer {
   }
 }
 
+/** A view's bytes, copied unless the view fills nearly all of its memory (a big value read alone). */
+function own(view: Buffer): Buffer {
+  return view.buffer.byteLength - view.length <= view.length / 8 ? view : Buffer.from(view);
+}
+
+/** The expected payload length for a payload starting with `head`, or -1 if `head` is no record's start. */
+function shapeOf(op: number, keyLength: number, valueLength: number): number {
+  if (op === OP_FLUSH) return 1;
+  if (op === OP_DEL) return 5 + keyLength;
+  if (op === OP_EXPIRE) return 5 + keyLength + 8;
+  if (op === OP_SET) return 5 + keyLength + 4 + valueLength + 8;
+  return -1;
+}
+
 function decodePayload(payload: Buffer): Record | null {
-  const op = payload[0];
+  const op = payload[0]!;
   if (op === OP_FLUSH) return payload.length === 1 ? { op: "flush" } : null;
   if (payload.length < 5) return null;
   const keyLength = payload.readUInt32LE(1);
@@ -98,58 +137,285 @@ function decodePayload(payload: Buffer): Record | null {
   if (op === OP_SET && keyEnd + 4 <= payload.length) {
     const valueEnd = keyEnd + 4 + payload.readUInt32LE(keyEnd);
     if (valueEnd + 8 !== payload.length) return null;
-    const value = Buffer.from(payload.subarray(keyEnd + 4, valueEnd));
+    const value = own(payload.subarray(keyEnd + 4, valueEnd));
     return { op: "set", key, value, expireAt: payload.readDoubleLE(valueEnd) };
   }
   return null;
 }
 
 /**
- * What {@link replay} found.
+ * What {@link replay} and {@link replayFile} found.
  *
  * @example
  * ```ts
- * const { records, validBytes } = Log.replay(contents, apply);
- * if (validBytes < contents.length) console.log("torn tail dropped");
+ * const { records, validBytes, damage } = Log.replayFile(fd, apply);
+ * if (damage?.torn) console.log(`a torn tail from byte ${damage.offset}`);
  * ```
  */
 export interface ReplayResult {
   /** Records applied. */
   records: number;
-  /** Length of the valid prefix of the file; anything after it is a torn or corrupt tail. */
+  /** Length of the valid prefix of the file: where the first bad byte is, or the file's size. */
   validBytes: number;
+  /** The file's size. */
+  fileBytes: number;
+  /** Null when the whole file is valid. */
+  damage: Damage | null;
 }
 
 /**
- * Calls `apply` for each whole record of a log file's contents, stopping at the first record
- * that is cut short or fails its checksum (a crash during the last append). Throws if the
- * contents do not start with {@link MAGIC} (so another file is never overwritten).
+ * A place where the log stops being valid.
+ *
+ * @example
+ * ```ts
+ * if (damage !== null && !damage.torn) throw new Error(`damaged at byte ${damage.offset}: ${damage.reason}`);
+ * ```
+ */
+export interface Damage {
+  /** Offset of the first bad record. */
+  offset: number;
+  /** What is wrong with it, in words. */
+  reason: string;
+  /**
+   * True for a torn tail: the last record is cut short (or the tail is zeros) and no valid record
+   * follows, as a crash during an append leaves it. Cutting it loses only unacknowledged writes.
+   */
+  torn: boolean;
+  /** Where valid records start again after the damage, or null if none do. */
+  resumeAt: number | null;
+}
+
+/**
+ * Calls `apply` for each whole record of a log file's contents held in memory, stopping at the
+ * first bad one (see {@link replayFile}, which reads a file as a stream).
  *
  * @example
  * ```ts
  * const table = Table.create();
- * Log.replay(fs.readFileSync("data/kv.log"), (record) => Table.apply(table, record));
+ * Log.replay(Buffer.concat([Log.MAGIC, ...Table.takeJournal(other)]), (record) => Table.apply(table, record));
  * ```
  */
 export function replay(contents: Buffer, apply: (record: Record) => void): ReplayResult {
-  if (contents.length < MAGIC.length || !contents.subarray(0, MAGIC.length).equals(MAGIC)) {
-    if (contents.length === 0 || MAGIC.subarray(0, contents.length).equals(contents.subarray(0, MAGIC.length))) {
-      return { records: 0, validBytes: 0 };
-    }
+  return replaySource(memorySource(contents), apply, {});
+}
+
+/**
+ * Options for {@link replayFile}.
+ *
+ * @example
+ * ```ts
+ * Log.replayFile(fd, apply, { chunkBytes: 4 << 20, from: damage.resumeAt });
+ * ```
+ */
+export interface ReplayOptions {
+  /** Bytes read at a time (a record larger than this is read whole, in one buffer of its size). */
+  chunkBytes?: number;
+  /** Offset to start at instead of just after the header (to resume after damage). */
+  from?: number;
+  /** Called after each chunk with the offset reached and the file's size. */
+  onProgress?: (offset: number, fileBytes: number) => void;
+}
+
+/**
+ * Reads the log file open on `fd` from the start as a stream of chunks and calls `apply` for
+ * each valid record, stopping at the first record that is cut short, fails its checksum or is
+ * not a record. Then it looks past the bad bytes for valid records, to tell a torn tail from
+ * damage before the end (see {@link Damage}). Throws if the file does not start with
+ * {@link MAGIC}, so that another file is never taken for a log and overwritten.
+ *
+ * @example
+ * ```ts
+ * const fd = fs.openSync("data/kv.log", "r");
+ * const result = Log.replayFile(fd, (record) => Table.apply(table, record));
+ * ```
+ */
+export function replayFile(fd: number, apply: (record: Record) => void, options: ReplayOptions = {}): ReplayResult {
+  const chunkBytes = options.chunkBytes ?? 1 << 20;
+  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < FRAME) {
+    throw new RangeError(`Log.replayFile: chunkBytes must be an integer of at least ${FRAME}, got ${chunkBytes}`);
+  }
+  return replaySource(fileSource(fd, chunkBytes), apply, options);
+}
+
+/** Random access to a log's bytes, from memory or a file. */
+interface Source {
+  size: number;
+  chunkBytes: number;
+  /** Reads up to `n` bytes at `offset` into `target` at `into`; returns how many (fewer at the end). */
+  readInto(target: Buffer, into: number, offset: number, n: number): number;
+}
+
+/** `n` bytes at `offset` (fewer at the end of the file). */
+function read(source: Source, offset: number, n: number): Buffer {
+  const out = Buffer.allocUnsafe(Math.max(0, Math.min(n, source.size - offset)));
+  return out.subarray(0, source.readInto(out, 0, offset, out.length));
+}
+
+function memorySource(contents: Buffer): Source {
+  return {
+    size: contents.length,
+    chunkBytes: contents.length,
+    readInto: (target, into, offset, n) => contents.copy(target, into, offset, Math.min(offset + n, contents.length)),
+  };
+}
+
+function fileSource(fd: number, chunkBytes: number): Source {
+  return {
+    size: fs.fstatSync(fd).size,
+    chunkBytes,
+    readInto(target, into, offset, n) {
+      let done = 0;
+      while (done < n) {
+        const got = fs.readSync(fd, target, into + done, n - done, offset + done);
+        if (got === 0) break;
+        done += got;
+      }
+      return done;
+    },
+  };
+}
+
+function replaySource(source: Source, apply: (record: Record) => void, options: ReplayOptions): ReplayResult {
+  const size = source.size;
+  const start = read(source, 0, MAGIC.length);
+  if (!start.equals(MAGIC.subarray(0, start.length))) {
     throw new Error("kv-server: the log file does not start with the kv-server header; refusing to overwrite it");
   }
-  let at = MAGIC.length;
+  if (start.length < MAGIC.length) {
+    const damage = size === 0 ? null : { offset: 0, reason: "the header is cut short", torn: true, resumeAt: null };
+    return { records: 0, validBytes: 0, fileBytes: size, damage };
+  }
+  let at = options.from ?? MAGIC.length;
   let records = 0;
-  while (contents.length - at >= FRAME) {
-    const length = contents.readUInt32LE(at);
-    if (length > contents.length - at - FRAME) break;
-    const payload = contents.subarray(at + FRAME, at + FRAME + length);
-    if (crc32(payload) !== contents.readUInt32LE(at + 4)) break;
-    const record = decodePayload(payload);
-    if (record === null) break;
+  // The bytes from `at` on that were read and not yet consumed.
+  let pending = Buffer.alloc(0);
+  let readTo = at;
+  const fill = (n: number): boolean => {
+    if (pending.length >= n) return true;
+    if (readTo >= size) return false;
+    // A record larger than a chunk is read whole into one buffer of its size, with no copy after.
+    const want = Math.min(Math.max(n - pending.length, source.chunkBytes), size - readTo);
+    const joined = Buffer.allocUnsafe(pending.length + want);
+    pending.copy(joined);
+    const got = source.readInto(joined, pending.length, readTo, want);
+    readTo += got;
+    pending = joined.subarray(0, pending.length + got);
+    options.onProgress?.(readTo, size);
+    return pending.length >= n;
+  };
+  let reason: string | null = null;
+  let incomplete = false;
+  for (;;) {
+    if (!fill(FRAME)) {
+      if (pending.length > 0) [reason, incomplete] = ["the last record's frame is cut short", true];
+      break;
+    }
+    const length = pending.readUInt32LE(0);
+    if (length > size - at - FRAME) {
+      [reason, incomplete] = [`a record of ${length} bytes runs past the end of the file`, true];
+      break;
+    }
+    fill(FRAME + length);
+    const payload = pending.subarray(FRAME, FRAME + length);
+    if (crc32(payload) !== pending.readUInt32LE(4)) {
+      reason = "a record's checksum does not match";
+      break;
+    }
+    const record = length === 0 ? null : decodePayload(payload);
+    if (record === null) {
+      reason = "a record with a valid checksum is not a known record";
+      break;
+    }
     apply(record);
     records++;
     at += FRAME + length;
+    pending = pending.subarray(FRAME + length);
   }
-  return { records, validBytes: at };
+  if (reason === null) return { records, validBytes: at, fileBytes: size, damage: null };
+  const resumeAt = findRecord(source, at + 1);
+  const torn = resumeAt === null && (incomplete || allZero(source, at));
+  return { records, validBytes: at, fileBytes: size, damage: { offset: at, reason, torn, resumeAt } };
+}
+
+function allZero(source: Source, from: number): boolean {
+  for (let at = from; at < source.size; at += 1 << 20) {
+    if (read(source, at, 1 << 20).some((byte) => byte !== 0)) return false;
+  }
+  return true;
+}
+
+/** The length of the whole valid record that starts at `at` (frame included), or -1. */
+function recordAt(source: Source, at: number): number {
+  const head = read(source, at, FRAME + 9);
+  if (head.length < FRAME + 1) return -1;
+  const length = head.readUInt32LE(0);
+  if (length === 0 || length > source.size - at - FRAME) return -1;
+  const op = head[FRAME]!;
+  const keyLength = op === OP_FLUSH ? 0 : head.length >= FRAME + 5 ? head.readUInt32LE(FRAME + 1) : -1;
+  if (keyLength < 0 || keyLength > length) return -1;
+  let valueLength = 0;
+  if (op === OP_SET) {
+    const valueHead = read(source, at + FRAME + 5 + keyLength, 4);
+    if (valueHead.length < 4) return -1;
+    valueLength = valueHead.readUInt32LE(0);
+  }
+  if (shapeOf(op, keyLength, valueLength) !== length) return -1;
+  return crc32(read(source, at + FRAME, length)) === head.readUInt32LE(4) ? FRAME + length : -1;
+}
+
+/**
+ * Follows the records from `at`: "end" if they go on to the end of the file (the last may be
+ * cut short by it), else the offset of the first bad one.
+ */
+function walk(source: Source, at: number): number | "end" {
+  for (;;) {
+    if (at >= source.size) return "end";
+    const length = recordAt(source, at);
+    if (length > 0) {
+      at += length;
+      continue;
+    }
+    // A record cut short by the end: a torn tail after the damage, if it looks like a record's start.
+    const head = read(source, at, FRAME + 1);
+    if (head.length < FRAME + 1) return "end";
+    const op = head[FRAME]!;
+    return op >= OP_SET && op <= OP_FLUSH && at + FRAME + head.readUInt32LE(0) > source.size ? "end" : at;
+  }
+}
+
+/**
+ * Where valid records start again from `from` on, or null: the first valid record after which
+ * the file recovers, that is, whose records (and those after any further damage) go on to the
+ * end of the file. Bytes inside a torn value that happen to look like a record do not count,
+ * unless they chain to the very end.
+ */
+function findRecord(source: Source, from: number): number | null {
+  let first: number | null = null;
+  for (let at = from; ; ) {
+    const candidate = nextCandidate(source, at);
+    if (candidate === null) return null;
+    first ??= candidate;
+    const end = walk(source, candidate);
+    if (end === "end") return first;
+    at = end + 1;
+  }
+}
+
+/** The first offset from `from` on where a whole valid record starts, or null. */
+function nextCandidate(source: Source, from: number): number | null {
+  const window = 1 << 16;
+  for (let base = from; base + FRAME < source.size; base += window) {
+    const bytes = read(source, base, window + 16);
+    for (let i = 0; i < window && base + i + FRAME < source.size; i++) {
+      const op = bytes[i + FRAME];
+      if (op === undefined || op < OP_SET || op > OP_FLUSH) continue;
+      // Cheap checks on the bytes at hand first: most positions fail them without a read.
+      if (i + 13 <= bytes.length) {
+        const length = bytes.readUInt32LE(i);
+        if (length > source.size - base - i - FRAME || (op === OP_FLUSH ? length !== 1 : length < 5 || bytes.readUInt32LE(i + 9) > length)) continue;
+      }
+      if (recordAt(source, base + i) > 0) return base + i;
+    }
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The kv-server program: replays the log, listens on 127.0.0.1:6380 (by default), prints the
+ * The kv-server program: listens on 127.0.0.1:6380 (by default), replays the log, prints the
  * address, and serves Redis clients until SIGINT or SIGTERM, when it stops cleanly.
  * `kv-server --help` lists the options (see config.ts).
  * @module
@@ -23,10 +23,12 @@ try {
   process.exit(2);
 }
 
-const stop = new AbortController();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => stop.abort(new Error(`received ${signal}`)));
-}
+// Not Eio.run's `signal`: cancelling everything at once would stop the storage domain (its
+// pool's daemon) before the store is told to stop, and the log would not be closed. A second
+// signal finds no listener and ends the process at once, as Node does by default.
+const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve(signal));
+});
 
 /** CONFIG GET's answers, under Redis's names and in Redis's units (bytes, seconds). */
 function settings(config: Config.Config, port: number): Record<string, string> {
@@ -34,6 +36,7 @@ function settings(config: Config.Config, port: number): Record<string, string> {
     port: String(port), bind: config.bind, dir: config.dir, appendfsync: config.appendfsync,
     maxclients: String(config.maxclients), requirepass: config.requirepass ?? "", timeout: String(config.timeout),
     "proto-max-bulk-len": String(config.protoMaxBulkLen), "client-query-buffer-limit": String(config.clientQueryBufferLimit),
+    "repair-log": config.repairLog ?? "",
   };
 }
 
@@ -41,40 +44,57 @@ function onError(error: Error): void {
   console.error(`kv-server: a connection failed: ${error.message}`);
 }
 
-/** The storage domain's job, and a promise resolved once its log is replayed. */
-function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, options: Store.ServeOptions): Eio.Operation<Store.ReadyInfo> {
+/** A running store: what its replay found, and how to stop it (the log closed when it returns). */
+interface RunningStore {
+  info: Store.ReadyInfo;
+  stop: () => Eio.Operation<void>;
+}
+
+/** The storage domain's job, once its log is replayed. */
+function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, options: Store.ServeOptions): Eio.Operation<RunningStore> {
   const pool = Eio.ExecutorPool.create(sw, Eio.Stdenv.domainMgr(env), { domainCount: 1 });
   const [ready, setReady] = Eio.Promise.create<Store.ReadyInfo>({ shared: true });
   const [stopStore, setStopStore] = Eio.Promise.create<void>({ shared: true });
   const storageDomain = Eio.task<Parameters<typeof Store.storageDomain>, void>(new URL("./store.js", import.meta.url), "storageDomain");
   const job = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1.0 }, storageDomain, queue, config.dir, options, setReady, stopStore);
-  // On the way out, let the storage loop finish its batch and close the log (hooks run
-  // last-registered first, so this runs before the pool is shut down).
-  Eio.Switch.onRelease(sw, function* () {
+  function* stop(): Eio.Operation<void> {
     Eio.Promise.tryResolve(setStopStore, undefined);
     yield* Eio.Promise.await(job);
-  });
+  }
+  // When the switch fails, try to let the storage loop close the log (hooks run last-registered
+  // first, so this runs before the pool is shut down, if the pool's daemon has not done it).
+  Eio.Switch.onRelease(sw, stop);
   // A storage domain that fails takes the server down: nothing could be committed any more.
   Eio.Fiber.fork(sw, function* () {
     const result = yield* Eio.Promise.await(job);
     if (!result.ok) throw result.error;
   });
-  return yield* Eio.Promise.await(ready);
+  return { info: yield* Eio.Promise.await(ready), stop };
 }
 
 /**
  * Where the store runs: in a storage domain of its own (the blog's design), or, with
  * `--single-domain`, as a fiber next to the connections on the main thread.
  */
-function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue): Eio.Operation<Store.ReadyInfo> {
-  const options = { compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock };
+function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, clients: Int32Array, port: number): Eio.Operation<RunningStore> {
+  const options = {
+    compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock,
+    repair: config.repairLog ?? undefined, clients, port,
+  };
   if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue, options);
-  let info: Store.ReadyInfo | undefined;
-  Eio.Fiber.fork(sw, () => Store.serve(queue, config.dir, {
-    ...options,
-    onReady: (store) => (info = { recovered: store.stats.recovered, droppedBytes: store.stats.droppedBytes }),
-  }));
-  return info!;
+  // Awaited, not read at once: a store that fails to open fails the switch, with its own error.
+  const [ready, setReady] = Eio.Promise.create<Store.ReadyInfo>();
+  const [stopStore, setStopStore] = Eio.Promise.create<void>();
+  const [finished, setFinished] = Eio.Promise.create<void>();
+  Eio.Fiber.fork(sw, function* () {
+    yield* Store.storageDomain(queue, config.dir, options, setReady, stopStore);
+    Eio.Promise.resolve(setFinished, undefined);
+  });
+  function* stop(): Eio.Operation<void> {
+    Eio.Promise.tryResolve(setStopStore, undefined);
+    yield* Eio.Promise.await(finished);
+  }
+  return { info: yield* Eio.Promise.await(ready), stop };
 }
 
 try {
@@ -83,33 +103,41 @@ try {
       yield* Eio.Switch.run(function* (sw) {
         const shared = !config.singleDomain;
         const queue = Eio.Stream.create<Store.Request>(1024, { shared });
-        const info = yield* startStore(sw, env, queue);
+        // Bound first, so INFO knows the port; clients are accepted only once the log is replayed.
         const socket = yield* Eio.Net.listen(sw, env.net, { host: config.bind, port: config.port }, { reuseAddr: true });
         const addr = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
+        // Counted by the connections in every domain, read by the store for INFO.
+        const clients = new Int32Array(new SharedArrayBuffer(4));
+        const store = yield* startStore(sw, env, queue, clients, addr.port);
+        const info = store.info;
         const server: Server = {
           host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared,
           requirepass: config.requirepass, settings: settings(config, addr.port),
-          clients: new Int32Array(new SharedArrayBuffer(4)), maxclients: config.maxclients, timeout: config.timeout,
+          clients, maxclients: config.maxclients, timeout: config.timeout,
           maxBulk: config.protoMaxBulkLen, queryBufferLimit: config.clientQueryBufferLimit,
         };
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
         const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;
         console.log(`kv-server listening on ${addr.host}:${addr.port} (${shape}; data in ${config.dir}, ${info.recovered} log records replayed${dropped})`);
-        if (config.singleDomain) {
-          yield* Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server, env.monoClock), { onError });
-        } else {
-          const handler = Eio.task(new URL("./handler.js", import.meta.url), "handleClient");
-          const additionalDomains = [Eio.Stdenv.domainMgr(env), config.domains] as const;
-          yield* Eio.Net.runServer(socket, handler, { additionalDomains, args: [queue, server, env.monoClock], onError });
-        }
+        const serve = config.singleDomain
+          ? () => Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server, env.monoClock), { onError })
+          : () => {
+            const handler = Eio.task(new URL("./handler.js", import.meta.url), "handleClient");
+            const additionalDomains = [Eio.Stdenv.domainMgr(env), config.domains] as const;
+            return Eio.Net.runServer(socket, handler, { additionalDomains, args: [queue, server, env.monoClock], onError });
+          };
+        // Until a signal: then stop accepting and close the connections, then let the store
+        // finish its batch, close the log and release the directory.
+        const signal = yield* Eio.Fiber.first(serve, () => Eio.Fiber.awaitNative(stopSignal));
+        console.log(`kv-server: received ${signal}, stopping`);
+        yield* store.stop();
       });
     },
-    { signal: stop.signal },
   );
 } catch (error) {
-  if (!stop.signal.aborted) {
-    console.error("kv-server failed:", error);
-    process.exit(1);
-  }
+  // Our own errors (a damaged log, a locked directory) say all there is to say.
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(message.startsWith("kv-server:") ? message : `kv-server failed: ${message}`);
+  process.exit(1);
 }
 console.log("kv-server stopped");

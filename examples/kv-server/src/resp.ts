@@ -301,7 +301,8 @@ const SMALL_INTEGERS: Buffer[] = Array.from({ length: 16 }, (_, i) => Buffer.fro
 
 /** Removes CR and LF, which would end a simple string or error early. */
 function oneLine(text: string): string {
-  return /[\r\n]/.test(text) ? text.replace(/[\r\n]+/g, " ") : text;
+  // As Redis: each CR or LF becomes a space.
+  return /[\r\n]/.test(text) ? text.replace(/[\r\n]/g, " ") : text;
 }
 
 /**
@@ -325,7 +326,8 @@ export function simple(text: string): Buffer {
  * ```
  */
 export function error(message: string): Buffer {
-  return Buffer.from(`-${oneLine(message)}\r\n`);
+  // Latin-1: messages quote the client's bytes (one character per byte) back as they came.
+  return Buffer.from(`-${oneLine(message)}\r\n`, "latin1");
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * One client connection's state and the commands that only touch it (PING, ECHO, SELECT,
- * QUIT, AUTH, HELLO, CLIENT, INFO, CONFIG GET, COMMAND). {@link handle} answers those at once
- * and sends data commands to the storage loop, so a ping never waits for an fsync. With a
+ * QUIT, AUTH, HELLO, CLIENT, CONFIG GET, COMMAND). {@link handle} answers those at once and
+ * sends data commands (INFO too: the store has its numbers) to the storage loop, so a ping
+ * never waits for an fsync. With a
  * `requirepass`, every command but AUTH, HELLO and QUIT gets Redis's NOAUTH error until the
  * client has authenticated.
  * @module
@@ -12,7 +13,7 @@ import * as Glob from "./glob.js";
 import * as Resp from "./resp.js";
 
 /**
- * Facts about the server that INFO and CONFIG GET report.
+ * Facts about the server that CONFIG GET and CLIENT report.
  *
  * @example
  * ```ts
@@ -75,18 +76,6 @@ function setName(session: Session, name: Buffer): Buffer {
   }
   session.name = name.length === 0 ? null : name.toString("latin1");
   return Resp.OK;
-}
-
-function info(session: Session): Buffer {
-  const { server } = session;
-  const lines = [
-    "# Server", "redis_version:7.0.0", "kv_server:eio-ts", "redis_mode:standalone",
-    `tcp_port:${server.port}`, `uptime_in_seconds:${Math.floor((Date.now() - server.startedAt) / 1000)}`,
-    `process_id:${process.pid}`, "",
-    "# Persistence", "loading:0", "aof_enabled:1", "rdb_changes_since_last_save:0", "",
-    "# Replication", "role:master", "connected_slaves:0", "",
-  ];
-  return Resp.bulk(lines.join("\r\n"));
 }
 
 function config(session: Session): Record<string, string> {
@@ -213,7 +202,6 @@ const commands: Record<string, { arity: number; run: Handler }> = {
   client: { arity: -2, run: withSubcommands("client") },
   config: { arity: -2, run: withSubcommands("config") },
   command: { arity: -1, run: (s, a) => (a.length === 1 ? Resp.EMPTY_ARRAY : withSubcommands("command")(s, a)) },
-  info: { arity: -1, run: info },
 };
 
 /** The commands a client may send before it has authenticated. */

@@ -10,10 +10,16 @@
  * pays for one fsync per write, as with Redis's `appendfsync always` (the default). With
  * `everysec` the replies do not wait: a fiber beside the loop syncs once a second; with `no`
  * nothing is synced until the store closes.
+ *
+ * Whatever the policy, when the log is due for a rewrite a fiber beside the loop rewrites it in
+ * the background (`Storage.rewrite`), so commits go on meanwhile, and its failure fails no
+ * client. A reply too large to build or to send fails its command with an error reply; it
+ * never stops the loop.
  * @module
  */
 import * as Eio from "eio-ts";
 import * as Commands from "./commands.js";
+import * as Info from "./info.js";
 import * as Resp from "./resp.js";
 import * as Storage from "./storage.js";
 import * as Table from "./table.js";
@@ -48,10 +54,68 @@ export interface ServeOptions extends Storage.OpenOptions {
   maxBatch?: number;
   /** Called once the log is replayed and the loop is ready for requests. */
   onReady?: (store: Storage.Store) => void;
+  /**
+   * The number of clients connected, in its first cell, kept by the connections (shared memory,
+   * so every domain's connections count in it), for INFO's `connected_clients`.
+   */
+  clients?: Int32Array;
+  /** The server's port, for INFO's `tcp_port`. */
+  port?: number;
+  /** The most bytes of replies one request may get (default {@link MAX_REPLY_BYTES}). */
+  maxReplyBytes?: number;
   /** When the log is fsynced, as Redis's `appendfsync` (default `always`: before the replies). */
   appendfsync?: "always" | "everysec" | "no";
   /** The clock that times `everysec`'s syncs (required then). */
   clock?: Eio.Time.Clock;
+}
+
+/**
+ * The most bytes of replies one request may get back by default: past it the largest replies
+ * are replaced by an error (the commands themselves were run), so building the reply cannot fail.
+ *
+ * @example
+ * ```ts
+ * // MGET of three 512 MB values in one request: the third gets "-ERR reply too large ..."
+ * Store.MAX_REPLY_BYTES; // 1 GiB
+ * ```
+ */
+export const MAX_REPLY_BYTES = 1024 * 1024 * 1024;
+
+/** The replies of one request as one buffer, replacing the largest ones by errors if need be. */
+function joinReplies(parts: Buffer[], limit: number): Uint8Array {
+  let total = parts.reduce((sum, part) => sum + part.length, 0);
+  while (total > limit) {
+    let largest = 0;
+    for (let i = 1; i < parts.length; i++) if (parts[i]!.length > parts[largest]!.length) largest = i;
+    const error = Resp.error(`ERR reply too large to send: ${parts[largest]!.length} bytes, with ${total} in this request (the most is ${limit})`);
+    total += error.length - parts[largest]!.length;
+    parts[largest] = error;
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+}
+
+/** Counts data commands, and how many ran in the last whole second (INFO's ops per second). */
+function createCounter(): { add(n: number, now: number): void; total: number; perSecond(now: number): number } {
+  let second = 0;
+  let inSecond = 0;
+  let lastSecond = 0;
+  return {
+    total: 0,
+    add(n, now) {
+      this.total += n;
+      const current = Math.floor(now / 1000);
+      if (current !== second) {
+        lastSecond = current === second + 1 ? inSecond : 0;
+        second = current;
+        inSecond = 0;
+      }
+      inSecond += n;
+    },
+    perSecond(now) {
+      const current = Math.floor(now / 1000);
+      return current === second ? lastSecond : current === second + 1 ? inSecond : 0;
+    },
+  };
 }
 
 /**
@@ -83,6 +147,10 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1) {
     throw new RangeError(`Store.serve: maxBatch must be a positive integer, got ${maxBatch}`);
   }
+  const maxReplyBytes = options.maxReplyBytes ?? MAX_REPLY_BYTES;
+  if (!Number.isSafeInteger(maxReplyBytes) || maxReplyBytes < 64) {
+    throw new RangeError(`Store.serve: maxReplyBytes must be an integer of at least 64, got ${maxReplyBytes}`);
+  }
   const policy = options.appendfsync ?? "always";
   if (!["always", "everysec", "no"].includes(policy)) {
     throw new RangeError(`Store.serve: appendfsync must be always, everysec or no, got ${JSON.stringify(policy)}`);
@@ -94,33 +162,44 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   let unsynced = false;
   // After a failed write or sync the state of the file is unknown: no last sync then.
   let failed = false;
+  const startedAt = Date.now();
+  const counter = createCounter();
+  const context: Commands.Context = {
+    info: (sections) => Info.render({
+      store, server: { port: options.port ?? 0, dir, startedAt }, now: Date.now(),
+      clients: options.clients === undefined ? -1 : Atomics.load(options.clients, 0),
+      commands: counter.total, opsPerSec: counter.perSecond(Date.now()),
+    }, sections),
+  };
   try {
     options.onReady?.(store);
-    if (policy === "everysec") {
-      return yield* Eio.Switch.run((sw) => {
-        Eio.Fiber.fork(sw, function* syncEverySecond() {
-          for (;;) {
-            yield* Eio.Time.sleep(clock!, 1);
-            if (!unsynced) continue;
-            unsynced = false;
-            try {
-              yield* Eio.Fiber.awaitNative(Storage.sync(store));
-            } catch (error) {
-              if (!(error instanceof Eio.Cancel.Cancelled)) failed = true;
-              throw error;
-            }
-          }
-        });
-        return loop();
-      });
-    }
-    return yield* loop();
+    return yield* Eio.Switch.run((sw) => {
+      if (policy === "everysec") Eio.Fiber.fork(sw, syncEverySecond);
+      return loop(sw);
+    });
   } finally {
-    if (unsynced && !failed) Storage.syncNow(store);
-    Storage.close(store);
+    try {
+      if (unsynced && !failed) Storage.syncNow(store);
+    } finally {
+      Storage.close(store);
+    }
   }
 
-  function* loop(): Eio.Operation<never> {
+  function* syncEverySecond(): Eio.Operation<void> {
+    for (;;) {
+      yield* Eio.Time.sleep(clock!, 1);
+      if (!unsynced) continue;
+      unsynced = false;
+      try {
+        yield* Eio.Fiber.awaitNative(Storage.sync(store));
+      } catch (error) {
+        if (!(error instanceof Eio.Cancel.Cancelled)) failed = true;
+        throw error;
+      }
+    }
+  }
+
+  function* loop(sw: Eio.Switch.Switch): Eio.Operation<never> {
     const batch: Request[] = [];
     const replies: Uint8Array[] = [];
     for (;;) {
@@ -128,15 +207,14 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
       const now = Date.now();
       for (const request of batch) {
-        const parts = request.commands.map((args) => Commands.execute(store.table, args as Buffer[], now));
-        replies.push(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+        replies.push(joinReplies(request.commands.map((args) => Commands.execute(store.table, args as Buffer[], now, context)), maxReplyBytes));
+        counter.add(request.commands.length, now);
       }
       Table.sweepExpired(store.table, now, 20);
       try {
         if (Storage.append(store) > 0) {
           if (policy === "always") yield* Eio.Fiber.awaitNative(Storage.sync(store));
           else unsynced = true;
-          if (policy === "no") Storage.compactIfDue(store);
         }
       } catch (error) {
         failed = true;
@@ -144,9 +222,23 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
         for (const request of batch) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
         throw error;
       }
-      for (let i = 0; i < batch.length; i++) Eio.Promise.resolve(batch[i]!.resolver, replies[i]!);
+      for (let i = 0; i < batch.length; i++) {
+        const request = batch[i]!;
+        try {
+          Eio.Promise.resolve(request.resolver, replies[i]!);
+        } catch (error) {
+          // The reply could not be handed over (too large to cross): the commands did run.
+          const reply = Resp.error(`ERR reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+          Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
+        }
+      }
       batch.length = 0;
       replies.length = 0;
+      if (Storage.rewriteDue(store)) {
+        Eio.Fiber.fork(sw, function* rewriteLog() {
+          yield* Eio.Fiber.awaitNative(Storage.rewrite(store));
+        });
+      }
     }
   }
 }
@@ -180,7 +272,7 @@ export function* submit(queue: Queue, commands: Uint8Array[][], options: { share
 export interface ReadyInfo {
   /** Log records replayed. */
   recovered: number;
-  /** Bytes of a torn or corrupt tail that were dropped. */
+  /** Bytes of a torn tail that were cut (or of damage dropped by a repair). */
   droppedBytes: number;
 }
 
@@ -200,7 +292,7 @@ export interface ReadyInfo {
 export function* storageDomain(
   queue: Queue,
   dir: string,
-  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "appendfsync" | "clock">,
+  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port">,
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {

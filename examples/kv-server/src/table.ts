@@ -19,6 +19,8 @@ import * as Log from "./log.js";
 export interface Entry {
   value: Buffer;
   expireAt: number;
+  /** @internal the key's place in scan order (see {@link scan}) */
+  seq: number;
 }
 
 /**
@@ -36,6 +38,16 @@ export interface Table {
   /** @internal */ sweep: Iterator<string> | null;
   /** @internal encoded records of changes not yet written to the log; null while replaying */
   journal: Buffer[] | null;
+  /**
+   * @internal keys in the order they were inserted, with `seqs` their numbers (ascending, never
+   * reused) and holes (undefined) where keys were removed: a SCAN cursor is a number here.
+   */
+  order: (string | undefined)[];
+  /** @internal */ seqs: number[];
+  /** @internal */ holes: number;
+  /** @internal */ nextSeq: number;
+  /** Counters for INFO: lookups by read commands that found a key or not, changes made, keys expired. */
+  readonly counters: { hits: number; misses: number; changes: number; expired: number };
 }
 
 /**
@@ -48,7 +60,54 @@ export interface Table {
  * ```
  */
 export function create(): Table {
-  return { entries: new Map(), volatile: new Set(), sweep: null, journal: [] };
+  return {
+    entries: new Map(), volatile: new Set(), sweep: null, journal: [],
+    order: [], seqs: [], holes: 0, nextSeq: 1, counters: { hits: 0, misses: 0, changes: 0, expired: 0 },
+  };
+}
+
+function insert(table: Table, key: string, value: Buffer, expireAt: number): void {
+  const existing = table.entries.get(key);
+  if (existing !== undefined) {
+    existing.value = value;
+    existing.expireAt = expireAt;
+    return;
+  }
+  const seq = table.nextSeq++;
+  table.entries.set(key, { value, expireAt, seq });
+  table.order.push(key);
+  table.seqs.push(seq);
+}
+
+/** The index in `order` of the first key numbered above `seq`. */
+function indexAfter(table: Table, seq: number): number {
+  let low = 0;
+  let high = table.seqs.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (table.seqs[mid]! <= seq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function unlink(table: Table, key: string): void {
+  const entry = table.entries.get(key);
+  if (entry === undefined) return;
+  table.entries.delete(key);
+  table.volatile.delete(key);
+  table.order[indexAfter(table, entry.seq - 1)] = undefined;
+  // Compacted when half are holes: the numbers stay, so cursors keep their meaning.
+  if (++table.holes > 1024 && table.holes * 2 > table.order.length) {
+    let kept = 0;
+    for (let i = 0; i < table.order.length; i++) {
+      if (table.order[i] === undefined) continue;
+      table.order[kept] = table.order[i];
+      table.seqs[kept++] = table.seqs[i]!;
+    }
+    table.order.length = table.seqs.length = kept;
+    table.holes = 0;
+  }
 }
 
 /**
@@ -76,7 +135,24 @@ export function keyBytes(key: string): Buffer {
 }
 
 function record(table: Table, entry: Log.Record): void {
-  table.journal?.push(Log.encode(entry));
+  if (table.journal === null) return;
+  table.counters.changes++;
+  for (const part of Log.encodeParts(entry)) table.journal.push(part);
+}
+
+/**
+ * Like {@link lookup}, counted in INFO's `keyspace_hits` or `keyspace_misses` (for read commands).
+ *
+ * @example
+ * ```ts
+ * Table.read(table, "k", Date.now())?.value;
+ * ```
+ */
+export function read(table: Table, key: string, now: number): Entry | undefined {
+  const entry = lookup(table, key, now);
+  if (entry === undefined) table.counters.misses++;
+  else table.counters.hits++;
+  return entry;
 }
 
 /**
@@ -99,12 +175,22 @@ export function lookup(table: Table, key: string, now: number): Entry | undefine
 }
 
 function dropExpired(table: Table, key: string): void {
-  table.entries.delete(key);
-  table.volatile.delete(key);
+  if (table.journal !== null) table.counters.expired++;
+  unlink(table, key);
+}
+
+/** `value`'s bytes, copied unless the view fills nearly all of its memory (a big value received alone). */
+function own(value: Uint8Array): Buffer {
+  if (value.buffer.byteLength - value.byteLength <= value.byteLength / 8 && !(value.buffer instanceof SharedArrayBuffer)) {
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  }
+  return Buffer.from(value);
 }
 
 /**
- * Stores `value` (copied) under `key`.
+ * Stores `value` under `key`. The bytes are copied, unless `value` fills nearly all of its own
+ * memory (a large value received or read alone): then the table keeps it, and it must not be
+ * changed afterwards.
  *
  * @example
  * ```ts
@@ -112,8 +198,8 @@ function dropExpired(table: Table, key: string): void {
  * ```
  */
 export function set(table: Table, key: string, value: Uint8Array, expireAt: number): void {
-  const copy = Buffer.from(value);
-  table.entries.set(key, { value: copy, expireAt });
+  const copy = own(value);
+  insert(table, key, copy, expireAt);
   if (expireAt !== 0) table.volatile.add(key);
   else table.volatile.delete(key);
   record(table, { op: "set", key: keyBytes(key), value: copy, expireAt });
@@ -129,8 +215,7 @@ export function set(table: Table, key: string, value: Uint8Array, expireAt: numb
  */
 export function remove(table: Table, key: string, now: number): boolean {
   if (lookup(table, key, now) === undefined) return false;
-  table.entries.delete(key);
-  table.volatile.delete(key);
+  unlink(table, key);
   record(table, { op: "del", key: keyBytes(key) });
   return true;
 }
@@ -165,6 +250,9 @@ export function clear(table: Table): void {
   table.entries.clear();
   table.volatile.clear();
   table.sweep = null;
+  table.order = [];
+  table.seqs = [];
+  table.holes = 0;
   record(table, { op: "flush" });
 }
 
@@ -192,6 +280,55 @@ export function* keys(table: Table, now: number): Generator<string> {
   for (const [key, entry] of table.entries) {
     if (entry.expireAt === 0 || entry.expireAt > now) yield key;
   }
+}
+
+/**
+ * One step of a SCAN: up to `count` keys (live at `now`) after `cursor`, in insertion order, and
+ * the cursor to continue from (0 when the scan is done). A key present for the whole scan is
+ * returned by some step, since a key keeps its place until it is removed and cursors are numbers
+ * that are never reused; a key added during the scan may or may not be returned, as in Redis.
+ *
+ * @example
+ * ```ts
+ * let cursor = 0;
+ * do {
+ *   const step = Table.scan(table, cursor, 10, Date.now());
+ *   for (const key of step.keys) console.log(key);
+ *   cursor = step.cursor;
+ * } while (cursor !== 0);
+ * ```
+ */
+export function scan(table: Table, cursor: number, count: number, now: number): { keys: string[]; cursor: number } {
+  const keys: string[] = [];
+  let i = indexAfter(table, cursor);
+  // Holes count towards the work done, so a step is bounded even in a table of holes.
+  for (let looked = 0; i < table.order.length && keys.length < count && looked < count * 10; i++, looked++) {
+    const key = table.order[i];
+    if (key !== undefined && lookup(table, key, now) !== undefined) keys.push(key);
+  }
+  return { keys, cursor: i >= table.order.length ? 0 : table.seqs[i - 1]! };
+}
+
+/**
+ * Number of keys with an expiry, and their average time to live in ms at `now` (0 if none),
+ * for INFO's keyspace line; the average is taken over at most `sample` of them.
+ *
+ * @example
+ * ```ts
+ * Table.expiryStats(table, Date.now()); // { expires: 2, avgTtl: 59000 }
+ * ```
+ */
+export function expiryStats(table: Table, now: number, sample = 10_000): { expires: number; avgTtl: number } {
+  let sum = 0;
+  let seen = 0;
+  for (const key of table.volatile) {
+    if (seen >= sample) break;
+    const entry = table.entries.get(key);
+    if (entry === undefined || entry.expireAt <= now) continue;
+    sum += entry.expireAt - now;
+    seen++;
+  }
+  return { expires: table.volatile.size, avgTtl: seen === 0 ? 0 : Math.round(sum / seen) };
 }
 
 /**
@@ -238,8 +375,7 @@ export function apply(table: Table, entry: Log.Record): void {
         set(table, keyOf(entry.key), entry.value, entry.expireAt);
         break;
       case "del":
-        table.entries.delete(keyOf(entry.key));
-        table.volatile.delete(keyOf(entry.key));
+        unlink(table, keyOf(entry.key));
         break;
       case "expire": {
         const existing = table.entries.get(keyOf(entry.key));

@@ -7,7 +7,7 @@ describe("Config.parse", () => {
     expect(config).toEqual({
       bind: "127.0.0.1", port: 6380, dir: Config.DEFAULT_DIR, domains: 0, compactBytes: 64 * 1024 * 1024,
       singleDomain: false, maxclients: 10000, requirepass: null, appendfsync: "always", timeout: 0,
-      protoMaxBulkLen: 512 * 1024 * 1024, clientQueryBufferLimit: 1024 * 1024 * 1024,
+      protoMaxBulkLen: 512 * 1024 * 1024, clientQueryBufferLimit: 1024 * 1024 * 1024, repairLog: null,
     });
   });
 
@@ -15,15 +15,16 @@ describe("Config.parse", () => {
     const config = Config.parse(
       ["--port", "7000", "--bind=127.0.0.2", "--maxclients", "5", "--requirepass", "pw", "--appendfsync", "EverySec",
         "--timeout", "30", "--proto-max-bulk-len", "2mb", "--client-query-buffer-limit=3m", "--compact-bytes", "1kb",
-        "--domains", "2", "--single-domain"],
+        "--domains", "2", "--single-domain", "--repair-log", "truncate"],
       { KV_PORT: "7001", KV_MAXCLIENTS: "6" },
     );
     expect(config).toMatchObject({
       port: 7000, bind: "127.0.0.2", maxclients: 5, requirepass: "pw", appendfsync: "everysec", timeout: 30,
       protoMaxBulkLen: 2 * 1024 * 1024, clientQueryBufferLimit: 3_000_000, compactBytes: 1024, domains: 2, singleDomain: true,
+      repairLog: "truncate",
     });
-    expect(Config.parse([], { KV_PORT: "7001", KV_APPENDFSYNC: "no", KV_PROTO_MAX_BULK_LEN: "1GB", KV_SINGLE_DOMAIN: "1" }))
-      .toMatchObject({ port: 7001, appendfsync: "no", protoMaxBulkLen: 1024 ** 3, singleDomain: true });
+    expect(Config.parse([], { KV_PORT: "7001", KV_APPENDFSYNC: "no", KV_PROTO_MAX_BULK_LEN: "1GB", KV_SINGLE_DOMAIN: "1", KV_REPAIR_LOG: "skip" }))
+      .toMatchObject({ port: 7001, appendfsync: "no", protoMaxBulkLen: 1024 ** 3, singleDomain: true, repairLog: "skip" });
   });
 
   it("takes --host and KV_HOST as other names for --bind; an empty requirepass is none", () => {
@@ -43,6 +44,7 @@ describe("Config.parse", () => {
       [["--proto-max-bulk-len", "1.5mb"], 'got "1.5mb"'],
       [["--client-query-buffer-limit", "1tb"], '--client-query-buffer-limit must be a size of at least 1048576 bytes'],
       [["--bind", ""], '--bind must be an address such as 127.0.0.1, got ""'],
+      [["--repair-log", "yes"], '--repair-log must be skip or truncate, got "yes"'],
     ];
     for (const [argv, message] of bad) expect(() => Config.parse(argv, {}), argv.join(" ")).toThrow(message);
     expect(() => Config.parse([], { KV_MAXCLIENTS: "lots" })).toThrow('--maxclients must be an integer from 1 to 4294967295, got "lots"');
@@ -56,7 +58,7 @@ describe("Config.parse", () => {
   });
 
   it("lists every option in the help, with its default and variable", () => {
-    for (const flag of ["port", "bind", "dir", "maxclients", "requirepass", "appendfsync", "timeout", "proto-max-bulk-len", "client-query-buffer-limit", "compact-bytes", "domains", "single-domain"]) {
+    for (const flag of ["port", "bind", "dir", "maxclients", "requirepass", "appendfsync", "timeout", "proto-max-bulk-len", "client-query-buffer-limit", "repair-log", "compact-bytes", "domains", "single-domain"]) {
       expect(Config.HELP).toMatch(new RegExp(`^  --${flag}\\b`, "m"));
       expect(Config.HELP).toContain(`env KV_${flag.toUpperCase().replaceAll("-", "_")}`);
     }

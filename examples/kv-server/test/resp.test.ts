@@ -139,7 +139,8 @@ describe("Resp parser", () => {
 describe("Resp encoders", () => {
   it("encodes each reply type", () => {
     expect(Resp.simple("OK").toString()).toBe("+OK\r\n");
-    expect(Resp.error("ERR bad\r\nthing").toString()).toBe("-ERR bad thing\r\n");
+    // As Redis: each CR and LF becomes a space.
+    expect(Resp.error("ERR bad\r\nthing").toString()).toBe("-ERR bad  thing\r\n");
     expect(Resp.integer(-42).toString()).toBe(":-42\r\n");
     expect(Resp.integer(2n ** 63n - 1n).toString()).toBe(":9223372036854775807\r\n");
     expect(Resp.bulk("héllo").toString()).toBe("$6\r\nhéllo\r\n");

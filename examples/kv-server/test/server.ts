@@ -64,7 +64,8 @@ export async function startServer(dir: string, extraArgs: string[] = [], prefix:
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | string>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal ?? -1)));
+  // "close", not "exit": by then all of its output has been read.
+  const exited = new Promise<number | string>((resolve) => child.on("close", (code, signal) => resolve(code ?? signal ?? -1)));
   const [host, port] = await new Promise<[string, number]>((resolve, reject) => {
     const check = (): void => {
       const match = /listening on ([\d.]+):(\d+)/.exec(output);
@@ -84,7 +85,6 @@ export async function stopServer(server: RunningServer, signal: NodeJS.Signals =
   if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill(signal);
   return server.exited;
 }
-
 
 /** A port that was free a moment ago on 127.0.0.1 (for redis-server, whose port 0 means none). */
 async function freePort(): Promise<number> {

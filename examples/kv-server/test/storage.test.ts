@@ -62,7 +62,9 @@ describe("Storage", () => {
     Storage.commit(store);
     run(store, "SET", "lost", "2");
     Storage.close(store);
-    expect(dump(Storage.open(dir))).toEqual({ kept: ["1", 0] });
+    const reopened = Storage.open(dir);
+    expect(dump(reopened)).toEqual({ kept: ["1", 0] });
+    Storage.close(reopened);
   });
 
   it("drops a torn last record, at any cut, and keeps appending after it", () => {
@@ -84,11 +86,13 @@ describe("Storage", () => {
       run(reopened, "SET", "c", "3");
       Storage.commit(reopened);
       Storage.close(reopened);
-      expect(dump(Storage.open(dir))).toEqual({ a: ["1", 0], c: ["3", 0] });
+      const again = Storage.open(dir);
+      expect(dump(again)).toEqual({ a: ["1", 0], c: ["3", 0] });
+      Storage.close(again);
     }
   });
 
-  it("stops at a record whose checksum does not match", () => {
+  it("refuses a damaged last record that is whole (not torn), and changes nothing", () => {
     const dir = tempDir();
     const store = Storage.open(dir);
     run(store, "SET", "a", "1");
@@ -99,7 +103,138 @@ describe("Storage", () => {
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 3] ^= 0xff;
     fs.writeFileSync(file, bytes);
-    expect(dump(Storage.open(dir))).toEqual({ a: ["1", 0] });
+    expect(() => Storage.open(dir)).toThrow(Storage.DamagedLogError);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    const repaired = Storage.open(dir, { repair: "truncate", log: () => {} });
+    expect(dump(repaired)).toEqual({ a: ["1", 0] });
+    Storage.close(repaired);
+  });
+
+  /** A log of 300 acknowledged SETs with one byte flipped in record `damaged`; returns its offset. */
+  function damagedLog(dir: string, damaged: number): { file: string; offset: number; bytes: Buffer } {
+    const store = Storage.open(dir);
+    const offsets: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      offsets.push(Storage.logSize(store));
+      run(store, "SET", `key${i}`, `value ${i}`);
+      Storage.commit(store);
+    }
+    Storage.close(store);
+    const file = path.join(dir, Storage.LOG_NAME);
+    const bytes = fs.readFileSync(file);
+    bytes[offsets[damaged]! + 12] ^= 0x40;
+    fs.writeFileSync(file, bytes);
+    return { file, offset: offsets[damaged]!, bytes };
+  }
+
+  it("refuses to start on damage before the end, naming the file, the offset and the repair, and changes nothing", () => {
+    const dir = tempDir();
+    const { file, offset, bytes } = damagedLog(dir, 102);
+    let error: unknown;
+    try {
+      Storage.open(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(Storage.DamagedLogError);
+    expect((error as Storage.DamagedLogError).offset).toBe(offset);
+    const message = (error as Error).message;
+    expect(message).toContain(file);
+    expect(message).toContain(`damaged at byte ${offset} `);
+    expect(message).toMatch(/valid records follow/);
+    expect(message).toMatch(/--repair-log skip .* --repair-log truncate /);
+    expect(message).toContain(`truncate -s ${offset} '${file}'`);
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    expect(fs.existsSync(path.join(dir, Storage.LOCK_NAME))).toBe(false);
+  });
+
+  it("repairs by skipping only the damaged record, or by truncating as redis-check-aof --fix", () => {
+    for (const damaged of [0, 150, 298]) {
+      const dir = tempDir();
+      const { file, bytes } = damagedLog(dir, damaged);
+      const lines: string[] = [];
+      const skipped = Storage.open(dir, { repair: "skip", log: (line) => lines.push(line) });
+      const expected = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`key${i}`, [`value ${i}`, 0]]));
+      delete expected[`key${damaged}`];
+      expect(dump(skipped)).toEqual(expected);
+      expect(fs.readFileSync(`${file}.damaged`).equals(bytes)).toBe(true);
+      expect(lines.join("\n")).toMatch(/repairing it \(skip\)/);
+      run(skipped, "SET", "after", "1");
+      Storage.commit(skipped);
+      Storage.close(skipped);
+      const reopened = Storage.open(dir);
+      expect(Object.keys(dump(reopened))).toHaveLength(300);
+      Storage.close(reopened);
+
+      fs.writeFileSync(file, bytes);
+      const truncated = Storage.open(dir, { repair: "truncate", log: () => {} });
+      expect(Object.keys(dump(truncated))).toEqual(Array.from({ length: damaged }, (_, i) => `key${i}`));
+      Storage.close(truncated);
+    }
+  });
+
+  it("cuts a torn tail of zeros, or one whose torn value holds bytes that look like records", () => {
+    const dir = tempDir();
+    const store = Storage.open(dir);
+    run(store, "SET", "a", "1");
+    Storage.commit(store);
+    const good = Storage.logSize(store);
+    // A value that is itself a log: a crash in its append must still read as a torn tail.
+    const inner = Buffer.concat([Log.encode({ op: "set", key: Buffer.from("x"), value: Buffer.from("y"), expireAt: 0 }), Buffer.alloc(64, 0xee)]);
+    Table.set(store.table, "log", Buffer.concat([inner, inner, inner]), 0);
+    Storage.commit(store);
+    Storage.close(store);
+    const file = path.join(dir, Storage.LOG_NAME);
+    const full = fs.readFileSync(file);
+    for (const tail of [full.subarray(good, full.length - 10), Buffer.alloc(4096)]) {
+      fs.writeFileSync(file, Buffer.concat([full.subarray(0, good), tail]));
+      const reopened = Storage.open(dir, { log: () => {} });
+      expect(dump(reopened)).toEqual({ a: ["1", 0] });
+      expect(reopened.stats.droppedBytes).toBe(tail.length);
+      Storage.close(reopened);
+      expect(fs.statSync(file).size).toBe(good);
+    }
+  });
+
+  it("replays a log larger than its read chunk, with values crossing chunk boundaries", () => {
+    const dir = tempDir();
+    const store = Storage.open(dir);
+    const expected: Record<string, [string, number]> = {};
+    for (let i = 0; i < 200; i++) {
+      const value = String.fromCharCode(97 + (i % 26)).repeat(1 + ((i * 7919) % 3000));
+      run(store, "SET", `k${i}`, value);
+      expected[`k${i}`] = [value, 0];
+    }
+    const big = Buffer.alloc(5 * 1024 * 1024 + 3, 7);
+    big[12345] = 1;
+    Table.set(store.table, "big", big, 0);
+    Storage.commit(store);
+    Storage.close(store);
+    expect(fs.statSync(path.join(dir, Storage.LOG_NAME)).size).toBeGreaterThan(5 * 1024 * 1024);
+    for (const readChunkBytes of [4096, 65_536, 1 << 20]) {
+      const reopened = Storage.open(dir, { readChunkBytes });
+      expect(reopened.stats.recovered).toBe(201);
+      const { big: stored, ...rest } = dump(reopened);
+      expect(rest).toEqual(expected);
+      expect(Table.lookup(reopened.table, "big", Date.now())!.value.equals(big)).toBe(true);
+      Storage.close(reopened);
+    }
+  });
+
+  it("locks its directory: a second open fails naming the directory and the pid; a stale lock is taken over", () => {
+    const dir = tempDir();
+    const store = Storage.open(dir);
+    expect(() => Storage.open(dir)).toThrow(new RegExp(`data directory ${dir} is in use by this process \\(${process.pid}\\)`));
+    Storage.close(store);
+    expect(fs.existsSync(path.join(dir, Storage.LOCK_NAME))).toBe(false);
+    // A lock left by a process that is gone (pid 2^22 + 1 is above Linux's pid_max default).
+    fs.writeFileSync(path.join(dir, Storage.LOCK_NAME), "4194305 123\n");
+    const again = Storage.open(dir);
+    expect(fs.readFileSync(path.join(dir, Storage.LOCK_NAME), "latin1")).toMatch(new RegExp(`^${process.pid} `));
+    Storage.close(again);
+    // A live pid whose start time differs is a reused pid: stale too.
+    fs.writeFileSync(path.join(dir, Storage.LOCK_NAME), `${process.pid} 1\n`);
+    Storage.close(Storage.open(dir));
   });
 
   it("refuses a file that is not its log", () => {
@@ -115,7 +250,9 @@ describe("Storage", () => {
     Table.set(store.table, "new", Buffer.from("v"), Date.now() + 100_000);
     Storage.commit(store);
     Storage.close(store);
-    expect(Object.keys(dump(Storage.open(dir)))).toEqual(["new"]);
+    const reopened = Storage.open(dir);
+    expect(Object.keys(dump(reopened))).toEqual(["new"]);
+    Storage.close(reopened);
   });
 
   it("compacts the log when it grows, keeping the same table", () => {
@@ -130,7 +267,9 @@ describe("Storage", () => {
     expect(fs.statSync(path.join(dir, Storage.LOG_NAME)).size).toBe(Storage.logSize(store));
     const before = dump(store);
     Storage.close(store);
-    expect(dump(Storage.open(dir))).toEqual(before);
+    const reopened = Storage.open(dir);
+    expect(dump(reopened)).toEqual(before);
+    Storage.close(reopened);
   });
 
   it("replays any sequence of records to the table that made them (property)", () => {

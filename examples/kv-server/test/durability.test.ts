@@ -1,0 +1,324 @@
+// Durability at any size, checked on the real server process: damaged logs, the directory
+// lock, fsync before the reply (seen from outside with strace), rewrites that fail, and values
+// of hundreds of megabytes while other clients are served.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { newDir, type RunningServer, startServer, stopAllAndClean, stopServer } from "./server.js";
+
+afterAll(stopAllAndClean);
+
+function client(server: RunningServer): Redis {
+  return new Redis({ host: "127.0.0.1", port: server.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+}
+
+/** The offsets of the log's records, read from their frames. */
+function recordOffsets(file: string): number[] {
+  const bytes = fs.readFileSync(file);
+  const offsets: number[] = [];
+  for (let at = 8; at + 8 <= bytes.length; at += 8 + bytes.readUInt32LE(at)) offsets.push(at);
+  return offsets;
+}
+
+const SHAPES: [string, string[]][] = [["storage domain", []], ["one domain", ["--single-domain"]]];
+
+describe.each(SHAPES)("a damaged log (%s)", (_shape, args) => {
+  it("refuses to start on a bad record before the end, naming the file, the offset and the repair; changes nothing", async () => {
+    const dir = newDir();
+    const server = await startServer(dir, args);
+    const redis = client(server);
+    for (let i = 0; i < 300; i++) expect(await redis.set(`key${i}`, `value ${i}`)).toBe("OK");
+    redis.disconnect();
+    expect(await stopServer(server)).toBe(0);
+    const file = path.join(dir, "kv.log");
+    const offset = recordOffsets(file)[102]!;
+    const bytes = fs.readFileSync(file);
+    bytes[offset + 14] ^= 0x01;
+    fs.writeFileSync(file, bytes);
+
+    const failed = startServer(dir, args);
+    await expect(failed).rejects.toThrow(new RegExp(`the log ${file} is damaged at byte ${offset} `));
+    await expect(failed).rejects.toThrow(/exited \(1\)/);
+    await expect(failed).rejects.toThrow(/--repair-log skip/);
+    // Only the message: no stack under it.
+    await expect(failed).rejects.not.toThrow(/\n\s+at /);
+    await expect(failed).rejects.toThrow(new RegExp(`truncate -s ${offset} '${file}'`));
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+    expect(fs.existsSync(path.join(dir, "kv.lock"))).toBe(false);
+
+    // --repair-log skip drops only the damaged record, keeping a copy of the damaged log.
+    const repaired = await startServer(dir, [...args, "--repair-log", "skip"]);
+    const check = client(repaired);
+    try {
+      const values = await check.mget(...Array.from({ length: 300 }, (_, i) => `key${i}`));
+      expect(values.flatMap((value, i) => (value === `value ${i}` ? [] : [i]))).toEqual([102]);
+      expect(fs.readFileSync(`${file}.damaged`).equals(bytes)).toBe(true);
+    } finally {
+      check.disconnect();
+      expect(await stopServer(repaired)).toBe(0);
+    }
+  }, 60_000);
+
+  it("cuts a torn tail with a log line and keeps every whole record", async () => {
+    const dir = newDir();
+    let server = await startServer(dir, args);
+    let redis = client(server);
+    for (let i = 0; i < 50; i++) await redis.set(`key${i}`, `value ${i}`);
+    redis.disconnect();
+    await stopServer(server);
+    const file = path.join(dir, "kv.log");
+    const whole = fs.statSync(file).size;
+    // The start of a 300-byte record whose append was cut short by a crash.
+    fs.appendFileSync(file, Buffer.concat([Buffer.from([44, 1, 0, 0, 1, 2, 3, 4, 1]), Buffer.alloc(40, 9)]));
+    server = await startServer(dir, args);
+    expect(server.output()).toMatch(new RegExp(`cut a torn tail of 49 bytes at byte ${whole} of ${file}`));
+    redis = client(server);
+    try {
+      expect(await redis.mget(...Array.from({ length: 50 }, (_, i) => `key${i}`))).toEqual(Array.from({ length: 50 }, (_, i) => `value ${i}`));
+    } finally {
+      redis.disconnect();
+      await stopServer(server);
+    }
+  }, 60_000);
+});
+
+describe("the data directory lock", () => {
+  it("a second server on the same dir exits non-zero naming the dir and the first one's pid; after a kill -9 the lock is stale", async () => {
+    const dir = newDir();
+    const first = await startServer(dir);
+    // In both shapes, the message alone on one line: no stack, no "failed:" around it.
+    for (const args of [[], ["--single-domain"]]) {
+      const second = startServer(dir, args);
+      await expect(second).rejects.toThrow(new RegExp(`exited \\(1\\) before listening:\n` +
+        `kv-server: the data directory ${dir} is in use by process ${first.child.pid}: [^\n]*--dir\\.\n$`));
+    }
+    // The first one still serves.
+    const redis = client(first);
+    expect(await redis.set("k", "v")).toBe("OK");
+    redis.disconnect();
+    first.child.kill("SIGKILL");
+    expect(await first.exited).toBe("SIGKILL");
+    expect(fs.readFileSync(path.join(dir, "kv.lock"), "latin1")).toMatch(new RegExp(`^${first.child.pid} `));
+    const third = await startServer(dir);
+    const again = client(third);
+    try {
+      expect(await again.get("k")).toBe("v");
+    } finally {
+      again.disconnect();
+      expect(await stopServer(third)).toBe(0);
+    }
+  }, 60_000);
+});
+
+/** strace's `\xNN` spelling of `text`, as -x prints a buffer that holds other bytes than text. */
+function hex(text: string): string {
+  return [...Buffer.from(text)].map((byte) => `\\x${byte.toString(16).padStart(2, "0")}`).join("");
+}
+
+describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shape, args) => {
+  it("every +OK to a SET is written to the client after an fdatasync of the log that covers the SET", async () => {
+    const dir = newDir();
+    const trace = path.join(dir, "strace.out");
+    const calls = "trace=write,writev,pwrite64,pwritev,fsync,fdatasync,sendmsg,sendto";
+    const server = await startServer(dir, args, ["strace", "-f", "-qq", "-yy", "-x", "-s", "4096", "-e", calls, "-o", trace]);
+    const redis = client(server);
+    const values = Array.from({ length: 20 }, (_, i) => `strace-value-${i}-${"x".repeat(i)}`);
+    await redis.ping();
+    const clientPort = (redis.stream as import("node:net").Socket).localPort!;
+    for (const [i, value] of values.entries()) expect(await redis.set(`strace-key-${i}`, value)).toBe("OK");
+    redis.disconnect();
+    // The node process is strace's child: stop it, strace ends with it.
+    const pid = Number(fs.readFileSync(path.join(dir, "kv.lock"), "latin1").split(" ")[0]);
+    process.kill(pid, "SIGTERM");
+    expect(await server.exited).toBe(0);
+
+    const lines = fs.readFileSync(trace, "latin1").split("\n");
+    const log = `${path.join(dir, "kv.log")}>`;
+    // strace names the socket by its addresses when the kernel tells it (its sock_diag query can
+    // fail on a busy machine, and then it shows only the inode): the server has no other client.
+    const socket = new RegExp(
+      `^\\d+ (write|writev|sendmsg|sendto)\\(\\d+<(?:TCP:\\[127\\.0\\.0\\.1:${server.port}->127\\.0\\.0\\.1:${clientPort}\\]|socket:\\[\\d+\\])>`,
+    );
+    // Where each fdatasync of the log returned: its own line, or its "resumed" line.
+    const syncDone: number[] = [];
+    const unfinished = new Map<string, boolean>();
+    lines.forEach((line, at) => {
+      const pidOf = line.split(" ")[0]!;
+      const sync = /^\d+ f(data)?sync\((\d+)<([^>]*)>\)?(.*)$/.exec(line);
+      if (sync !== null) {
+        const onLog = `${sync[3]}>` === log;
+        if (line.includes("<unfinished ...>")) unfinished.set(pidOf, onLog);
+        else if (onLog && / = 0$/.test(line)) syncDone.push(at);
+      } else if (/<\.\.\. f(data)?sync resumed>/.test(line) && unfinished.get(pidOf) === true && / = 0$/.test(line)) {
+        syncDone.push(at);
+      }
+    });
+    // ioredis's own commands on connect (CLIENT SETINFO) get +OK too: count from the PING's reply.
+    const pong = lines.findIndex((line) => socket.test(line) && line.includes("+PONG"));
+    expect(pong, "the reply to PING").toBeGreaterThan(0);
+    const replies = lines.flatMap((line, at) => (at > pong && socket.test(line) && line.includes('"+OK\\r\\n"') ? [at] : []));
+    expect(replies.length, lines.filter((line) => socket.test(line)).join("\n")).toBe(values.length);
+    for (const [i, value] of values.entries()) {
+      const written = lines.findIndex((line) => line.includes(log) && /^\d+ (write|writev|pwrite64|pwritev)\(/.test(line) && line.includes(hex(value)));
+      expect(written, `the log write of SET ${i}`).toBeGreaterThan(0);
+      const synced = syncDone.find((at) => at > written);
+      expect(synced, `an fdatasync of the log after SET ${i} was written`).toBeDefined();
+      expect(replies[i]!, `the +OK of SET ${i} comes after the fdatasync that covers it`).toBeGreaterThan(synced!);
+    }
+  }, 120_000);
+});
+
+describe("rewrites", () => {
+  it("a rewrite that fails fails no client, and the server goes on with the old log until one succeeds", async () => {
+    const dir = newDir();
+    const server = await startServer(dir, ["--compact-bytes", "20000"]);
+    // The rewrite's file cannot be created: a directory is in its place.
+    fs.mkdirSync(path.join(dir, "kv.log.rewrite"));
+    const redis = client(server);
+    try {
+      const pipeline = redis.pipeline();
+      for (let i = 0; i < 400; i++) pipeline.set(`key${i % 50}`, `value ${i} ${"x".repeat(100)}`);
+      const results = (await pipeline.exec())!;
+      expect(results.filter(([error, value]) => error !== null || value !== "OK")).toEqual([]);
+      for (let i = 0; i < 200; i++) expect(await redis.set(`more${i % 20}`, "y".repeat(200))).toBe("OK");
+      const info = await redis.info("persistence");
+      expect(info).toMatch(/aof_last_bgrewrite_status:err/);
+      expect(info).toMatch(/aof_rewrites:0/);
+      expect(server.output()).toMatch(/the log rewrite failed, the server goes on with the old log: EISDIR/);
+      fs.rmdirSync(path.join(dir, "kv.log.rewrite"));
+      // Once the log has doubled again, a rewrite runs and succeeds.
+      let rewritten = "";
+      for (let i = 0; !/aof_rewrites:[1-9]/.test(rewritten); i++) {
+        expect(await redis.set(`again${i % 20}`, "z".repeat(500))).toBe("OK");
+        rewritten = await redis.info("persistence");
+      }
+      expect(rewritten).toMatch(/aof_last_bgrewrite_status:ok/);
+    } finally {
+      redis.disconnect();
+    }
+    expect(await stopServer(server)).toBe(0);
+    const reopened = await startServer(dir);
+    const check = client(reopened);
+    try {
+      expect(await check.get("key49")).toBe(`value 399 ${"x".repeat(100)}`);
+      expect(await check.get("more19")).toBe("y".repeat(200));
+    } finally {
+      check.disconnect();
+      await stopServer(reopened);
+    }
+  }, 120_000);
+
+  it("keeps every acknowledged write across kill -9 at random moments, rewrites included", async () => {
+    const dir = newDir();
+    const acknowledged = new Map<string, string>();
+    let rewrites = 0;
+    for (let round = 0; round < 20; round++) {
+      const server = await startServer(dir, ["--compact-bytes", "20000"]);
+      const redis = client(server);
+      const missing = [];
+      const keys = [...acknowledged.keys()];
+      const stored = keys.length === 0 ? [] : await redis.mget(...keys);
+      for (const [i, key] of keys.entries()) if (stored[i] !== acknowledged.get(key)) missing.push(key);
+      expect(missing, `after round ${round - 1}`).toEqual([]);
+      const writers = Array.from({ length: 3 }, () => client(server));
+      const target = 50 + Math.floor(Math.random() * 300);
+      let done = 0;
+      let killed = false;
+      await Promise.all(writers.map(async (writer, w) => {
+        for (let i = 0; !killed; i++) {
+          const key = `r${w}:${i % 40}`;
+          const value = `${round}:${i}:${"v".repeat((i * 37) % 2000)}`;
+          try {
+            if ((await writer.set(key, value)) === "OK") acknowledged.set(key, value);
+          } catch {
+            return;
+          }
+          if (++done === target) {
+            killed = true;
+            const info = await redis.info("persistence");
+            if (/aof_rewrites:[1-9]|aof_rewrite_in_progress:1/.test(info)) rewrites++;
+            server.child.kill("SIGKILL");
+          }
+        }
+      }));
+      expect(await server.exited).toBe("SIGKILL");
+      for (const writer of [redis, ...writers]) writer.disconnect();
+    }
+    expect(rewrites).toBeGreaterThan(0);
+  }, 300_000);
+});
+
+describe("large values in the storage domain", () => {
+  it("stores and serves a 300 MB value while another client is answered, and APPEND past 140 MB", async () => {
+    const dir = newDir();
+    const server = await startServer(dir);
+    const big = client(server);
+    const other = client(server);
+    try {
+      const value = Buffer.alloc(300 * 1024 * 1024, 0x61);
+      value.write("start", 0);
+      value.write("end", value.length - 3);
+      let answeredMeanwhile = 0;
+      let finished = false;
+      const set = big.set("big", value).finally(() => (finished = true));
+      for (let i = 0; !finished; i++) {
+        expect(await other.set(`small${i}`, String(i))).toBe("OK");
+        if (!finished) answeredMeanwhile++;
+      }
+      expect(await set).toBe("OK");
+      expect(answeredMeanwhile).toBeGreaterThan(0);
+      finished = false;
+      answeredMeanwhile = 0;
+      const get = big.getBuffer("big").finally(() => (finished = true));
+      while (!finished) {
+        expect(await other.get("small0")).toBe("0");
+        if (!finished) answeredMeanwhile++;
+      }
+      const got = (await get)!;
+      expect(got.length).toBe(value.length);
+      expect(got.equals(value)).toBe(true);
+      expect(answeredMeanwhile).toBeGreaterThan(0);
+      await big.del("big");
+
+      const piece = Buffer.alloc(10 * 1024 * 1024, 0x62);
+      for (let i = 1; i <= 15; i++) expect(await big.append("grown", piece)).toBe(i * piece.length);
+      expect(await big.strlen("grown")).toBe(150 * 1024 * 1024);
+      expect((await big.getBuffer("grown"))!.length).toBe(150 * 1024 * 1024);
+      expect(await other.ping()).toBe("PONG");
+    } finally {
+      big.disconnect();
+      other.disconnect();
+    }
+    expect(await stopServer(server)).toBe(0);
+  }, 300_000);
+});
+
+describe("the damaged-log message", () => {
+  it("the message's manual repair works: cp and truncate as printed, then the server starts", async () => {
+    const dir = newDir();
+    const server = await startServer(dir);
+    const redis = client(server);
+    for (let i = 0; i < 10; i++) await redis.set(`k${i}`, "v");
+    redis.disconnect();
+    await stopServer(server);
+    const file = path.join(dir, "kv.log");
+    const offset = recordOffsets(file)[5]!;
+    const bytes = fs.readFileSync(file);
+    bytes[offset + 9] ^= 0x10;
+    fs.writeFileSync(file, bytes);
+    const error = await startServer(dir).then(() => "", (e: Error) => e.message);
+    const command = /By hand, with the server stopped: (.*)\.\s*$/m.exec(error)?.[1];
+    expect(command).toContain("truncate -s");
+    execFileSync("sh", ["-c", command!]);
+    const repaired = await startServer(dir);
+    const check = client(repaired);
+    try {
+      expect(await check.dbsize()).toBe(5);
+    } finally {
+      check.disconnect();
+      await stopServer(repaired);
+    }
+  }, 60_000);
+});
