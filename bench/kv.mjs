@@ -47,7 +47,7 @@ async function main() {
   const options = parseArgs(process.argv.slice(2));
   const info = machine();
   const line = machineLine(info, os.loadavg().map((x) => Math.round(x * 100) / 100), sharedWith);
-  console.log(`== kv: ${line}`);
+  console.log(`== suite kv: ${line}`);
   console.log(`redis-benchmark -c ${CLIENTS} -t set,get -n ${options.requests} at -P ${PIPELINES.join(" and -P ")}${options.quick ? " (quick)" : ""}`);
   // A load on a server that stopped answering fails its row after this long (about 200 req/s).
   const timeoutMs = Math.max(60_000, options.requests * 2 * 5);

@@ -14,9 +14,9 @@ export function compare(rows) {
   for (const row of rows) {
     if (row.server === "redis-server") continue;
     const redis = rows.find((r) => r.server === "redis-server" && r.appendfsync === row.appendfsync && r.pipeline === row.pipeline);
-    const missing = [row, redis].find((r) => r?.results === undefined);
-    if (missing !== undefined) {
-      row.target = { status: "n/a", value: `${missing?.server ?? "redis-server"}: ${missing?.failed ?? "not run"}` };
+    if (redis?.results === undefined || row.results === undefined) {
+      const missing = row.results === undefined ? row : { server: "redis-server", failed: redis?.failed ?? "not run" };
+      row.target = { status: "n/a", value: `${missing.server}: ${missing.failed}` };
       continue;
     }
     row.vsRedis = Object.fromEntries(TESTS.map((t) => [t, row.results[t].rps / redis.results[t].rps]));

@@ -35,14 +35,14 @@ function freePort() {
 }
 
 /** redis-server on a free port; it cannot pick its own (`--port 0` turns TCP off). */
-async function startRedis(policy) {
+export async function startRedis(policy) {
   const port = await freePort();
   const args = ["--port", String(port), "--bind", "127.0.0.1", "--appendonly", "yes", "--appendfsync", policy, "--save", ""];
   return launch("redis-server", "redis-server", (dir) => [...args, "--dir", dir], (output) => (/Ready to accept connections/.test(output) ? port : null));
 }
 
 /** kv-server with `--port 0`: it prints the port the kernel gave it. */
-function startKv(policy, shape) {
+export function startKv(policy, shape) {
   const args = ["--port", "0", "--appendfsync", policy, ...shape];
   return launch("kv-server", process.execPath, (dir) => [KV_MAIN, ...args, "--dir", dir], (output) => {
     const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
@@ -73,7 +73,8 @@ async function launch(name, command, argsFor, readyPort) {
     const port = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name} printed no ready line within ${READY_MS / 1000} s: ${tail(output)}`)), READY_MS);
       const onData = (chunk) => {
-        output += chunk;
+        // Only the last few KB are kept: the ready line comes first, and error messages quote the tail.
+        output = (output + chunk).slice(-8192);
         const port = readyPort(output);
         if (port === null) return;
         clearTimeout(timer);
@@ -84,13 +85,11 @@ async function launch(name, command, argsFor, readyPort) {
       child.once("error", (error) => (clearTimeout(timer), reject(error)));
       exited.then(({ code, signal }) => (clearTimeout(timer), reject(new Error(`${name} exited (${signal ?? code}) before it was ready: ${tail(output)}`))));
     });
-    // From here on only the last few KB of its log are kept, for error messages.
-    child.stdout.on("data", () => (output = output.slice(-4096)));
     await ping(port);
     return { pid: child.pid, port, dir, stop };
   } catch (error) {
     await stop();
-    throw error;
+    throw new Error(`${error.message} (stopped it, removed ${dir})`);
   }
 }
 
