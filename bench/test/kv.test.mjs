@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -80,6 +80,41 @@ describe("npm run bench:kv", () => {
     const markdown = readFileSync(path.join(results, "kv.md"), "utf8");
     for (const line of table) expect(markdown).toContain(line);
   }, 180_000);
+});
+
+describe("bench/kv.mjs when the load fails", () => {
+  it("fails every row, says why, still stops every server and removes its data dir, and exits 1", async () => {
+    // A redis-benchmark that cannot connect, first on the PATH: the servers are the real ones.
+    const bin = mkdtempSync(path.join(os.tmpdir(), "eio-bench-kv-bin-"));
+    const out = mkdtempSync(path.join(os.tmpdir(), "eio-bench-kv-out-"));
+    try {
+      writeFileSync(path.join(bin, "redis-benchmark"), "#!/bin/sh\necho 'Could not connect to Redis' >&2\nexit 1\n");
+      chmodSync(path.join(bin, "redis-benchmark"), 0o755);
+      const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH}` };
+      const kv = new URL("../kv.mjs", import.meta.url).pathname;
+      const error = await run(process.execPath, [kv, "--quick", "--results", out], { env, timeout: 170_000 }).catch((e) => e);
+      expect(error.code).toBe(1);
+      expect(error.stdout.match(/-P (1|16): failed: redis-benchmark exited with 1: Could not connect to Redis$/gm)).toHaveLength(12);
+      const started = [...error.stdout.matchAll(/: pid (\d+) on 127\.0\.0\.1:\d+, data in (\S+)/g)].map((m) => ({ pid: Number(m[1]), dir: m[2] }));
+      expect(started).toHaveLength(6);
+      for (const { pid, dir } of started) {
+        expect(error.stdout).toContain(`stopped pid ${pid}, removed ${dir}`);
+        expect({ pid, alive: serverAlive(pid), dirLeft: existsSync(dir) }).toEqual({ pid, alive: false, dirLeft: false });
+      }
+      const report = JSON.parse(readFileSync(path.join(out, "kv.json"), "utf8"));
+      for (const row of report.rows.filter((r) => r.server !== "redis-server")) expect(row.target.status).toBe("n/a");
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it("rejects a bad --requests with its value", async () => {
+    const kv = new URL("../kv.mjs", import.meta.url).pathname;
+    const error = await run(process.execPath, [kv, "--requests", "ten"]).catch((e) => e);
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain('--requests needs a positive integer, got "ten"');
+  });
 });
 
 describe("redis-benchmark's --csv output", () => {
