@@ -1,8 +1,11 @@
 // Entry point of `npm run bench` (which builds eio-ts first). Usage:
 //   node bench/run.mjs [suite ...] [--quick] [--results DIR]
-// Suites: core, stream, domains, net. With no suite named, all run. `--quick` takes two samples
+// Suites: core, stream, domains, net, kv. With no suite named, all run. `--quick` takes two samples
 // per implementation (a smoke test, not a measurement). Results merge into DIR/latest.json and
-// DIR/latest.md (default bench/results), replacing only the suites that ran.
+// DIR/latest.md (default bench/results), replacing only the suites that ran. The kv suite is
+// bench/kv.mjs (`npm run bench:kv`), run last as a child process: it times servers of its own
+// with redis-benchmark rather than code in this process, and writes DIR/kv.json and DIR/kv.md.
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,6 +15,7 @@ import { cpuSpeeds, describeCpuSpeeds } from "./lib/cpu-speeds.mjs";
 import { consoleTable, machine, machineLine, markdownReport, targetSummary } from "./lib/report.mjs";
 
 const SUITES = ["core", "stream", "domains", "net"];
+const KV = "kv";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
@@ -20,13 +24,13 @@ function parseArgs(argv) {
     const arg = argv[i];
     if (arg === "--quick") options.quick = true;
     else if (arg === "--results") options.results = path.resolve(argv[++i] ?? "");
-    else if (SUITES.includes(arg)) options.suites.push(arg);
+    else if (SUITES.includes(arg) || arg === KV) options.suites.push(arg);
     else {
-      console.error(`bench: unknown argument ${JSON.stringify(arg)}; expected one of ${SUITES.join(", ")}, --quick, --results DIR`);
+      console.error(`bench: unknown argument ${JSON.stringify(arg)}; expected one of ${[...SUITES, KV].join(", ")}, --quick, --results DIR`);
       process.exit(2);
     }
   }
-  if (options.suites.length === 0) options.suites = [...SUITES];
+  if (options.suites.length === 0) options.suites = [...SUITES, KV];
   return options;
 }
 
@@ -48,7 +52,8 @@ async function main() {
 
   const suites = {};
   let failed = false;
-  for (const name of options.suites) {
+  const inProcess = options.suites.filter((s) => s !== KV);
+  for (const name of inProcess) {
     const suiteStart = performance.now();
     const loadAverage = os.loadavg().map((x) => Math.round(x * 100) / 100);
     const cpuMs = cpuSpeeds();
@@ -69,6 +74,15 @@ async function main() {
     suites[name] = { name, issue: module.issue, date: new Date().toISOString(), machineLine: line, loadAverage, cpuMs, seconds, quick: options.quick, messages, results };
   }
 
+  if (inProcess.length > 0) writeLatest(options, info, suites, started);
+  if (options.suites.includes(KV)) failed = !(await runKv(options)) || failed;
+  // Worker pools and sockets are closed by their suites; exit anyway so a stray handle in a peer
+  // library cannot keep the run alive.
+  process.exit(failed ? 1 : 0);
+}
+
+/** Merges this run's suites into latest.json and latest.md and prints their targets. */
+function writeLatest(options, info, suites, started) {
   mkdirSync(options.results, { recursive: true });
   const jsonFile = path.join(options.results, "latest.json");
   const previous = readPrevious(jsonFile);
@@ -80,9 +94,17 @@ async function main() {
   writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(path.join(options.results, "latest.md"), `${markdownReport(report)}\n`);
   console.log(`wrote ${path.relative(process.cwd(), jsonFile)} and latest.md in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  // Worker pools and sockets are closed by their suites; exit anyway so a stray handle in a peer
-  // library cannot keep the run alive.
-  process.exit(failed ? 1 : 0);
+}
+
+/** Runs bench/kv.mjs with this run's options; true when it exits 0 (no row failed). */
+async function runKv(options) {
+  const args = [path.join(here, "kv.mjs"), ...(options.quick ? ["--quick"] : []), "--results", options.results];
+  const child = spawn(process.execPath, args, { stdio: "inherit" });
+  const code = await new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) => resolve(signal ?? code));
+  });
+  return code === 0;
 }
 
 main().catch((error) => {

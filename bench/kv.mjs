@@ -1,0 +1,112 @@
+// Entry point of `npm run bench:kv` and of the `kv` suite of `npm run bench` (issue 14, Speed):
+// kv-server (its default shape with a storage domain, and `--single-domain`) against Debian's
+// redis-server, both on `appendfsync always` and on `everysec`, loaded by
+// `redis-benchmark -c 50 -t set,get` at `-P 1` and `-P 16`. Usage (after `npm run build`):
+//   node bench/kv.mjs [--quick] [--requests N] [--results DIR]
+// `--quick` sends 1000 requests per test (a smoke test). Writes DIR/kv.json and DIR/kv.md
+// (default bench/results) and prints the Markdown table for examples/kv-server/README.md.
+// Exits 1 when a row failed (a server did not start or a load did not finish), not when a
+// target is not met.
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { CLIENTS, runLoad } from "./lib/kv-load.mjs";
+import { compare, consoleTable, markdownReport, markdownTable } from "./lib/kv-report.mjs";
+import { POLICIES, SERVERS } from "./lib/kv-servers.mjs";
+import { machine, machineLine } from "./lib/report.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PIPELINES = [1, 16];
+const FULL_REQUESTS = 100_000;
+const QUICK_REQUESTS = 1000;
+const sharedWith = "the load generator (redis-benchmark, on the same cores) and every other process running here";
+
+function parseArgs(argv) {
+  const options = { quick: false, requests: undefined, results: path.join(here, "results") };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--quick") options.quick = true;
+    else if (arg === "--results") options.results = path.resolve(argv[++i] ?? "");
+    else if (arg === "--requests") {
+      const value = argv[++i];
+      options.requests = Number(value);
+      if (!Number.isSafeInteger(options.requests) || options.requests < 1) usage(`--requests needs a positive integer, got ${JSON.stringify(value)}`);
+    } else usage(`unknown argument ${JSON.stringify(arg)}`);
+  }
+  options.requests ??= options.quick ? QUICK_REQUESTS : FULL_REQUESTS;
+  return options;
+}
+
+function usage(message) {
+  console.error(`bench/kv.mjs: ${message}; usage: node bench/kv.mjs [--quick] [--requests N] [--results DIR]`);
+  process.exit(2);
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const info = machine();
+  const line = machineLine(info, os.loadavg().map((x) => Math.round(x * 100) / 100), sharedWith);
+  console.log(`== suite kv: ${line}`);
+  console.log(`redis-benchmark -c ${CLIENTS} -t set,get -n ${options.requests} at -P ${PIPELINES.join(" and -P ")}${options.quick ? " (quick)" : ""}`);
+  // A load on a server that stopped answering fails its row after this long (about 200 req/s).
+  const timeoutMs = Math.max(60_000, options.requests * 2 * 5);
+  const rows = [];
+  const total = POLICIES.length * SERVERS.length;
+  let step = 0;
+  for (const policy of POLICIES) {
+    for (const server of SERVERS) {
+      const label = `[${++step}/${total}] ${server.name}, appendfsync ${policy}`;
+      const row = (pipeline) => ({ appendfsync: policy, pipeline, server: server.name, requests: options.requests });
+      let started;
+      try {
+        started = await server.start(policy);
+        console.log(`${label}: pid ${started.pid} on 127.0.0.1:${started.port}, data in ${started.dir}`);
+      } catch (error) {
+        console.log(`${label}: failed to start: ${error.message}`);
+        for (const pipeline of PIPELINES) rows.push({ ...row(pipeline), failed: `did not start: ${error.message}` });
+        continue;
+      }
+      try {
+        for (const pipeline of PIPELINES) {
+          const began = performance.now();
+          try {
+            const results = await runLoad({ port: started.port, requests: options.requests, pipeline, timeoutMs });
+            rows.push({ ...row(pipeline), results });
+            const seconds = ((performance.now() - began) / 1000).toFixed(1);
+            console.log(`${label}, -P ${pipeline}: SET ${results.SET.rps.toFixed(0)} req/s, GET ${results.GET.rps.toFixed(0)} req/s (${seconds} s)`);
+          } catch (error) {
+            rows.push({ ...row(pipeline), failed: error.message });
+            console.log(`${label}, -P ${pipeline}: failed: ${error.message}`);
+          }
+        }
+      } finally {
+        await started.stop();
+        console.log(`${label}: stopped pid ${started.pid}, removed ${started.dir}`);
+      }
+    }
+  }
+  // Rows grouped as they are compared: policy, then depth, Redis first.
+  const order = (r) => [POLICIES.indexOf(r.appendfsync), PIPELINES.indexOf(r.pipeline), SERVERS.findIndex((s) => s.name === r.server)];
+  rows.sort((a, b) => order(a).reduce((d, x, i) => d || x - order(b)[i], 0));
+  compare(rows);
+
+  const report = { date: info.date, machine: info, machineLine: line, quick: options.quick, clients: CLIENTS, requests: options.requests, pipelines: PIPELINES, rows };
+  console.log(`\n${consoleTable(rows)}\n`);
+  console.log("targets:");
+  for (const r of rows.filter((r) => r.target !== undefined)) {
+    console.log(`  ${r.target.status.padEnd(7)}  appendfsync ${r.appendfsync}, -P ${r.pipeline}, ${r.server}: kv-server at least 0.8x Redis (${r.target.value})`);
+  }
+  mkdirSync(options.results, { recursive: true });
+  const jsonFile = path.join(options.results, "kv.json");
+  writeFileSync(jsonFile, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(path.join(options.results, "kv.md"), `${markdownReport(report)}\n`);
+  console.log(`\nMarkdown for examples/kv-server/README.md:\n\n${markdownTable(report)}\n`);
+  console.log(`wrote ${path.relative(process.cwd(), jsonFile)} and kv.md`);
+  process.exit(rows.some((r) => r.failed) ? 1 : 0);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+// The load of `bench/kv.mjs`: one `redis-benchmark -c 50 -t set,get` run (Debian's redis-tools,
+// a C client, so the load costs the 2 cores no JavaScript), read from its `--csv` output.
+import { spawn } from "node:child_process";
+
+export const CLIENTS = 50;
+export const TESTS = ["SET", "GET"];
+
+/**
+ * Parses redis-benchmark's `--csv` output: a header line, then one line per test, such as
+ * `"SET","3039.51","228.613","77.312","200.831",...`. Returns `{ SET: { rps, p50Ms }, GET: ... }`
+ * and throws, quoting the output, when a test of `TESTS` is missing or has no positive rate.
+ */
+export function parseCsv(out) {
+  const lines = out.split(/\r?\n/).filter((line) => line.startsWith('"'));
+  const header = lines.length > 0 ? JSON.parse(`[${lines[0]}]`) : [];
+  const column = (name) => header.indexOf(name);
+  if (column("rps") < 0) throw new Error(`redis-benchmark --csv: no header with "rps" in ${JSON.stringify(out.slice(0, 200))}`);
+  const results = {};
+  for (const line of lines.slice(1)) {
+    const cells = JSON.parse(`[${line}]`);
+    results[cells[0]] = { rps: Number(cells[column("rps")]), p50Ms: Number(cells[column("p50_latency_ms")]) };
+  }
+  for (const test of TESTS) {
+    if (!(results[test]?.rps > 0)) throw new Error(`redis-benchmark --csv: no requests/s for ${test} in ${JSON.stringify(out.slice(0, 300))}`);
+  }
+  return results;
+}
+
+/**
+ * Runs `redis-benchmark -h 127.0.0.1 -p port -c 50 -t set,get -n requests -P pipeline --csv`
+ * and resolves its parsed rows. A server that stops answering must fail its row, not hang the
+ * run: past `timeoutMs` the generator is killed and the promise rejects.
+ */
+export function runLoad({ port, requests, pipeline, timeoutMs }) {
+  const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(CLIENTS), "-t", TESTS.join(",").toLowerCase(), "-n", String(requests), "-P", String(pipeline), "--csv"];
+  return new Promise((resolve, reject) => {
+    const child = spawn("redis-benchmark", args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.once("error", (error) => (clearTimeout(timer), reject(error)));
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut) return reject(new Error(`redis-benchmark ${args.join(" ")} did not finish within ${timeoutMs / 1000} s`));
+      if (code !== 0) return reject(new Error(`redis-benchmark exited with ${signal ?? code}: ${(err || out).trim().split("\n").pop()}`));
+      try {
+        resolve(parseCsv(out));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
