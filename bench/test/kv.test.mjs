@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseCsv } from "../lib/kv-load.mjs";
+import { parseCsv, TooFast } from "../lib/kv-load.mjs";
 import { compare } from "../lib/kv-report.mjs";
 import { ping, startKv, startRedis } from "../lib/kv-servers.mjs";
 
@@ -127,6 +127,11 @@ describe("redis-benchmark's --csv output", () => {
   it("throws, quoting the output, when a test is missing", () => {
     expect(() => parseCsv(`${header}\n"SET","3039.51","1","1","1","1","1","1"\n`)).toThrow(/no requests\/s for GET in ".*SET/);
     expect(() => parseCsv("Could not connect to Redis at 127.0.0.1:1: Connection refused\n")).toThrow(/no header with "rps" in "Could not connect/);
+  });
+
+  it("says when a run was too short to be timed (requests/s \"inf\"), so that it is run again longer", () => {
+    const out = `${header}\n"SET","251999.98","1.8","0.4","2.1","2.3","2.3","2.3"\n"GET","inf","0.4","0.2","0.4","0.5","0.6","0.6"\n`;
+    expect(() => parseCsv(out)).toThrow(TooFast);
   });
 });
 
