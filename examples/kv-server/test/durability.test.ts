@@ -126,7 +126,6 @@ describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shap
     const redis = client(server);
     const values = Array.from({ length: 20 }, (_, i) => `strace-value-${i}-${"x".repeat(i)}`);
     await redis.ping();
-    const clientPort = (redis.stream as import("node:net").Socket).localPort!;
     for (const [i, value] of values.entries()) expect(await redis.set(`strace-key-${i}`, value)).toBe("OK");
     redis.disconnect();
     // The node process is strace's child: stop it, strace ends with it.
@@ -136,11 +135,11 @@ describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shap
 
     const lines = fs.readFileSync(trace, "latin1").split("\n");
     const log = `${path.join(dir, "kv.log")}>`;
-    // strace names the socket by its addresses when the kernel tells it (its sock_diag query can
-    // fail on a busy machine, and then it shows only the inode): the server has no other client.
-    const socket = new RegExp(
-      `^\\d+ (write|writev|sendmsg|sendto)\\(\\d+<(?:TCP:\\[127\\.0\\.0\\.1:${server.port}->127\\.0\\.0\\.1:${clientPort}\\]|socket:\\[\\d+\\])>`,
-    );
+    // A write to the client: any write that is not to the log (the server has no other client,
+    // and prints no "+OK" elsewhere). The descriptor's decoration is not relied on: strace names a
+    // socket by its addresses only when its sock_diag query succeeds, which it did not always do
+    // during a full test run on the loaded machine (the test then found no reply at all).
+    const socket = { test: (line: string) => /^\d+ (write|writev|sendmsg|sendto)\(\d+/.test(line) && !line.includes(log) };
     // Where each fdatasync of the log returned: its own line, or its "resumed" line.
     const syncDone: number[] = [];
     const unfinished = new Map<string, boolean>();
