@@ -23,7 +23,9 @@ function checkBig(buffer: unknown): number {
   return bytes.length;
 }
 
-describe("a 200 MB Buffer with a 16 MiB shared heap", () => {
+// Each test moves 200 MB between threads a few times (about 3 s alone, several times that in a
+// full run on 2 loaded cores): a longer timeout than the suite's 30 s.
+describe("a 200 MB Buffer with a 16 MiB shared heap", { timeout: 120_000 }, () => {
   it("crosses as a job argument and as a job result", async () => {
     const [checked, made] = await Eio.run<[number, unknown]>(function* (env) {
       const checked = yield* Eio.DomainManager.run(env.domainMgr, task<[Buffer], number>("checkBig"), bigBuffer(BIG));
