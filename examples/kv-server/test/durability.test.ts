@@ -136,16 +136,16 @@ describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shap
     const lines = fs.readFileSync(trace, "latin1").split("\n");
     const log = `${path.join(dir, "kv.log")}>`;
     // A write to the client: any write that is not to the log (the server has no other client,
-    // and prints no "+OK" elsewhere). The descriptor's decoration is not relied on: strace names a
-    // socket by its addresses only when its sock_diag query succeeds, which it did not always do
-    // during a full test run on the loaded machine (the test then found no reply at all).
-    const socket = { test: (line: string) => /^\d+ (write|writev|sendmsg|sendto)\(\d+/.test(line) && !line.includes(log) };
+    // and prints no "+OK" elsewhere). strace pads the pid column when pids differ in width
+    // ("3403  write(..."), so every pattern allows more than one space after the pid: with one,
+    // the test found no reply at all whenever a thread of the server had a longer pid.
+    const socket = { test: (line: string) => /^\d+\s+(write|writev|sendmsg|sendto)\(\d+/.test(line) && !line.includes(log) };
     // Where each fdatasync of the log returned: its own line, or its "resumed" line.
     const syncDone: number[] = [];
     const unfinished = new Map<string, boolean>();
     lines.forEach((line, at) => {
       const pidOf = line.split(" ")[0]!;
-      const sync = /^\d+ f(data)?sync\((\d+)<([^>]*)>\)?(.*)$/.exec(line);
+      const sync = /^\d+\s+f(data)?sync\((\d+)<([^>]*)>\)?(.*)$/.exec(line);
       if (sync !== null) {
         const onLog = `${sync[3]}>` === log;
         if (line.includes("<unfinished ...>")) unfinished.set(pidOf, onLog);
@@ -160,7 +160,7 @@ describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shap
     const replies = lines.flatMap((line, at) => (at > pong && socket.test(line) && line.includes('"+OK\\r\\n"') ? [at] : []));
     expect(replies.length, lines.filter((line) => socket.test(line)).join("\n")).toBe(values.length);
     for (const [i, value] of values.entries()) {
-      const written = lines.findIndex((line) => line.includes(log) && /^\d+ (write|writev|pwrite64|pwritev)\(/.test(line) && line.includes(hex(value)));
+      const written = lines.findIndex((line) => line.includes(log) && /^\d+\s+(write|writev|pwrite64|pwritev)\(/.test(line) && line.includes(hex(value)));
       expect(written, `the log write of SET ${i}`).toBeGreaterThan(0);
       const synced = syncDone.find((at) => at > written);
       expect(synced, `an fdatasync of the log after SET ${i} was written`).toBeDefined();
