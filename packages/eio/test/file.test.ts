@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Eio from "eio-ts";
+import { errorOf } from "./support/error-of.js";
 
 let tmp: string;
 beforeEach(() => {
@@ -16,14 +17,6 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(tmp, { recursive: true, force: true }));
 
-function* failure(op: Generator<any, unknown, any>): Generator<any, string, any> {
-  try {
-    yield* op;
-    return "no error";
-  } catch (e) {
-    return `${(e as Error).name}: ${(e as Error).message}`;
-  }
-}
 
 /** The open flags of one of our files, as the kernel reports them. */
 function openFlags(file: Eio.File.File): number {
@@ -58,7 +51,7 @@ describe("files as flows", () => {
       Eio.Path.withOpenIn(Eio.Path.join(env.fs, join(tmp, "f")), function* (file) {
         const buffer = new Uint8Array(4);
         const n = yield* Eio.Flow.read(file, buffer);
-        return [n, yield* failure(Eio.Flow.read(file, buffer)), yield* failure(Eio.Flow.write(file, "no"))];
+        return [n, yield* errorOf(Eio.Flow.read(file, buffer)), yield* errorOf(Eio.Flow.write(file, "no"))];
       }),
     );
     expect(out[0]).toBe(1);
@@ -73,7 +66,7 @@ describe("files as flows", () => {
       yield* Eio.Switch.run(function* (sw) {
         kept = yield* Eio.Path.openIn(sw, Eio.Path.join(env.fs, join(tmp, "f")));
       });
-      return [yield* failure(Eio.File.size(kept!))];
+      return [yield* errorOf(Eio.File.size(kept!))];
     });
     expect(out[0]).toMatch(/^FsError: Eio.Io Fs EBADF: the file is closed, examining <fs:.*\/f>$/);
   });
@@ -85,7 +78,7 @@ describe("files as flows", () => {
         const file = yield* Eio.Path.openIn(sw, Eio.Path.join(env.fs, join(tmp, "f")));
         Eio.Flow.close(file);
         Eio.Flow.close(file);
-        return yield* failure(Eio.Flow.read(file, new Uint8Array(1)));
+        return yield* errorOf(Eio.Flow.read(file, new Uint8Array(1)));
       }),
     );
     expect(out).toMatch(/the file is closed, reading/);
@@ -103,8 +96,8 @@ describe("Eio.File", () => {
         log.push(yield* Eio.File.pread(file, b, { fileOffset: 1 }), Buffer.from(b).toString());
         yield* Eio.File.preadExact(file, b, { fileOffset: 6 });
         log.push(Buffer.from(b).toString());
-        log.push(yield* failure(Eio.File.preadExact(file, b, { fileOffset: 8 })));
-        log.push(yield* failure(Eio.File.pread(file, b, { fileOffset: 10 })));
+        log.push(yield* errorOf(Eio.File.preadExact(file, b, { fileOffset: 8 })));
+        log.push(yield* errorOf(Eio.File.pread(file, b, { fileOffset: 10 })));
         log.push(yield* Eio.File.size(file));
         const s = yield* Eio.File.stat(file);
         log.push(s.kind, s.size, s.perm);
@@ -122,8 +115,8 @@ describe("Eio.File", () => {
         yield* Eio.File.truncate(file, 5);
         yield* Eio.File.sync(file);
         yield* Eio.File.sync(file, { dataOnly: true });
-        log.push(yield* failure(Eio.File.seek(file, -1, "set")));
-        log.push(yield* failure(Eio.File.seek(file, 0, "middle" as never)));
+        log.push(yield* errorOf(Eio.File.seek(file, -1, "set")));
+        log.push(yield* errorOf(Eio.File.seek(file, 0, "middle" as never)));
         return log;
       }),
     );
@@ -166,7 +159,7 @@ describe("Eio.File", () => {
 
   it("refuses what is not a file, with the value seen", async () => {
     const out = await Eio.run(function* () {
-      return [yield* failure(Eio.File.size({} as never)), yield* failure(Eio.File.pread(null as never, new Uint8Array(1), { fileOffset: 0 }))];
+      return [yield* errorOf(Eio.File.size({} as never)), yield* errorOf(Eio.File.pread(null as never, new Uint8Array(1), { fileOffset: 0 }))];
     });
     expect(out).toEqual(["TypeError: File.size: expected a file from Eio.Path.openIn or openOut, got {}", "TypeError: File.pread: expected a file from Eio.Path.openIn or openOut, got null"]);
   });
@@ -206,7 +199,7 @@ describe("sync and direct", () => {
             yield* Eio.File.preadExact(r, back, { fileOffset: 4096 });
             const whole = new Uint8Array(8192);
             yield* Eio.Flow.readExact(r, whole);
-            const odd = yield* failure(Eio.Flow.write(w, "abc"));
+            const odd = yield* errorOf(Eio.Flow.write(w, "abc"));
             return { flags: [openFlags(w), openFlags(r)], back, whole, odd };
           }),
         );
@@ -223,7 +216,7 @@ describe("sync and direct", () => {
   }
 
   it("a file system without direct I/O refuses { direct: true } with a clear error", async () => {
-    const out = await Eio.run((env) => failure(Eio.Path.withOpenIn(Eio.Path.join(env.fs, "/proc/self/status"), () => "opened", { direct: true })));
+    const out = await Eio.run((env) => errorOf(Eio.Path.withOpenIn(Eio.Path.join(env.fs, "/proc/self/status"), () => "opened", { direct: true })));
     expect(out).toBe(
       "FsError: Eio.Io Fs EINVAL: O_DIRECT ({ direct: true }) refused: the file system of <fs:/proc/self/status> does not support direct I/O, or the length, offset or memory is not aligned as it requires, opening <fs:/proc/self/status>",
     );

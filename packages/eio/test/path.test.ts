@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Eio from "eio-ts";
+import { errorOf } from "./support/error-of.js";
 
 let tmp: string;
 beforeEach(() => {
@@ -18,15 +19,6 @@ function inTmp<T>(body: (dir: Eio.Path.Path, env: Eio.Env) => Generator<any, T, 
   return Eio.run((env) => Eio.Path.withOpenDir(Eio.Path.join(env.fs, tmp), (dir) => body(dir, env)));
 }
 
-/** The error `op` throws, as "Name: message" (or "no error"). */
-function* failure(op: Generator<any, unknown, any>): Generator<any, string, any> {
-  try {
-    yield* op;
-    return "no error";
-  } catch (e) {
-    return `${(e as Error).name}: ${(e as Error).message}`;
-  }
-}
 
 describe("Path: building paths", () => {
   it("join is Eio's /, native and split as Eio's", async () => {
@@ -81,7 +73,7 @@ describe("Path: building paths", () => {
       expect(() => Eio.Path.join(env.cwd, 3 as never)).toThrow("Path.join: expected a string step, got 3");
       expect(() => Eio.Path.openOut(null as never, env.cwd, { create: "never" })).toThrow("Path.openOut: expected a switch as the first argument, got null");
       expect(() => Eio.Path.mkdir(env.cwd, { perm: -1 })).toThrow("Path.mkdir: options.perm must be an integer 0..0o7777 (such as 0o755), got -1");
-      expect(yield* failure(Eio.Path.stat(env.cwd, {} as never))).toBe("TypeError: Path.stat: options.follow must be a boolean, got undefined");
+      expect(yield* errorOf(Eio.Path.stat(env.cwd, {} as never))).toBe("TypeError: Path.stat: options.follow must be a boolean, got undefined");
     });
   });
 });
@@ -91,7 +83,7 @@ describe("Path: the four create modes", () => {
     const out = await inTmp(function* (dir) {
       const p = Eio.Path.join(dir, "test-file");
       yield* Eio.Path.save(p, "first", { create: { exclusive: 0o666 } });
-      const again = yield* failure(Eio.Path.save(p, "second", { create: { exclusive: 0o666 } }));
+      const again = yield* errorOf(Eio.Path.save(p, "second", { create: { exclusive: 0o666 } }));
       return [yield* Eio.Path.load(p), again];
     });
     expect(out[0]).toBe("first");
@@ -101,7 +93,7 @@ describe("Path: the four create modes", () => {
   it("never needs the file; ifMissing keeps it; orTruncate empties it; append adds", async () => {
     const out = await inTmp(function* (dir) {
       const p = Eio.Path.join(dir, "test-file");
-      const missing = yield* failure(Eio.Path.save(p, "x", { create: "never" }));
+      const missing = yield* errorOf(Eio.Path.save(p, "x", { create: "never" }));
       yield* Eio.Path.save(p, "1234567890", { create: { ifMissing: 0o600 } });
       yield* Eio.Path.save(p, "abc", { create: { ifMissing: 0o600 } });
       const kept = yield* Eio.Path.load(p);
@@ -139,16 +131,16 @@ describe("Path: directories and entries", () => {
     const out = await inTmp(function* (dir) {
       const log: unknown[] = [];
       yield* Eio.Path.mkdir(Eio.Path.join(dir, "subdir"), { perm: 0o700 });
-      log.push(yield* failure(Eio.Path.mkdir(Eio.Path.join(dir, "subdir"), { perm: 0o700 })));
+      log.push(yield* errorOf(Eio.Path.mkdir(Eio.Path.join(dir, "subdir"), { perm: 0o700 })));
       yield* Eio.Path.mkdirs(Eio.Path.join(dir, "deep/er/still"), { perm: 0o700 });
-      log.push(yield* failure(Eio.Path.mkdirs(Eio.Path.join(dir, "deep/er"), { perm: 0o700 })));
+      log.push(yield* errorOf(Eio.Path.mkdirs(Eio.Path.join(dir, "deep/er"), { perm: 0o700 })));
       yield* Eio.Path.mkdirs(Eio.Path.join(dir, "deep/er"), { perm: 0o700, existsOk: true });
       for (const name of ["zz", "B", "a", "é"]) yield* Eio.Path.save(Eio.Path.join(dir, `subdir/${name}`), name, { create: { exclusive: 0o600 } });
       log.push(yield* Eio.Path.readDir(Eio.Path.join(dir, "subdir")));
-      log.push(yield* failure(Eio.Path.rmdir(Eio.Path.join(dir, "subdir"))));
+      log.push(yield* errorOf(Eio.Path.rmdir(Eio.Path.join(dir, "subdir"))));
       yield* Eio.Path.rmtree(Eio.Path.join(dir, "subdir"));
       log.push(yield* Eio.Path.kind(Eio.Path.join(dir, "subdir"), { follow: false }));
-      log.push(yield* failure(Eio.Path.rmtree(Eio.Path.join(dir, "subdir"))));
+      log.push(yield* errorOf(Eio.Path.rmtree(Eio.Path.join(dir, "subdir"))));
       yield* Eio.Path.rmtree(Eio.Path.join(dir, "subdir"), { missingOk: true });
       yield* Eio.Path.rmdir(Eio.Path.join(dir, "deep/er/still"));
       log.push(yield* Eio.Path.readDir(dir));
@@ -187,7 +179,7 @@ describe("Path: directories and entries", () => {
       yield* Eio.Path.rename(j("file"), j("d/moved"));
       const dangling = yield* Eio.Path.kind(j("link"), { follow: true });
       yield* Eio.Path.unlink(j("link"));
-      const unlinkDir = yield* failure(Eio.Path.unlink(j("d")));
+      const unlinkDir = yield* errorOf(Eio.Path.unlink(j("d")));
       return { s: [s.kind, s.size, s.perm], l: l.kind, kinds, checks, target, moved: yield* Eio.Path.load(j("d/moved")), dangling, unlinkDir, left: yield* Eio.Path.readDir(dir) };
     });
     expect(out.s).toEqual(["regularFile", 5, 0o640]);
@@ -219,14 +211,14 @@ describe("Path: directories and entries", () => {
       yield* Eio.Path.withOpenDir(Eio.Path.join(env.fs, tmp), (dir) => {
         kept = dir;
       });
-      return yield* failure(Eio.Path.readDir(kept!));
+      return yield* errorOf(Eio.Path.readDir(kept!));
     });
     expect(out).toMatch(/the directory <eio-path-\w+> is closed \(its switch has finished\)/);
   });
 
   it("openDir of a file is refused", async () => {
     writeFileSync(join(tmp, "plain"), "");
-    const out = await inTmp((dir) => failure(Eio.Path.withOpenDir(Eio.Path.join(dir, "plain"), () => "opened")));
+    const out = await inTmp((dir) => errorOf(Eio.Path.withOpenDir(Eio.Path.join(dir, "plain"), () => "opened")));
     expect(out).toMatch(/^FsError: Eio.Io Fs ENOTDIR: not a directory, opening directory <eio-path-\w+:plain>$/);
   });
 });
@@ -235,10 +227,10 @@ describe("Path: confinement", () => {
   it("env.cwd cannot be left through .. or an absolute path; what is inside is reachable", async () => {
     const out = await Eio.run<unknown[]>(function* (env) {
       return [
-        yield* failure(Eio.Path.load(Eio.Path.join(env.cwd, "../escape"))),
-        yield* failure(Eio.Path.load(Eio.Path.join(env.cwd, "docs/../../escape"))),
-        yield* failure(Eio.Path.stat(Eio.Path.join(env.cwd, "/etc/passwd"), { follow: true })),
-        yield* failure(Eio.Path.save(Eio.Path.join(env.cwd, "../test-file"), "x", { create: { exclusive: 0o600 } })),
+        yield* errorOf(Eio.Path.load(Eio.Path.join(env.cwd, "../escape"))),
+        yield* errorOf(Eio.Path.load(Eio.Path.join(env.cwd, "docs/../../escape"))),
+        yield* errorOf(Eio.Path.stat(Eio.Path.join(env.cwd, "/etc/passwd"), { follow: true })),
+        yield* errorOf(Eio.Path.save(Eio.Path.join(env.cwd, "../test-file"), "x", { create: { exclusive: 0o600 } })),
         yield* Eio.Path.isFile(Eio.Path.join(env.cwd, "docs/../package.json")),
       ];
     });
@@ -266,10 +258,10 @@ describe("Path: confinement", () => {
       Eio.Path.withOpenDir(Eio.Path.join(env.fs, join(tmp, "sandbox")), function* (box) {
         const results: string[] = [];
         for (const name of ["up", "abs", "abs-dir/x", "sneaky/secret", "chain", "sub/../../secret", "loop1"]) {
-          results.push(yield* failure(Eio.Path.load(Eio.Path.join(box, name))));
+          results.push(yield* errorOf(Eio.Path.load(Eio.Path.join(box, name))));
         }
-        results.push(yield* failure(Eio.Path.save(Eio.Path.join(box, "up"), "overwritten", { create: { orTruncate: 0o600 } })));
-        results.push(yield* failure(Eio.Path.mkdir(Eio.Path.join(box, "sneaky/newdir"), { perm: 0o700 })));
+        results.push(yield* errorOf(Eio.Path.save(Eio.Path.join(box, "up"), "overwritten", { create: { orTruncate: 0o600 } })));
+        results.push(yield* errorOf(Eio.Path.mkdir(Eio.Path.join(box, "sneaky/newdir"), { perm: 0o700 })));
         results.push(yield* Eio.Path.load(Eio.Path.join(box, "in/ok")));
         results.push(yield* Eio.Path.load(Eio.Path.join(box, "sub/back")));
         // The link itself is inside: lstat, readLink and unlink work on it without following.
@@ -293,7 +285,7 @@ describe("Path: confinement", () => {
     writeFileSync(join(tmp, "a/file"), "in a");
     const out = await inTmp<string[]>((dir) =>
       Eio.Path.withOpenDir(Eio.Path.join(dir, "a/b"), function* (b) {
-        return [yield* failure(Eio.Path.load(Eio.Path.join(b, "../file"))), yield* Eio.Path.load(Eio.Path.join(dir, "a/b/../file"))];
+        return [yield* errorOf(Eio.Path.load(Eio.Path.join(b, "../file"))), yield* Eio.Path.load(Eio.Path.join(dir, "a/b/../file"))];
       }),
     );
     expect(out[0]).toMatch(/^PermissionDenied: .*<b:..\/file>/);
