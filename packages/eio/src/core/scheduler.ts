@@ -417,6 +417,11 @@ export class Scheduler {
     return this.externalWaits;
   }
 
+  /** Whether a fiber is queued to run (the running one aside). */
+  get hasQueued(): boolean {
+    return this.queue.length > 0;
+  }
+
   /** Stops the scheduler for good; later wake-ups are ignored. */
   stop(): void {
     this.stopped = true;

@@ -17,6 +17,7 @@ import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
 import { decodeValue, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
+import { spinWhile } from "./idle-policy.js";
 import {
   allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";
@@ -159,8 +160,10 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
     const i32 = getArena().i32;
     const word = handle.offset >> 2;
     if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settle(), done: true };
-    this.w = 0;
     const fiber = currentFiber();
+    // The resolver in another domain is often microseconds away: look at the cell before waiting.
+    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return { value: handle.settle(), done: true };
+    this.w = 0;
     if (!enterSuspend(fiber, "Promise.await")) return SUSPEND_STEP;
     // The record is made before taking the lock: the resolver in another domain comes for the
     // same lock, and a holder that stalls (a cache miss, an interrupt) past its spin sends it to

@@ -8,12 +8,13 @@
  * @internal
  * @module
  */
-import { type Fiber, type Operation, suspend } from "../core/scheduler.js";
+import { currentFiber, type Fiber, type Operation, suspend } from "../core/scheduler.js";
 import type { StreamImpl } from "../sync/local-stream.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
 import { decodeAndFree, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
+import { spinWhile } from "./idle-policy.js";
 import { allocObject, markMayCycle, registerKind, SharedHandle, trackHandle } from "./handle.js";
 import { DIRTY, O_SCAN, OBJECT_HEADER } from "./layout.js";
 import {
@@ -53,6 +54,9 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
     if (this.tryPut(ref, false)) return;
     const i32 = getArena().i32;
     const word = this.offset >> 2;
+    // Full: a taker in another domain usually makes room within microseconds.
+    const capacity = i32[word + CAPACITY]!;
+    if (capacity > 0 && spinWhile(currentFiber().scheduler, i32, word + COUNT, capacity) && this.tryPut(ref, false)) return;
     let w = 0;
     try {
       yield* suspend<void>("Stream.add", (fiber) => {
@@ -105,10 +109,15 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
   }
 
   *takeOp(): Operation<T> {
-    const ready = this.tryTake(false);
+    let ready = this.tryTake(false);
     if (ready !== 0) return decodeAndFree(ready) as T;
     const i32 = getArena().i32;
     const word = this.offset >> 2;
+    // Empty: an adder in another domain may be about to put an item in the buffer.
+    if (i32[word + CAPACITY] !== 0 && spinWhile(currentFiber().scheduler, i32, word + COUNT, 0)) {
+      ready = this.tryTake(false);
+      if (ready !== 0) return decodeAndFree(ready) as T;
+    }
     let w = 0;
     let got = 0;
     yield* suspend<void>("Stream.take", (fiber) => {
