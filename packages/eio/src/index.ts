@@ -53,6 +53,8 @@ export { DomainCrashed, PoolClosed } from "./domains/errors.js";
 export { registerErrorClass } from "./shared/register-error-class.js";
 
 // Input and output
+export * as Exn from "./io/exn.js";
+export { Io } from "./io/exn.js";
 export * as Flow from "./io/flow.js";
 export * as Net from "./io/net.js";
 export * as BufRead from "./io/buf-read.js";

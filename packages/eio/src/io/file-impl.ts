@@ -39,7 +39,7 @@ export class FileImpl implements Source, Sink {
 
   /** Runs a node:fs call on this file's fd, named `doing` in errors. */
   *call<T>(doing: string, start: (fd: number, cb: (error: NodeJS.ErrnoException | null, value: T) => void) => void): Operation<T> {
-    if (this.closed) throw new FsError("EBADF", `Eio.Io Fs EBADF: the file is closed, ${doing} ${this.label}`);
+    if (this.closed) throw new FsError("EBADF", "EBADF: the file is closed", { context: [`${doing} ${this.label}`] });
     this.inFlight++;
     const done = (): void => {
       if (--this.inFlight === 0 && this.closeWhenIdle) this.closeFd();
@@ -148,8 +148,8 @@ function checkDirect(label: string, doing: string, length: number, position: num
 export function directRefused(label: string, doing: string, cause: unknown): FsError {
   return new FsError(
     "EINVAL",
-    `Eio.Io Fs EINVAL: O_DIRECT ({ direct: true }) refused: the file system of ${label} does not support direct I/O, or the length, offset or memory is not aligned as it requires, ${doing} ${label}`,
-    { cause },
+    `EINVAL: O_DIRECT ({ direct: true }) refused: the file system of ${label} does not support direct I/O, or the length, offset or memory is not aligned as it requires`,
+    { cause, context: [`${doing} ${label}`] },
   );
 }
 

@@ -7,6 +7,7 @@
  */
 import { constants } from "node:fs";
 import { suspend, type Fiber, type Operation } from "../core/scheduler.js";
+import { addContext, Io } from "./exn.js";
 import { AlreadyExists, FsError, NotFound, PermissionDenied, type Create } from "./fs.js";
 
 type Callback<T> = (error: NodeJS.ErrnoException | null, value: T) => void;
@@ -53,35 +54,37 @@ function systemDetail(error: NodeJS.ErrnoException): string {
 }
 
 /**
- * Turns a node:fs error into one of ours, saying what we were doing (`"opening <cwd:x>"`); our
- * own errors pass through with the context added. Others (a TypeError from a bad argument, a
- * `Cancelled`) are not I/O errors and pass unchanged.
+ * Turns a node:fs error into one of ours, saying what we were doing (`"opening <cwd:x>"`); an
+ * I/O error of ours gets the step added to its context (once: a step already last is not
+ * repeated). Others (a TypeError from a bad argument, a `Cancelled`) are not I/O errors and
+ * pass unchanged.
  */
 export function fsError(error: unknown, context: string): unknown {
-  if (error instanceof FsError) {
-    if (!error.message.endsWith(context)) error.message = `${error.message}, ${context}`;
+  if (error instanceof Io) {
+    if (error.context[error.context.length - 1] !== context) addContext(error, context);
     return error;
   }
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (typeof code !== "string" || !code.startsWith("E")) return error;
   const errno = error as NodeJS.ErrnoException;
   const detail = systemDetail(errno);
+  const options = { cause: error, context: [context] };
   switch (code) {
     case "ENOENT":
-      return new NotFound(code, `Eio.Io Fs Not_found ${detail}, ${context}`, { cause: error });
+      return new NotFound(code, detail, options);
     case "EEXIST":
-      return new AlreadyExists(code, `Eio.Io Fs Already_exists ${detail}, ${context}`, { cause: error });
+      return new AlreadyExists(code, detail, options);
     case "EACCES":
     case "EPERM":
-      return new PermissionDenied(code, `Eio.Io Fs Permission_denied ${detail}, ${context}`, { cause: error });
+      return new PermissionDenied(code, detail, options);
     default:
-      return new FsError(code, `Eio.Io Fs ${detail}, ${context}`, { cause: error });
+      return new FsError(code, detail, options);
   }
 }
 
 /** The error for a path that would leave its directory: Eio's `Permission_denied`. */
 export function escapes(path: string, why: string): PermissionDenied {
-  return new PermissionDenied("EPERM", `Eio.Io Fs Permission_denied ${why}: ${JSON.stringify(path)} is not below its directory`);
+  return new PermissionDenied("EPERM", `${why}: ${JSON.stringify(path)} is not below its directory`);
 }
 
 /** Checks an `Fs.Create` and gives its open flags and permissions. */

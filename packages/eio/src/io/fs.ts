@@ -4,31 +4,33 @@
  * @module
  */
 import { rememberErrorClass } from "../shared/error-classes.js";
+import { Io } from "./exn.js";
 
 /**
- * A file-system operation failed. `code` is the system's error code (`"ENOENT"`, ...), or
- * `"EPERM"` for a path that would escape its directory; the message says what was being
- * done, on which path, as Eio prints `Eio.Io (Fs.E _, _)`. The base class of the other
- * file-system errors: an error without an Eio case of its own (`ENOTDIR`, `EISDIR`,
- * `ENOTEMPTY`...) is an `FsError` itself.
+ * A file-system operation failed: Eio's `Eio.Io (Fs.E _, context)`. `code` is the system's
+ * error code (`"ENOENT"`, ...), or `"EPERM"` for a path that would escape its directory; the
+ * context says what was being done, on which path. The base class of the other file-system
+ * errors: an error without an Eio case of its own (`ENOTDIR`, `EISDIR`, `ENOTEMPTY`...) is an
+ * `FsError` itself, printed `Eio.Io Fs ENOTDIR: ...`.
  *
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * const err = new Eio.Fs.FsError("EIO", "Eio.Io Fs EIO, reading <fs:/x>");
- * console.log(err instanceof Error, err.code);
+ * const err = new Eio.Fs.FsError("EIO", "EIO: i/o error", { context: ["reading <fs:/x>"] });
+ * console.log(err instanceof Eio.Io, err.code, err.message);
  * ```
  */
-export class FsError extends Error {
+export class FsError extends Io {
   /** The class name, as for built-in errors. */
   override readonly name: string = "FsError";
   constructor(
     /** The system error code, such as `"ENOENT"` or `"EEXIST"`. */
     readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
+    /** What the system said (`"ENOENT: no such file or directory"`). */
+    detail: string,
+    options?: { cause?: unknown; context?: readonly string[] },
   ) {
-    super(message, options);
+    super(`Fs ${eioCases.get(new.target) ?? ""}${detail}`, options);
   }
 }
 
@@ -94,6 +96,13 @@ export class PermissionDenied extends FsError {
   /** The class name, as for built-in errors. */
   override readonly name = "PermissionDenied";
 }
+
+/** How Eio names each case after `Fs`. */
+const eioCases = new Map<abstract new (...args: never[]) => FsError, string>([
+  [NotFound, "Not_found "],
+  [AlreadyExists, "Already_exists "],
+  [PermissionDenied, "Permission_denied "],
+]);
 
 rememberErrorClass(FsError);
 rememberErrorClass(NotFound);

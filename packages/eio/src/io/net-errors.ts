@@ -3,29 +3,32 @@
  * Mirrors the cases of Eio's `Net.error`.
  * @module
  */
+import { rememberErrorClass } from "../shared/error-classes.js";
+import { Io } from "./exn.js";
 
 /**
  * A network operation failed; `code` is the system's error code (`"EADDRINUSE"`, ...) and
- * `cause` the original error. The base class of the other network errors. Mirrors Eio's
- * `Eio.Io (Net.E _, _)`.
+ * `cause` the original error. The base class of the other network errors, and an `Eio.Io`:
+ * mirrors Eio's `Eio.Io (Net.E _, context)`, printed `Eio.Io Net ...`.
  *
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
  * const err = new Eio.Net.NetError("EADDRINUSE", "address in use");
- * console.log(err instanceof Error, err.code);
+ * console.log(err instanceof Eio.Io, err.code, err.message);
  * ```
  */
-export class NetError extends Error {
+export class NetError extends Io {
   /** The class name, as for built-in errors. */
   override readonly name: string = "NetError";
   constructor(
     /** The system error code, such as `"ECONNRESET"` or `"EADDRINUSE"`. */
     readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
+    /** What went wrong. */
+    detail: string,
+    options?: { cause?: unknown; context?: readonly string[] },
   ) {
-    super(message, options);
+    super(`Net ${eioCases.get(new.target) ?? ""}${detail}`, options);
   }
 }
 
@@ -59,16 +62,26 @@ export class ConnectionFailure extends NetError {
   override readonly name = "ConnectionFailure";
 }
 
+/** How Eio names each case after `Net`. */
+const eioCases = new Map<abstract new (...args: never[]) => NetError, string>([
+  [ConnectionReset, "Connection_reset "],
+  [ConnectionFailure, "Connection_failure "],
+]);
+
+rememberErrorClass(NetError);
+rememberErrorClass(ConnectionReset);
+rememberErrorClass(ConnectionFailure);
+
 const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
 const failureCodes = new Set(["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOENT", "EAI_AGAIN", "ENOTFOUND"]);
 
-/** Turns a Node socket error into one of ours, naming what we were doing. @internal */
+/** Turns a Node socket error into one of ours, with what we were doing as its context. @internal */
 export function fromNodeError(error: unknown, doing: string): NetError {
   if (error instanceof NetError) return error;
   const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "EIO";
   const detail = error instanceof Error ? error.message : String(error);
-  const message = `${doing}: ${detail}`;
-  if (resetCodes.has(code)) return new ConnectionReset(code, message, { cause: error });
-  if (failureCodes.has(code)) return new ConnectionFailure(code, message, { cause: error });
-  return new NetError(code, message, { cause: error });
+  const options = { cause: error, context: [doing] };
+  if (resetCodes.has(code)) return new ConnectionReset(code, detail, options);
+  if (failureCodes.has(code)) return new ConnectionFailure(code, detail, options);
+  return new NetError(code, detail, options);
 }
