@@ -64,3 +64,6 @@ export * as BufWrite from "./io/buf-write.js";
 export * as Path from "./io/path.js";
 export * as File from "./io/file.js";
 export * as Fs from "./io/fs.js";
+
+// Processes
+export * as Process from "./io/process.js";

@@ -11,6 +11,7 @@ import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
 import { cwdDir, fsDir } from "./io/dir.js";
 import { theNet } from "./io/net-capability.js";
 import { Path } from "./io/path.js";
+import { theProcessMgr } from "./io/process-impl.js";
 import { stderr, stdin, stdout } from "./io/stdio.js";
 import { markCapability, registerCapability } from "./shared/index.js";
 import type { Env } from "./stdenv.js";
@@ -29,6 +30,7 @@ export function makeEnv(scheduler: Scheduler): Env {
     clock: systemClock,
     monoClock: systemMonoClock,
     domainMgr: defaultDomainManager,
+    processMgr: theProcessMgr,
     scheduler,
   };
 }
@@ -75,6 +77,7 @@ function receivingEnv(): Env {
 const theFs = new Path(fsDir, "");
 
 markCapability(theNet, "net");
+markCapability(theProcessMgr, "processMgr");
 markCapability(theFs, "fs");
 markCapability(stdin, "stdin");
 markCapability(stdout, "stdout");
@@ -84,6 +87,7 @@ markCapability(systemMonoClock, "monoClock");
 registerCapability("env", () => receivingEnv());
 registerCapability("scheduler", () => receivingEnv().scheduler);
 registerCapability("net", () => receivingEnv().net);
+registerCapability("processMgr", () => receivingEnv().processMgr);
 registerCapability("cwd", () => receivingEnv().cwd);
 registerCapability("fs", () => receivingEnv().fs);
 registerCapability("stdin", () => receivingEnv().stdin);

@@ -9,6 +9,7 @@ import type { Clock } from "./io/time.js";
 import type { Net } from "./io/net.js";
 import type { Sink, Source } from "./io/flow.js";
 import type { Path } from "./io/path.js";
+import type { Mgr as ProcessMgr } from "./io/process-impl.js";
 
 /**
  * The capabilities given to the main function of `Eio.run`: pass them on to the code that
@@ -46,6 +47,8 @@ export interface Env {
   readonly monoClock: Clock;
   /** Runs code in other domains (worker threads): see `Eio.DomainManager`. */
   readonly domainMgr: DomainManager;
+  /** Runs other programs: see `Eio.Process`. */
+  readonly processMgr: ProcessMgr;
   /** @internal */
   readonly scheduler: Scheduler;
 }
@@ -167,4 +170,18 @@ export function domainMgr(env: Env): DomainManager {
  */
 export function net(env: Env): Net {
   return env.net;
+}
+
+/**
+ * The process manager of `env`, to run other programs with `Eio.Process`. Mirrors
+ * `Eio.Stdenv.process_mgr`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run((env) => Eio.Process.run(Eio.Stdenv.processMgr(env), ["echo", "hi"]));
+ * ```
+ */
+export function processMgr(env: Env): ProcessMgr {
+  return env.processMgr;
 }
