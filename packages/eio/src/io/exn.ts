@@ -61,7 +61,8 @@ function renderMessage(error: Io): void {
   const before = `${error.name}: ${error.message}`;
   error.message = messageOf(error);
   const stack = error.stack;
-  if (typeof stack === "string" && stack.startsWith(before)) {
+  // The old first line exactly: a stack written only now already has the new message, which starts like the old.
+  if (typeof stack === "string" && stack.startsWith(before) && (stack.length === before.length || stack[before.length] === "\n")) {
     Object.defineProperty(error, "stack", { value: `${error.name}: ${error.message}${stack.slice(before.length)}`, writable: true, configurable: true, enumerable: false });
   }
 }
