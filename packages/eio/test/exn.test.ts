@@ -58,15 +58,15 @@ describe("Eio.Io and Exn.addContext", () => {
     const out = await Eio.run((env) =>
       Eio.Switch.run(function* (sw) {
         // A port that was listening a moment ago, and is closed now.
-        const addr = yield* Eio.Switch.run(function* (inner) {
-          return Eio.Net.listeningAddr(yield* Eio.Net.listen(inner, env.net, { host: "127.0.0.1", port: 0, backlog: 1 }));
+        const addr = yield* Eio.Switch.run<Eio.Net.Sockaddr>(function* (inner) {
+          return Eio.Net.listeningAddr(yield* Eio.Net.listen(inner, env.net, { host: "127.0.0.1", port: 0 }));
         });
         try {
           yield* Eio.Net.connect(sw, env.net, addr);
           return "connected";
         } catch (e) {
           if (!(e instanceof Eio.Net.ConnectionFailure)) throw e;
-          return [e instanceof Eio.Io, e.code, e.message.replaceAll(String(addr.port), "PORT")];
+          return [e instanceof Eio.Io, e.code, e.message.replaceAll(String((addr as { port: number }).port), "PORT")];
         }
       }),
     );

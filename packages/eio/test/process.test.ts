@@ -58,7 +58,7 @@ describe("Eio's tests/process.md", () => {
   });
 
   it("piping data to and from the child", async () => {
-    const out = await Eio.run((env) => {
+    const out = await Eio.run<string>((env) => {
       const stdin = Eio.Flow.stringSource("one\ntwo\nthree\n");
       return Eio.Process.parseOut(env.processMgr, Eio.BufRead.line, ["wc", "-l"], { stdin });
     });
@@ -248,7 +248,7 @@ describe("Eio.Process, beyond Eio's tests", () => {
   it("a megabyte in and out of cat at once, through pipes (neither side blocks the other)", async () => {
     const input = Buffer.alloc(1 << 20);
     for (let i = 0; i < input.length; i++) input[i] = (i * 7 + (i >> 11)) & 0xff;
-    const out = await Eio.run(function* (env) {
+    const out = await Eio.run<Uint8Array>(function* (env) {
       const sink = Eio.Flow.bufferSink();
       yield* Eio.Process.run(env.processMgr, ["cat"], { stdin: Eio.Flow.stringSource(input), stdout: sink });
       return Eio.Flow.bufferSinkContents(sink, { bytes: true });
@@ -299,9 +299,9 @@ describe("Eio.Process, beyond Eio's tests", () => {
   });
 
   it("a socket is given to the child as its stdout: the child's fd 1 is our socket", async () => {
-    const out = await Eio.run((env) =>
+    const out = await Eio.run<string[]>((env) =>
       Eio.Switch.run(function* (sw) {
-        const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0, backlog: 1 });
+        const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 }, { backlog: 1 });
         const client = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
         const [conn] = yield* Eio.Net.accept(sw, server);
         yield* Eio.Process.run(env.processMgr, ["sh", "-c", "echo from the child; readlink /proc/self/fd/1"], { stdout: client });

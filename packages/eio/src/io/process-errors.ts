@@ -20,11 +20,13 @@ import { Io } from "./exn.js";
  */
 export type ExitStatus =
   | {
+      /** It exited by itself. */
       readonly kind: "exited";
       /** The exit code (0 for success). */
       readonly code: number;
     }
   | {
+      /** A signal killed it. */
       readonly kind: "signaled";
       /** The number of the signal that killed it (see `os.constants.signals`). */
       readonly signal: number;
