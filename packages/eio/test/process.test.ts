@@ -335,7 +335,8 @@ describe("Eio.Process, beyond Eio's tests", () => {
 
   it("a child that stops reading its input: the copy fails with EPIPE and says where", async () => {
     const out = await Eio.run((env) => errorOf(Eio.Process.run(env.processMgr, ["true"], { stdin: Eio.Flow.stringSource(Buffer.alloc(1 << 20)) })));
-    expect(out).toMatch(/^Io: Eio\.Io Pipe write EPIPE, writing to the stdin of process \d+$/);
+    // The child closed its end with our bytes unread: EPIPE, or ECONNRESET on a socket pair.
+    expect(out).toMatch(/^Io: Eio\.Io Pipe write (EPIPE|ECONNRESET), writing to the stdin of process \d+$/);
   });
 
   it("bad arguments are refused with errors that say what was wrong", async () => {
