@@ -196,15 +196,27 @@ function spawnError(error: unknown, executable: string): unknown {
   }
 }
 
-/** Waits for the "error" event of a child that could not start (Node sends it on the next tick). */
+/**
+ * Waits for the "error" event of a child that could not start (Node sends it on the next tick).
+ * The listener goes on first: a fiber already cancelled does not wait, and an "error" with no
+ * listener would be thrown from the event loop.
+ */
 function startError(process: childProcess.ChildProcess): Operation<Error> {
+  let error: Error | null = null;
+  let waiter: Fiber | null = null;
+  process.once("error", (e) => {
+    error = e;
+    if (waiter === null) return;
+    waiter.scheduler.removeExternalWait();
+    waiter.scheduler.wake(waiter, e);
+  });
   return suspend<Error>("Process.spawn", (fiber: Fiber) => {
-    const scheduler = fiber.scheduler;
-    scheduler.addExternalWait();
-    process.once("error", (error) => {
-      scheduler.removeExternalWait();
-      scheduler.wake(fiber, error);
-    });
+    if (error !== null) {
+      fiber.scheduler.wake(fiber, error);
+      return;
+    }
+    waiter = fiber;
+    fiber.scheduler.addExternalWait();
   });
 }
 
