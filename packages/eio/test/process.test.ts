@@ -18,15 +18,16 @@ const fixtures = new URL("./fixtures/", import.meta.url);
 const status = Eio.Process.ppStatus;
 
 describe("Eio's tests/process.md", () => {
-  it("running a program as a subprocess: its output goes to our stdout, in order", async () => {
+  it("running a program as a subprocess: its output goes to our stdout, in order (and env's streams are passed as they are)", async () => {
     const out = await Eio.run((env) => {
       const stderr = Eio.Flow.bufferSink();
       return Eio.Switch.run(function* () {
-        const stdout = yield* Eio.Process.parseOut(env.processMgr, Eio.BufRead.takeAll, [process.execPath, new URL("process-inherit.mjs", fixtures).pathname], { stderr });
+        const stdin = Eio.Flow.stringSource("from our stdin\n");
+        const stdout = yield* Eio.Process.parseOut(env.processMgr, Eio.BufRead.takeAll, [process.execPath, new URL("process-inherit.mjs", fixtures).pathname], { stdin, stderr });
         return [stdout, Eio.Flow.bufferSinkContents(stderr)];
       });
     });
-    expect(out).toEqual(["hello world\n{ kind: 'exited', code: 0 }\nparent\nto-stderr\ndone\n", "to-stdout\n"]);
+    expect(out).toEqual(["hello world\n{ kind: 'exited', code: 0 }\nparent\nto-stderr\nfrom our stdin\ndone\n", "to-stdout\n"]);
   });
 
   it("stopping a subprocess works and checking the status waits and reports correctly", async () => {
