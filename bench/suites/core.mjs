@@ -264,6 +264,66 @@ function generatorYield(n) {
   expectEqual(switches, n, "generator switches");
 }
 
+// --- n lock/unlock pairs of one Eio.Mutex ----------------------------------------------------
+// Issue 18 asks what a mutex costs. Alone, a lock never waits; shared by two fibers that each
+// yield while holding it, every lock waits for the other fiber's unlock (a hand-over).
+
+function eioMutexAlone(n) {
+  let held = 0;
+  const body = () => {
+    held++;
+  };
+  return Eio.run(function* () {
+    const m = Eio.Mutex.create();
+    for (let i = 0; i < n; i++) yield* Eio.Mutex.useRw(m, { protect: false }, body);
+  }).then(() => expectEqual(held, n, "critical sections run"));
+}
+
+function eioLockUnlock(n) {
+  let held = 0;
+  return Eio.run(function* () {
+    const m = Eio.Mutex.create();
+    for (let i = 0; i < n; i++) {
+      yield* Eio.Mutex.lock(m);
+      held++;
+      Eio.Mutex.unlock(m);
+    }
+  }).then(() => expectEqual(held, n, "critical sections run"));
+}
+
+function eioMutexHandOver(n) {
+  const each = n / 2;
+  const order = [];
+  return Eio.run(function* () {
+    const m = Eio.Mutex.create();
+    const loop = (name) => {
+      const body = function* () {
+        if (order.length < 4) order.push(name);
+        yield* Eio.Fiber.yield();
+      };
+      return function* () {
+        for (let i = 0; i < each; i++) yield* Eio.Mutex.useRw(m, { protect: false }, body);
+      };
+    };
+    yield* Eio.Fiber.both(loop("a"), loop("b"));
+  }).then(() => expectEqual(order.join(""), "abab", "the two fibers take turns holding the mutex"));
+}
+
+function eioYieldOnly(n) {
+  // The hand-over row's floor: the same two fibers and yields, without the mutex.
+  const each = n / 2;
+  let held = 0;
+  return Eio.run(function* () {
+    const loop = function* () {
+      for (let i = 0; i < each; i++) {
+        held++;
+        yield* Eio.Fiber.yield();
+      }
+    };
+    yield* Eio.Fiber.both(loop, loop);
+  }).then(() => expectEqual(held, n, "loop bodies run"));
+}
+
 export async function scenarios({ quick }) {
   const spawnN = quick ? 10_000 : 100_000;
   const switchN = quick ? 100_000 : 1_000_000;
@@ -326,6 +386,23 @@ export async function scenarios({ quick }) {
         ],
         notes: ["async/await yields with `await null`; effection 4 has no yield, so it waits on a resolved promise (`until`)"],
         targets: [within("async/await", 2, "switches within 2x of plain async/await"), faster("effection", 10), faster("Effect", 10)],
+      },
+      {
+        id: "mutex",
+        title: `core: ${switchN / 1e6}M critical sections under one Eio.Mutex`,
+        unit: "section",
+        n: switchN,
+        step: 1000,
+        impls: [
+          { name: "eio-ts", run: eioMutexAlone },
+          { name: "eio-ts, lock and unlock", run: eioLockUnlock },
+          { name: "eio-ts, two fibers hand over", run: eioMutexHandOver },
+          { name: "eio-ts, the hand-over without the mutex", run: eioYieldOnly },
+        ],
+        notes: [
+          "eio-ts: one fiber, `Mutex.useRw(m, { protect: false }, body)`, never waits; lock and unlock: the same with `Mutex.lock` and `Mutex.unlock`",
+          "two fibers hand over: each holds the mutex across a `Fiber.yield`, so every lock waits for the other fiber's unlock; without the mutex: the same two fibers and yields alone, the floor of that row",
+        ],
       },
     ],
   };
