@@ -1,10 +1,12 @@
 // The API site with the guide inside it (issue 18): typedoc builds it into a temporary folder (the
 // npm test's own `docs:api` runs after vitest, so this cannot use its output), a small server
-// on 127.0.0.1 serves it, and Debian's headless Chromium, driven by playwright-core, opens every
-// page. Every link inside the site must lead to a page that exists and, if it names an anchor, to
-// an element with that id; no page may throw or log an error.
+// on 127.0.0.1 serves it where `npm run docs:api` puts it, at docs/api/ in the repository (its
+// "Defined in" links lead out of the site to the sources), and Debian's headless Chromium, driven
+// by playwright-core, opens every page. Every link inside the site must lead to a page that
+// exists and, if it names an anchor, to an element with that id; every other link to this server
+// must name a file of the repository; no page may throw or log an error.
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, relative, sep } from "node:path";
@@ -23,6 +25,8 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
 };
 
+/** Where the site is served: where `npm run docs:api` writes it in the repository. */
+const SITE = "docs/api/";
 let site = "";
 let server: Server;
 let origin = "";
@@ -33,6 +37,16 @@ function filesUnder(dir: string): string[] {
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"))
     .sort();
+}
+
+/** The file a URL path names: under docs/api/, the site's; elsewhere, the repository's. */
+function fileOf(urlPath: string): string | null {
+  if (urlPath.startsWith(SITE)) {
+    const inSite = urlPath.slice(SITE.length);
+    return join(site, inSite === "" || inSite.endsWith("/") ? `${inSite}index.html` : inSite);
+  }
+  const file = join(repoRoot, urlPath);
+  return relative(repoRoot, file).startsWith("..") ? null : file;
 }
 
 /** The guide's chapters: every docs/*.md but the index, which is the site's front page. */
@@ -51,15 +65,14 @@ beforeAll(async () => {
   });
   if (output.code !== 0) throw new Error(`typedoc failed (exit ${output.code}):\n${output.text}`);
   server = createServer((request, response) => {
-    let path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname).slice(1);
+    const path = decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname).slice(1);
     // The browser asks for an icon the site does not have: not a broken link.
     if (path === "favicon.ico") {
       response.writeHead(204).end();
       return;
     }
-    if (path === "" || path.endsWith("/")) path += "index.html";
-    const file = join(site, path);
-    if (relative(site, file).startsWith("..") || !existsSync(file)) {
+    const file = fileOf(path);
+    if (file === null || !existsSync(file) || !statSync(file).isFile()) {
       response.writeHead(404).end();
       return;
     }
@@ -110,7 +123,7 @@ describe("the API site with the guide", () => {
       });
       for (const [k, path] of pages.entries()) {
         current = path;
-        await page.goto(`${origin}/${path}`, { waitUntil: "load" });
+        await page.goto(`${origin}/${SITE}${path}`, { waitUntil: "load" });
         // The sidebar is drawn by script from assets/navigation.js: its links count too, so wait
         // for it once (it is the same on every page).
         if (k === 0) await page.waitForSelector(".tsd-navigation a[href*='documents/']");
@@ -127,11 +140,20 @@ describe("the API site with the guide", () => {
 
     const broken: string[] = [];
     let checked = 0;
+    let sources = 0;
     for (const [href, from] of links) {
       const url = new URL(href);
       if (url.origin !== origin) continue;
       checked++;
-      let path = decodeURIComponent(url.pathname).slice(1);
+      const urlPath = decodeURIComponent(url.pathname).slice(1);
+      if (!urlPath.startsWith(SITE)) {
+        // Out of the site, into the repository: a source file ("Defined in").
+        const file = fileOf(urlPath);
+        if (file === null || !existsSync(file) || !statSync(file).isFile()) broken.push(`${from}: ${href} (no such file in the repository)`);
+        else sources++;
+        continue;
+      }
+      let path = urlPath.slice(SITE.length);
       if (path === "" || path.endsWith("/")) path += "index.html";
       if (!files.has(path)) broken.push(`${from}: ${href} (no such page)`);
       else if (url.hash.length > 1 && !anchors.get(path)?.has(decodeURIComponent(url.hash.slice(1)))) {
@@ -142,6 +164,7 @@ describe("the API site with the guide", () => {
     expect(broken, "broken links").toEqual([]);
     // The links between chapters and to the API were found and checked, not skipped.
     expect(checked).toBeGreaterThan(pages.length);
-    expect([...links.keys()].some((href) => href.startsWith(`${origin}/documents/`) && href.includes("#"))).toBe(true);
+    expect(sources).toBeGreaterThan(0);
+    expect([...links.keys()].some((href) => href.startsWith(`${origin}/${SITE}documents/`) && href.includes("#"))).toBe(true);
   });
 });
