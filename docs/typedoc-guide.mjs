@@ -18,10 +18,14 @@ export function load(app) {
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
     const project = context.project;
     const order = [...readFileSync(index, "utf8").matchAll(/\]\(([\w-]+\.md)\)/g)].map((m) => m[1]);
-    const rank = (doc) => {
-      const k = order.indexOf(basename(doc.sources?.[0]?.fileName ?? `${doc.name}.md`));
-      return k === -1 ? order.length : k;
-    };
+    // A document is named after its file (its path from displayBasePath, without ".md") until
+    // renamed below.
+    const ranks = new Map();
+    for (const doc of project.documents ?? []) {
+      const k = order.indexOf(`${basename(doc.name)}.md`);
+      ranks.set(doc, k === -1 ? order.length : k);
+    }
+    const rank = (doc) => ranks.get(doc) ?? order.length;
     for (const doc of project.documents ?? []) {
       const title = /^# (.+)$/m.exec(doc.content.map((part) => part.text).join(""));
       if (title !== null) doc.name = title[1].replaceAll("`", "");
