@@ -127,12 +127,11 @@ describe("the API site with the guide", () => {
         // The sidebar is drawn by script from assets/navigation.js: its links count too, so wait
         // for it once (it is the same on every page).
         if (k === 0) await page.waitForSelector(".tsd-navigation a[href*='documents/']");
-        const found = await page.evaluate(() => ({
-          ids: [...document.querySelectorAll("[id], a[name]")].map((e) => e.id || e.getAttribute("name")!),
-          hrefs: [...document.querySelectorAll("a[href]")].map((a) => (a as HTMLAnchorElement).href),
-        }));
-        anchors.set(path, new Set(found.ids));
-        for (const href of found.hrefs) if (!links.has(href)) links.set(href, path);
+        const ids = await page.$$eval("[id], a[name]", (elements) => elements.map((e) => e.id || (e.getAttribute("name") ?? "")));
+        // Each link as the browser resolved it (`href` of the element, not its attribute).
+        const hrefs = await page.$$eval("a[href]", (elements) => elements.map((a) => (a as unknown as { href: string }).href));
+        anchors.set(path, new Set(ids));
+        for (const href of hrefs) if (!links.has(href)) links.set(href, path);
       }
     } finally {
       await browser.close();
