@@ -7,6 +7,11 @@
  */
 import { LocalPromise, setSharedFactory as setSharedPromiseFactory } from "../core/local-promise.js";
 import { LocalStream, setSharedFactory as setSharedStreamFactory } from "../sync/local-stream.js";
+import { Condition } from "../sync/condition.js";
+import { Lazy } from "../sync/lazy.js";
+import { Mutex } from "../sync/mutex.js";
+import { Pool } from "../sync/pool.js";
+import { Semaphore } from "../sync/semaphore.js";
 import { registerLocalOnly } from "./markers.js";
 import { createSharedPromise } from "./promise.js";
 import { createSharedStream } from "./stream.js";
@@ -45,6 +50,11 @@ registerLocalOnly(
   LocalStream,
   "Cannot send an Eio.Stream to another domain: it is not shared. Create it with Eio.Stream.create(capacity, { shared: true }) to use it from several domains.",
 );
+// The other synchronisation objects live in one domain's memory: a copy would arrive as a plain
+// object that fails only when used, far from the mistake.
+for (const [type, name] of [[Mutex, "Mutex"], [Semaphore, "Semaphore"], [Condition, "Condition"], [Lazy, "Lazy"], [Pool, "Pool"]] as const) {
+  registerLocalOnly(type, `Cannot send an Eio.${name} to another domain: it belongs to the domain that made it. Use a shared Eio.Stream or Eio.Promise to coordinate domains.`);
+}
 
 /**
  * Call when this domain has nothing left to run and its thread may end (be terminated) at any

@@ -9,6 +9,21 @@ import { assertProperty } from "../../../../test/support/fc.js";
 const roundTrip = (value: unknown): unknown => decodeAndFree(encodeValue(value));
 
 describe("the shared heap codec", () => {
+  it("refuses the synchronisation objects of one domain, naming the class, instead of sending a copy that fails when used", () => {
+    const locals: [string, unknown][] = [
+      ["Promise", Eio.Promise.create()[0]],
+      ["Stream", Eio.Stream.create(1)],
+      ["Mutex", Eio.Mutex.create()],
+      ["Semaphore", Eio.Semaphore.make(1)],
+      ["Condition", Eio.Condition.create()],
+      ["Lazy", Eio.Lazy.fromVal(1)],
+      ["Pool", Eio.Pool.create(1, () => 1)],
+    ];
+    for (const [name, value] of locals) {
+      expect(() => encodeValue({ inside: [value] }), name).toThrow(new RegExp(`^Cannot send an Eio\\.${name} to another domain`));
+    }
+  });
+
   it("round-trips plain values with structured-clone semantics", () => {
     const long = "x".repeat(1000);
     const values = [0, -1.5, NaN, Infinity, "", "héllo 👋", long, true, false, null, undefined, 10n, new Date(5), [1, [2]], { a: { b: "c" } }];
