@@ -85,3 +85,26 @@ export function fromNodeError(error: unknown, doing: string): NetError {
   if (failureCodes.has(code)) return new ConnectionFailure(code, detail, options);
   return new NetError(code, detail, options);
 }
+
+/**
+ * Looking up a host name or service failed, or found no address of the kind asked for;
+ * `code` is the resolver's (`"ENOTFOUND"`, `"EAI_AGAIN"`, `"EAI_NONAME"`, ...). Mirrors Eio's
+ * `Net.Address_lookup_failed`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const err = new Eio.Net.AddressLookupFailed("EAI_NONAME", "name or service is not known");
+ * console.log(err instanceof Eio.Net.NetError, err.name);
+ * ```
+ */
+export class AddressLookupFailed extends NetError {
+  /** The class name, as for built-in errors. */
+  override readonly name = "AddressLookupFailed";
+}
+
+/** Adds Eio's context line ("connecting to ...") to a network error's message. @internal */
+export function withContext(error: unknown, context: string): unknown {
+  if (error instanceof NetError && !error.message.endsWith(context)) error.message = `${error.message},\n  ${context}`;
+  return error;
+}
