@@ -6,6 +6,7 @@
  */
 import * as dns from "node:dns";
 import * as fs from "node:fs";
+import { Cancelled } from "../core/errors.js";
 import { awaitNative } from "../core/fiber.js";
 import type { Operation } from "../core/scheduler.js";
 import { AddressLookupFailed, fromNodeError } from "./net-errors.js";
@@ -62,6 +63,7 @@ export function* lookupSystem(host: string, service: string): Operation<Sockaddr
   try {
     found = yield* awaitNative(dns.promises.lookup(host, { all: true, verbatim: true }));
   } catch (error) {
+    if (error instanceof Cancelled) throw error;
     const code = typeof (error as { code?: unknown }).code === "string" ? (error as { code: string }).code : "EAI_FAIL";
     throw new AddressLookupFailed(code, `Address_lookup_failed ${code}`, { cause: error });
   }
@@ -79,6 +81,7 @@ export function* lookupName(addr: Sockaddr): Operation<[string, string]> {
     const { hostname, service } = yield* awaitNative(dns.promises.lookupService(addr.host, addr.port));
     return [hostname, service];
   } catch (error) {
+    if (error instanceof Cancelled) throw error;
     throw fromNodeError(error, `Cannot look up the name of ${formatSockaddr(addr)}`);
   }
 }
