@@ -26,11 +26,26 @@ import { type Operation, runBody } from "../core/scheduler.js";
  * ```
  */
 export type Action<T> =
-  | { readonly return: T }
-  | { readonly raise: unknown }
-  | { readonly await: EioPromise.OrError<T> }
-  | { readonly yieldThen: Action<T> }
-  | { readonly run: () => unknown };
+  | {
+      /** Return this value at once. */
+      readonly return: T;
+    }
+  | {
+      /** Throw this error. */
+      readonly raise: unknown;
+    }
+  | {
+      /** Wait for this promise of a result; return its value or throw its error. */
+      readonly await: EioPromise.OrError<T>;
+    }
+  | {
+      /** Yield to other fibers, then perform this action. */
+      readonly yieldThen: Action<T>;
+    }
+  | {
+      /** Run this (plain or generator) function and return what it returns. */
+      readonly run: () => unknown;
+    };
 
 const keys = ["return", "raise", "await", "yieldThen", "run"] as const;
 
