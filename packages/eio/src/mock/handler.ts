@@ -5,7 +5,8 @@
  * @module
  */
 import { type Operation, runBody } from "../core/scheduler.js";
-import { type Action, checkAction, run as runAction } from "./action.js";
+import { type Action, run as runAction } from "./action.js";
+import { checkAction } from "./action-check.js";
 
 /**
  * A handler that provides values of type `T` (Eio's `Handler.t`). Make one with {@link make}.
