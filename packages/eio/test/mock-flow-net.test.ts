@@ -60,6 +60,49 @@ describe("Mock.Flow (tests/mocks.md)", () => {
   });
 });
 
+describe("copying into a mock flow (tests/flow.md)", () => {
+  it("from a mock source", async () => {
+    const { lines } = await mockTraced(function* () {
+      const src = Mock.Flow.make("src");
+      const dst = Mock.Flow.make("dst");
+      Mock.Flow.onRead(src, [{ return: "foo" }, { return: "bar" }]);
+      yield* Eio.Flow.copy(src, dst);
+    });
+    expect(lines).toEqual(['src: read "foo"', 'dst: wrote "foo"', 'src: read "bar"', 'dst: wrote "bar"']);
+  });
+
+  it("from a string source, through a buffer of onCopyBytes bytes (the default)", async () => {
+    const { lines, result } = await mockTraced(function* () {
+      const dst = Mock.Flow.make("dst");
+      Mock.Flow.onCopyBytes(dst, [{ return: 3 }, { return: 5 }]);
+      return yield* Eio.Flow.copy(Eio.Flow.stringSource("foobar"), dst);
+    });
+    expect(lines).toEqual(['dst: wrote "foo"', 'dst: wrote "bar"']);
+    expect(result).toBe(6);
+  });
+
+  it("using the source's buffer (Read_source_buffer)", async () => {
+    const { lines, result } = await mockTraced(function* () {
+      const dst = Mock.Flow.make("dst");
+      Mock.Flow.setCopyMethod(dst, "readSourceBuffer");
+      Mock.Flow.onCopyBytes(dst, [{ return: 3 }, { return: 5 }]);
+      return yield* Eio.Flow.copy(Eio.Flow.stringSource("foobar"), dst);
+    });
+    expect(lines).toEqual(['dst: wrote (rsb) ["foo"]', 'dst: wrote (rsb) ["bar"]']);
+    expect(result).toBe(6);
+  });
+
+  it("Read_source_buffer from a source that does not offer it fails", async () => {
+    const { error } = await mockTraced(function* () {
+      const dst = Mock.Flow.make("dst");
+      Mock.Flow.setCopyMethod(dst, "readSourceBuffer");
+      yield* Eio.Flow.copy(Mock.Flow.make("src"), dst);
+    });
+    expect((error as Error).message).toBe("Source does not offer Read_source_buffer optimisation");
+    expect(() => Mock.Flow.setCopyMethod(Mock.Flow.make("x"), "fast" as never)).toThrow(/expected "readInto" or "readSourceBuffer"/);
+  });
+});
+
 describe("Mock.Action and Mock.Handler", () => {
   it("performs return, raise, await, yieldThen and run; seq falls back to the default", async () => {
     const { lines, error } = await mockTraced(function* () {

@@ -6,6 +6,7 @@
 import type { Operation } from "../core/scheduler.js";
 import { onReleaseCancellable, tryRemoveHook, type Hook, type Switch } from "../core/switch.js";
 import { EndOfFile, type ShutdownCommand } from "../io/flow.js";
+import type { SourceImpl } from "../io/flow-impl.js";
 import type { Stream } from "../io/net-stream.js";
 import type { Action } from "./action.js";
 import { Handler, make as makeHandler, run as runHandler, seq } from "./handler.js";
@@ -27,6 +28,21 @@ export interface MakeOptions {
 }
 
 /**
+ * How a mock flow reads from the source when `Flow.copy` copies into it (Eio's
+ * `Flow.copy_method`): `"readInto"` (the default) reads into a buffer of `onCopyBytes` bytes;
+ * `"readSourceBuffer"` takes the source's own chunks (Eio's `Read_source_buffer`), which
+ * `Flow.stringSource` and sockets offer, and traces them as `(rsb) [...]`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const method: Eio.Mock.Flow.CopyMethod = "readSourceBuffer";
+ * console.log(method);
+ * ```
+ */
+export type CopyMethod = "readInto" | "readSourceBuffer";
+
+/**
  * A mock flow (Eio's `Eio_mock.Flow.t`): usable as a source, a sink, a two-way flow and a
  * connection (`Net.Stream`). Make one with {@link make}.
  *
@@ -43,6 +59,8 @@ export class MockFlow implements Stream {
   readonly onRead: Handler<string | Uint8Array> = makeHandler<string | Uint8Array>({ raise: new EndOfFile() });
   /** @internal */
   readonly onCopyBytes: Handler<number> = makeHandler<number>({ return: 4096 });
+  /** @internal */
+  copyMethod: CopyMethod = "readInto";
   private closed = false;
   private hooks: Hook[] = [];
 
@@ -67,12 +85,53 @@ export class MockFlow implements Stream {
     let offset = 0;
     // As Eio's single_write: each write takes at most on_copy_bytes bytes, and write_all loops.
     do {
-      const size = yield* runHandler(this.onCopyBytes);
-      if (!Number.isInteger(size) || size <= 0) throw new RangeError(`${this.label}: on_copy_bytes must give a positive integer, got ${String(size)}`);
-      const chunk = data.subarray(offset, offset + size);
+      const chunk = data.subarray(offset, offset + (yield* this.copyBytes()));
       traceBox(`${this.label}: wrote `, this.pp(chunk));
       offset += chunk.length;
     } while (offset < data.length);
+  }
+
+  /** As Eio's mock: the sink decides how it reads from the source. @internal */
+  *copyFrom(source: SourceImpl): Operation<number> {
+    return this.copyMethod === "readInto" ? yield* this.copyViaBuffer(source) : yield* this.copyRsb(source);
+  }
+
+  private *copyViaBuffer(source: SourceImpl): Operation<number> {
+    let total = 0;
+    for (;;) {
+      const buffer = new Uint8Array(yield* this.copyBytes());
+      let n: number;
+      try {
+        n = yield* source.readInto(buffer);
+      } catch (error) {
+        if (error instanceof EndOfFile) return total;
+        throw error;
+      }
+      traceBox(`${this.label}: wrote `, this.pp(buffer.subarray(0, n)));
+      total += n;
+    }
+  }
+
+  private *copyRsb(source: SourceImpl): Operation<number> {
+    if (typeof source.readChunk !== "function") throw new Error("Source does not offer Read_source_buffer optimisation");
+    let total = 0;
+    for (;;) {
+      const chunk = yield* source.readChunk();
+      if (chunk === null) return total;
+      // As Eio's rsb: each write takes at most on_copy_bytes bytes of what the source holds.
+      for (let offset = 0; offset < chunk.length; ) {
+        const part = chunk.subarray(offset, offset + (yield* this.copyBytes()));
+        traceBox(`${this.label}: wrote (rsb) `, `[${this.pp(part).split("\n").join(";\n ")}]`);
+        offset += part.length;
+        total += part.length;
+      }
+    }
+  }
+
+  private *copyBytes(): Operation<number> {
+    const size = yield* runHandler(this.onCopyBytes);
+    if (!Number.isInteger(size) || size <= 0) throw new RangeError(`${this.label}: on_copy_bytes must give a positive integer, got ${String(size)}`);
+    return size;
   }
 
   /** @internal */
@@ -174,3 +233,29 @@ export function onRead(flow: MockFlow, actions: readonly Action<string | Uint8Ar
 export function onCopyBytes(flow: MockFlow, actions: readonly Action<number>[]): void {
   seq(checkFlow(flow, "Mock.Flow.onCopyBytes").onCopyBytes, actions);
 }
+
+/**
+ * Chooses how `flow` reads from the source when `Flow.copy` copies into it (see
+ * {@link CopyMethod}). Mirrors `Eio_mock.Flow.set_copy_method`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.Mock.run(function* () {
+ *   const dst = Eio.Mock.Flow.make("dst");
+ *   Eio.Mock.Flow.setCopyMethod(dst, "readSourceBuffer");
+ *   Eio.Mock.Flow.onCopyBytes(dst, [{ return: 3 }]);
+ *   yield* Eio.Flow.copy(Eio.Flow.stringSource("foobar"), dst);
+ * });
+ * ```
+ */
+export function setCopyMethod(flow: MockFlow, method: CopyMethod): void {
+  const mock = checkFlow(flow, "Mock.Flow.setCopyMethod");
+  if (method !== "readInto" && method !== "readSourceBuffer") {
+    throw new RangeError(`Mock.Flow.setCopyMethod: expected "readInto" or "readSourceBuffer", got ${String(method)}`);
+  }
+  mock.copyMethod = method;
+}
+
