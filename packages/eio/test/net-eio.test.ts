@@ -154,6 +154,7 @@ describe("tests/network.md on the system network", () => {
     });
     expect(error).toBeInstanceOf(Eio.Net.ConnectionFailure);
     expect((error as Eio.Net.NetError).code).toBe("ENOENT");
-    expect((error as Error).message).toMatch(new RegExp(`^Cannot connect: .*ENOENT.*,\\n {2}connecting to unix:${path}$`));
+    expect((error as Eio.Io).context).toEqual([`connecting to unix:${path}`]);
+    expect((error as Error).message).toMatch(/^Eio.Io Net Connection_failure .*ENOENT.*, connecting to unix:/);
   });
 });

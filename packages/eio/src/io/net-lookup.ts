@@ -47,7 +47,7 @@ function resolveService(service: string): { port: number; protocols: Protocol[] 
     if (port <= 65535) return { port, protocols: ["tcp", "udp"] };
   }
   const entry = serviceTable().get(service);
-  if (entry === undefined) throw new AddressLookupFailed("EAI_SERVICE", `Address_lookup_failed SERVICE (service ${JSON.stringify(service)} is not known)`);
+  if (entry === undefined) throw new AddressLookupFailed("EAI_SERVICE", `SERVICE (service ${JSON.stringify(service)} is not known)`);
   return entry;
 }
 
@@ -65,7 +65,7 @@ export function* lookupSystem(host: string, service: string): Operation<Sockaddr
   } catch (error) {
     if (error instanceof Cancelled) throw error;
     const code = typeof (error as { code?: unknown }).code === "string" ? (error as { code: string }).code : "EAI_FAIL";
-    throw new AddressLookupFailed(code, `Address_lookup_failed ${code}`, { cause: error });
+    throw new AddressLookupFailed(code, code, { cause: error });
   }
   const result: Sockaddr[] = [];
   for (const { address } of found) {
@@ -82,6 +82,6 @@ export function* lookupName(addr: Sockaddr): Operation<[string, string]> {
     return [hostname, service];
   } catch (error) {
     if (error instanceof Cancelled) throw error;
-    throw fromNodeError(error, `Cannot look up the name of ${formatSockaddr(addr)}`);
+    throw fromNodeError(error, `looking up the name of ${formatSockaddr(addr)}`);
   }
 }

@@ -78,7 +78,7 @@ function* connectTo(sw: Switch, address: StreamAddr): Operation<SocketStream> {
       socket.removeListener("error", onError);
       scheduler.removeExternalWait();
       if (error === null) scheduler.wake(fiber, undefined);
-      else scheduler.wakeError(fiber, fromNodeError(error, "Cannot connect")); // Net.connect adds which address
+      else scheduler.wakeError(fiber, fromNodeError(error, `connecting to ${formatSockaddr(address)}`));
     };
     const onConnect = (): void => done(null);
     const onError = (error: Error): void => done(error);

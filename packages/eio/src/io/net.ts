@@ -12,7 +12,8 @@ import { checkOurDomain } from "../core/switch-type.js";
 import { isListeningSocket, type ListeningSocket } from "./listening-socket.js";
 import { isNet, type Net } from "./net-capability.js";
 import { isDatagramSocket, type DatagramSocket } from "./net-datagram.js";
-import { AddressLookupFailed, ConnectionFailure, NetError, withContext } from "./net-errors.js";
+import { addContext, Io } from "./exn.js";
+import { AddressLookupFailed, ConnectionFailure, NetError } from "./net-errors.js";
 import type { Stream } from "./net-stream.js";
 import { checkSockaddr, checkUdpAddr, formatSockaddr, type DatagramAddr, type Sockaddr, type StreamAddr } from "./sockaddr.js";
 import { Timeout, type TimeoutValue } from "./time.js";
@@ -162,7 +163,7 @@ export function accept(sw: Switch, socket: ListeningSocket): Operation<[Stream, 
  * ```
  */
 export interface AcceptForkOptions {
-  /** Called (in the new fiber) with the handler's error; `Cancelled` is never passed here. */
+  /** Called (in the new fiber) with the handler's error (an `Eio.Io` one gets the context "handling connection from ADDR"); `Cancelled` is never passed here. */
   onError: (error: unknown) => unknown;
 }
 
@@ -217,7 +218,7 @@ export function* acceptFork(sw: Switch, socket: ListeningSocket, handler: Handle
       } catch (error) {
         flow.closeNow();
         if (error instanceof Cancelled) throw error;
-        yield* runBody(options.onError(error));
+        yield* runBody(options.onError(addContext(error, `handling connection from ${formatSockaddr(addr)}`)));
       } finally {
         flow.closeNow();
       }
@@ -254,7 +255,10 @@ export function* connect(sw: Switch, net: Net, addr: StreamAddr): Operation<Stre
   try {
     return yield* network.connectTo(sw, address);
   } catch (error) {
-    throw withContext(error, `connecting to ${formatSockaddr(address)}`);
+    const step = `connecting to ${formatSockaddr(address)}`;
+    // The system's network names the address already; a mock's errors get it here, as in Eio.
+    if (error instanceof Io && error.context.at(-1) === step) throw error;
+    throw addContext(error, step);
   }
 }
 
@@ -321,7 +325,7 @@ export function withTcpConnect<T>(net: Net, options: TcpConnectOptions, fn: (flo
     try {
       conn = yield* connectToFirst(sw, net, yield* lookup(net, host, service, isTcp), timeout);
     } catch (error) {
-      throw withContext(error, `connecting to ${JSON.stringify(host)}:${service}`);
+      throw addContext(error, `connecting to ${JSON.stringify(host)}:${service}`);
     }
     return yield* runBody<T>(fn(conn));
   }, { name: "withTcpConnect" });
@@ -334,7 +338,7 @@ function* connectToFirst(sw: Switch, net: Net, addrs: readonly StreamAddr[], tim
       return yield* Timeout.runExn(timeout, () => connect(sw, net, addrs[i]!));
     } catch (error) {
       if ((error instanceof Timeout || error instanceof NetError) && !last) continue;
-      if (error instanceof Timeout) throw new ConnectionFailure("ETIMEDOUT", "Connection_failure Timeout", { cause: error });
+      if (error instanceof Timeout) throw new ConnectionFailure("ETIMEDOUT", "Timeout", { cause: error });
       throw error;
     }
   }
@@ -348,7 +352,7 @@ const all = (_: Sockaddr): _ is Sockaddr => true;
 /** Eio's `getaddrinfo_full`: the addresses `keep` accepts, or `AddressLookupFailed`, never none. */
 function* lookup<A extends Sockaddr>(net: Net, host: string, service: string, keep: (a: Sockaddr) => a is A): Operation<A[]> {
   const found = (yield* net.lookup(host, service)).filter(keep);
-  if (found.length === 0) throw new AddressLookupFailed("EAI_NONAME", "Address_lookup_failed NONAME (name or service is not known)");
+  if (found.length === 0) throw new AddressLookupFailed("EAI_NONAME", "NONAME (name or service is not known)");
   return found;
 }
 
@@ -376,7 +380,7 @@ function* lookupChecked<A extends Sockaddr>(net: Net, host: string, options: Get
   try {
     return yield* lookup(network, host, service ?? "", keep);
   } catch (error) {
-    throw withContext(error, service === undefined ? `looking up ${JSON.stringify(host)}` : `looking up ${JSON.stringify(host)} (service ${JSON.stringify(service)})`);
+    throw addContext(error, service === undefined ? `looking up ${JSON.stringify(host)}` : `looking up ${JSON.stringify(host)} (service ${JSON.stringify(service)})`);
   }
 }
 
