@@ -38,7 +38,7 @@ export * as Condition from "./sync/condition.js";
 export * as Lazy from "./sync/lazy.js";
 export * as Pool from "./sync/pool.js";
 
-// Time and the deterministic backend
+// Time, and the deterministic backend with mocks for tests
 export * as Time from "./io/time.js";
 export * as Mock from "./mock/mock.js";
 

@@ -9,7 +9,7 @@ import { currentFiberOrNull, type Scheduler } from "./core/scheduler.js";
 import { DomainManager } from "./domains/domain-manager-type.js";
 import { monoClock as systemMonoClock, systemClock } from "./io/clock.js";
 import { cwdDir, fsDir } from "./io/dir.js";
-import { theNet } from "./io/net-capability.js";
+import { theNet } from "./io/net-system.js";
 import { Path } from "./io/path.js";
 import { theProcessMgr } from "./io/process-impl.js";
 import { stderr, stdin, stdout } from "./io/stdio.js";

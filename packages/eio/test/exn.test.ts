@@ -58,7 +58,7 @@ describe("Eio.Io and Exn.addContext", () => {
     const out = await Eio.run((env) =>
       Eio.Switch.run(function* (sw) {
         // A port that was listening a moment ago, and is closed now.
-        const addr = yield* Eio.Switch.run<Eio.Net.Sockaddr>(function* (inner) {
+        const addr = yield* Eio.Switch.run<Eio.Net.StreamAddr>(function* (inner) {
           return Eio.Net.listeningAddr(yield* Eio.Net.listen(inner, env.net, { host: "127.0.0.1", port: 0 }));
         });
         try {
@@ -70,7 +70,7 @@ describe("Eio.Io and Exn.addContext", () => {
         }
       }),
     );
-    expect(out).toEqual([true, "ECONNREFUSED", "Eio.Io Net Connection_failure connect ECONNREFUSED 127.0.0.1:PORT, Cannot connect to 127.0.0.1:PORT"]);
+    expect(out).toEqual([true, "ECONNREFUSED", "Eio.Io Net Connection_failure connect ECONNREFUSED 127.0.0.1:PORT, connecting to tcp:127.0.0.1:PORT"]);
   });
 
   it("an Io error crosses domains with its class, err and context, and its context can grow there", async () => {

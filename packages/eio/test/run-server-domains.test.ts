@@ -66,7 +66,7 @@ interface Outcome {
   addr: net.NetConnectOpts;
 }
 
-async function serveThenAccept(listenAddr: Eio.Net.Sockaddr, connectAddr: (socket: Eio.Net.ListeningSocket) => net.NetConnectOpts): Promise<Outcome> {
+async function serveThenAccept(listenAddr: Eio.Net.StreamAddr, connectAddr: (socket: Eio.Net.ListeningSocket) => net.NetConnectOpts): Promise<Outcome> {
   await readFile(fileURLToPath(import.meta.url)); // start libuv's thread pool now, not in the middle
   const baseline = await threadCount();
   const counts = new Int32Array(new SharedArrayBuffer(4 * 256));

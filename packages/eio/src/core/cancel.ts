@@ -4,6 +4,7 @@
  * @module
  */
 import { CancelContext } from "./cancel-context.js";
+import { dumpContext } from "./cancel-dump.js";
 import { Cancelled } from "./errors.js";
 import { currentFiber, type Operation, runBody } from "./scheduler.js";
 import { withContext } from "./with-context.js";
@@ -236,3 +237,26 @@ export function signal(ctx: Context): AbortSignal {
 export function current(): Context {
   return currentFiber().ctx;
 }
+
+/**
+ * The cancellation tree under `ctx`, for debugging: each context's state (`on`,
+ * `cancelling(reason)` or `finished`, and `(protected)`) and the ids of its fibers, then its
+ * child contexts indented by two. Mirrors `Eio.Cancel.dump`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Cancel.sub(function* (ctx) {
+ *     yield* Eio.Cancel.protect(() => console.log(Eio.Cancel.dump(ctx).replace(/\d+/g, "N")));
+ *   });
+ * });
+ * ```
+ */
+export function dump(ctx: Context): string {
+  if (!(ctx instanceof CancelContext)) throw new TypeError("Cancel.dump: ctx must be a cancellation context (from Cancel.sub or Cancel.current)");
+  return dumpContext(ctx);
+}
+

@@ -451,8 +451,9 @@ export function* first<T>(f: () => unknown, g: () => unknown, options: AnyOption
 }
 
 /**
- * Like {@link any}, but returns every result that finished before cancellation took effect,
- * in the order the functions were given. Mirrors `Eio.Fiber.n_any`.
+ * Like {@link any}, but if several fibers return values (finishing before cancellation took
+ * effect), returns them all, in the order in which the fibers finished (not the order the
+ * functions were given). Mirrors `Eio.Fiber.n_any`.
  *
  * Suspends: yes — use `yield*`.
  *
@@ -460,7 +461,14 @@ export function* first<T>(f: () => unknown, g: () => unknown, options: AnyOption
  * ```ts
  * import * as Eio from "eio-ts";
  * await Eio.run(function* () {
- *   console.log(yield* Eio.Fiber.nAny<number>([() => 1, () => 2]));
+ *   const results = yield* Eio.Fiber.nAny<string>([
+ *     function* () {
+ *       yield* Eio.Cancel.protect(() => Eio.Fiber.yield()); // finishes despite the cancellation
+ *       return "given first, finished second";
+ *     },
+ *     () => "given second, finished first",
+ *   ]);
+ *   console.log(results);
  * });
  * ```
  */

@@ -4,6 +4,7 @@
  * @module
  */
 import { CancelContext } from "./cancel-context.js";
+import { dumpContext } from "./cancel-dump.js";
 import { protect } from "./cancel.js";
 import { SwitchFinished } from "./errors.js";
 import { currentFiber, Fiber, isGenerator, nested, type Operation, suspendUnchecked } from "./scheduler.js";
@@ -326,5 +327,28 @@ export function tryRemoveHook(hook: Hook): boolean {
 export function signal(sw: Switch): AbortSignal {
   if (!(sw instanceof Switch)) throw new TypeError(`Switch.signal: expected a switch, got ${String(sw)}`);
   return sw.ctx.signal;
+}
+
+/**
+ * The state of `sw` for debugging: its id and fiber count (the main body, forked fibers and
+ * daemons), then its cancellation tree as `Cancel.dump` prints it. Mirrors
+ * `Eio.Switch.dump`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     Eio.Fiber.fork(sw, () => Eio.Fiber.yield());
+ *     console.log(Eio.Switch.dump(sw).replace(/\d+,?/g, (m) => (m.endsWith(",") ? "N," : "N")));
+ *   });
+ * });
+ * ```
+ */
+export function dump(sw: Switch): string {
+  if (!(sw instanceof Switch)) throw new TypeError(`Switch.dump: expected a switch, got ${String(sw)}`);
+  return `Switch ${sw.ctx.id} (${sw.fibers} extra fibers):\n  ${dumpContext(sw.ctx, "  ").trimStart()}`;
 }
 

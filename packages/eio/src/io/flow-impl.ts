@@ -23,6 +23,11 @@ export interface SourceImpl {
 export interface SinkImpl {
   /** Writes all of `data`; returns once the bytes no longer alias `data`. */
   writeAll(data: Uint8Array): Operation<void>;
+  /**
+   * Optional: copies everything from `source` itself, returning the byte count (Eio's sink
+   * `copy ~src` method, which a mock uses to show how it reads). `Flow.copy` prefers it.
+   */
+  copyFrom?(source: SourceImpl): Operation<number>;
 }
 
 /** The extra operations of a two-way flow. */

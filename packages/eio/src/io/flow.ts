@@ -230,6 +230,7 @@ export function copy(src: Source, dst: Sink, options: { chunkSize?: number } = {
   if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
     throw new RangeError(`Flow.copy: options.chunkSize must be a positive integer, got ${String(chunkSize)}`);
   }
+  if (typeof sink.copyFrom === "function") return sink.copyFrom(source);
   return new CopyOp(source, sink, chunkSize) as unknown as Operation<number>;
 }
 

@@ -1,12 +1,26 @@
 /**
- * The network capability, apart from the `Net` module that re-exports its type: a run's env
- * and the checks of `Net`'s functions both need the one value.
+ * The network capability, apart from the `Net` module that re-exports its type: what any
+ * network (the system's, a mock) implements, and what `Net`'s functions call.
  * @internal
  * @module
  */
+import type { Operation } from "../core/scheduler.js";
+import type { Switch } from "../core/switch-type.js";
+import type { ListeningSocket } from "./listening-socket.js";
+import type { DatagramSocket } from "./net-datagram.js";
+import type { Stream } from "./net-stream.js";
+import type { DatagramAddr, Sockaddr, StreamAddr } from "./sockaddr.js";
+
+/** What `Net.listen` passes on, checked. @internal */
+export interface ListenConfig {
+  readonly reuseAddr: boolean;
+  readonly reusePort: boolean;
+  readonly backlog: number;
+}
 
 /**
  * The network capability, `env.net` (Eio's `Net.t`): code that is given it may use the network.
+ * `Eio.Mock.Net.make` makes a scripted one for tests.
  *
  * @example
  * ```ts
@@ -19,8 +33,18 @@
  */
 export interface Net {
   /** @internal */
-  readonly kind: "net";
+  listenOn(sw: Switch, addr: StreamAddr, config: ListenConfig): Operation<ListeningSocket>;
+  /** @internal */
+  connectTo(sw: Switch, addr: StreamAddr): Operation<Stream>;
+  /** @internal */
+  datagramOn(sw: Switch, addr: DatagramAddr | "udp4" | "udp6", config: { reuseAddr: boolean; reusePort: boolean }): Operation<DatagramSocket>;
+  /** All addresses for `host` and `service`, possibly none. @internal */
+  lookup(host: string, service: string): Operation<Sockaddr[]>;
+  /** @internal */
+  lookupName(addr: Sockaddr): Operation<[host: string, service: string]>;
 }
 
-/** The one value of {@link Net}: `env.net` of every run. */
-export const theNet: Net = Object.freeze({ kind: "net" as const });
+/** Whether `value` is a network (the system's or a mock). @internal */
+export function isNet(value: unknown): value is Net {
+  return typeof value === "object" && value !== null && typeof (value as Net).listenOn === "function" && typeof (value as Net).lookup === "function";
+}

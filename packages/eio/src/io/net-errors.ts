@@ -62,15 +62,34 @@ export class ConnectionFailure extends NetError {
   override readonly name = "ConnectionFailure";
 }
 
+/**
+ * Looking up a host name or service failed, or found no address of the kind asked for;
+ * `code` is the resolver's (`"ENOTFOUND"`, `"EAI_AGAIN"`, `"EAI_NONAME"`, ...). Mirrors Eio's
+ * `Net.Address_lookup_failed`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const err = new Eio.Net.AddressLookupFailed("EAI_NONAME", "NONAME (name or service is not known)");
+ * console.log(err instanceof Eio.Net.NetError, err.message);
+ * ```
+ */
+export class AddressLookupFailed extends NetError {
+  /** The class name, as for built-in errors. */
+  override readonly name = "AddressLookupFailed";
+}
+
 /** How Eio names each case after `Net`. */
 const eioCases = new Map<abstract new (...args: never[]) => NetError, string>([
   [ConnectionReset, "Connection_reset "],
   [ConnectionFailure, "Connection_failure "],
+  [AddressLookupFailed, "Address_lookup_failed "],
 ]);
 
 rememberErrorClass(NetError);
 rememberErrorClass(ConnectionReset);
 rememberErrorClass(ConnectionFailure);
+rememberErrorClass(AddressLookupFailed);
 
 const resetCodes = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END"]);
 const failureCodes = new Set(["ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOENT", "EAI_AGAIN", "ENOTFOUND"]);

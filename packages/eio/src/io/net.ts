@@ -4,25 +4,28 @@
  * flows: read and write them with `Eio.Flow` and `Eio.BufRead`/`Eio.BufWrite`.
  * @module
  */
-import * as nodeNet from "node:net";
-import * as fs from "node:fs";
 import { Cancelled } from "../core/errors.js";
 import { fork } from "../core/fiber.js";
-import { type Operation, runBody, suspend } from "../core/scheduler.js";
-import { onReleaseCancellable, run as runSwitch, type Switch } from "../core/switch.js";
+import { type Operation, runBody } from "../core/scheduler.js";
+import { run as runSwitch, type Switch } from "../core/switch.js";
 import { checkOurDomain } from "../core/switch-type.js";
-import { ListeningSocket } from "./listening-socket.js";
-import { type Net, theNet } from "./net-capability.js";
-import { fromNodeError } from "./net-errors.js";
-import { checkSockaddr, type Sockaddr } from "./sockaddr.js";
-import { SocketStream } from "./socket-stream.js";
+import { isListeningSocket, type ListeningSocket } from "./listening-socket.js";
+import { isNet, type Net } from "./net-capability.js";
+import { isDatagramSocket, type DatagramSocket } from "./net-datagram.js";
+import { addContext, Io } from "./exn.js";
+import { AddressLookupFailed, ConnectionFailure, NetError } from "./net-errors.js";
+import type { Stream } from "./net-stream.js";
+import { checkSockaddr, checkUdpAddr, formatSockaddr, type DatagramAddr, type Sockaddr, type StreamAddr } from "./sockaddr.js";
+import { Timeout, type TimeoutValue } from "./time.js";
 
-export { NetError, ConnectionReset, ConnectionFailure } from "./net-errors.js";
-export type { Sockaddr, TcpAddr, UnixAddr } from "./sockaddr.js";
+export { NetError, ConnectionReset, ConnectionFailure, AddressLookupFailed } from "./net-errors.js";
+export { formatSockaddr } from "./sockaddr.js";
+export type { Sockaddr, StreamAddr, DatagramAddr, TcpAddr, UnixAddr, UdpAddr } from "./sockaddr.js";
 export type { ListeningSocket } from "./listening-socket.js";
+export type { DatagramSocket } from "./net-datagram.js";
 export { runServer, type RunServerOptions, type ConnectionHandler } from "./run-server.js";
 
-export type { SocketStream as Stream } from "./socket-stream.js";
+export type { Stream } from "./net-stream.js";
 export type { Net } from "./net-capability.js";
 
 /**
@@ -41,23 +44,31 @@ export interface ListenOptions {
    * and for a Unix socket, remove a stale socket file at `path` first.
    */
   reuseAddr?: boolean;
+  /**
+   * Let several sockets listen on the same TCP port, the kernel spreading connections over
+   * them (SO_REUSEPORT). Node's `net.Server.listen` has it from Node 22.12 only: on Node 20 or
+   * 22.11 and older, `true` is refused with a `TypeError` saying so. To share one port between
+   * domains on any Node, use `Net.runServer`'s `additionalDomains`.
+   */
+  reusePort?: boolean;
   /** How many connections the kernel queues before they are accepted (default 511). */
   backlog?: number;
 }
 
-function checkNet(net: unknown, what: string): void {
-  if (net !== theNet) throw new TypeError(`${what}: expected the network capability env.net, got ${String(net)}`);
+function checkNet(net: unknown, what: string): Net {
+  if (!isNet(net)) throw new TypeError(`${what}: expected a network (env.net or an Eio.Mock.Net), got ${String(net)}`);
+  return net;
 }
 
-function toSockaddr(address: string | nodeNet.AddressInfo | null, fallback: Sockaddr): Sockaddr {
-  if (address === null) return fallback;
-  if (typeof address === "string") return { path: address };
-  return { host: address.address, port: address.port };
+function checkFlag(value: unknown, name: string, what: string): boolean {
+  if (value !== undefined && typeof value !== "boolean") throw new TypeError(`${what}: options.${name} must be a boolean, got ${typeof value}`);
+  return value === true;
 }
 
 /**
  * Makes a socket listening on `addr`, attached to `sw`. Binding errors (port in use, no such
- * directory) are thrown here as `NetError` with `code` (`"EADDRINUSE"`, ...). Port 0 picks a
+ * directory) are thrown here as `NetError` with `code` (`"EADDRINUSE"`, ...). `reusePort` needs
+ * Node 22.12 or later (see {@link ListenOptions}). Port 0 picks a
  * free port: ask {@link listeningAddr} which. Mirrors `Eio.Net.listen`.
  *
  * Suspends: yes — use `yield*`. Cancelling stops the listen with `Cancelled`.
@@ -73,51 +84,18 @@ function toSockaddr(address: string | nodeNet.AddressInfo | null, fallback: Sock
  * });
  * ```
  */
-export function* listen(sw: Switch, net: Net, addr: Sockaddr, options: ListenOptions = {}): Operation<ListeningSocket> {
+export function* listen(sw: Switch, net: Net, addr: StreamAddr, options: ListenOptions = {}): Operation<ListeningSocket> {
   checkOurDomain(sw, "listen on a socket");
-  checkNet(net, "Net.listen");
+  const network = checkNet(net, "Net.listen");
   const address = checkSockaddr(addr, "Net.listen");
   const backlog = options.backlog ?? 511;
   if (!Number.isInteger(backlog) || backlog <= 0) {
     throw new RangeError(`Net.listen: options.backlog must be a positive integer, got ${String(backlog)}`);
   }
-  if ("path" in address && options.reuseAddr === true) removeStaleSocket(address.path);
-  const server = nodeNet.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
-  yield* suspend<void>("Net.listen", (fiber) => {
-    const scheduler = fiber.scheduler;
-    scheduler.addExternalWait();
-    const done = (error: Error | null): void => {
-      server.removeListener("listening", onListening);
-      server.removeListener("error", onError);
-      scheduler.removeExternalWait();
-      if (error === null) scheduler.wake(fiber, undefined);
-      else scheduler.wakeError(fiber, fromNodeError(error, `Cannot listen on ${describe(address)}`));
-    };
-    const onListening = (): void => done(null);
-    const onError = (error: Error): void => done(error);
-    server.once("listening", onListening);
-    server.once("error", onError);
-    fiber.cancelFn = (cancelled) => {
-      server.removeListener("listening", onListening);
-      server.removeListener("error", onError);
-      server.close();
-      scheduler.removeExternalWait();
-      scheduler.wakeError(fiber, cancelled);
-    };
-    if ("path" in address) server.listen({ path: address.path, backlog });
-    else server.listen({ host: address.host, port: address.port, backlog });
-  });
-  const socket = new ListeningSocket(server, toSockaddr(server.address(), address), backlog);
-  socket.hook = onReleaseCancellable(sw, () => socket.closeNow());
-  return socket;
-}
-
-function removeStaleSocket(path: string): void {
-  try {
-    if (fs.statSync(path).isSocket()) fs.unlinkSync(path);
-  } catch {
-    // Nothing there: nothing to remove.
-  }
+  const reuseAddr = checkFlag(options.reuseAddr, "reuseAddr", "Net.listen");
+  const reusePort = checkFlag(options.reusePort, "reusePort", "Net.listen");
+  if (reusePort && "path" in address) throw new TypeError("Net.listen: options.reusePort is for TCP ports, not Unix sockets");
+  return yield* network.listenOn(sw, address, { reuseAddr, reusePort, backlog });
 }
 
 /**
@@ -138,25 +116,15 @@ function removeStaleSocket(path: string): void {
  * });
  * ```
  */
-export function listeningAddr(socket: ListeningSocket): Sockaddr {
-  checkListening(socket, "Net.listeningAddr");
-  return socket.address;
+export function listeningAddr(socket: ListeningSocket): StreamAddr {
+  return checkListening(socket, "Net.listeningAddr").address;
 }
 
 function checkListening(socket: unknown, what: string): ListeningSocket {
-  if (!(socket instanceof ListeningSocket)) {
+  if (!isListeningSocket(socket)) {
     throw new TypeError(`${what}: expected a listening socket (from Net.listen), got ${String(socket)}`);
   }
   return socket;
-}
-
-/** Wraps a Node socket as a flow owned by `sw`. */
-function adopt(sw: Switch, socket: nodeNet.Socket, fallback: Sockaddr): SocketStream {
-  const peer: Sockaddr =
-    socket.remoteAddress !== undefined ? { host: socket.remoteAddress, port: socket.remotePort ?? 0 } : "path" in fallback ? { path: "" } : fallback;
-  const stream = new SocketStream(socket, peer);
-  stream.hook = onReleaseCancellable(sw, () => stream.closeNow());
-  return stream;
 }
 
 /**
@@ -179,12 +147,9 @@ function adopt(sw: Switch, socket: nodeNet.Socket, fallback: Sockaddr): SocketSt
  * });
  * ```
  */
-export function* accept(sw: Switch, socket: ListeningSocket): Operation<[SocketStream, Sockaddr]> {
+export function accept(sw: Switch, socket: ListeningSocket): Operation<[Stream, StreamAddr]> {
   checkOurDomain(sw, "accept a connection");
-  const listening = checkListening(socket, "Net.accept");
-  const conn = yield* listening.acceptSocket();
-  const stream = adopt(sw, conn, listening.address);
-  return [stream, stream.peer];
+  return checkListening(socket, "Net.accept").acceptOn(sw);
 }
 
 /**
@@ -198,7 +163,7 @@ export function* accept(sw: Switch, socket: ListeningSocket): Operation<[SocketS
  * ```
  */
 export interface AcceptForkOptions {
-  /** Called (in the new fiber) with the handler's error; `Cancelled` is never passed here. */
+  /** Called (in the new fiber) with the handler's error (an `Eio.Io` one gets the context "handling connection from ADDR"); `Cancelled` is never passed here. */
   onError: (error: unknown) => unknown;
 }
 
@@ -212,7 +177,7 @@ export interface AcceptForkOptions {
  * console.log(typeof greet);
  * ```
  */
-export type Handler = (flow: SocketStream, clientAddr: Sockaddr) => unknown;
+export type Handler = (flow: Stream, clientAddr: StreamAddr) => unknown;
 
 /**
  * Accepts a connection and handles it in a new fiber of `sw`; the connection is closed when
@@ -253,7 +218,7 @@ export function* acceptFork(sw: Switch, socket: ListeningSocket, handler: Handle
       } catch (error) {
         flow.closeNow();
         if (error instanceof Cancelled) throw error;
-        yield* runBody(options.onError(error));
+        yield* runBody(options.onError(addContext(error, `handling connection from ${formatSockaddr(addr)}`)));
       } finally {
         flow.closeNow();
       }
@@ -283,42 +248,48 @@ export function* acceptFork(sw: Switch, socket: ListeningSocket, handler: Handle
  * });
  * ```
  */
-export function* connect(sw: Switch, net: Net, addr: Sockaddr): Operation<SocketStream> {
+export function* connect(sw: Switch, net: Net, addr: StreamAddr): Operation<Stream> {
   checkOurDomain(sw, "connect a socket");
-  checkNet(net, "Net.connect");
+  const network = checkNet(net, "Net.connect");
   const address = checkSockaddr(addr, "Net.connect");
-  const socket =
-    "path" in address
-      ? nodeNet.connect({ path: address.path, allowHalfOpen: true })
-      : nodeNet.connect({ host: address.host, port: address.port, allowHalfOpen: true, noDelay: true });
-  yield* suspend<void>("Net.connect", (fiber) => {
-    const scheduler = fiber.scheduler;
-    scheduler.addExternalWait();
-    const done = (error: Error | null): void => {
-      socket.removeListener("connect", onConnect);
-      socket.removeListener("error", onError);
-      scheduler.removeExternalWait();
-      if (error === null) scheduler.wake(fiber, undefined);
-      else scheduler.wakeError(fiber, fromNodeError(error, `Cannot connect to ${describe(address)}`));
-    };
-    const onConnect = (): void => done(null);
-    const onError = (error: Error): void => done(error);
-    socket.once("connect", onConnect);
-    socket.once("error", onError);
-    fiber.cancelFn = (cancelled) => {
-      socket.removeListener("connect", onConnect);
-      socket.removeListener("error", onError);
-      socket.destroy();
-      scheduler.removeExternalWait();
-      scheduler.wakeError(fiber, cancelled);
-    };
-  });
-  return adopt(sw, socket, address);
+  try {
+    return yield* network.connectTo(sw, address);
+  } catch (error) {
+    const step = `connecting to ${formatSockaddr(address)}`;
+    // The system's network names the address already; a mock's errors get it here, as in Eio.
+    if (error instanceof Io && error.context.at(-1) === step) throw error;
+    throw addContext(error, step);
+  }
 }
 
 /**
- * Connects to `addr`, runs `fn(flow)` and closes the connection when `fn` finishes, returning
- * its result. Mirrors `Eio.Net.with_tcp_connect`.
+ * Options for {@link withTcpConnect}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.Mock.run((env) => {
+ *   const options: Eio.Net.TcpConnectOptions = { host: "example.com", service: "https", timeout: Eio.Time.Timeout.seconds(env.monoClock, 5) };
+ *   console.log(options.service);
+ * });
+ * ```
+ */
+export interface TcpConnectOptions {
+  /** A host name or IP address, looked up with {@link getaddrinfoStream}. */
+  host: string;
+  /** A port number or service name (`"80"`, `"http"`). */
+  service: string;
+  /** How long each connection attempt may take (default `Time.Timeout.none`). */
+  timeout?: TimeoutValue;
+}
+
+/**
+ * Looks up `host` and `service`, connects to the first TCP address that accepts (each attempt
+ * under `timeout`, a refused or timed-out attempt moving on to the next address), runs
+ * `fn(flow)` and closes the connection when `fn` finishes, returning its result. An error
+ * while connecting gets the context line `connecting to "host":service`; when every attempt
+ * timed out it is a `ConnectionFailure` with code `"ETIMEDOUT"`. Mirrors
+ * `Eio.Net.with_tcp_connect`.
  *
  * Suspends: yes — use `yield*`.
  *
@@ -329,7 +300,8 @@ export function* connect(sw: Switch, net: Net, addr: Sockaddr): Operation<Socket
  *   yield* Eio.Switch.run(function* (sw) {
  *     const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
  *     Eio.Fiber.fork(sw, () => Eio.Net.acceptFork(sw, server, (flow) => Eio.Flow.copy(flow, flow), { onError: console.error }));
- *     const reply = yield* Eio.Net.withTcpConnect(env.net, Eio.Net.listeningAddr(server), function* (flow) {
+ *     const addr = Eio.Net.listeningAddr(server) as Eio.Net.TcpAddr;
+ *     const reply = yield* Eio.Net.withTcpConnect(env.net, { host: "127.0.0.1", service: String(addr.port) }, function* (flow) {
  *       yield* Eio.Flow.write(flow, "ping");
  *       Eio.Flow.shutdown(flow, "send");
  *       return yield* Eio.BufRead.takeAll(Eio.BufRead.of(flow, { maxSize: 100 }));
@@ -339,14 +311,312 @@ export function* connect(sw: Switch, net: Net, addr: Sockaddr): Operation<Socket
  * });
  * ```
  */
-export function withTcpConnect<T>(net: Net, addr: Sockaddr, fn: (flow: SocketStream) => unknown): Operation<T> {
-  if (typeof fn !== "function") throw new TypeError(`Net.withTcpConnect: expected a function (flow) => ..., got ${typeof fn}`);
+export function withTcpConnect<T>(net: Net, options: TcpConnectOptions, fn: (flow: Stream) => unknown): Operation<T> {
+  const what = "Net.withTcpConnect";
+  checkNet(net, what);
+  if (typeof options !== "object" || options === null || typeof options.host !== "string" || typeof options.service !== "string") {
+    throw new TypeError(`${what}: expected options { host, service, timeout? } with host and service strings, got ${options === null || typeof options !== "object" ? String(options) : JSON.stringify(options)}`);
+  }
+  if (typeof fn !== "function") throw new TypeError(`${what}: expected a function (flow) => ..., got ${typeof fn}`);
+  const { host, service } = options;
+  const timeout = options.timeout ?? Timeout.none;
   return runSwitch<T>(function* (sw) {
-    const flow = yield* connect(sw, net, addr);
-    return yield* runBody<T>(fn(flow));
+    let conn: Stream;
+    try {
+      conn = yield* connectToFirst(sw, net, yield* lookup(net, host, service, isTcp), timeout);
+    } catch (error) {
+      throw addContext(error, `connecting to ${JSON.stringify(host)}:${service}`);
+    }
+    return yield* runBody<T>(fn(conn));
+  }, { name: "withTcpConnect" });
+}
+
+function* connectToFirst(sw: Switch, net: Net, addrs: readonly StreamAddr[], timeout: TimeoutValue): Operation<Stream> {
+  for (let i = 0; ; i++) {
+    const last = i === addrs.length - 1;
+    try {
+      return yield* Timeout.runExn(timeout, () => connect(sw, net, addrs[i]!));
+    } catch (error) {
+      if ((error instanceof Timeout || error instanceof NetError) && !last) continue;
+      if (error instanceof Timeout) throw new ConnectionFailure("ETIMEDOUT", "Timeout", { cause: error });
+      throw error;
+    }
+  }
+}
+
+const isTcp = (a: Sockaddr): a is StreamAddr => !("path" in a) && a.protocol !== "udp";
+const isStream = (a: Sockaddr): a is StreamAddr => "path" in a || a.protocol !== "udp";
+const isDatagram = (a: Sockaddr): a is DatagramAddr => !("path" in a) && a.protocol === "udp";
+const all = (_: Sockaddr): _ is Sockaddr => true;
+
+/** Eio's `getaddrinfo_full`: the addresses `keep` accepts, or `AddressLookupFailed`, never none. */
+function* lookup<A extends Sockaddr>(net: Net, host: string, service: string, keep: (a: Sockaddr) => a is A): Operation<A[]> {
+  const found = (yield* net.lookup(host, service)).filter(keep);
+  if (found.length === 0) throw new AddressLookupFailed("EAI_NONAME", "NONAME (name or service is not known)");
+  return found;
+}
+
+/**
+ * Options for {@link getaddrinfo} and its variants.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Net.GetaddrinfoOptions = { service: "http" };
+ * console.log(options.service);
+ * ```
+ */
+export interface GetaddrinfoOptions {
+  /** A port number or a service name from `/etc/services` (default: none, port 0). */
+  service?: string;
+}
+
+function* lookupChecked<A extends Sockaddr>(net: Net, host: string, options: GetaddrinfoOptions, keep: (a: Sockaddr) => a is A, what: string): Operation<A[]> {
+  const network = checkNet(net, what);
+  if (typeof host !== "string") throw new TypeError(`${what}: expected a host name string, got ${typeof host}`);
+  if (typeof options !== "object" || options === null) throw new TypeError(`${what}: options must be an object { service? }, got ${String(options)}`);
+  const service = options.service;
+  if (service !== undefined && typeof service !== "string") throw new TypeError(`${what}: options.service must be a string such as "80" or "http", got ${typeof service}`);
+  try {
+    return yield* lookup(network, host, service ?? "", keep);
+  } catch (error) {
+    throw addContext(error, service === undefined ? `looking up ${JSON.stringify(host)}` : `looking up ${JSON.stringify(host)} (service ${JSON.stringify(service)})`);
+  }
+}
+
+/**
+ * Every address of `host` (a name or an IP address) with the port of `service`: a TCP entry
+ * and/or a UDP entry per IP address, as the protocols of `service` allow (a numeric service or
+ * none gives both). Looks up with the system's resolver (`getaddrinfo(3)` on libuv's thread
+ * pool, as Node's `dns.lookup`); never returns an empty list but throws `AddressLookupFailed`.
+ * Mirrors `Eio.Net.getaddrinfo`.
+ *
+ * Suspends: until the resolver answers — use `yield*`. Cancelling returns at once with
+ * `Cancelled` (the system lookup itself cannot be stopped and finishes unseen).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   const addrs = yield* Eio.Net.getaddrinfo(env.net, "127.0.0.1", { service: "80" });
+ *   console.log(addrs.map(Eio.Net.formatSockaddr));
+ * });
+ * ```
+ */
+export function getaddrinfo(net: Net, host: string, options: GetaddrinfoOptions = {}): Operation<Sockaddr[]> {
+  return lookupChecked(net, host, options, all, "Net.getaddrinfo");
+}
+
+/**
+ * Like {@link getaddrinfo}, keeping the stream (TCP) addresses. Mirrors
+ * `Eio.Net.getaddrinfo_stream`.
+ *
+ * Suspends: like {@link getaddrinfo} — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   console.log(yield* Eio.Net.getaddrinfoStream(env.net, "127.0.0.1"));
+ * });
+ * ```
+ */
+export function getaddrinfoStream(net: Net, host: string, options: GetaddrinfoOptions = {}): Operation<StreamAddr[]> {
+  return lookupChecked(net, host, options, isStream, "Net.getaddrinfoStream");
+}
+
+/**
+ * Like {@link getaddrinfo}, keeping the datagram (UDP) addresses. Mirrors
+ * `Eio.Net.getaddrinfo_datagram`.
+ *
+ * Suspends: like {@link getaddrinfo} — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   console.log(yield* Eio.Net.getaddrinfoDatagram(env.net, "127.0.0.1", { service: "53" }));
+ * });
+ * ```
+ */
+export function getaddrinfoDatagram(net: Net, host: string, options: GetaddrinfoOptions = {}): Operation<DatagramAddr[]> {
+  return lookupChecked(net, host, options, isDatagram, "Net.getaddrinfoDatagram");
+}
+
+/**
+ * The host name and service name of an IP address and port, as `[host, service]`, from the
+ * system's resolver (`getnameinfo(3)` via Node's `dns.lookupService`, which names services as
+ * TCP ones). Mirrors `Eio.Net.getnameinfo`.
+ *
+ * Suspends: until the resolver answers — use `yield*`. Cancelling returns at once with
+ * `Cancelled` (the lookup itself finishes unseen).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   const [host, service] = yield* Eio.Net.getnameinfo(env.net, { host: "127.0.0.1", port: 80 });
+ *   console.log(host, service);
+ * });
+ * ```
+ */
+export function getnameinfo(net: Net, addr: Sockaddr): Operation<[host: string, service: string]> {
+  const network = checkNet(net, "Net.getnameinfo");
+  if (typeof addr !== "object" || addr === null) throw new TypeError(`Net.getnameinfo: expected an address, got ${String(addr)}`);
+  const address = !("path" in addr) && addr.protocol === "udp" ? checkUdpAddr(addr, "Net.getnameinfo") : checkSockaddr(addr, "Net.getnameinfo");
+  return network.lookupName(address);
+}
+
+/**
+ * Options for {@link datagramSocket}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Net.DatagramSocketOptions = { reuseAddr: true };
+ * console.log(options.reuseAddr);
+ * ```
+ */
+export interface DatagramSocketOptions {
+  /** Allow several sockets to bind the same address (SO_REUSEADDR; for multicast). */
+  reuseAddr?: boolean;
+  /** SO_REUSEPORT: Node's `dgram` has it from Node 22.12 only; on older Node `true` is refused. */
+  reusePort?: boolean;
+}
+
+/**
+ * Makes a UDP socket attached to `sw`: bound to `addr` (port 0 picks a free one), or with
+ * `"udp4"`/`"udp6"` unbound, the system binding it at its first send. Mirrors
+ * `Eio.Net.datagram_socket`.
+ *
+ * Suspends: until bound — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const a = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     const b = yield* Eio.Net.datagramSocket(sw, env.net, "udp4");
+ *     yield* Eio.Net.send(b, { dst: Eio.Net.datagramAddr(a) }, "ping");
+ *     const buf = new Uint8Array(16);
+ *     const [, n] = yield* Eio.Net.recv(a, buf);
+ *     console.log(Buffer.from(buf.subarray(0, n)).toString());
+ *   });
+ * });
+ * ```
+ */
+export function datagramSocket(sw: Switch, net: Net, addr: DatagramAddr | "udp4" | "udp6", options: DatagramSocketOptions = {}): Operation<DatagramSocket> {
+  checkOurDomain(sw, "make a datagram socket");
+  const network = checkNet(net, "Net.datagramSocket");
+  const address = addr === "udp4" || addr === "udp6" ? addr : checkUdpAddr(addr, "Net.datagramSocket");
+  const reuseAddr = checkFlag(options.reuseAddr, "reuseAddr", "Net.datagramSocket");
+  const reusePort = checkFlag(options.reusePort, "reusePort", "Net.datagramSocket");
+  return network.datagramOn(sw, address, { reuseAddr, reusePort });
+}
+
+function checkDatagram(socket: unknown, what: string): DatagramSocket {
+  if (!isDatagramSocket(socket)) throw new TypeError(`${what}: expected a datagram socket (from Net.datagramSocket), got ${String(socket)}`);
+  return socket;
+}
+
+/**
+ * The address a datagram socket is bound to (with the real port if it asked for port 0). An
+ * eio-ts addition: Eio's tests use fixed ports, which parallel tests cannot.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const socket = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     console.log(Eio.Net.datagramAddr(socket).port > 0);
+ *   });
+ * });
+ * ```
+ */
+export function datagramAddr(socket: DatagramSocket): DatagramAddr {
+  return checkDatagram(socket, "Net.datagramAddr").address;
+}
+
+/**
+ * Options for {@link send}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const options: Eio.Net.SendOptions = { dst: { protocol: "udp", host: "127.0.0.1", port: 9 } };
+ * console.log(options.dst.port);
+ * ```
+ */
+export interface SendOptions {
+  /** Where the datagram goes. */
+  dst: DatagramAddr;
+}
+
+function toBytesList(bufs: unknown, what: string): Uint8Array[] {
+  const list = Array.isArray(bufs) ? bufs : [bufs];
+  return list.map((b) => {
+    if (typeof b === "string") return Buffer.from(b);
+    if (b instanceof Uint8Array) return b;
+    throw new TypeError(`${what}: expected bytes (Uint8Array or string, or an array of them), got ${b === null ? "null" : typeof b}`);
   });
 }
 
-function describe(addr: Sockaddr): string {
-  return "path" in addr ? `unix:${addr.path}` : `${addr.host}:${addr.port}`;
+/**
+ * Sends one datagram, the concatenation of `bufs` (bytes or UTF-8 strings), to `dst`. Mirrors
+ * `Eio.Net.send`.
+ *
+ * Suspends: until the system has taken the datagram — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const server = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     const client = yield* Eio.Net.datagramSocket(sw, env.net, "udp4");
+ *     yield* Eio.Net.send(client, { dst: Eio.Net.datagramAddr(server) }, ["12", "34"]);
+ *     const buf = new Uint8Array(10);
+ *     const [, n] = yield* Eio.Net.recv(server, buf);
+ *     console.log(n);
+ *   });
+ * });
+ * ```
+ */
+export function send(socket: DatagramSocket, options: SendOptions, bufs: Uint8Array | string | readonly (Uint8Array | string)[]): Operation<void> {
+  const sock = checkDatagram(socket, "Net.send");
+  if (typeof options !== "object" || options === null) throw new TypeError("Net.send: expected options { dst } naming where the datagram goes");
+  const dst = checkUdpAddr(options.dst, "Net.send: options.dst");
+  return sock.sendTo(dst, toBytesList(bufs, "Net.send"));
+}
+
+/**
+ * Waits for a datagram and copies it into `buffer`; returns `[sender, length]`. A datagram
+ * longer than `buffer` is cut short, as with `recvfrom(2)`. Mirrors `Eio.Net.recv`.
+ *
+ * Suspends: until a datagram arrives — use `yield*`. Cancelling throws `Cancelled` and loses
+ * no datagram.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const server = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     const client = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     yield* Eio.Net.send(client, { dst: Eio.Net.datagramAddr(server) }, "hello");
+ *     const buf = new Uint8Array(64);
+ *     const [from, n] = yield* Eio.Net.recv(server, buf);
+ *     console.log(from.port === Eio.Net.datagramAddr(client).port, Buffer.from(buf.subarray(0, n)).toString());
+ *   });
+ * });
+ * ```
+ */
+export function recv(socket: DatagramSocket, buffer: Uint8Array): Operation<[DatagramAddr, number]> {
+  const sock = checkDatagram(socket, "Net.recv");
+  if (!(buffer instanceof Uint8Array) || buffer.length === 0) throw new TypeError("Net.recv: expected a non-empty Uint8Array to receive into");
+  return sock.recvInto(buffer);
 }

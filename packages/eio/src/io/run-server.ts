@@ -8,14 +8,15 @@ import { type Operation, runBody } from "../core/scheduler.js";
 import { run as runSwitch } from "../core/switch.js";
 import * as EioPromise from "../core/promise.js";
 import { createLimitCells } from "./connection-limit.js";
-import { ListeningSocket } from "./listening-socket.js";
+import { isListeningSocket, type ListeningSocket } from "./listening-socket.js";
+import { NodeListeningSocket } from "./net-listener.js";
 import { checkManager } from "../domains/domain-manager-type.js";
 import type { Task } from "../domains/task.js";
 import type { DomainManager } from "../domains/domain-manager.js";
 import { serverLoop } from "./server-loop.js";
 import { serveInDomains, type TaskRef, isTaskRef, loadHandler } from "./server-domains.js";
-import type { Sockaddr } from "./sockaddr.js";
-import type { SocketStream } from "./socket-stream.js";
+import type { StreamAddr } from "./sockaddr.js";
+import type { Stream } from "./net-stream.js";
 
 /**
  * Handles one connection: `(flow, clientAddr, ...args)`; a generator function or a plain one.
@@ -27,7 +28,7 @@ import type { SocketStream } from "./socket-stream.js";
  * console.log(typeof handler);
  * ```
  */
-export type ConnectionHandler<A extends unknown[] = unknown[]> = (flow: SocketStream, clientAddr: Sockaddr, ...args: A) => unknown;
+export type ConnectionHandler<A extends unknown[] = unknown[]> = (flow: Stream, clientAddr: StreamAddr, ...args: A) => unknown;
 
 /**
  * Options for {@link runServer}.
@@ -60,7 +61,7 @@ export interface RunServerOptions<A extends unknown[] = unknown[]> {
 }
 
 function validate(socket: unknown, handler: unknown, options: RunServerOptions): void {
-  if (!(socket instanceof ListeningSocket)) {
+  if (!isListeningSocket(socket)) {
     throw new TypeError(`Net.runServer: expected a listening socket (from Net.listen), got ${String(socket)}`);
   }
   if (typeof options !== "object" || options === null || typeof options.onError !== "function") {
@@ -82,6 +83,9 @@ function validate(socket: unknown, handler: unknown, options: RunServerOptions):
     const count = extra[1];
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
       throw new RangeError(`Net.runServer: the domain count in additionalDomains must be an integer >= 0, got ${String(count)}`);
+    }
+    if (count > 0 && !(socket instanceof NodeListeningSocket)) {
+      throw new TypeError("Net.runServer: additionalDomains shares the socket's descriptor, so it needs a socket of the system's network (Net.listen on env.net), not a mock");
     }
     if (count > 0 && !isTaskRef(handler)) {
       throw new TypeError(
@@ -118,7 +122,8 @@ function validate(socket: unknown, handler: unknown, options: RunServerOptions):
  *     const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
  *     const [stop, setStop] = Eio.Promise.create<string>();
  *     Eio.Fiber.fork(sw, function* () {
- *       const reply = yield* Eio.Net.withTcpConnect(env.net, Eio.Net.listeningAddr(socket), (flow) =>
+ *       const { port } = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
+ *       const reply = yield* Eio.Net.withTcpConnect(env.net, { host: "127.0.0.1", service: String(port) }, (flow) =>
  *         Eio.BufRead.line(Eio.BufRead.of(flow, { maxSize: 100 })));
  *       console.log("client got:", reply);
  *       Eio.Promise.resolve(setStop, "done");
@@ -134,7 +139,7 @@ function validate(socket: unknown, handler: unknown, options: RunServerOptions):
  */
 export function* runServer<A extends unknown[] = unknown[]>(
   socket: ListeningSocket,
-  handler: ConnectionHandler<A> | Task<[SocketStream, Sockaddr, ...A], unknown>,
+  handler: ConnectionHandler<A> | Task<[Stream, StreamAddr, ...A], unknown>,
   options: RunServerOptions<A>,
 ): Operation<unknown> {
   validate(socket, handler, options as RunServerOptions);
@@ -149,7 +154,7 @@ export function* runServer<A extends unknown[] = unknown[]>(
   const fn: ConnectionHandler<A> = isTaskRef(handler) ? yield* loadHandler<ConnectionHandler<A>>(handler) : (handler as ConnectionHandler<A>);
   return yield* runSwitch<unknown>(function* (sw) {
     if (domains > 0) {
-      serveInDomains(sw, socket, {
+      serveInDomains(sw, socket as NodeListeningSocket, {
         domainManager: options.additionalDomains![0],
         handler: handler as unknown as TaskRef,
         args,

@@ -18,8 +18,8 @@ import { TaskName } from "../domains/task-name.js";
 import { serveInDomainUrl } from "../domains/worker-entries.js";
 import { add, awaitChange, createCells, read, write } from "../shared/cells.js";
 import * as Stream from "../sync/stream.js";
-import type { ListeningSocket } from "./listening-socket.js";
-import type { Sockaddr } from "./sockaddr.js";
+import type { NodeListeningSocket as ListeningSocket } from "./net-listener.js";
+import type { StreamAddr } from "./sockaddr.js";
 
 /** `signals[STOP]` becomes 1 when the server's `stop` resolves. */
 export const STOP = 0;
@@ -48,7 +48,7 @@ export interface ServerDomainConfig {
   /** The calling domain's listening descriptor: only duplicated there, never used directly. */
   readonly fd: number;
   readonly backlog: number;
-  readonly address: Sockaddr;
+  readonly address: StreamAddr;
   readonly handler: { readonly moduleUrl: string; readonly exportName: string };
   readonly limitCells: Int32Array | null;
   readonly maxConnections: number;

@@ -10,12 +10,12 @@ import type { Switch } from "../core/switch.js";
 import { acquireSlot, releaseSlot } from "./connection-limit.js";
 import type { ListeningSocket } from "./listening-socket.js";
 import { acceptFork } from "./net.js";
-import type { Sockaddr } from "./sockaddr.js";
-import type { SocketStream } from "./socket-stream.js";
+import type { StreamAddr } from "./sockaddr.js";
+import type { Stream } from "./net-stream.js";
 
 /** Everything one domain's accept loop needs. */
 export interface LoopConfig {
-  handler: (flow: SocketStream, addr: Sockaddr) => unknown;
+  handler: (flow: Stream, addr: StreamAddr) => unknown;
   limitCells: Int32Array | null;
   maxConnections: number;
   awaitStop: (() => Operation<unknown>) | null;
@@ -27,7 +27,7 @@ export function* serverLoop(sw: Switch, socket: ListeningSocket, config: LoopCon
   const { handler, limitCells, maxConnections } = config;
   const handle = limitCells === null
     ? handler
-    : function* (flow: SocketStream, addr: Sockaddr): Operation<unknown> {
+    : function* (flow: Stream, addr: StreamAddr): Operation<unknown> {
         try {
           return yield* runBody(handler(flow, addr));
         } finally {

@@ -7,10 +7,11 @@
  */
 import type * as net from "node:net";
 import { beginSuspend, type Fiber, type Operation } from "../core/scheduler.js";
-import { tryRemoveHook, type Hook } from "../core/switch.js";
-import type { ShutdownCommand, TwoWay } from "./flow.js";
+import { onReleaseCancellable, tryRemoveHook, type Hook, type Switch } from "../core/switch.js";
+import type { ShutdownCommand } from "./flow.js";
+import type { Stream } from "./net-stream.js";
 import { fromNodeError, NetError } from "./net-errors.js";
-import type { Sockaddr } from "./sockaddr.js";
+import type { StreamAddr } from "./sockaddr.js";
 import { cancelRead, cancelWrite, ReadOp, Readable, WriteOp } from "./socket-ops.js";
 
 /** Pause the socket once this many received bytes wait for a reader. */
@@ -18,21 +19,8 @@ const HIGH_WATER = 256 * 1024;
 /** Resume it once the reader has brought the backlog down to this. */
 const LOW_WATER = 64 * 1024;
 
-/** A connection (Eio's `Net.stream_socket`). Opaque: pass it to `Eio.Flow` and `Eio.BufRead` functions.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * await Eio.run(function* (env) {
- *   yield* Eio.Switch.run(function* (sw) {
- *     const server = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
- *     const flow: Eio.Net.Stream = yield* Eio.Net.connect(sw, env.net, Eio.Net.listeningAddr(server));
- *     yield* Eio.Flow.write(flow, "hello");
- *   });
- * });
- * ```
- */
-export class SocketStream implements TwoWay {
+/** A Node socket as a {@link Stream}. @internal */
+export class SocketStream implements Stream {
   private chunks: Buffer[] = [];
   private firstOffset = 0;
   /** Received bytes not yet read. @internal */
@@ -60,7 +48,7 @@ export class SocketStream implements TwoWay {
     /** @internal */
     readonly socket: net.Socket,
     /** @internal */
-    readonly peer: Sockaddr,
+    readonly peer: StreamAddr,
   ) {
     // Paused until the first read: a handler that never reads buffers nothing.
     socket.pause();
@@ -321,11 +309,20 @@ export class SocketStream implements TwoWay {
   }
 }
 
-function closedError(peer: Sockaddr, doing: string): NetError {
+function closedError(peer: StreamAddr, doing: string): NetError {
   return new NetError("EBADF", `Cannot ${doing} the connection to ${describePeer(peer)}: it has been closed.`);
 }
 
 /** `host:port` or the socket path, for messages. */
-export function describePeer(addr: Sockaddr): string {
+export function describePeer(addr: StreamAddr): string {
   return "path" in addr ? `unix:${addr.path}` : `${addr.host}:${addr.port}`;
+}
+
+/** Wraps a Node socket as a connection owned by `sw`; `fallback` names a Unix peer. @internal */
+export function adoptSocket(sw: Switch, socket: net.Socket, fallback: StreamAddr): SocketStream {
+  const peer: StreamAddr =
+    socket.remoteAddress !== undefined ? { host: socket.remoteAddress, port: socket.remotePort ?? 0 } : "path" in fallback ? { path: "" } : fallback;
+  const stream = new SocketStream(socket, peer);
+  stream.hook = onReleaseCancellable(sw, () => stream.closeNow());
+  return stream;
 }

@@ -1,17 +1,25 @@
 /**
- * The deterministic backend, as in Eio's `Eio_mock.Backend`: the same programs, with a virtual
- * clock that jumps to the next timer whenever no fiber can run. Output that involves time is
- * then exact and instant, which is what tests and doc examples want.
+ * The deterministic backend and mocks, as in Eio's `Eio_mock`: the same programs, with a
+ * virtual clock that jumps to the next timer whenever no fiber can run and a scripted network,
+ * plus mock flows and handlers. Output is then exact and instant, which is what tests and doc
+ * examples want.
  * @module
  */
+import type { Net } from "../io/net-capability.js";
 import { runWith, type RunOptions } from "../run-with.js";
 import type { Env } from "../stdenv.js";
 import { Clock } from "./clock.js";
+import { make as makeNet } from "./net.js";
 
 export { Clock };
+export * as Action from "./action.js";
+export * as Handler from "./handler.js";
+export * as Flow from "./flow.js";
+export * as Net from "./net.js";
 
 /**
- * The environment of {@link run}: like `Env`, with both clocks one virtual {@link Clock}.
+ * The environment of {@link run}: like `Env`, with both clocks one virtual {@link Clock} and,
+ * unless `realNet` was asked for, `net` a mock network labelled `mock-net`.
  *
  * @example
  * ```ts
@@ -25,10 +33,12 @@ export { Clock };
 export interface MockEnv extends Env {
   readonly clock: Clock;
   readonly monoClock: Clock;
+  /** A `Mock.Net.make("mock-net")` (script it with `Mock.Net.onConnect`, ...), or with `realNet`, the system's. */
+  readonly net: Net;
 }
 
 /**
- * Options for {@link run} (the same as `Eio.run`'s).
+ * Options for {@link run}: `Eio.run`'s, and `realNet`.
  *
  * @example
  * ```ts
@@ -39,11 +49,15 @@ export interface MockEnv extends Env {
  * console.log(lines);
  * ```
  */
-export type MockRunOptions = RunOptions;
+export interface MockRunOptions extends RunOptions {
+  /** Give the program the system's network as `env.net` instead of a mock one (default false). */
+  realNet?: boolean;
+}
 
 /**
  * Runs `main(env)` like `Eio.run`, but `env.clock` and `env.monoClock` are one mock clock
- * starting at 0. When no fiber is runnable and nothing outside (native promise, socket) is
+ * starting at 0, and `env.net` is a mock network labelled `mock-net` (the system's with
+ * `realNet: true`). When no fiber is runnable and nothing outside (native promise, socket) is
  * pending, the clock jumps to its next timer, printing `mock time is now T` with `traceln`.
  * With nothing runnable and no timer, the fibers are cancelled and it rejects with a
  * `DeadlockError`. Fibers run in a fixed order, so the same program prints the same trace
@@ -64,6 +78,10 @@ export type MockRunOptions = RunOptions;
  */
 export function run<T>(main: (env: MockEnv) => unknown, options: MockRunOptions = {}): globalThis.Promise<T> {
   const clock = new Clock();
+  if (typeof options === "object" && options !== null && options.realNet !== undefined && typeof options.realNet !== "boolean") {
+    throw new TypeError(`Mock.run: options.realNet must be a boolean, got ${typeof options.realNet}`);
+  }
+  const realNet = typeof options === "object" && options !== null && options.realNet === true;
   if (typeof options === "object" && options !== null) {
     clock.idleSink = options.traceln ?? ((line) => void process.stdout.write(`+${line}\n`));
   }
@@ -77,7 +95,7 @@ export function run<T>(main: (env: MockEnv) => unknown, options: MockRunOptions 
         clock.moveTo(due);
         return true;
       };
-      const mockEnv: MockEnv = { ...env, clock, monoClock: clock };
+      const mockEnv: MockEnv = { ...env, clock, monoClock: clock, net: realNet ? env.net : makeNet("mock-net") };
       return mockEnv;
     },
   });

@@ -133,7 +133,89 @@ export function broadcast(t: Condition): void {
   const requests = check(t, "Condition.broadcast").requests;
   if (requests.size === 0) return;
   t.requests = new Set();
-  for (const wake of requests) wake();
+  // A registerImmediate callback that throws must not keep the later waiters asleep.
+  let failure: { error: unknown } | null = null;
+  for (const wake of requests) {
+    try {
+      wake();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure !== null) throw failure.error;
+}
+
+/**
+ * A callback registered with {@link registerImmediate} (Eio's `Condition.request`). Opaque:
+ * pass it to {@link cancel}.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const request: Eio.Condition.Request = Eio.Condition.registerImmediate(Eio.Condition.create(), () => {});
+ * console.log(Eio.Condition.cancel(request));
+ * ```
+ */
+export class Request {
+  /** @internal */
+  done = false;
+  /** @internal */
+  constructor(
+    /** @internal */
+    readonly condition: Condition,
+    /** @internal */
+    readonly call: () => void,
+  ) {}
+}
+
+/**
+ * Calls `fn()` the next time `t` is broadcast, from inside {@link broadcast} itself: no fiber
+ * runs it, so it must not suspend, and it should be quick (say, wake an outside library). An
+ * error it throws is thrown from `broadcast`'s caller after every other waiter was woken.
+ * Mirrors `Eio.Condition.register_immediate`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const c = Eio.Condition.create();
+ * Eio.Condition.registerImmediate(c, () => console.log("broadcast seen"));
+ * Eio.Condition.broadcast(c);
+ * Eio.Condition.broadcast(c);
+ * ```
+ */
+export function registerImmediate(t: Condition, fn: () => void): Request {
+  const condition = check(t, "Condition.registerImmediate");
+  if (typeof fn !== "function") throw new TypeError(`Condition.registerImmediate: expected a function, got ${typeof fn}`);
+  const request: Request = new Request(condition, () => {
+    request.done = true;
+    fn();
+  });
+  condition.requests.add(request.call);
+  return request;
+}
+
+/**
+ * Withdraws a request of {@link registerImmediate}: true if it was withdrawn (its callback will
+ * never run), false if its broadcast already came (the callback ran). Mirrors
+ * `Eio.Condition.cancel`.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const c = Eio.Condition.create();
+ * const request = Eio.Condition.registerImmediate(c, () => console.log("never printed"));
+ * console.log(Eio.Condition.cancel(request));
+ * Eio.Condition.broadcast(c);
+ * ```
+ */
+export function cancel(request: Request): boolean {
+  if (!(request instanceof Request)) throw new TypeError(`Condition.cancel: expected a request from Condition.registerImmediate, got ${String(request)}`);
+  if (request.done) return false;
+  return request.condition.requests.delete(request.call);
 }
 
 /**

@@ -16,7 +16,7 @@ import { loadTask } from "../domains/load-task.js";
 import { add, awaitChange } from "../shared/cells.js";
 import * as Stream from "../sync/stream.js";
 import { listenOnDuplicate } from "../io/duplicate-listener.js";
-import { ListeningSocket } from "../io/listening-socket.js";
+import { NodeListeningSocket as ListeningSocket } from "../io/net-listener.js";
 import { fromNodeError } from "../io/net-errors.js";
 import type { ConnectionHandler } from "../io/run-server.js";
 import { serverLoop } from "../io/server-loop.js";
