@@ -8,6 +8,7 @@
  */
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import * as OutputLimit from "./output-limit.js";
 
 /**
  * When the log is fsynced, as Redis's `appendfsync`: `always` before every reply to a write
@@ -64,6 +65,8 @@ export interface Config {
   clientQueryBufferLimit: number;
   /** How to start on a log damaged before its end, or null to refuse to start (the default). */
   repairLog: RepairLog | null;
+  /** Redis's `client-output-buffer-limit`: replies a client may leave unread (none by default). */
+  clientOutputBufferLimit: OutputLimit.Limits;
 }
 
 /**
@@ -94,6 +97,7 @@ const OPTIONS: Option[] = [
   { flag: "timeout", value: "SECONDS", initial: "0", help: "close a client idle this long (0: never)" },
   { flag: "proto-max-bulk-len", value: "SIZE", initial: "512mb", help: "longest bulk string a client may send" },
   { flag: "client-query-buffer-limit", value: "SIZE", initial: "1gb", help: "a client with more of a command buffered is closed" },
+  { flag: "client-output-buffer-limit", value: "'CLASS HARD SOFT SECONDS'", initial: "normal 0 0 0", help: "close a client with more replies unread than HARD bytes, or than\nSOFT bytes for SECONDS (0: no limit; classes normal, pubsub)" },
   { flag: "repair-log", value: "skip|truncate", initial: "", help: "start on a log damaged before its end: skip the bad bytes, or\ntruncate the log there (as redis-check-aof --fix); keeps kv.log.damaged" },
   { flag: "compact-bytes", value: "SIZE", initial: "64mb", help: "log size that triggers a rewrite" },
   { flag: "domains", value: "N", initial: "0", help: "connection domains besides the main one" },
@@ -156,6 +160,14 @@ function appendfsync(text: string): Appendfsync {
   throw invalid("appendfsync", text, "one of always, everysec, no");
 }
 
+function outputLimit(text: string): OutputLimit.Limits {
+  try {
+    return OutputLimit.parse(text);
+  } catch (error) {
+    throw invalid("client-output-buffer-limit", text, `'CLASS HARD SOFT SECONDS' repeated, as in Redis (${(error as Error).message})`);
+  }
+}
+
 function repairLog(text: string): RepairLog | null {
   const repair = text.toLowerCase();
   if (repair === "") return null;
@@ -212,5 +224,6 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
     protoMaxBulkLen: size("proto-max-bulk-len", get("proto-max-bulk-len"), 1024 * 1024),
     clientQueryBufferLimit: size("client-query-buffer-limit", get("client-query-buffer-limit"), 1024 * 1024),
     repairLog: repairLog(get("repair-log")),
+    clientOutputBufferLimit: outputLimit(get("client-output-buffer-limit")),
   };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type * as Eio from "eio-ts";
+import * as OutputLimit from "./output-limit.js";
 import * as Resp from "./resp.js";
 import * as Session from "./session.js";
 
@@ -25,14 +26,15 @@ export interface Channel {
 }
 
 /**
- * Sends a run of data commands to the store and returns their concatenated replies.
+ * Sends a run of data commands to the store and returns their concatenated replies, or an empty
+ * reply if they would pass `replyLimit` bytes (0: no limit).
  *
  * @example
  * ```ts
- * const submit: Submit = (commands) => Store.submit(queue, commands);
+ * const submit: Submit = (commands, replyLimit) => Store.submit(queue, commands, { replyLimit });
  * ```
  */
-export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
+export type Submit = (commands: Uint8Array[][], replyLimit: number) => Eio.Operation<Uint8Array>;
 
 /**
  * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`.
@@ -50,6 +52,11 @@ export interface Limits {
    * follows it, as Redis counts its query buffer) is disconnected, without a reply.
    */
   queryBufferLimit?: number;
+  /**
+   * Redis's `client-output-buffer-limit` for normal clients: a client whose replies to what it
+   * sent at once pass `hard` bytes is closed, without them (the soft limit is the channel's).
+   */
+  outputBufferLimit?: OutputLimit.Limit;
 }
 
 /**
@@ -69,12 +76,26 @@ export function* serve(channel: Channel, session: Session.Session, submit: Submi
   const unauthenticated = (): boolean => !session.authenticated;
   const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
   const queryBufferLimit = limits.queryBufferLimit ?? 1024 ** 3;
+  const hard = limits.outputBufferLimit?.hard ?? 0;
   for (;;) {
     const chunk = yield* channel.read();
     if (chunk === null) return;
     Resp.feed(parser, chunk);
     const out: Uint8Array[] = [];
+    let outBytes = 0;
     let pending: Uint8Array[][] = [];
+    // The store stops at the limit (it never builds replies this client would be closed for).
+    function* submitPending(): Eio.Operation<boolean> {
+      const replies = yield* submit(pending, hard === 0 ? 0 : Math.max(1, hard - outBytes));
+      pending = [];
+      if (replies.length === 0) return false;
+      out.push(replies);
+      outBytes += replies.length;
+      return true;
+    }
+    const overLimit = (): void => {
+      console.log(OutputLimit.closedMessage(`id=${session.id} addr=${session.address}`, `hard limit of ${hard} bytes`));
+    };
     for (;;) {
       const parsed = Resp.next(parser);
       if (parsed.kind === "incomplete") break;
@@ -84,15 +105,14 @@ export function* serve(channel: Channel, session: Session.Session, submit: Submi
         continue;
       }
       // Replies go out in request order, so the queued data commands are answered first.
-      if (pending.length > 0) {
-        out.push(yield* submit(pending));
-        pending = [];
-      }
+      if (pending.length > 0 && !(yield* submitPending())) return overLimit();
       out.push(local!);
+      outBytes += local!.length;
       if (parsed.kind === "error") session.closing = true;
       if (session.closing) break;
     }
-    if (pending.length > 0) out.push(yield* submit(pending));
+    if (pending.length > 0 && !(yield* submitPending())) return overLimit();
+    if (hard > 0 && outBytes > hard) return overLimit();
     if (out.length > 0) yield* channel.write(out.length === 1 ? out[0]! : Buffer.concat(out));
     if (session.closing || Resp.buffered(parser) > queryBufferLimit) return;
   }

@@ -8,6 +8,7 @@
  */
 import * as Eio from "eio-ts";
 import * as Connection from "./connection.js";
+import * as OutputLimit from "./output-limit.js";
 import * as Session from "./session.js";
 import * as Store from "./store.js";
 
@@ -19,7 +20,7 @@ import * as Store from "./store.js";
  * const server: Handler.Server = {
  *   port: 6380, dir: "data", startedAt: Date.now(), host: "127.0.0.1", shared: true,
  *   clients: new Int32Array(new SharedArrayBuffer(4)), maxclients: 10000, timeout: 0,
- *   maxBulk: 512 * 1024 * 1024, queryBufferLimit: 1024 ** 3,
+ *   maxBulk: 512 * 1024 * 1024, queryBufferLimit: 1024 ** 3, outputBufferLimit: { hard: 0, soft: 0, softSeconds: 0 },
  * };
  * ```
  */
@@ -36,8 +37,15 @@ export interface Server extends Session.ServerInfo, Required<Connection.Limits> 
 
 const MAX_CLIENTS_REACHED = Buffer.from("-ERR max number of clients reached\r\n");
 
-/** Wraps an Eio flow as the connection's channel; a read waits at most `timeout` seconds. */
-function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, timeout: number): Connection.Channel {
+/** Thrown by a write that stayed over the soft output-buffer limit for its seconds. */
+class SoftLimitExceeded extends Error {}
+
+/**
+ * Wraps an Eio flow as the connection's channel; a read waits at most `timeout` seconds. A
+ * write of more than the soft output-buffer limit that the client has not taken within its
+ * seconds throws {@link SoftLimitExceeded} (Redis's soft limit: over it for that long).
+ */
+function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, timeout: number, output: OutputLimit.Limit): Connection.Channel {
   const buffer = Buffer.allocUnsafe(64 * 1024);
   return {
     *read() {
@@ -60,6 +68,14 @@ function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, timeout: number)
     },
     *write(bytes) {
       try {
+        if (output.soft > 0 && bytes.length > output.soft) {
+          const written = yield* Eio.Time.withTimeout(clock, output.softSeconds, function* () {
+            yield* Eio.Flow.write(flow, bytes);
+            return { ok: true as const, value: undefined };
+          });
+          if (!written.ok) throw new SoftLimitExceeded(`soft limit of ${output.soft} bytes for ${output.softSeconds} s`);
+          return;
+        }
         yield* Eio.Flow.write(flow, bytes);
       } catch (error) {
         // The client went away; the next read reports the end.
@@ -94,15 +110,19 @@ export function* handleClient(
   server: Server,
   clock: Eio.Time.Clock,
 ): Eio.Operation<void> {
-  const channel = channelOf(flow, clock, server.timeout);
+  const channel = channelOf(flow, clock, server.timeout, server.outputBufferLimit);
+  let session: Session.Session | null = null;
   try {
     if (Atomics.add(server.clients, 0, 1) >= server.maxclients) {
       yield* channel.write(MAX_CLIENTS_REACHED);
       return;
     }
-    const session = Session.create(server, describe(clientAddr), `${server.host}:${server.port}`);
+    session = Session.create(server, describe(clientAddr), `${server.host}:${server.port}`);
     const shared = server.shared;
-    yield* Connection.serve(channel, session, (commands) => Store.submit(queue, commands, { shared }), server);
+    yield* Connection.serve(channel, session, (commands, replyLimit) => Store.submit(queue, commands, { shared, replyLimit }), server);
+  } catch (error) {
+    if (!(error instanceof SoftLimitExceeded)) throw error;
+    console.log(OutputLimit.closedMessage(`id=${session?.id} addr=${session?.address}`, error.message));
   } finally {
     Atomics.sub(server.clients, 0, 1);
   }

@@ -8,6 +8,7 @@
 import * as Eio from "eio-ts";
 import * as Config from "./config.js";
 import { handleClient, type Server } from "./handler.js";
+import * as OutputLimit from "./output-limit.js";
 import * as Store from "./store.js";
 
 if (process.argv.includes("--help")) {
@@ -37,6 +38,7 @@ function settings(config: Config.Config, port: number): Record<string, string> {
     maxclients: String(config.maxclients), requirepass: config.requirepass ?? "", timeout: String(config.timeout),
     "proto-max-bulk-len": String(config.protoMaxBulkLen), "client-query-buffer-limit": String(config.clientQueryBufferLimit),
     "repair-log": config.repairLog ?? "",
+    "client-output-buffer-limit": OutputLimit.format(config.clientOutputBufferLimit),
   };
 }
 
@@ -115,6 +117,7 @@ try {
           requirepass: config.requirepass, settings: settings(config, addr.port),
           clients, maxclients: config.maxclients, timeout: config.timeout,
           maxBulk: config.protoMaxBulkLen, queryBufferLimit: config.clientQueryBufferLimit,
+          outputBufferLimit: config.clientOutputBufferLimit.normal,
         };
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
         const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;

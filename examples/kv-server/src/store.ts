@@ -39,6 +39,12 @@ export interface Request {
   commands: Uint8Array[][];
   /** Resolved with the concatenated replies, in order, once they are durable. */
   resolver: Eio.Promise.Resolver<Uint8Array>;
+  /**
+   * The most bytes of replies the client may get (its `client-output-buffer-limit`; absent or
+   * 0: none). Past it the request's remaining commands are not run (as Redis stops reading a
+   * client it will close) and the request gets an empty reply: close the client.
+   */
+  replyLimit?: number;
 }
 
 /**
@@ -80,6 +86,30 @@ export interface ServeOptions extends Storage.OpenOptions {
  * ```
  */
 export const MAX_REPLY_BYTES = 1024 * 1024 * 1024;
+
+/** An empty reply: the request went over its reply limit, the client is to be closed. */
+const OVER_LIMIT = new Uint8Array(0);
+
+/**
+ * Runs a request's commands and returns their replies as one buffer. Past `maxReplyBytes` the
+ * replies still to be built are errors (so a pipeline of GETs of a large value cannot fill the
+ * memory), and the largest built ones are replaced by errors if need be; past the request's
+ * `replyLimit` the rest is not run and the reply is {@link OVER_LIMIT}.
+ */
+function runRequest(table: Table.Table, request: Request, now: number, context: Commands.Context, maxReplyBytes: number): Uint8Array {
+  const parts: Buffer[] = [];
+  const limit = request.replyLimit ?? 0;
+  let total = 0;
+  for (const args of request.commands) {
+    let reply = Commands.execute(table, args as Buffer[], now, context);
+    if (limit > 0 && total + reply.length > limit) return OVER_LIMIT;
+    // Small replies are kept: they cannot fill the memory, and the final join picks the largest.
+    if (total > maxReplyBytes && reply.length > 1024) reply = Resp.error(`ERR reply too large to send: ${reply.length} bytes, with ${total + reply.length} in this request (the most is ${maxReplyBytes})`);
+    parts.push(reply);
+    total += reply.length;
+  }
+  return joinReplies(parts, maxReplyBytes);
+}
 
 /** The replies of one request as one buffer, replacing the largest ones by errors if need be. */
 function joinReplies(parts: Buffer[], limit: number): Uint8Array {
@@ -207,7 +237,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
       const now = Date.now();
       for (const request of batch) {
-        replies.push(joinReplies(request.commands.map((args) => Commands.execute(store.table, args as Buffer[], now, context)), maxReplyBytes));
+        replies.push(runRequest(store.table, request, now, context, maxReplyBytes));
         counter.add(request.commands.length, now);
       }
       Table.sweepExpired(store.table, now, 20);
@@ -247,17 +277,18 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
  * Sends `commands` to the store and waits for their replies (Eio's `Stream.add` then
  * `Promise.await`, as in the blog's `Store.set`).
  *
- * Suspends: yes — use `yield*`. Waits for room in the queue, then for the commit.
-*
+ * Suspends: yes — use `yield*`. Waits for room in the queue, then for the commit. With a
+ * `replyLimit`, an empty reply means the replies went over it: the client is to be closed.
+ *
  * @example
  * ```ts
  * const reply = yield* Store.submit(queue, [[Buffer.from("SET"), Buffer.from("k"), Buffer.from("v")]]);
  * Buffer.from(reply).toString(); // "+OK\r\n", once it is on disk
  * ```
  */
-export function* submit(queue: Queue, commands: Uint8Array[][], options: { shared?: boolean } = {}): Eio.Operation<Uint8Array> {
-  const [promise, resolver] = Eio.Promise.create<Uint8Array>(options);
-  yield* Eio.Stream.add(queue, { commands, resolver });
+export function* submit(queue: Queue, commands: Uint8Array[][], options: { shared?: boolean; replyLimit?: number } = {}): Eio.Operation<Uint8Array> {
+  const [promise, resolver] = Eio.Promise.create<Uint8Array>({ shared: options.shared });
+  yield* Eio.Stream.add(queue, { commands, resolver, replyLimit: options.replyLimit });
   return yield* Eio.Promise.await(promise);
 }
 

@@ -1,0 +1,116 @@
+// The limits that keep one client from hurting the others, on the built server: the output
+// buffer limit (a client that does not read its replies), EMFILE at accept, and KEYS split up.
+import * as fs from "node:fs";
+import * as net from "node:net";
+import { Redis } from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import * as OutputLimit from "../src/output-limit.js";
+import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
+
+afterAll(stopAllAndClean);
+
+function client(server: RunningServer): Redis {
+  return new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: 0, retryStrategy: () => null });
+}
+
+/** Resolves once the server has printed a line matching `pattern`. */
+function waitForOutput(server: RunningServer, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      const match = pattern.exec(server.output());
+      if (match === null) return;
+      server.child.stdout!.off("data", check);
+      resolve(match[0]);
+    };
+    server.child.stdout!.on("data", check);
+    void server.exited.then((code) => reject(new Error(`kv-server exited (${code}):\n${server.output()}`)));
+    check();
+  });
+}
+
+/** Peak resident memory of a process, in bytes (Linux's VmHWM). */
+function peakMemory(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "latin1"));
+  return Number(match![1]) * 1024;
+}
+
+/** A raw connection that sends `bytes` and reads nothing until told to. */
+async function silentClient(port: number, bytes: string): Promise<{ socket: net.Socket; closed: Promise<number> }> {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  socket.on("error", () => {});
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.pause();
+  socket.write(bytes);
+  let received = 0;
+  const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(received)));
+  socket.on("data", (chunk) => (received += chunk.length));
+  return { socket, closed };
+}
+
+describe("client-output-buffer-limit", () => {
+  it("parses and prints Redis's syntax; its errors are Redis's CONFIG SET messages", async () => {
+    expect(OutputLimit.format(OutputLimit.parse("normal 0 0 0"))).toBe("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+    expect(OutputLimit.parse("NORMAL 10mb 5mb 10 pubsub 1k 1 0")).toEqual({
+      normal: { hard: 10485760, soft: 5242880, softSeconds: 10 }, replica: OutputLimit.DEFAULT.replica, pubsub: { hard: 1000, soft: 1, softSeconds: 0 },
+    });
+    expect(() => OutputLimit.parse("normal 10mb")).toThrow("Wrong number of arguments in buffer limit configuration.");
+    expect(() => OutputLimit.parse("bogus 1 2 3")).toThrow("Invalid client class specified in buffer limit configuration.");
+    expect(() => OutputLimit.parse("normal 1 2 x")).toThrow("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+    // CONFIG GET's answer is redis-server's for the same flag.
+    const flag = ["--client-output-buffer-limit", "normal 8mb 2mb 5 pubsub 64mb 16mb 90"];
+    const redis = await startRedis(flag);
+    const kv = await startServer(newDir(), flag);
+    try {
+      const [fromRedis, fromKv] = [client(redis), client(kv)];
+      expect(await fromKv.config("GET", "client-output-buffer-limit")).toEqual(await fromRedis.config("GET", "client-output-buffer-limit"));
+      fromRedis.disconnect();
+      fromKv.disconnect();
+    } finally {
+      await Promise.all([stopServer(redis), stopServer(kv)]);
+    }
+  });
+
+  it("closes a client that pipelines GETs of a large value and reads nothing, alone, and builds no more than the limit", async () => {
+    const kv = await startServer(newDir(), ["--client-output-buffer-limit", "normal 8mb 0 0"]);
+    const redis = client(kv);
+    try {
+      await redis.set("big", Buffer.alloc(1024 * 1024, 120));
+      await redis.set("small", "still here");
+      const before = peakMemory(kv.child.pid!);
+      // 2000 GETs of 1 MiB: 2 GB of replies, were they built.
+      const greedy = await silentClient(kv.port, "GET big\r\n".repeat(2000));
+      expect(await waitForOutput(kv, /closed for overcoming of output buffer limits \(hard limit of 8388608 bytes\)/)).toBeTruthy();
+      // Another client is answered meanwhile and after.
+      expect(await redis.get("small")).toBe("still here");
+      greedy.socket.resume();
+      const received = await greedy.closed;
+      expect(received).toBeLessThan(2000 * 1024 * 1024);
+      // Without the limit the store would build about 1 GiB of replies for this client.
+      expect(peakMemory(kv.child.pid!) - before).toBeLessThan(256 * 1024 * 1024);
+      expect(await redis.get("small")).toBe("still here");
+    } finally {
+      redis.disconnect();
+      await stopServer(kv);
+    }
+  }, 60_000);
+
+  it("closes a client over the soft limit for its seconds; a client that reads is not closed", async () => {
+    const kv = await startServer(newDir(), ["--client-output-buffer-limit", "normal 0 1mb 1"]);
+    const redis = client(kv);
+    try {
+      await redis.set("big", Buffer.alloc(1024 * 1024, 121));
+      // A reading client gets its 32 MiB of replies in full.
+      const reader = await silentClient(kv.port, "GET big\r\n".repeat(32) + "QUIT\r\n");
+      reader.socket.resume();
+      expect(await reader.closed).toBe(32 * (1024 * 1024 + 12) + 5);
+      const sleeper = await silentClient(kv.port, "GET big\r\n".repeat(32));
+      await waitForOutput(kv, /closed for overcoming of output buffer limits \(soft limit of 1048576 bytes for 1 s\)/);
+      sleeper.socket.resume();
+      expect(await sleeper.closed).toBeLessThan(32 * 1024 * 1024);
+      expect(await redis.ping()).toBe("PONG");
+    } finally {
+      redis.disconnect();
+      await stopServer(kv);
+    }
+  }, 60_000);
+});
