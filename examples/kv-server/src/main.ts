@@ -7,6 +7,7 @@
  */
 import * as Eio from "eio-ts";
 import * as Config from "./config.js";
+import * as FdLimit from "./fd-limit.js";
 import { handleClient, type Server } from "./handler.js";
 import * as OutputLimit from "./output-limit.js";
 import * as Store from "./store.js";
@@ -112,6 +113,10 @@ try {
         const clients = new Int32Array(new SharedArrayBuffer(4));
         const store = yield* startStore(sw, env, queue, clients, addr.port);
         const info = store.info;
+        // Each connection domain, not started yet, takes a few descriptors (its loop, its wakeups).
+        const fitted = FdLimit.fit(config.maxclients, FdLimit.openFilesLimit(), FdLimit.openFiles() + 8 * config.domains);
+        if (fitted.warning !== null) console.log(fitted.warning);
+        config.maxclients = fitted.maxclients;
         const server: Server = {
           host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared,
           requirepass: config.requirepass, settings: settings(config, addr.port),

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import * as FdLimit from "../src/fd-limit.js";
 import * as OutputLimit from "../src/output-limit.js";
 import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
 
@@ -110,6 +111,74 @@ describe("client-output-buffer-limit", () => {
       expect(await redis.ping()).toBe("PONG");
     } finally {
       redis.disconnect();
+      await stopServer(kv);
+    }
+  }, 60_000);
+});
+
+/** A raw connection: `send` writes and waits for the next reply chunk (or the close: ""). */
+async function rawClient(port: number) {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  socket.on("error", () => {});
+  const chunks: string[] = [];
+  const waiters: ((chunk: string) => void)[] = [];
+  const deliver = (chunk: string): void => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(chunk);
+    else chunks.push(chunk);
+  };
+  socket.on("data", (data) => deliver(data.toString("latin1")));
+  socket.on("close", () => deliver(""));
+  await new Promise((resolve) => socket.once("connect", resolve));
+  return {
+    socket,
+    send(text: string): Promise<string> {
+      socket.write(text);
+      return chunks.length > 0 ? Promise.resolve(chunks.shift()!) : new Promise((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+describe("a low open-file limit (ulimit -n)", () => {
+  it("FdLimit.fit keeps maxclients that fit, lowers one that does not, and refuses a limit with no room", () => {
+    expect(FdLimit.fit(100, 1024, 25)).toEqual({ maxclients: 100, warning: null });
+    expect(FdLimit.fit(100, null, 25)).toEqual({ maxclients: 100, warning: null });
+    expect(FdLimit.fit(10000, 1024, 25).maxclients).toBe(1024 - 25 - 32);
+    expect(() => FdLimit.fit(10, 50, 25)).toThrow("your current 'ulimit -n' of 50 is not enough for the server to start. Please increase your open file limit to at least 58. Exiting.");
+  });
+
+  it("lowers maxclients to fit, with Redis's warning: clients past it get the maxclients error, and the listener serves again once some leave", async () => {
+    const kv = await startServer(newDir(), [], ["sh", "-c", 'ulimit -n 96 && exec "$0" "$@"']);
+    const warning = /maxclients has been reduced to (\d+) to compensate for low ulimit\. If you need higher maxclients increase 'ulimit -n'\./.exec(kv.output());
+    expect(warning).not.toBeNull();
+    const maxclients = Number(warning![1]);
+    expect(maxclients).toBeGreaterThan(5);
+    expect(maxclients).toBeLessThan(96 - 32);
+    const clients = [];
+    try {
+      for (let i = 0; i < maxclients; i++) {
+        const c = await rawClient(kv.port);
+        expect(await c.send("PING\r\n")).toBe("+PONG\r\n");
+        clients.push(c);
+      }
+      expect(await clients[0]!.send("CONFIG GET maxclients\r\n")).toBe(`*2\r\n$10\r\nmaxclients\r\n$${String(maxclients).length}\r\n${maxclients}\r\n`);
+      // Past the limit, and past the descriptors the server has: refused, never a dead listener.
+      for (let i = 0; i < 40; i++) {
+        const extra = await rawClient(kv.port);
+        expect(["-ERR max number of clients reached\r\n", ""]).toContain(await extra.send("PING\r\n"));
+        extra.socket.destroy();
+      }
+      for (const c of clients.splice(0, 5)) {
+        expect(await c.send("QUIT\r\n")).toBe("+OK\r\n");
+      }
+      const late = await rawClient(kv.port);
+      // The server may not have counted the quitters out yet: it answers, one way or the other.
+      let reply = await late.send("PING\r\n");
+      for (let attempt = 0; reply !== "+PONG\r\n" && attempt < 100; attempt++) reply = await (await rawClient(kv.port)).send("PING\r\n");
+      expect(reply).toBe("+PONG\r\n");
+      expect(kv.output()).not.toContain("kv-server failed");
+    } finally {
+      for (const c of clients) c.socket.destroy();
       await stopServer(kv);
     }
   }, 60_000);

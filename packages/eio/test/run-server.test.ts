@@ -249,3 +249,44 @@ describe("Net.runServer args", () => {
     expect([...counts].filter((n) => n > 0).length).toBeGreaterThan(1);
   });
 });
+
+describe("Net.runServer and a failing accept", () => {
+  it("goes on serving after accept fails with EMFILE (out of descriptors), and reports it as a warning", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }): void => {
+      if (warning.code === "EIO_ACCEPT_RETRY") warnings.push(warning.message);
+    };
+    process.on("warning", onWarning);
+    try {
+      const replies = await Eio.run<string[]>(function* (env) {
+        return yield* Eio.Switch.run(function* (sw) {
+          const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 });
+          const port = portOf(Eio.Net.listeningAddr(socket));
+          const [stop, setStop] = Eio.Promise.create<void>();
+          let replies: string[] = [];
+          Eio.Fiber.fork(sw, function* () {
+            replies.push(yield* Eio.Fiber.awaitNative(exchange(port, "before")));
+            // What Node's server emits when libuv's accept() fails for want of a descriptor.
+            const server = (socket as unknown as { server: net.Server }).server;
+            server.emit("error", Object.assign(new Error("accept EMFILE"), { code: "EMFILE", errno: -24, syscall: "accept" }));
+            replies.push(yield* Eio.Fiber.awaitNative(exchange(port, "after")));
+            Eio.Promise.resolve(setStop, undefined);
+          });
+          yield* Eio.Net.runServer(socket, (flow) => Eio.Flow.copy(flow, flow), {
+            onError: (error) => {
+              throw error;
+            },
+            stop,
+          });
+          return replies;
+        });
+      });
+      expect(replies).toEqual(["before", "after"]);
+      // Emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([expect.stringMatching(/^accept on 127\.0\.0\.1:\d+ failed \(accept EMFILE\); the listener goes on accepting$/)]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});

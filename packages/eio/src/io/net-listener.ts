@@ -15,6 +15,9 @@ import type { Stream } from "./net-stream.js";
 import { formatSockaddr, type StreamAddr } from "./sockaddr.js";
 import { adoptSocket } from "./socket-stream.js";
 
+/** Accept errors that a free descriptor or a moment cures: the listener survives them. */
+const TRANSIENT_ACCEPT_ERRORS = new Set(["EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "ECONNABORTED"]);
+
 /** A Node server as a {@link ListeningSocket}. @internal */
 export class NodeListeningSocket implements ListeningSocket {
   private readonly queue = new Deque<net.Socket>();
@@ -48,6 +51,15 @@ export class NodeListeningSocket implements ListeningSocket {
   };
 
   private readonly onError = (error: Error): void => {
+    // Out of file descriptors (or of kernel memory) at accept: Node's server is still listening
+    // and accepts again at the next connection, once a descriptor is free. Ending the listener
+    // there would let one burst of clients stop a server for good (Eio's run_server has no
+    // answer to it either: ocaml-multicore/eio#830), so it is reported and the accepts go on.
+    const { code, syscall } = error as { code?: string; syscall?: string };
+    if (syscall === "accept" && code !== undefined && TRANSIENT_ACCEPT_ERRORS.has(code)) {
+      process.emitWarning(`accept on ${formatSockaddr(this.address)} failed (${error.message}); the listener goes on accepting`, { code: "EIO_ACCEPT_RETRY" });
+      return;
+    }
     this.error ??= new NetError((error as { code?: string }).code ?? "EIO", `Listening socket failed: ${error.message}`, { cause: error });
     this.wakeAcceptors();
   };
