@@ -20,6 +20,7 @@
 import * as Eio from "eio-ts";
 import * as Commands from "./commands.js";
 import * as Info from "./info.js";
+import * as KeysJob from "./keys-job.js";
 import * as Resp from "./resp.js";
 import * as Storage from "./storage.js";
 import * as Table from "./table.js";
@@ -90,25 +91,49 @@ export const MAX_REPLY_BYTES = 1024 * 1024 * 1024;
 /** An empty reply: the request went over its reply limit, the client is to be closed. */
 const OVER_LIMIT = new Uint8Array(0);
 
+/** A request being run: where it is, and its replies so far. */
+interface Running {
+  readonly request: Request;
+  /** The next command to run. */
+  index: number;
+  readonly parts: Buffer[];
+  total: number;
+  /** A KEYS under way, run a slice at a time between the other requests. */
+  job: KeysJob.Job | null;
+}
+
 /**
- * Runs a request's commands and returns their replies as one buffer. Past `maxReplyBytes` the
- * replies still to be built are errors (so a pipeline of GETs of a large value cannot fill the
- * memory), and the largest built ones are replaced by errors if need be; past the request's
- * `replyLimit` the rest is not run and the reply is {@link OVER_LIMIT}.
+ * Runs a request's commands onward, and returns their replies as one buffer once they have all
+ * run, or null when a KEYS is under way (call again, after serving the others). Past
+ * `maxReplyBytes` the replies still to be built are errors (so a pipeline of GETs of a large
+ * value cannot fill the memory), and the largest built ones are replaced by errors if need be;
+ * past the request's `replyLimit` the rest is not run and the reply is {@link OVER_LIMIT}.
  */
-function runRequest(table: Table.Table, request: Request, now: number, context: Commands.Context, maxReplyBytes: number): Uint8Array {
-  const parts: Buffer[] = [];
-  const limit = request.replyLimit ?? 0;
-  let total = 0;
-  for (const args of request.commands) {
-    let reply = Commands.execute(table, args as Buffer[], now, context);
-    if (limit > 0 && total + reply.length > limit) return OVER_LIMIT;
+function advance(running: Running, table: Table.Table, now: number, context: Commands.Context, maxReplyBytes: number): Uint8Array | null {
+  const limit = running.request.replyLimit ?? 0;
+  const commands = running.request.commands;
+  for (;;) {
+    let reply: Buffer;
+    if (running.job !== null) {
+      const keys = KeysJob.step(running.job, KeysJob.SLICE_KEYS);
+      if (keys === null) return null;
+      running.job = null;
+      reply = keys;
+    } else {
+      if (running.index >= commands.length) return joinReplies(running.parts, maxReplyBytes);
+      const args = commands[running.index++] as Buffer[];
+      running.job = KeysJob.start(table, args, now);
+      if (running.job !== null) continue;
+      reply = Commands.execute(table, args, now, context);
+    }
+    if (limit > 0 && running.total + reply.length > limit) return OVER_LIMIT;
     // Small replies are kept: they cannot fill the memory, and the final join picks the largest.
-    if (total > maxReplyBytes && reply.length > 1024) reply = Resp.error(`ERR reply too large to send: ${reply.length} bytes, with ${total + reply.length} in this request (the most is ${maxReplyBytes})`);
-    parts.push(reply);
-    total += reply.length;
+    if (running.total > maxReplyBytes && reply.length > 1024) {
+      reply = Resp.error(`ERR reply too large to send: ${reply.length} bytes, with ${running.total + reply.length} in this request (the most is ${maxReplyBytes})`);
+    }
+    running.parts.push(reply);
+    running.total += reply.length;
   }
-  return joinReplies(parts, maxReplyBytes);
 }
 
 /** The replies of one request as one buffer, replacing the largest ones by errors if need be. */
@@ -231,15 +256,28 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
 
   function* loop(sw: Eio.Switch.Switch): Eio.Operation<never> {
     const batch: Request[] = [];
-    const replies: Uint8Array[] = [];
+    // Requests with a KEYS under way: each gets a slice per round, between the others.
+    let active: Running[] = [];
+    const done: { request: Request; reply: Uint8Array }[] = [];
     for (;;) {
-      batch.push(yield* Eio.Stream.take(queue));
+      if (active.length === 0) batch.push(yield* Eio.Stream.take(queue));
+      // With work under way, let the rest run first: a turn of the event loop, so that sockets
+      // are read (with --single-domain the connections are fibers of this very thread).
+      else yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setImmediate(resolve)));
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
       const now = Date.now();
+      const still: Running[] = [];
+      const run = (running: Running): void => {
+        const reply = advance(running, store.table, now, context, maxReplyBytes);
+        if (reply === null) still.push(running);
+        else done.push({ request: running.request, reply });
+      };
+      for (const running of active) run(running);
       for (const request of batch) {
-        replies.push(runRequest(store.table, request, now, context, maxReplyBytes));
+        run({ request, index: 0, parts: [], total: 0, job: null });
         counter.add(request.commands.length, now);
       }
+      active = still;
       Table.sweepExpired(store.table, now, 20);
       try {
         if (Storage.append(store) > 0) {
@@ -249,13 +287,12 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       } catch (error) {
         failed = true;
         const reply = Resp.error(`ERR storage failure, nothing was acknowledged: ${error instanceof Error ? error.message : error}`);
-        for (const request of batch) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
+        for (const { request } of done) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
         throw error;
       }
-      for (let i = 0; i < batch.length; i++) {
-        const request = batch[i]!;
+      for (const { request, reply } of done) {
         try {
-          Eio.Promise.resolve(request.resolver, replies[i]!);
+          Eio.Promise.resolve(request.resolver, reply);
         } catch (error) {
           // The reply could not be handed over (too large to cross): the commands did run.
           const reply = Resp.error(`ERR reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
@@ -263,7 +300,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
         }
       }
       batch.length = 0;
-      replies.length = 0;
+      done.length = 0;
       if (Storage.rewriteDue(store)) {
         Eio.Fiber.fork(sw, function* rewriteLog() {
           yield* Eio.Fiber.awaitNative(Storage.rewrite(store));

@@ -183,3 +183,80 @@ describe("a low open-file limit (ulimit -n)", () => {
     }
   }, 60_000);
 });
+
+/** Fills the server with `n` keys `key:0`... through one raw connection, 1000 per MSET. */
+async function fill(port: number, n: number): Promise<void> {
+  const socket = net.connect({ host: "127.0.0.1", port });
+  await new Promise((resolve) => socket.once("connect", resolve));
+  const commands = Math.ceil(n / 1000);
+  let oks = 0;
+  const finished = new Promise<void>((resolve, reject) => {
+    let tail = "";
+    socket.on("data", (chunk) => {
+      const text = tail + chunk.toString("latin1");
+      const lines = text.split("\r\n");
+      tail = lines.pop()!;
+      for (const line of lines) {
+        if (line !== "+OK") reject(new Error(`MSET got ${line}`));
+        if (++oks === commands) resolve();
+      }
+    });
+  });
+  for (let c = 0; c < commands; c++) {
+    const parts = [`*${1 + 2 * 1000}\r\n$4\r\nMSET\r\n`];
+    for (let i = c * 1000; i < (c + 1) * 1000; i++) {
+      const key = `key:${i}`;
+      parts.push(`$${key.length}\r\n${key}\r\n$1\r\nv\r\n`);
+    }
+    if (!socket.write(parts.join(""))) await new Promise((resolve) => socket.once("drain", resolve));
+  }
+  await finished;
+  socket.destroy();
+}
+
+describe("KEYS, split up", () => {
+  for (const shape of [[], ["--single-domain"]]) {
+    it(`serves other clients while a KEYS over 500k keys runs (${shape.join(" ") || "storage domain"})`, async () => {
+      const kv = await startServer(newDir(), ["--appendfsync", "no", ...shape]);
+      try {
+        await fill(kv.port, 500_000);
+        const keys = await rawClient(kv.port);
+        const other = await rawClient(kv.port);
+        // The KEYS's client asks for the counter right after it, in the same pipeline: the
+        // counter says how many of the other client's INCRs ran before the KEYS was done.
+        let header = "";
+        let tail = "";
+        let bulks = 0;
+        let done = false;
+        const keysDone = new Promise<void>((resolve) => {
+          keys.socket.removeAllListeners("data");
+          keys.socket.on("data", (chunk: Buffer) => {
+            if (header.length < 10) header += chunk.toString("latin1", 0, 10);
+            // No key holds a "$": each one is a bulk string's header, and so is GET's reply.
+            for (let at = chunk.indexOf(36); at >= 0; at = chunk.indexOf(36, at + 1)) bulks++;
+            tail = (tail + chunk.toString("latin1", Math.max(0, chunk.length - 64))).slice(-64);
+            if (bulks === 500_001 && /(\$\d+\r\n\d+|\$-1)\r\n$/.test(tail)) {
+              done = true;
+              resolve();
+            }
+          });
+        });
+        await new Promise<void>((resolve) => keys.socket.write("KEYS key:*\r\nGET counter\r\n", () => resolve()));
+        let incrs = 0;
+        while (!done) {
+          expect(await other.send("INCR counter\r\n")).toBe(`:${++incrs}\r\n`);
+        }
+        await keysDone;
+        expect(header.startsWith("*500000\r\n")).toBe(true);
+        // Run whole, the KEYS would have kept every INCR sent after it waiting: at most one
+        // (sent alongside it) could have run before.
+        const counter = Number(/\$\d+\r\n(\d+)\r\n$/.exec(tail)?.[1] ?? 0);
+        expect(counter).toBeGreaterThanOrEqual(2);
+        keys.socket.destroy();
+        other.socket.destroy();
+      } finally {
+        await stopServer(kv);
+      }
+    }, 120_000);
+  }
+});
