@@ -547,6 +547,10 @@ function abortRewrite(store: Store, rewrite: Rewrite, error: unknown): void {
  */
 function finishRewrite(store: Store): boolean {
   const rewrite = store.rewrite!;
+  if (rewrite.cancelled) {
+    abortRewrite(store, rewrite, new Error("abandoned"));
+    return false;
+  }
   try {
     for (const data of coalesce(rewrite.since.slice(rewrite.sinceWritten))) {
       writeAll(rewrite.fd, data);
@@ -639,6 +643,24 @@ export async function rewrite(store: Store): Promise<void> {
   // Switching needs a moment with no sync in flight on the old file: now, or right after it.
   if (store.syncing) rewrite.ready = true;
   else void finishRewrite(store);
+}
+
+/**
+ * Abandons the background rewrite in progress, if any (its file is deleted once no operation on
+ * it is in flight): after the log failed to be written, a rewrite begun before may lack changes
+ * that never reached the log, so it must not replace it.
+ *
+ * @example
+ * ```ts
+ * Storage.abandonRewrite(store);
+ * await Storage.rewrite(store); // a fresh one, from the table as it is now
+ * ```
+ */
+export function abandonRewrite(store: Store): void {
+  const rewrite = store.rewrite;
+  if (rewrite === null) return;
+  rewrite.cancelled = true;
+  if (!rewrite.busy) abortRewrite(store, rewrite, new Error("abandoned"));
 }
 
 /**

@@ -19,6 +19,7 @@
  */
 import * as Eio from "eio-ts";
 import * as Commands from "./commands.js";
+import * as DiskError from "./disk-error.js";
 import * as Info from "./info.js";
 import * as KeysJob from "./keys-job.js";
 import * as Resp from "./resp.js";
@@ -100,6 +101,8 @@ interface Running {
   total: number;
   /** A KEYS under way, run a slice at a time between the other requests. */
   job: KeysJob.Job | null;
+  /** A batch with some of its commands failed to reach the log: the request is not acknowledged. */
+  unlogged: Buffer | null;
 }
 
 /**
@@ -109,7 +112,7 @@ interface Running {
  * value cannot fill the memory), and the largest built ones are replaced by errors if need be;
  * past the request's `replyLimit` the rest is not run and the reply is {@link OVER_LIMIT}.
  */
-function advance(running: Running, table: Table.Table, now: number, context: Commands.Context, maxReplyBytes: number): Uint8Array | null {
+function advance(running: Running, table: Table.Table, now: number, context: Commands.Context, maxReplyBytes: number, refused: Buffer | null): Uint8Array | null {
   const limit = running.request.replyLimit ?? 0;
   const commands = running.request.commands;
   for (;;) {
@@ -120,11 +123,14 @@ function advance(running: Running, table: Table.Table, now: number, context: Com
       running.job = null;
       reply = keys;
     } else {
-      if (running.index >= commands.length) return joinReplies(running.parts, maxReplyBytes);
+      if (running.index >= commands.length) {
+        if (running.unlogged !== null) return Buffer.concat(commands.map(() => running.unlogged!));
+        return joinReplies(running.parts, maxReplyBytes);
+      }
       const args = commands[running.index++] as Buffer[];
       running.job = KeysJob.start(table, args, now);
       if (running.job !== null) continue;
-      reply = Commands.execute(table, args, now, context);
+      reply = refused === null ? Commands.execute(table, args, now, context) : refusingWrites(table, args, now, context, refused);
     }
     if (limit > 0 && running.total + reply.length > limit) return OVER_LIMIT;
     // Small replies are kept: they cannot fill the memory, and the final join picks the largest.
@@ -134,6 +140,18 @@ function advance(running: Running, table: Table.Table, now: number, context: Com
     running.parts.push(reply);
     running.total += reply.length;
   }
+}
+
+/**
+ * Runs a command while the log cannot be written: a write gets the MISCONF error and is not run;
+ * a command that changed the table anyway (one not known as a write) gets it too, for its change
+ * is not in the log; a read that only dropped expired keys is answered.
+ */
+function refusingWrites(table: Table.Table, args: Buffer[], now: number, context: Commands.Context, refused: Buffer): Buffer {
+  if (DiskError.WRITE_COMMANDS.has(args[0]!.toString("latin1").toLowerCase())) return refused;
+  const { changes, expired } = table.counters;
+  const reply = Commands.execute(table, args, now, context);
+  return table.counters.changes - changes > table.counters.expired - expired ? refused : reply;
 }
 
 /** The replies of one request as one buffer, replacing the largest ones by errors if need be. */
@@ -217,6 +235,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   let unsynced = false;
   // After a failed write or sync the state of the file is unknown: no last sync then.
   let failed = false;
+  // Set while the log cannot be written (strerror's text): writes get MISCONF errors.
+  let diskError: string | null = null;
   const startedAt = Date.now();
   const counter = createCounter();
   const context: Commands.Context = {
@@ -229,29 +249,55 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   try {
     options.onReady?.(store);
     return yield* Eio.Switch.run((sw) => {
-      if (policy === "everysec") Eio.Fiber.fork(sw, syncEverySecond);
+      if (policy === "everysec") Eio.Fiber.fork(sw, () => syncEverySecond(sw));
       return loop(sw);
     });
   } finally {
     try {
-      if (unsynced && !failed) Storage.syncNow(store);
+      if (unsynced && !failed && diskError === null) Storage.syncNow(store);
     } finally {
       Storage.close(store);
     }
   }
 
-  function* syncEverySecond(): Eio.Operation<void> {
+  function* syncEverySecond(sw: Eio.Switch.Switch): Eio.Operation<void> {
     for (;;) {
       yield* Eio.Time.sleep(clock!, 1);
-      if (!unsynced) continue;
+      if (!unsynced || diskError !== null) continue;
       unsynced = false;
       try {
         yield* Eio.Fiber.awaitNative(Storage.sync(store));
       } catch (error) {
-        if (!(error instanceof Eio.Cancel.Cancelled)) failed = true;
-        throw error;
+        if (error instanceof Eio.Cancel.Cancelled) throw error;
+        // What was acknowledged since the last sync is still in memory: the rewrite that ends
+        // the disk error puts it in the log.
+        enterDiskError(sw, error);
       }
     }
+  }
+
+  /** The log could not be written or synced: refuse writes until a rewrite succeeds. */
+  function enterDiskError(sw: Eio.Switch.Switch, error: unknown): void {
+    const first = diskError === null;
+    diskError = DiskError.describe(error);
+    unsynced = false;
+    if (!first) return;
+    store.log(`error writing to the log: ${diskError}; writes are refused (MISCONF) until it can be written again, retried every second`);
+    // A rewrite begun before may lack this batch's changes: only one begun from now on may end it.
+    Storage.abandonRewrite(store);
+    Eio.Fiber.fork(sw, function* recoverLog() {
+      while (diskError !== null) {
+        if (clock !== undefined) yield* Eio.Time.sleep(clock, 1);
+        else yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setTimeout(resolve, 1000)));
+        const before = store.stats.compactions;
+        yield* Eio.Fiber.awaitNative(Storage.rewrite(store));
+        if (store.stats.compactions > before) {
+          diskError = null;
+          store.stats.lastWriteStatus = "ok";
+          store.log("the log can be written again (rewritten from memory): writes are accepted");
+        }
+      }
+    });
   }
 
   function* loop(sw: Eio.Switch.Switch): Eio.Operation<never> {
@@ -267,28 +313,36 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
       const now = Date.now();
       const still: Running[] = [];
+      const refused = diskError === null ? null : DiskError.misconf(diskError);
       const run = (running: Running): void => {
-        const reply = advance(running, store.table, now, context, maxReplyBytes);
+        const reply = advance(running, store.table, now, context, maxReplyBytes, refused);
         if (reply === null) still.push(running);
         else done.push({ request: running.request, reply });
       };
       for (const running of active) run(running);
       for (const request of batch) {
-        run({ request, index: 0, parts: [], total: 0, job: null });
+        run({ request, index: 0, parts: [], total: 0, job: null, unlogged: null });
         counter.add(request.commands.length, now);
       }
       active = still;
       Table.sweepExpired(store.table, now, 20);
-      try {
-        if (Storage.append(store) > 0) {
-          if (policy === "always") yield* Eio.Fiber.awaitNative(Storage.sync(store));
-          else unsynced = true;
+      // While the log cannot be written, only expired keys' removals and refused changes are
+      // journaled: dropped, as the rewrite that ends this state writes the whole table.
+      if (diskError !== null) Table.takeJournal(store.table);
+      else {
+        try {
+          if (Storage.append(store) > 0) {
+            if (policy === "always") yield* Eio.Fiber.awaitNative(Storage.sync(store));
+            else unsynced = true;
+          }
+        } catch (error) {
+          // Nothing of this batch is acknowledged; the table keeps its changes (as Redis keeps
+          // its memory), and the rewrite that ends this state puts them in the log.
+          enterDiskError(sw, error);
+          const reply = DiskError.misconf(diskError!);
+          for (const entry of done) entry.reply = Buffer.concat(entry.request.commands.map(() => reply));
+          for (const running of active) running.unlogged = reply;
         }
-      } catch (error) {
-        failed = true;
-        const reply = Resp.error(`ERR storage failure, nothing was acknowledged: ${error instanceof Error ? error.message : error}`);
-        for (const { request } of done) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
-        throw error;
       }
       for (const { request, reply } of done) {
         try {
