@@ -31,6 +31,8 @@ export type DataCommand = (table: Table.Table, args: Buffer[], now: number, cont
 export interface Context {
   /** INFO's reply text for the sections asked for (lower case; empty: the default ones). */
   info(sections: string[]): string;
+  /** BGREWRITEAOF: starts a background rewrite of the log; the reply. */
+  bgrewriteaof?(): Buffer;
 }
 
 const NO_CONTEXT: Context = { info: () => "" };
@@ -279,6 +281,7 @@ export const dataCommands: ReadonlyMap<string, { arity: number; run: DataCommand
   ["dbsize", { arity: 1, run: (t) => Resp.integer(Table.size(t)) }],
   // Here rather than with the connection commands: most of what it reports is the store's.
   ["info", { arity: -1, run: (_t, a, _now, context) => Resp.bulk(context.info(a.slice(1).map((s) => s.toString("latin1").toLowerCase()))) }],
+  ["bgrewriteaof", { arity: 1, run: (_t, _a, _now, context) => context.bgrewriteaof?.() ?? Resp.error("ERR BGREWRITEAOF is not available here") }],
   ["flushdb", { arity: -1, run: flush }],
   ["flushall", { arity: -1, run: flush }],
   ["expire", { arity: -3, run: expire(1000, false, "expire") }],

@@ -67,6 +67,8 @@ export interface Config {
   repairLog: RepairLog | null;
   /** Redis's `client-output-buffer-limit`: replies a client may leave unread (none by default). */
   clientOutputBufferLimit: OutputLimit.Limits;
+  /** Redis's `protected-mode`: with no password, only loopback clients are served. */
+  protectedMode: boolean;
 }
 
 /**
@@ -98,6 +100,7 @@ const OPTIONS: Option[] = [
   { flag: "proto-max-bulk-len", value: "SIZE", initial: "512mb", help: "longest bulk string a client may send" },
   { flag: "client-query-buffer-limit", value: "SIZE", initial: "1gb", help: "a client with more of a command buffered is closed" },
   { flag: "client-output-buffer-limit", value: "'CLASS HARD SOFT SECONDS'", initial: "normal 0 0 0", help: "close a client with more replies unread than HARD bytes, or than\nSOFT bytes for SECONDS (0: no limit; classes normal, pubsub)" },
+  { flag: "protected-mode", value: "yes|no", initial: "yes", help: "with no requirepass, refuse clients not on the loopback interface" },
   { flag: "repair-log", value: "skip|truncate", initial: "", help: "start on a log damaged before its end: skip the bad bytes, or\ntruncate the log there (as redis-check-aof --fix); keeps kv.log.damaged" },
   { flag: "compact-bytes", value: "SIZE", initial: "64mb", help: "log size that triggers a rewrite" },
   { flag: "domains", value: "N", initial: "0", help: "connection domains besides the main one" },
@@ -158,6 +161,12 @@ function appendfsync(text: string): Appendfsync {
   const policy = text.toLowerCase();
   if (policy === "always" || policy === "everysec" || policy === "no") return policy;
   throw invalid("appendfsync", text, "one of always, everysec, no");
+}
+
+function yesNo(flag: string, text: string): boolean {
+  const value = text.toLowerCase();
+  if (value === "yes" || value === "no") return value === "yes";
+  throw invalid(flag, text, "yes or no");
 }
 
 function outputLimit(text: string): OutputLimit.Limits {
@@ -225,5 +234,6 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
     clientQueryBufferLimit: size("client-query-buffer-limit", get("client-query-buffer-limit"), 1024 * 1024),
     repairLog: repairLog(get("repair-log")),
     clientOutputBufferLimit: outputLimit(get("client-output-buffer-limit")),
+    protectedMode: yesNo("protected-mode", get("protected-mode")),
   };
 }

@@ -8,31 +8,35 @@
  */
 import * as Eio from "eio-ts";
 import * as Connection from "./connection.js";
+import * as LiveConfig from "./live-config.js";
 import * as OutputLimit from "./output-limit.js";
+import * as ProtectedMode from "./protected-mode.js";
 import * as Session from "./session.js";
 import * as Store from "./store.js";
 
 /**
- * What the handler needs to know about the server, besides what sessions report.
+ * What the handler needs to know about the server, besides what sessions report. The settings
+ * CONFIG SET changes are read from `live` at each use, so a change reaches every domain.
  *
  * @example
  * ```ts
  * const server: Handler.Server = {
  *   port: 6380, dir: "data", startedAt: Date.now(), host: "127.0.0.1", shared: true,
- *   clients: new Int32Array(new SharedArrayBuffer(4)), maxclients: 10000, timeout: 0,
- *   maxBulk: 512 * 1024 * 1024, queryBufferLimit: 1024 ** 3, outputBufferLimit: { hard: 0, soft: 0, softSeconds: 0 },
+ *   clients: new Int32Array(new SharedArrayBuffer(4)), shutdownCell: new Int32Array(new SharedArrayBuffer(4)),
+ *   live: LiveConfig.create({ maxclients: "10000" }),
  * };
  * ```
  */
-export interface Server extends Session.ServerInfo, Required<Connection.Limits> {
+export interface Server extends Session.ServerInfo {
   host: string;
   /** Whether requests cross domains (then their promises are shared). */
   shared: boolean;
   /** The number of clients connected, in shared memory: one cell, for every domain. */
   clients: Int32Array;
-  maxclients: number;
-  /** Seconds a client may stay idle before it is closed (0: forever). */
-  timeout: number;
+  /** Set to 1 by SHUTDOWN (and notified): the main domain then stops the server as on SIGTERM. */
+  shutdownCell: Int32Array;
+  /** maxclients, timeout, requirepass, protected-mode, the buffer limits, ... as set now. */
+  live: LiveConfig.Live;
 }
 
 const MAX_CLIENTS_REACHED = Buffer.from("-ERR max number of clients reached\r\n");
@@ -45,10 +49,11 @@ class SoftLimitExceeded extends Error {}
  * write of more than the soft output-buffer limit that the client has not taken within its
  * seconds throws {@link SoftLimitExceeded} (Redis's soft limit: over it for that long).
  */
-function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, timeout: number, output: OutputLimit.Limit): Connection.Channel {
+function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, live: LiveConfig.Live): Connection.Channel {
   const buffer = Buffer.allocUnsafe(64 * 1024);
   return {
     *read() {
+      const timeout = LiveConfig.read(live).timeout;
       try {
         if (timeout > 0) {
           const result = yield* Eio.Time.withTimeout(clock, timeout, function* () {
@@ -67,6 +72,7 @@ function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, timeout: number,
       }
     },
     *write(bytes) {
+      const output = LiveConfig.read(live).outputBufferLimit.normal;
       try {
         if (output.soft > 0 && bytes.length > output.soft) {
           const written = yield* Eio.Time.withTimeout(clock, output.softSeconds, function* () {
@@ -81,6 +87,25 @@ function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, timeout: number,
         // The client went away; the next read reports the end.
         if (!(error instanceof Eio.Net.ConnectionReset)) throw error;
       }
+    },
+  };
+}
+
+/** What sessions see of the server: the password and CONFIG's settings as they are now. */
+function liveInfo(server: Server): Session.ServerInfo {
+  const { live } = server;
+  return {
+    port: server.port, dir: server.dir, startedAt: server.startedAt,
+    get requirepass() {
+      return LiveConfig.read(live).requirepass;
+    },
+    get settings() {
+      return LiveConfig.read(live).text;
+    },
+    configSet: (pairs) => LiveConfig.set(live, pairs),
+    shutdown: () => {
+      Atomics.store(server.shutdownCell, 0, 1);
+      Atomics.notify(server.shutdownCell, 0);
     },
   };
 }
@@ -110,16 +135,25 @@ export function* handleClient(
   server: Server,
   clock: Eio.Time.Clock,
 ): Eio.Operation<void> {
-  const channel = channelOf(flow, clock, server.timeout, server.outputBufferLimit);
+  const channel = channelOf(flow, clock, server.live);
   let session: Session.Session | null = null;
   try {
-    if (Atomics.add(server.clients, 0, 1) >= server.maxclients) {
+    const settings = LiveConfig.read(server.live);
+    if (Atomics.add(server.clients, 0, 1) >= settings.maxclients) {
       yield* channel.write(MAX_CLIENTS_REACHED);
       return;
     }
-    session = Session.create(server, describe(clientAddr), `${server.host}:${server.port}`);
+    if (ProtectedMode.denies(settings.protectedMode, settings.requirepass, clientAddr)) {
+      yield* channel.write(ProtectedMode.DENIED);
+      return;
+    }
+    session = Session.create(liveInfo(server), describe(clientAddr), `${server.host}:${server.port}`);
     const shared = server.shared;
-    yield* Connection.serve(channel, session, (commands, replyLimit) => Store.submit(queue, commands, { shared, replyLimit }), server);
+    const limits = {
+      maxBulk: settings.protoMaxBulkLen, queryBufferLimit: settings.clientQueryBufferLimit,
+      outputBufferLimit: settings.outputBufferLimit.normal,
+    };
+    yield* Connection.serve(channel, session, (commands, replyLimit) => Store.submit(queue, commands, { shared, replyLimit }), limits);
   } catch (error) {
     if (!(error instanceof SoftLimitExceeded)) throw error;
     console.log(OutputLimit.closedMessage(`id=${session?.id} addr=${session?.address}`, error.message));

@@ -8,6 +8,7 @@
 import * as Eio from "eio-ts";
 import * as Config from "./config.js";
 import * as FdLimit from "./fd-limit.js";
+import * as LiveConfig from "./live-config.js";
 import { handleClient, type Server } from "./handler.js";
 import * as OutputLimit from "./output-limit.js";
 import * as Store from "./store.js";
@@ -40,7 +41,14 @@ function settings(config: Config.Config, port: number): Record<string, string> {
     "proto-max-bulk-len": String(config.protoMaxBulkLen), "client-query-buffer-limit": String(config.clientQueryBufferLimit),
     "repair-log": config.repairLog ?? "",
     "client-output-buffer-limit": OutputLimit.format(config.clientOutputBufferLimit),
+    "protected-mode": config.protectedMode ? "yes" : "no",
   };
+}
+
+/** Resolves once a client's SHUTDOWN has set the shared cell (in any domain). */
+async function shutdownAsked(cell: Int32Array): Promise<string> {
+  while (Atomics.load(cell, 0) === 0) await Atomics.waitAsync(cell, 0, 0).value;
+  return "SHUTDOWN";
 }
 
 function onError(error: Error): void {
@@ -79,10 +87,10 @@ function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Q
  * Where the store runs: in a storage domain of its own (the blog's design), or, with
  * `--single-domain`, as a fiber next to the connections on the main thread.
  */
-function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, clients: Int32Array, port: number): Eio.Operation<RunningStore> {
+function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, clients: Int32Array, port: number, live: LiveConfig.Live): Eio.Operation<RunningStore> {
   const options = {
     compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock,
-    repair: config.repairLog ?? undefined, clients, port,
+    repair: config.repairLog ?? undefined, clients, port, live,
   };
   if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue, options);
   // Awaited, not read at once: a store that fails to open fails the switch, with its own error.
@@ -111,18 +119,19 @@ try {
         const addr = Eio.Net.listeningAddr(socket) as Eio.Net.TcpAddr;
         // Counted by the connections in every domain, read by the store for INFO.
         const clients = new Int32Array(new SharedArrayBuffer(4));
-        const store = yield* startStore(sw, env, queue, clients, addr.port);
+        const shutdown = new Int32Array(new SharedArrayBuffer(4));
+        // What CONFIG SET changes, in shared memory: every domain reads it as it is now.
+        const live = LiveConfig.create(settings(config, addr.port));
+        const store = yield* startStore(sw, env, queue, clients, addr.port, live);
         const info = store.info;
         // Each connection domain, not started yet, takes a few descriptors (its loop, its wakeups).
         const fitted = FdLimit.fit(config.maxclients, FdLimit.openFilesLimit(), FdLimit.openFiles() + 8 * config.domains);
-        if (fitted.warning !== null) console.log(fitted.warning);
-        config.maxclients = fitted.maxclients;
+        if (fitted.warning !== null) {
+          console.log(fitted.warning);
+          LiveConfig.set(live, [["maxclients", String(fitted.maxclients)]]);
+        }
         const server: Server = {
-          host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared,
-          requirepass: config.requirepass, settings: settings(config, addr.port),
-          clients, maxclients: config.maxclients, timeout: config.timeout,
-          maxBulk: config.protoMaxBulkLen, queryBufferLimit: config.clientQueryBufferLimit,
-          outputBufferLimit: config.clientOutputBufferLimit.normal,
+          host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared, clients, shutdownCell: shutdown, live,
         };
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
         const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;
@@ -136,8 +145,11 @@ try {
           };
         // Until a signal: then stop accepting and close the connections, then let the store
         // finish its batch, close the log and release the directory.
-        const signal = yield* Eio.Fiber.first(serve, () => Eio.Fiber.awaitNative(stopSignal));
+        const signal = yield* Eio.Fiber.first(serve, () => Eio.Fiber.awaitNative(Promise.race([stopSignal, shutdownAsked(shutdown)])));
         console.log(`kv-server: received ${signal}, stopping`);
+        // Ends shutdownAsked's wait, whatever stopped the server.
+        Atomics.store(shutdown, 0, 1);
+        Atomics.notify(shutdown, 0);
         yield* store.stop();
       });
     },

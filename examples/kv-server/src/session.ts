@@ -26,8 +26,12 @@ export interface ServerInfo {
   startedAt: number;
   /** The password clients must AUTH with before other commands; none when null or absent. */
   requirepass?: string | null;
-  /** CONFIG GET's answers for the settings the server was started with, by Redis's names. */
-  settings?: Record<string, string>;
+  /** CONFIG GET's answers for the settings as they are now, by Redis's names. */
+  settings?: Readonly<Record<string, string>>;
+  /** CONFIG SET: sets all the pairs or none; null, or Redis's error message. */
+  configSet?: (pairs: [string, string][]) => string | null;
+  /** SHUTDOWN: asks the server to stop as on SIGTERM. */
+  shutdown?: () => void;
 }
 
 /**
@@ -140,6 +144,14 @@ const subcommands: Record<string, Record<string, { arity: number; run: Handler }
       return Resp.bulkArray(found);
     } },
     resetstat: { arity: 2, run: () => Resp.OK },
+    set: { arity: -4, run(s, a) {
+      if (a.length % 2 !== 0) return Resp.error(Errors.syntax);
+      const pairs: [string, string][] = [];
+      for (let i = 2; i < a.length; i += 2) pairs.push([a[i]!.toString("latin1"), a[i + 1]!.toString("latin1")]);
+      if (s.server.configSet === undefined) return Resp.error("ERR CONFIG SET is not available");
+      const error = s.server.configSet(pairs);
+      return error === null ? Resp.OK : Resp.error(error);
+    } },
   },
   command: {
     docs: { arity: -2, run: () => Resp.EMPTY_ARRAY },
@@ -185,6 +197,21 @@ function hello(session: Session, args: Buffer[]): Buffer {
   ]);
 }
 
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE]: the server stops as on SIGTERM (it always syncs its log;
+ * there is no snapshot to save or skip). As in Redis the client gets no reply: the server closes.
+ */
+function shutdown(session: Session, args: Buffer[]): Buffer {
+  const options = args.slice(1).map((arg) => arg.toString("latin1").toUpperCase());
+  if (options.includes("ABORT")) return Resp.error(options.length === 1 ? "ERR No shutdown in progress." : Errors.syntax);
+  const known = new Set(["NOSAVE", "SAVE", "NOW", "FORCE"]);
+  if (options.some((option) => !known.has(option)) || (options.includes("NOSAVE") && options.includes("SAVE"))) return Resp.error(Errors.syntax);
+  if (session.server.shutdown === undefined) return Resp.error("ERR SHUTDOWN is not available");
+  session.server.shutdown();
+  session.closing = true;
+  return Buffer.alloc(0);
+}
+
 const commands: Record<string, { arity: number; run: Handler }> = {
   ping: { arity: -1, run: (_, a) => (a.length === 1 ? Resp.PONG : a.length === 2 ? Resp.bulk(a[1]!) : Resp.error(Errors.arity("ping"))) },
   echo: { arity: 2, run: (_, a) => Resp.bulk(a[1]!) },
@@ -198,6 +225,7 @@ const commands: Record<string, { arity: number; run: Handler }> = {
     return Resp.OK;
   } },
   hello: { arity: -1, run: hello },
+  shutdown: { arity: -1, run: shutdown },
   auth: { arity: -2, run: auth },
   client: { arity: -2, run: withSubcommands("client") },
   config: { arity: -2, run: withSubcommands("config") },

@@ -22,6 +22,7 @@ import * as Commands from "./commands.js";
 import * as DiskError from "./disk-error.js";
 import * as Info from "./info.js";
 import * as KeysJob from "./keys-job.js";
+import * as LiveConfig from "./live-config.js";
 import * as Resp from "./resp.js";
 import * as Storage from "./storage.js";
 import * as Table from "./table.js";
@@ -75,6 +76,8 @@ export interface ServeOptions extends Storage.OpenOptions {
   appendfsync?: "always" | "everysec" | "no";
   /** The clock that times `everysec`'s syncs (required then). */
   clock?: Eio.Time.Clock;
+  /** Settings CONFIG SET may change: `appendfsync` is read from it at every batch when given. */
+  live?: LiveConfig.Live;
 }
 
 /**
@@ -224,7 +227,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   if (!Number.isSafeInteger(maxReplyBytes) || maxReplyBytes < 64) {
     throw new RangeError(`Store.serve: maxReplyBytes must be an integer of at least 64, got ${maxReplyBytes}`);
   }
-  const policy = options.appendfsync ?? "always";
+  let policy = options.appendfsync ?? "always";
   if (!["always", "everysec", "no"].includes(policy)) {
     throw new RangeError(`Store.serve: appendfsync must be always, everysec or no, got ${JSON.stringify(policy)}`);
   }
@@ -239,7 +242,16 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   let diskError: string | null = null;
   const startedAt = Date.now();
   const counter = createCounter();
+  let rewriteSwitch: Eio.Switch.Switch | null = null;
   const context: Commands.Context = {
+    bgrewriteaof: () => {
+      if (Storage.rewriting(store)) return Resp.error("ERR Background append only file rewriting already in progress");
+      if (diskError !== null || rewriteSwitch === null) return Resp.error(`ERR Background append only file rewriting can't start now: ${diskError ?? "the store is stopping"}`);
+      Eio.Fiber.fork(rewriteSwitch, function* rewriteLog() {
+        yield* Eio.Fiber.awaitNative(Storage.rewrite(store));
+      });
+      return Resp.simple("Background append only file rewriting started");
+    },
     info: (sections) => Info.render({
       store, server: { port: options.port ?? 0, dir, startedAt }, now: Date.now(),
       clients: options.clients === undefined ? -1 : Atomics.load(options.clients, 0),
@@ -249,7 +261,9 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   try {
     options.onReady?.(store);
     return yield* Eio.Switch.run((sw) => {
-      if (policy === "everysec") Eio.Fiber.fork(sw, () => syncEverySecond(sw));
+      rewriteSwitch = sw;
+      // With live settings, CONFIG SET may turn everysec on later: the fiber waits for it.
+      if (policy === "everysec" || (options.live !== undefined && clock !== undefined)) Eio.Fiber.fork(sw, () => syncEverySecond(sw));
       return loop(sw);
     });
   } finally {
@@ -263,7 +277,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   function* syncEverySecond(sw: Eio.Switch.Switch): Eio.Operation<void> {
     for (;;) {
       yield* Eio.Time.sleep(clock!, 1);
-      if (!unsynced || diskError !== null) continue;
+      if (!unsynced || diskError !== null || policy !== "everysec") continue;
       unsynced = false;
       try {
         yield* Eio.Fiber.awaitNative(Storage.sync(store));
@@ -311,6 +325,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       // are read (with --single-domain the connections are fibers of this very thread).
       else yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setImmediate(resolve)));
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
+      if (options.live !== undefined) policy = LiveConfig.read(options.live).appendfsync;
       const now = Date.now();
       const still: Running[] = [];
       const refused = diskError === null ? null : DiskError.misconf(diskError);
@@ -414,7 +429,7 @@ export interface ReadyInfo {
 export function* storageDomain(
   queue: Queue,
   dir: string,
-  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port">,
+  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port" | "live">,
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {
