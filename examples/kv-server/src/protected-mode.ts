@@ -15,6 +15,7 @@ import type * as Eio from "eio-ts";
  * ProtectedMode.DENIED.toString().startsWith("-DENIED Redis is running in protected mode"); // true
  * ```
  */
+// "Setup a an" is redis-server 7.0's own text (checked against it bound to a non-loopback address).
 export const DENIED: Buffer = Buffer.from(
   "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
     "In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to " +
@@ -23,7 +24,7 @@ export const DENIED: Buffer = Buffer.from(
     "MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
     "2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected " +
     "mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it " +
-    "with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to " +
+    "with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to " +
     "do one of the above things in order for the server to start accepting connections from the outside.\r\n",
 );
 
