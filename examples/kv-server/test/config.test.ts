@@ -9,7 +9,7 @@ describe("Config.parse", () => {
       bind: "127.0.0.1", port: 6380, dir: Config.DEFAULT_DIR, domains: 0, compactBytes: 64 * 1024 * 1024,
       singleDomain: false, maxclients: 10000, requirepass: null, appendfsync: "always", timeout: 0,
       protoMaxBulkLen: 512 * 1024 * 1024, clientQueryBufferLimit: 1024 * 1024 * 1024, repairLog: null,
-      clientOutputBufferLimit: OutputLimit.DEFAULT,
+      clientOutputBufferLimit: OutputLimit.DEFAULT, protectedMode: true,
     });
     expect(Config.parse(["--client-output-buffer-limit", "normal 1mb 0 0"], {}).clientOutputBufferLimit.normal).toEqual({ hard: 1048576, soft: 0, softSeconds: 0 });
     expect(() => Config.parse(["--client-output-buffer-limit", "normal 1mb"], {}))
@@ -63,7 +63,7 @@ describe("Config.parse", () => {
   });
 
   it("lists every option in the help, with its default and variable", () => {
-    for (const flag of ["port", "bind", "dir", "maxclients", "requirepass", "appendfsync", "timeout", "proto-max-bulk-len", "client-query-buffer-limit", "repair-log", "compact-bytes", "domains", "single-domain", "client-output-buffer-limit"]) {
+    for (const flag of ["port", "bind", "dir", "maxclients", "requirepass", "appendfsync", "timeout", "proto-max-bulk-len", "client-query-buffer-limit", "repair-log", "compact-bytes", "domains", "single-domain", "client-output-buffer-limit", "protected-mode"]) {
       expect(Config.HELP).toMatch(new RegExp(`^  --${flag}\\b`, "m"));
       expect(Config.HELP).toContain(`env KV_${flag.toUpperCase().replaceAll("-", "_")}`);
     }
