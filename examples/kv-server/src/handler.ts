@@ -110,13 +110,36 @@ function liveInfo(server: Server): Session.ServerInfo {
   };
 }
 
+/** A channel that knows whether it waits for the client, and reads nothing more once drained. */
+function drainable(inner: Connection.Channel): Connection.Channel & { reading: boolean; drain(): void } {
+  let drained = false;
+  const channel = {
+    reading: false,
+    drain() {
+      drained = true;
+    },
+    *read(): Eio.Operation<Uint8Array | null> {
+      if (drained) return null;
+      channel.reading = true;
+      try {
+        return yield* inner.read();
+      } finally {
+        channel.reading = false;
+      }
+    },
+    write: (bytes: Uint8Array) => inner.write(bytes),
+  };
+  return channel;
+}
+
 function describe(addr: Eio.Net.Sockaddr): string {
   return "path" in addr ? addr.path : `${addr.host}:${addr.port}`;
 }
 
 /**
- * Serves one client connection: `(flow, clientAddr, queue, server, clock)`, as `runServer`
- * calls it. Data commands go to the storage domain through `queue`, each request with a promise
+ * Serves one client connection: `(flow, clientAddr, queue, server, clock, draining)`, as
+ * `runServer` calls it. Once `draining` resolves (the server is stopping) the connection ends:
+ * at once if it is waiting for the client, else once the batch in flight is answered. Data commands go to the storage domain through `queue`, each request with a promise
  * for its replies (shared when `shared` is set, so that another domain can resolve it). A
  * client over `server.maxclients` gets `-ERR max number of clients reached` and is closed.
  *
@@ -134,8 +157,9 @@ export function* handleClient(
   queue: Store.Queue,
   server: Server,
   clock: Eio.Time.Clock,
+  draining?: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {
-  const channel = channelOf(flow, clock, server.live);
+  const channel = drainable(channelOf(flow, clock, server.live));
   let session: Session.Session | null = null;
   try {
     const settings = LiveConfig.read(server.live);
@@ -153,7 +177,17 @@ export function* handleClient(
       maxBulk: settings.protoMaxBulkLen, queryBufferLimit: settings.clientQueryBufferLimit,
       outputBufferLimit: settings.outputBufferLimit.normal,
     };
-    yield* Connection.serve(channel, session, (commands, replyLimit) => Store.submit(queue, commands, { shared, replyLimit }), limits);
+    const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, (commands, replyLimit) => Store.submit(queue, commands, { shared, replyLimit }), limits);
+    if (draining === undefined) yield* serve();
+    else {
+      yield* Eio.Fiber.first(serve, function* awaitDrain() {
+        yield* Eio.Promise.await(draining);
+        channel.drain();
+        // Waiting for the client: end now. Else the batch in flight is answered first, and the
+        // next read ends the connection.
+        if (!channel.reading) yield* Eio.Promise.await(Eio.Promise.create<void>()[0]);
+      });
+    }
   } catch (error) {
     if (!(error instanceof SoftLimitExceeded)) throw error;
     console.log(OutputLimit.closedMessage(`id=${session?.id} addr=${session?.address}`, error.message));

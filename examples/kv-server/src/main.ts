@@ -136,20 +136,26 @@ try {
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
         const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;
         console.log(`kv-server listening on ${addr.host}:${addr.port} (${shape}; data in ${config.dir}, ${info.recovered} log records replayed${dropped})`);
+        // Resolved on a signal or SHUTDOWN: runServer stops accepting and waits for the
+        // connections, which end once their batch in flight is answered.
+        const [draining, setDraining] = Eio.Promise.create<void>({ shared });
         const serve = config.singleDomain
-          ? () => Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server, env.monoClock), { onError })
+          ? () => Eio.Net.runServer(socket, (flow, clientAddr) => handleClient(flow, clientAddr, queue, server, env.monoClock, draining), { onError, stop: draining })
           : () => {
             const handler = Eio.task(new URL("./handler.js", import.meta.url), "handleClient");
             const additionalDomains = [Eio.Stdenv.domainMgr(env), config.domains] as const;
-            return Eio.Net.runServer(socket, handler, { additionalDomains, args: [queue, server, env.monoClock], onError });
+            return Eio.Net.runServer(socket, handler, { additionalDomains, args: [queue, server, env.monoClock, draining], onError, stop: draining });
           };
-        // Until a signal: then stop accepting and close the connections, then let the store
-        // finish its batch, close the log and release the directory.
-        const signal = yield* Eio.Fiber.first(serve, () => Eio.Fiber.awaitNative(Promise.race([stopSignal, shutdownAsked(shutdown)])));
-        console.log(`kv-server: received ${signal}, stopping`);
-        // Ends shutdownAsked's wait, whatever stopped the server.
-        Atomics.store(shutdown, 0, 1);
-        Atomics.notify(shutdown, 0);
+        // Until a signal: then stop accepting, let each connection finish and answer its batch,
+        // then let the store close the log and release the directory.
+        yield* Eio.Fiber.both(serve, function* () {
+          const signal = yield* Eio.Fiber.awaitNative(Promise.race([stopSignal, shutdownAsked(shutdown)]));
+          console.log(`kv-server: received ${signal}, stopping`);
+          // Ends shutdownAsked's wait, whatever stopped the server.
+          Atomics.store(shutdown, 0, 1);
+          Atomics.notify(shutdown, 0);
+          Eio.Promise.resolve(setDraining, undefined);
+        });
         yield* store.stop();
       });
     },
