@@ -284,7 +284,7 @@ describe("Net.runServer and a failing accept", () => {
       expect(replies).toEqual(["before", "after"]);
       // Emitted on the next tick.
       await new Promise((resolve) => setImmediate(resolve));
-      expect(warnings).toEqual([expect.stringMatching(/^accept on 127\.0\.0\.1:\d+ failed \(accept EMFILE\); the listener goes on accepting$/)]);
+      expect(warnings).toEqual([expect.stringMatching(/^accept on tcp:127\.0\.0\.1:\d+ failed \(accept EMFILE\); the listener goes on accepting$/)]);
     } finally {
       process.off("warning", onWarning);
     }
