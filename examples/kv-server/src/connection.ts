@@ -62,7 +62,8 @@ export interface Limits {
 /**
  * Serves `channel` until the client disconnects, sends QUIT, or sends bytes that are not RESP
  * (then it gets `-ERR Protocol error: ...` and the connection is closed, as Redis does), or
- * goes over `limits.queryBufferLimit` (then it is closed, as Redis does).
+ * goes over `limits.queryBufferLimit` or the hard `limits.outputBufferLimit` (then it is closed,
+ * as Redis does).
  *
  * Suspends: yes — use `yield*`. Cancelling it stops the connection between commands; a
  * request already in the store is still committed, its reply is simply not sent.

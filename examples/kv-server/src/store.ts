@@ -206,8 +206,9 @@ export type Queue = Eio.Stream.Stream<Request>;
 
 /**
  * Opens the store in `dir` and serves `queue` until cancelled. Never returns normally. If the
- * log cannot be written or synced, the requests of that batch get an error reply (never an
- * OK) and the error is thrown: the state of the disk is then unknown, so the server stops.
+ * log cannot be written or synced, the requests of that batch get Redis's MISCONF error (never
+ * an OK); from then on writes get it too and are not run, reads are answered, and every second
+ * the log is rewritten from memory until that succeeds, when writes are taken again.
  *
  * Suspends: yes — use `yield*`. Cancellation closes the log; requests not yet committed were
  * never acknowledged.
