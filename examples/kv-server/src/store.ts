@@ -18,7 +18,8 @@
  * @module
  */
 import * as Eio from "eio-ts";
-import * as Commands from "./commands.js";
+import * as ClientRequest from "./client-request.js";
+import type * as Commands from "./commands.js";
 import * as Info from "./info.js";
 import * as Resp from "./resp.js";
 import * as Storage from "./storage.js";
@@ -39,6 +40,10 @@ export interface Request {
   commands: Uint8Array[][];
   /** Resolved with the concatenated replies, in order, once they are durable. */
   resolver: Eio.Promise.Resolver<Uint8Array>;
+  /** The client, for WATCH, UNWATCH, EXEC and pub/sub (see client-request.ts). */
+  client?: ClientRequest.Client;
+  /** The commands are one transaction, EXEC's: run together, answered as one array. */
+  exec?: boolean;
 }
 
 /**
@@ -164,6 +169,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   let failed = false;
   const startedAt = Date.now();
   const counter = createCounter();
+  // Watched keys and pub/sub subscribers: what the loop keeps about clients between requests.
+  const clients = ClientRequest.createState(store.table);
   const context: Commands.Context = {
     info: (sections) => Info.render({
       store, server: { port: options.port ?? 0, dir, startedAt }, now: Date.now(),
@@ -207,7 +214,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
       const now = Date.now();
       for (const request of batch) {
-        replies.push(joinReplies(request.commands.map((args) => Commands.execute(store.table, args as Buffer[], now, context)), maxReplyBytes));
+        replies.push(joinReplies(ClientRequest.run(clients, store.table, request, now, context), maxReplyBytes));
         counter.add(request.commands.length, now);
       }
       Table.sweepExpired(store.table, now, 20);
@@ -221,6 +228,15 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
         const reply = Resp.error(`ERR storage failure, nothing was acknowledged: ${error instanceof Error ? error.message : error}`);
         for (const request of batch) Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
         throw error;
+      }
+      // Pub/sub's messages and confirmations, after the commit as every reply, and before the
+      // replies: a subscriber's confirmation is in its mailbox when its request is answered.
+      for (const [client, bytes] of ClientRequest.takeDeliveries(clients)) {
+        try {
+          yield* Eio.Stream.add(client.mailbox, bytes);
+        } catch {
+          ClientRequest.undeliverable(clients, client);
+        }
       }
       for (let i = 0; i < batch.length; i++) {
         const request = batch[i]!;
@@ -244,6 +260,20 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
 }
 
 /**
+ * Options for {@link submit}: whether the reply crosses domains, and a request's client and
+ * transaction marks.
+ *
+ * @example
+ * ```ts
+ * const options: Store.SubmitOptions = { shared: true, exec: true, client: { id: "1:7" } };
+ * ```
+ */
+export interface SubmitOptions extends Pick<Request, "client" | "exec"> {
+  /** The store runs in another domain: the reply's promise must be shared. */
+  shared?: boolean;
+}
+
+/**
  * Sends `commands` to the store and waits for their replies (Eio's `Stream.add` then
  * `Promise.await`, as in the blog's `Store.set`).
  *
@@ -255,9 +285,12 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
  * Buffer.from(reply).toString(); // "+OK\r\n", once it is on disk
  * ```
  */
-export function* submit(queue: Queue, commands: Uint8Array[][], options: { shared?: boolean } = {}): Eio.Operation<Uint8Array> {
-  const [promise, resolver] = Eio.Promise.create<Uint8Array>(options);
-  yield* Eio.Stream.add(queue, { commands, resolver });
+export function* submit(queue: Queue, commands: Uint8Array[][], options: SubmitOptions = {}): Eio.Operation<Uint8Array> {
+  const [promise, resolver] = Eio.Promise.create<Uint8Array>({ shared: options.shared === true });
+  const request: Request = { commands, resolver };
+  if (options.client !== undefined) request.client = options.client;
+  if (options.exec === true) request.exec = true;
+  yield* Eio.Stream.add(queue, request);
   return yield* Eio.Promise.await(promise);
 }
 
