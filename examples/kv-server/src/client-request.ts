@@ -111,9 +111,7 @@ export function execute(state: State, table: Table.Table, args: Buffer[], now: n
     if (client.mailbox === undefined || client.output === undefined || client.kill === undefined) {
       return Resp.error(`ERR internal error: ${name} without a mailbox`);
     }
-    PubSub.subscribe(state.hub, client as PubSub.Client, args, now);
-    // The confirmations went to the mailbox, in order with the messages.
-    return EMPTY;
+    return PubSub.subscribe(state.hub, client as PubSub.Client, args);
   }
   return Resp.OK;
 }
@@ -122,7 +120,9 @@ const EMPTY = Buffer.alloc(0);
 
 /**
  * Runs a request: its replies, in order (for a transaction, one: EXEC's array, or a null array
- * if a watched key was touched, when nothing is run).
+ * if a watched key was touched, when nothing is run). A request that brings a mailbox has its
+ * replies put into the mailbox, in order with the client's messages; its own reply is then the
+ * number of channels and patterns the client listens to afterwards, as an integer reply.
  *
  * @example
  * ```ts
@@ -136,11 +136,15 @@ export function run(state: State, table: Table.Table, request: Request, now: num
     PubSub.leave(state.hub, client.id);
     return [EMPTY];
   }
+  let replies: Buffer[];
   if (request.exec === true) {
-    if (client !== undefined && !Watch.check(state.watches, client.id, now)) return [Resp.NULL_ARRAY];
-    return [Resp.array(request.commands.map((args) => execute(state, table, args as Buffer[], now, context, client)))];
-  }
-  return request.commands.map((args) => execute(state, table, args as Buffer[], now, context, client));
+    replies = client !== undefined && !Watch.check(state.watches, client.id, now)
+      ? [Resp.NULL_ARRAY]
+      : [Resp.array(request.commands.map((args) => execute(state, table, args as Buffer[], now, context, client)))];
+  } else replies = request.commands.map((args) => execute(state, table, args as Buffer[], now, context, client));
+  if (client?.mailbox === undefined) return replies;
+  PubSub.reply(state.hub, client as PubSub.Client, Buffer.concat(replies), now);
+  return [Resp.integer(PubSub.subscriptions(state.hub, client.id))];
 }
 
 /**

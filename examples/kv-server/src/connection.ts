@@ -5,9 +5,11 @@
  * one write, not N.
  * @module
  */
-import type * as Eio from "eio-ts";
+import * as Eio from "eio-ts";
+import * as Client from "./client.js";
 import * as Resp from "./resp.js";
-import * as Session from "./session.js";
+import type * as Session from "./session.js";
+import * as Subscriber from "./subscriber.js";
 
 /**
  * The two things a connection needs from its socket.
@@ -25,14 +27,15 @@ export interface Channel {
 }
 
 /**
- * Sends a run of data commands to the store and returns their concatenated replies.
+ * Sends commands to the store as one request and returns their concatenated replies; the
+ * options mark a request that names its client or is a whole transaction (client.ts).
  *
  * @example
  * ```ts
- * const submit: Submit = (commands) => Store.submit(queue, commands);
+ * const submit: Submit = (commands, options) => Store.submit(queue, commands, options);
  * ```
  */
-export type Submit = (commands: Uint8Array[][]) => Eio.Operation<Uint8Array>;
+export type Submit = Client.Submit;
 
 /**
  * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`.
@@ -50,6 +53,8 @@ export interface Limits {
    * follows it, as Redis counts its query buffer) is disconnected, without a reply.
    */
   queryBufferLimit?: number;
+  /** The store is in another domain: a subscriber's mailbox must be shared with it. */
+  shared?: boolean;
 }
 
 /**
@@ -66,21 +71,44 @@ export interface Limits {
  * ```
  */
 export function* serve(channel: Channel, session: Session.Session, submit: Submit, limits: Limits = {}): Eio.Operation<void> {
+  const client = Client.create(session, limits.shared === true);
+  try {
+    yield* Eio.Switch.run((sw) => loop(sw, channel, client, submit, limits));
+  } catch (error) {
+    // Dropped by the pub/sub hub for its output buffer: closed, as Redis closes it.
+    if (!(error instanceof Subscriber.Dropped)) throw error;
+    // Its writer is gone with the switch: nothing to write out.
+    client.subscriber = null;
+    yield* Client.end(client, submit);
+  }
+}
+
+function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, submit: Submit, limits: Limits): Eio.Operation<void> {
+  const session = client.session;
   const unauthenticated = (): boolean => !session.authenticated;
   const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
   const queryBufferLimit = limits.queryBufferLimit ?? 1024 ** 3;
+  let out: Uint8Array[] = [];
+  // What the connection holds goes out, through the mailbox while there is one.
+  function* flush(): Eio.Operation<void> {
+    if (out.length === 0) return;
+    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
+    out = [];
+    if (client.subscriber !== null) yield* Subscriber.send(client.subscriber, bytes);
+    else yield* channel.write(bytes);
+  }
+  const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush };
   for (;;) {
     const chunk = yield* channel.read();
-    if (chunk === null) return;
+    if (chunk === null) break;
     Resp.feed(parser, chunk);
-    const out: Uint8Array[] = [];
     let pending: Uint8Array[][] = [];
     for (;;) {
       const parsed = Resp.next(parser);
       if (parsed.kind === "incomplete") break;
-      const local = parsed.kind === "error" ? Resp.error(parsed.message) : Session.handle(session, parsed.args);
-      if (local === null && parsed.kind === "command") {
-        pending.push(parsed.args);
+      const action = parsed.kind === "error" ? Resp.error(parsed.message) : Client.classify(client, parsed.args);
+      if (action === null) {
+        pending.push((parsed as { args: Buffer[] }).args);
         continue;
       }
       // Replies go out in request order, so the queued data commands are answered first.
@@ -88,12 +116,14 @@ export function* serve(channel: Channel, session: Session.Session, submit: Submi
         out.push(yield* submit(pending));
         pending = [];
       }
-      out.push(local!);
+      const reply = typeof action === "string" ? yield* Client.run(client, action, (parsed as { args: Buffer[] }).args, submit, io) : action;
+      if (reply !== null) out.push(reply);
       if (parsed.kind === "error") session.closing = true;
       if (session.closing) break;
     }
     if (pending.length > 0) out.push(yield* submit(pending));
-    if (out.length > 0) yield* channel.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    if (session.closing || Resp.buffered(parser) > queryBufferLimit) return;
+    yield* flush();
+    if (session.closing || Resp.buffered(parser) > queryBufferLimit) break;
   }
+  yield* Client.end(client, submit);
 }

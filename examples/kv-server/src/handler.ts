@@ -102,7 +102,7 @@ export function* handleClient(
     }
     const session = Session.create(server, describe(clientAddr), `${server.host}:${server.port}`);
     const shared = server.shared;
-    yield* Connection.serve(channel, session, (commands) => Store.submit(queue, commands, { shared }), server);
+    yield* Connection.serve(channel, session, (commands, options) => Store.submit(queue, commands, { ...options, shared }), server);
   } finally {
     Atomics.sub(server.clients, 0, 1);
   }

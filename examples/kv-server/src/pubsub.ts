@@ -160,25 +160,26 @@ function confirmation(kind: string, name: string | null, n: number): Buffer {
 }
 
 /**
- * Runs SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE or PUNSUBSCRIBE (`args`, name first) for `client`:
- * its confirmations go to its mailbox, after whatever the hub gave it before. Returns the
- * number of channels and patterns it listens to afterwards.
+ * Runs SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE or PUNSUBSCRIBE (`args`, name first) for `client`,
+ * and returns its confirmations (the caller gives them to the client with {@link reply}, so
+ * they reach it in order with its messages).
  *
  * @example
  * ```ts
- * PubSub.subscribe(hub, client, ["SUBSCRIBE", "news"].map((a) => Buffer.from(a)), Date.now()); // 1
+ * PubSub.subscribe(hub, client, ["SUBSCRIBE", "news"].map((a) => Buffer.from(a))); // *3 subscribe news :1
  * ```
  */
-export function subscribe(hub: Hub, client: Client, args: Buffer[], now: number): number {
+export function subscribe(hub: Hub, client: Client, args: Buffer[]): Buffer {
   const kind = args[0]!.toString("latin1").toLowerCase();
   let subscriber = hub.subscribers.get(client.id);
   if (subscriber === undefined) {
-    subscriber = { client, channels: new Set(), patterns: new Set(), softSince: 0, killed: false };
+    subscriber = newSubscriber(client);
     hub.subscribers.set(client.id, subscriber);
   }
   const names = args.slice(1).map(keyOf);
   const isPattern = kind.startsWith("p");
   const own = isPattern ? subscriber.patterns : subscriber.channels;
+  const replies: Buffer[] = [];
   if (kind === "subscribe" || kind === "psubscribe") {
     for (const name of names) {
       if (!own.has(name)) {
@@ -193,12 +194,12 @@ export function subscribe(hub: Hub, client: Client, args: Buffer[], now: number)
           set.add(subscriber);
         }
       }
-      give(hub, subscriber, confirmation(kind, name, count(subscriber)), now);
+      replies.push(confirmation(kind, name, count(subscriber)));
     }
   } else {
     // No names: every one of that kind; none then gets one reply with a null name.
     const leaving = names.length > 0 ? names : [...own];
-    if (leaving.length === 0) give(hub, subscriber, confirmation(kind, null, count(subscriber)), now);
+    if (leaving.length === 0) replies.push(confirmation(kind, null, count(subscriber)));
     for (const name of leaving) {
       if (own.delete(name)) {
         if (isPattern) {
@@ -207,13 +208,46 @@ export function subscribe(hub: Hub, client: Client, args: Buffer[], now: number)
           if (entry.subscribers.size === 0) hub.patterns.delete(name);
         } else removeFrom(hub.channels, name, subscriber);
       }
-      give(hub, subscriber, confirmation(kind, name, count(subscriber)), now);
+      replies.push(confirmation(kind, name, count(subscriber)));
     }
   }
-  const n = count(subscriber);
-  // Kept only while it listens: the confirmations already queued still reach it.
-  if (n === 0) hub.subscribers.delete(client.id);
-  return subscriber.killed ? 0 : n;
+  // Kept only while it listens (what is queued for it still reaches it).
+  if (count(subscriber) === 0) hub.subscribers.delete(client.id);
+  return Buffer.concat(replies);
+}
+
+function newSubscriber(client: Client): Subscriber {
+  return { client, channels: new Set(), patterns: new Set(), softSince: 0, killed: false };
+}
+
+/**
+ * Gives `bytes` (replies to `client`'s request) to `client`, after what the hub gave it before.
+ *
+ * @example
+ * ```ts
+ * PubSub.reply(hub, client, Resp.PONG, Date.now());
+ * ```
+ */
+export function reply(hub: Hub, client: Client, bytes: Uint8Array, now: number): void {
+  // A client that listens to nothing has no record; one made here lives in the deliveries only.
+  let subscriber = hub.subscribers.get(client.id);
+  if (subscriber === undefined) {
+    for (const queued of hub.deliveries.keys()) if (queued.client.id === client.id) subscriber = queued;
+  }
+  give(hub, subscriber ?? newSubscriber(client), bytes, now);
+}
+
+/**
+ * How many channels and patterns client `id` listens to (0 once it was dropped).
+ *
+ * @example
+ * ```ts
+ * PubSub.subscriptions(hub, "1:7"); // 2
+ * ```
+ */
+export function subscriptions(hub: Hub, id: string): number {
+  const subscriber = hub.subscribers.get(id);
+  return subscriber === undefined ? 0 : count(subscriber);
 }
 
 /**
@@ -294,7 +328,7 @@ export function takeDeliveries(hub: Hub): [Client, Uint8Array][] {
  * ```
  */
 export function undeliverable(hub: Hub, client: Client): void {
-  const subscriber = hub.subscribers.get(client.id) ?? { client, channels: new Set(), patterns: new Set(), softSince: 0, killed: false };
+  const subscriber = hub.subscribers.get(client.id) ?? newSubscriber(client);
   drop(hub, subscriber);
 }
 
