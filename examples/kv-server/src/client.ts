@@ -79,6 +79,8 @@ export interface Client {
   subscriber: Subscriber.Subscriber | null;
   /** How many channels and patterns it listens to, as the store last said. */
   subscriptions: number;
+  /** The reply to a refused EXEC (the "abort" action). */
+  abort: Buffer;
 }
 
 /**
@@ -90,7 +92,7 @@ export interface Client {
  * ```
  */
 export function create(session: Session.Session, shared: boolean): Client {
-  return { session, id: Subscriber.newId(), shared, multi: null, multiFailed: false, watching: false, subscriber: null, subscriptions: 0 };
+  return { session, id: Subscriber.newId(), shared, multi: null, multiFailed: false, watching: false, subscriber: null, subscriptions: 0, abort: Resp.OK };
 }
 
 /**
@@ -102,7 +104,7 @@ export function create(session: Session.Session, shared: boolean): Client {
  * const action: Client.Action = Client.classify(client, args);
  * ```
  */
-export type Action = Buffer | null | "exec" | "discard" | "watch" | "unwatch" | "subscribe";
+export type Action = Buffer | null | "exec" | "discard" | "abort" | "watch" | "unwatch" | "subscribe";
 
 function lower(bytes: Buffer): string {
   return bytes.toString("latin1").toLowerCase();
@@ -126,6 +128,12 @@ function refuse(client: Client, message: string | Buffer): Buffer {
 export function classify(client: Client, args: Buffer[]): Action {
   const name = lower(args[0]!);
   const refused = Session.check(client.session, args, COMMANDS);
+  if (refused !== null && name === "exec") {
+    // Redis's execCommandAbort: a refused EXEC discards the transaction, whether or not there was one.
+    const why = refused.toString("latin1").slice(1, -2).replace(/^ERR /, "");
+    client.abort = Resp.error(`EXECABORT Transaction discarded because of: ${why}`);
+    return "abort";
+  }
   if (refused !== null) return refuse(client, refused);
   if (name === "pubsub") {
     const why = PubSub.checkPubsub(args);
@@ -212,7 +220,7 @@ export interface Io {
  * const reply = yield* Client.run(client, "exec", args, submit, io);
  * ```
  */
-export function* run(client: Client, action: "exec" | "discard" | "watch" | "unwatch" | "subscribe", args: Buffer[], submit: Submit, io: Io): Eio.Operation<Buffer | null> {
+export function* run(client: Client, action: Exclude<Action, Buffer | null>, args: Buffer[], submit: Submit, io: Io): Eio.Operation<Buffer | null> {
   const named = { id: client.id };
   switch (action) {
     case "watch": {
@@ -227,6 +235,10 @@ export function* run(client: Client, action: "exec" | "discard" | "watch" | "unw
       client.multi = null;
       yield* unwatch(client, submit);
       return Resp.OK;
+    case "abort":
+      client.multi = null;
+      yield* unwatch(client, submit);
+      return client.abort;
     case "subscribe":
       yield* io.flush();
       return yield* throughMailbox(client, [args], {}, submit, io);
