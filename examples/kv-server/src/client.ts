@@ -110,10 +110,22 @@ function lower(bytes: Buffer): string {
   return bytes.toString("latin1").toLowerCase();
 }
 
-function refuse(client: Client, message: string | Buffer): Buffer {
-  // As Redis's rejectCommand: a command refused while queuing dooms the transaction.
-  if (client.multi !== null) client.multiFailed = true;
-  return typeof message === "string" ? Resp.error(message) : message;
+/** Why Redis refuses the command before running it (its error, without the minus), or null. */
+function refusal(client: Client, name: string, args: Buffer[]): string | null {
+  const refused = Session.check(client.session, args, COMMANDS);
+  if (refused !== null) return refused.toString("latin1").slice(1, -2);
+  if (name === "pubsub") {
+    const why = PubSub.checkPubsub(args);
+    if (why !== null) return why;
+  }
+  if (client.subscriptions > 0) {
+    if (!ALLOWED_SUBSCRIBED.has(name)) {
+      const fullName = CONTAINERS.has(name) && args.length > 1 ? `${name}|${lower(args[1]!)}` : name;
+      return `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`;
+    }
+    if (name === "ping" && args.length > 2) return "ERR wrong number of arguments for 'ping' command";
+  }
+  return null;
 }
 
 /**
@@ -127,28 +139,18 @@ function refuse(client: Client, message: string | Buffer): Buffer {
  */
 export function classify(client: Client, args: Buffer[]): Action {
   const name = lower(args[0]!);
-  const refused = Session.check(client.session, args, COMMANDS);
+  const refused = refusal(client, name, args);
   if (refused !== null && name === "exec") {
     // Redis's execCommandAbort: a refused EXEC discards the transaction, whether or not there was one.
-    const why = refused.toString("latin1").slice(1, -2).replace(/^ERR /, "");
-    client.abort = Resp.error(`EXECABORT Transaction discarded because of: ${why}`);
+    client.abort = Resp.error(`EXECABORT Transaction discarded because of: ${refused.replace(/^ERR /, "")}`);
     return "abort";
   }
-  if (refused !== null) return refuse(client, refused);
-  if (name === "pubsub") {
-    const why = PubSub.checkPubsub(args);
-    if (why !== null) return refuse(client, why);
+  if (refused !== null) {
+    // As Redis's rejectCommand: a command refused while queuing dooms the transaction.
+    if (client.multi !== null) client.multiFailed = true;
+    return Resp.error(refused);
   }
-  if (client.subscriptions > 0) {
-    if (!ALLOWED_SUBSCRIBED.has(name)) {
-      const fullName = CONTAINERS.has(name) && args.length > 1 ? `${name}|${lower(args[1]!)}` : name;
-      return refuse(client, `ERR Can't execute '${fullName}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`);
-    }
-    if (name === "ping") {
-      if (args.length > 2) return refuse(client, `ERR wrong number of arguments for 'ping' command`);
-      return Resp.array([Resp.bulk("pong"), Resp.bulk(args[1] ?? "")]);
-    }
-  }
+  if (client.subscriptions > 0 && name === "ping") return Resp.array([Resp.bulk("pong"), Resp.bulk(args[1] ?? "")]);
   if (client.multi !== null) {
     switch (name) {
       case "multi":
@@ -291,8 +293,26 @@ function* exec(client: Client, submit: Submit, io: Io): Eio.Operation<Buffer | n
 }
 
 /**
- * The connection is ending (the client left or quit): the store forgets the client's watched
- * keys and subscriptions, and the mailbox is written out and closed.
+ * The store forgets the client's watched keys and subscriptions (the connection is closing);
+ * done before the last reply goes out, so that a client that has seen the reply to its QUIT
+ * is no longer counted by PUBSUB NUMSUB.
+ *
+ * Suspends: yes — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * yield* Client.forget(client, submit);
+ * ```
+ */
+export function* forget(client: Client, submit: Submit): Eio.Operation<void> {
+  if (client.watching || client.subscriptions > 0) yield* submit([], { client: { id: client.id, bye: true } });
+  client.watching = false;
+  client.subscriptions = 0;
+}
+
+/**
+ * The connection is ending (the client left or quit): {@link forget}, then the mailbox is
+ * written out and closed.
  *
  * Suspends: yes — use `yield*`.
  *
@@ -302,8 +322,7 @@ function* exec(client: Client, submit: Submit, io: Io): Eio.Operation<Buffer | n
  * ```
  */
 export function* end(client: Client, submit: Submit): Eio.Operation<void> {
-  if (client.watching || client.subscriber !== null) yield* submit([], { client: { id: client.id, bye: true } });
-  client.watching = false;
+  yield* forget(client, submit);
   if (client.subscriber !== null) {
     yield* Subscriber.close(client.subscriber);
     client.subscriber = null;

@@ -122,6 +122,7 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
       if (session.closing) break;
     }
     if (pending.length > 0) out.push(yield* submit(pending));
+    if (session.closing) yield* Client.forget(client, submit);
     yield* flush();
     if (session.closing || Resp.buffered(parser) > queryBufferLimit) break;
   }

@@ -365,6 +365,8 @@ export function pubsub(hub: Hub, args: Buffer[]): Buffer {
   if (refused !== null) return Resp.error(refused);
   switch (args[1]!.toString("latin1").toLowerCase()) {
     case "channels": {
+      // Checked when it runs, as Redis does: in a transaction it fails alone.
+      if (args.length > 3) return Resp.error(`ERR unknown subcommand or wrong number of arguments for '${args[1]!.toString("latin1")}'. Try PUBSUB HELP.`);
       const matches = args.length > 2 ? Glob.compile(keyOf(args[2]!)) : () => true;
       return Resp.bulkArray([...hub.channels.keys()].filter(matches).map(keyBytes));
     }

@@ -2,7 +2,7 @@
 // redis-server, so the tests can compare every byte each connection received. After each step
 // the connection that acted (and any named in `sync`) is sent `PING <marker>` and read up to
 // the marker's reply: whatever came before it (replies, pub/sub messages) is that step's output.
-// (A MULTI that fails still reads one reply; scripts do not pipeline.)
+// (A MULTI that fails still reads one reply, and so does QUIT; scripts do not pipeline.)
 // Redis and kv-server both put a message into a subscriber's output before answering the
 // PUBLISH, so the output of a step never depends on timing. A connection inside MULTI is not
 // pinged (the PING would be queued): its one reply is read instead.
@@ -112,7 +112,7 @@ export async function runScript(port: number, steps: Step[]): Promise<string[]> 
         const connection = connections.get(who)!;
         let replies: Reply[];
         // Inside MULTI (or starting one) a PING would be queued: read the one reply instead.
-        if (who === step.on && (inMulti.has(who) || name === "MULTI")) replies = await connection.read(1);
+        if (who === step.on && (inMulti.has(who) || name === "MULTI" || name === "QUIT")) replies = await connection.read(1);
         else {
           const m = `m${++marker}`;
           connection.send("PING", m);
