@@ -81,9 +81,9 @@ export function open(sw: Eio.Switch.Switch, write: (bytes: Uint8Array) => Eio.Op
           const parts = [yield* Eio.Stream.take(mailbox)];
           // Everything already there goes out in one write.
           for (let more; (more = Eio.Stream.takeNonblocking(mailbox)) !== undefined; ) parts.push(more);
-          const end_ = parts.indexOf(null);
-          end = end_ >= 0;
-          const bytes = (end ? parts.slice(0, end_) : parts) as Uint8Array[];
+          const marker = parts.indexOf(null);
+          end = marker >= 0;
+          const bytes = (end ? parts.slice(0, marker) : parts) as Uint8Array[];
           const total = bytes.reduce((sum, part) => sum + part.length, 0);
           if (total > 0) yield* write(bytes.length === 1 ? bytes[0]! : Buffer.concat(bytes, total));
           Atomics.sub(output, 0, total);
