@@ -14,8 +14,10 @@ export interface Step {
   on: string;
   command: string[];
   sync?: string[];
-  /** Sort the arrays of this step's replies (where Redis leaves the order open). */
+  /** Sort what each connection read in this step, and the arrays in it (where Redis leaves the order open). */
   unordered?: boolean;
+  /** Rewrites what each connection read in this step before it is compared (where Redis leaves more open). */
+  normalize?: (replies: Reply[]) => unknown;
   /** Wait until the clock passes this many ms after the previous step (expiry scenarios). */
   after?: number;
 }
@@ -118,14 +120,23 @@ export async function runScript(port: number, steps: Step[]): Promise<string[]> 
           connection.send("PING", m);
           replies = await connection.readUntil(m);
         }
-        parts.push(`${who}: ${JSON.stringify(step.unordered ? replies.map(sortDeep) : replies)}`);
+        const shown = step.normalize !== undefined ? step.normalize(replies) : step.unordered ? sortDeep(replies) : replies;
+        parts.push(`${who}: ${JSON.stringify(shown)}`);
       }
       if (name === "MULTI" && parts[0] === `${step.on}: ["OK"]`) inMulti.add(step.on);
       if (name === "EXEC" || name === "DISCARD") inMulti.delete(step.on);
       lines.push(`${step.on}> ${step.command.join(" ")}  =>  ${parts.join("  |  ")}`);
     }
   } finally {
-    for (const connection of connections.values()) connection.close();
+    // QUIT, not a reset: both servers forget a client before they answer its QUIT, so the next
+    // script finds no subscriber or watcher of this one.
+    await Promise.all([...connections.values()].map(async (connection) => {
+      if (!connection.closed) {
+        connection.send("QUIT");
+        await connection.closedByServer();
+      }
+      connection.close();
+    }));
   }
   return lines;
 }

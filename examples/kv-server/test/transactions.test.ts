@@ -3,8 +3,10 @@
 // under strace, one fsync per EXEC, before its reply.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import fc from "fast-check";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertProperty } from "../../../test/support/fc.js";
 import { runScript, type Step } from "./script.js";
 import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
 
@@ -75,6 +77,27 @@ describe("transactions, compared with redis-server 7.0", () => {
     const [ours, theirs] = await Promise.all([runScript(kv.port, [{ on: "z", command: ["FLUSHALL"] }, ...steps]), runScript(redis.port, [{ on: "z", command: ["FLUSHALL"] }, ...steps])]);
     expect(ours).toEqual(theirs);
   });
+
+  it("random sequences of two clients' transactions and writes get redis-server's replies", async () => {
+    const key = fc.constantFrom("k1", "k2", "k3");
+    const command: fc.Arbitrary<string[]> = fc.oneof(
+      { arbitrary: fc.constantFrom<string[]>(["MULTI"], ["EXEC"], ["DISCARD"], ["UNWATCH"]), weight: 6 },
+      { arbitrary: fc.array(key, { minLength: 1, maxLength: 2 }).map((keys) => ["WATCH", ...keys]), weight: 3 },
+      { arbitrary: fc.tuple(key, fc.constantFrom("1", "7", "x")).map(([k, v]) => ["SET", k, v]), weight: 4 },
+      { arbitrary: key.map((k) => ["INCR", k]), weight: 3 },
+      { arbitrary: key.map((k) => ["GET", k]), weight: 2 },
+      { arbitrary: key.map((k) => ["DEL", k]), weight: 1 },
+      { arbitrary: fc.tuple(key, fc.constantFrom("100", "-1")).map(([k, s]) => ["EXPIRE", k, s]), weight: 1 },
+      { arbitrary: key.map((k) => ["SET", k, "1", "NX"]), weight: 1 },
+      { arbitrary: fc.constantFrom<string[]>(["GET"], ["NOSUCH", "x"], ["PING"], ["FLUSHALL"], ["WATCH"], ["EXEC", "x"]), weight: 1 },
+    );
+    const steps = fc.array(fc.tuple(fc.constantFrom("a", "b"), command).map(([on, c]): Step => ({ on, command: c })), { minLength: 5, maxLength: 40 });
+    await assertProperty(fc.asyncProperty(steps, async (script) => {
+      const full = [{ on: "z", command: ["FLUSHALL"] }, ...script];
+      const [ours, theirs] = await Promise.all([runScript(kv.port, full), runScript(redis.port, full)]);
+      expect(ours).toEqual(theirs);
+    }), { numRuns: 40 });
+  }, 120_000);
 
   it("WATCH is a check-and-set: concurrent optimistic increments from many clients lose none", async () => {
     const clients = Array.from({ length: 8 }, () => new Redis({ host: "127.0.0.1", port: kv.port, maxRetriesPerRequest: 0, retryStrategy: () => null }));
