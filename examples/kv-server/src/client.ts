@@ -191,7 +191,8 @@ export function classify(client: Client, args: Buffer[]): Action {
     }
     return "subscribe";
   }
-  return Session.handle(client.session, args);
+  // Checked above: a data command is queued as it is, a connection command answered.
+  return dataCommands.has(name) ? null : Session.handle(client.session, args);
 }
 
 /**

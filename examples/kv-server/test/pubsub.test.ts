@@ -51,11 +51,14 @@ const SCENARIOS: Record<string, Step[]> = {
   ],
 };
 
-describe("pub/sub, compared with redis-server 7.0", () => {
+// Connections in the main domain and one more, the store in its own; and everything on the main thread.
+const SHAPES: [string, string[]][] = [["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]];
+
+describe.each(SHAPES)("pub/sub, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
   let kv: RunningServer;
   let redis: RunningServer;
   beforeAll(async () => {
-    [kv, redis] = await Promise.all([startServer(newDir(), ["--domains", "1"]), startRedis()]);
+    [kv, redis] = await Promise.all([startServer(newDir(), shapeArgs), startRedis()]);
   });
   afterAll(async () => {
     expect(await stopServer(kv)).toBe(0);

@@ -61,12 +61,14 @@ const SCENARIOS: Record<string, Step[]> = {
   ],
 };
 
-describe("transactions, compared with redis-server 7.0", () => {
+// Connections in the main domain and one more, the store in its own; and everything on the main thread.
+const SHAPES: [string, string[]][] = [["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]];
+
+describe.each(SHAPES)("transactions, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
   let kv: RunningServer;
   let redis: RunningServer;
   beforeAll(async () => {
-    // Connections are served by the main domain and one more; the store runs in its own.
-    [kv, redis] = await Promise.all([startServer(newDir(), ["--domains", "1"]), startRedis()]);
+    [kv, redis] = await Promise.all([startServer(newDir(), shapeArgs), startRedis()]);
   });
   afterAll(async () => {
     expect(await stopServer(kv)).toBe(0);
