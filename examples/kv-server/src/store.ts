@@ -11,6 +11,10 @@
  * `everysec` the replies do not wait: a fiber beside the loop syncs once a second; with `no`
  * nothing is synced until the store closes.
  *
+ * A request may name its client, or carry a whole transaction (EXEC's): client-request.ts runs
+ * those (WATCH, pub/sub), and pub/sub's messages go into subscribers' mailboxes after the
+ * commit, just before the replies.
+ *
  * Whatever the policy, when the log is due for a rewrite a fiber beside the loop rewrites it in
  * the background (`Storage.rewrite`), so commits go on meanwhile, and its failure fails no
  * client. A reply too large to build or to send fails its command with an error reply; it
