@@ -106,9 +106,10 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
     for (;;) {
       const parsed = Resp.next(parser);
       if (parsed.kind === "incomplete") break;
-      const action = parsed.kind === "error" ? Resp.error(parsed.message) : Client.classify(client, parsed.args);
+      const args = parsed.kind === "command" ? parsed.args : [];
+      const action = parsed.kind === "error" ? Resp.error(parsed.message) : Client.classify(client, args);
       if (action === null) {
-        pending.push((parsed as { args: Buffer[] }).args);
+        pending.push(args);
         continue;
       }
       // Replies go out in request order, so the queued data commands are answered first.
@@ -116,7 +117,7 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
         out.push(yield* submit(pending));
         pending = [];
       }
-      const reply = typeof action === "string" ? yield* Client.run(client, action, (parsed as { args: Buffer[] }).args, submit, io) : action;
+      const reply = typeof action === "string" ? yield* Client.run(client, action, args, submit, io) : action;
       if (reply !== null) out.push(reply);
       if (parsed.kind === "error") session.closing = true;
       if (session.closing) break;
