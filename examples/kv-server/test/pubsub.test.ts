@@ -148,6 +148,17 @@ describe("pub/sub across domains (--domains 1)", () => {
         expect(await publishers[i]!.read(1)).toEqual([1]);
         expect(await subscriber.read(1)).toEqual([["pmessage", `pair${i}.*`, `pair${i}.x`, "to my partner"]]);
       }
+      // Subscribers that drop their connections without a word are forgotten: the count falls to 0
+      // (each PUBLISH is a round trip through the store, behind which the goodbyes queue up).
+      for (const subscriber of subscribers) subscriber.close();
+      let receivers = subscribers.length;
+      for (let tries = 0; receivers > 0 && tries < 10_000; tries++) {
+        publishers[0]!.send("PUBLISH", "everyone", "anyone left?");
+        [receivers] = (await publishers[0]!.read(1)) as [number];
+      }
+      expect(receivers).toBe(0);
+      publishers[0]!.send("PUBSUB", "NUMPAT");
+      expect(await publishers[0]!.read(1)).toEqual([0]);
     } finally {
       for (const connection of all) connection.close();
       expect(await stopServer(kv)).toBe(0);

@@ -53,7 +53,8 @@ const SCENARIOS: Record<string, Step[]> = {
     s("a", "MULTI"), s("a", "UNWATCH"), s("a", "EXEC"),
   ],
   "WATCH and expiry: a watched key that expires aborts EXEC; one already expired when watched does not": [
-    s("a", "SET", "e", "1", "PX", "50"), s("a", "WATCH", "e"), { on: "a", command: ["MULTI"], after: 80 }, s("a", "GET", "e"), s("a", "EXEC"),
+    // Live when watched (a second is ample time for the next step, even on a loaded machine), expired at EXEC.
+    s("a", "SET", "e", "1", "PX", "1000"), s("a", "WATCH", "e"), { on: "a", command: ["MULTI"], after: 1100 }, s("a", "GET", "e"), s("a", "EXEC"),
     s("a", "SET", "e", "1", "PX", "20"), { on: "a", command: ["WATCH", "e"], after: 50 }, s("a", "MULTI"), s("a", "GET", "e"), s("a", "EXEC"),
     // Already expired when watched, then removed by a read: no logical change; then set again: a change.
     s("a", "SET", "e", "1", "PX", "20"), { on: "a", command: ["WATCH", "e"], after: 50 }, s("b", "GET", "e"), s("a", "MULTI"), s("a", "EXEC"),
