@@ -2,6 +2,7 @@
 // the switch closes them; O_DSYNC and O_DIRECT really reach open(2); file work waits on
 // libuv's pool without blocking other fibers, and a cancelled open is abandoned and its fd
 // closed when it completes.
+// Eio's tests/fs.md itself is ported scenario by scenario in fs-eio.test.ts.
 import { execFileSync, spawn } from "node:child_process";
 import { constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";

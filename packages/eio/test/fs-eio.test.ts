@@ -125,6 +125,7 @@ function* exception(op: Generator<any, unknown, any>): Generator<any, string, an
 }
 
 describe("fs.md: Basic test cases", () => {
+  // fs.md: "Creating a file and reading it back" and "Check the file got the correct permissions"
   it('fs.md: "Creating a file and reading it back" and "Check the file got the correct permissions"', async () => {
     await run(function* (env) {
       yield* Path.save(j(env.cwd, "test-file"), "my-data", { create: { exclusive: 0o666 } });
@@ -136,11 +137,13 @@ describe("fs.md: Basic test cases", () => {
 });
 
 describe("fs.md: Sandboxing", () => {
+  // fs.md: "Trying to use cwd to access a file outside of that subtree fails"
   it('fs.md: "Trying to use cwd to access a file outside of that subtree fails"', async () => {
     const out = await run((env) => exception(Path.save(j(env.cwd, "../test-file"), "my-data", { create: { exclusive: 0o666 } })));
     expect(out).toBe("Eio.Io Fs Permission_denied _, opening <cwd:../test-file>");
   });
 
+  // fs.md: "Trying to use cwd to access an absolute path fails"
   it('fs.md: "Trying to use cwd to access an absolute path fails"', async () => {
     const out = await run((env) => exception(Path.save(j(env.cwd, "/tmp/test-file"), "my-data", { create: { exclusive: 0o666 } })));
     expect(out).toBe("Eio.Io Fs Permission_denied _, opening <cwd:/tmp/test-file>");
@@ -148,6 +151,7 @@ describe("fs.md: Sandboxing", () => {
 });
 
 describe("fs.md: Creation modes", () => {
+  // fs.md: "Exclusive create fails if already exists"
   it('fs.md: "Exclusive create fails if already exists"', async () => {
     const out = await run(function* (env) {
       yield* Path.save(j(env.cwd, "test-file"), "first-write", { create: { exclusive: 0o666 } });
@@ -156,6 +160,7 @@ describe("fs.md: Creation modes", () => {
     expect(out).toBe("Eio.Io Fs Already_exists _, opening <cwd:test-file>");
   });
 
+  // fs.md: "If-missing create succeeds if already exists"
   it('fs.md: "If-missing create succeeds if already exists"', async () => {
     await run(function* (env) {
       const testFile = j(env.cwd, "test-file");
@@ -166,6 +171,7 @@ describe("fs.md: Creation modes", () => {
     expect(lines).toEqual(['Got "2nd-write-original"']);
   });
 
+  // fs.md: "Truncate create succeeds if already exists, and truncates"
   it('fs.md: "Truncate create succeeds if already exists, and truncates"', async () => {
     await run(function* (env) {
       const testFile = j(env.cwd, "test-file");
@@ -176,11 +182,13 @@ describe("fs.md: Creation modes", () => {
     expect(lines).toEqual(['Got "2nd-write"']);
   });
 
+  // fs.md: "Error if no create and doesn't exist"
   it('fs.md: "Error if no create and doesn\'t exist"', async () => {
     const out = await run((env) => exception(Path.save(j(env.cwd, "test-file"), "1st-write-original", { create: "never" })));
     expect(out).toBe("Eio.Io Fs Not_found _, opening <cwd:test-file>");
   });
 
+  // fs.md: "Appending to an existing file"
   it('fs.md: "Appending to an existing file"', async () => {
     await run(function* (env) {
       const testFile = j(env.cwd, "test-file");
@@ -193,6 +201,7 @@ describe("fs.md: Creation modes", () => {
 });
 
 describe("fs.md: Mkdir", () => {
+  // fs.md: "Mkdir"
   it('fs.md: "Mkdir"', async () => {
     await run(function* (env) {
       yield* tryMkdir(j(env.cwd, "subdir"));
@@ -202,6 +211,7 @@ describe("fs.md: Mkdir", () => {
     expect(lines).toEqual(["mkdir <cwd:subdir> -> ok", "mkdir <cwd:subdir/nested> -> ok"]);
   });
 
+  // fs.md: "Creating directories with nesting, symlinks, etc"
   it('fs.md: "Creating directories with nesting, symlinks, etc"', async () => {
     await run(function* (env) {
       const cwd = env.cwd;
@@ -227,6 +237,7 @@ describe("fs.md: Mkdir", () => {
 });
 
 describe("fs.md: Split", () => {
+  // fs.md: "Split" (the same strings, under env.fs)
   it('fs.md: "Split" (the same strings, under env.fs)', async () => {
     const out = await run((env) =>
       ["foo/bar", "/foo/bar", "/foo/bar/baz", "/foo/bar//baz/", "bar", "/bar", ".", "./", "", "/", "///"].map((s) => {
@@ -239,6 +250,7 @@ describe("fs.md: Split", () => {
 });
 
 describe("fs.md: Mkdirs", () => {
+  // fs.md: "Recursively creating directories with mkdirs"
   it('fs.md: "Recursively creating directories with mkdirs"', async () => {
     await run(function* (env) {
       const cwd = env.cwd;
@@ -261,6 +273,7 @@ describe("fs.md: Mkdirs", () => {
     ]);
   });
 
+  // fs.md: "Some edge cases for mkdirs"
   it('fs.md: "Some edge cases for mkdirs"', async () => {
     await run(function* (env) {
       const cwd = env.cwd;
@@ -288,6 +301,7 @@ function earlierLinks(): void {
 }
 
 describe("fs.md: Unlink", () => {
+  // fs.md: "You can remove a file using unlink"
   it('fs.md: "You can remove a file using unlink"', async () => {
     earlierLinks();
     await run(function* (env) {
@@ -321,6 +335,7 @@ describe("fs.md: Unlink", () => {
     ]);
   });
 
+  // fs.md: "Removing something that doesn't exist or is out of scope" (unlink)
   it('fs.md: "Removing something that doesn\'t exist or is out of scope" (unlink)', async () => {
     earlierLinks();
     await run(function* (env) {
@@ -337,6 +352,7 @@ describe("fs.md: Unlink", () => {
     ]);
   });
 
+  // fs.md: "Reads and writes follow symlinks, but unlink operates on the symlink itself"
   it('fs.md: "Reads and writes follow symlinks, but unlink operates on the symlink itself"', async () => {
     await run(function* (env) {
       const cwd = env.cwd;
@@ -401,6 +417,7 @@ describe("fs.md: Unlink", () => {
 });
 
 describe("fs.md: Rmdir", () => {
+  // fs.md: "Similar to unlink, but works on directories"
   it('fs.md: "Similar to unlink, but works on directories"', async () => {
     earlierLinks();
     await run(function* (env) {
@@ -432,6 +449,7 @@ describe("fs.md: Rmdir", () => {
     ]);
   });
 
+  // fs.md: "Removing something that doesn't exist or is out of scope" (rmdir)
   it('fs.md: "Removing something that doesn\'t exist or is out of scope" (rmdir)', async () => {
     earlierLinks();
     await run(function* (env) {
@@ -450,6 +468,7 @@ describe("fs.md: Rmdir", () => {
 });
 
 describe("fs.md: Recursive removal", () => {
+  // fs.md: "Recursive removal"
   it('fs.md: "Recursive removal"', async () => {
     await run(function* (env) {
       const foo = j(env.cwd, "foo");
@@ -475,6 +494,7 @@ describe("fs.md: Recursive removal", () => {
 });
 
 describe("fs.md: Limiting to a subdirectory", () => {
+  // fs.md: "Create a sandbox, write a file with it, then read it from outside"
   it('fs.md: "Create a sandbox, write a file with it, then read it from outside"', async () => {
     await run((env) =>
       Eio.Switch.run(function* (sw) {
@@ -489,6 +509,7 @@ describe("fs.md: Limiting to a subdirectory", () => {
     expect(lines).toEqual(["mkdir <cwd:sandbox> -> ok", "Eio.Io Fs Permission_denied _, creating directory <sandbox:../new-sandbox>", 'Got "data"']);
   });
 
+  // fs.md: "Limiting to a subdirectory": which directories open_dir accepts
   it('fs.md: "Limiting to a subdirectory": which directories open_dir accepts', async () => {
     await run(function* (env) {
       const { fs, cwd } = env;
@@ -532,6 +553,7 @@ describe("fs.md: Limiting to a subdirectory", () => {
 });
 
 describe("fs.md: Unconfined FS access", () => {
+  // fs.md: "Using cwd we can't access the parent, but using fs we can"
   it('fs.md: "Using cwd we can\'t access the parent, but using fs we can"', async () => {
     await run((env) => tryMkdir(j(env.cwd, "fs-test")));
     // Eio chdirs inside the run; here the run starts in fs-test (see the top of the file).
@@ -560,6 +582,7 @@ describe("fs.md: Unconfined FS access", () => {
     expect(statSync("test-file").isFile() && statSync("outside-cwd").isDirectory()).toBe(true);
   });
 
+  // fs.md: "Reading directory entries under cwd and outside of cwd"
   it('fs.md: "Reading directory entries under cwd and outside of cwd"', async () => {
     await run(function* (env) {
       const cwd = env.cwd;
@@ -600,6 +623,7 @@ describe("fs.md: Unconfined FS access", () => {
     expect(lines).toEqual(["Eio.Io Fs Permission_denied _, reading directory <cwd:test-no-access>"]);
   });
 
+  // fs.md: "Can use fs to access absolute paths"
   it('fs.md: "Can use fs to access absolute paths"', async () => {
     const out = await run(function* (env) {
       const b = Eio.Flow.bufferSink();
@@ -612,6 +636,7 @@ describe("fs.md: Unconfined FS access", () => {
     expect(out).toBe("Eio.Io Fs Permission_denied _, opening <cwd:/dev/null>");
   });
 
+  // fs.md: "Symlinking and sandboxing"
   it('fs.md: "Symlinking and sandboxing"', async () => {
     await run(function* (env) {
       const cwd = env.cwd;
@@ -637,9 +662,10 @@ describe("fs.md: Unconfined FS access", () => {
 });
 
 describe("fs.md: Use after close", () => {
+  // fs.md: "Use after close"
   it('fs.md: "Use after close"', async () => {
     const out = await run(function* (env) {
-      const closed = yield* Eio.Switch.run((sw) => Path.openDir(sw, env.cwd));
+      const closed = yield* Eio.Switch.run<Eio.Path.Path>((sw) => Path.openDir(sw, env.cwd));
       try {
         yield* Path.readDir(closed);
         return "read a closed directory";
@@ -675,6 +701,7 @@ describe("fs.md: Rename", () => {
     }
   }
 
+  // fs.md: "Rename" (confined)
   it('fs.md: "Rename" (confined)', async () => {
     await run((env) => tryRenameUnder(env.cwd));
     await afterChdir("cwd");
@@ -690,6 +717,7 @@ describe("fs.md: Rename", () => {
     ]);
   });
 
+  // fs.md: "Rename" (unconfined)
   it('fs.md: "Rename" (unconfined)', async () => {
     // Eio's block runs after the confined one, so foo is already there.
     await run((env) => Path.save(j(env.cwd, "foo"), "FOO", { create: { exclusive: 0o600 } }));
@@ -709,6 +737,7 @@ describe("fs.md: Rename", () => {
 });
 
 describe("fs.md: Stat", () => {
+  // fs.md: "Stat"
   it('fs.md: "Stat"', async () => {
     await run(function* (env) {
       yield* tryMkdir(j(env.cwd, "stat_subdir"));
@@ -719,6 +748,7 @@ describe("fs.md: Stat", () => {
     expect(lines).toEqual(["mkdir <cwd:stat_subdir> -> ok", "write <cwd:stat_reg> -> ok"]);
   });
 
+  // fs.md: "Fstatat" (without its chmod)
   it('fs.md: "Fstatat" (without its chmod)', async () => {
     await run(function* (env) {
       const cwd = env.cwd;
@@ -750,6 +780,7 @@ describe("fs.md: Stat", () => {
 });
 
 describe("fs.md: read_link", () => {
+  // fs.md: "read_link"
   it('fs.md: "read_link"', async () => {
     await run(function* (env) {
       yield* Path.symlink(j(env.cwd, "symlink"), { linkTo: "file" });
@@ -770,6 +801,7 @@ describe("fs.md: read_link", () => {
 });
 
 describe("fs.md: pread/pwrite", () => {
+  // fs.md: "Check reading and writing vectors at arbitrary offsets" (one buffer at a time: File.pwrite takes one)
   it('fs.md: "Check reading and writing vectors at arbitrary offsets" (one buffer at a time: File.pwrite takes one)', async () => {
     await run((env) =>
       Path.withOpenOut(j(env.cwd, "test.txt"), { create: { exclusive: 0o600 } }, function* (file) {
@@ -785,6 +817,7 @@ describe("fs.md: pread/pwrite", () => {
     expect(lines).toEqual([' "-ab"/"c123"']);
   });
 
+  // fs.md: "Reading at the end of a file"
   it('fs.md: "Reading at the end of a file"', async () => {
     await run((env) =>
       Path.withOpenOut(j(env.cwd, "test.txt"), { create: { orTruncate: 0o600 } }, function* (file) {
@@ -806,6 +839,7 @@ describe("fs.md: pread/pwrite", () => {
 });
 
 describe("fs.md: Cancelling while readable", () => {
+  // fs.md: "Ensure reads can be cancelled promptly, even if there is no need to wait"
   it('fs.md: "Ensure reads can be cancelled promptly, even if there is no need to wait"', async () => {
     let reads = 0;
     const out = await run(function* (env) {
@@ -833,6 +867,7 @@ describe("fs.md: Cancelling while readable", () => {
 });
 
 describe("fs.md: Native paths", () => {
+  // fs.md: "Native paths"
   it('fs.md: "Native paths"', async () => {
     const cwd = realpathSync(process.cwd()) + "/";
     await run(function* (env) {
@@ -878,6 +913,7 @@ describe("fs.md: Native paths", () => {
 });
 
 describe("fs.md: Extending paths", () => {
+  // fs.md: "Extending paths"
   it('fs.md: "Extending paths"', async () => {
     await run((env) => {
       for (const [a, b] of [["foo", "bar"], ["foo/", "bar"], ["foo", "/bar"], ["foo", ""], ["foo/", ""], ["", ""], ["", "bar"], ["/", ""]] as const) {
