@@ -5,10 +5,12 @@
  * one write, not N.
  * @module
  */
-import type * as Eio from "eio-ts";
+import * as Eio from "eio-ts";
+import * as Client from "./client.js";
 import * as OutputLimit from "./output-limit.js";
 import * as Resp from "./resp.js";
-import * as Session from "./session.js";
+import type * as Session from "./session.js";
+import * as Subscriber from "./subscriber.js";
 
 /**
  * The two things a connection needs from its socket.
@@ -26,15 +28,15 @@ export interface Channel {
 }
 
 /**
- * Sends a run of data commands to the store and returns their concatenated replies, or an empty
- * reply if they would pass `replyLimit` bytes (0: no limit).
+ * Sends commands to the store as one request and returns their concatenated replies; the
+ * options mark a request that names its client or is a whole transaction (client.ts).
  *
  * @example
  * ```ts
- * const submit: Submit = (commands, replyLimit) => Store.submit(queue, commands, { replyLimit });
+ * const submit: Submit = (commands, options) => Store.submit(queue, commands, options);
  * ```
  */
-export type Submit = (commands: Uint8Array[][], replyLimit: number) => Eio.Operation<Uint8Array>;
+export type Submit = Client.Submit;
 
 /**
  * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`.
@@ -52,6 +54,8 @@ export interface Limits {
    * follows it, as Redis counts its query buffer) is disconnected, without a reply.
    */
   queryBufferLimit?: number;
+  /** The store is in another domain: a subscriber's mailbox must be shared with it. */
+  shared?: boolean;
   /**
    * Redis's `client-output-buffer-limit` for normal clients: a client whose replies to what it
    * sent at once pass `hard` bytes is closed, without them (the soft limit is the channel's).
@@ -74,47 +78,81 @@ export interface Limits {
  * ```
  */
 export function* serve(channel: Channel, session: Session.Session, submit: Submit, limits: Limits = {}): Eio.Operation<void> {
+  const client = Client.create(session, limits.shared === true);
+  try {
+    yield* Eio.Switch.run((sw) => loop(sw, channel, client, submit, limits));
+  } catch (error) {
+    // Dropped by the pub/sub hub for its output buffer: closed, as Redis closes it.
+    if (!(error instanceof Subscriber.Dropped)) throw error;
+    // Its writer is gone with the switch: nothing to write out.
+    client.subscriber = null;
+    yield* Client.end(client, submit);
+  }
+}
+
+function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, submit: Submit, limits: Limits): Eio.Operation<void> {
+  const session = client.session;
   const unauthenticated = (): boolean => !session.authenticated;
   const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
   const queryBufferLimit = limits.queryBufferLimit ?? 1024 ** 3;
+  let out: Uint8Array[] = [];
+  // What the connection holds goes out, through the mailbox while there is one.
+  function* flush(): Eio.Operation<void> {
+    if (out.length === 0) return;
+    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
+    out = [];
+    if (client.subscriber !== null) yield* Subscriber.send(client.subscriber, bytes);
+    else yield* channel.write(bytes);
+  }
+  const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush };
   const hard = limits.outputBufferLimit?.hard ?? 0;
   for (;;) {
     const chunk = yield* channel.read();
-    if (chunk === null) return;
+    if (chunk === null) break;
     Resp.feed(parser, chunk);
-    const out: Uint8Array[] = [];
-    let outBytes = 0;
     let pending: Uint8Array[][] = [];
+    let outBytes = 0;
+    let overLimit = false;
     // The store stops at the limit (it never builds replies this client would be closed for).
     function* submitPending(): Eio.Operation<boolean> {
-      const replies = yield* submit(pending, hard === 0 ? 0 : Math.max(1, hard - outBytes));
+      const replies = yield* submit(pending, { replyLimit: hard === 0 ? 0 : Math.max(1, hard - outBytes) });
       pending = [];
       if (replies.length === 0) return false;
       out.push(replies);
       outBytes += replies.length;
       return true;
     }
-    const overLimit = (): void => {
-      console.log(OutputLimit.closedMessage(`id=${session.id} addr=${session.address}`, `hard limit of ${hard} bytes`));
-    };
     for (;;) {
       const parsed = Resp.next(parser);
       if (parsed.kind === "incomplete") break;
-      const local = parsed.kind === "error" ? Resp.error(parsed.message) : Session.handle(session, parsed.args);
-      if (local === null && parsed.kind === "command") {
-        pending.push(parsed.args);
+      const args = parsed.kind === "command" ? parsed.args : [];
+      const action = parsed.kind === "error" ? Resp.error(parsed.message) : Client.classify(client, args);
+      if (action === null) {
+        pending.push(args);
         continue;
       }
       // Replies go out in request order, so the queued data commands are answered first.
-      if (pending.length > 0 && !(yield* submitPending())) return overLimit();
-      out.push(local!);
-      outBytes += local!.length;
+      if (pending.length > 0 && !(yield* submitPending())) {
+        overLimit = true;
+        break;
+      }
+      const reply = typeof action === "string" ? yield* Client.run(client, action, args, submit, io) : action;
+      if (reply !== null) {
+        out.push(reply);
+        outBytes += reply.length;
+      }
       if (parsed.kind === "error") session.closing = true;
       if (session.closing) break;
     }
-    if (pending.length > 0 && !(yield* submitPending())) return overLimit();
-    if (hard > 0 && outBytes > hard) return overLimit();
-    if (out.length > 0) yield* channel.write(out.length === 1 ? out[0]! : Buffer.concat(out));
-    if (session.closing || Resp.buffered(parser) > queryBufferLimit) return;
+    if (!overLimit && pending.length > 0 && !(yield* submitPending())) overLimit = true;
+    if (overLimit || (hard > 0 && outBytes > hard)) {
+      console.log(OutputLimit.closedMessage(`id=${session.id} addr=${session.address}`, `hard limit of ${hard} bytes`));
+      out = [];
+      break;
+    }
+    if (session.closing) yield* Client.forget(client, submit);
+    yield* flush();
+    if (session.closing || Resp.buffered(parser) > queryBufferLimit) break;
   }
+  yield* Client.end(client, submit);
 }

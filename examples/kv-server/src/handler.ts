@@ -175,9 +175,9 @@ export function* handleClient(
     const shared = server.shared;
     const limits = {
       maxBulk: settings.protoMaxBulkLen, queryBufferLimit: settings.clientQueryBufferLimit,
-      outputBufferLimit: settings.outputBufferLimit.normal,
+      outputBufferLimit: settings.outputBufferLimit.normal, shared,
     };
-    const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, (commands, replyLimit) => Store.submit(queue, commands, { shared, replyLimit }), limits);
+    const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, (commands, options) => Store.submit(queue, commands, { ...options, shared }), limits);
     if (draining === undefined) yield* serve();
     else {
       yield* Eio.Fiber.first(serve, function* awaitDrain() {

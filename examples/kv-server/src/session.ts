@@ -247,11 +247,26 @@ const NO_AUTH = new Set(["auth", "hello", "quit"]);
  */
 export function handle(session: Session, args: Buffer[]): Buffer | null {
   const name = args[0]!.toString("latin1").toLowerCase();
-  const data = dataCommands.get(name);
-  const command = data ?? (Object.hasOwn(commands, name) ? commands[name] : undefined);
+  const refused = check(session, args);
+  if (refused !== null) return refused;
+  return dataCommands.has(name) ? null : commands[name]!.run(session, args);
+}
+
+/**
+ * Why Redis would refuse `args` before running it (unknown, wrong arity, not authenticated; the
+ * error reply), or null. Commands of `extra` (name to arity) count as known too.
+ *
+ * @example
+ * ```ts
+ * Session.check(session, [Buffer.from("GET")]); // -ERR wrong number of arguments for 'get' command
+ * ```
+ */
+export function check(session: Session, args: Buffer[], extra?: ReadonlyMap<string, number>): Buffer | null {
+  const name = args[0]!.toString("latin1").toLowerCase();
+  const arity = dataCommands.get(name)?.arity ?? (Object.hasOwn(commands, name) ? commands[name]!.arity : extra?.get(name));
   // Redis's order: an unknown command or a wrong arity is reported before a missing AUTH.
-  if (command === undefined) return Resp.error(Errors.unknown(args));
-  if (!arityOk(command.arity, args)) return Resp.error(Errors.arity(name));
+  if (arity === undefined) return Resp.error(Errors.unknown(args));
+  if (!arityOk(arity, args)) return Resp.error(Errors.arity(name));
   if (!session.authenticated && !NO_AUTH.has(name)) return Resp.error(Auth.noauth);
-  return data !== undefined ? null : commands[name]!.run(session, args);
+  return null;
 }

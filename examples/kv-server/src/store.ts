@@ -11,6 +11,10 @@
  * `everysec` the replies do not wait: a fiber beside the loop syncs once a second; with `no`
  * nothing is synced until the store closes.
  *
+ * A request may name its client, or carry a whole transaction (EXEC's): client-request.ts runs
+ * those (WATCH, pub/sub), and pub/sub's messages go into subscribers' mailboxes after the
+ * commit, just before the replies.
+ *
  * Whatever the policy, when the log is due for a rewrite a fiber beside the loop rewrites it in
  * the background (`Storage.rewrite`), so commits go on meanwhile, and its failure fails no
  * client. A reply too large to build or to send fails its command with an error reply; it
@@ -18,7 +22,8 @@
  * @module
  */
 import * as Eio from "eio-ts";
-import * as Commands from "./commands.js";
+import * as ClientRequest from "./client-request.js";
+import type * as Commands from "./commands.js";
 import * as DiskError from "./disk-error.js";
 import * as Info from "./info.js";
 import * as KeysJob from "./keys-job.js";
@@ -48,6 +53,10 @@ export interface Request {
    * client it will close) and the request gets an empty reply: close the client.
    */
   replyLimit?: number;
+  /** The client, for WATCH, UNWATCH, EXEC and pub/sub (see client-request.ts). */
+  client?: ClientRequest.Client;
+  /** The commands are one transaction, EXEC's: run together, answered as one array. */
+  exec?: boolean;
 }
 
 /**
@@ -115,7 +124,9 @@ interface Running {
  * value cannot fill the memory), and the largest built ones are replaced by errors if need be;
  * past the request's `replyLimit` the rest is not run and the reply is {@link OVER_LIMIT}.
  */
-function advance(running: Running, table: Table.Table, now: number, context: Commands.Context, maxReplyBytes: number, refused: Buffer | null): Uint8Array | null {
+function advance(
+  running: Running, clients: ClientRequest.State, table: Table.Table, now: number, context: Commands.Context, maxReplyBytes: number, refused: Buffer | null,
+): Uint8Array | null {
   const limit = running.request.replyLimit ?? 0;
   const commands = running.request.commands;
   for (;;) {
@@ -133,7 +144,7 @@ function advance(running: Running, table: Table.Table, now: number, context: Com
       const args = commands[running.index++] as Buffer[];
       running.job = KeysJob.start(table, args, now);
       if (running.job !== null) continue;
-      reply = refused === null ? Commands.execute(table, args, now, context) : refusingWrites(table, args, now, context, refused);
+      reply = refused === null ? ClientRequest.execute(clients, table, args, now, context) : refusingWrites(clients, table, args, now, context, refused);
     }
     if (limit > 0 && running.total + reply.length > limit) return OVER_LIMIT;
     // Small replies are kept: they cannot fill the memory, and the final join picks the largest.
@@ -150,11 +161,25 @@ function advance(running: Running, table: Table.Table, now: number, context: Com
  * a command that changed the table anyway (one not known as a write) gets it too, for its change
  * is not in the log; a read that only dropped expired keys is answered.
  */
-function refusingWrites(table: Table.Table, args: Buffer[], now: number, context: Commands.Context, refused: Buffer): Buffer {
-  if (DiskError.WRITE_COMMANDS.has(args[0]!.toString("latin1").toLowerCase())) return refused;
+function refusingWrites(clients: ClientRequest.State, table: Table.Table, args: Buffer[], now: number, context: Commands.Context, refused: Buffer): Buffer {
+  if (isWrite(args)) return refused;
   const { changes, expired } = table.counters;
-  const reply = Commands.execute(table, args, now, context);
+  const reply = ClientRequest.execute(clients, table, args, now, context);
   return table.counters.changes - changes > table.counters.expired - expired ? refused : reply;
+}
+
+function isWrite(args: Uint8Array[]): boolean {
+  return DiskError.WRITE_COMMANDS.has(Buffer.from(args[0]!).toString("latin1").toLowerCase());
+}
+
+/**
+ * Runs a request of a named client (WATCH, pub/sub) or a transaction whole, as client-request.ts
+ * does. While the log cannot be written, one holding a write is refused whole (EXEC with a write
+ * gets the MISCONF error, as in Redis).
+ */
+function runWhole(clients: ClientRequest.State, table: Table.Table, request: Request, now: number, context: Commands.Context, maxReplyBytes: number, refused: Buffer | null): Uint8Array {
+  if (refused !== null && request.commands.some(isWrite)) return request.exec === true ? refused : Buffer.concat(request.commands.map(() => refused));
+  return joinReplies(ClientRequest.run(clients, table, request, now, context), maxReplyBytes);
 }
 
 /** The replies of one request as one buffer, replacing the largest ones by errors if need be. */
@@ -244,6 +269,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   const startedAt = Date.now();
   const counter = createCounter();
   let rewriteSwitch: Eio.Switch.Switch | null = null;
+  // Watched keys and pub/sub subscribers: what the loop keeps about clients between requests.
+  const clients = ClientRequest.createState(store.table);
   const context: Commands.Context = {
     bgrewriteaof: () => {
       if (Storage.rewriting(store)) return Resp.error("ERR Background append only file rewriting already in progress");
@@ -331,7 +358,10 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       const still: Running[] = [];
       const refused = diskError === null ? null : DiskError.misconf(diskError);
       const run = (running: Running): void => {
-        const reply = advance(running, store.table, now, context, maxReplyBytes, refused);
+        const request = running.request;
+        const reply = request.client !== undefined || request.exec === true
+          ? runWhole(clients, store.table, request, now, context, maxReplyBytes, refused)
+          : advance(running, clients, store.table, now, context, maxReplyBytes, refused);
         if (reply === null) still.push(running);
         else done.push({ request: running.request, reply });
       };
@@ -356,8 +386,17 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
           // its memory), and the rewrite that ends this state puts them in the log.
           enterDiskError(sw, error);
           const reply = DiskError.misconf(diskError!);
-          for (const entry of done) entry.reply = Buffer.concat(entry.request.commands.map(() => reply));
+          for (const entry of done) entry.reply = entry.request.exec === true ? reply : Buffer.concat(entry.request.commands.map(() => reply));
           for (const running of active) running.unlogged = reply;
+        }
+      }
+      // Pub/sub's messages and confirmations, after the commit as every reply, and before the
+      // replies: a subscriber's confirmation is in its mailbox when its request is answered.
+      for (const [client, bytes] of ClientRequest.takeDeliveries(clients)) {
+        try {
+          yield* Eio.Stream.add(client.mailbox, bytes);
+        } catch {
+          ClientRequest.undeliverable(clients, client);
         }
       }
       for (const { request, reply } of done) {
@@ -381,6 +420,20 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
 }
 
 /**
+ * Options for {@link submit}: whether the reply crosses domains, and a request's client and
+ * transaction marks.
+ *
+ * @example
+ * ```ts
+ * const options: Store.SubmitOptions = { shared: true, exec: true, client: { id: "1:7" } };
+ * ```
+ */
+export interface SubmitOptions extends Pick<Request, "client" | "exec" | "replyLimit"> {
+  /** The store runs in another domain: the reply's promise must be shared. */
+  shared?: boolean;
+}
+
+/**
  * Sends `commands` to the store and waits for their replies (Eio's `Stream.add` then
  * `Promise.await`, as in the blog's `Store.set`).
  *
@@ -393,9 +446,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
  * Buffer.from(reply).toString(); // "+OK\r\n", once it is on disk
  * ```
  */
-export function* submit(queue: Queue, commands: Uint8Array[][], options: { shared?: boolean; replyLimit?: number } = {}): Eio.Operation<Uint8Array> {
-  const [promise, resolver] = Eio.Promise.create<Uint8Array>({ shared: options.shared });
-  yield* Eio.Stream.add(queue, { commands, resolver, replyLimit: options.replyLimit });
+export function* submit(queue: Queue, commands: Uint8Array[][], options: SubmitOptions = {}): Eio.Operation<Uint8Array> {
+  const [promise, resolver] = Eio.Promise.create<Uint8Array>({ shared: options.shared === true });
+  const request: Request = { commands, resolver };
+  if (options.replyLimit !== undefined && options.replyLimit > 0) request.replyLimit = options.replyLimit;
+  if (options.client !== undefined) request.client = options.client;
+  if (options.exec === true) request.exec = true;
+  yield* Eio.Stream.add(queue, request);
   return yield* Eio.Promise.await(promise);
 }
 

@@ -46,6 +46,11 @@ export interface Table {
   /** @internal */ seqs: number[];
   /** @internal */ holes: number;
   /** @internal */ nextSeq: number;
+  /**
+   * @internal called after each change of a key is journaled or an expired key is dropped, and
+   * with null before a flush: WATCH's touched keys (watch.ts) set it while a key is watched.
+   */
+  onChange: ((key: string | null) => void) | null;
   /** Counters for INFO: lookups by read commands that found a key or not, changes made, keys expired. */
   readonly counters: { hits: number; misses: number; changes: number; expired: number };
 }
@@ -62,7 +67,7 @@ export interface Table {
 export function create(): Table {
   return {
     entries: new Map(), volatile: new Set(), sweep: null, journal: [],
-    order: [], seqs: [], holes: 0, nextSeq: 1, counters: { hits: 0, misses: 0, changes: 0, expired: 0 },
+    order: [], seqs: [], holes: 0, nextSeq: 1, onChange: null, counters: { hits: 0, misses: 0, changes: 0, expired: 0 },
   };
 }
 
@@ -138,6 +143,7 @@ function record(table: Table, entry: Log.Record): void {
   if (table.journal === null) return;
   table.counters.changes++;
   for (const part of Log.encodeParts(entry)) table.journal.push(part);
+  if (table.onChange !== null && "key" in entry) table.onChange(keyOf(entry.key));
 }
 
 /**
@@ -177,6 +183,7 @@ export function lookup(table: Table, key: string, now: number): Entry | undefine
 function dropExpired(table: Table, key: string): void {
   if (table.journal !== null) table.counters.expired++;
   unlink(table, key);
+  table.onChange?.(key);
 }
 
 /** `value`'s bytes, copied unless the view fills nearly all of its memory (a big value received alone). */
@@ -247,6 +254,7 @@ export function setExpire(table: Table, key: string, expireAt: number, now: numb
  * ```
  */
 export function clear(table: Table): void {
+  table.onChange?.(null);
   table.entries.clear();
   table.volatile.clear();
   table.sweep = null;

@@ -2,6 +2,7 @@
 // the switch closes them; O_DSYNC and O_DIRECT really reach open(2); file work waits on
 // libuv's pool without blocking other fibers, and a cancelled open is abandoned and its fd
 // closed when it completes.
+// Eio's tests/fs.md itself is ported scenario by scenario in fs-eio.test.ts.
 import { execFileSync, spawn } from "node:child_process";
 import { constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
@@ -310,5 +311,25 @@ describe("standard streams", () => {
       "first\nsecond\n",
     );
     expect(result).toEqual({ stdout: "got first\n", stderr: "", code: 0 });
+  });
+
+  it("a write to stdout whose reader has gone is an Eio.Io error, not a crash", async () => {
+    const program = `import * as Eio from ${eio};
+       await Eio.run(function* (env) {
+         try {
+           for (;;) yield* Eio.Flow.write(env.stdout, "line\\n");
+         } catch (e) {
+           yield* Eio.Flow.copyString(e.name + ": " + e.message + "\\n", env.stderr);
+         }
+       });`;
+    const result = await new Promise<{ stderr: string; code: number | null }>((resolve) => {
+      const child = spawn(process.execPath, ["--input-type=module", "-e", program], { stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      // The reader goes away once the first bytes arrive, as `| head -1` does.
+      child.stdout.once("data", () => child.stdout.destroy());
+      child.on("close", (code) => resolve({ stderr, code }));
+    });
+    expect(result).toEqual({ stderr: "FsError: Eio.Io Fs EPIPE: write EPIPE, writing <stdout>\n", code: 0 });
   });
 });

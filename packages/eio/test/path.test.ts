@@ -1,6 +1,7 @@
 // Eio.Path against real files in a temp dir, after Eio's tests/fs.md: the create modes,
 // directories, symlinks, and confinement (a path under env.cwd or an opened directory cannot
 // climb out through "..", an absolute path or a symlink; env.fs can).
+// Eio's tests/fs.md itself is ported scenario by scenario in fs-eio.test.ts.
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readFileSync, lstatSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -12,6 +12,10 @@ import { fsError } from "./fs-call.js";
 
 type Writable = NodeJS.WriteStream;
 
+/** Streams given a listener for their 'error' event (see `StdSink.writeAll`). */
+const heard = new WeakSet<Writable>();
+const ignore = (): void => {};
+
 class StdSink implements Sink {
   constructor(
     private readonly name: string,
@@ -21,10 +25,17 @@ class StdSink implements Sink {
   writeAll(data: Uint8Array): Operation<void> {
     return suspend<void>(`${this.name}.write`, (fiber: Fiber) => {
       const scheduler = fiber.scheduler;
+      const stream = this.stream();
+      // A failed write (EPIPE: the reader has gone) reaches the callback below, and then comes
+      // again as an 'error' event, which ends the process when nothing listens for it.
+      if (!heard.has(stream)) {
+        heard.add(stream);
+        stream.on("error", ignore);
+      }
       scheduler.addExternalWait();
       // A write handed to Node cannot be taken back: a cancelled fiber still waits for it,
       // so the caller may reuse `data` once we return.
-      this.stream().write(data, (error) => {
+      stream.write(data, (error) => {
         scheduler.removeExternalWait();
         if (error) scheduler.wakeError(fiber, fsError(error, `writing <${this.name}>`));
         else scheduler.wake(fiber, undefined);

@@ -45,6 +45,12 @@
  *   alive (the shared heap's inbox) holds a ref'd handle while it waits ({@link holdThread}) and
  *   drops it a turn after nothing waits any more ({@link releaseThreadSoon}).
  *
+ * - Before a fiber waits on a shared stream or promise, {@link spinWhile} looks at the object
+ *   itself, under the same rules and budget as the idle spin: a fiber that finds the answer
+ *   there needs no waiter record, no delivery through the inbox and no wake-up (measured on a
+ *   shared-stream ping-pong between two domains: median 0.5-0.6 µs a round trip, against
+ *   1.7-1.9 µs through the waiter, in alternating runs).
+ *
  * No allocation or closure per idle turn: sources are kept in an array per scheduler, the
  * active ones in a bit mask, and each source's `waitAsync` handler is made once.
  * @internal
