@@ -113,7 +113,8 @@ describe("SHUTDOWN and BGREWRITEAOF", () => {
   });
 
   it("BGREWRITEAOF rewrites the log in the background, with redis-server's replies", async () => {
-    const redisServer = await startRedis();
+    // In a dir of its own: redis-server's rewrite writes appendonlydir/ into it.
+    const redisServer = await startRedis(["--dir", newDir()]);
     const kv = await startServer(newDir());
     const [redis, kvClient] = [client(redisServer), client(kv)];
     try {
