@@ -20,7 +20,7 @@ export interface CodeBlock {
   /** 1-based line in `source` of the block's first line of code. */
   line: number;
   code: string;
-  /** The exact stdout the block must print, or null if the docs give none. */
+  /** The exact output (stdout and stderr as one) the block must print, or null if the docs give none. */
   expected: string | null;
 }
 

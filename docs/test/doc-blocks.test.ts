@@ -1,8 +1,11 @@
 /**
  * The guide cannot lie: every ```ts block in README.md and docs/**.md runs as a program, and
- * its stdout must equal the ```text block that follows it. All blocks are also type-checked.
+ * its output must equal the ```text block that follows it. All blocks are also type-checked.
+ * The output is standard output and standard error together, in the order written, as a
+ * terminal shows them and as Eio's MDX tests record them: `traceln` writes to standard error.
  */
 import { spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { markdownBlocks, markdownFiles, readSource, repoRoot, typeCheck, writeBlocks } from "./code-blocks.js";
 
@@ -24,27 +27,30 @@ async function withSlot<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 interface Outcome {
-  stdout: string;
-  stderr: string;
+  output: string;
   code: number | null;
   timedOut: boolean;
 }
 
+/**
+ * Runs one program with its standard output and error both going to one file, `<name>.out`.
+ * Node writes to a file at once, from either stream, so the file holds the lines in the order
+ * they were written; two pipes read by this process would lose it.
+ */
 function runProgram(path: string, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path], { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
+    const outFile = path.replace(/\.mjs$/, ".out");
+    const fd = openSync(outFile, "w");
+    const child = spawn(process.execPath, [path], { cwd: repoRoot, stdio: ["ignore", fd, fd] });
+    closeSync(fd);
     let timedOut = false;
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
     }, timeoutMs);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ stdout, stderr, code, timedOut });
+      resolve({ output: readFileSync(outFile, "utf8"), code, timedOut });
     });
   });
 }
@@ -59,12 +65,10 @@ describe.concurrent("doc blocks", () => {
     test(`${block.name} (${block.source}:${block.line})`, { timeout: 180_000 }, async () => {
       const result = await withSlot(() => runProgram(paths[i]!, 60_000));
       const where = `${block.source}:${block.line} (${block.name})`;
-      if (result.timedOut) expect.fail(`${where} did not finish within 60 s\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-      if (result.code !== 0) {
-        expect.fail(`${where} exited with code ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
-      }
+      if (result.timedOut) expect.fail(`${where} did not finish within 60 s\noutput:\n${result.output}`);
+      if (result.code !== 0) expect.fail(`${where} exited with code ${result.code}\noutput:\n${result.output}`);
       if (block.expected !== null) {
-        expect(result.stdout, `stdout of ${where} differs from the \`\`\`text block after it`).toBe(block.expected);
+        expect(result.output, `output of ${where} differs from the \`\`\`text block after it`).toBe(block.expected);
       }
     });
   });

@@ -27,7 +27,7 @@ import { traceRun } from "./trace/whole-run.js";
  * ```
  */
 export interface RunOptions {
-  /** Where `Eio.traceln` lines go (default: standard output, prefixed with `+`). */
+  /** Where `Eio.traceln` lines go (default: standard error, prefixed with `+`). */
   traceln?: TracelnSink;
   /** Cancel the whole program when this signal aborts. */
   signal?: AbortSignal;

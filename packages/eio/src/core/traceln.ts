@@ -23,13 +23,18 @@ export type TracelnSink = (line: string) => void;
 /** The fiber-local key that holds the current sink. @internal */
 export const tracelnKey = Object.freeze({ description: "traceln" });
 
+// Standard error, as Eio's default. Through Node's `process.stderr`, the stream `console.error`
+// and `env.stderr` write to, so traces keep their order with those. Node writes to a terminal or
+// a file at once, and to a pipe at once while it has room, so when standard output and error
+// share one (a terminal, `2>&1`) traces also keep their order with `console.log` and
+// `env.stdout`, as Eio's flush after each line gives.
 const defaultSink: TracelnSink = (line) => {
-  process.stdout.write(`+${line}\n`);
+  process.stderr.write(`+${line}\n`);
 };
 
 /**
  * Formats its arguments like `console.log` and writes the line to the traceln sink of the
- * current fiber (by default standard output, prefixed with `+` as Eio does). Set the sink with
+ * current fiber (by default standard error, prefixed with `+`, as Eio does). Set the sink with
  * `Eio.run(main, { traceln })`. Mirrors `Eio.traceln`.
  *
  * Suspends: never.

@@ -83,7 +83,8 @@ export function run<T>(main: (env: MockEnv) => unknown, options: MockRunOptions 
   }
   const realNet = typeof options === "object" && options !== null && options.realNet === true;
   if (typeof options === "object" && options !== null) {
-    clock.idleSink = options.traceln ?? ((line) => void process.stdout.write(`+${line}\n`));
+    // With no sink given, `traceln` outside any fiber writes where Eio.run's default does.
+    clock.idleSink = options.traceln ?? null;
   }
   return runWith<T>(main as (env: Env) => unknown, options, {
     setup(scheduler, env) {
