@@ -9,6 +9,8 @@
  *
  * Records are effects, not commands: `INCR` is logged as the `set` it produced and a relative
  * expiry as an absolute time, so replaying a log gives the same table whatever the clock says.
+ * The records of hashes, lists, sets and sorted sets ({@link ArgsOp}) came later and share one
+ * shape, a key and a list of byte strings; the first four kinds are unchanged, so older logs load.
  * @module
  */
 import * as fs from "node:fs";
@@ -36,12 +38,34 @@ export type Record =
   | { op: "set"; key: Buffer; value: Buffer; expireAt: number }
   | { op: "del"; key: Buffer }
   | { op: "expire"; key: Buffer; expireAt: number }
-  | { op: "flush" };
+  | { op: "flush" }
+  | { op: ArgsOp; key: Buffer; args: Buffer[] };
+
+/**
+ * The kinds of record whose payload is a key and a list of byte strings: the changes to
+ * hashes, lists, sets and sorted sets, each replayed by the table as the same deterministic
+ * effect (`lpop` with its count, `zadd` with 8-byte little-endian scores, `rename` to `args[0]`).
+ *
+ * @example
+ * ```ts
+ * const record: Log.Record = { op: "rpush", key: Buffer.from("queue"), args: [Buffer.from("job")] };
+ * ```
+ */
+export type ArgsOp =
+  | "hset" | "hdel" | "lpush" | "rpush" | "lpop" | "rpop" | "lset" | "ltrim" | "lrem" | "linsert"
+  | "sadd" | "srem" | "zadd" | "zrem" | "rename";
 
 const OP_SET = 1;
 const OP_DEL = 2;
 const OP_EXPIRE = 3;
 const OP_FLUSH = 4;
+/** The ops with a key and a list of byte strings, numbered from 5 on in this order. */
+const ARGS_OPS: readonly ArgsOp[] = [
+  "hset", "hdel", "lpush", "rpush", "lpop", "rpop", "lset", "ltrim", "lrem", "linsert", "sadd", "srem", "zadd", "zrem", "rename",
+];
+const OP_ARGS_FIRST = 5;
+const OP_LAST = OP_ARGS_FIRST + ARGS_OPS.length - 1;
+const ARGS_OP_NUMBERS = new Map(ARGS_OPS.map((op, i) => [op, OP_ARGS_FIRST + i]));
 const FRAME = 8;
 
 /**
@@ -105,6 +129,21 @@ export function encode(record: Record): Buffer {
     }
     case "flush":
       return frame(Buffer.from([OP_FLUSH]));
+    default: {
+      const { key, args } = record;
+      let length = 1 + 4 + key.length + 4;
+      for (const arg of args) length += 4 + arg.length;
+      const payload = Buffer.allocUnsafe(length);
+      let at = payload.writeUInt8(ARGS_OP_NUMBERS.get(record.op)!, 0);
+      at = payload.writeUInt32LE(key.length, at);
+      at += key.copy(payload, at);
+      at = payload.writeUInt32LE(args.length, at);
+      for (const arg of args) {
+        at = payload.writeUInt32LE(arg.length, at);
+        at += Buffer.from(arg.buffer, arg.byteOffset, arg.length).copy(payload, at);
+      }
+      return frame(payload);
+    }
   }
 }
 
@@ -133,6 +172,19 @@ function decodePayload(payload: Buffer): Record | null {
   if (op === OP_DEL) return keyEnd === payload.length ? { op: "del", key } : null;
   if (op === OP_EXPIRE) {
     return keyEnd + 8 === payload.length ? { op: "expire", key, expireAt: payload.readDoubleLE(keyEnd) } : null;
+  }
+  if (op >= OP_ARGS_FIRST && op <= OP_LAST && keyEnd + 4 <= payload.length) {
+    const count = payload.readUInt32LE(keyEnd);
+    const args: Buffer[] = [];
+    let at = keyEnd + 4;
+    for (let i = 0; i < count; i++) {
+      if (at + 4 > payload.length) return null;
+      const end = at + 4 + payload.readUInt32LE(at);
+      if (end > payload.length) return null;
+      args.push(Buffer.from(payload.subarray(at + 4, end)));
+      at = end;
+    }
+    return at === payload.length ? { op: ARGS_OPS[op - OP_ARGS_FIRST]!, key, args } : null;
   }
   if (op === OP_SET && keyEnd + 4 <= payload.length) {
     const valueEnd = keyEnd + 4 + payload.readUInt32LE(keyEnd);
@@ -359,6 +411,10 @@ function recordAt(source: Source, at: number): number {
     if (valueHead.length < 4) return -1;
     valueLength = valueHead.readUInt32LE(0);
   }
+  if (op >= OP_ARGS_FIRST && op <= OP_LAST) {
+    const payload = read(source, at + FRAME, length);
+    return crc32(payload) === head.readUInt32LE(4) && decodePayload(payload) !== null ? FRAME + length : -1;
+  }
   if (shapeOf(op, keyLength, valueLength) !== length) return -1;
   return crc32(read(source, at + FRAME, length)) === head.readUInt32LE(4) ? FRAME + length : -1;
 }
@@ -379,7 +435,7 @@ function walk(source: Source, at: number): number | "end" {
     const head = read(source, at, FRAME + 1);
     if (head.length < FRAME + 1) return "end";
     const op = head[FRAME]!;
-    return op >= OP_SET && op <= OP_FLUSH && at + FRAME + head.readUInt32LE(0) > source.size ? "end" : at;
+    return op >= OP_SET && op <= OP_LAST && at + FRAME + head.readUInt32LE(0) > source.size ? "end" : at;
   }
 }
 
@@ -408,7 +464,7 @@ function nextCandidate(source: Source, from: number): number | null {
     const bytes = read(source, base, window + 16);
     for (let i = 0; i < window && base + i + FRAME < source.size; i++) {
       const op = bytes[i + FRAME];
-      if (op === undefined || op < OP_SET || op > OP_FLUSH) continue;
+      if (op === undefined || op < OP_SET || op > OP_LAST) continue;
       // Cheap checks on the bytes at hand first: most positions fail them without a read.
       if (i + 13 <= bytes.length) {
         const length = bytes.readUInt32LE(i);

@@ -112,8 +112,10 @@ interface Rewrite {
   readonly temporary: string;
   readonly fd: number;
   readonly startedAt: number;
-  /** The table's entries, walked a slice at a time. */
-  readonly entries: Iterator<[string, Table.Entry]>;
+  /** The table as it was when the rewrite began (see {@link Table.snapshot}), walked a slice at a time. */
+  readonly entries: Iterator<[string, Table.Value, number]>;
+  /** The records of the entry being written, when it takes more than one. */
+  pending: Iterator<Log.Record> | null;
   /** Records appended to the old log since the rewrite began; they follow the snapshot. */
   readonly since: Buffer[];
   sinceWritten: number;
@@ -502,7 +504,7 @@ function beginRewrite(store: Store): Rewrite {
   const temporary = `${store.file}.rewrite`;
   const fd = fs.openSync(temporary, "w");
   const rewrite: Rewrite = {
-    temporary, fd, startedAt: Date.now(), entries: store.table.entries.entries(), since: [], sinceWritten: 0,
+    temporary, fd, startedAt: Date.now(), entries: Table.snapshot(store.table, Date.now()).values(), pending: null, since: [], sinceWritten: 0,
     bytes: 0, ready: false, busy: false, cancelled: false,
   };
   store.rewrite = rewrite;
@@ -515,11 +517,19 @@ function nextSlice(store: Store, rewrite: Rewrite, now: number): Buffer[] | null
   let bytes = 0;
   for (;;) {
     if (bytes >= store.sliceBytes) return parts;
-    const step = rewrite.entries.next();
-    if (step.done) return parts.length > 0 ? parts : null;
-    const [key, entry] = step.value;
-    if (entry.expireAt !== 0 && entry.expireAt <= now) continue;
-    for (const part of Log.encodeParts({ op: "set", key: Table.keyBytes(key), value: entry.value, expireAt: entry.expireAt })) {
+    if (rewrite.pending === null) {
+      const step = rewrite.entries.next();
+      if (step.done) return parts.length > 0 ? parts : null;
+      const [key, value, expireAt] = step.value;
+      if (expireAt !== 0 && expireAt <= now) continue;
+      rewrite.pending = Table.recordsOf(key, value, expireAt);
+    }
+    const record = rewrite.pending.next();
+    if (record.done) {
+      rewrite.pending = null;
+      continue;
+    }
+    for (const part of Log.encodeParts(record.value)) {
       parts.push(part);
       bytes += part.length;
     }
@@ -664,7 +674,7 @@ export function abandonRewrite(store: Store): void {
 }
 
 /**
- * Rewrites the log now, blocking, as one `set` per live key, and replaces the old file.
+ * Rewrites the log now, blocking, as the records that make each live key, and replaces the old file.
  *
  * @example
  * ```ts

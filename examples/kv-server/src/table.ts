@@ -1,5 +1,6 @@
 /**
- * The in-memory table: string keys to byte-string values with optional expiry times. Every
+ * The in-memory table: string keys to values (byte strings, hashes, lists, sets and sorted sets)
+ * with optional expiry times. Every
  * change is also encoded as a log record into the table's journal, which the storage loop
  * writes out (and fsyncs) before any reply about it is sent.
  *
@@ -7,6 +8,32 @@
  * @module
  */
 import * as Log from "./log.js";
+import { Hash } from "./types/hash.js";
+import { List } from "./types/list.js";
+import { SetValue } from "./types/set.js";
+import { ZSet } from "./types/zset.js";
+
+/**
+ * A stored value: a byte string (a Buffer) or one of the collections.
+ *
+ * @example
+ * ```ts
+ * const value: Table.Value = Buffer.from("v");
+ * ```
+ */
+export type Value = Buffer | Hash | List | SetValue | ZSet;
+
+/**
+ * TYPE's name for a value.
+ *
+ * @example
+ * ```ts
+ * Table.typeOf(Buffer.from("v")); // "string"
+ * ```
+ */
+export function typeOf(value: Value): "string" | "hash" | "list" | "set" | "zset" {
+  return value instanceof Uint8Array ? "string" : value.kind;
+}
 
 /**
  * A stored value; `expireAt` is milliseconds since the epoch, 0 for no expiry.
@@ -17,8 +44,10 @@ import * as Log from "./log.js";
  * ```
  */
 export interface Entry {
-  value: Buffer;
+  value: Value;
   expireAt: number;
+  /** OBJECT ENCODING's answer for a string that Redis would not encode from its bytes alone. */
+  hint?: "raw" | "embstr";
   /** @internal the key's place in scan order (see {@link scan}) */
   seq: number;
 }
@@ -71,11 +100,12 @@ export function create(): Table {
   };
 }
 
-function insert(table: Table, key: string, value: Buffer, expireAt: number): void {
+function insert(table: Table, key: string, value: Value, expireAt: number): void {
   const existing = table.entries.get(key);
   if (existing !== undefined) {
     existing.value = value;
     existing.expireAt = expireAt;
+    delete existing.hint;
     return;
   }
   const seq = table.nextSeq++;
@@ -181,7 +211,11 @@ export function lookup(table: Table, key: string, now: number): Entry | undefine
 }
 
 function dropExpired(table: Table, key: string): void {
-  if (table.journal !== null) table.counters.expired++;
+  if (table.journal !== null) {
+    table.counters.expired++;
+    // A collection's records change what is there, so its replay must not find the expired one.
+    if (!(table.entries.get(key)!.value instanceof Uint8Array)) record(table, { op: "del", key: keyBytes(key) });
+  }
   unlink(table, key);
   table.onChange?.(key);
 }
@@ -204,9 +238,10 @@ function own(value: Uint8Array): Buffer {
  * Table.set(table, "session", Buffer.from("abc"), Date.now() + 60_000);
  * ```
  */
-export function set(table: Table, key: string, value: Uint8Array, expireAt: number): void {
+export function set(table: Table, key: string, value: Uint8Array, expireAt: number, hint?: "raw" | "embstr"): void {
   const copy = own(value);
   insert(table, key, copy, expireAt);
+  if (hint !== undefined) table.entries.get(key)!.hint = hint;
   if (expireAt !== 0) table.volatile.add(key);
   else table.volatile.delete(key);
   record(table, { op: "set", key: keyBytes(key), value: copy, expireAt });
@@ -397,10 +432,286 @@ export function apply(table: Table, entry: Log.Record): void {
       case "flush":
         clear(table);
         break;
+      default:
+        applyArgs(table, entry);
     }
   } finally {
     table.journal = journal;
   }
+}
+
+type Kind = "hash" | "list" | "set" | "zset";
+type ValueOf<K extends Kind> = { hash: Hash; list: List; set: SetValue; zset: ZSet }[K];
+
+/**
+ * The `kind` collection under `key`, made (empty, without expiry) if there is none. Anything
+ * else there is replaced: a change is only ever logged against its own type, so on replay that
+ * can only be a string whose expiry had passed when the change was made.
+ */
+function ensure<K extends Kind>(table: Table, key: string, kind: K): ValueOf<K> {
+  const entry = table.entries.get(key);
+  if (entry !== undefined && !(entry.value instanceof Uint8Array) && entry.value.kind === kind) return entry.value as ValueOf<K>;
+  const value = kind === "hash" ? new Hash() : kind === "list" ? new List() : kind === "set" ? new SetValue() : new ZSet();
+  // Removed first, as the live table dropped the expired string: the new key goes last in scan order.
+  if (entry !== undefined) unlink(table, key);
+  insert(table, key, value, 0);
+  table.volatile.delete(key);
+  return value as ValueOf<K>;
+}
+
+function existing<K extends Kind>(table: Table, key: string, kind: K): ValueOf<K> | undefined {
+  const value = table.entries.get(key)?.value;
+  return value !== undefined && !(value instanceof Uint8Array) && value.kind === kind ? (value as ValueOf<K>) : undefined;
+}
+
+function sizeOf(value: Value): number {
+  if (value instanceof Uint8Array) return 1;
+  if (value.kind === "hash") return value.fields.size;
+  if (value.kind === "set") return value.members.size;
+  return value.kind === "list" ? value.length : value.size;
+}
+
+/** Applies a collection change, the same way live and on replay; returns the count it reports. */
+function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>): number {
+  const key = keyOf(record.key);
+  const args = record.args;
+  const text = (i: number): string => args[i]!.toString("latin1");
+  let result = 0;
+  switch (record.op) {
+    case "hset": {
+      const hash = ensure(table, key, "hash");
+      for (let i = 0; i + 1 < args.length; i += 2) if (hash.set(text(i), args[i + 1]!)) result++;
+      break;
+    }
+    case "hdel": {
+      const hash = existing(table, key, "hash");
+      for (let i = 0; hash !== undefined && i < args.length; i++) if (hash.fields.delete(text(i))) result++;
+      break;
+    }
+    case "lpush":
+    case "rpush": {
+      const list = ensure(table, key, "list");
+      for (const arg of args) {
+        if (record.op === "lpush") list.pushFront(arg);
+        else list.pushBack(arg);
+      }
+      result = list.length;
+      break;
+    }
+    case "lpop":
+    case "rpop": {
+      const list = existing(table, key, "list");
+      for (let n = Number(text(0)); list !== undefined && n > 0 && list.length > 0; n--, result++) {
+        if (record.op === "lpop") list.popFront();
+        else list.popBack();
+      }
+      break;
+    }
+    case "lset": {
+      const list = existing(table, key, "list");
+      const index = Number(text(0));
+      if (list !== undefined && index < list.length) list.set(index, args[1]!);
+      break;
+    }
+    case "ltrim": {
+      // [start, end) to keep, already clamped.
+      const list = existing(table, key, "list");
+      if (list !== undefined) list.replace(list.slice(Number(text(0)), Number(text(1))));
+      break;
+    }
+    case "lrem": {
+      // count as LREM's: > 0 from the head, < 0 from the tail, 0 all.
+      const list = existing(table, key, "list");
+      if (list === undefined) break;
+      const count = Number(text(0));
+      const element = args[1]!;
+      const items = list.slice(0, list.length);
+      const limit = count === 0 ? Infinity : Math.abs(count);
+      const keep: boolean[] = items.map(() => true);
+      for (let n = 0; n < items.length && result < limit; n++) {
+        const i = count < 0 ? items.length - 1 - n : n;
+        if (items[i]!.equals(element)) {
+          keep[i] = false;
+          result++;
+        }
+      }
+      if (result > 0) list.replace(items.filter((_, i) => keep[i]));
+      break;
+    }
+    case "linsert": {
+      const list = existing(table, key, "list");
+      if (list === undefined) break;
+      const items = list.slice(0, list.length);
+      const at = items.findIndex((item) => item.equals(args[1]!));
+      if (at < 0) {
+        result = -1;
+        break;
+      }
+      items.splice(text(0) === "before" ? at : at + 1, 0, args[2]!);
+      list.replace(items);
+      result = items.length;
+      break;
+    }
+    case "sadd": {
+      const set = ensure(table, key, "set");
+      for (let i = 0; i < args.length; i++) if (set.add(text(i))) result++;
+      break;
+    }
+    case "srem": {
+      const set = existing(table, key, "set");
+      for (let i = 0; set !== undefined && i < args.length; i++) if (set.members.delete(text(i))) result++;
+      break;
+    }
+    case "zadd": {
+      const zset = ensure(table, key, "zset");
+      for (let i = 0; i + 1 < args.length; i += 2) if (zset.add(text(i + 1), args[i]!.readDoubleLE(0))) result++;
+      break;
+    }
+    case "zrem": {
+      const zset = existing(table, key, "zset");
+      for (let i = 0; zset !== undefined && i < args.length; i++) if (zset.remove(text(i))) result++;
+      break;
+    }
+    case "rename": {
+      const entry = table.entries.get(key);
+      if (entry === undefined) break;
+      const target = text(0);
+      if (target === key) break;
+      const { value, expireAt, hint } = entry;
+      unlink(table, key);
+      unlink(table, target);
+      insert(table, target, value, expireAt);
+      if (hint !== undefined) table.entries.get(target)!.hint = hint;
+      if (expireAt !== 0) table.volatile.add(target);
+      result = 1;
+      break;
+    }
+  }
+  // Redis never keeps an empty collection: the key goes with its last element.
+  const entry = table.entries.get(key);
+  if (entry !== undefined && sizeOf(entry.value) === 0) unlink(table, key);
+  return result;
+}
+
+/**
+ * Applies a change to a collection (or a RENAME) and journals it; returns the count it reports
+ * (fields or members added or removed, the list's new length, elements popped or removed, -1
+ * for a LINSERT whose pivot is missing). A collection left empty is removed with its key.
+ *
+ * @example
+ * ```ts
+ * Table.change(table, { op: "rpush", key: Buffer.from("q"), args: [Buffer.from("job")] }); // 1
+ * ```
+ */
+export function change(table: Table, entry: Extract<Log.Record, { args: Buffer[] }>): number {
+  const result = applyArgs(table, entry);
+  record(table, entry);
+  return result;
+}
+
+/** Elements per record when a whole collection is written out. */
+const CHUNK = 512;
+
+/**
+ * The records that make `value` under `key` with `expireAt` in a table that lacks the key: a
+ * string's `set`, or a collection's additions in chunks followed by its `expire`.
+ *
+ * @example
+ * ```ts
+ * for (const record of Table.recordsOf("k", Buffer.from("v"), 0)) Log.encode(record);
+ * ```
+ */
+export function* recordsOf(key: string, value: Value, expireAt: number): Generator<Log.Record> {
+  const keyBuffer = keyBytes(key);
+  if (value instanceof Uint8Array) {
+    yield { op: "set", key: keyBuffer, value, expireAt };
+    return;
+  }
+  let args: Buffer[] = [];
+  const op = value.kind === "hash" ? "hset" : value.kind === "list" ? "rpush" : value.kind === "set" ? "sadd" : "zadd";
+  const flush = function* (): Generator<Log.Record> {
+    if (args.length > 0) yield { op, key: keyBuffer, args };
+    args = [];
+  };
+  if (value.kind === "hash") {
+    for (const [field, v] of value.fields) {
+      args.push(keyBytes(field), v);
+      if (args.length >= CHUNK * 2) yield* flush();
+    }
+  } else if (value.kind === "list") {
+    for (let i = 0; i < value.length; i++) {
+      args.push(value.get(i)!);
+      if (args.length >= CHUNK) yield* flush();
+    }
+  } else if (value.kind === "set") {
+    for (const member of value.members) {
+      args.push(keyBytes(member));
+      if (args.length >= CHUNK) yield* flush();
+    }
+  } else {
+    for (const item of value.items) {
+      const score = Buffer.allocUnsafe(8);
+      score.writeDoubleLE(item.score, 0);
+      args.push(score, keyBytes(item.member));
+      if (args.length >= CHUNK * 2) yield* flush();
+    }
+  }
+  yield* flush();
+  if (expireAt !== 0) yield { op: "expire", key: keyBuffer, expireAt };
+}
+
+/**
+ * A copy of `value` that later changes to the table do not touch (strings are never changed
+ * in place, so they are shared).
+ *
+ * @example
+ * ```ts
+ * const copy = Table.cloneValue(entry.value);
+ * ```
+ */
+export function cloneValue(value: Value): Value {
+  return value instanceof Uint8Array ? value : value.clone();
+}
+
+/**
+ * Stores the whole `value` under `key` (replacing what is there, of any type) and journals it.
+ * The table keeps `value`: it must not be changed afterwards except through the table.
+ *
+ * @example
+ * ```ts
+ * const set = new SetValue();
+ * set.add("a");
+ * Table.put(table, "dest", set, 0); // SINTERSTORE's result
+ * ```
+ */
+export function put(table: Table, key: string, value: Value, expireAt: number): void {
+  if (value instanceof Uint8Array) return set(table, key, value, expireAt);
+  if (table.entries.has(key)) {
+    unlink(table, key);
+    record(table, { op: "del", key: keyBytes(key) });
+  }
+  if (sizeOf(value) === 0) return;
+  insert(table, key, value, expireAt);
+  if (expireAt !== 0) table.volatile.add(key);
+  for (const entry of recordsOf(key, value, expireAt)) record(table, entry);
+}
+
+/**
+ * Every live key with a copy of its value and its expiry, as they are now: what a background
+ * rewrite writes out while the table goes on changing.
+ *
+ * @example
+ * ```ts
+ * for (const [key, value, expireAt] of Table.snapshot(table, Date.now())) Table.recordsOf(key, value, expireAt);
+ * ```
+ */
+export function snapshot(table: Table, now: number): [string, Value, number][] {
+  const out: [string, Value, number][] = [];
+  for (const [key, entry] of table.entries) {
+    if (entry.expireAt !== 0 && entry.expireAt <= now) continue;
+    out.push([key, cloneValue(entry.value), entry.expireAt]);
+  }
+  return out;
 }
 
 /**

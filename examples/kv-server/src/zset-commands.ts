@@ -1,0 +1,309 @@
+/**
+ * The sorted-set commands (ZADD with NX, XX, GT, LT, CH and INCR; ZRANGE with BYSCORE, BYLEX,
+ * REV, LIMIT and WITHSCORES; ZPOPMIN, ZSCAN, ...), with Redis 7.0's replies and errors. Scores
+ * are replied as `%.17g`, as Redis 7.0 does. Every change goes through `Table.change`, which
+ * logs the resulting scores (so an INCR replays as the score it produced).
+ * @module
+ */
+import { bytes, type CommandTable, type DataCommand, long, pairs, parseCursor, positiveCount, scanReply, typed, upper, WRONG, wrongType } from "./data-command.js";
+import { Errors } from "./errors.js";
+import { formatDouble, parseDouble, parseScoreBound } from "./numbers.js";
+import * as Resp from "./resp.js";
+import * as Table from "./table.js";
+import type { ZItem, ZSet } from "./types/zset.js";
+
+function zset(table: Table.Table, key: Buffer, now: number, read = false): ZSet | undefined | typeof WRONG {
+  return typed(table, Table.keyOf(key), now, "zset", read);
+}
+
+function scoreBytes(score: number): Buffer {
+  const out = Buffer.allocUnsafe(8);
+  out.writeDoubleLE(score, 0);
+  return out;
+}
+
+function zadd(table: Table.Table, args: Buffer[], now: number, forceIncr = false): Buffer {
+  const flags = new Set<string>();
+  let at = 2;
+  if (forceIncr) flags.add("INCR");
+  else {
+    for (; at < args.length; at++) {
+      const option = upper(args[at]!);
+      if (!["NX", "XX", "CH", "INCR", "GT", "LT"].includes(option)) break;
+      flags.add(option);
+    }
+  }
+  const elements = args.length - at;
+  if (elements % 2 !== 0 || elements === 0) return Resp.error(Errors.syntax);
+  const [nx, xx, gt, lt, incr, ch] = ["NX", "XX", "GT", "LT", "INCR", "CH"].map((f) => flags.has(f));
+  if (nx && xx) return Resp.error("ERR XX and NX options at the same time are not compatible");
+  if ((gt && nx) || (lt && nx) || (gt && lt)) return Resp.error("ERR GT, LT, and/or NX options at the same time are not compatible");
+  if (incr && elements > 2) return Resp.error("ERR INCR option supports a single increment-element pair");
+  const scores: number[] = [];
+  for (let i = at; i < args.length; i += 2) {
+    const score = parseDouble(args[i]!);
+    if (score === null) return Resp.error(Errors.notFloat);
+    scores.push(score);
+  }
+  const value = zset(table, args[1]!, now);
+  if (value === WRONG) return wrongType();
+  const changes: Buffer[] = [];
+  let added = 0;
+  let updated = 0;
+  let processed = 0;
+  let score = 0;
+  // Members named twice in one ZADD: the later pair sees the earlier one's effect.
+  const pending = new Map<string, number>();
+  if (value !== undefined || !xx) {
+    for (let j = 0; j < scores.length; j++) {
+      score = scores[j]!;
+      const memberArg = args[at + 1 + j * 2]!;
+      const member = Table.keyOf(memberArg);
+      const current = pending.has(member) ? pending.get(member) : value?.scores.get(member);
+      if (current !== undefined) {
+        if (nx) continue;
+        if (incr) {
+          score += current;
+          if (Number.isNaN(score)) return Resp.error("ERR resulting score is not a number (NaN)");
+        }
+        if ((lt && score >= current) || (gt && score <= current)) continue;
+        processed++;
+        if (score !== current) {
+          updated++;
+          pending.set(member, score);
+          changes.push(scoreBytes(score), memberArg);
+        }
+      } else if (!xx) {
+        processed++;
+        added++;
+        pending.set(member, score);
+        changes.push(scoreBytes(score), memberArg);
+      }
+    }
+  }
+  if (changes.length > 0) Table.change(table, { op: "zadd", key: args[1]!, args: changes });
+  if (incr) return processed > 0 ? Resp.bulk(formatDouble(score)) : Resp.NULL;
+  return Resp.integer(ch ? added + updated : added);
+}
+
+function withScores(items: ZItem[], scores: boolean): Buffer {
+  if (!scores) return Resp.bulkArray(items.map((item) => bytes(item.member)));
+  return Resp.bulkArray(pairs(items.map((item) => [bytes(item.member), formatDouble(item.score)])));
+}
+
+type Bound = { kind: "min" } | { kind: "max" } | { kind: "value"; value: string; exclusive: boolean };
+
+function lexBound(arg: Buffer): Bound | null {
+  const text = arg.toString("latin1");
+  if (text === "+") return { kind: "max" };
+  if (text === "-") return { kind: "min" };
+  if (text.startsWith("(")) return { kind: "value", value: text.slice(1), exclusive: true };
+  if (text.startsWith("[")) return { kind: "value", value: text.slice(1), exclusive: false };
+  return null;
+}
+
+function gteMin(member: string, min: Bound): boolean {
+  if (min.kind === "min") return true;
+  if (min.kind === "max") return false;
+  return min.exclusive ? member > min.value : member >= min.value;
+}
+
+function lteMax(member: string, max: Bound): boolean {
+  if (max.kind === "max") return true;
+  if (max.kind === "min") return false;
+  return max.exclusive ? member < max.value : member <= max.value;
+}
+
+/** The ranks in a lex range, walked as Redis walks a listpack (first in range from one end, then on while in range). */
+function lexRanks(value: ZSet, min: Bound, max: Bound, reverse: boolean): number[] {
+  const out: number[] = [];
+  const n = value.size;
+  if (!reverse) {
+    let i = 0;
+    while (i < n && !gteMin(value.at(i)!.member, min)) i++;
+    for (; i < n && lteMax(value.at(i)!.member, max); i++) out.push(i);
+  } else {
+    let i = n - 1;
+    while (i >= 0 && !lteMax(value.at(i)!.member, max)) i--;
+    for (; i >= 0 && gteMin(value.at(i)!.member, min); i--) out.push(i);
+  }
+  return out;
+}
+
+function limited<T>(items: T[], offset: number, limit: number): T[] {
+  if (offset < 0) return [];
+  return items.slice(offset, limit < 0 ? undefined : offset + limit);
+}
+
+interface RangeOptions {
+  /** BYSCORE/BYLEX fixed by the command's name (ZRANGEBYSCORE...), or null for ZRANGE's choice. */
+  by: "rank" | "score" | "lex" | null;
+  /** REV fixed by the command's name, or null for ZRANGE's choice. */
+  reverse: boolean | null;
+}
+
+function zrange(options: RangeOptions): DataCommand {
+  return (table, args, now) => {
+    let by = options.by;
+    let reverse = options.reverse;
+    let scores = false;
+    let offset = 0;
+    let limit = -1;
+    for (let i = 4; i < args.length; i++) {
+      const option = upper(args[i]!);
+      if (option === "WITHSCORES") scores = true;
+      else if (option === "LIMIT" && i + 2 < args.length) {
+        const o = long(args[i + 1]!);
+        const l = long(args[i + 2]!);
+        if (o === null || l === null) return Resp.error(Errors.notInteger);
+        [offset, limit] = [o, l];
+        i += 2;
+      } else if (options.reverse === null && option === "REV" && reverse === null) reverse = true;
+      else if (options.by === null && option === "BYLEX" && by === null) by = "lex";
+      else if (options.by === null && option === "BYSCORE" && by === null) by = "score";
+      else return Resp.error(Errors.syntax);
+    }
+    reverse ??= false;
+    by ??= "rank";
+    if (limit !== -1 && by === "rank") return Resp.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+    if (scores && by === "lex") return Resp.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    let [minArg, maxArg] = [args[2]!, args[3]!];
+    if (reverse && by !== "rank") [minArg, maxArg] = [maxArg, minArg];
+    if (by === "rank") {
+      let start = long(minArg);
+      let end = long(maxArg);
+      if (start === null || end === null) return Resp.error(Errors.notInteger);
+      const value = zset(table, args[1]!, now, true);
+      if (value === undefined) return Resp.EMPTY_ARRAY;
+      if (value === WRONG) return wrongType();
+      const length = value.size;
+      if (start < 0) start += length;
+      if (end < 0) end += length;
+      if (start < 0) start = 0;
+      if (start > end || start >= length) return Resp.EMPTY_ARRAY;
+      if (end >= length) end = length - 1;
+      const items = reverse
+        ? value.items.slice(length - 1 - end, length - start).reverse()
+        : value.items.slice(start, end + 1);
+      return withScores(items, scores);
+    }
+    if (by === "score") {
+      const min = parseScoreBound(minArg);
+      const max = parseScoreBound(maxArg);
+      if (min === null || max === null) return Resp.error(Errors.minMaxNotFloat);
+      const value = zset(table, args[1]!, now, true);
+      if (value === undefined) return Resp.EMPTY_ARRAY;
+      if (value === WRONG) return wrongType();
+      if (offset > 0 && offset >= value.size) return Resp.EMPTY_ARRAY;
+      let items = value.items.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
+      if (reverse) items = items.reverse();
+      return withScores(limited(items, offset, limit), scores);
+    }
+    const min = lexBound(minArg);
+    const max = lexBound(maxArg);
+    if (min === null || max === null) return Resp.error(Errors.minMaxNotLex);
+    const value = zset(table, args[1]!, now, true);
+    if (value === undefined) return Resp.EMPTY_ARRAY;
+    if (value === WRONG) return wrongType();
+    const ranks = lexRanks(value, min, max, reverse);
+    return withScores(limited(ranks, offset, limit).map((i) => value.at(i)!), false);
+  };
+}
+
+function zcount(table: Table.Table, args: Buffer[], now: number): Buffer {
+  const min = parseScoreBound(args[2]!);
+  const max = parseScoreBound(args[3]!);
+  if (min === null || max === null) return Resp.error(Errors.minMaxNotFloat);
+  const value = zset(table, args[1]!, now, true);
+  if (value === undefined) return Resp.integer(0);
+  if (value === WRONG) return wrongType();
+  return Resp.integer(Math.max(0, value.scoreEnd(max.value, max.exclusive) - value.scoreStart(min.value, min.exclusive)));
+}
+
+function zrank(reverse: boolean): DataCommand {
+  return (table, args, now) => {
+    const value = zset(table, args[1]!, now, true);
+    if (value === undefined) return Resp.NULL;
+    if (value === WRONG) return wrongType();
+    const rank = value.rank(Table.keyOf(args[2]!));
+    if (rank < 0) return Resp.NULL;
+    return Resp.integer(reverse ? value.size - 1 - rank : rank);
+  };
+}
+
+function zpop(max: boolean): DataCommand {
+  return (table, args, now) => {
+    if (args.length > 3) return Resp.error(Errors.syntax);
+    let count = 1;
+    if (args.length === 3) {
+      const n = positiveCount(args[2]!);
+      if (n === null) return Resp.error(Errors.mustBePositive);
+      count = n;
+    }
+    const value = zset(table, args[1]!, now);
+    if (value === undefined) return Resp.EMPTY_ARRAY;
+    if (value === WRONG) return wrongType();
+    if (count === 0) return Resp.EMPTY_ARRAY;
+    const n = Math.min(count, value.size);
+    const items = max ? value.items.slice(value.size - n).reverse() : value.items.slice(0, n);
+    Table.change(table, { op: "zrem", key: args[1]!, args: items.map((item) => bytes(item.member)) });
+    return withScores(items, true);
+  };
+}
+
+function zscan(table: Table.Table, args: Buffer[], now: number): Buffer {
+  const cursor = parseCursor(args[2]!);
+  if (cursor === null) return Resp.error(Errors.invalidCursor);
+  const value = zset(table, args[1]!, now, true);
+  if (value === undefined) return Resp.array([Resp.bulk("0"), Resp.EMPTY_ARRAY]);
+  if (value === WRONG) return wrongType();
+  return scanReply(args, cursor, value.encoding() === "listpack", () => value.items.map((item) => [item.member, [bytes(item.member), formatDouble(item.score)]]));
+}
+
+/**
+ * The sorted-set commands.
+ *
+ * @example
+ * ```ts
+ * zsetCommands.zadd!.arity; // -4
+ * ```
+ */
+export const zsetCommands: CommandTable = {
+  zadd: { arity: -4, run: (t, a, now) => zadd(t, a, now) },
+  zincrby: { arity: 4, run: (t, a, now) => zadd(t, a, now, true) },
+  zrem: { arity: -3, run(t, a, now) {
+    const value = zset(t, a[1]!, now);
+    if (value === WRONG) return wrongType();
+    return Resp.integer(value === undefined ? 0 : Table.change(t, { op: "zrem", key: a[1]!, args: a.slice(2) }));
+  } },
+  zscore: { arity: 3, run(t, a, now) {
+    const value = zset(t, a[1]!, now, true);
+    if (value === WRONG) return wrongType();
+    const score = value?.scores.get(Table.keyOf(a[2]!));
+    return Resp.bulk(score === undefined ? null : formatDouble(score));
+  } },
+  zmscore: { arity: -3, run(t, a, now) {
+    const value = zset(t, a[1]!, now, true);
+    if (value === WRONG) return wrongType();
+    return Resp.bulkArray(a.slice(2).map((m) => {
+      const score = value?.scores.get(Table.keyOf(m));
+      return score === undefined ? null : formatDouble(score);
+    }));
+  } },
+  zcard: { arity: 2, run(t, a, now) {
+    const value = zset(t, a[1]!, now, true);
+    return value === WRONG ? wrongType() : Resp.integer(value?.size ?? 0);
+  } },
+  zcount: { arity: 4, run: zcount },
+  zrank: { arity: 3, run: zrank(false) },
+  zrevrank: { arity: 3, run: zrank(true) },
+  zrange: { arity: -4, run: zrange({ by: null, reverse: null }) },
+  zrevrange: { arity: -4, run: zrange({ by: "rank", reverse: true }) },
+  zrangebyscore: { arity: -4, run: zrange({ by: "score", reverse: false }) },
+  zrevrangebyscore: { arity: -4, run: zrange({ by: "score", reverse: true }) },
+  zrangebylex: { arity: -4, run: zrange({ by: "lex", reverse: false }) },
+  zrevrangebylex: { arity: -4, run: zrange({ by: "lex", reverse: true }) },
+  zpopmin: { arity: -2, run: zpop(false) },
+  zpopmax: { arity: -2, run: zpop(true) },
+  zscan: { arity: -3, run: zscan },
+};
