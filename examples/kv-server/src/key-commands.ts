@@ -150,7 +150,11 @@ function object(table: Table.Table, args: Buffer[], now: number): Buffer {
     const value = entry.value;
     return Resp.bulk(value instanceof Uint8Array ? stringEncoding(entry) : value.kind === "list" ? "quicklist" : value.encoding());
   }
-  if (sub === "refcount") return Resp.integer(1);
+  if (sub === "refcount") {
+    // Redis shares the integers 0 to 9999 between all keys that hold them.
+    const shared = entry.value instanceof Uint8Array && stringEncoding(entry) === "int" && Number(entry.value) >= 0 && Number(entry.value) < 10000;
+    return Resp.integer(shared ? 2147483647 : 1);
+  }
   if (sub === "idletime") return Resp.integer(0);
   return Resp.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
 }

@@ -4,8 +4,9 @@
  * (indexes already made non-negative).
  * @module
  */
-import { type CommandTable, type DataCommand, long, positiveCount, signedCount, typed, upper, WRONG, wrongType } from "./data-command.js";
+import { type CommandTable, type DataCommand, long, positiveCount, typed, upper, WRONG, wrongType } from "./data-command.js";
 import { Errors } from "./errors.js";
+import { parseInteger } from "./numbers.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
 import type { List } from "./types/list.js";
@@ -132,12 +133,13 @@ function lpos(table: Table.Table, args: Buffer[], now: number): Buffer {
     const option = upper(args[i]!);
     const more = i + 1 < args.length;
     if (option === "RANK" && more) {
-      const n = signedCount(args[++i]!);
-      if (typeof n === "string") return Resp.error(n);
+      const n = parseInteger(args[++i]!);
+      if (n === null) return Resp.error(Errors.notInteger);
       if (n === 0n) {
         return Resp.error("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list");
       }
-      rank = Number(n);
+      // -LONG_MIN overflows to itself in Redis: from the tail, and every match is past the rank.
+      rank = n === -(2n ** 63n) ? -1 : Number(n);
     } else if (option === "COUNT" && more) {
       const n = positiveCount(args[++i]!);
       if (n === null) return Resp.error("ERR COUNT can't be negative");

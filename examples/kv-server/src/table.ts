@@ -549,7 +549,7 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
       }
       items.splice(text(0) === "before" ? at : at + 1, 0, args[2]!);
       list.replace(items);
-      result = items.length;
+      result = list.length;
       break;
     }
     case "sadd": {

@@ -81,13 +81,14 @@ export class List {
 
   /** Makes the list hold exactly `values` (the array is kept). */
   replace(values: Buffer[], capacity = 4): void {
+    const length = values.length;
     let size = Math.max(4, capacity);
-    while (size < values.length) size *= 2;
+    while (size < length) size *= 2;
     const items: (Buffer | undefined)[] = values;
     items.length = size;
     this.items = items;
     this.head = 0;
-    this.length = values.length;
+    this.length = length;
   }
 
   /** A copy that shares the (immutable) elements. */

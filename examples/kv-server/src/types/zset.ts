@@ -68,13 +68,15 @@ export class ZSet {
   /** Sets `member`'s score; true if it is new. */
   add(member: string, score: number): boolean {
     const old = this.scores.get(member);
+    if (member.length > MAX_LISTPACK_VALUE || (old === undefined && this.items.length + 1 > MAX_LISTPACK_ENTRIES)) this.big = true;
+    // A listpack keeps a score of -0 as the integer 0.
+    if (!this.big && score === 0) score = 0;
     if (old !== undefined) {
       if (old === score) return false;
       this.items.splice(this.search(old, member), 1);
     }
     this.scores.set(member, score);
     this.items.splice(this.search(score, member), 0, { member, score });
-    if (member.length > MAX_LISTPACK_VALUE || this.items.length > MAX_LISTPACK_ENTRIES) this.big = true;
     return old === undefined;
   }
 
