@@ -37,22 +37,32 @@ export function inInt64(n: bigint): boolean {
   return n >= INT64_MIN && n <= INT64_MAX;
 }
 
-/** What `strtod` reads at the start of `text`: the value and how many characters it took (0: none). */
-function strtod(text: string): { value: number; end: number; digits: string; exponent: number } {
+/**
+ * What `strtod` reads at the start of `text`: the value, how many characters it took (0: none),
+ * and the exact number it spelled, as `mantissa * base^exponent` (base 10, or 2 for hex).
+ */
+function strtod(text: string): { value: number; end: number; mantissa: bigint; base: 2n | 10n; exponent: number } {
+  const none = { value: 0, end: 0, mantissa: 0n, base: 10n as const, exponent: 0 };
+  const hex = /^[ \t\n\v\f\r]*([+-]?)0[xX](?:([0-9a-fA-F]+)(?:\.([0-9a-fA-F]*))?|\.([0-9a-fA-F]+))(?:[pP]([+-]?[0-9]+))?/.exec(text);
+  if (hex !== null) {
+    const [, sign, whole = "", fraction1, fraction2, exp] = hex;
+    const fraction = fraction1 ?? fraction2 ?? "";
+    const mantissa = BigInt(`0x${whole}${fraction}` === "0x" ? "0" : `0x${whole}${fraction}`);
+    const exponent = Number(exp ?? "0") - 4 * fraction.length;
+    const magnitude = Number(mantissa) * 2 ** exponent;
+    return { value: sign === "-" ? -magnitude : magnitude, end: hex[0].length, mantissa, base: 2n, exponent };
+  }
   const match = /^[ \t\n\v\f\r]*([+-]?)(?:(inf(?:inity)?|nan)|([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?)/i.exec(text)!;
   const [, sign, word, whole = "", fraction = "", exp] = match;
   const negative = sign === "-";
   if (word !== undefined) {
     const value = word.toLowerCase().startsWith("inf") ? Infinity : NaN;
-    return { value: negative ? -value : value, end: match[0].length, digits: "", exponent: 0 };
+    return { ...none, value: negative ? -value : value, end: match[0].length };
   }
-  if (whole === "" && fraction === "") return { value: 0, end: 0, digits: "", exponent: 0 };
-  // An exponent without digits after the "e" is not part of the number.
-  const end = match[0].length - (exp === undefined ? 0 : 0);
-  const text2 = `${sign}${whole === "" ? "0" : whole}.${fraction}e${exp ?? "0"}`;
-  const digits = (whole + fraction).replace(/^0+/, "");
+  if (whole === "" && fraction === "") return none;
+  const value = Number(`${sign}${whole === "" ? "0" : whole}.${fraction}e${exp ?? "0"}`);
   const exponent = Number(exp ?? "0") - fraction.length;
-  return { value: Number(text2), end, digits, exponent };
+  return { value, end: match[0].length, mantissa: BigInt(whole + fraction), base: 10n, exponent };
 }
 
 /**
@@ -71,7 +81,7 @@ export function parseDouble(bytes: Uint8Array): number | null {
   const read = strtod(text);
   if (read.end !== text.length || Number.isNaN(read.value)) return null;
   // ERANGE: a finite number too large, or one too small to be anything but zero.
-  if (read.digits !== "" && (!Number.isFinite(read.value) || read.value === 0)) return null;
+  if (read.mantissa !== 0n && (!Number.isFinite(read.value) || read.value === 0)) return null;
   return read.value;
 }
 
@@ -193,15 +203,14 @@ export function parseLongDouble(bytes: Uint8Array): LongDouble | null {
   const read = strtod(text);
   if (read.end !== text.length || Number.isNaN(read.value)) return null;
   const negative = text.startsWith("-");
-  if (read.digits === "" && !Number.isFinite(read.value)) return { negative, m: 0n, e: 0, infinite: true };
-  if (read.digits === "") return { negative, m: 0n, e: 0, infinite: false };
-  const magnitude = read.exponent + read.digits.length;
+  if (read.mantissa === 0n) return { negative, m: 0n, e: 0, infinite: !Number.isFinite(read.value) };
+  const magnitude = read.base === 10n
+    ? read.exponent + read.mantissa.toString().length
+    : (read.exponent + read.mantissa.toString(2).length) * 0.30103;
   // ERANGE: beyond the long double's range either way.
   if (magnitude > 4933 || magnitude < -4950) return null;
-  const digits = BigInt(read.digits);
-  const result = read.exponent >= 0
-    ? round64(negative, digits * 10n ** BigInt(read.exponent), 1n)
-    : round64(negative, digits, 10n ** BigInt(-read.exponent));
+  const scale = read.base ** BigInt(Math.abs(read.exponent));
+  const result = read.exponent >= 0 ? round64(negative, read.mantissa * scale, 1n) : round64(negative, read.mantissa, scale);
   return result.infinite ? null : result;
 }
 

@@ -251,13 +251,19 @@ function zpop(max: boolean): DataCommand {
   };
 }
 
+/** A score as a listpack stores it (Redis's `d2string`): an integer in ±2^62 as one, else `%.17g`. */
+function listpackScore(score: number): string {
+  return Number.isInteger(score) && Math.abs(score) <= 2 ** 62 ? BigInt(score).toString() : formatDouble(score);
+}
+
 function zscan(table: Table.Table, args: Buffer[], now: number): Buffer {
   const cursor = parseCursor(args[2]!);
   if (cursor === null) return Resp.error(Errors.invalidCursor);
   const value = zset(table, args[1]!, now, true);
   if (value === undefined) return Resp.array([Resp.bulk("0"), Resp.EMPTY_ARRAY]);
   if (value === WRONG) return wrongType();
-  return scanReply(args, cursor, value.encoding() === "listpack", () => value.items.map((item) => [item.member, [bytes(item.member), formatDouble(item.score)]]));
+  const small = value.encoding() === "listpack";
+  return scanReply(args, cursor, small, () => value.items.map((item) => [item.member, [bytes(item.member), small ? listpackScore(item.score) : formatDouble(item.score)]]));
 }
 
 /**

@@ -13,7 +13,7 @@ import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean } 
 
 /** A connection that sends one command at a time and waits for its reply. */
 class Client {
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private waiting: ((reply: Reply) => void)[] = [];
   private constructor(private readonly socket: net.Socket) {
     socket.on("data", (chunk) => {
@@ -62,16 +62,17 @@ const key = fc.constantFrom(...KEYS);
 const keys = fc.array(key, { minLength: 1, maxLength: 3 });
 const member = fc.constantFrom("a", "b", "c", "d", "1", "2", "-3", "10", "", "x".repeat(70));
 const value = fc.constantFrom("", "0", "1", "-1", "10", "3.5", "1e3", "abc", "0.1", "-0.25", "inf", "-inf", " 1", "01", "+1", "nan",
-  "9223372036854775807", "-9223372036854775808", "1.5e308", "x".repeat(50));
+  "9223372036854775807", "-9223372036854775808", "1.5e308", "x".repeat(50), "1.1", "-1.7", "5.0e3", "1e-5", "123456789.123456789", "0x10", "1e", "1e5000");
 const index = fc.constantFrom("0", "1", "2", "-1", "-2", "-100", "100", "x", "9223372036854775807", "-9223372036854775808");
 const count = fc.constantFrom("0", "1", "2", "3", "-1", "-3", "100", "x");
-const score = fc.constantFrom("0", "1", "-1", "2.5", "1e3", "inf", "-inf", "+inf", "0.1", "abc", "", "nan", "-0", "1e400", ".5", "5.");
-const scoreBound = fc.constantFrom("-inf", "+inf", "0", "1", "(1", "(0", "2.5", "(2.5", "abc", "(", "-1", "1e3");
+const score = fc.constantFrom("0", "1", "-1", "2.5", "1e3", "inf", "-inf", "+inf", "0.1", "abc", "", "nan", "-0", "1e400", ".5", "5.", "1.1", "1e-5", "1e21", "123456789012345678", "0.3", "1e-400", " 1", "0x1p3");
+const scoreBound = fc.constantFrom("-inf", "+inf", "0", "1", "(1", "(0", "2.5", "(2.5", "abc", "(", "-1", "1e3", "( 1", "", "inf", "(inf", "1.1", "nan");
 const lexBound = fc.constantFrom("-", "+", "[a", "(a", "[b", "(c", "[", "(", "a", "[1");
-const ttl = fc.constantFrom("100", "1000", "-1", "0", "x");
+// Long enough that no key expires during a run (a sequence takes well under 100 s).
+const ttl = fc.constantFrom("100000", "1000000", "-1", "0", "x");
 const pick = <T>(...items: fc.Arbitrary<T>[]): fc.Arbitrary<T> => fc.oneof(...items);
-const cmd = (...parts: (string | fc.Arbitrary<string> | fc.Arbitrary<string[]>)[]): fc.Arbitrary<Command> =>
-  fc.tuple(...parts.map((p) => (typeof p === "string" ? fc.constant(p) : p))).map((items) => items.flat());
+const cmd = (...parts: (string | fc.Arbitrary<string> | fc.Arbitrary<readonly string[]>)[]): fc.Arbitrary<Command> =>
+  fc.tuple(...parts.map((p) => (typeof p === "string" ? fc.constant(p) : p))).map((items) => items.flat() as Command);
 const options = (...choices: string[][]): fc.Arbitrary<string[]> => fc.subarray(choices).map((c) => c.flat());
 
 /** Commands that put a key of each type in place, so that every family meets WRONGTYPE. */
@@ -234,7 +235,7 @@ async function runSequence(commands: Command[]): Promise<void> {
 describe("kv-server answers as redis-server 7.0 does", () => {
   for (const [family, command] of Object.entries(families)) {
     it(`to random ${family} commands (property)`, async () => {
-      await assertProperty(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), runSequence), { numRuns: 60 });
+      await assertProperty(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), runSequence), { numRuns: 150 });
     }, 120_000);
   }
 });
