@@ -1,0 +1,202 @@
+// Edge cases of the hash, list, set and sorted-set commands and of the string commands that
+// came with them, each reply as redis-server 7.0.15 gave it (checked with redis-cli); the
+// differential test (differential.test.ts) covers random sequences.
+import { describe, expect, it } from "vitest";
+import * as Commands from "../src/commands.js";
+import * as Log from "../src/log.js";
+import { formatDouble, formatLongDouble, parseDouble, parseLongDouble } from "../src/numbers.js";
+import * as Session from "../src/session.js";
+import * as Table from "../src/table.js";
+import { decodeReply, type Reply } from "./reply.js";
+
+function makeClient() {
+  const table = Table.create();
+  const session = Session.create({ port: 6380, dir: "/tmp/kv", startedAt: 0 });
+  const run = (...args: string[]): Reply => {
+    const bytes = args.map((a) => Buffer.from(a, "latin1"));
+    return decodeReply(Session.handle(session, bytes) ?? Commands.execute(table, bytes, 1_700_000_000_000));
+  };
+  return { table, run };
+}
+
+const WRONGTYPE = { error: "WRONGTYPE Operation against a key holding the wrong kind of value" };
+
+describe("floats as Redis 7.0 reads and writes them", () => {
+  it("INCRBYFLOAT computes in long double and writes %.17Lf without trailing zeros", () => {
+    const { run } = makeClient();
+    expect(run("INCRBYFLOAT", "a", "10.5")).toBe("10.5");
+    expect(run("INCRBYFLOAT", "a", "0.1")).toBe("10.6");
+    run("SET", "b", "1.1");
+    // In doubles this would be 3.3000000000000003.
+    expect(run("INCRBYFLOAT", "b", "2.2")).toBe("3.3");
+    expect(run("INCRBYFLOAT", "c", "5.0e3")).toBe("5000");
+    expect(run("INCRBYFLOAT", "c", "1e5000")).toEqual({ error: "ERR value is not a valid float" });
+    expect(run("INCRBYFLOAT", "c", "inf")).toEqual({ error: "ERR increment would produce NaN or Infinity" });
+    expect(run("INCRBYFLOAT", "d", "0x10")).toBe("16");
+    expect(run("OBJECT", "ENCODING", "d")).toBe("embstr");
+  });
+
+  it("HINCRBYFLOAT checks the increment first, then the field", () => {
+    const { run } = makeClient();
+    run("HSET", "h", "f", "v", "n", "1.5");
+    expect(run("HINCRBYFLOAT", "h", "f", "1")).toEqual({ error: "ERR hash value is not a float" });
+    expect(run("HINCRBYFLOAT", "h", "n", "0.1")).toBe("1.6");
+    expect(run("HINCRBYFLOAT", "h", "n", "inf")).toEqual({ error: "ERR value is NaN or Infinity" });
+  });
+
+  it("scores are replied as %.17g, infinities included", () => {
+    const { run } = makeClient();
+    expect(run("ZADD", "z", "1.1", "a", "inf", "b", "-inf", "c")).toBe(3);
+    expect(run("ZRANGE", "z", "0", "-1", "WITHSCORES")).toEqual(["c", "-inf", "a", "1.1000000000000001", "b", "inf"]);
+    run("ZADD", "y", "1e-5", "a", "1e21", "b", "123456789012345678", "c", "0.0001", "d");
+    expect(run("ZRANGE", "y", "0", "-1", "WITHSCORES")).toEqual(["a", "1.0000000000000001e-05", "d", "0.0001", "c", "1.2345678901234568e+17", "b", "1e+21"]);
+    expect(formatDouble(-0)).toBe("-0");
+    expect(parseDouble(Buffer.from("1e400"))).toBe(null);
+    expect(parseDouble(Buffer.from(" 1"))).toBe(null);
+    expect(formatLongDouble(parseLongDouble(Buffer.from("-0.0"))!)).toBe("0");
+  });
+
+  it("ZADD with NaN, INCR to infinity and exclusive score ranges", () => {
+    const { run } = makeClient();
+    expect(run("ZADD", "z", "nan", "a")).toEqual({ error: "ERR value is not a valid float" });
+    run("ZADD", "z", "1", "a");
+    expect(run("ZADD", "z", "INCR", "inf", "a")).toBe("inf");
+    expect(run("ZADD", "z", "INCR", "-inf", "a")).toEqual({ error: "ERR resulting score is not a number (NaN)" });
+    expect(run("ZINCRBY", "z", "1", "a")).toBe("inf");
+    run("ZADD", "w", "1.1", "a", "inf", "b", "-inf", "c");
+    expect(run("ZRANGEBYSCORE", "w", "(1.1", "inf")).toEqual(["b"]);
+    expect(run("ZRANGEBYSCORE", "w", "-inf", "(inf")).toEqual(["c", "a"]);
+    expect(run("ZCOUNT", "w", "(-inf", "(inf")).toBe(1);
+  });
+});
+
+describe("negative indexes and ranges", () => {
+  it("lists count from the tail", () => {
+    const { run } = makeClient();
+    run("RPUSH", "l", "a", "b", "c", "d");
+    expect(run("LRANGE", "l", "-2", "-1")).toEqual(["c", "d"]);
+    expect(run("LINDEX", "l", "-1")).toBe("d");
+    expect(run("LINDEX", "l", "-5")).toBe(null);
+    expect(run("LPOP", "l", "0")).toEqual([]);
+    expect(run("RPOP", "l", "2")).toEqual(["d", "c"]);
+    expect(run("LPOP", "l", "5")).toEqual(["a", "b"]);
+    expect(run("LPOP", "l", "1")).toBe(null);
+    expect(run("LSET", "nope", "0", "x")).toEqual({ error: "ERR no such key" });
+  });
+
+  it("LPOS with RANK, COUNT and MAXLEN; LINSERT; LMOVE on one list rotates it", () => {
+    const { run } = makeClient();
+    expect(run("LPOS", "lst", "a", "COUNT", "0")).toEqual([]);
+    run("RPUSH", "lst", "a", "b", "a", "c", "a");
+    expect(run("LPOS", "lst", "a", "COUNT", "0")).toEqual([0, 2, 4]);
+    expect(run("LPOS", "lst", "a", "RANK", "-1", "COUNT", "2")).toEqual([4, 2]);
+    expect(run("LPOS", "lst", "a", "MAXLEN", "2", "COUNT", "0")).toEqual([0]);
+    expect(run("LINSERT", "lst", "BEFORE", "zz", "x")).toBe(-1);
+    expect(run("LINSERT", "lst", "AFTER", "c", "d")).toBe(6);
+    expect(run("LMOVE", "lst", "lst", "LEFT", "RIGHT")).toBe("a");
+    expect(run("LRANGE", "lst", "0", "-1")).toEqual(["b", "a", "c", "d", "a", "a"]);
+  });
+
+  it("lexicographic ranges, reversed and limited", () => {
+    const { run } = makeClient();
+    run("ZADD", "z", "0", "a", "0", "b", "0", "c", "0", "d");
+    expect(run("ZRANGE", "z", "(a", "[c", "BYLEX")).toEqual(["b", "c"]);
+    expect(run("ZRANGE", "z", "+", "-", "BYLEX", "REV", "LIMIT", "1", "2")).toEqual(["c", "b"]);
+    expect(run("ZRANGE", "z", "[c", "(a", "BYLEX", "REV")).toEqual(["c", "b"]);
+    expect(run("ZADD", "z", "GT", "NX", "1", "a")).toEqual({ error: "ERR GT, LT, and/or NX options at the same time are not compatible" });
+    expect(run("ZADD", "z", "XX", "CH", "GT", "5", "a", "-1", "b")).toBe(1);
+    expect(run("ZREVRANK", "z", "a")).toBe(0);
+  });
+});
+
+describe("keys and types", () => {
+  it("a collection's key is deleted with its last element", () => {
+    const { run } = makeClient();
+    run("HSET", "h", "f", "v");
+    expect(run("HDEL", "h", "f")).toBe(1);
+    run("SADD", "s", "a");
+    expect(run("SPOP", "s")).toBe("a");
+    run("ZADD", "z", "1", "a");
+    expect(run("ZPOPMIN", "z")).toEqual(["a", "1"]);
+    run("LPUSH", "l", "x");
+    expect(run("LTRIM", "l", "1", "0")).toBe("OK");
+    expect(run("EXISTS", "h", "s", "z", "l")).toBe(0);
+  });
+
+  it("WRONGTYPE, TYPE, and SET replacing any type", () => {
+    const { run } = makeClient();
+    run("SET", "k", "v", "EX", "100");
+    expect(run("LPUSH", "k", "x")).toEqual(WRONGTYPE);
+    expect(run("HGET", "k", "f")).toEqual(WRONGTYPE);
+    run("RPUSH", "q", "a");
+    expect(run("GET", "q")).toEqual(WRONGTYPE);
+    expect(run("TYPE", "q")).toBe("list");
+    expect(run("SET", "q", "v")).toBe("OK");
+    expect(run("TYPE", "q")).toBe("string");
+    for (const [create, type] of [[["HSET", "t1", "f", "v"], "hash"], [["SADD", "t2", "m"], "set"], [["ZADD", "t3", "1", "m"], "zset"]] as const) {
+      run(...create);
+      expect(run("TYPE", create[1])).toBe(type);
+    }
+  });
+
+  it("RENAME keeps the expiry; COPY refuses the same key; OBJECT ENCODING follows Redis's conversions", () => {
+    const { run } = makeClient();
+    run("SET", "k", "v", "EX", "100");
+    expect(run("RENAME", "k", "k2")).toBe("OK");
+    expect(run("TTL", "k2")).toBe(100);
+    expect(run("RENAME", "k", "k3")).toEqual({ error: "ERR no such key" });
+    expect(run("COPY", "k2", "k2")).toEqual({ error: "ERR source and destination objects are the same" });
+    run("SET", "n", "12");
+    expect(run("OBJECT", "ENCODING", "n")).toBe("int");
+    run("APPEND", "n", "3");
+    expect(run("OBJECT", "ENCODING", "n")).toBe("raw");
+    run("SETRANGE", "g", "0", "ab");
+    expect(run("OBJECT", "ENCODING", "g")).toBe("raw");
+    run("SADD", "s", "1", "2");
+    expect(run("OBJECT", "ENCODING", "s")).toBe("intset");
+    run("SADD", "s", "x");
+    run("SREM", "s", "x");
+    expect(run("OBJECT", "ENCODING", "s")).toBe("hashtable");
+    run("RPUSH", "l", "a");
+    expect(run("OBJECT", "ENCODING", "l")).toBe("quicklist");
+    for (let i = 0; i < 128; i++) run("HSET", "h", `f${i}`, "v");
+    expect(run("OBJECT", "ENCODING", "h")).toBe("listpack");
+    run("HSET", "h", "f128", "v");
+    expect(run("OBJECT", "ENCODING", "h")).toBe("hashtable");
+    run("ZADD", "z", "1", "a");
+    expect(run("OBJECT", "ENCODING", "z")).toBe("listpack");
+    run("ZADD", "z", "1", "x".repeat(65));
+    expect(run("OBJECT", "ENCODING", "z")).toBe("skiplist");
+  });
+});
+
+describe("the log of the new types", () => {
+  it("a collection made on a key whose string expired replays to the collection alone", () => {
+    const table = Table.create();
+    const run = (now: number, ...args: string[]) => Commands.execute(table, args.map((a) => Buffer.from(a)), now);
+    run(1000, "SET", "k", "v", "PX", "10");
+    run(2000, "RPUSH", "k", "a");
+    const replayed = Table.create();
+    Log.replay(Buffer.concat([Log.MAGIC, ...Table.takeJournal(table)]), (r) => Table.apply(replayed, r));
+    const value = replayed.entries.get("k")!;
+    expect(Table.typeOf(value.value)).toBe("list");
+    expect(value.expireAt).toBe(0);
+  });
+
+  it("logs of the first four record kinds still load, and new kinds are framed the same way", () => {
+    const old = Buffer.concat([
+      Log.MAGIC,
+      Log.encode({ op: "set", key: Buffer.from("k"), value: Buffer.from("v"), expireAt: 0 }),
+      Log.encode({ op: "del", key: Buffer.from("gone") }),
+    ]);
+    const table = Table.create();
+    expect(Log.replay(old, (r) => Table.apply(table, r)).damage).toBe(null);
+    const record: Log.Record = { op: "zadd", key: Buffer.from("z"), args: [Buffer.alloc(8), Buffer.from("m")] };
+    const bytes = Buffer.concat([Log.MAGIC, Log.encode(record)]);
+    const seen: Log.Record[] = [];
+    expect(Log.replay(bytes, (r) => seen.push(r)).damage).toBe(null);
+    expect(seen).toEqual([record]);
+    // A torn tail of a new kind is recognised as one.
+    expect(Log.replay(bytes.subarray(0, bytes.length - 3), () => {}).damage?.torn).toBe(true);
+  });
+});
