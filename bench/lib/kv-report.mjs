@@ -1,7 +1,7 @@
 // The tables of `bench/kv.mjs`: each kv-server row divided by the redis-server row of the same
 // fsync policy and pipeline depth, and issue 14's target checked on it. The Markdown table is the
 // one examples/kv-server/README.md quotes.
-import { TESTS } from "./kv-load.mjs";
+import { SUITE_TESTS, TESTS } from "./kv-load.mjs";
 
 /** Issue 14's speed target, per kv-server row. */
 export const TARGET = { factor: 0.8, text: "kv-server at least 0.8x Redis on every row" };
@@ -50,11 +50,40 @@ export function consoleTable(rows) {
 export function markdownTable(report) {
   const esc = (s) => String(s).replaceAll("|", "\\|");
   return [
-    `\`redis-benchmark -c ${report.clients} -t set,get -n ${report.requests}\` at \`-P 1\` and \`-P 16\`; ${report.machineLine}; ${report.date}${report.quick ? " (--quick: a smoke test, not a measurement)" : ""}.`,
+    `SET and GET of \`redis-benchmark -c ${report.clients} -t ${SUITE_TESTS.join(",").toLowerCase()} -n ${report.requests}\` at \`-P 1\` and \`-P 16\`; ${report.machineLine}; ${report.date}${report.quick ? " (--quick: a smoke test, not a measurement)" : ""}.`,
     "",
     `| ${HEADER.map(esc).join(" | ")} |`,
     `| --- | ---: | --- | ${TESTS.map(() => "---: | ---:").join(" | ")} | --- |`,
     ...report.rows.map((row) => `| ${cells(row).map(esc).join(" | ")} |`),
+  ].join("\n");
+}
+
+/**
+ * The Markdown table of redis-benchmark's whole suite: one line per test, fsync policy and depth,
+ * with each server's requests/s and each kv-server's ratio to redis-server.
+ */
+export function suiteTable(report) {
+  const servers = [...new Set(report.rows.map((r) => r.server))];
+  const kvServers = servers.filter((s) => s !== "redis-server");
+  const header = ["test", "appendfsync", "-P", "redis-server req/s", ...kvServers.flatMap((s) => [`${s} req/s`, "vs Redis"])];
+  const lines = [];
+  for (const test of SUITE_TESTS) {
+    for (const policy of [...new Set(report.rows.map((r) => r.appendfsync))]) {
+      for (const pipeline of report.pipelines) {
+        const find = (server) => report.rows.find((r) => r.server === server && r.appendfsync === policy && r.pipeline === pipeline)?.results?.[test]?.rps;
+        const redis = find("redis-server");
+        const rate = (rps) => (rps === undefined ? "—" : rps === Infinity ? "inf" : rps.toFixed(0));
+        const ratio = (rps) => (rps === undefined || redis === undefined || !Number.isFinite(rps) || !Number.isFinite(redis) ? "—" : `${(rps / redis).toFixed(2)}x`);
+        lines.push([test, policy, String(pipeline), rate(redis), ...kvServers.flatMap((s) => [rate(find(s)), ratio(find(s))])]);
+      }
+    }
+  }
+  return [
+    `\`redis-benchmark -c ${report.clients} -t ${SUITE_TESTS.join(",").toLowerCase()} -n ${report.requests}\`, the same runs as above.`,
+    "",
+    `| ${header.join(" | ")} |`,
+    `| --- | --- | ---: | ---: | ${kvServers.map(() => "---: | ---:").join(" | ")} |`,
+    ...lines.map((cells) => `| ${cells.join(" | ")} |`),
   ].join("\n");
 }
 
@@ -68,5 +97,9 @@ export function markdownReport(report) {
     markdownTable(report),
     "",
     `Target (issue 14): ${TARGET.text}, SET and GET both.`,
+    "",
+    "## redis-benchmark's suite",
+    "",
+    suiteTable(report),
   ].join("\n");
 }
