@@ -3,6 +3,7 @@
  * and the typed lookup that answers WRONGTYPE as Redis does.
  * @module
  */
+import { crc32 } from "node:zlib";
 import { Errors } from "./errors.js";
 import * as Glob from "./glob.js";
 import { parseInteger } from "./numbers.js";
@@ -133,8 +134,10 @@ export const bytes = Table.keyBytes;
 /**
  * The reply to a step of HSCAN, SSCAN or ZSCAN, with Redis's errors: `items` are the
  * collection's entries (each its matchable name and the strings to reply with). A collection
- * in a small encoding is returned whole with cursor 0, as Redis does; a large one a `COUNT`
- * at a time from the cursor's position.
+ * in a small encoding is returned whole with cursor 0, as Redis does. A large one is walked in
+ * the order of its names' CRC-32, about `COUNT` at a time, the cursor being the next hash to
+ * look at: an element's place in that order never changes, so an element present for the whole
+ * scan is returned, whatever is added or removed between steps (Redis's guarantee).
  *
  * @example
  * ```ts
@@ -158,12 +161,20 @@ export function scanReply(args: Buffer[], cursor: number, small: boolean, items:
       i += 2;
     } else return Resp.error(Errors.syntax);
   }
-  const all = items();
-  const start = small ? 0 : cursor;
-  const end = small ? all.length : Math.min(all.length, start + count);
+  let step = items();
+  let next = 0;
+  if (!small) {
+    const hashed = step.map((item) => ({ item, hash: crc32(Buffer.from(item[0], "latin1")) })).filter((h) => h.hash >= cursor);
+    hashed.sort((a, b) => a.hash - b.hash);
+    // Names that share a hash go in the same step, so that the cursor never splits them.
+    let end = Math.min(count, hashed.length);
+    while (end < hashed.length && hashed[end]!.hash === hashed[end - 1]!.hash) end++;
+    step = hashed.slice(0, end).map((h) => h.item);
+    next = end < hashed.length ? hashed[end - 1]!.hash + 1 : 0;
+  }
   const out: (string | Buffer)[] = [];
-  for (let i = start; i < end; i++) if (pattern === null || pattern(all[i]![0])) out.push(...all[i]![1]);
-  return Resp.array([Resp.bulk(String(end >= all.length ? 0 : end)), Resp.bulkArray(out)]);
+  for (const [name, reply] of step) if (pattern === null || pattern(name)) out.push(...reply);
+  return Resp.array([Resp.bulk(String(next)), Resp.bulkArray(out)]);
 }
 
 /**

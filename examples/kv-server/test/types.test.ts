@@ -1,7 +1,9 @@
 // Edge cases of the hash, list, set and sorted-set commands and of the string commands that
 // came with them, each reply as redis-server 7.0.15 gave it (checked with redis-cli); the
 // differential test (differential.test.ts) covers random sequences.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { assertProperty } from "../../../test/support/fc.js";
 import * as Commands from "../src/commands.js";
 import * as Log from "../src/log.js";
 import { formatDouble, formatLongDouble, parseDouble, parseLongDouble } from "../src/numbers.js";
@@ -167,6 +169,34 @@ describe("keys and types", () => {
     expect(run("OBJECT", "ENCODING", "z")).toBe("listpack");
     run("ZADD", "z", "1", "x".repeat(65));
     expect(run("OBJECT", "ENCODING", "z")).toBe("skiplist");
+  });
+});
+
+describe("HSCAN, SSCAN and ZSCAN of large collections", () => {
+  it("return every element present for the whole scan, whatever changes between steps (property)", () => {
+    assertProperty(
+      fc.property(fc.constantFrom("SSCAN", "HSCAN", "ZSCAN"), fc.integer({ min: 1, max: 50 }), fc.array(fc.nat(599), { maxLength: 200 }), (scan, count, churn) => {
+        const { run } = makeClient();
+        const add = (i: number) => (scan === "SSCAN" ? run("SADD", "c", `m${i}`) : scan === "HSCAN" ? run("HSET", "c", `m${i}`, "v") : run("ZADD", "c", String(i), `m${i}`));
+        const remove = (i: number) => run(scan === "SSCAN" ? "SREM" : scan === "HSCAN" ? "HDEL" : "ZREM", "c", `m${i}`);
+        for (let i = 0; i < 300; i++) add(i);
+        const seen = new Set<string>();
+        let cursor = "0";
+        let steps = 0;
+        do {
+          const [next, items] = run(scan, "c", cursor, "COUNT", String(count)) as [string, string[]];
+          for (let i = 0; i < items.length; i += scan === "SSCAN" ? 1 : 2) seen.add(items[i]!);
+          cursor = next;
+          // Elements from 300 on come and go; those below 300 whose number is never churned stay.
+          const i = churn[steps++ % Math.max(1, churn.length)] ?? 0;
+          if (i >= 300) add(i);
+          else if (churn.length > 0) remove(i);
+        } while (cursor !== "0" && steps < 10_000);
+        const kept = Array.from({ length: 300 }, (_, i) => i).filter((i) => !churn.includes(i)).map((i) => `m${i}`);
+        expect(kept.filter((m) => !seen.has(m))).toEqual([]);
+      }),
+      { numRuns: 40 },
+    );
   });
 });
 
