@@ -334,7 +334,8 @@ describe.each(SHAPES)("every type across kill -9 (%s)", (_shape, args) => {
             models[w] = pending.after;
             continue;
           }
-          expect(stored, `${key} after round ${round - 1}`).toEqual(typedView(models[w]!, key));
+          const inFlightText = pending === null ? "none" : `${JSON.stringify(typedView(pending.after, pending.key))} for ${pending.key}`;
+          expect(stored, `${key} after round ${round - 1} (in flight at the kill: ${inFlightText})`).toEqual(typedView(models[w]!, key));
         }
       }
       if (round === 8) {
