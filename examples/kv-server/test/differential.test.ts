@@ -99,7 +99,8 @@ const families: Record<string, fc.Arbitrary<Command>> = {
     cmd("COPY", key, key, fc.constantFrom([], ["REPLACE"], ["DB", "0"], ["DB", "x"], ["FOO"])),
     cmd("RANDOMKEY"), cmd("OBJECT", fc.constantFrom("ENCODING", "encoding", "REFCOUNT", "FOO"), key), cmd("OBJECT", "ENCODING"),
     cmd("EXPIRE", key, fc.constantFrom("1000", "-1", "x"), fc.constantFrom([], ["NX"], ["XX"], ["GT"], ["LT"])), cmd("PERSIST", key),
-    cmd("TTL", key), cmd("DBSIZE"), cmd("KEYS", fc.constantFrom("*", "k[12]", "?2")), cmd("LPUSH", key, member), cmd("SETRANGE", key, "3", "x"),
+    cmd("TTL", key), cmd("DBSIZE"), cmd("KEYS", fc.constantFrom("*", "k[12]", "?2")),
+    cmd("SCAN", "0", fc.constantFrom([], ["TYPE", "hash"], ["TYPE", "string"], ["TYPE", "zset"], ["TYPE", "list"], ["TYPE", "set"], ["MATCH", "k1", "COUNT", "1"])), cmd("LPUSH", key, member), cmd("SETRANGE", key, "3", "x"),
     cmd("INCRBYFLOAT", key, "1.5"), cmd("APPEND", key, "12"), others,
   ),
   hashes: pick(
@@ -163,9 +164,9 @@ function normalize(command: Command, reply: Reply): Reply {
       return sortedReply(reply);
     case "HGETALL":
       return sortedPairs(reply);
-    case "HSCAN": case "ZSCAN": case "SSCAN":
+    case "HSCAN": case "ZSCAN": case "SSCAN": case "SCAN":
       // Completed by runSequence: what a whole scan returns.
-      return Array.isArray(reply) ? (name === "SSCAN" ? sortedReply(reply[1]!) : sortedPairs(reply[1]!)) : reply;
+      return Array.isArray(reply) ? (name === "SSCAN" || name === "SCAN" ? sortedReply(reply[1]!) : sortedPairs(reply[1]!)) : reply;
     case "TTL": case "PTTL":
       return typeof reply === "number" && reply > 0 ? "positive" : reply;
     case "RANDOMKEY":
@@ -205,7 +206,8 @@ async function completeScan(client: Client, command: Command, reply: Reply): Pro
   if (!Array.isArray(reply) || !/SCAN$/i.test(command[0]!)) return reply;
   const items = [...(reply[1] as Reply[])];
   for (let cursor = reply[0] as string, steps = 0; cursor !== "0" && steps < 1000; steps++) {
-    const next = (await client.send([command[0]!, command[1]!, cursor, ...command.slice(3)])) as Reply[];
+    const again = /^SCAN$/i.test(command[0]!) ? [command[0]!, cursor, ...command.slice(2)] : [command[0]!, command[1]!, cursor, ...command.slice(3)];
+    const next = (await client.send(again)) as Reply[];
     items.push(...(next[1] as Reply[]));
     cursor = next[0] as string;
   }
