@@ -101,9 +101,8 @@ function ltrim(table: Table.Table, args: Buffer[], now: number): Buffer {
   let keep: [number, number];
   if (start > end || start >= length) keep = [0, 0];
   else keep = [start, Math.min(end, length - 1) + 1];
-  if (keep[0] !== 0 || keep[1] !== length) {
-    Table.change(table, { op: "ltrim", key: args[1]!, args: keep.map((n) => Buffer.from(String(n))) });
-  }
+  // Logged even when it keeps everything: Redis signals the key as modified all the same (WATCH).
+  Table.change(table, { op: "ltrim", key: args[1]!, args: keep.map((n) => Buffer.from(String(n))) });
   return Resp.OK;
 }
 

@@ -605,7 +605,12 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
  */
 export function change(table: Table, entry: Extract<Log.Record, { args: Buffer[] }>): number {
   const result = applyArgs(table, entry);
+  // A change that changed nothing is neither logged nor seen by WATCH (Redis signals none).
+  const counted = ["sadd", "srem", "hdel", "zrem", "lpop", "rpop", "lrem"].includes(entry.op);
+  if ((counted && result === 0) || (entry.op === "linsert" && result === -1)) return result;
   record(table, entry);
+  // RENAME changes its target too (WATCH sees both keys touched, as in Redis).
+  if (entry.op === "rename" && table.journal !== null) table.onChange?.(keyOf(entry.args[0]!));
   return result;
 }
 

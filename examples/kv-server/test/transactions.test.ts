@@ -41,6 +41,18 @@ const SCENARIOS: Record<string, Step[]> = {
     s("a", "WATCH", "w", "nothing"), s("b", "SET", "w", "9", "NX"), s("b", "DEL", "nothing"), s("b", "PERSIST", "w"),
     s("a", "MULTI"), s("a", "GET", "w"), s("a", "EXEC"),
   ],
+  "WATCH and the other types: a change touches its key (RENAME both), a write that changes nothing does not": [
+    s("a", "HSET", "h", "f", "1"), s("a", "WATCH", "h"), s("b", "HSET", "h", "f", "1"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "WATCH", "h"), s("b", "HDEL", "h", "nofield"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "SADD", "st", "m"), s("a", "WATCH", "st"), s("b", "SADD", "st", "m"), s("b", "SREM", "st", "x"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "WATCH", "st"), s("b", "SPOP", "st"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "RPUSH", "l", "a", "b"), s("a", "WATCH", "l"), s("b", "LREM", "l", "0", "z"), s("b", "LINSERT", "l", "BEFORE", "z", "y"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "WATCH", "l"), s("b", "LTRIM", "l", "0", "-1"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "WATCH", "l"), s("b", "LMOVE", "l", "l2", "LEFT", "LEFT"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "ZADD", "z", "1", "m"), s("a", "WATCH", "z"), s("b", "ZADD", "z", "1", "m"), s("b", "ZREM", "z", "x"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "WATCH", "z"), s("b", "ZINCRBY", "z", "1", "m"), s("a", "MULTI"), s("a", "EXEC"),
+    s("a", "WATCH", "target"), s("b", "RENAME", "z", "target"), s("a", "MULTI"), s("a", "EXEC"),
+  ],
   "WATCH on missing keys, UNWATCH, DISCARD and EXEC unwatch; FLUSHALL touches only keys that exist": [
     s("a", "WATCH", "nokey"), s("b", "SET", "nokey", "1"), s("b", "DEL", "nokey"), s("a", "MULTI"), s("a", "EXEC"),
     s("a", "WATCH", "u"), s("a", "UNWATCH"), s("b", "SET", "u", "1"), s("a", "MULTI"), s("a", "EXEC"),
