@@ -295,20 +295,28 @@ function idleTurn(w: Watched): boolean {
   return false;
 }
 
-/** The longest spin on one shared object before its waiter registers (see {@link spinWhile}). */
-const PRE_SPIN_MS = 0.02;
+/**
+ * How long a fiber spins on one shared object before its waiter registers (see
+ * {@link spinWhile}): 1-20 µs, its own budget, since what it waits for is one answer, not any.
+ */
+let objectBudget = new SpinBudget(0.001, 0.02);
 let lastWatched: Watched | null = null;
 
 /**
  * Spins while `words[index]` still holds `value`, before a fiber of `scheduler` registers as a
  * waiter on a shared object (a stream that is full or empty, a pending promise); true if the
  * word changed, and the fiber can go on without waiting. Only while the scheduler has nothing
- * else to run and waits on nothing but other domains (the idle turn's own rule), and for no
- * longer than the thread's budget allows. The idle turn would spin next anyway, on the inbox;
- * looking at the object itself instead saves both sides the waiter: the record, its queue, the
- * delivery and the wake-up, which cost more than the rest of a round trip (measured: a stream
- * that the main thread filled faster than a domain emptied it woke the main thread once per
- * item, through the inbox).
+ * else to run and waits on nothing but other domains (the idle turn's own rule), and for as long
+ * as its budget says such spins recently paid; a fiber that spun in vain and then waited calls
+ * {@link wokeAfterSpin} when it resumes, so that a wake-up coming soon after the spin lengthens
+ * the next one. The idle turn would spin next anyway, on the inbox; looking at the object itself
+ * instead saves both sides the waiter: the record, its queue, the delivery and the wake-up,
+ * which cost more than the rest of a round trip (measured: a stream that the main thread
+ * filled faster than a domain emptied it woke the main thread once per item, through the inbox).
+ * A spin bounded by the idle budget alone fell into a stable slow mode: a taker that missed its
+ * few microseconds parked, each item then cost its adder an `Atomics.notify`, and items came
+ * too slowly for the next short spin (items through a stream took 1.3-2.7 µs in half the runs,
+ * 0.25-0.45 µs in the others).
  */
 export function spinWhile(scheduler: Scheduler, words: Int32Array, index: number, value: number): boolean {
   if (!spinning || scheduler.hasQueued) return false;
@@ -322,16 +330,22 @@ export function spinWhile(scheduler: Scheduler, words: Int32Array, index: number
   const sources = w.sources;
   for (let i = 0; i < sources.length; i++) crossDomain += sources[i]!.waits(scheduler);
   if (scheduler.pendingExternalWaits > crossDomain) return false;
-  const deadline = performance.now() + Math.min(budget.ms, PRE_SPIN_MS);
+  const deadline = performance.now() + objectBudget.ms;
   do {
     for (let k = 0; k < LOOKS_PER_ROUND; k++) {
       if (Atomics.load(words, index) !== value) {
-        budget.paid();
+        objectBudget.paid();
         return true;
       }
     }
   } while (performance.now() < deadline);
+  objectBudget.missed(performance.now());
   return false;
+}
+
+/** A fiber whose {@link spinWhile} found nothing has been woken: adapt the spin to how soon. */
+export function wokeAfterSpin(): void {
+  if (objectBudget.awaitingWake) objectBudget.wokeAt(performance.now());
 }
 
 /** Spins on the `active` sources for up to `ms`; true if one had something. */

@@ -17,7 +17,7 @@ import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
 import { decodeValue, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
-import { spinWhile } from "./idle-policy.js";
+import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
   allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";
@@ -151,6 +151,7 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
     const handle = this.handle;
     if (this.w >= 0) {
       // Woken: by a resolver (free our record), or at once (the cell was resolved meanwhile).
+      wokeAfterSpin();
       if (this.w !== 0) freeWaiter(this.w);
       this.w = 0;
       // Another fiber of this domain may have settled the handle while we waited.

@@ -14,7 +14,7 @@ import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
 import { decodeAndFree, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
-import { spinWhile } from "./idle-policy.js";
+import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import { allocObject, markMayCycle, registerKind, SharedHandle, trackHandle } from "./handle.js";
 import { DIRTY, O_SCAN, OBJECT_HEADER } from "./layout.js";
 import {
@@ -75,6 +75,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
       freeValue(ref); // cancelled (before or while waiting): the item was never added
       throw error;
     }
+    wokeAfterSpin();
     if (w !== 0) freeWaiter(w);
   }
 
@@ -131,6 +132,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
       unlockWord(i32, word + LOCK);
       this.parkCancellable(fiber, w, TAKERS);
     });
+    wokeAfterSpin();
     if (w !== 0) {
       got = waiterValue(w);
       freeWaiter(w);
