@@ -297,9 +297,12 @@ function idleTurn(w: Watched): boolean {
 
 /**
  * How long a fiber spins on one shared object before its waiter registers (see
- * {@link spinWhile}): 1-20 µs, its own budget, since what it waits for is one answer, not any.
+ * {@link spinWhile}): 1-200 µs, its own budget, since what it waits for is one answer, not any.
+ * Its top covers the other thread's wake-up from `Atomics.wait` (tens of microseconds here):
+ * with 20 µs, a producer and a consumer that each missed the other's wake-up took turns
+ * sleeping, 100 items per pair of wake-ups.
  */
-let objectBudget = new SpinBudget(0.001, 0.02);
+let objectBudget = new SpinBudget(0.001, 0.2);
 let lastWatched: Watched | null = null;
 
 /**
