@@ -3,7 +3,8 @@
  * is valid, and if not where the first bad record is and what is wrong with it. With `--fix` it
  * cuts a torn tail (an incomplete last record, as a crash during an append leaves it: never
  * acknowledged), after asking; damage before the end is never cut here, since the records after
- * it were acknowledged (kv-server's `--repair-log` keeps them).
+ * it were acknowledged (kv-server's `--repair-log` keeps them). A transaction (EXEC's records,
+ * logged as one unit) cut short is cut whole, as redis-check-aof cuts a MULTI with no EXEC.
  * @module
  */
 import * as fs from "node:fs";
@@ -51,11 +52,13 @@ export function check(file: string): Report {
  */
 export function describe(report: Report): string {
   const { file, damage } = report;
-  const analyzed = `log analyzed: file=${file}, size=${report.fileBytes}, records=${report.records}, ok_up_to=${report.validBytes}`;
+  const analyzed = `log analyzed: file=${file}, size=${report.fileBytes}, records=${report.records}, ok_up_to=${report.validBytes}, ` +
+    `transactions=${report.transactions}`;
   if (damage === null) return `${analyzed}\n${file} is valid`;
   if (damage.torn) {
+    const what = damage.transaction ? "an incomplete transaction (MULTI/EXEC), never acknowledged: none of its records is kept" : "an incomplete record, never acknowledged";
     return `${analyzed}\n${file} has a torn tail at byte ${damage.offset} (${damage.reason}): its last ${report.fileBytes - damage.offset} bytes are ` +
-      "an incomplete record, never acknowledged. Use --fix to cut it.";
+      `${what}. Use --fix to cut it.`;
   }
   const after = damage.resumeAt === null ? "no valid record follows, but the record is whole" : `valid records follow from byte ${damage.resumeAt}`;
   return `${analyzed}\n${file} is damaged at byte ${damage.offset} (${damage.reason}); ${after}. --fix does not cut it: that would lose ` +

@@ -5,10 +5,13 @@
  * also WATCH, UNWATCH, (P)SUBSCRIBE and (P)UNSUBSCRIBE, or say goodbye; and a request marked
  * `exec` is a whole transaction, one item on the storage stream, checked against the client's
  * watched keys and then run with nothing in between, its changes committed with the rest of
- * the batch (one append, one fsync) before EXEC's reply goes out.
+ * the batch (one append, one fsync) before EXEC's reply goes out. Its changes are journaled as
+ * one transaction record (`Log.encodeTransaction`), so a crash mid-append loses it whole and
+ * replay applies it all or nothing.
  * @module
  */
 import * as Commands from "./commands.js";
+import * as Log from "./log.js";
 import * as PubSub from "./pubsub.js";
 import * as Resp from "./resp.js";
 import type * as Table from "./table.js";
@@ -142,9 +145,16 @@ export function run(state: State, table: Table.Table, request: Request, now: num
   }
   let replies: Buffer[];
   if (request.exec === true) {
+    const journal = table.journal;
+    const mark = journal?.length ?? 0;
     replies = client !== undefined && !Watch.check(state.watches, client.id, now)
       ? [Resp.NULL_ARRAY]
       : [Resp.array(request.commands.map((args) => execute(state, table, args as Buffer[], now, context, client)))];
+    if (journal !== null && journal.length - mark > 1) {
+      const wrapped = Log.encodeTransaction(journal.slice(mark));
+      journal.length = mark;
+      for (const part of wrapped) journal.push(part);
+    }
   } else replies = request.commands.map((args) => execute(state, table, args as Buffer[], now, context, client));
   if (client?.mailbox === undefined) return replies;
   PubSub.reply(state.hub, client as PubSub.Client, Buffer.concat(replies), now);

@@ -11,6 +11,13 @@
  * expiry as an absolute time, so replaying a log gives the same table whatever the clock says.
  * The records of hashes, lists, sets and sorted sets ({@link ArgsOp}) came later and share one
  * shape, a key and a list of byte strings; the first four kinds are unchanged, so older logs load.
+ *
+ * A transaction's records (EXEC's, when it changed more than one thing) are wrapped in one
+ * transaction record ({@link encodeTransaction}), as Redis's AOF wraps them in MULTI/EXEC: its
+ * one checksum covers them all, so a crash mid-append leaves a torn transaction record, which is
+ * cut whole, and replay applies a transaction all or nothing. The records inside are not framed
+ * as records (no checksum of their own), so the search for valid records after damage never
+ * takes a piece of a transaction for a record.
  * @module
  */
 import * as fs from "node:fs";
@@ -66,7 +73,16 @@ const ARGS_OPS: readonly ArgsOp[] = [
 const OP_ARGS_FIRST = 5;
 const OP_LAST = OP_ARGS_FIRST + ARGS_OPS.length - 1;
 const ARGS_OP_NUMBERS = new Map(ARGS_OPS.map((op, i) => [op, OP_ARGS_FIRST + i]));
+/** A transaction: `[u32 length][payload]` for each of its records. Far from the args kinds, which may grow. */
+const OP_TX = 64;
 const FRAME = 8;
+/** The largest payload a frame's u32 length can say. */
+const MAX_PAYLOAD = 0xffff_ffff;
+
+/** True for the first byte of a known record's payload. */
+function isOp(op: number): boolean {
+  return (op >= OP_SET && op <= OP_LAST) || op === OP_TX;
+}
 
 /**
  * The bytes of one framed record, as parts to write in order: a value is not copied, only
@@ -95,6 +111,49 @@ export function encodeParts(record: Record): Buffer[] {
     return value.length <= 4096 ? [Buffer.concat([head, value, tail])] : [head, value, tail];
   }
   return [encode(record)];
+}
+
+/**
+ * The parts of one transaction record wrapping the framed records in `parts` (a journal's tail,
+ * as {@link encodeParts} made them, in order), so that they are written, and read back, as one
+ * unit. Fewer than two records are returned as they are: one record is atomic already. Nothing
+ * is copied but the frames: each record's frame is replaced by a 4-byte length.
+ *
+ * @example
+ * ```ts
+ * const parts = [Log.encode({ op: "del", key: Buffer.from("a") }), Log.encode({ op: "del", key: Buffer.from("b") })];
+ * Log.replay(Buffer.concat([Log.MAGIC, ...Log.encodeTransaction(parts)]), console.log).records; // 2
+ * ```
+ */
+export function encodeTransaction(parts: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let records = 0;
+  let length = 1;
+  for (let i = 0; i < parts.length; ) {
+    const first = parts[i]!;
+    const size = first.readUInt32LE(0);
+    const inner = Buffer.allocUnsafe(4);
+    inner.writeUInt32LE(size, 0);
+    out.push(inner, first.subarray(FRAME));
+    let taken = first.length - FRAME;
+    for (i++; taken < size; i++) {
+      out.push(parts[i]!);
+      taken += parts[i]!.length;
+    }
+    records++;
+    length += 4 + size;
+  }
+  // A transaction too large for one frame (over 4 GiB) is logged as its records: not atomic.
+  if (records < 2 || length > MAX_PAYLOAD) return [...parts];
+  const head = Buffer.allocUnsafe(FRAME + 1);
+  head.writeUInt32LE(length, 0);
+  head.writeUInt8(OP_TX, FRAME);
+  let crc = crc32(head.subarray(FRAME));
+  // Node's crc32 drops the running value for an empty buffer with no memory behind it.
+  for (const part of out) if (part.length > 0) crc = crc32(part, crc);
+  head.writeUInt32LE(crc, 4);
+  out.unshift(head);
+  return out;
 }
 
 function frame(payload: Buffer): Buffer {
@@ -161,6 +220,25 @@ function shapeOf(op: number, keyLength: number, valueLength: number): number {
   return -1;
 }
 
+/** The records of a payload: one, or a transaction's; null if it is no valid record. */
+function decodeRecords(payload: Buffer): Record[] | null {
+  if (payload[0] !== OP_TX) {
+    const record = decodePayload(payload);
+    return record === null ? null : [record];
+  }
+  const records: Record[] = [];
+  for (let at = 1; at < payload.length; ) {
+    if (at + 4 > payload.length) return null;
+    const end = at + 4 + payload.readUInt32LE(at);
+    if (end > payload.length || end === at + 4 || payload[at + 4] === OP_TX) return null;
+    const record = decodePayload(payload.subarray(at + 4, end));
+    if (record === null) return null;
+    records.push(record);
+    at = end;
+  }
+  return records.length >= 2 ? records : null;
+}
+
 function decodePayload(payload: Buffer): Record | null {
   const op = payload[0]!;
   if (op === OP_FLUSH) return payload.length === 1 ? { op: "flush" } : null;
@@ -205,8 +283,10 @@ function decodePayload(payload: Buffer): Record | null {
  * ```
  */
 export interface ReplayResult {
-  /** Records applied. */
+  /** Records applied (those inside transactions included). */
   records: number;
+  /** Transactions applied (each all its records at once). */
+  transactions: number;
   /** Length of the valid prefix of the file: where the first bad byte is, or the file's size. */
   validBytes: number;
   /** The file's size. */
@@ -235,6 +315,8 @@ export interface Damage {
   torn: boolean;
   /** Where valid records start again after the damage, or null if none do. */
   resumeAt: number | null;
+  /** The first bad record is a transaction's (see {@link encodeTransaction}): none of its records was applied. */
+  transaction: boolean;
 }
 
 /**
@@ -334,11 +416,12 @@ function replaySource(source: Source, apply: (record: Record) => void, options: 
     throw new Error("kv-server: the log file does not start with the kv-server header; refusing to overwrite it");
   }
   if (start.length < MAGIC.length) {
-    const damage = size === 0 ? null : { offset: 0, reason: "the header is cut short", torn: true, resumeAt: null };
-    return { records: 0, validBytes: 0, fileBytes: size, damage };
+    const damage = size === 0 ? null : { offset: 0, reason: "the header is cut short", torn: true, resumeAt: null, transaction: false };
+    return { records: 0, transactions: 0, validBytes: 0, fileBytes: size, damage };
   }
   let at = options.from ?? MAGIC.length;
   let records = 0;
+  let transactions = 0;
   // The bytes from `at` on that were read and not yet consumed.
   let pending = Buffer.alloc(0);
   let readTo = at;
@@ -364,7 +447,9 @@ function replaySource(source: Source, apply: (record: Record) => void, options: 
     }
     const length = pending.readUInt32LE(0);
     if (length > size - at - FRAME) {
-      [reason, incomplete] = [`a record of ${length} bytes runs past the end of the file`, true];
+      // A transaction cut short is dropped whole: none of its records was acknowledged.
+      const what = pending.length > FRAME && pending[FRAME] === OP_TX ? "a transaction" : "a record";
+      [reason, incomplete] = [`${what} of ${length} bytes runs past the end of the file`, true];
       break;
     }
     fill(FRAME + length);
@@ -373,20 +458,23 @@ function replaySource(source: Source, apply: (record: Record) => void, options: 
       reason = "a record's checksum does not match";
       break;
     }
-    const record = length === 0 ? null : decodePayload(payload);
-    if (record === null) {
+    const decoded = length === 0 ? null : decodeRecords(payload);
+    if (decoded === null) {
       reason = "a record with a valid checksum is not a known record";
       break;
     }
-    apply(record);
-    records++;
+    // All of a transaction's records were decoded before the first is applied.
+    for (const record of decoded) apply(record);
+    records += decoded.length;
+    if (payload[0] === OP_TX) transactions++;
     at += FRAME + length;
     pending = pending.subarray(FRAME + length);
   }
-  if (reason === null) return { records, validBytes: at, fileBytes: size, damage: null };
+  if (reason === null) return { records, transactions, validBytes: at, fileBytes: size, damage: null };
   const resumeAt = findRecord(source, at + 1);
   const torn = resumeAt === null && (incomplete || allZero(source, at));
-  return { records, validBytes: at, fileBytes: size, damage: { offset: at, reason, torn, resumeAt } };
+  const transaction = pending.length > FRAME && pending[FRAME] === OP_TX;
+  return { records, transactions, validBytes: at, fileBytes: size, damage: { offset: at, reason, torn, resumeAt, transaction } };
 }
 
 function allZero(source: Source, from: number): boolean {
@@ -411,9 +499,9 @@ function recordAt(source: Source, at: number): number {
     if (valueHead.length < 4) return -1;
     valueLength = valueHead.readUInt32LE(0);
   }
-  if (op >= OP_ARGS_FIRST && op <= OP_LAST) {
+  if ((op >= OP_ARGS_FIRST && op <= OP_LAST) || op === OP_TX) {
     const payload = read(source, at + FRAME, length);
-    return crc32(payload) === head.readUInt32LE(4) && decodePayload(payload) !== null ? FRAME + length : -1;
+    return crc32(payload) === head.readUInt32LE(4) && decodeRecords(payload) !== null ? FRAME + length : -1;
   }
   if (shapeOf(op, keyLength, valueLength) !== length) return -1;
   return crc32(read(source, at + FRAME, length)) === head.readUInt32LE(4) ? FRAME + length : -1;
@@ -435,7 +523,7 @@ function walk(source: Source, at: number): number | "end" {
     const head = read(source, at, FRAME + 1);
     if (head.length < FRAME + 1) return "end";
     const op = head[FRAME]!;
-    return op >= OP_SET && op <= OP_LAST && at + FRAME + head.readUInt32LE(0) > source.size ? "end" : at;
+    return isOp(op) && at + FRAME + head.readUInt32LE(0) > source.size ? "end" : at;
   }
 }
 
@@ -464,7 +552,7 @@ function nextCandidate(source: Source, from: number): number | null {
     const bytes = read(source, base, window + 16);
     for (let i = 0; i < window && base + i + FRAME < source.size; i++) {
       const op = bytes[i + FRAME];
-      if (op === undefined || op < OP_SET || op > OP_LAST) continue;
+      if (op === undefined || !isOp(op)) continue;
       // Cheap checks on the bytes at hand first: most positions fail them without a read.
       if (i + 13 <= bytes.length) {
         const length = bytes.readUInt32LE(i);

@@ -33,7 +33,7 @@ function writeLog(n: number): { file: string; offsets: number[]; bytes: Buffer }
 describe("kv-check-log", () => {
   it("says a whole log is valid (exit 0), and how many records it holds", () => {
     const { file, bytes } = writeLog(5);
-    expect(checkLog([file])).toEqual({ status: 0, output: `log analyzed: file=${file}, size=${bytes.length}, records=5, ok_up_to=${bytes.length}\n${file} is valid\n` });
+    expect(checkLog([file])).toEqual({ status: 0, output: `log analyzed: file=${file}, size=${bytes.length}, records=5, ok_up_to=${bytes.length}, transactions=0\n${file} is valid\n` });
   });
 
   it("reports a torn tail at the offset of the incomplete record, and --fix cuts it there after asking", () => {
