@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
+import * as ClientRequest from "../src/client-request.js";
 import * as Commands from "../src/commands.js";
 import * as Log from "../src/log.js";
 import * as Storage from "../src/storage.js";
@@ -89,6 +90,110 @@ describe("Storage", () => {
       const again = Storage.open(dir);
       expect(dump(again)).toEqual({ a: ["1", 0], c: ["3", 0] });
       Storage.close(again);
+    }
+  });
+
+  /** Runs `commands` as one EXEC on the store's table (the storage loop's way) and commits them. */
+  function exec(store: Storage.Store, ...commands: string[][]): unknown {
+    const state = ClientRequest.createState(store.table);
+    const request = { commands: commands.map((args) => args.map((a) => Buffer.from(a, "latin1"))), exec: true };
+    const [reply] = ClientRequest.run(state, store.table, request, Date.now());
+    Storage.commit(store);
+    return decodeReply(reply!);
+  }
+
+  /** Everything the transactions below touch, as replies. */
+  function txState(store: Storage.Store): unknown {
+    const strings = Object.entries(dump(store)).filter(([key]) => key !== "list" && key !== "hash");
+    return [Object.fromEntries(strings), run(store, "LRANGE", "list", "0", "-1"), run(store, "HGETALL", "hash")];
+  }
+
+  it("a log cut anywhere inside a transaction replays all of it or none of it, and keeps appending after it", () => {
+    const dir = tempDir();
+    const store = Storage.open(dir);
+    run(store, "SET", "a", "0");
+    run(store, "RPUSH", "list", "x");
+    Storage.commit(store);
+    const before = txState(store);
+    const start = Storage.logSize(store);
+    // A large value is framed as parts of its own: the transaction wraps them uncopied.
+    const big = "b".repeat(70_000);
+    expect(exec(store, ["SET", "a", "1"], ["INCR", "a"], ["RPUSH", "list", "y", "z"], ["HSET", "hash", "f", "v"], ["SET", "big", big], ["DEL", "nothing"]))
+      .toEqual(["OK", 2, 3, 1, "OK", 0]);
+    const after = txState(store);
+    Storage.close(store);
+    const file = path.join(dir, Storage.LOG_NAME);
+    const full = fs.readFileSync(file);
+    // One record: the transaction's.
+    expect(full.readUInt32LE(start) + 8).toBe(full.length - start);
+    const replayed = Log.replay(full, () => {});
+    expect([replayed.records, replayed.transactions, replayed.damage]).toEqual([7, 1, null]);
+    // Every cut inside, in memory: no record of the transaction is applied, and it is a torn tail at its start.
+    for (let cut = start; cut < full.length; cut++) {
+      const applied: Log.Record[] = [];
+      const result = Log.replay(full.subarray(0, cut), (record) => applied.push(record));
+      expect(applied).toHaveLength(2);
+      expect(result.validBytes).toBe(start);
+      expect(result.damage === null ? cut : [result.damage.torn, result.damage.transaction]).toEqual(cut === start ? start : [true, cut - start >= 9]);
+    }
+    // Cuts through the opening records, and some through the large value, with the store itself.
+    const cuts = [...Array.from({ length: 400 }, (_, i) => start + i), ...Array.from({ length: 70 }, (_, i) => start + 400 + i * 997), full.length - 1, full.length];
+    for (const cut of cuts) {
+      fs.writeFileSync(file, full.subarray(0, cut));
+      const reopened = Storage.open(dir, { log: () => {} });
+      expect(txState(reopened), `cut at ${cut}`).toEqual(cut === full.length ? after : before);
+      expect(reopened.stats.droppedBytes).toBe(cut === full.length ? 0 : cut - start);
+      run(reopened, "SET", "c", "3");
+      Storage.commit(reopened);
+      Storage.close(reopened);
+      const again = Storage.open(dir);
+      expect(dump(again).c).toEqual(["3", 0]);
+      Storage.close(again);
+    }
+  });
+
+  it("logs a transaction of one change, or none, as plain records; old logs of plain records still load", () => {
+    const dir = tempDir();
+    const store = Storage.open(dir);
+    const start = Storage.logSize(store);
+    expect(exec(store, ["SET", "a", "1"], ["GET", "a"])).toEqual(["OK", "1"]);
+    expect(exec(store, ["GET", "a"])).toEqual(["1"]);
+    Storage.close(store);
+    const file = path.join(dir, Storage.LOG_NAME);
+    const written = fs.readFileSync(file);
+    expect(written.subarray(start)).toEqual(Log.encode({ op: "set", key: Buffer.from("a"), value: Buffer.from("1"), expireAt: 0 }));
+    // A log as older servers wrote it: records of every older kind, no transaction.
+    fs.writeFileSync(file, Buffer.concat([
+      Log.MAGIC, Log.encode({ op: "set", key: Buffer.from("a"), value: Buffer.from("1"), expireAt: 0 }), Log.encode({ op: "flush" }),
+      Log.encode({ op: "set", key: Buffer.from("b"), value: Buffer.from("2"), expireAt: 0 }), Log.encode({ op: "rpush", key: Buffer.from("list"), args: [Buffer.from("q")] }),
+    ]));
+    const reopened = Storage.open(dir);
+    expect(txState(reopened)).toEqual([{ b: ["2", 0] }, ["q"], []]);
+    Storage.close(reopened);
+  });
+
+  it("skips a damaged transaction whole with --repair-log skip, keeping the records after it", () => {
+    const dir = tempDir();
+    const store = Storage.open(dir);
+    run(store, "SET", "a", "0");
+    Storage.commit(store);
+    const start = Storage.logSize(store);
+    exec(store, ["SET", "a", "1"], ["RPUSH", "list", "y"], ["HSET", "hash", "f", "v"], ["SET", "t", "1"]);
+    const end = Storage.logSize(store);
+    run(store, "SET", "after", "1");
+    Storage.commit(store);
+    Storage.close(store);
+    const file = path.join(dir, Storage.LOG_NAME);
+    const full = fs.readFileSync(file);
+    // A byte flipped in each record inside the transaction, in turn.
+    for (let at = start + 9; at < end; at += 7) {
+      const bytes = Buffer.from(full);
+      bytes[at]! ^= 0x20;
+      fs.writeFileSync(file, bytes);
+      expect(() => Storage.open(dir)).toThrow(new RegExp(`damaged at byte ${start} .*valid records follow from byte ${end}`));
+      const skipped = Storage.open(dir, { repair: "skip", log: () => {} });
+      expect(txState(skipped)).toEqual([{ a: ["0", 0], after: ["1", 0] }, [], []]);
+      Storage.close(skipped);
     }
   });
 
