@@ -52,6 +52,25 @@ describe("kv-check-log", () => {
     expect(checkLog([file])).toMatchObject({ status: 0, output: expect.stringContaining("records=4") });
   });
 
+  it("reports a transaction cut short as a torn tail at the transaction's start, and --fix cuts all of it", () => {
+    const set = (key: string, value: string) => Log.encode({ op: "set", key: Buffer.from(key), value: Buffer.from(value), expireAt: 0 });
+    const whole = Log.encodeTransaction([set("a", "1"), Log.encode({ op: "rpush", key: Buffer.from("l"), args: [Buffer.from("x")] })]);
+    const cut = Buffer.concat(Log.encodeTransaction([set("a", "2"), set("b", "2"), set("c", "2")]));
+    const kept = Buffer.concat([Log.MAGIC, set("before", "0"), ...whole]);
+    const file = path.join(newDir(), "kv.log");
+    // Cut after its second record: the records before the cut are whole, and none is kept.
+    const inside = 8 + 1 + 4 + set("a", "2").length - 8 + 4 + set("b", "2").length - 8;
+    fs.writeFileSync(file, Buffer.concat([kept, cut.subarray(0, inside)]));
+    const report = checkLog(["--fix", "--yes", file]);
+    expect(report.status).toBe(0);
+    expect(report.output).toContain(`size=${kept.length + inside}, records=3, ok_up_to=${kept.length}, transactions=1\n`);
+    expect(report.output).toContain(`${file} has a torn tail at byte ${kept.length} (a transaction of ${cut.length - 8} bytes runs past the end of the file): ` +
+      `its last ${inside} bytes are an incomplete transaction (MULTI/EXEC), never acknowledged: none of its records is kept.`);
+    expect(report.output).toContain(`Successfully truncated ${file} to ${kept.length} bytes.`);
+    expect(fs.readFileSync(file)).toEqual(kept);
+    expect(checkLog([file])).toMatchObject({ status: 0, output: expect.stringContaining("records=3, ok_up_to=") });
+  });
+
   it("reports damage before the end at the first bad record, and --fix leaves it alone", () => {
     const { file, offsets, bytes } = writeLog(5);
     const damaged = Buffer.from(bytes);
