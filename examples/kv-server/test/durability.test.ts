@@ -382,6 +382,75 @@ describe.each(SHAPES)("every type across kill -9 (%s)", (_shape, args) => {
   }, 300_000);
 });
 
+describe.each(SHAPES)("transactions across kill -9 (%s)", (_shape, args) => {
+  it("a stream of EXECs, each of several records with a value written apart, is never seen in part after a restart", async () => {
+    const dir = newDir();
+    const writers = 3;
+    // Per writer: the transactions acknowledged, and whether one was in flight at the kill.
+    const acknowledged = Array.from({ length: writers }, () => 0);
+    const inFlight = Array.from({ length: writers }, () => false);
+    // Over 64 KiB: the storage loop writes it alone, between the transaction's other records.
+    const filler = "x".repeat(70_000);
+    // Each write returns 2 ms late (strace's fault injection), so that the kill, sent at any
+    // moment, often falls between two writes of one commit: inside a transaction's bytes.
+    const slowWrites = ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=write,writev", "-e", "inject=write,writev:delay_exit=2000"];
+    let rewrites = 0;
+    for (let round = 0; ; round++) {
+      const server = await startServer(dir, [...args, "--compact-bytes", "2000000"], slowWrites);
+      const redis = client(server);
+      for (let w = 0; w < writers; w++) {
+        const [[, a], [, big], [, length], [, last], [, field]] = (await redis.multi()
+          .get(`tx${w}:a`).get(`tx${w}:big`).llen(`tx${w}:l`).lindex(`tx${w}:l`, -1).hget(`tx${w}:h`, "n").exec())! as [unknown, string | number | null][];
+        const applied = length as number;
+        expect(applied === acknowledged[w] || (inFlight[w] && applied === acknowledged[w]! + 1), `writer ${w} after round ${round - 1}: ${applied} transactions, ${acknowledged[w]} acknowledged`).toBe(true);
+        acknowledged[w] = applied;
+        // All of the last transaction, or (none applied yet) none of it.
+        const id = applied === 0 ? null : `${w}:${applied}`;
+        expect([a, big === null ? null : (big as string).slice(0, -filler.length), last, field], `writer ${w} after round ${round - 1}`).toEqual([id, id, id, id]);
+      }
+      inFlight.fill(false);
+      if (round === 6) {
+        redis.disconnect();
+        process.kill(Number(fs.readFileSync(path.join(dir, "kv.lock"), "latin1").split(" ")[0]), "SIGTERM");
+        expect(await server.exited).toBe(0);
+        break;
+      }
+      const clients = Array.from({ length: writers }, () => client(server));
+      const target = 30 + Math.floor(Math.random() * 120);
+      let done = 0;
+      let killed = false;
+      await Promise.all(clients.map(async (writer, w) => {
+        while (!killed) {
+          const id = `${w}:${acknowledged[w]! + 1}`;
+          inFlight[w] = true;
+          let results: [Error | null, unknown][] | null;
+          try {
+            results = await writer.multi().set(`tx${w}:a`, id).set(`tx${w}:big`, id + filler).rpush(`tx${w}:l`, id).hset(`tx${w}:h`, "n", id).exec();
+          } catch {
+            return;
+          }
+          expect(results?.map(([error]) => error)).toEqual([null, null, null, null]);
+          inFlight[w] = false;
+          acknowledged[w]!++;
+          if (++done === target) {
+            if (/aof_rewrites:[1-9]|aof_rewrite_in_progress:1/.test(await redis.info("persistence"))) rewrites++;
+            // At a random moment of the writes that go on (right after INFO's reply, the loop
+            // would be between two commits), the server, not strace: strace ends as it did.
+            const pid = Number(fs.readFileSync(path.join(dir, "kv.lock"), "latin1").split(" ")[0]);
+            setTimeout(() => {
+              killed = true;
+              process.kill(pid, "SIGKILL");
+            }, Math.random() * 40);
+          }
+        }
+      }));
+      expect([137, "SIGKILL"]).toContain(await server.exited);
+      for (const c of [redis, ...clients]) c.disconnect();
+    }
+    expect(rewrites).toBeGreaterThan(0);
+  }, 300_000);
+});
+
 describe("large values in the storage domain", () => {
   it("stores and serves a 300 MB value while another client is answered, and APPEND past 140 MB", async () => {
     const dir = newDir();
