@@ -137,8 +137,10 @@ export function encodeTransaction(parts: readonly Buffer[]): Buffer[] {
     out.push(inner, first.subarray(FRAME));
     let taken = first.length - FRAME;
     for (i++; taken < size; i++) {
-      out.push(parts[i]!);
-      taken += parts[i]!.length;
+      const part = parts[i];
+      if (part === undefined) throw new Error(`Log.encodeTransaction: the parts end inside a record of ${size} bytes`);
+      out.push(part);
+      taken += part.length;
     }
     records++;
     length += 4 + size;
