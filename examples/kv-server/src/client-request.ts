@@ -10,10 +10,12 @@
  * replay applies it all or nothing.
  * @module
  */
+import * as Blocking from "./blocking.js";
 import * as Commands from "./commands.js";
 import * as Log from "./log.js";
 import * as PubSub from "./pubsub.js";
 import * as Resp from "./resp.js";
+import type * as Eio from "eio-ts";
 import type * as Table from "./table.js";
 import { keyOf } from "./table.js";
 import * as Watch from "./watch.js";
@@ -29,8 +31,12 @@ import * as Watch from "./watch.js";
  */
 export interface Client extends Partial<Omit<PubSub.Client, "id">> {
   id: string;
-  /** The connection is closing: forget its watched keys and subscriptions. */
+  /** The connection is closing: forget its watched keys, subscriptions and blocking pop. */
   bye?: boolean;
+  /** The client may block (BLPOP, BRPOP outside MULTI): wake it through this when served. */
+  wake?: Eio.Promise.Resolver<Blocking.Served>;
+  /** Its blocking pop is over (timed out, or the client left): the reply is 1 if it was still waiting, else 0 (it was served). */
+  unblock?: boolean;
 }
 
 /**
@@ -59,6 +65,7 @@ export interface Request {
 export interface State {
   watches: Watch.Watches;
   hub: PubSub.Hub;
+  blocked: Blocking.Blocked;
 }
 
 /**
@@ -70,7 +77,7 @@ export interface State {
  * ```
  */
 export function createState(table: Table.Table, limits?: PubSub.Limits): State {
-  return { watches: Watch.create(table), hub: PubSub.create(limits) };
+  return { watches: Watch.create(table), hub: PubSub.create(limits), blocked: Blocking.create() };
 }
 
 /**
@@ -109,6 +116,7 @@ export function execute(state: State, table: Table.Table, args: Buffer[], now: n
       return PubSub.pubsub(state.hub, args);
   }
   if (args[0]!.length === LOCAL_REPLY.length && args[0]!.equals(LOCAL_REPLY)) return args[1]!;
+  if (client?.wake !== undefined && Blocking.isBlocking(name)) return Blocking.run(state.blocked, table, args, now, client.id, client.wake);
   if (client === undefined || !(name === "watch" || name === "unwatch" || SUBSCRIBE_COMMANDS.has(name))) {
     return Commands.execute(table, args, now, context);
   }
@@ -141,8 +149,10 @@ export function run(state: State, table: Table.Table, request: Request, now: num
   if (client?.bye === true) {
     Watch.unwatch(state.watches, client.id);
     PubSub.leave(state.hub, client.id);
+    Blocking.cancel(state.blocked, client.id);
     return [EMPTY];
   }
+  if (client?.unblock === true) return [Resp.integer(Blocking.cancel(state.blocked, client.id) ? 1 : 0)];
   let replies: Buffer[];
   if (request.exec === true) {
     const journal = table.journal;
@@ -155,7 +165,14 @@ export function run(state: State, table: Table.Table, request: Request, now: num
       journal.length = mark;
       for (const part of wrapped) journal.push(part);
     }
-  } else replies = request.commands.map((args) => execute(state, table, args as Buffer[], now, context, client));
+  } else replies = request.commands.map((args) => {
+    const reply = execute(state, table, args as Buffer[], now, context, client);
+    Blocking.serve(state.blocked, table, now);
+    return reply;
+  });
+  // A transaction is one command for the blocked clients: served after it (its pops are records
+  // of their own, after the transaction's), as in Redis.
+  Blocking.serve(state.blocked, table, now);
   if (client?.mailbox === undefined) return replies;
   PubSub.reply(state.hub, client as PubSub.Client, Buffer.concat(replies), now);
   return [Resp.integer(PubSub.subscriptions(state.hub, client.id))];
@@ -171,6 +188,30 @@ export function run(state: State, table: Table.Table, request: Request, now: num
  */
 export function takeDeliveries(state: State): [PubSub.Client, Uint8Array][] {
   return PubSub.takeDeliveries(state.hub);
+}
+
+/**
+ * The blocked clients served since the last call, to wake once the batch is committed.
+ *
+ * @example
+ * ```ts
+ * for (const [wake, served] of ClientRequest.takeWakes(state)) Eio.Promise.resolve(wake, served);
+ * ```
+ */
+export function takeWakes(state: State): [Eio.Promise.Resolver<Blocking.Served>, Blocking.Served][] {
+  return Blocking.takeWakes(state.blocked);
+}
+
+/**
+ * Serves the blocked clients whose keys now hold what they wait for (after each command).
+ *
+ * @example
+ * ```ts
+ * ClientRequest.serveBlocked(state, table, Date.now());
+ * ```
+ */
+export function serveBlocked(state: State, table: Table.Table, now: number): void {
+  Blocking.serve(state.blocked, table, now);
 }
 
 /**

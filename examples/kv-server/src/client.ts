@@ -13,7 +13,8 @@
  * the session if the transaction ran.
  * @module
  */
-import type * as Eio from "eio-ts";
+import * as Eio from "eio-ts";
+import * as Blocking from "./blocking.js";
 import * as ClientRequest from "./client-request.js";
 import { dataCommands } from "./commands.js";
 import * as PubSub from "./pubsub.js";
@@ -105,7 +106,7 @@ export function create(session: Session.Session, shared: boolean): Client {
  * const action: Client.Action = Client.classify(client, args);
  * ```
  */
-export type Action = Buffer | null | "exec" | "discard" | "abort" | "watch" | "unwatch" | "subscribe";
+export type Action = Buffer | null | "exec" | "discard" | "abort" | "watch" | "unwatch" | "subscribe" | "block";
 
 function lower(bytes: Buffer): string {
   return bytes.toString("latin1").toLowerCase();
@@ -192,6 +193,8 @@ export function classify(client: Client, args: Buffer[]): Action {
     }
     return "subscribe";
   }
+  // Inside MULTI it was queued above: there it does not block, as in Redis.
+  if (Blocking.isBlocking(name)) return "block";
   // Checked above: a data command is queued as it is, a connection command answered.
   return dataCommands.has(name) ? null : Session.handle(client.session, args);
 }
@@ -211,6 +214,13 @@ export interface Io {
   write(bytes: Uint8Array): Eio.Operation<void>;
   /** Sends the replies the connection holds, so that what follows comes after them. */
   flush(): Eio.Operation<void>;
+  /** The clock of blocking commands' timeouts. */
+  clock?: Eio.Time.Clock;
+  /**
+   * Reads what the client sends while it is blocked (kept for after) and returns once it has
+   * gone: how a blocked client's disconnection is seen.
+   */
+  untilEnd?(): Eio.Operation<void>;
 }
 
 /**
@@ -248,7 +258,75 @@ export function* run(client: Client, action: Exclude<Action, Buffer | null>, arg
       return yield* throughMailbox(client, [args], {}, submit, io);
     case "exec":
       return yield* exec(client, submit, io);
+    case "block":
+      return yield* block(client, args, submit, io);
   }
+}
+
+/**
+ * BLPOP or BRPOP: answered at once if a key holds a list (or on an error); else the store has
+ * registered the client and this fiber waits on the promise it will resolve, under
+ * `Time.withTimeout`, while another fiber watches for the client leaving. Whatever ends the
+ * wait (the timeout, the client leaving, the connection being cancelled) asks the store to
+ * remove the waiter; if the store had served it already, the element is sent (timeout) or
+ * put back where it was taken (the client is gone): nothing is lost.
+ */
+function* block(client: Client, args: Buffer[], submit: Submit, io: Io): Eio.Operation<Buffer | null> {
+  const [woken, wake] = Eio.Promise.create<Blocking.Served>({ shared: client.shared });
+  const first = Buffer.from(yield* submit([args], { client: { id: client.id, wake } }));
+  if (!first.equals(Blocking.BLOCKED)) return first;
+  // The replies before it go out now, as Redis writes them while the client waits.
+  yield* io.flush();
+  const ms = Blocking.parseTimeout(args[args.length - 1]!) as number;
+  const clock = io.clock;
+  if (ms > 0 && clock === undefined) throw new Error("Client.run: a blocking command with a timeout needs io.clock");
+  let outcome: "served" | "timeout" | "gone";
+  let given: Blocking.Served | null = null;
+  try {
+    outcome = yield* Eio.Fiber.first<"served" | "timeout" | "gone">(
+      function* awaitServed() {
+        if (ms === 0) {
+          given = yield* Eio.Promise.await(woken);
+          return "served";
+        }
+        const result = yield* Eio.Time.withTimeout(clock!, ms / 1000, function* () {
+          return { ok: true as const, value: yield* Eio.Promise.await(woken) };
+        });
+        if (!result.ok) return "timeout";
+        given = result.value;
+        return "served";
+      },
+      function* awaitGone() {
+        if (io.untilEnd === undefined) yield* Eio.Promise.await(Eio.Promise.create<void>()[0]);
+        else yield* io.untilEnd();
+        return "gone";
+      },
+    );
+  } catch (error) {
+    // Cancelled (the server is stopping): the client takes nothing.
+    if (error instanceof Eio.Cancel.Cancelled) yield* Eio.Cancel.protect(() => unblock(client, woken, submit, true));
+    throw error;
+  }
+  if (outcome === "served") return Buffer.from(given!.reply);
+  const served = yield* unblock(client, woken, submit, outcome === "gone");
+  if (outcome === "gone") {
+    client.session.closing = true;
+    return null;
+  }
+  return served === null ? Resp.NULL_ARRAY : Buffer.from(served.reply);
+}
+
+/**
+ * Asks the store to remove the client's waiter. Returns what it was given if the store served
+ * it first (null: it took nothing); if `putBack`, that element is pushed back where it was taken.
+ */
+function* unblock(client: Client, woken: Eio.Promise.Promise<Blocking.Served>, submit: Submit, putBack: boolean): Eio.Operation<Blocking.Served | null> {
+  const reply = Buffer.from(yield* submit([], { client: { id: client.id, unblock: true } }));
+  if (reply.equals(Resp.integer(1))) return null;
+  // Served before the cancel arrived: its promise was resolved before the cancel's reply.
+  const served = yield* Eio.Promise.await(woken);
+  if (putBack) yield* submit([[Buffer.from(served.left ? "LPUSH" : "RPUSH"), Buffer.from(served.key), Buffer.from(served.element)]]);
+  return served;
 }
 
 function* unwatch(client: Client, submit: Submit): Eio.Operation<void> {

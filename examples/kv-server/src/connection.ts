@@ -61,6 +61,8 @@ export interface Limits {
    * sent at once pass `hard` bytes is closed, without them (the soft limit is the channel's).
    */
   outputBufferLimit?: OutputLimit.Limit;
+  /** The clock of blocking commands' timeouts (BLPOP ...). */
+  clock?: Eio.Time.Clock;
 }
 
 /**
@@ -104,7 +106,12 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
     if (client.subscriber !== null) yield* Subscriber.send(client.subscriber, bytes);
     else yield* channel.write(bytes);
   }
-  const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush };
+  // A blocked client's later commands are kept for after; its leaving ends the wait.
+  function* untilEnd(): Eio.Operation<void> {
+    for (let chunk; (chunk = yield* channel.read()) !== null; ) Resp.feed(parser, chunk);
+  }
+  const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush, untilEnd };
+  if (limits.clock !== undefined) io.clock = limits.clock;
   const hard = limits.outputBufferLimit?.hard ?? 0;
   for (;;) {
     const chunk = yield* channel.read();

@@ -175,7 +175,7 @@ export function* handleClient(
     const shared = server.shared;
     const limits = {
       maxBulk: settings.protoMaxBulkLen, queryBufferLimit: settings.clientQueryBufferLimit,
-      outputBufferLimit: settings.outputBufferLimit.normal, shared,
+      outputBufferLimit: settings.outputBufferLimit.normal, shared, clock,
     };
     const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, (commands, options) => Store.submit(queue, commands, { ...options, shared }), limits);
     if (draining === undefined) yield* serve();

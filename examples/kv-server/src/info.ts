@@ -29,6 +29,8 @@ export interface Facts {
   /** Data commands per second, over the last second or so. */
   opsPerSec: number;
   now: number;
+  /** Clients waiting in a blocking pop. */
+  blocked?: number;
 }
 
 const RUN_ID = randomBytes(20).toString("hex");
@@ -63,7 +65,7 @@ function sections(facts: Facts): [string, [string, string | number][]][] {
       ["config_file", ""], ["kv_server", "eio-ts"],
     ]],
     ["Clients", [
-      ["connected_clients", Math.max(facts.clients, 0)], ["cluster_connections", 0], ["blocked_clients", 0],
+      ["connected_clients", Math.max(facts.clients, 0)], ["cluster_connections", 0], ["blocked_clients", facts.blocked ?? 0],
       ["tracking_clients", 0], ["clients_in_timeout_table", 0],
     ]],
     ["Memory", [

@@ -4,6 +4,7 @@
  * (indexes already made non-negative).
  * @module
  */
+import * as Blocking from "./blocking.js";
 import { type CommandTable, type DataCommand, long, positiveCount, typed, upper, WRONG, wrongType } from "./data-command.js";
 import { Errors } from "./errors.js";
 import { parseInteger } from "./numbers.js";
@@ -216,5 +217,8 @@ export const listCommands: CommandTable = {
     if (from === null || to === null) return Resp.error(Errors.syntax);
     return move(t, a[1]!, a[2]!, from, to, now);
   } },
+  // Without blocking (inside MULTI); a client that may block is served by blocking.ts.
+  blpop: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, true) },
+  brpop: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, false) },
   rpoplpush: { arity: 3, run: (t, a, now) => move(t, a[1]!, a[2]!, "RIGHT", "LEFT", now) },
 };

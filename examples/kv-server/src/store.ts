@@ -22,6 +22,7 @@
  * @module
  */
 import * as Eio from "eio-ts";
+import * as Blocking from "./blocking.js";
 import * as ClientRequest from "./client-request.js";
 import type * as Commands from "./commands.js";
 import * as DiskError from "./disk-error.js";
@@ -145,6 +146,8 @@ function advance(
       running.job = KeysJob.start(table, args, now);
       if (running.job !== null) continue;
       reply = refused === null ? ClientRequest.execute(clients, table, args, now, context) : refusingWrites(clients, table, args, now, context, refused);
+      // Clients blocked on a key this command filled are served now, before the next command.
+      ClientRequest.serveBlocked(clients, table, now);
     }
     if (limit > 0 && running.total + reply.length > limit) return OVER_LIMIT;
     // Small replies are kept: they cannot fill the memory, and the final join picks the largest.
@@ -283,7 +286,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
     info: (sections) => Info.render({
       store, server: { port: options.port ?? 0, dir, startedAt }, now: Date.now(),
       clients: options.clients === undefined ? -1 : Atomics.load(options.clients, 0),
-      commands: counter.total, opsPerSec: counter.perSecond(Date.now()),
+      commands: counter.total, opsPerSec: counter.perSecond(Date.now()), blocked: Blocking.count(clients.blocked),
     }, sections),
   };
   try {
@@ -397,6 +400,15 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
           yield* Eio.Stream.add(client.mailbox, bytes);
         } catch {
           ClientRequest.undeliverable(clients, client);
+        }
+      }
+      // Blocked clients served in this batch: their pops are committed with it.
+      for (const [wake, served] of ClientRequest.takeWakes(clients)) {
+        try {
+          Eio.Promise.resolve(wake, served);
+        } catch (error) {
+          const reply = Resp.error(`ERR reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+          Eio.Promise.tryResolve(wake, { ...served, reply });
         }
       }
       for (const { request, reply } of done) {
