@@ -128,11 +128,11 @@ export function parseTimeout(arg: Uint8Array): number | string {
   const value = parseLongDouble(arg);
   if (value === null) return "ERR timeout is not a float or out of range";
   if (value.infinite) return "ERR timeout is negative";
-  const times = value.m * 1000n;
-  const ms = value.e >= 0 ? times << BigInt(value.e) : times >> BigInt(-value.e);
+  // Multiplied as a double (rounded, as Redis's long double product is: 0.001 is 1 ms), then truncated.
+  const ms = Math.trunc(Number(value.m) * 2 ** value.e * 1000);
   // (long long) of a value past its range is LLONG_MIN on x86: negative too.
-  if (ms >= 2n ** 63n || (value.negative && ms > 0n)) return "ERR timeout is negative";
-  return Number(ms);
+  if (!Number.isFinite(ms) || ms >= 2 ** 63 || (value.negative && ms > 0)) return "ERR timeout is negative";
+  return ms;
 }
 
 /**

@@ -1,0 +1,217 @@
+// BLPOP and BRPOP on the built server, compared with Debian's redis-server 7.0 started beside
+// it: replies and errors, first in first out with three blocked clients, a blocked client
+// that leaves takes nothing, the timeout's null, a wake across domains, and durability: an
+// element given to a blocked client is gone from the list after a kill -9 and a restart.
+// A test never sleeps to let the server get ready: it waits until INFO's blocked_clients
+// says the clients are waiting, or for the reply itself.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Connection, runScript, type Step } from "./script.js";
+import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
+
+afterAll(stopAllAndClean);
+
+const s = (on: string, ...command: string[]): Step => ({ on, command });
+
+// Scenarios that never block for long: what comes at once, errors, and short timeouts (whose
+// null reply is waited for).
+const SCENARIOS: Record<string, Step[]> = {
+  "an element at once, keys checked in order, from the head or the tail": [
+    s("a", "RPUSH", "l1", "a", "b", "c"), s("a", "RPUSH", "l2", "x"), s("a", "BLPOP", "none", "l1", "l2", "0"),
+    s("a", "BRPOP", "none", "l1", "0"), s("a", "BRPOP", "l2", "l1", "1"), s("a", "BLPOP", "l2", "l1", "0"),
+    s("a", "EXISTS", "l1", "l2"), s("a", "BLPOP", "none", "l1", "0.01"),
+  ],
+  "WRONGTYPE for a key of another type before a list, not after it": [
+    s("a", "SET", "str", "v"), s("a", "RPUSH", "l", "a", "b"), s("a", "BLPOP", "str", "l", "0"),
+    s("a", "BLPOP", "l", "str", "0"), s("a", "BRPOP", "none", "str", "0"), s("a", "SADD", "set", "m"), s("a", "BRPOP", "set", "0"),
+  ],
+  "timeouts: not a float, negative, out of range, and arity": [
+    s("a", "BLPOP", "k", "abc"), s("a", "BLPOP", "k", "-1"), s("a", "BRPOP", "k", "inf"), s("a", "BLPOP", "k", "-inf"),
+    s("a", "BLPOP", "k", "1e20"), s("a", "BLPOP", "k", ""), s("a", "BLPOP", "k", " 1"), s("a", "BLPOP", "k", "nan"),
+    s("a", "BLPOP", "k", "1x"), s("a", "BLPOP", "k"), s("a", "BRPOP"), s("a", "SET", "s", "v"), s("a", "BLPOP", "s", "abc"),
+  ],
+  "a timeout returns a null array": [
+    s("a", "BLPOP", "empty", "0.05"), s("a", "BRPOP", "empty1", "empty2", "0.02"), s("a", "BLPOP", "empty", "0.001"), s("a", "LLEN", "empty"),
+  ],
+  "inside MULTI they do not block: a null array at once, or the element": [
+    s("a", "MULTI"), s("a", "BLPOP", "none", "0"), s("a", "BRPOP", "none", "-1"), s("a", "RPUSH", "l", "x", "y"),
+    s("a", "BRPOP", "l", "0"), s("a", "BLPOP", "l", "none", "0"), s("a", "BLPOP", "l", "0"), s("a", "EXEC"),
+    s("a", "MULTI"), s("a", "BLPOP", "k", "abc"), s("a", "EXEC"),
+  ],
+};
+
+/** Waits until `server` has `n` blocked clients (asked again at each reply: no sleep). */
+async function blockedClients(admin: Connection, n: number): Promise<void> {
+  for (let tries = 0; tries < 100_000; tries++) {
+    admin.send("INFO", "clients");
+    const [info] = await admin.read(1);
+    if (new RegExp(`blocked_clients:${n}\\r\\n`).test(info as string)) return;
+  }
+  throw new Error(`never ${n} blocked clients`);
+}
+
+/** Clients block one after another (each waits until the server counts it), then one push. */
+async function fifo(port: number, push: string[], pops: string[]): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const clients = await Promise.all(pops.map(() => Connection.open(port)));
+  try {
+    for (const [i, client] of clients.entries()) {
+      client.send(pops[i]!, "q", "0");
+      await blockedClients(admin, i + 1);
+    }
+    admin.send(...push);
+    const out: unknown[] = await admin.read(1);
+    for (const client of clients) out.push(await client.read(1));
+    await blockedClients(admin, 0);
+    admin.send("LRANGE", "q", "0", "-1");
+    out.push(await admin.read(1));
+    return out;
+  } finally {
+    for (const connection of [admin, ...clients]) connection.close();
+  }
+}
+
+/** A client blocks, leaves; once the server has seen it go, a push: nothing is taken. */
+async function leaving(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const gone = await Connection.open(port);
+  const stays = await Connection.open(port);
+  try {
+    gone.send("BLPOP", "left", "0");
+    await blockedClients(admin, 1);
+    stays.send("BRPOP", "other", "left", "0");
+    await blockedClients(admin, 2);
+    gone.close();
+    await blockedClients(admin, 1);
+    admin.send("RPUSH", "left", "x", "y");
+    const out: unknown[] = await admin.read(1);
+    out.push(await stays.read(1));
+    admin.send("LRANGE", "left", "0", "-1");
+    out.push(await admin.read(1));
+    return out;
+  } finally {
+    for (const connection of [admin, gone, stays]) connection.close();
+  }
+}
+
+/** A blocked client's pipelined commands run after it is woken; a transaction wakes it once done. */
+async function pipelineAndTransaction(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const client = await Connection.open(port);
+  try {
+    client.socket.write("SET before 1\r\nBLPOP p 0\r\nGET before\r\n");
+    const out: unknown[] = await client.read(1);
+    await blockedClients(admin, 1);
+    // Pushed and popped in one transaction: nothing is left for the blocked client.
+    for (const command of [["MULTI"], ["RPUSH", "p", "a"], ["LPOP", "p"], ["EXEC"], ["MULTI"], ["RPUSH", "p", "b", "c"], ["EXEC"]]) admin.send(...command);
+    out.push(await admin.read(7));
+    out.push(await client.read(2));
+    admin.send("LRANGE", "p", "0", "-1");
+    out.push(await admin.read(1));
+    return out;
+  } finally {
+    admin.close();
+    client.close();
+  }
+}
+
+describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]])("BLPOP and BRPOP, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
+  let kv: RunningServer;
+  let redis: RunningServer;
+  beforeAll(async () => {
+    [kv, redis] = await Promise.all([startServer(newDir(), shapeArgs), startRedis()]);
+  });
+  afterAll(async () => {
+    expect(await stopServer(kv)).toBe(0);
+    await stopServer(redis);
+  });
+
+  it.each(Object.entries(SCENARIOS))("%s", async (_name, steps) => {
+    const [ours, theirs] = await Promise.all([runScript(kv.port, steps), runScript(redis.port, steps)]);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("three blocked clients are served first in, first out, by one RPUSH and by one LPUSH", async () => {
+    for (const push of [["RPUSH", "q", "a", "b", "c"], ["LPUSH", "q", "a", "b", "c", "d"]]) {
+      const pops = ["BLPOP", "BRPOP", "BLPOP"];
+      const [ours, theirs] = [await fifo(kv.port, push, pops), await fifo(redis.port, push, pops)];
+      expect(ours).toEqual(theirs);
+    }
+    expect(await fifo(kv.port, ["RPUSH", "q", "a", "b", "c"], ["BLPOP", "BLPOP", "BLPOP"])).toEqual([3, ["q", "a"], ["q", "b"], ["q", "c"], []]);
+  });
+
+  it("a client that leaves while blocked takes nothing: the next waiter, then the list, get the elements", async () => {
+    const ours = await leaving(kv.port);
+    expect(ours).toEqual(await leaving(redis.port));
+    expect(ours).toEqual([2, ["left", "y"], ["x"]]);
+  });
+
+  it("a blocked client's pipelined commands wait for it; a transaction wakes it only once it is done", async () => {
+    const ours = await pipelineAndTransaction(kv.port);
+    expect(ours).toEqual(await pipelineAndTransaction(redis.port));
+    expect(ours).toEqual(["OK", ["OK", "QUEUED", "QUEUED", "OK", [1, "a"], "OK", "QUEUED", "OK", [2]], [["p", "b"], "1"], ["c"]]);
+  });
+});
+
+/** Connections until two are served by different domains (same CLIENT ID: ids count per domain). */
+async function pairAcrossDomains(port: number): Promise<{ pair: [Connection, Connection]; all: Connection[] }> {
+  const byId = new Map<number, Connection>();
+  const all: Connection[] = [];
+  for (let round = 0; round < 100; round++) {
+    const batch = await Promise.all(Array.from({ length: 10 }, () => Connection.open(port)));
+    all.push(...batch);
+    for (const connection of batch) {
+      connection.send("CLIENT", "ID");
+      const [id] = (await connection.read(1)) as [number];
+      const other = byId.get(id);
+      if (other !== undefined) return { pair: [other, connection], all };
+      byId.set(id, connection);
+    }
+  }
+  throw new Error(`no two of ${all.length} connections were served by different domains`);
+}
+
+describe("BLPOP across domains (--domains 1)", () => {
+  it("a client blocked in either domain is woken by a push from the other", async () => {
+    const kv = await startServer(newDir(), ["--domains", "1"]);
+    const { pair, all } = await pairAcrossDomains(kv.port);
+    try {
+      for (const [blocked, pusher] of [pair, [pair[1], pair[0]]] as const) {
+        blocked.send("BLPOP", "cross", "0");
+        await blockedClients(pusher, 1);
+        pusher.send("RPUSH", "cross", "from the other domain");
+        expect(await pusher.read(1)).toEqual([1]);
+        expect(await blocked.read(1)).toEqual([["cross", "from the other domain"]]);
+      }
+    } finally {
+      for (const connection of all) connection.close();
+      expect(await stopServer(kv)).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe("durability of a blocked client's pop", () => {
+  it("after a kill -9 and a restart, an element given to a blocked client is gone from the list", async () => {
+    const dir = newDir();
+    const kv = await startServer(dir, ["--domains", "1"]);
+    const admin = await Connection.open(kv.port);
+    const client = await Connection.open(kv.port);
+    client.send("BLPOP", "jobs", "0");
+    await blockedClients(admin, 1);
+    admin.send("RPUSH", "jobs", "first", "second");
+    expect(await admin.read(1)).toEqual([2]);
+    expect(await client.read(1)).toEqual([["jobs", "first"]]);
+    kv.child.kill("SIGKILL");
+    expect(await kv.exited).toBe("SIGKILL");
+    admin.close();
+    client.close();
+    const again = await startServer(dir, ["--domains", "1"]);
+    const reader = await Connection.open(again.port);
+    try {
+      reader.send("LRANGE", "jobs", "0", "-1");
+      expect(await reader.read(1)).toEqual([["second"]]);
+    } finally {
+      reader.close();
+      expect(await stopServer(again)).toBe(0);
+    }
+  }, 60_000);
+});
