@@ -54,16 +54,18 @@ async function fifo(port: number, push: string[], pops: string[]): Promise<unkno
   const admin = await Connection.open(port);
   const clients = await Promise.all(pops.map(() => Connection.open(port)));
   try {
+    admin.send("DEL", "q");
+    await admin.read(1);
     for (const [i, client] of clients.entries()) {
       client.send(pops[i]!, "q", "0");
       await blockedClients(admin, i + 1);
     }
     admin.send(...push);
     const out: unknown[] = await admin.read(1);
-    for (const client of clients) out.push(await client.read(1));
+    for (const client of clients) out.push(...(await client.read(1)));
     await blockedClients(admin, 0);
     admin.send("LRANGE", "q", "0", "-1");
-    out.push(await admin.read(1));
+    out.push(...(await admin.read(1)));
     return out;
   } finally {
     for (const connection of [admin, ...clients]) connection.close();
@@ -84,9 +86,9 @@ async function leaving(port: number): Promise<unknown[]> {
     await blockedClients(admin, 1);
     admin.send("RPUSH", "left", "x", "y");
     const out: unknown[] = await admin.read(1);
-    out.push(await stays.read(1));
+    out.push(...(await stays.read(1)));
     admin.send("LRANGE", "left", "0", "-1");
-    out.push(await admin.read(1));
+    out.push(...(await admin.read(1)));
     return out;
   } finally {
     for (const connection of [admin, gone, stays]) connection.close();
@@ -106,7 +108,7 @@ async function pipelineAndTransaction(port: number): Promise<unknown[]> {
     out.push(await admin.read(7));
     out.push(await client.read(2));
     admin.send("LRANGE", "p", "0", "-1");
-    out.push(await admin.read(1));
+    out.push(...(await admin.read(1)));
     return out;
   } finally {
     admin.close();
@@ -148,7 +150,7 @@ describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--sing
   it("a blocked client's pipelined commands wait for it; a transaction wakes it only once it is done", async () => {
     const ours = await pipelineAndTransaction(kv.port);
     expect(ours).toEqual(await pipelineAndTransaction(redis.port));
-    expect(ours).toEqual(["OK", ["OK", "QUEUED", "QUEUED", "OK", [1, "a"], "OK", "QUEUED", "OK", [2]], [["p", "b"], "1"], ["c"]]);
+    expect(ours).toEqual(["OK", ["OK", "QUEUED", "QUEUED", [1, "a"], "OK", "QUEUED", [2]], [["p", "b"], "1"], ["c"]]);
   });
 });
 
