@@ -4,7 +4,11 @@
 // element given to a blocked client is gone from the list after a kill -9 and a restart.
 // A test never sleeps to let the server get ready: it waits until INFO's blocked_clients
 // says the clients are waiting, or for the reply itself.
+import * as Eio from "eio-ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Blocking from "../src/blocking.js";
+import * as Commands from "../src/commands.js";
+import * as Table from "../src/table.js";
 import { Connection, runScript, type Step } from "./script.js";
 import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
 
@@ -216,4 +220,65 @@ describe("durability of a blocked client's pop", () => {
       expect(await stopServer(again)).toBe(0);
     }
   }, 60_000);
+});
+
+describe("the storage loop's waiters (blocking.ts)", () => {
+  const args = (...words: string[]) => words.map((word) => Buffer.from(word));
+  const waiter = () => Eio.Promise.create<Blocking.Served>();
+
+  it("serves each key's waiters in order, removes a served waiter from its other keys, and journals each pop", () => {
+    const table = Table.create();
+    const blocked = Blocking.create();
+    const [, w1] = waiter();
+    const [, w2] = waiter();
+    const [, w3] = waiter();
+    expect(Blocking.run(blocked, table, args("BLPOP", "a", "b", "0"), 0, "1", w1)).toBe(Blocking.BLOCKED);
+    expect(Blocking.run(blocked, table, args("BRPOP", "b", "0"), 0, "2", w2)).toBe(Blocking.BLOCKED);
+    expect(Blocking.run(blocked, table, args("BLPOP", "b", "a", "0"), 0, "3", w3)).toBe(Blocking.BLOCKED);
+    expect(Blocking.count(blocked)).toBe(3);
+    Table.takeJournal(table);
+    Commands.execute(table, args("RPUSH", "b", "x", "y"), 0);
+    Blocking.serve(blocked, table, 0);
+    const wakes = Blocking.takeWakes(blocked);
+    expect(wakes.map(([wake]) => wake)).toEqual([w1, w2]);
+    expect(wakes.map(([, served]) => Buffer.from(served.reply).toString())).toEqual(["*2\r\n$1\r\nb\r\n$1\r\nx\r\n", "*2\r\n$1\r\nb\r\n$1\r\ny\r\n"]);
+    // The push and the two pops are in the batch's journal: the pops are committed with the push.
+    expect(Table.takeJournal(table).length).toBeGreaterThan(0);
+    expect(Commands.execute(table, args("EXISTS", "b"), 0).toString()).toBe(":0\r\n");
+    // Client 1 was served from b: a push to a now goes to client 3.
+    Commands.execute(table, args("RPUSH", "a", "z"), 0);
+    Blocking.serve(blocked, table, 0);
+    expect(Blocking.takeWakes(blocked).map(([wake]) => wake)).toEqual([w3]);
+    expect(Blocking.count(blocked)).toBe(0);
+  });
+
+  it("a cancel before the push takes nothing; one after it says the waiter was served", () => {
+    const table = Table.create();
+    const blocked = Blocking.create();
+    Blocking.run(blocked, table, args("BLPOP", "q", "0"), 0, "gone", waiter()[1]);
+    Blocking.run(blocked, table, args("BLPOP", "q", "0"), 0, "late", waiter()[1]);
+    expect(Blocking.cancel(blocked, "gone")).toBe(true);
+    Commands.execute(table, args("RPUSH", "q", "only"), 0);
+    Blocking.serve(blocked, table, 0);
+    expect(Blocking.takeWakes(blocked).map(([, served]) => Buffer.from(served.element).toString())).toEqual(["only"]);
+    expect(Blocking.cancel(blocked, "late")).toBe(false);
+    expect(Blocking.cancel(blocked, "gone")).toBe(false);
+  });
+
+  it("a key of another type does not serve a list's waiters", () => {
+    const table = Table.create();
+    const blocked = Blocking.create();
+    Blocking.run(blocked, table, args("BLPOP", "k", "0"), 0, "1", waiter()[1]);
+    Commands.execute(table, args("SADD", "k", "m"), 0);
+    Blocking.serve(blocked, table, 0);
+    expect(Blocking.takeWakes(blocked)).toEqual([]);
+    expect(Blocking.count(blocked)).toBe(1);
+  });
+
+  it("reads timeouts as Redis 7.0: seconds as a long double, to whole milliseconds", () => {
+    const parse = (text: string) => Blocking.parseTimeout(Buffer.from(text));
+    expect([parse("0"), parse("1.5"), parse("0.001"), parse("0.0009"), parse("-0.0001"), parse("0x10")]).toEqual([0, 1500, 1, 0, 0, 16000]);
+    expect([parse("-1"), parse("inf"), parse("1e20")]).toEqual(Array(3).fill("ERR timeout is negative"));
+    expect([parse("abc"), parse(""), parse(" 1"), parse("nan")]).toEqual(Array(4).fill("ERR timeout is not a float or out of range"));
+  });
 });
