@@ -39,6 +39,8 @@ export interface Served {
   element: Uint8Array;
   /** Taken from the head (BLPOP), else from the tail. */
   left: boolean;
+  /** BLMOVE's: the element is in its destination list (nothing to put back), or was not taken (an error). */
+  kept?: boolean;
 }
 
 /**
@@ -54,8 +56,10 @@ export interface Waiter {
   id: string;
   /** Its keys, in the order it named them. */
   keys: string[];
-  /** BLPOP (from the head) or BRPOP (from the tail). */
+  /** BLPOP (from the head) or BRPOP (from the tail); BLMOVE's source side. */
   left: boolean;
+  /** BLMOVE's destination and the side it pushes to. */
+  target?: { key: Buffer; left: boolean };
   /** Resolved, once the pop is committed, with what the client is given. */
   wake: Eio.Promise.Resolver<Served>;
 }
@@ -98,7 +102,7 @@ export function create(): Blocked {
 export const BLOCKED = Buffer.from("\0blocked");
 
 /** The commands that block, by lower-case name: from the head or not. */
-const POPS: ReadonlyMap<string, boolean> = new Map([["blpop", true], ["brpop", false]]);
+const POPS: ReadonlyMap<string, boolean> = new Map([["blpop", true], ["brpop", false], ["blmove", true]]);
 
 /**
  * True for the commands that may block a client.
@@ -166,6 +170,43 @@ function take(table: Table.Table, key: Uint8Array, left: boolean, now: number): 
   return { reply: Resp.bulkArray([keyBuffer, element]), key: keyBuffer, element, left };
 }
 
+function side(arg: Buffer): boolean | null {
+  const text = arg.toString("latin1").toUpperCase();
+  return text === "LEFT" ? true : text === "RIGHT" ? false : null;
+}
+
+/** Moves one element from the (non-empty) list at `source` to `destination` (a list or nothing), journaled. */
+function moveOne(table: Table.Table, source: Buffer, destination: Buffer, from: boolean, to: boolean, now: number): Buffer {
+  const list = typed(table, Table.keyOf(source), now, "list");
+  if (list === undefined || list === WRONG) throw new Error("Blocking.moveOne: no list");
+  const element = from ? list.get(0)! : list.get(list.length - 1)!;
+  Table.change(table, { op: from ? "lpop" : "rpop", key: source, args: [Buffer.from("1")] });
+  Table.change(table, { op: to ? "lpush" : "rpush", key: destination, args: [element] });
+  return element;
+}
+
+/**
+ * BLMOVE without blocking (as inside MULTI): the sides, then the timeout, then the source's
+ * type are checked, as Redis 7.0 does; an empty source is a null bulk string; else LMOVE.
+ *
+ * @example
+ * ```ts
+ * Blocking.move(table, ["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"].map((a) => Buffer.from(a)), Date.now());
+ * ```
+ */
+export function move(table: Table.Table, args: Buffer[], now: number): Buffer {
+  const from = side(args[3]!);
+  const to = side(args[4]!);
+  if (from === null || to === null) return Resp.error(Errors.syntax);
+  const timeout = parseTimeout(args[5]!);
+  if (typeof timeout === "string") return Resp.error(timeout);
+  const source = typed(table, Table.keyOf(args[1]!), now, "list");
+  if (source === WRONG) return Resp.error(Errors.wrongType);
+  if (source === undefined) return Resp.NULL;
+  if (typed(table, Table.keyOf(args[2]!), now, "list") === WRONG) return Resp.error(Errors.wrongType);
+  return Resp.bulk(moveOne(table, args[1]!, args[2]!, from, to, now));
+}
+
 /**
  * Runs blocking command `args` for client `id`: its reply if it can be answered now (an
  * element, an error), else the client is registered as waiting on its keys and the reply is
@@ -177,13 +218,16 @@ function take(table: Table.Table, key: Uint8Array, left: boolean, now: number): 
  * ```
  */
 export function run(blocked: Blocked, table: Table.Table, args: Buffer[], now: number, id: string, wake: Eio.Promise.Resolver<Served>): Buffer {
-  const left = POPS.get(args[0]!.toString("latin1").toLowerCase())!;
-  const reply = pop(table, args, now, left);
-  if (reply !== Resp.NULL_ARRAY) return reply;
+  const name = args[0]!.toString("latin1").toLowerCase();
+  const isMove = name === "blmove";
+  const left = isMove ? side(args[3]!) === true : POPS.get(name)!;
+  const reply = isMove ? move(table, args, now) : pop(table, args, now, left);
+  if (reply !== (isMove ? Resp.NULL : Resp.NULL_ARRAY)) return reply;
   // A client has one blocking command at a time: a leftover of a lost connection is replaced.
   cancel(blocked, id);
-  const keys = [...new Set(args.slice(1, -1).map((key) => Table.keyOf(key)))];
+  const keys = isMove ? [Table.keyOf(args[1]!)] : [...new Set(args.slice(1, -1).map((key) => Table.keyOf(key)))];
   const waiter: Waiter = { id, keys, left, wake };
+  if (isMove) waiter.target = { key: args[2]!, left: side(args[4]!) === true };
   blocked.byId.set(id, waiter);
   for (const key of keys) {
     let queue = blocked.byKey.get(key);
@@ -229,17 +273,31 @@ export function cancel(blocked: Blocked, id: string): boolean {
  * ```
  */
 export function serve(blocked: Blocked, table: Table.Table, now: number): void {
-  if (blocked.byKey.size === 0) return;
-  for (const [key, queue] of [...blocked.byKey]) {
-    for (;;) {
-      const list = typed(table, key, now, "list");
-      // Another type: its waiters wait on (Redis 7.0 serves a key only to its own type).
-      if (list === undefined || list === WRONG || queue.length === 0) break;
-      const waiter = queue[0]!;
-      remove(blocked, waiter);
-      blocked.wakes.push([waiter.wake, take(table, Table.keyBytes(key), waiter.left, now)]);
+  // Again while a pass served someone: a BLMOVE may fill a list others wait for.
+  for (let served = true; served && blocked.byKey.size > 0; ) {
+    served = false;
+    for (const [key, queue] of [...blocked.byKey]) {
+      for (;;) {
+        const list = typed(table, key, now, "list");
+        // Another type: its waiters wait on (Redis 7.0 serves a key only to its own type).
+        if (list === undefined || list === WRONG || queue.length === 0) break;
+        const waiter = queue[0]!;
+        remove(blocked, waiter);
+        served = true;
+        blocked.wakes.push([waiter.wake, give(table, Table.keyBytes(key), waiter, now)]);
+      }
     }
   }
+}
+
+function give(table: Table.Table, key: Buffer, waiter: Waiter, now: number): Served {
+  const target = waiter.target;
+  if (target === undefined) return take(table, key, waiter.left, now);
+  const empty = Buffer.alloc(0);
+  // A destination of another type: the client gets WRONGTYPE and the element stays, as in Redis 7.0.
+  if (typed(table, Table.keyOf(target.key), now, "list") === WRONG) return { reply: Resp.error(Errors.wrongType), key, element: empty, left: waiter.left, kept: true };
+  const element = moveOne(table, key, target.key, waiter.left, target.left, now);
+  return { reply: Resp.bulk(element), key, element, left: waiter.left, kept: true };
 }
 
 /**

@@ -220,5 +220,6 @@ export const listCommands: CommandTable = {
   // Without blocking (inside MULTI); a client that may block is served by blocking.ts.
   blpop: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, true) },
   brpop: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, false) },
+  blmove: { arity: 6, run: Blocking.move },
   rpoplpush: { arity: 3, run: (t, a, now) => move(t, a[1]!, a[2]!, "RIGHT", "LEFT", now) },
 };

@@ -41,6 +41,14 @@ const SCENARIOS: Record<string, Step[]> = {
     s("a", "BRPOP", "l", "0"), s("a", "BLPOP", "l", "none", "0"), s("a", "BLPOP", "l", "0"), s("a", "EXEC"),
     s("a", "MULTI"), s("a", "BLPOP", "k", "abc"), s("a", "EXEC"),
   ],
+  "BLMOVE: at once, its checks in Redis's order, inside MULTI a null bulk string, a timeout": [
+    s("a", "RPUSH", "src", "a", "b", "c"), s("a", "BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"), s("a", "BLMOVE", "src", "dst", "RIGHT", "LEFT", "0"),
+    s("a", "LRANGE", "dst", "0", "-1"), s("a", "BLMOVE", "src", "src", "LEFT", "RIGHT", "0"), s("a", "LRANGE", "src", "0", "-1"),
+    s("a", "BLMOVE", "src", "dst", "UP", "RIGHT", "abc"), s("a", "BLMOVE", "src", "dst", "LEFT", "RIGHT", "abc"), s("a", "SET", "str", "v"),
+    s("a", "BLMOVE", "str", "dst", "LEFT", "RIGHT", "0"), s("a", "BLMOVE", "src", "str", "LEFT", "RIGHT", "0"), s("a", "BLMOVE", "none", "str", "LEFT", "RIGHT", "0.01"),
+    s("a", "BLMOVE", "none", "dst", "LEFT", "RIGHT", "-1"), s("a", "BLMOVE", "src", "dst"), s("a", "MULTI"), s("a", "BLMOVE", "none", "dst", "LEFT", "RIGHT", "0"),
+    s("a", "BLMOVE", "src", "dst", "LEFT", "LEFT", "0"), s("a", "EXEC"),
+  ],
 };
 
 /** Waits until `server` has `n` blocked clients (asked again at each reply: no sleep). */
@@ -120,6 +128,34 @@ async function pipelineAndTransaction(port: number): Promise<unknown[]> {
   }
 }
 
+/** A blocked BLMOVE is served by a push; one whose destination became a string gets WRONGTYPE and takes nothing. */
+async function moving(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const client = await Connection.open(port);
+  try {
+    const out: unknown[] = [];
+    const run = async (...command: string[]) => {
+      admin.send(...command);
+      out.push(...(await admin.read(1)));
+    };
+    client.send("BLMOVE", "msrc", "mdst", "RIGHT", "LEFT", "0");
+    await blockedClients(admin, 1);
+    await run("RPUSH", "msrc", "p", "q");
+    out.push(...(await client.read(1)));
+    await run("LRANGE", "mdst", "0", "-1");
+    await run("SET", "mdst2", "str");
+    client.send("BLMOVE", "msrc2", "mdst2", "LEFT", "LEFT", "0");
+    await blockedClients(admin, 1);
+    await run("RPUSH", "msrc2", "z");
+    out.push(...(await client.read(1)));
+    await run("LRANGE", "msrc2", "0", "-1");
+    return out;
+  } finally {
+    admin.close();
+    client.close();
+  }
+}
+
 describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]])("BLPOP and BRPOP, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
   let kv: RunningServer;
   let redis: RunningServer;
@@ -149,6 +185,13 @@ describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--sing
     const ours = await leaving(kv.port);
     expect(ours).toEqual(await leaving(redis.port));
     expect(ours).toEqual([2, ["left", "y"], ["x"]]);
+  });
+
+  it("a blocked BLMOVE is served by a push, and gets WRONGTYPE for a destination that became a string", async () => {
+    const ours = await moving(kv.port);
+    expect(ours).toEqual(await moving(redis.port));
+    expect(ours.slice(0, 3)).toEqual([2, "q", ["q"]]);
+    expect(ours.at(-1)).toEqual(["z"]);
   });
 
   it("a blocked client's pipelined commands wait for it; a transaction wakes it only once it is done", async () => {
