@@ -1,12 +1,13 @@
 /**
- * The storage loop's side of the blocking pops (BLPOP, BRPOP): the clients waiting for a key,
+ * The storage loop's side of the blocking pops (BLPOP, BRPOP, BLMOVE, BZPOPMIN, BZPOPMAX): the
+ * clients waiting for a key,
  * first in, first out per key, as in Redis. A client that finds every key empty is registered
  * here with the resolver of an `Eio.Promise` (shared, since its connection may be served by
  * another domain) and its connection waits on the promise under `Eio.Time.withTimeout`.
  *
  * After every command (a whole transaction counting as one, as Redis's
  * `handleClientsBlockedOnKeys`) the loop calls {@link serve}: each waiting key that now holds a
- * list gives its elements to its waiters in the order they came. The pop goes through
+ * list (or sorted set) gives its elements to its waiters of that type in the order they came. The pop goes through
  * `Table.change`, so it is journaled with the batch of the push that woke it: the promise is
  * resolved only after that batch is committed, with the replies, and an element given to a
  * blocked client never comes back after a restart.
@@ -20,7 +21,7 @@
 import type * as Eio from "eio-ts";
 import { WRONG, typed } from "./data-command.js";
 import { Errors } from "./errors.js";
-import { parseLongDouble } from "./numbers.js";
+import { formatDouble, parseLongDouble } from "./numbers.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
 
@@ -39,6 +40,8 @@ export interface Served {
   element: Uint8Array;
   /** Taken from the head (BLPOP), else from the tail. */
   left: boolean;
+  /** BZPOPMIN's and BZPOPMAX's: the member's score, as replied (to put it back with ZADD). */
+  score?: string;
   /** BLMOVE's: the element is in its destination list (nothing to put back), or was not taken (an error). */
   kept?: boolean;
 }
@@ -48,7 +51,7 @@ export interface Served {
  *
  * @example
  * ```ts
- * const waiter: Blocking.Waiter = { id: "1:7", keys: ["q"], left: true, wake };
+ * const waiter: Blocking.Waiter = { id: "1:7", keys: ["q"], left: true, kind: "list", wake };
  * ```
  */
 export interface Waiter {
@@ -58,6 +61,8 @@ export interface Waiter {
   keys: string[];
   /** BLPOP (from the head) or BRPOP (from the tail); BLMOVE's source side. */
   left: boolean;
+  /** What it waits for: a list (BLPOP, BRPOP, BLMOVE) or a sorted set (BZPOPMIN: `left`, BZPOPMAX). */
+  kind: "list" | "zset";
   /** BLMOVE's destination and the side it pushes to. */
   target?: { key: Buffer; left: boolean };
   /** Resolved, once the pop is committed, with what the client is given. */
@@ -102,7 +107,7 @@ export function create(): Blocked {
 export const BLOCKED = Buffer.from("\0blocked");
 
 /** The commands that block, by lower-case name: from the head or not. */
-const POPS: ReadonlyMap<string, boolean> = new Map([["blpop", true], ["brpop", false], ["blmove", true]]);
+const POPS: ReadonlyMap<string, boolean> = new Map([["blpop", true], ["brpop", false], ["blmove", true], ["bzpopmin", true], ["bzpopmax", false]]);
 
 /**
  * True for the commands that may block a client.
@@ -149,15 +154,27 @@ export function parseTimeout(arg: Uint8Array): number | string {
  * Blocking.pop(table, ["BLPOP", "q", "0"].map((a) => Buffer.from(a)), Date.now(), true);
  * ```
  */
-export function pop(table: Table.Table, args: Buffer[], now: number, left: boolean): Buffer {
+export function pop(table: Table.Table, args: Buffer[], now: number, left: boolean, kind: "list" | "zset" = "list"): Buffer {
   const timeout = parseTimeout(args[args.length - 1]!);
   if (typeof timeout === "string") return Resp.error(timeout);
   for (let i = 1; i < args.length - 1; i++) {
-    const value = typed(table, Table.keyOf(args[i]!), now, "list");
+    const value = typed(table, Table.keyOf(args[i]!), now, kind);
     if (value === WRONG) return Resp.error(Errors.wrongType);
-    if (value !== undefined) return Buffer.from(take(table, args[i]!, left, now).reply);
+    if (value !== undefined) return Buffer.from((kind === "list" ? take(table, args[i]!, left, now) : takeMember(table, args[i]!, left, now)).reply);
   }
   return Resp.NULL_ARRAY;
+}
+
+/** Pops the lowest (or highest) member of the (non-empty) sorted set at `key`, journaled. */
+function takeMember(table: Table.Table, key: Uint8Array, min: boolean, now: number): Served {
+  const keyBuffer = Buffer.from(key.buffer, key.byteOffset, key.length);
+  const zset = typed(table, Table.keyOf(keyBuffer), now, "zset");
+  if (zset === undefined || zset === WRONG) throw new Error("Blocking.takeMember: no sorted set");
+  const item = min ? zset.items[0]! : zset.items[zset.items.length - 1]!;
+  const member = Table.keyBytes(item.member);
+  const score = formatDouble(item.score);
+  Table.change(table, { op: "zrem", key: keyBuffer, args: [member] });
+  return { reply: Resp.bulkArray([keyBuffer, member, score]), key: keyBuffer, element: member, left: min, score };
 }
 
 /** Pops one element of the (non-empty) list at `key`, journaled. */
@@ -221,12 +238,13 @@ export function run(blocked: Blocked, table: Table.Table, args: Buffer[], now: n
   const name = args[0]!.toString("latin1").toLowerCase();
   const isMove = name === "blmove";
   const left = isMove ? side(args[3]!) === true : POPS.get(name)!;
-  const reply = isMove ? move(table, args, now) : pop(table, args, now, left);
+  const kind = name.startsWith("bz") ? "zset" : "list";
+  const reply = isMove ? move(table, args, now) : pop(table, args, now, left, kind);
   if (reply !== (isMove ? Resp.NULL : Resp.NULL_ARRAY)) return reply;
   // A client has one blocking command at a time: a leftover of a lost connection is replaced.
   cancel(blocked, id);
   const keys = isMove ? [Table.keyOf(args[1]!)] : [...new Set(args.slice(1, -1).map((key) => Table.keyOf(key)))];
-  const waiter: Waiter = { id, keys, left, wake };
+  const waiter: Waiter = { id, keys, left, kind, wake };
   if (isMove) waiter.target = { key: args[2]!, left: side(args[4]!) === true };
   blocked.byId.set(id, waiter);
   for (const key of keys) {
@@ -278,10 +296,12 @@ export function serve(blocked: Blocked, table: Table.Table, now: number): void {
     served = false;
     for (const [key, queue] of [...blocked.byKey]) {
       for (;;) {
-        const list = typed(table, key, now, "list");
-        // Another type: its waiters wait on (Redis 7.0 serves a key only to its own type).
-        if (list === undefined || list === WRONG || queue.length === 0) break;
-        const waiter = queue[0]!;
+        const entry = Table.lookup(table, key, now);
+        if (entry === undefined) break;
+        // Waiters for another type wait on (Redis 7.0 serves a key only to its own type's waiters).
+        const type = Table.typeOf(entry.value);
+        const waiter = queue.find((w) => w.kind === type);
+        if (waiter === undefined) break;
         remove(blocked, waiter);
         served = true;
         blocked.wakes.push([waiter.wake, give(table, Table.keyBytes(key), waiter, now)]);
@@ -292,6 +312,7 @@ export function serve(blocked: Blocked, table: Table.Table, now: number): void {
 
 function give(table: Table.Table, key: Buffer, waiter: Waiter, now: number): Served {
   const target = waiter.target;
+  if (waiter.kind === "zset") return takeMember(table, key, waiter.left, now);
   if (target === undefined) return take(table, key, waiter.left, now);
   const empty = Buffer.alloc(0);
   // A destination of another type: the client gets WRONGTYPE and the element stays, as in Redis 7.0.

@@ -325,7 +325,8 @@ function* unblock(client: Client, woken: Eio.Promise.Promise<Blocking.Served>, s
   if (reply.equals(Resp.integer(1))) return null;
   // Served before the cancel arrived: its promise was resolved before the cancel's reply.
   const served = yield* Eio.Promise.await(woken);
-  if (putBack && served.kept !== true) yield* submit([[Buffer.from(served.left ? "LPUSH" : "RPUSH"), Buffer.from(served.key), Buffer.from(served.element)]]);
+  if (putBack && served.score !== undefined) yield* submit([[Buffer.from("ZADD"), Buffer.from(served.key), Buffer.from(served.score), Buffer.from(served.element)]]);
+  else if (putBack && served.kept !== true) yield* submit([[Buffer.from(served.left ? "LPUSH" : "RPUSH"), Buffer.from(served.key), Buffer.from(served.element)]]);
   return served;
 }
 

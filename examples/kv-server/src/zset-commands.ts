@@ -5,6 +5,7 @@
  * logs the resulting scores (so an INCR replays as the score it produced).
  * @module
  */
+import * as Blocking from "./blocking.js";
 import { bytes, type CommandTable, type DataCommand, long, pairs, parseCursor, positiveCount, scanReply, typed, upper, WRONG, wrongType } from "./data-command.js";
 import { Errors } from "./errors.js";
 import { formatDouble, parseDouble, parseScoreBound } from "./numbers.js";
@@ -310,6 +311,9 @@ export const zsetCommands: CommandTable = {
   zrangebylex: { arity: -4, run: zrange({ by: "lex", reverse: false }) },
   zrevrangebylex: { arity: -4, run: zrange({ by: "lex", reverse: true }) },
   zpopmin: { arity: -2, run: zpop(false) },
+  // Without blocking (inside MULTI); a client that may block is served by blocking.ts.
+  bzpopmin: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, true, "zset") },
+  bzpopmax: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, false, "zset") },
   zpopmax: { arity: -2, run: zpop(true) },
   zscan: { arity: -3, run: zscan },
 };

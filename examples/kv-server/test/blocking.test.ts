@@ -49,6 +49,13 @@ const SCENARIOS: Record<string, Step[]> = {
     s("a", "BLMOVE", "none", "dst", "LEFT", "RIGHT", "-1"), s("a", "BLMOVE", "src", "dst"), s("a", "MULTI"), s("a", "BLMOVE", "none", "dst", "LEFT", "RIGHT", "0"),
     s("a", "BLMOVE", "src", "dst", "LEFT", "LEFT", "0"), s("a", "EXEC"),
   ],
+  "BZPOPMIN and BZPOPMAX: at once, keys in order, WRONGTYPE, timeouts, inside MULTI": [
+    s("a", "ZADD", "z", "1", "a", "2.5", "b", "3", "c", "-inf", "d"), s("a", "BZPOPMIN", "none", "z", "0"), s("a", "BZPOPMAX", "z", "0"),
+    s("a", "BZPOPMIN", "z", "0.01"), s("a", "SET", "str", "v"), s("a", "BZPOPMIN", "str", "z", "0"), s("a", "BZPOPMAX", "z", "str", "0"),
+    s("a", "BZPOPMIN", "z", "0.01"), s("a", "BZPOPMIN", "z", "abc"), s("a", "BZPOPMAX", "z", "-1"), s("a", "BZPOPMIN", "z"),
+    s("a", "RPUSH", "l", "x"), s("a", "BZPOPMIN", "l", "0"), s("a", "BLPOP", "str", "0"), s("a", "ZADD", "z", "1.5", "x"),
+    s("a", "MULTI"), s("a", "BZPOPMAX", "none", "0"), s("a", "BZPOPMIN", "z", "0"), s("a", "EXEC"),
+  ],
 };
 
 /** Waits until `server` has `n` blocked clients (asked again at each reply: no sleep). */
@@ -156,6 +163,33 @@ async function moving(port: number): Promise<unknown[]> {
   }
 }
 
+/** A list's waiter and a sorted set's on one key: each is served only by its own type. */
+async function kinds(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const [list, zset] = [await Connection.open(port), await Connection.open(port)];
+  try {
+    const out: unknown[] = [];
+    const run = async (...command: string[]) => {
+      admin.send(...command);
+      out.push(...(await admin.read(1)));
+    };
+    list.send("BLPOP", "both", "0");
+    await blockedClients(admin, 1);
+    zset.send("BZPOPMAX", "both", "0");
+    await blockedClients(admin, 2);
+    await run("ZADD", "both", "1", "m", "2", "n");
+    out.push(...(await zset.read(1)));
+    await blockedClients(admin, 1);
+    await run("ZRANGE", "both", "0", "-1", "WITHSCORES");
+    await run("DEL", "both");
+    await run("RPUSH", "both", "x");
+    out.push(...(await list.read(1)));
+    return out;
+  } finally {
+    for (const connection of [admin, list, zset]) connection.close();
+  }
+}
+
 describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]])("BLPOP and BRPOP, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
   let kv: RunningServer;
   let redis: RunningServer;
@@ -192,6 +226,12 @@ describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--sing
     expect(ours).toEqual(await moving(redis.port));
     expect(ours.slice(0, 3)).toEqual([2, "q", ["q"]]);
     expect(ours.at(-1)).toEqual(["z"]);
+  });
+
+  it("a list's waiter and a sorted set's on one key are each served by their own type only", async () => {
+    const ours = await kinds(kv.port);
+    expect(ours).toEqual(await kinds(redis.port));
+    expect(ours).toEqual([2, ["both", "n", "2"], ["m", "1"], 1, 1, ["both", "x"]]);
   });
 
   it("a blocked client's pipelined commands wait for it; a transaction wakes it only once it is done", async () => {
