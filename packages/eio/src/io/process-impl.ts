@@ -19,6 +19,8 @@ import { copy, type Sink, type Source } from "./flow.js";
 import { describeValue, fsCall, fsError } from "./fs-call.js";
 import { Path } from "./path.js";
 import { PipeSink, PipeSource } from "./pipe-flow.js";
+// Type only: process.ts calls into this file at run time, not the other way.
+import type { SpawnOptions } from "./process.js";
 import { ArgumentListTooLong, ExecutableNotFound, ProcessPermissionDenied, type ExitStatus } from "./process-errors.js";
 import { SocketStream } from "./socket-stream.js";
 import { stderr, stdin, stdout } from "./stdio.js";
@@ -97,16 +99,6 @@ export class Child {
   toString(): string {
     return `<process ${this.pid}>`;
   }
-}
-
-/** What `Process.spawn` takes besides the switch, the manager and the arguments. */
-export interface SpawnOptions {
-  cwd?: Path;
-  stdin?: Source;
-  stdout?: Sink;
-  stderr?: Sink;
-  env?: readonly string[] | Readonly<Record<string, string>>;
-  executable?: string;
 }
 
 /** The standard streams' flows, and the descriptor each stands for. */
