@@ -51,6 +51,7 @@ export * as DomainManager from "./domains/domain-manager.js";
 export * as ExecutorPool from "./domains/executor-pool.js";
 export { DomainCrashed, PoolClosed } from "./domains/errors.js";
 export { registerErrorClass } from "./shared/register-error-class.js";
+export { transfer } from "./shared/transfer.js";
 
 // Input and output
 export * as Exn from "./io/exn.js";

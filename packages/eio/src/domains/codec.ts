@@ -13,7 +13,7 @@
 import { LARGE_BYTES, loadApart, storeApart } from "../shared/buffers.js";
 import { deserialize, serialize } from "../shared/serializer.js";
 import { Tag } from "../shared/value-tags.js";
-import { prepareValue, release, reviveValue } from "../shared/index.js";
+import { prepareValue, release, reviveValue, sendPrepared } from "../shared/index.js";
 
 
 /** Strings up to this length are written in the record as UTF-8 (at most 3 bytes a unit). */
@@ -82,7 +82,9 @@ export class Encoder {
    * and offsets (the references this record owns), a flags byte (bytes apart), the bytes.
    */
   private object(value: unknown): this {
-    const { value: prepared, handles, revivable } = prepareValue(value);
+    // A record is read once: large bytes travel as parcels (no copy on arrival).
+    const walked = prepareValue(value, true);
+    const { value: prepared, handles, revivable } = walked;
     let bytes: Uint8Array;
     let flags = 0;
     try {
@@ -92,6 +94,7 @@ export class Encoder {
         bytes = new Uint8Array(0);
         flags |= APART;
       }
+      sendPrepared(walked);
     } catch (error) {
       for (const offset of handles) release(offset);
       throw error;

@@ -38,11 +38,18 @@ export const LARGE_BYTES = 256 << 10;
 export const BUFFER_KIND = 3;
 /** Payload word: the buffer's program-wide id. */
 const ID = OBJECT_HEADER >> 2;
+/** Payload word: 1 if the object names a parcel (an `ArrayBuffer` read once), 0 for a shared buffer. */
+const IS_PARCEL = ID + 1;
+/** {@link IS_PARCEL} once the reader took the parcel. */
+const TAKEN = 2;
 
 type Message =
   | { readonly id: number; readonly buffer: SharedArrayBuffer }
   | { readonly drop: number }
-  | { readonly peer: MessagePort };
+  | { readonly peer: MessagePort }
+  | { readonly parcel: number; readonly buffer: ArrayBuffer }
+  | { readonly want: number }
+  | { readonly dropParcel: number };
 
 /** The buffers this thread can name, by id. */
 const buffers = new Map<number, SharedArrayBuffer>();
@@ -67,6 +74,10 @@ function forward(message: Message, except: MessagePort | null): void {
 }
 
 function receive(message: Message, from: MessagePort | null): void {
+  if ("parcel" in message || "want" in message || "dropParcel" in message) {
+    receiveParcel(message, from);
+    return;
+  }
   if ("peer" in message) {
     if (isMain()) addPeer(message.peer);
     return;
@@ -143,6 +154,7 @@ export function registerBuffer(buffer: SharedArrayBuffer): number {
   const id = Atomics.add(arena.i32, H_NEXT_BUFFER, 1) + 1;
   const offset = allocObject(BUFFER_KIND, 8);
   arena.i32[(offset >> 2) + ID] = id;
+  arena.i32[(offset >> 2) + IS_PARCEL] = 0;
   retain(offset);
   buffers.set(id, buffer);
   // Posted before the caller publishes the value, so a reader that lacks it finds it queued.
@@ -197,6 +209,130 @@ export function loadApart(offset: number): Uint8Array {
   return new Uint8Array(bufferAt(offset));
 }
 
+// Parcels: an `ArrayBuffer` (not shared) in a value read exactly once (a job's arguments or
+// result, a stream item), moved by `postMessage`'s transfer list to the one thread that reads
+// it, which gets it as its own: no copy on the way, and none on arrival. Its taker is not known
+// when the value is written (a waiting job may start in any domain, any domain may take a
+// stream item), so the main thread holds it: a domain's parcel is transferred to the main
+// thread before the value naming it is published; a domain that reads the value asks the main
+// thread for it ("want") and waits for it on its port, as for a forwarded shared buffer. The
+// main thread reads its own parcels, and those a domain sent it, synchronously.
+
+/** This thread's parcels by id: the main thread's held ones, a domain's arrived ones. */
+const parcels = new Map<number, ArrayBuffer>();
+/** Main thread: wants that came before their parcel (messages of two ports race). */
+const wanted = new Map<number, MessagePort>();
+/** Main thread: parcels dropped before they arrived. */
+const parcelsDroppedEarly = new Set<number>();
+/** Parcels named by a value being written here and not yet posted (see {@link postParcels}). */
+const unposted = new Map<number, ArrayBuffer>();
+
+function handOver(id: number, buffer: ArrayBuffer, port: MessagePort): void {
+  port.postMessage({ parcel: id, buffer } satisfies Message, [buffer]);
+  const i32 = getArena().i32;
+  Atomics.add(i32, H_BUFFER_FORWARDS, 1);
+  Atomics.notify(i32, H_BUFFER_FORWARDS);
+}
+
+function receiveParcel(message: Message, from: MessagePort | null): void {
+  if ("parcel" in message) {
+    if (isMain() && parcelsDroppedEarly.delete(message.parcel)) return;
+    const port = isMain() ? wanted.get(message.parcel) : undefined;
+    if (port !== undefined) {
+      wanted.delete(message.parcel);
+      handOver(message.parcel, message.buffer, port);
+    } else {
+      parcels.set(message.parcel, message.buffer);
+    }
+  } else if ("want" in message) {
+    const buffer = parcels.get(message.want);
+    if (buffer === undefined) {
+      wanted.set(message.want, from!);
+    } else {
+      parcels.delete(message.want);
+      handOver(message.want, buffer, from!);
+    }
+  } else if ("dropParcel" in message && isMain() && !parcels.delete(message.dropParcel)) {
+    parcelsDroppedEarly.add(message.dropParcel);
+  }
+}
+
+/**
+ * Names `buffer` as a parcel: returns its object's offset (one reference for the caller). The
+ * buffer moves only when {@link postParcels} runs, once the value that names it is written:
+ * a value that fails to serialize leaves the sender's buffer as it was.
+ */
+export function registerParcel(buffer: ArrayBuffer): number {
+  const arena = getArena();
+  if (!isMain() && mainPort === null) {
+    throw new TypeError("Cannot send a large value from this thread: it was not started as an Eio domain.");
+  }
+  const id = Atomics.add(arena.i32, H_NEXT_BUFFER, 1) + 1;
+  const offset = allocObject(BUFFER_KIND, 8);
+  arena.i32[(offset >> 2) + ID] = id;
+  arena.i32[(offset >> 2) + IS_PARCEL] = 1;
+  retain(offset);
+  unposted.set(id, buffer);
+  return offset;
+}
+
+/** Moves the parcels named by `offsets` (from {@link registerParcel}) to the main thread; call before publishing the value. */
+export function postParcels(offsets: readonly number[]): void {
+  const i32 = getArena().i32;
+  for (const offset of offsets) {
+    const id = i32[(offset >> 2) + ID]!;
+    const buffer = unposted.get(id)!;
+    unposted.delete(id);
+    if (mainPort === null) {
+      // The main thread holds its own parcels; the transfer detaches the sender's buffer.
+      parcels.set(id, detach(buffer));
+    } else {
+      mainPort.postMessage({ parcel: id, buffer } satisfies Message, [buffer]);
+    }
+  }
+}
+
+/** The buffer's memory in a new `ArrayBuffer`, `buffer` detached (no copy). */
+export function detach(buffer: ArrayBuffer): ArrayBuffer {
+  return structuredClone(buffer, { transfer: [buffer] });
+}
+
+function dropParcel(offset: number, id: number): void {
+  // Taken: the reader owns it (the reader gives back the value's reference right after).
+  if (getArena().i32[(offset >> 2) + IS_PARCEL] === TAKEN) return;
+  // The value was never written: the buffer never left its sender.
+  if (unposted.delete(id)) return;
+  if (mainPort !== null) mainPort.postMessage({ dropParcel: id } satisfies Message);
+  else if (!parcels.delete(id)) parcelsDroppedEarly.add(id);
+}
+
+/** The parcel of the object at `offset`, taken: this thread's own from now on. */
+export function takeParcel(offset: number): ArrayBuffer {
+  const i32 = getArena().i32;
+  const id = i32[(offset >> 2) + ID]!;
+  let asked = false;
+  const deadline = Date.now() + FORWARD_TIMEOUT_MS;
+  for (;;) {
+    const seen = Atomics.load(i32, H_BUFFER_FORWARDS);
+    const buffer = parcels.get(id);
+    if (buffer !== undefined) {
+      parcels.delete(id);
+      i32[(offset >> 2) + IS_PARCEL] = TAKEN;
+      return buffer;
+    }
+    if (drainPorts()) continue;
+    if (isMain() || Date.now() > deadline) {
+      throw new Error(`A large value (parcel ${id}) sent by another domain never reached this domain${isMain() ? "" : ` (waited ${FORWARD_TIMEOUT_MS / 1000} s for the main thread to hand it over)`}.`);
+    }
+    if (!asked) {
+      mainPort!.postMessage({ want: id } satisfies Message);
+      asked = true;
+    }
+    // Not a spin: the main thread's event loop hands it over, then bumps the word.
+    Atomics.wait(i32, H_BUFFER_FORWARDS, seen, 5);
+  }
+}
+
 registerKind({
   id: BUFFER_KIND,
   name: "Buffer",
@@ -205,6 +341,10 @@ registerKind({
   },
   destroy: (offset) => {
     const id = getArena().i32[(offset >> 2) + ID]!;
+    if (getArena().i32[(offset >> 2) + IS_PARCEL] !== 0) {
+      dropParcel(offset, id);
+      return;
+    }
     buffers.delete(id);
     const message: Message = { drop: id };
     if (mainPort !== null) mainPort.postMessage(message);

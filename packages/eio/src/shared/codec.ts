@@ -10,7 +10,7 @@
 import { type Arena, getArena } from "./arena.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 import { LARGE_BYTES, loadApart, storeApart } from "./buffers.js";
-import { prepareValue, reviveValue } from "./markers.js";
+import { isMarkedForMove, prepareValue, reviveValue, sendPrepared } from "./markers.js";
 import { deserialize, serialize } from "./serializer.js";
 import { Tag } from "./value-tags.js";
 
@@ -60,7 +60,12 @@ const SHORT_BYTES = 4096;
 
 /** True for a Uint8Array or Buffer of ordinary memory, small enough for the fast path. */
 function isShortBytes(value: object): value is Uint8Array {
-  return (value.constructor === Buffer || value.constructor === Uint8Array) && (value as Uint8Array).length <= SHORT_BYTES && !((value as Uint8Array).buffer instanceof SharedArrayBuffer);
+  return (
+    (value.constructor === Buffer || value.constructor === Uint8Array) &&
+    (value as Uint8Array).length <= SHORT_BYTES &&
+    !((value as Uint8Array).buffer instanceof SharedArrayBuffer) &&
+    !isMarkedForMove((value as Uint8Array).buffer)
+  );
 }
 
 /** Words a Bytes item takes: tag, class (1 for a Buffer), length, the bytes padded to a word. */
@@ -94,7 +99,7 @@ const LIST_DEPTH = 8;
 const APART = -1;
 
 /** Encodes `value` into a new block (none for a small value, see `isInline`); returns its reference. */
-export function encodeValue(value: unknown): number {
+export function encodeValue(value: unknown, once = false): number {
   const arena = getArena();
   switch (typeof value) {
     case "number": {
@@ -152,7 +157,8 @@ export function encodeValue(value: unknown): number {
       }
       break;
   }
-  const { value: prepared, handles, revivable } = prepareValue(value);
+  const walked = prepareValue(value, once);
+  const { value: prepared, handles, revivable } = walked;
   let bytes: Uint8Array;
   let length: number;
   try {
@@ -163,6 +169,7 @@ export function encodeValue(value: unknown): number {
       length = APART;
       bytes = new Uint8Array(0);
     }
+    sendPrepared(walked);
   } catch (error) {
     for (const offset of handles) release(offset);
     if (error instanceof TypeError || error instanceof RangeError) throw error;

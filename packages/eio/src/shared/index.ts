@@ -27,7 +27,7 @@ export { collectCycles, cycleStats } from "./cycles.js";
 export { decodeAndFree, decodeValue, encodeValue, freeValue } from "./codec.js";
 export { attachBufferPort, connectBufferPeer } from "./buffers.js";
 export {
-  isCapability, markCapability, prepareValue, registerCapability, registerLocalOnly, reviveValue,
+  isCapability, isMarkedForMove, markCapability, markForMove, prepareValue, sendPrepared, registerCapability, registerLocalOnly, reviveValue,
 } from "./markers.js";
 export { deliver, park, unpark, watchInbox } from "./doorbell.js";
 export { IdleSource, parkAtOnce, setSpinRange, watchIdle } from "./idle-policy.js";

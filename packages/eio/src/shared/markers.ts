@@ -10,7 +10,7 @@
  * @module
  */
 import * as v8 from "node:v8";
-import { bufferAt, LARGE_BYTES, registerBuffer, storeApart } from "./buffers.js";
+import { bufferAt, detach, LARGE_BYTES, postParcels, registerBuffer, registerParcel, storeApart, takeParcel } from "./buffers.js";
 import { classNameOf, instantiate } from "./error-classes.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 import { makeView, viewTypeIndex } from "./serializer.js";
@@ -18,17 +18,47 @@ import { makeView, viewTypeIndex } from "./serializer.js";
 const MARKER = "__eioSharedHandle";
 /**
  * Memory that travels beside the value (buffers.ts): a `SharedArrayBuffer` or a view of one
- * (shared, as structured clone keeps it), or the bytes of a large `ArrayBuffer` or view
- * (copied once into a buffer of their own, and once out on arrival). The value is the buffer
- * object's offset.
+ * (shared, as structured clone keeps it); or, for a large `ArrayBuffer` or view, in a value
+ * read once (a job's arguments or result, a stream item), a parcel: its bytes copied once into
+ * a new `ArrayBuffer` that is transferred to the reader, who keeps it; or, in a value read by
+ * every awaiter (a promise's), its bytes copied once into a buffer of their own, and once out
+ * for each reader. A buffer marked by {@link markForMove} travels as a parcel itself (no copy,
+ * the sender's detached), or on a promise's road is copied apart and then detached. The value
+ * is the buffer object's offset.
  */
 const BUFFER = "__eioBuffer";
+
+/** `ArrayBuffer`s marked to be moved, not copied, by the next value that holds them (see `transfer.ts`). */
+const toMove = new WeakSet<ArrayBuffer>();
+
+/** Marks `buffer` to be moved, not copied, when a value that holds it crosses domains. */
+export function markForMove(buffer: ArrayBuffer): void {
+  toMove.add(buffer);
+}
+
+/** True if `buffer` is marked to be moved (it never takes a fast path that copies). */
+export function isMarkedForMove(buffer: ArrayBufferLike): boolean {
+  return toMove.has(buffer as ArrayBuffer);
+}
+
+function checkNotMoved(buffer: ArrayBuffer): void {
+  if (buffer.byteLength !== 0) return;
+  try {
+    // A detached buffer cannot be cloned; an empty one can (Node 20 has no `detached` getter).
+    structuredClone(buffer);
+  } catch (error) {
+    throw new TypeError("Cannot send this ArrayBuffer to another domain: it was moved away already (Eio.transfer detaches the sender's buffer).", { cause: error });
+  }
+}
+
 /** The marker for memory that travels beside the value, or null if `value` travels inside it. */
 function prepareMemory(value: object, handles: number[], markers: Walk): object | null {
   const isView = ArrayBuffer.isView(value);
   const buffer = isView ? value.buffer : value;
   let offset: number;
-  let copy: boolean;
+  let copy = false;
+  let parcel = false;
+  let byteOffset = isView ? value.byteOffset : 0;
   if (buffer instanceof SharedArrayBuffer) {
     let known = markers.buffers?.get(buffer);
     if (known === undefined) {
@@ -37,22 +67,50 @@ function prepareMemory(value: object, handles: number[], markers: Walk): object 
       (markers.buffers ??= new Map()).set(buffer, known);
     }
     offset = known;
-    copy = false;
+  } else if (toMove.has(buffer as ArrayBuffer)) {
+    const moving = buffer as ArrayBuffer;
+    checkNotMoved(moving);
+    // The whole buffer moves (as with postMessage's transfer list): views keep their place in it.
+    let known = markers.moved?.get(moving);
+    if (known === undefined) {
+      known = markers.once ? registerParcel(moving) : storeApart(new Uint8Array(moving));
+      handles.push(known);
+      if (markers.once) (markers.parcels ??= []).push(known);
+      (markers.moved ??= new Map()).set(moving, known);
+    }
+    offset = known;
+    parcel = markers.once;
+    copy = !markers.once;
   } else if ((value as ArrayBufferView | ArrayBuffer).byteLength >= LARGE_BYTES) {
-    offset = storeApart(isView ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer));
+    const bytes = isView ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer);
+    // Structured clone copies a view's own bytes, not the rest of its buffer.
+    offset = markers.once ? registerParcel(bytes.slice().buffer) : storeApart(bytes);
     handles.push(offset);
-    copy = true;
+    if (markers.once) (markers.parcels ??= []).push(offset);
+    parcel = markers.once;
+    copy = !markers.once;
+    byteOffset = 0;
   } else {
     return null;
   }
   markers.count++;
-  if (!isView) return { [BUFFER]: offset, copy };
-  return { [BUFFER]: offset, copy, view: viewTypeIndex(value), byteOffset: copy ? 0 : value.byteOffset, byteLength: value.byteLength };
+  if (!isView) return { [BUFFER]: offset, copy, parcel };
+  return { [BUFFER]: offset, copy, parcel, view: viewTypeIndex(value), byteOffset, byteLength: value.byteLength };
 }
 
-function reviveMemory(marker: Record<string, unknown>): object {
-  let buffer: ArrayBufferLike = bufferAt(marker[BUFFER] as number);
-  if (marker.copy === true) buffer = new Uint8Array(buffer as SharedArrayBuffer).slice().buffer;
+/** The memory a marker names; within one value, the same buffer object gives the same buffer. */
+function reviveMemory(marker: Record<string, unknown>, handles: Map<number, unknown>): object {
+  const offset = marker[BUFFER] as number;
+  let buffer = handles.get(offset) as ArrayBufferLike | undefined;
+  if (buffer === undefined) {
+    if (marker.parcel === true) {
+      buffer = takeParcel(offset);
+    } else {
+      buffer = bufferAt(offset);
+      if (marker.copy === true) buffer = new Uint8Array(buffer).slice().buffer;
+    }
+    handles.set(offset, buffer);
+  }
   if (typeof marker.view !== "number") return buffer;
   return makeView(marker.view, buffer, marker.byteOffset as number, marker.byteLength as number);
 }
@@ -101,6 +159,12 @@ interface Walk {
   count: number;
   /** The buffer object registered for each `SharedArrayBuffer` met so far (one per buffer). */
   buffers: Map<SharedArrayBuffer, number> | null;
+  /** The buffer object of each `ArrayBuffer` marked to move met so far (one per buffer). */
+  moved: Map<ArrayBuffer, number> | null;
+  /** The value is read exactly once: large bytes travel as parcels. */
+  readonly once: boolean;
+  /** The parcels named so far. */
+  parcels: number[] | null;
 }
 
 /** Copies the parts of `value` that hold handles, swapping each handle for a marker. */
@@ -272,7 +336,7 @@ function revive(value: unknown, seen: Map<object, unknown>, handles: Map<number,
   }
   if (typeof (value as Record<string, unknown>)[ERROR] === "string") return reviveError(value as Record<string, unknown>, seen, handles);
   if (typeof (value as Record<string, unknown>)[BUFFER] === "number") {
-    const memory = reviveMemory(value as Record<string, unknown>);
+    const memory = reviveMemory(value as Record<string, unknown>, handles);
     seen.set(value, memory);
     return memory;
   }
@@ -313,6 +377,10 @@ export interface Prepared {
   readonly value: unknown;
   readonly handles: number[];
   readonly revivable: boolean;
+  /** What {@link sendPrepared} must do once the value is written: its parcels, its moved buffers. */
+  readonly moved: Map<ArrayBuffer, number> | null;
+  readonly parcels: number[] | null;
+  readonly once: boolean;
 }
 
 /**
@@ -320,16 +388,26 @@ export interface Prepared {
  * not changed: the parts on the way to a handle are copied). Throws a `TypeError` for an
  * in-domain promise or stream, after giving back the references it took.
  */
-export function prepareValue(value: unknown): Prepared {
+export function prepareValue(value: unknown, once = false): Prepared {
   const handles: number[] = [];
-  const markers: Walk = { count: 0, buffers: null };
+  const markers: Walk = { count: 0, buffers: null, moved: null, once, parcels: null };
   try {
     const prepared = prepare(value, handles, markers, new Map());
-    return { value: prepared, handles, revivable: markers.count > 0 };
+    return { value: prepared, handles, revivable: markers.count > 0, moved: markers.moved, parcels: markers.parcels, once };
   } catch (error) {
     for (const offset of handles) release(offset);
     throw error;
   }
+}
+
+/**
+ * Call once the value {@link prepareValue} prepared is written, before it is published: posts
+ * its parcels toward their reader (buffers.ts) and detaches the buffers it moved. A value that
+ * failed to serialize does neither, as structured clone leaves a transfer list alone on error.
+ */
+export function sendPrepared(prepared: Prepared): void {
+  if (prepared.parcels !== null) postParcels(prepared.parcels);
+  if (prepared.moved !== null && !prepared.once) for (const buffer of prepared.moved.keys()) detach(buffer);
 }
 
 /**

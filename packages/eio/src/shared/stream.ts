@@ -47,7 +47,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
   }
 
   *addOp(value: T): Operation<void> {
-    const ref = encodeValue(value);
+    const ref = encodeValue(value, true);
     // An item that carries this stream's own handle does not keep the stream alive.
     // An item naming other shared objects may close a cycle (see cycles.ts).
     if (ownValue(ref, this.offset)) markMayCycle(this.offset);
