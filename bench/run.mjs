@@ -1,7 +1,8 @@
 // Entry point of `npm run bench` (which builds eio-ts first). Usage:
-//   node bench/run.mjs [suite ...] [--quick] [--results DIR]
+//   node bench/run.mjs [suite ...] [--quick] [--results DIR] [--only ID,ID]
 // Suites: core, stream, domains, net, kv. With no suite named, all run. `--quick` takes two samples
-// per implementation (a smoke test, not a measurement). Results merge into DIR/latest.json and
+// per implementation (a smoke test, not a measurement). `--only` runs the scenarios of those ids
+// alone (for A/B runs of a few rows). Results merge into DIR/latest.json and
 // DIR/latest.md (default bench/results), replacing only the suites that ran. The kv suite is
 // bench/kv.mjs (`npm run bench:kv`), run last as a child process: it times servers of its own
 // with redis-benchmark rather than code in this process, and writes DIR/kv.json and DIR/kv.md.
@@ -24,9 +25,10 @@ function parseArgs(argv) {
     const arg = argv[i];
     if (arg === "--quick") options.quick = true;
     else if (arg === "--results") options.results = path.resolve(argv[++i] ?? "");
+    else if (arg === "--only") options.only = new Set((argv[++i] ?? "").split(","));
     else if (SUITES.includes(arg) || arg === KV) options.suites.push(arg);
     else {
-      console.error(`bench: unknown argument ${JSON.stringify(arg)}; expected one of ${[...SUITES, KV].join(", ")}, --quick, --results DIR`);
+      console.error(`bench: unknown argument ${JSON.stringify(arg)}; expected one of ${[...SUITES, KV].join(", ")}, --quick, --results DIR, --only ID,ID`);
       process.exit(2);
     }
   }
@@ -64,6 +66,7 @@ async function main() {
     for (const message of messages) console.log(`  ${message}`);
     const results = [];
     for (const scenario of scenarios) {
+      if (options.only !== undefined && !options.only.has(scenario.id)) continue;
       const result = await runScenario(scenario, budget, (line) => console.log(line));
       results.push(result);
       failed ||= result.rows.some((row) => row.failed);

@@ -180,14 +180,17 @@ export function faster(peer, factor, text) {
   };
 }
 
-/** "eio-ts within `factor`x of `peer`" (eio-ts may be slower, by at most that much). */
-export function within(peer, factor, text) {
+/**
+ * "eio-ts within `factor`x of `peer`" (eio-ts may be slower, by at most that much); `subject`
+ * names another row to hold to it instead (an eio-ts variant, or a floor).
+ */
+export function within(peer, factor, text, subject = "eio-ts") {
   return {
-    text: text ?? `eio-ts within ${factor}x of ${peer}`,
-    needs: ["eio-ts", peer],
+    text: text ?? `${subject} within ${factor}x of ${peer}`,
+    needs: [subject, peer],
     check: (r) => {
-      const x = r["eio-ts"].nsPerUnit / r[peer].nsPerUnit;
-      return { met: x <= factor, value: `eio-ts takes ${x.toFixed(2)}x its time` };
+      const x = r[subject].nsPerUnit / r[peer].nsPerUnit;
+      return { met: x <= factor, value: `${subject} takes ${x.toFixed(2)}x its time` };
     },
   };
 }

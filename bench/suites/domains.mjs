@@ -23,6 +23,10 @@ const FIB_N = 25;
 const TIMED_EVERY = 16;
 const RAW_ATOMICS = "raw Atomics (spin, then wait)";
 const FLOOR = "floor: a minimal shared promise";
+const MOVED = "eio-ts (Eio.transfer)";
+const FLOOR_COPY = "floor: make + one memcpy of 200 MB";
+const COPY_PM = "raw postMessage (copy)";
+const TRANSFER_PM = "raw postMessage (transfer)";
 const PEERS = ["piscina", "tinypool", "workerpool"];
 const domainTasks = new URL("../workers/eio-domain-tasks.mjs", import.meta.url);
 const poolTasks = new URL("../workers/pool-tasks.mjs", import.meta.url);
@@ -121,9 +125,12 @@ function sharedStreamService(capacity) {
 /** The size of the values of the big-values scenarios. */
 const BIG_BYTES = 200_000_000;
 
-/** Big values between the main thread and one domain: as a job's result, or as a stream item. */
-function bigValuesService() {
-  const makeBig = Eio.task(domainTasks, "bigBuffer");
+/**
+ * Big values between the main thread and one domain: as a job's result, or as a stream item;
+ * copied (structured clone's meaning), or moved with Eio.transfer when `moved`.
+ */
+function bigValuesService(moved) {
+  const makeBig = Eio.task(domainTasks, moved ? "bigBufferMoved" : "bigBuffer");
   const takeLengths = Eio.task(domainTasks, "takeLengths");
   return startService(function* (env, sw) {
     const pool = Eio.ExecutorPool.create(sw, env.domainMgr, { domainCount: 1 });
@@ -137,11 +144,25 @@ function bigValuesService() {
       }
       const stream = Eio.Stream.create(1, { shared: true });
       const total = Eio.ExecutorPool.submitFork(sw, pool, { weight: 1 }, takeLengths, stream, n);
-      for (let i = 0; i < n; i++) yield* Eio.Stream.add(stream, bigBuffer(BIG_BYTES));
+      for (let i = 0; i < n; i++) yield* Eio.Stream.add(stream, moved ? Eio.transfer(bigBuffer(BIG_BYTES)) : bigBuffer(BIG_BYTES));
       if (unwrapResult(yield* Eio.Promise.await(total)) !== n * BIG_BYTES) throw new Error("big value: wrong total");
     };
   });
 }
+
+/** The least a copy can cost: make the Buffer, then copy its bytes once into fresh memory (one thread). */
+const bigFloor = {
+  name: FLOOR_COPY,
+  fixedN: true,
+  run: (n) => {
+    for (let i = 0; i < n; i++) {
+      const made = bigBuffer(BIG_BYTES);
+      // A view on the same memory (the Uint8Array constructor given a Buffer would copy it).
+      const copy = new Uint8Array(made.buffer, made.byteOffset, made.length).slice();
+      if (copy.length !== BIG_BYTES) throw new Error("big value: wrong length");
+    }
+  },
+};
 
 // Trivial tasks get a small weight, so each domain runs many at once (Eio's admission rule); the
 // CPU-bound ones take a whole domain each.
@@ -269,6 +290,7 @@ export async function scenarios({ quick }) {
       ? "skipped: Eio.Stream not available"
       : await probe("shared Eio.Stream", () => void Eio.Stream.create(1, { shared: true }));
   const hasPool = hasDomains && typeof Eio.ExecutorPool?.create === "function";
+  const hasTransfer = hasPool && typeof Eio.transfer === "function";
   const messages = [];
   if (sharedPromises) messages.push(`eio-ts shared promise round trip: ${sharedPromises}`);
   if (sharedStreams) messages.push(`eio-ts shared stream: ${sharedStreams}`);
@@ -345,21 +367,27 @@ export async function scenarios({ quick }) {
         fixedN: true,
         n: q(5, 1),
         impls: [
-          hasPool ? withResource("eio-ts", bigValuesService, (s, n) => s.call({ kind: "result", n })) : unavailable("eio-ts", "Eio.ExecutorPool"),
+          hasPool ? withResource("eio-ts", () => bigValuesService(false), (s, n) => s.call({ kind: "result", n })) : unavailable("eio-ts", "Eio.ExecutorPool"),
+          hasTransfer ? withResource(MOVED, () => bigValuesService(true), (s, n) => s.call({ kind: "result", n })) : unavailable(MOVED, "Eio.transfer"),
           ...[false, true].map((transfer) =>
-            withResource(`raw postMessage (${transfer ? "transfer" : "copy"})`, () => startBigValues({ transfer }), async (w, n) => {
+            withResource(transfer ? TRANSFER_PM : COPY_PM, () => startBigValues({ transfer }), async (w, n) => {
               for (let i = 0; i < n; i++) await w.result(BIG_BYTES);
             }),
           ),
+          bigFloor,
         ],
         notes: [
-          "both make a fresh Buffer of 200 MB in the worker (every page touched) and hand it to the main thread",
-          "eio-ts: ExecutorPool.submitExn returns it (it travels beside the ring, in a buffer of its own: one copy in, one out); raw: postMessage, the bytes copied as structured clone copies them, or the ArrayBuffer in the transfer list (no copy, the sender loses it)",
-          "eio-ts keeps structured clone's meaning (the sender keeps its buffer), so the copying postMessage is its like; the transfer row is the floor of moving bytes at all",
+          "all make a fresh Buffer of 200 MB in the worker (every page touched) and hand it to the main thread; the floor makes it and copies it once, in one thread",
+          "eio-ts: ExecutorPool.submitExn returns it: its bytes are copied once into a new ArrayBuffer that is transferred to the main thread (structured clone's meaning: the worker keeps its Buffer); eio-ts (Eio.transfer): the task returns Eio.transfer(buffer), which moves it (no copy, the worker's Buffer is detached)",
+          "raw: postMessage, the bytes copied as structured clone copies them, or the ArrayBuffer in the transfer list (no copy, the sender loses it)",
+          "copy semantics cannot go below the floor row; the transfer rows are the floor of moving bytes at all",
         ],
         targets: [
-          within("raw postMessage (copy)", 2, "a 200 MB job result within 2x of a copying postMessage"),
-          within("raw postMessage (transfer)", 2, "a 200 MB job result within 2x of a transferring postMessage"),
+          within(COPY_PM, 2, "a 200 MB job result within 2x of a copying postMessage"),
+          within(TRANSFER_PM, 2, "a 200 MB job result within 2x of a transferring postMessage"),
+          within(TRANSFER_PM, 2, "a 200 MB job result moved with Eio.transfer within 2x of a transferring postMessage", MOVED),
+          within(FLOOR_COPY, 1.25, "a 200 MB job result within 1.25x of the copy floor (make + one memcpy)"),
+          within(TRANSFER_PM, 2, "the copy floor itself within 2x of a transferring postMessage (can any copy meet the 2x target?)", FLOOR_COPY),
         ],
       },
       {
@@ -370,17 +398,25 @@ export async function scenarios({ quick }) {
         fixedN: true,
         n: q(5, 1),
         impls: [
-          hasPool ? withResource("eio-ts", bigValuesService, (s, n) => s.call({ kind: "item", n })) : unavailable("eio-ts", "Eio.ExecutorPool"),
+          hasPool ? withResource("eio-ts", () => bigValuesService(false), (s, n) => s.call({ kind: "item", n })) : unavailable("eio-ts", "Eio.ExecutorPool"),
+          hasTransfer ? withResource(MOVED, () => bigValuesService(true), (s, n) => s.call({ kind: "item", n })) : unavailable(MOVED, "Eio.transfer"),
           ...[false, true].map((transfer) =>
-            withResource(`raw postMessage (${transfer ? "transfer" : "copy"})`, () => startBigValues({ transfer }), async (w, n) => {
+            withResource(transfer ? TRANSFER_PM : COPY_PM, () => startBigValues({ transfer }), async (w, n) => {
               for (let i = 0; i < n; i++) await w.send(bigBuffer(BIG_BYTES));
             }),
           ),
+          bigFloor,
         ],
-        notes: ["both make a fresh Buffer of 200 MB in the main thread (every page touched) and hand it to the worker, which answers with its length"],
+        notes: [
+          "all make a fresh Buffer of 200 MB in the main thread (every page touched) and hand it to the worker, which answers with its length; the floor makes it and copies it once, in one thread",
+          "eio-ts: Stream.add copies its bytes once into a new ArrayBuffer, which the worker that takes the item gets from the main thread by transfer; eio-ts (Eio.transfer): Stream.add(stream, Eio.transfer(buffer)) moves it (no copy)",
+        ],
         targets: [
-          within("raw postMessage (copy)", 2, "a 200 MB stream item within 2x of a copying postMessage"),
-          within("raw postMessage (transfer)", 2, "a 200 MB stream item within 2x of a transferring postMessage"),
+          within(COPY_PM, 2, "a 200 MB stream item within 2x of a copying postMessage"),
+          within(TRANSFER_PM, 2, "a 200 MB stream item within 2x of a transferring postMessage"),
+          within(TRANSFER_PM, 2, "a 200 MB stream item moved with Eio.transfer within 2x of a transferring postMessage", MOVED),
+          within(FLOOR_COPY, 1.25, "a 200 MB stream item within 1.25x of the copy floor (make + one memcpy)"),
+          within(TRANSFER_PM, 2, "the copy floor itself within 2x of a transferring postMessage (can any copy meet the 2x target?)", FLOOR_COPY),
         ],
       },
       {

@@ -70,6 +70,11 @@ export function bigBuffer(bytes) {
   return buffer;
 }
 
+/** Like {@link bigBuffer}, moved to the caller (Eio.transfer): no copy on the way. */
+export function bigBufferMoved(bytes) {
+  return Eio.transfer(bigBuffer(bytes));
+}
+
 /** Takes `count` items from `stream` and returns the sum of their lengths. */
 export function* takeLengths(stream, count) {
   let total = 0;
