@@ -98,8 +98,21 @@ const LIST_DEPTH = 8;
 /** A serialized block's length word when its bytes travel beside it (the last handle is their buffer). */
 const APART = -1;
 
-/** Encodes `value` into a new block (none for a small value, see `isInline`); returns its reference. */
+/** Whether the last {@link encodeValue} moved a buffer marked by `Eio.transfer` (its sender's copy is detached). */
+let lastMoved = false;
+
+/** True if the last {@link encodeValue} moved a buffer: the sender's value is no longer whole. */
+export function encodedMoved(): boolean {
+  return lastMoved;
+}
+
+/**
+ * Encodes `value` into a new block (none for a small value, see `isInline`); returns its
+ * reference. `once`: the block is decoded exactly once (a stream item), so large bytes may
+ * travel as parcels (buffers.ts).
+ */
 export function encodeValue(value: unknown, once = false): number {
+  lastMoved = false;
   const arena = getArena();
   switch (typeof value) {
     case "number": {
@@ -170,6 +183,7 @@ export function encodeValue(value: unknown, once = false): number {
       bytes = new Uint8Array(0);
     }
     sendPrepared(walked);
+    lastMoved = walked.moved !== null;
   } catch (error) {
     for (const offset of handles) release(offset);
     if (error instanceof TypeError || error instanceof RangeError) throw error;

@@ -15,7 +15,7 @@ import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, 
 import type { PromiseImpl } from "../core/local-promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeValue, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
+import { decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
@@ -62,6 +62,8 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       return false;
     }
     const ref = encodeValue(value);
+    // Buffers moved with Eio.transfer are detached here now: this domain's awaiters read the value back as the others do.
+    const local = encodedMoved() ? (decodeValue(ref) as T) : value;
     // A value naming other shared objects may close a cycle (see cycles.ts).
     const cyclic = ownValue(ref, this.offset);
     if (cyclic) markMayCycle(this.offset);
@@ -78,7 +80,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     const waiters = claimAll(word + WAITERS);
     unlockWord(i32, word + LOCK);
     for (const w of waiters) deliver(w);
-    this.value = value;
+    this.value = local;
     this.settled = true;
     untrackHandle(this);
     return true;
