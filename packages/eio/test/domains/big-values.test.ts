@@ -179,7 +179,7 @@ describe("Eio.transfer", () => {
     new Uint8Array(whole).set([9, 8, 7, 6, 5]);
     const views = [new Uint8Array(whole, 1, 2), new DataView(whole, 3, 2)];
     const kept = new Uint8Array(1 << 20).fill(7);
-    const outcome = await Eio.run(function* (env) {
+    const outcome = await Eio.run<{ back: unknown; arrived: unknown; twice: unknown; failed: unknown }>(function* (env) {
       const echo = task<[unknown], unknown>("echo");
       const back = yield* Eio.DomainManager.run(env.domainMgr, echo, Eio.transfer(small));
       const arrived = yield* Eio.DomainManager.run(env.domainMgr, task<[unknown], unknown>("describeViews"), views.map((v) => Eio.transfer(v)));
