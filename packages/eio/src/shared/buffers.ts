@@ -129,6 +129,11 @@ export function bufferPeerCount(): number {
   return peers.size;
 }
 
+/** How many parcels this thread holds, sent or arrived and not yet taken (for tests). @internal */
+export function heldParcelCount(): number {
+  return parcels.size;
+}
+
 /** Takes the messages already waiting on this thread's ports; true if any. */
 function drainPorts(): boolean {
   let any = false;

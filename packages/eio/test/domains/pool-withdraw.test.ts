@@ -7,6 +7,7 @@ import { Encoder } from "../../src/domains/codec.js";
 import { JobMode, type JobPool, JobState, PoolJob } from "../../src/domains/pool-job.js";
 import { TaskName } from "../../src/domains/task-name.js";
 import { createSharedPromise, getArena } from "../../src/shared/index.js";
+import { heldParcelCount } from "../../src/shared/buffers.js";
 
 /** A pool whose domains are always full: every job waits. */
 class FullPool implements JobPool {
@@ -68,5 +69,28 @@ describe("ExecutorPool job withdrawal", () => {
     });
     expect(error).toBeInstanceOf(Eio.PoolClosed);
     expect(refcount()).toBe(before);
+  });
+
+  it("a job withdrawn before it starts drops the big bytes it carried (a parcel held by the main thread), copied or moved", async () => {
+    const before = heldParcelCount();
+    const pool = new FullPool();
+    const moved = new Uint8Array(1 << 20).fill(3);
+    const [outcome, whileWaiting] = await Eio.run<[unknown, number]>(function* () {
+      let whileWaiting = 0;
+      const outcome = yield* Eio.Fiber.first(
+        () => new PoolJob(pool, 0, task, [new Uint8Array(1 << 20), Eio.transfer(moved)], JobMode.Result, "test") as unknown as Eio.Operation<unknown>,
+        function* () {
+          yield* Eio.Fiber.yield();
+          whileWaiting = heldParcelCount();
+          return "gave up";
+        },
+      );
+      return [outcome, whileWaiting];
+    });
+    expect(outcome).toBe("gave up");
+    expect(pool.waiting[0]!.state).toBe(JobState.Withdrawn);
+    expect(whileWaiting).toBe(before + 2);
+    expect(moved.length).toBe(0);
+    expect(heldParcelCount()).toBe(before);
   });
 });
