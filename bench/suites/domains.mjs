@@ -352,6 +352,11 @@ export async function scenarios({ quick }) {
         unit: "item",
         step: 1000,
         n: q(200_000, 5_000),
+        // Each implementation moves items for 1 s before its samples: the first rounds of 200k
+        // items through the eio-ts stream took 1.0-3.8 µs an item, the fifth and later 0.17-0.25
+        // (both threads' hot paths compiled), in standalone runs of this workload, and a
+        // single warm-up iteration left the slow ones in the samples.
+        warmupMs: 1000,
         impls: [
           sharedStreams ? skipped(sharedStreams) : withResource("eio-ts", () => sharedStreamService(100), (s, n) => s.call(n)),
           withResource("raw postMessage", startPostMessage, (w, n) => w.stream(n)),
@@ -441,6 +446,10 @@ export async function scenarios({ quick }) {
         unit: "task",
         step: 100,
         n: q(2_000, 200),
+        // Each implementation runs tasks one at a time for 1 s before its samples: the warm-up
+        // burst compiles the pool's burst path, not this one, and the first thousands of
+        // sequential tasks on eio-ts took 20-180 µs each, the later ones 1.3-2.5 µs.
+        warmupMs: 1000,
         impls: [eioPool("sequential"), ...PEERS.map((name) => peerImpl(name, "sequential"))],
         targets: [fasterThanBest(10, "sequential task latency: at least 10x the best of piscina/tinypool/workerpool")],
       },

@@ -38,9 +38,10 @@
  *   quickly again (found while the thread is awake, or a ring within the source's `quickMs` of
  *   parking): waking every millisecond to find nothing costs more than it saves.
  * - A source can forbid the spin for a turn: a domain whose last result had to wake its parent
- *   gets its next job only after the OS and the parent's event loop, so spinning would only
- *   take the core the parent needs. A thread can forbid it for good ({@link parkAtOnce}): a
- *   server domain goes idle between every two events.
+ *   from `waitAsync` gets its next job only after the OS and the parent's event loop, so
+ *   spinning would only take the core the parent needs (a parent blocked in `Atomics.wait`
+ *   answers as soon as the OS wakes it: the domain spins for that). A thread can forbid it
+ *   for good ({@link parkAtOnce}): a server domain goes idle between every two events.
  * - A pending `waitAsync` does not keep Node alive: a source whose wait nothing else keeps
  *   alive (the shared heap's inbox) holds a ref'd handle while it waits ({@link holdThread}) and
  *   drops it a turn after nothing waits any more ({@link releaseThreadSoon}).

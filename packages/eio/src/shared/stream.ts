@@ -147,6 +147,9 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
   tryTake(keepLock: boolean): number {
     const i32 = getArena().i32;
     const word = this.offset >> 2;
+    // Empty with a capacity: no adder waits either (adders wait only on a full buffer), so
+    // there is nothing to take, and the lock is left to the adder about to put the next item.
+    if (!keepLock && Atomics.load(i32, word + COUNT) === 0 && i32[word + CAPACITY] !== 0) return 0;
     lockWord(i32, word + LOCK);
     const count = i32[word + COUNT]!;
     let ref = 0;

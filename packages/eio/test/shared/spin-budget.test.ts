@@ -34,6 +34,25 @@ describe("SpinBudget (the adaptive idle spin)", () => {
     expect(spins.filter((ms) => ms === 0.002)).toHaveLength(62);
   });
 
+  it("after 4 missed spins in a row, a wake-up soon after the spin halves it; a spin that paid starts the count again", () => {
+    const b = new SpinBudget(0.002, 0.05);
+    for (let i = 0; i < 3; i++) {
+      b.missed(100);
+      b.wokeAt(100.01); // soon after: stays at the maximum
+    }
+    expect(b.ms).toBe(0.05);
+    b.missed(100);
+    b.wokeAt(100.01); // the fourth miss in a row: the spin was in the way
+    expect(b.ms).toBe(0.025);
+    b.missed(100);
+    b.wokeAt(100.01);
+    expect(b.ms).toBe(0.0125);
+    b.paid();
+    b.missed(100);
+    b.wokeAt(100.01);
+    expect(b.ms).toBe(0.05);
+  });
+
   it("a wake-up with no missed spin before it changes nothing", () => {
     const b = new SpinBudget(0.002, 0.05);
     b.wokeAt(5);
