@@ -17,7 +17,8 @@ function* receive(socket: Eio.Net.DatagramSocket): Operation<[number, string]> {
 
 describe("connected datagram sockets", () => {
   it("send without dst goes to the peer, and recv gets only the peer's datagrams", async () => {
-    const result = await Eio.run(function* (env) {
+    type Got = [number, string];
+    const result = await Eio.run<{ atB: Got; next: Got; atA: Got; aPort: number; bPort: number }>(function* (env) {
       return yield* Eio.Switch.run(function* (sw) {
         const a = yield* Eio.Net.datagramSocket(sw, env.net, local);
         const b = yield* Eio.Net.datagramSocket(sw, env.net, local);
@@ -42,7 +43,8 @@ describe("connected datagram sockets", () => {
   });
 
   it("an unbound udp4 socket is bound by connecting, and connecting again replaces the peer", async () => {
-    const result = await Eio.run(function* (env) {
+    type Got = [number, string];
+    const result = await Eio.run<{ bound: number; rebound: number; atFirst: Got; atSecond: Got; firstNext: string }>(function* (env) {
       return yield* Eio.Switch.run(function* (sw) {
         const client = yield* Eio.Net.datagramSocket(sw, env.net, "udp4");
         const first = yield* Eio.Net.datagramSocket(sw, env.net, local);
@@ -70,7 +72,7 @@ describe("connected datagram sockets", () => {
   });
 
   it("says what is wrong: no dst on an unconnected socket, another dst on a connected one, bad arguments", async () => {
-    const errors = await Eio.run(function* (env) {
+    const errors = await Eio.run<unknown[]>(function* (env) {
       return yield* Eio.Switch.run(function* (sw) {
         const a = yield* Eio.Net.datagramSocket(sw, env.net, local);
         const b = yield* Eio.Net.datagramSocket(sw, env.net, local);

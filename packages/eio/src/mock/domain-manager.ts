@@ -1,0 +1,140 @@
+/**
+ * A mock domain manager, as Eio's `Eio_mock.Domain_manager`: "domains" that are fibers of the
+ * calling domain, each with a fake domain id that `traceln` can print, so tests of code that
+ * starts domains are deterministic and show which domain did what.
+ * @module
+ */
+import { awaitNative, createKey, get, type Key, withBinding } from "../core/fiber.js";
+import { isGenerator, type Operation, runBody } from "../core/scheduler.js";
+import { currentSink, tracelnKey, type TracelnSink } from "../core/traceln.js";
+import { DomainManager } from "../domains/domain-manager-type.js";
+import { exportedFunction, importModule, type TaskFunction } from "../domains/load-task.js";
+
+/**
+ * The current fake domain's id (Eio's `Eio_mock.Domain_manager.id`): `"0"` in the body of
+ * {@link run}, `"1"`, `"2"` ... in the domains a mock manager runs, in the order they start.
+ * Unset outside them.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.Mock.run(() =>
+ *   Eio.Mock.DomainManager.run(() => console.log(Eio.Fiber.get(Eio.Mock.DomainManager.id))),
+ * );
+ * ```
+ */
+export const id: Key<string> = createKey<string>("mock domain id");
+
+/**
+ * Makes a mock domain manager (Eio's `Eio_mock.Domain_manager.create`): asked to run a task in
+ * a new domain, it runs it in the calling fiber, with {@link id} set to a fresh id (from 1, in
+ * order). Its arguments and result are not copied, since they never leave the domain. Use it
+ * wherever a domain manager goes (`DomainManager.run`). The first task of a module waits for
+ * the module to load (an `import`), so other fibers may run first, as they would while a real
+ * domain starts; the manager's later tasks of that module start at once, as in Eio's mock.
+ *
+ * Suspends: never.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * import { threadId } from "node:worker_threads";
+ * export const whichThread = () => threadId;
+ * await Eio.Mock.run(function* () {
+ *   const dm = Eio.Mock.DomainManager.create();
+ *   const here = yield* Eio.DomainManager.run(dm, Eio.task<[], number>(import.meta.url, "whichThread"));
+ *   console.log(here === threadId);
+ * });
+ * ```
+ */
+export function create(): DomainManager {
+  const dm = new DomainManager(undefined);
+  let nextId = 1;
+  // The modules of its tasks so far, so that each is imported (a wait) once per manager: the
+  // same program traces the same lines whatever ran before it.
+  const modules = new Map<string, Record<string, unknown>>();
+  dm.runHere = function* (task, args) {
+    const self = nextId++;
+    const fn = yield* loadHere(modules, task.moduleUrl, task.exportName);
+    return yield* withBinding(id, String(self), function* () {
+      const result = fn(...args);
+      if (!isGenerator(result) && typeof (result as PromiseLike<unknown> | null)?.then === "function") return yield* awaitNative(result as PromiseLike<unknown>);
+      return yield* runBody(result);
+    });
+  };
+  return dm;
+}
+
+function* loadHere(modules: Map<string, Record<string, unknown>>, moduleUrl: string, exportName: string): Operation<TaskFunction> {
+  let module = modules.get(moduleUrl);
+  if (module === undefined) {
+    module = yield* awaitNative(importModule(moduleUrl));
+    modules.set(moduleUrl, module);
+  }
+  return exportedFunction(module, moduleUrl, exportName);
+}
+
+/** The sinks made by {@link withDomainTracing}. */
+const prefixing = new WeakSet<TracelnSink>();
+
+/**
+ * Runs `fn()` with `traceln` lines prefixed by the current fake domain's id, as `[1] line`
+ * (none where {@link id} is unset). Mirrors `Eio_mock.Domain_manager.with_domain_tracing`.
+ *
+ * Suspends: if `fn` does — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.Mock.run(() =>
+ *   Eio.Mock.DomainManager.withDomainTracing(() =>
+ *     Eio.Fiber.withBinding(Eio.Mock.DomainManager.id, "7", () => Eio.traceln("hello")),
+ *   ),
+ * );
+ * ```
+ */
+export function withDomainTracing<T>(fn: () => unknown): Operation<T> {
+  const outer = currentSink();
+  // Already prefixing (run inside withDomainTracing, say): once is enough.
+  if (prefixing.has(outer)) return runBody<T>(fn());
+  const sink: TracelnSink = (line) => {
+    const domain = get(id);
+    outer(domain === undefined ? line : `[${domain}] ${line}`);
+  };
+  prefixing.add(sink);
+  return withBinding<T, TracelnSink>(tracelnKey as unknown as Key<TracelnSink>, sink, fn);
+}
+
+/**
+ * Runs `fn(dm)` with a new mock domain manager `dm` ({@link create}), with domain tracing
+ * ({@link withDomainTracing}) and {@link id} `"0"`. Mirrors `Eio_mock.Domain_manager.run`.
+ *
+ * Suspends: if `fn` does — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * import { isMainThread } from "node:worker_threads";
+ * export function* work(name: string) {
+ *   Eio.traceln("working on %s", name);
+ *   return name.length;
+ * }
+ * if (isMainThread) {
+ *   await Eio.Mock.run(() =>
+ *     Eio.Mock.DomainManager.run(function* (dm) {
+ *       const task = Eio.task<[string], number>(import.meta.url, "work");
+ *       const [a, b] = yield* Eio.Fiber.pair<number, number>(
+ *         () => Eio.DomainManager.run(dm, task, "apples"),
+ *         () => Eio.DomainManager.run(dm, task, "pears"),
+ *       );
+ *       Eio.traceln("results %d %d", a, b);
+ *     }),
+ *   );
+ * }
+ * ```
+ */
+export function run<T>(fn: (dm: DomainManager) => unknown): Operation<T> {
+  if (typeof fn !== "function") throw new TypeError(`Mock.DomainManager.run: expected a function (dm) => ..., got ${typeof fn}`);
+  const dm = create();
+  return withDomainTracing<T>(() => withBinding<T, string>(id, "0", () => fn(dm)));
+}
