@@ -36,7 +36,19 @@ export type Seq<T> = () => Operation<SeqNode<T>>;
  * console.log(end.done);
  * ```
  */
-export type SeqNode<T> = { readonly done: true } | { readonly done: false; readonly value: T; readonly next: Seq<T> };
+export type SeqNode<T> =
+  | {
+      /** The sequence has ended. */
+      readonly done: true;
+    }
+  | {
+      /** There is an item. */
+      readonly done: false;
+      /** The item. */
+      readonly value: T;
+      /** The rest of the sequence. */
+      readonly next: Seq<T>;
+    };
 
 type Node = SeqNode<unknown>;
 

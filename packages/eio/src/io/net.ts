@@ -591,7 +591,7 @@ function toBytesList(bufs: unknown, what: string): Uint8Array[] {
  *   });
  * });
  * ```
- * @example On a connected socket, without `dst`
+ * @example On a connected socket, without a destination
  * ```ts
  * import * as Eio from "eio-ts";
  * await Eio.run(function* (env) {

@@ -8,7 +8,8 @@ import { awaitNative, createKey, get, type Key, withBinding } from "../core/fibe
 import { isGenerator, type Operation, runBody } from "../core/scheduler.js";
 import { currentSink, tracelnKey, type TracelnSink } from "../core/traceln.js";
 import { DomainManager } from "../domains/domain-manager-type.js";
-import { exportedFunction, importModule, type TaskFunction } from "../domains/load-task.js";
+import { exportedFunction, type TaskFunction } from "../domains/load-task.js";
+import { loadModule } from "../io/server-domains.js";
 
 /**
  * The current fake domain's id (Eio's `Eio_mock.Domain_manager.id`): `"0"` in the body of
@@ -32,6 +33,9 @@ export const id: Key<string> = createKey<string>("mock domain id");
  * wherever a domain manager goes (`DomainManager.run`). The first task of a module waits for
  * the module to load (an `import`), so other fibers may run first, as they would while a real
  * domain starts; the manager's later tasks of that module start at once, as in Eio's mock.
+ * A task's module is imported in this thread, so it cannot be the program's entry while that
+ * waits in a top-level await for this run: move the task to a module of its own, or start the
+ * program without a top-level await (an error says so if you forget).
  *
  * Suspends: never.
  *
@@ -40,11 +44,12 @@ export const id: Key<string> = createKey<string>("mock domain id");
  * import * as Eio from "eio-ts";
  * import { threadId } from "node:worker_threads";
  * export const whichThread = () => threadId;
- * await Eio.Mock.run(function* () {
+ * // No top-level await: the task's module is this one, imported in this thread.
+ * Eio.Mock.run(function* () {
  *   const dm = Eio.Mock.DomainManager.create();
  *   const here = yield* Eio.DomainManager.run(dm, Eio.task<[], number>(import.meta.url, "whichThread"));
  *   console.log(here === threadId);
- * });
+ * }).catch((e: unknown) => console.error(e));
  * ```
  */
 export function create(): DomainManager {
@@ -68,7 +73,9 @@ export function create(): DomainManager {
 function* loadHere(modules: Map<string, Record<string, unknown>>, moduleUrl: string, exportName: string): Operation<TaskFunction> {
   let module = modules.get(moduleUrl);
   if (module === undefined) {
-    module = yield* awaitNative(importModule(moduleUrl));
+    // The task runs in this thread: its module may be the program's entry, which cannot be
+    // imported while its top-level await waits for this very run (an error says so).
+    module = yield* loadModule(moduleUrl, "DomainManager.run (mock)", "task");
     modules.set(moduleUrl, module);
   }
   return exportedFunction(module, moduleUrl, exportName);
@@ -114,23 +121,21 @@ export function withDomainTracing<T>(fn: () => unknown): Operation<T> {
  * @example
  * ```ts
  * import * as Eio from "eio-ts";
- * import { isMainThread } from "node:worker_threads";
  * export function* work(name: string) {
  *   Eio.traceln("working on %s", name);
  *   return name.length;
  * }
- * if (isMainThread) {
- *   await Eio.Mock.run(() =>
- *     Eio.Mock.DomainManager.run(function* (dm) {
- *       const task = Eio.task<[string], number>(import.meta.url, "work");
- *       const [a, b] = yield* Eio.Fiber.pair<number, number>(
- *         () => Eio.DomainManager.run(dm, task, "apples"),
- *         () => Eio.DomainManager.run(dm, task, "pears"),
- *       );
- *       Eio.traceln("results %d %d", a, b);
- *     }),
- *   );
- * }
+ * // No top-level await: the task's module is this one, imported in this thread.
+ * Eio.Mock.run(() =>
+ *   Eio.Mock.DomainManager.run(function* (dm) {
+ *     const task = Eio.task<[string], number>(import.meta.url, "work");
+ *     const [a, b] = yield* Eio.Fiber.pair<number, number>(
+ *       () => Eio.DomainManager.run(dm, task, "apples"),
+ *       () => Eio.DomainManager.run(dm, task, "pears"),
+ *     );
+ *     Eio.traceln("results %d %d", a, b);
+ *   }),
+ * ).catch((e: unknown) => console.error(e));
  * ```
  */
 export function run<T>(fn: (dm: DomainManager) => unknown): Operation<T> {

@@ -96,7 +96,9 @@ export interface CreateOptions<T> {
  * domain its own pool (`Pool.create` in the domain's task).
  *
  * The functions become {@link Task}s (closures cannot cross threads): each runs in the domain of
- * the fiber that needs it, as Eio runs `alloc` in the fiber that calls `use`.
+ * the fiber that needs it, as Eio runs `alloc` in the fiber that calls `use`. So the domain that
+ * makes the pool may import the tasks' module too: keep them out of a program entry that waits
+ * in a top-level await (a module cannot be imported while it evaluates).
  *
  * @example
  * ```ts
@@ -147,8 +149,9 @@ export interface SharedCreateOptions {
  * if (isMainThread) {
  *   await Eio.run(function* (env) {
  *     const pool = Eio.Pool.create(1, Eio.task<[], Int32Array>(import.meta.url, "newBuffer"), { shared: true });
- *     yield* bump(pool);
- *     console.log(yield* Eio.DomainManager.run(env.domainMgr, Eio.task(import.meta.url, "bump"), pool)); // 2
+ *     // Made in the other domain (this module, still in its top-level await, cannot be imported here).
+ *     yield* Eio.DomainManager.run(env.domainMgr, Eio.task(import.meta.url, "bump"), pool);
+ *     console.log(yield* bump(pool)); // 2: the same buffer
  *   });
  * }
  * ```
