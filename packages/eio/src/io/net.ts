@@ -548,7 +548,7 @@ export function datagramAddr(socket: DatagramSocket): DatagramAddr {
  * ```ts
  * import * as Eio from "eio-ts";
  * const options: Eio.Net.SendOptions = { dst: { protocol: "udp", host: "127.0.0.1", port: 9 } };
- * console.log(options.dst.port);
+ * console.log(options.dst?.port);
  * ```
  */
 export interface SendOptions {
