@@ -13,6 +13,8 @@ import { enterEnv, leaveEnv, makeEnv } from "./run-env.js";
 import type { Env } from "./stdenv.js";
 import { type Trace } from "./trace/events.js";
 import { traceRun } from "./trace/whole-run.js";
+// Registers shared pools (Pool.create(..., { shared: true })) in every domain that runs.
+import "./domains/shared-pool.js";
 
 /**
  * Options for `Eio.run`.

@@ -24,6 +24,9 @@ import { withContext } from "./with-context.js";
 import * as EioPromise from "./promise.js";
 import { LocalPromise } from "./local-promise.js";
 import type { Result } from "./result.js";
+import { forkSeqWith, type Seq } from "./fork-seq.js";
+
+export type { Seq, SeqNode } from "./fork-seq.js";
 
 function checkFn(fn: unknown, what: string): void {
   if (typeof fn !== "function") throw new TypeError(`${what}: expected a function, got ${typeof fn}`);
@@ -102,6 +105,43 @@ export function forkDaemon(sw: Switch, fn: () => unknown): void {
     decFibers(sw);
   });
   parent.scheduler.start(child, fn);
+}
+
+/**
+ * Makes a sequence whose items a new daemon fiber produces on demand: `fn(emit)` runs in that
+ * fiber (from the first request, not before), and each `yield* emit(x)` hands `x` to the
+ * request waiting for it and suspends the producer until the next one. When `fn` returns, the
+ * sequence ends (`{ done: true }`). Mirrors `Eio.Fiber.fork_seq` (`emit` is Eio's `yield`, a
+ * reserved word here).
+ *
+ * If `fn` throws, the waiting consumer gets the error. If the consumer is cancelled while
+ * waiting for an item, the producer is cancelled at its next `emit`. Two requests at once, or a
+ * request after the end, are errors. When `sw` finishes, the producer is cancelled (as a daemon
+ * fiber, it does not keep `sw` open) and later requests fail. The consumer must be in the
+ * producer's domain.
+ *
+ * Suspends: never (requesting an item does: use `yield*`).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* () {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const seq = Eio.Fiber.forkSeq<number>(sw, function* (emit) {
+ *       for (let i = 1; i <= 3; i++) {
+ *         console.log("yielding", i);
+ *         yield* emit(i);
+ *       }
+ *     });
+ *     for (let node = yield* seq(); !node.done; node = yield* node.next()) console.log("got", node.value);
+ *   });
+ * });
+ * ```
+ */
+export function forkSeq<T>(sw: Switch, fn: (emit: (item: T) => Operation<void>) => unknown): Seq<T> {
+  checkFn(fn, "Fiber.forkSeq");
+  checkOurDomain(sw, "fork a fiber");
+  return forkSeqWith<T>(forkDaemon, sw, fn);
 }
 
 /**

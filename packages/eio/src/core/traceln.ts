@@ -32,6 +32,11 @@ const defaultSink: TracelnSink = (line) => {
   process.stderr.write(`+${line}\n`);
 };
 
+/** Where `traceln` writes in the current fiber (the default outside fibers). @internal */
+export function currentSink(): TracelnSink {
+  return (currentFiberOrNull()?.vars.get(tracelnKey) as TracelnSink | undefined) ?? defaultSink;
+}
+
 /**
  * Formats its arguments like `console.log` and writes the line to the traceln sink of the
  * current fiber (by default standard error, prefixed with `+`, as Eio does). Set the sink with
@@ -49,7 +54,7 @@ const defaultSink: TracelnSink = (line) => {
  */
 export function traceln(...args: unknown[]): void {
   const fiber = currentFiberOrNull();
-  const sink = (fiber?.vars.get(tracelnKey) as TracelnSink | undefined) ?? defaultSink;
+  const sink = currentSink();
   const line = format(...args);
   fiber?.scheduler.tracer?.fiberLog(fiber, line);
   sink(line);

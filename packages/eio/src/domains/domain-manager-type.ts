@@ -6,7 +6,14 @@
  * @module
  */
 import type { ResourceLimits } from "node:worker_threads";
+import type { Operation } from "../core/scheduler.js";
 import { markCapability } from "../shared/index.js";
+
+/** A task's name, as `runHere` gets it. */
+interface TaskRef {
+  readonly moduleUrl: string;
+  readonly exportName: string;
+}
 
 /**
  * A domain manager (Eio's `Domain_manager.t`). Opaque: use `DomainManager.run`. `env.domainMgr` is the
@@ -24,6 +31,12 @@ import { markCapability } from "../shared/index.js";
  * ```
  */
 export class DomainManager {
+  /**
+   * Runs a task in the calling domain instead of a new one (a mock manager's way); null for a
+   * real manager. @internal
+   */
+  runHere: ((task: TaskRef, args: unknown[]) => Operation<unknown>) | null = null;
+
   /** @internal */
   constructor(
     /** Heap limits for the worker of each domain it starts (none when undefined). */

@@ -93,6 +93,7 @@ export function* run<Args extends unknown[], T>(dm: DomainManager, task: Task<Ar
   const caller = currentFiber();
   const early = caller.ctx.cancelError();
   if (early !== null) throw early;
+  if (dm.runHere !== null) return (yield* dm.runHere(name, args)) as T;
   const encoded = encodeArgs(args, "DomainManager.run");
   const domain = new Domain(hubOf(caller.scheduler), dm.resourceLimits === undefined ? {} : { resourceLimits: dm.resourceLimits });
   let outcome: { ok: boolean; value: unknown } | null = null;

@@ -9,31 +9,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { isAbsolute } from "node:path";
 import { TaskName } from "./task-name.js";
 
-declare const taskBrand: unique symbol;
+import type { Task } from "../core/task-type.js";
 
-/**
- * Code another domain can run: an export of a module. `Args` and `Result` are the types of the
- * export's parameters and return value (after `yield*` for a generator function). Made by
- * {@link task}.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * export function* double(n: number) {
- *   return n * 2;
- * }
- * const doubler: Eio.Task<[number], number> = Eio.task<[number], number>(import.meta.url, "double");
- * console.log(doubler.exportName);
- * ```
- */
-export interface Task<Args extends unknown[] = unknown[], Result = unknown> {
-  /** The module's URL (`file:` URLs for local files). */
-  readonly moduleUrl: string;
-  /** The name of the export to call. */
-  readonly exportName: string;
-  /** @internal */
-  readonly [taskBrand]?: (...args: Args) => Result;
-}
+export type { Task };
 
 /**
  * What a task built from a function of type `F` returns: for a generator function, what it

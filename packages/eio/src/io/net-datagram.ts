@@ -8,7 +8,8 @@ import type { DatagramAddr } from "./sockaddr.js";
 
 /**
  * A UDP socket (Eio's `Net.datagram_socket`), from `Net.datagramSocket`. Opaque: use
- * `Net.send` and `Net.recv`; close it with `Flow.close` or its switch.
+ * `Net.send` and `Net.recv` (and `Net.connectDatagram` to give it a peer); close it with
+ * `Flow.close` or its switch.
  *
  * @example
  * ```ts
@@ -24,8 +25,10 @@ import type { DatagramAddr } from "./sockaddr.js";
 export interface DatagramSocket {
   /** The address it is bound to. @internal */
   readonly address: DatagramAddr;
-  /** Sends one datagram made of `bufs` to `dst`. @internal */
-  sendTo(dst: DatagramAddr, bufs: readonly Uint8Array[]): Operation<void>;
+  /** Sends one datagram made of `bufs` to `dst`, or to its peer (null: it must be connected). @internal */
+  sendTo(dst: DatagramAddr | null, bufs: readonly Uint8Array[]): Operation<void>;
+  /** Sets its peer: sends without a destination go there, and only its datagrams arrive. @internal */
+  connect(dst: DatagramAddr): Operation<void>;
   /** Waits for a datagram, copies what fits into `buffer`. @internal */
   recvInto(buffer: Uint8Array): Operation<[DatagramAddr, number]>;
   /** @internal */

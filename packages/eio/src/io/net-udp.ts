@@ -20,6 +20,8 @@ export class UdpSocket implements DatagramSocket {
   private readonly queue = new Deque<Received>();
   private readonly receivers = new Deque<Fiber>();
   private closed = false;
+  /** Where it is connected to (`Net.connectDatagram`), or null. */
+  private peer: UdpAddr | null = null;
   private error: NetError | null = null;
   /** @internal */
   hook: Hook | null = null;
@@ -100,8 +102,17 @@ export class UdpSocket implements DatagramSocket {
   }
 
   /** @internal */
-  *sendTo(dst: DatagramAddr, bufs: readonly Uint8Array[]): Operation<void> {
+  *sendTo(dst: DatagramAddr | null, bufs: readonly Uint8Array[]): Operation<void> {
     this.check("send");
+    const peer = this.peer;
+    if (dst === null && peer === null) {
+      throw new NetError("EDESTADDRREQ", `Cannot send on ${formatSockaddr(this.address)}: it is not connected. Give options.dst, or connect it first with Net.connectDatagram.`);
+    }
+    if (dst !== null && peer !== null && !(dst.host === peer.host && dst.port === peer.port)) {
+      // POSIX lets sendto name another address here; Node's dgram refuses (ERR_SOCKET_DGRAM_IS_CONNECTED).
+      throw new NetError("EISCONN", `Cannot send to ${formatSockaddr(dst)} on ${formatSockaddr(this.address)}: it is connected to ${formatSockaddr(peer)}, and Node sends a connected socket's datagrams to its peer only. Send without dst, or use another socket.`);
+    }
+    const to = dst ?? peer!;
     const socket = this.socket;
     yield* suspend<void>("Net.send", (fiber) => {
       const scheduler = fiber.scheduler;
@@ -113,12 +124,48 @@ export class UdpSocket implements DatagramSocket {
         scheduler.removeExternalWait();
         scheduler.wakeError(fiber, cancelled);
       };
-      socket.send(bufs as Uint8Array[], dst.port, dst.host, (error) => {
+      const sent = (error: Error | null): void => {
         if (done) return;
         done = true;
         scheduler.removeExternalWait();
         if (error == null) scheduler.wake(fiber, undefined);
-        else scheduler.wakeError(fiber, fromNodeError(error, `Cannot send to ${formatSockaddr(dst)}`));
+        else scheduler.wakeError(fiber, fromNodeError(error, `Cannot send to ${formatSockaddr(to)}`));
+      };
+      // A connected socket's datagrams name no address: Node refuses one.
+      if (peer !== null) socket.send(bufs as Uint8Array[], sent);
+      else socket.send(bufs as Uint8Array[], to.port, to.host, sent);
+    });
+  }
+
+  /** @internal */
+  *connect(dst: DatagramAddr): Operation<void> {
+    this.check("connect");
+    const socket = this.socket;
+    // As connect(2) again on a datagram socket: the new peer replaces the old.
+    if (this.peer !== null) {
+      socket.disconnect();
+      this.peer = null;
+    }
+    yield* suspend<void>("Net.connectDatagram", (fiber) => {
+      const scheduler = fiber.scheduler;
+      let done = false;
+      scheduler.addExternalWait();
+      fiber.cancelFn = (cancelled) => {
+        done = true;
+        scheduler.removeExternalWait();
+        scheduler.wakeError(fiber, cancelled);
+      };
+      socket.connect(dst.port, dst.host, (error?: Error | null) => {
+        // Recorded even if the caller was cancelled meanwhile: the socket is connected all the same.
+        if (error == null) {
+          const remote = socket.remoteAddress();
+          this.peer = { protocol: "udp", host: remote.address, port: remote.port };
+        }
+        if (done) return;
+        done = true;
+        scheduler.removeExternalWait();
+        if (error == null) scheduler.wake(fiber, undefined);
+        else scheduler.wakeError(fiber, fromNodeError(error, `Cannot connect ${formatSockaddr(this.address)} to ${formatSockaddr(dst)}`));
       });
     });
   }

@@ -548,12 +548,15 @@ export function datagramAddr(socket: DatagramSocket): DatagramAddr {
  * ```ts
  * import * as Eio from "eio-ts";
  * const options: Eio.Net.SendOptions = { dst: { protocol: "udp", host: "127.0.0.1", port: 9 } };
- * console.log(options.dst.port);
+ * console.log(options.dst?.port);
  * ```
  */
 export interface SendOptions {
-  /** Where the datagram goes. */
-  dst: DatagramAddr;
+  /**
+   * Where the datagram goes. Leave it out on a connected socket (see {@link connectDatagram}):
+   * the datagram goes to the peer.
+   */
+  dst?: DatagramAddr;
 }
 
 function toBytesList(bufs: unknown, what: string): Uint8Array[] {
@@ -566,8 +569,11 @@ function toBytesList(bufs: unknown, what: string): Uint8Array[] {
 }
 
 /**
- * Sends one datagram, the concatenation of `bufs` (bytes or UTF-8 strings), to `dst`. Mirrors
- * `Eio.Net.send`.
+ * Sends one datagram, the concatenation of `bufs` (bytes or UTF-8 strings), to `options.dst`,
+ * or, without a `dst`, to the peer of a connected socket ({@link connectDatagram}; Eio's
+ * `send ?dst`). On an unconnected socket a missing `dst` is an `Eio.Io` error (`EDESTADDRREQ`);
+ * on a connected one, a `dst` other than the peer is one too (`EISCONN`: POSIX would send it,
+ * Node's dgram does not). Mirrors `Eio.Net.send`.
  *
  * Suspends: until the system has taken the datagram — use `yield*`.
  *
@@ -585,12 +591,75 @@ function toBytesList(bufs: unknown, what: string): Uint8Array[] {
  *   });
  * });
  * ```
+ * @example On a connected socket, without a destination
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const server = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     const client = yield* Eio.Net.datagramSocket(sw, env.net, "udp4");
+ *     yield* Eio.Net.connectDatagram(client, Eio.Net.datagramAddr(server));
+ *     yield* Eio.Net.send(client, "ping");
+ *     const [, n] = yield* Eio.Net.recv(server, new Uint8Array(10));
+ *     console.log(n);
+ *   });
+ * });
+ * ```
  */
-export function send(socket: DatagramSocket, options: SendOptions, bufs: Uint8Array | string | readonly (Uint8Array | string)[]): Operation<void> {
+export function send(socket: DatagramSocket, bufs: Bytes): Operation<void>;
+export function send(socket: DatagramSocket, options: SendOptions, bufs: Bytes): Operation<void>;
+export function send(socket: DatagramSocket, optionsOrBufs: SendOptions | Bytes, maybeBufs?: Bytes): Operation<void> {
   const sock = checkDatagram(socket, "Net.send");
-  if (typeof options !== "object" || options === null) throw new TypeError("Net.send: expected options { dst } naming where the datagram goes");
-  const dst = checkUdpAddr(options.dst, "Net.send: options.dst");
+  // `send(socket, bufs)`: two arguments, the second the datagram.
+  const [options, bufs] = arguments.length < 3 ? [{}, optionsOrBufs as Bytes] : [optionsOrBufs as SendOptions, maybeBufs as Bytes];
+  if (typeof options !== "object" || options === null || options instanceof Uint8Array || Array.isArray(options)) {
+    throw new TypeError("Net.send: expected options { dst? } before the datagram, or just the datagram (on a connected socket)");
+  }
+  const dst = options.dst === undefined ? null : checkUdpAddr(options.dst, "Net.send: options.dst");
   return sock.sendTo(dst, toBytesList(bufs, "Net.send"));
+}
+
+/**
+ * What {@link send} sends: bytes or a UTF-8 string, or a list of them (concatenated).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * const datagram: Eio.Net.Bytes = ["GET ", new TextEncoder().encode("key")];
+ * console.log(datagram.length);
+ * ```
+ */
+export type Bytes = Uint8Array | string | readonly (Uint8Array | string)[];
+
+/**
+ * Connects a datagram socket to `dst` (`connect(2)` on a UDP socket): {@link send} without a
+ * `dst` then goes there, and {@link recv} gets only `dst`'s datagrams (the system drops the
+ * others). Connecting again replaces the peer. No packet is sent. An eio-ts addition: Eio 1.x
+ * sends on connected sockets (`send` without `?dst`) but makes them only through `Eio_unix`.
+ *
+ * Suspends: until the system has set the peer — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   yield* Eio.Switch.run(function* (sw) {
+ *     const a = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     const b = yield* Eio.Net.datagramSocket(sw, env.net, { protocol: "udp", host: "127.0.0.1", port: 0 });
+ *     yield* Eio.Net.connectDatagram(a, Eio.Net.datagramAddr(b));
+ *     yield* Eio.Net.connectDatagram(b, Eio.Net.datagramAddr(a));
+ *     yield* Eio.Net.send(a, "hello");
+ *     const buf = new Uint8Array(16);
+ *     const [from, n] = yield* Eio.Net.recv(b, buf);
+ *     yield* Eio.Net.send(b, buf.subarray(0, n));
+ *     console.log(from.port === Eio.Net.datagramAddr(a).port, (yield* Eio.Net.recv(a, buf))[1]);
+ *   });
+ * });
+ * ```
+ */
+export function connectDatagram(socket: DatagramSocket, dst: DatagramAddr): Operation<void> {
+  const sock = checkDatagram(socket, "Net.connectDatagram");
+  return sock.connect(checkUdpAddr(dst, "Net.connectDatagram"));
 }
 
 /**

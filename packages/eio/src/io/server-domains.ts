@@ -96,6 +96,15 @@ const ENTRY_GRACE_MS = 2000;
  */
 export function* loadHandler<F>(task: TaskRef, what = "Net.runServer"): Operation<F> {
   const url = String(task.moduleUrl);
+  return exportedFunction(yield* loadModule(url, what, "handler task"), url, task.exportName) as F;
+}
+
+/**
+ * Imports the module of a task to run in this domain, failing with the fix (see
+ * {@link loadHandler}) if it is the program's entry still evaluating. `whose` names the task
+ * in that error ("handler task").
+ */
+export function* loadModule(url: string, what: string, whose: string): Operation<Record<string, unknown>> {
   const loading = importModule(url);
   let module: Record<string, unknown> | null;
   if (url !== entryUrl()) {
@@ -110,13 +119,13 @@ export function* loadHandler<F>(task: TaskRef, what = "Net.runServer"): Operatio
     }
     if (module === null) {
       throw new Error(
-        `${what}: the handler task's module ${url} is the program's entry, and it is still evaluating ` +
-          "(a top-level await, probably on this very server), so it cannot be imported until the server returns. " +
-          "Move the handler into a module of its own, or start the program without a top-level await (Eio.run(...).catch(...)).",
+        `${what}: the ${whose}'s module ${url} is the program's entry, and it is still evaluating ` +
+          "(a top-level await, probably on this very run), so it cannot be imported until the run returns. " +
+          "Move the task into a module of its own, or start the program without a top-level await (Eio.run(...).catch(...)).",
       );
     }
   }
-  return exportedFunction(module, url, task.exportName) as F;
+  return module;
 }
 
 /** The built-in task of each additional domain. */

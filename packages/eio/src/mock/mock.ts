@@ -16,6 +16,7 @@ export * as Action from "./action.js";
 export * as Handler from "./handler.js";
 export * as Flow from "./flow.js";
 export * as Net from "./net.js";
+export * as DomainManager from "./domain-manager.js";
 
 /**
  * The environment of {@link run}: like `Env`, with both clocks one virtual {@link Clock} and,

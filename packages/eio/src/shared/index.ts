@@ -52,9 +52,14 @@ registerLocalOnly(
 );
 // The other synchronisation objects live in one domain's memory: a copy would arrive as a plain
 // object that fails only when used, far from the mistake.
-for (const [type, name] of [[Mutex, "Mutex"], [Semaphore, "Semaphore"], [Condition, "Condition"], [Lazy, "Lazy"], [Pool, "Pool"]] as const) {
+for (const [type, name] of [[Mutex, "Mutex"], [Semaphore, "Semaphore"], [Condition, "Condition"], [Lazy, "Lazy"]] as const) {
   registerLocalOnly(type, `Cannot send an Eio.${name} to another domain: it belongs to the domain that made it. Use a shared Eio.Stream or Eio.Promise to coordinate domains.`);
 }
+// A shared pool crosses as a capability (checked first); only a pool of one domain gets here.
+registerLocalOnly(
+  Pool,
+  "Cannot send an Eio.Pool to another domain: it is not shared. Create it with Eio.Pool.create(max, allocTask, { shared: true }) (its resources must then be values that can cross domains) to use it from several domains.",
+);
 
 /**
  * Call when this domain has nothing left to run and its thread may end (be terminated) at any

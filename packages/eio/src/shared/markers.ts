@@ -135,7 +135,10 @@ export function registerCapability(name: string, revive: (data: unknown) => unkn
   revivers.set(name, revive);
 }
 
-/** Marks `value` as the capability `name`: sent anywhere, it arrives as `revive(data)` there. */
+/**
+ * Marks `value` as the capability `name`: sent anywhere, it arrives as `revive(data)` there.
+ * `data` crosses as a value (so it may hold shared objects).
+ */
 export function markCapability(value: object, name: string, data?: unknown): void {
   capabilities.set(value, { name, data });
 }
@@ -179,7 +182,9 @@ function prepare(value: unknown, handles: number[], markers: Walk, seen: Map<obj
   const capability = capabilities.get(value);
   if (capability !== undefined) {
     markers.count++;
-    return { [CAPABILITY]: capability.name, data: capability.data };
+    // Its data is walked like any value: a capability may carry shared objects (a shared pool
+    // carries its stream).
+    return { [CAPABILITY]: capability.name, data: prepare(capability.data, handles, markers, seen) };
   }
   for (const { type, message } of localOnly) {
     if (value instanceof type) throw new TypeError(message);
@@ -344,7 +349,7 @@ function revive(value: unknown, seen: Map<object, unknown>, handles: Map<number,
   if (typeof capability === "string") {
     const reviver = revivers.get(capability);
     if (reviver === undefined) throw new TypeError(`Cannot revive the capability "${capability}": its module is not loaded in this domain.`);
-    const revived = reviver((value as { data: unknown }).data);
+    const revived = reviver(revive((value as { data: unknown }).data, seen, handles));
     seen.set(value, revived);
     return revived;
   }

@@ -4,11 +4,14 @@
  * resource is expensive (a connection, a big buffer); to only limit how many are in use at once,
  * `Eio.Semaphore` is simpler.
  *
- * A pool belongs to one domain: its fibers share it; sharing it across domains is not supported
- * yet.
+ * A pool belongs to the domain that made it, unless it is made with `{ shared: true }`: a shared
+ * pool's resources are values that cross domains (see {@link SharedCreateOptions}), so any
+ * domain's fibers may use any of them, as with Eio's domain-safe pool.
  * @module
  */
 import { type Fiber, type Operation, runBody, suspendUnchecked } from "../core/scheduler.js";
+import type { Task } from "../core/task-type.js";
+import { type SharedPoolBackend, sharedPoolFactory, type TaskRef } from "./pool-shared-hook.js";
 
 /** A place for one resource; empty until first used, or after its resource was discarded. */
 interface Slot<T> {
@@ -24,7 +27,8 @@ interface Waiter<T> {
 
 /**
  * A resource pool (Eio's `Pool.t`), made by {@link create}. Opaque: use {@link use}. It serves
- * the fibers of the domain that made it; sharing a pool across domains is not supported yet.
+ * the fibers of the domain that made it; one made with `{ shared: true }` serves every domain
+ * it is sent to.
  *
  * @example
  * ```ts
@@ -51,6 +55,8 @@ export class Pool<T> {
     readonly validate: ((resource: T) => unknown) | undefined,
     /** @internal */
     readonly dispose: ((resource: T) => unknown) | undefined,
+    /** How a shared pool serves this domain; null for a pool of this domain. @internal */
+    public shared: SharedPoolBackend | null = null,
   ) {}
 }
 
@@ -78,9 +84,47 @@ export interface CreateOptions<T> {
 }
 
 /**
+ * Options for a shared pool (`Pool.create(max, alloc, { shared: true, ... })`).
+ *
+ * JavaScript resources cannot all cross threads (a socket, a closure), so a shared pool holds
+ * resources that are values the domains carry: a `SharedArrayBuffer` or a view of one (shared
+ * memory, the same bytes in every domain), a shared `Eio.Promise` or `Eio.Stream`, or plain
+ * data (copied each time it moves; a resource is handed from one user to the next, never used
+ * by two at once, so a copy is as good as the original). Its free resources wait in a shared
+ * stream, and a shared counter keeps the number made at `max`: waiters of every domain are
+ * served in arrival order, as in Eio. For per-domain objects such as connections, give each
+ * domain its own pool (`Pool.create` in the domain's task).
+ *
+ * The functions become {@link Task}s (closures cannot cross threads): each runs in the domain of
+ * the fiber that needs it, as Eio runs `alloc` in the fiber that calls `use`. So the domain that
+ * makes the pool may import the tasks' module too: keep them out of a program entry that waits
+ * in a top-level await (a module cannot be imported while it evaluates).
+ *
+ * @example
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * export const newBuffer = () => new SharedArrayBuffer(64 * 1024);
+ * export const isClean = (_b: SharedArrayBuffer) => true;
+ * const options: Eio.Pool.SharedCreateOptions = { shared: true, validate: Eio.task(import.meta.url, "isClean") };
+ * console.log(options.shared);
+ * ```
+ */
+export interface SharedCreateOptions {
+  /** Makes the pool shared between domains. */
+  shared: true;
+  /** The task that checks a resource before each reuse (as `CreateOptions.validate`). */
+  validate?: Task<[never], boolean>;
+  /** The task that frees a resource (as `CreateOptions.dispose`). */
+  dispose?: Task<[never], unknown>;
+}
+
+/**
  * A pool that allows up to `max` resources to be live at a time, making them with `alloc` as
  * needed (in the fiber that wants one; if it throws, that use fails, and later uses try again).
  * `alloc` may suspend. Mirrors `Eio.Pool.create`.
+ *
+ * With `{ shared: true }`, `alloc`, `validate` and `dispose` are tasks and the pool can be sent
+ * to other domains (see {@link SharedCreateOptions}).
  *
  * Suspends: never.
  *
@@ -94,17 +138,54 @@ export interface CreateOptions<T> {
  *   yield* Eio.Pool.use(pool, (x) => console.log("using", x));
  * });
  * ```
+ * @example A pool of shared buffers, used from two domains
+ * ```ts
+ * import * as Eio from "eio-ts";
+ * import { isMainThread } from "node:worker_threads";
+ * export const newBuffer = () => new Int32Array(new SharedArrayBuffer(4));
+ * export function* bump(pool: Eio.Pool.Pool<Int32Array>) {
+ *   return yield* Eio.Pool.use(pool, (b) => ++b[0]!);
+ * }
+ * if (isMainThread) {
+ *   await Eio.run(function* (env) {
+ *     const pool = Eio.Pool.create(1, Eio.task<[], Int32Array>(import.meta.url, "newBuffer"), { shared: true });
+ *     // Made in the other domain (this module, still in its top-level await, cannot be imported here).
+ *     yield* Eio.DomainManager.run(env.domainMgr, Eio.task(import.meta.url, "bump"), pool);
+ *     console.log(yield* bump(pool)); // 2: the same buffer
+ *   });
+ * }
+ * ```
  */
-export function create<T>(max: number, alloc: () => T | Generator<unknown, T, unknown>, options: CreateOptions<T> = {}): Pool<T> {
+export function create<T>(max: number, alloc: Task<[], T>, options: SharedCreateOptions): Pool<T>;
+export function create<T>(max: number, alloc: () => T | Generator<unknown, T, unknown>, options?: CreateOptions<T>): Pool<T>;
+export function create<T>(max: number, alloc: (() => T | Generator<unknown, T, unknown>) | Task<[], T>, options: CreateOptions<T> | SharedCreateOptions = {}): Pool<T> {
   if (typeof max !== "number" || !Number.isSafeInteger(max) || max <= 0) {
     throw new RangeError(`Pool.create: max must be a positive integer, got ${String(max)}`);
   }
+  if (typeof options !== "object" || options === null) throw new TypeError(`Pool.create: expected options { validate?, dispose?, shared? }, got ${String(options)}`);
+  if ((options as { shared?: unknown }).shared === true) return createShared<T>(max, alloc, options as SharedCreateOptions);
   if (typeof alloc !== "function") throw new TypeError(`Pool.create: expected an alloc function, got ${typeof alloc}`);
-  if (typeof options !== "object" || options === null) throw new TypeError(`Pool.create: expected options { validate?, dispose? }, got ${String(options)}`);
-  const { validate, dispose } = options;
+  const { validate, dispose } = options as CreateOptions<T>;
   if (validate !== undefined && typeof validate !== "function") throw new TypeError(`Pool.create: options.validate must be a function, got ${typeof validate}`);
   if (dispose !== undefined && typeof dispose !== "function") throw new TypeError(`Pool.create: options.dispose must be a function, got ${typeof dispose}`);
   return new Pool<T>(max, alloc, validate, dispose);
+}
+
+function isTask(value: unknown): value is TaskRef {
+  return typeof value === "object" && value !== null && typeof (value as TaskRef).moduleUrl === "string" && typeof (value as TaskRef).exportName === "string";
+}
+
+function createShared<T>(max: number, alloc: unknown, options: SharedCreateOptions): Pool<T> {
+  const what = (value: unknown) => (typeof value === "function" ? "a function (closures cannot cross domains)" : String(value));
+  if (!isTask(alloc)) throw new TypeError(`Pool.create: a shared pool's alloc must be a task (Eio.task(import.meta.url, "name")), got ${what(alloc)}`);
+  const { validate, dispose } = options;
+  if (validate !== undefined && !isTask(validate)) throw new TypeError(`Pool.create: a shared pool's options.validate must be a task, got ${what(validate)}`);
+  if (dispose !== undefined && !isTask(dispose)) throw new TypeError(`Pool.create: a shared pool's options.dispose must be a task, got ${what(dispose)}`);
+  const factory = sharedPoolFactory();
+  if (factory === null) throw new Error("Pool.create: shared pools need the domains runtime, which is not loaded.");
+  const pool = new Pool<T>(max, () => undefined, undefined, undefined);
+  pool.shared = factory(pool, max, alloc, validate ?? null, dispose ?? null);
+  return pool;
 }
 
 /** Gives `slot` to the longest waiter still waiting, or puts it on the free list (Eio's `add`). */
@@ -189,6 +270,7 @@ export function* use<T, R>(pool: Pool<T>, fn: (resource: T) => R | Generator<unk
   if (!(pool instanceof Pool)) throw new TypeError(`Pool.use: expected a pool from Pool.create, got ${String(pool)}`);
   if (typeof fn !== "function") throw new TypeError(`Pool.use: expected a function (resource) => ..., got ${typeof fn}`);
   const t = pool as Pool<T>;
+  if (t.shared !== null) return (yield* t.shared.use(fn as (resource: unknown) => unknown, options.neverBlock === true)) as R;
   const free = t.free.shift();
   if (free !== undefined) return yield* runWith<T, R>(t, free, fn);
   if (t.slots >= t.max) {

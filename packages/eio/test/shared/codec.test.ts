@@ -24,6 +24,19 @@ describe("the shared heap codec", () => {
     }
   });
 
+  it("carries a shared Pool, which arrives as another pool object serving the same slots", async () => {
+    const newCounter = Eio.task<[], Int32Array>(new URL("../domains/fixtures/pool-tasks.mjs", import.meta.url), "newCounter");
+    const pool = Eio.Pool.create(1, newCounter, { shared: true });
+    const copy = (roundTrip({ inside: [pool] }) as { inside: [Eio.Pool.Pool<Int32Array>] }).inside[0];
+    expect(copy).toBeInstanceOf(Eio.Pool.Pool);
+    expect(copy).not.toBe(pool);
+    const [a, b] = await Eio.run<Int32Array[]>(function* () {
+      return [yield* Eio.Pool.use(pool, (c) => c), yield* Eio.Pool.use(copy, (c) => c)];
+    });
+    a![2] = 9;
+    expect(b![2]).toBe(9); // the one resource, made through the original, reused through the copy
+  });
+
   it("round-trips plain values with structured-clone semantics", () => {
     const long = "x".repeat(1000);
     const values = [0, -1.5, NaN, Infinity, "", "héllo 👋", long, true, false, null, undefined, 10n, new Date(5), [1, [2]], { a: { b: "c" } }];
