@@ -10,7 +10,7 @@ import * as Blocking from "../src/blocking.js";
 import * as Commands from "../src/commands.js";
 import * as Table from "../src/table.js";
 import { Connection, runScript, type Step } from "./script.js";
-import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
+import { besideRedis, bothRun, newDir, SHAPES, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 afterAll(stopAllAndClean);
 
@@ -55,6 +55,35 @@ const SCENARIOS: Record<string, Step[]> = {
     s("a", "BZPOPMIN", "z", "0.01"), s("a", "BZPOPMIN", "z", "abc"), s("a", "BZPOPMAX", "z", "-1"), s("a", "BZPOPMIN", "z"),
     s("a", "RPUSH", "l", "x"), s("a", "BZPOPMIN", "l", "0"), s("a", "BLPOP", "str", "0"), s("a", "ZADD", "z", "1.5", "x"),
     s("a", "MULTI"), s("a", "BZPOPMAX", "none", "0"), s("a", "BZPOPMIN", "z", "0"), s("a", "EXEC"),
+  ],
+  "LMPOP and ZMPOP: counts, sides, keys in order, WRONGTYPE, their checks in Redis's order, a null array": [
+    s("a", "RPUSH", "l1", "a", "b", "c"), s("a", "RPUSH", "l2", "x"), s("a", "LMPOP", "2", "none", "l1", "LEFT"),
+    s("a", "LMPOP", "3", "none", "l2", "l1", "right", "COUNT", "5"), s("a", "LMPOP", "1", "l1", "RIGHT", "count", "2"), s("a", "EXISTS", "l1", "l2"),
+    s("a", "LMPOP", "1", "none", "LEFT"), s("a", "LMPOP", "0", "l1", "LEFT"), s("a", "LMPOP", "-1", "l1", "LEFT"), s("a", "LMPOP", "x", "l1", "LEFT"),
+    s("a", "LMPOP", "3", "l1", "LEFT"), s("a", "LMPOP", "1", "l1", "UP"), s("a", "LMPOP", "1", "l1", "LEFT", "COUNT", "0"),
+    s("a", "LMPOP", "1", "l1", "LEFT", "COUNT"), s("a", "LMPOP", "1", "l1", "LEFT", "COUNT", "1", "COUNT", "1"), s("a", "LMPOP", "1", "l1", "LEFT", "BOGUS"),
+    s("a", "LMPOP", "1", "l1"), s("a", "SET", "str", "v"), s("a", "RPUSH", "l3", "q"), s("a", "LMPOP", "2", "str", "l3", "LEFT"), s("a", "LMPOP", "2", "l3", "str", "LEFT"),
+    s("a", "ZADD", "z1", "1", "a", "2", "b", "3", "c"), s("a", "ZADD", "z2", "-inf", "m", "1.5", "n"), s("a", "ZMPOP", "2", "none", "z1", "MIN"),
+    s("a", "ZMPOP", "2", "z2", "z1", "max", "COUNT", "10"), s("a", "ZMPOP", "1", "z1", "MAX", "COUNT", "10"), s("a", "ZMPOP", "1", "z1", "MIN"),
+    s("a", "ZMPOP", "1", "z1", "LEFT"), s("a", "ZMPOP", "0", "z1", "MIN"), s("a", "ZMPOP", "1", "z1", "MIN", "COUNT", "-2"), s("a", "ZMPOP", "2", "str", "z1", "MIN"),
+    s("a", "ZMPOP", "1", "l3", "MIN"), s("a", "ZMPOP", "1"), s("a", "LMPOP", "1"), s("a", "MULTI"), s("a", "LMPOP", "1", "none", "LEFT"), s("a", "ZMPOP", "1", "z1", "MAX"), s("a", "EXEC"),
+  ],
+  "BLMPOP and BZMPOP: at once, their checks in Redis's order (the timeout after the others), a timeout, inside MULTI": [
+    s("a", "RPUSH", "l", "a", "b", "c"), s("a", "BLMPOP", "0", "2", "none", "l", "LEFT", "COUNT", "2"), s("a", "BLMPOP", "0.01", "1", "l", "RIGHT", "COUNT", "9"),
+    s("a", "BLMPOP", "0.01", "1", "l", "RIGHT"), s("a", "BLMPOP", "abc", "1", "l", "LEFT"), s("a", "BLMPOP", "abc", "0", "l", "LEFT"), s("a", "BLMPOP", "-1", "1", "l", "UP"),
+    s("a", "BLMPOP", "-1", "1", "l", "LEFT", "COUNT", "0"), s("a", "BLMPOP", "-1", "1", "l", "LEFT"), s("a", "BLMPOP", "0", "2", "l", "LEFT"), s("a", "BLMPOP", "0", "1", "l"),
+    s("a", "SET", "str", "v"), s("a", "BLMPOP", "0", "1", "str", "LEFT"), s("a", "BZMPOP", "0", "1", "str", "MIN"),
+    s("a", "ZADD", "z", "1", "a", "2", "b", "3", "c"), s("a", "BZMPOP", "0", "2", "none", "z", "MAX", "COUNT", "2"), s("a", "BZMPOP", "0.01", "1", "z", "MIN"),
+    s("a", "BZMPOP", "0.01", "1", "z", "MIN"), s("a", "BZMPOP", "x", "1", "z", "MIN"), s("a", "BZMPOP", "x", "1", "z", "RIGHT"), s("a", "BZMPOP", "0", "x", "z", "MIN"),
+    s("a", "BZMPOP", "0", "1", "z", "MIN", "COUNT", "x"), s("a", "BZMPOP", "0", "1", "z"),
+    s("a", "RPUSH", "l", "x", "y"), s("a", "ZADD", "z", "4", "d"), s("a", "MULTI"), s("a", "BLMPOP", "0", "1", "none", "LEFT"), s("a", "BZMPOP", "0", "1", "none", "MIN"),
+    s("a", "BLMPOP", "0", "1", "l", "RIGHT", "COUNT", "5"), s("a", "BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"), s("a", "BLMPOP", "abc", "1", "l", "LEFT"), s("a", "EXEC"),
+  ],
+  "BRPOPLPUSH: at once, to itself, WRONGTYPE, its checks, a timeout, inside MULTI a null bulk string": [
+    s("a", "RPUSH", "src", "a", "b", "c"), s("a", "BRPOPLPUSH", "src", "dst", "0"), s("a", "BRPOPLPUSH", "src", "src", "0"), s("a", "LRANGE", "src", "0", "-1"),
+    s("a", "LRANGE", "dst", "0", "-1"), s("a", "BRPOPLPUSH", "src", "dst", "abc"), s("a", "BRPOPLPUSH", "src", "dst", "-1"), s("a", "SET", "str", "v"),
+    s("a", "BRPOPLPUSH", "str", "dst", "0"), s("a", "BRPOPLPUSH", "src", "str", "0"), s("a", "BRPOPLPUSH", "none", "str", "0.01"), s("a", "BRPOPLPUSH", "none", "dst", "0.01"),
+    s("a", "BRPOPLPUSH", "src", "dst"), s("a", "MULTI"), s("a", "BRPOPLPUSH", "none", "dst", "0"), s("a", "BRPOPLPUSH", "src", "dst", "0"), s("a", "EXEC"),
   ],
 };
 
@@ -190,53 +219,45 @@ async function kinds(port: number): Promise<unknown[]> {
   }
 }
 
-describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]])("BLPOP and BRPOP, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
-  let kv: RunningServer;
-  let redis: RunningServer;
-  beforeAll(async () => {
-    [kv, redis] = await Promise.all([startServer(newDir(), shapeArgs), startRedis()]);
-  });
-  afterAll(async () => {
-    expect(await stopServer(kv)).toBe(0);
-    await stopServer(redis);
-  });
+describe.each(SHAPES)("BLPOP and BRPOP, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
+  const pair = besideRedis(shapeArgs);
 
   it.each(Object.entries(SCENARIOS))("%s", async (_name, steps) => {
-    const [ours, theirs] = await Promise.all([runScript(kv.port, steps), runScript(redis.port, steps)]);
+    const [ours, theirs] = await bothRun(pair, steps);
     expect(ours).toEqual(theirs);
   });
 
   it("three blocked clients are served first in, first out, by one RPUSH and by one LPUSH", async () => {
     for (const push of [["RPUSH", "q", "a", "b", "c"], ["LPUSH", "q", "a", "b", "c", "d"]]) {
       const pops = ["BLPOP", "BRPOP", "BLPOP"];
-      const [ours, theirs] = [await fifo(kv.port, push, pops), await fifo(redis.port, push, pops)];
+      const [ours, theirs] = [await fifo(pair.kv.port, push, pops), await fifo(pair.redis.port, push, pops)];
       expect(ours).toEqual(theirs);
     }
-    expect(await fifo(kv.port, ["RPUSH", "q", "a", "b", "c"], ["BLPOP", "BLPOP", "BLPOP"])).toEqual([3, ["q", "a"], ["q", "b"], ["q", "c"], []]);
+    expect(await fifo(pair.kv.port, ["RPUSH", "q", "a", "b", "c"], ["BLPOP", "BLPOP", "BLPOP"])).toEqual([3, ["q", "a"], ["q", "b"], ["q", "c"], []]);
   });
 
   it("a client that leaves while blocked takes nothing: the next waiter, then the list, get the elements", async () => {
-    const ours = await leaving(kv.port);
-    expect(ours).toEqual(await leaving(redis.port));
+    const ours = await leaving(pair.kv.port);
+    expect(ours).toEqual(await leaving(pair.redis.port));
     expect(ours).toEqual([2, ["left", "y"], ["x"]]);
   });
 
   it("a blocked BLMOVE is served by a push, and gets WRONGTYPE for a destination that became a string", async () => {
-    const ours = await moving(kv.port);
-    expect(ours).toEqual(await moving(redis.port));
+    const ours = await moving(pair.kv.port);
+    expect(ours).toEqual(await moving(pair.redis.port));
     expect(ours.slice(0, 3)).toEqual([2, "q", ["q"]]);
     expect(ours.at(-1)).toEqual(["z"]);
   });
 
   it("a list's waiter and a sorted set's on one key are each served by their own type only", async () => {
-    const ours = await kinds(kv.port);
-    expect(ours).toEqual(await kinds(redis.port));
+    const ours = await kinds(pair.kv.port);
+    expect(ours).toEqual(await kinds(pair.redis.port));
     expect(ours).toEqual([2, ["both", "n", "2"], ["m", "1"], 1, 1, ["both", "x"]]);
   });
 
   it("a blocked client's pipelined commands wait for it; a transaction wakes it only once it is done", async () => {
-    const ours = await pipelineAndTransaction(kv.port);
-    expect(ours).toEqual(await pipelineAndTransaction(redis.port));
+    const ours = await pipelineAndTransaction(pair.kv.port);
+    expect(ours).toEqual(await pipelineAndTransaction(pair.redis.port));
     expect(ours).toEqual(["OK", ["OK", "QUEUED", "QUEUED", [1, "a"], "OK", "QUEUED", [2]], [["p", "b"], "1"], ["c"]]);
   });
 });
@@ -343,7 +364,10 @@ describe("the storage loop's waiters (blocking.ts)", () => {
     expect(Blocking.cancel(blocked, "gone")).toBe(true);
     Commands.execute(table, args("RPUSH", "q", "only"), 0);
     Blocking.serve(blocked, table, 0);
-    expect(Blocking.takeWakes(blocked).map(([, served]) => Buffer.from(served.element).toString())).toEqual(["only"]);
+    const [[, served]] = Blocking.takeWakes(blocked) as [[unknown, Blocking.Served]];
+    expect(Buffer.from(served.reply).toString()).toBe("*2\r\n$1\r\nq\r\n$4\r\nonly\r\n");
+    // What puts the element back if its client has left meanwhile.
+    expect(served.undo!.map((part) => Buffer.from(part).toString())).toEqual(["LPUSH", "q", "only"]);
     expect(Blocking.cancel(blocked, "late")).toBe(false);
     expect(Blocking.cancel(blocked, "gone")).toBe(false);
   });
