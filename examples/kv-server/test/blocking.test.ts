@@ -1,4 +1,5 @@
-// BLPOP and BRPOP on the built server, compared with Debian's redis-server 7.0 started beside
+// The blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP) and
+// LMPOP and ZMPOP on the built server, compared with Debian's redis-server 7.0 started beside
 // it: replies and errors, first in first out with three blocked clients, a blocked client
 // that leaves takes nothing, the timeout's null, a wake across domains, and durability: an
 // element given to a blocked client is gone from the list after a kill -9 and a restart.
@@ -219,7 +220,45 @@ async function kinds(port: number): Promise<unknown[]> {
   }
 }
 
-describe.each(SHAPES)("BLPOP and BRPOP, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
+/**
+ * Clients blocked in BLMPOP (with COUNT), BZMPOP and BRPOPLPUSH, each on its own key, then
+ * served one by one: what each is given, and what is left.
+ */
+async function manyAndMoves(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const clients = [await Connection.open(port), await Connection.open(port), await Connection.open(port), await Connection.open(port)];
+  try {
+    const out: unknown[] = [];
+    const run = async (...command: string[]) => {
+      admin.send(...command);
+      out.push(...(await admin.read(1)));
+    };
+    await run("DEL", "ml", "mz", "ms", "md", "other");
+    const blocks = [
+      ["BLMPOP", "0", "2", "other", "ml", "RIGHT", "COUNT", "2"], ["BZMPOP", "0", "1", "mz", "MAX", "COUNT", "5"],
+      ["BRPOPLPUSH", "ms", "md", "0"], ["BLMPOP", "0", "1", "ml", "LEFT"],
+    ];
+    for (const [i, command] of blocks.entries()) {
+      clients[i]!.send(...command);
+      await blockedClients(admin, i + 1);
+    }
+    await run("RPUSH", "ml", "a", "b", "c", "d");
+    out.push(...(await clients[0]!.read(1)), ...(await clients[3]!.read(1)));
+    await run("LRANGE", "ml", "0", "-1");
+    await run("ZADD", "mz", "1", "x", "2", "y", "-inf", "z");
+    out.push(...(await clients[1]!.read(1)));
+    await run("EXISTS", "mz");
+    await run("LPUSH", "ms", "1", "2");
+    out.push(...(await clients[2]!.read(1)));
+    await run("LRANGE", "ms", "0", "-1");
+    await run("LRANGE", "md", "0", "-1");
+    return out;
+  } finally {
+    for (const connection of [admin, ...clients]) connection.close();
+  }
+}
+
+describe.each(SHAPES)("blocking commands, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
   const pair = besideRedis(shapeArgs);
 
   it.each(Object.entries(SCENARIOS))("%s", async (_name, steps) => {
@@ -253,6 +292,12 @@ describe.each(SHAPES)("BLPOP and BRPOP, compared with redis-server 7.0 (kv-serve
     const ours = await kinds(pair.kv.port);
     expect(ours).toEqual(await kinds(pair.redis.port));
     expect(ours).toEqual([2, ["both", "n", "2"], ["m", "1"], 1, 1, ["both", "x"]]);
+  });
+
+  it("blocked BLMPOP (with COUNT), BZMPOP and BRPOPLPUSH are served by pushes, in order, with Redis's replies", async () => {
+    const ours = await manyAndMoves(pair.kv.port);
+    expect(ours).toEqual(await manyAndMoves(pair.redis.port));
+    expect(ours).toEqual([0, 4, ["ml", ["d", "c"]], ["ml", ["a"]], ["b"], 3, ["mz", [["y", "2"], ["x", "1"], ["z", "-inf"]]], 0, 2, "1", ["2"], ["1"]]);
   });
 
   it("a blocked client's pipelined commands wait for it; a transaction wakes it only once it is done", async () => {
@@ -326,6 +371,37 @@ describe("durability of a blocked client's pop", () => {
   }, 60_000);
 });
 
+describe("durability of BLMPOP's and BZMPOP's pops", () => {
+  it("after a kill -9 and a restart, what was given to blocked clients with COUNT is gone", async () => {
+    const dir = newDir();
+    const kv = await startServer(dir, ["--domains", "1"]);
+    const admin = await Connection.open(kv.port);
+    const [lists, zsets] = [await Connection.open(kv.port), await Connection.open(kv.port)];
+    lists.send("BLMPOP", "0", "1", "jobs", "LEFT", "COUNT", "2");
+    await blockedClients(admin, 1);
+    zsets.send("BZMPOP", "0", "1", "ranked", "MAX", "COUNT", "2");
+    await blockedClients(admin, 2);
+    admin.send("RPUSH", "jobs", "a", "b", "c");
+    admin.send("ZADD", "ranked", "1", "x", "2", "y", "3", "z");
+    expect(await admin.read(2)).toEqual([3, 3]);
+    expect(await lists.read(1)).toEqual([["jobs", ["a", "b"]]]);
+    expect(await zsets.read(1)).toEqual([["ranked", [["z", "3"], ["y", "2"]]]]);
+    kv.child.kill("SIGKILL");
+    expect(await kv.exited).toBe("SIGKILL");
+    for (const connection of [admin, lists, zsets]) connection.close();
+    const again = await startServer(dir, ["--domains", "1"]);
+    const reader = await Connection.open(again.port);
+    try {
+      reader.send("LRANGE", "jobs", "0", "-1");
+      reader.send("ZRANGE", "ranked", "0", "-1");
+      expect(await reader.read(2)).toEqual([["c"], ["x"]]);
+    } finally {
+      reader.close();
+      expect(await stopServer(again)).toBe(0);
+    }
+  }, 60_000);
+});
+
 describe("the storage loop's waiters (blocking.ts)", () => {
   const args = (...words: string[]) => words.map((word) => Buffer.from(word));
   const waiter = () => Eio.Promise.create<Blocking.Served>();
@@ -370,6 +446,26 @@ describe("the storage loop's waiters (blocking.ts)", () => {
     expect(served.undo!.map((part) => Buffer.from(part).toString())).toEqual(["LPUSH", "q", "only"]);
     expect(Blocking.cancel(blocked, "late")).toBe(false);
     expect(Blocking.cancel(blocked, "gone")).toBe(false);
+  });
+
+  it("BLMPOP and BZMPOP served with COUNT: the undo puts back what they took where it was", () => {
+    const table = Table.create();
+    const blocked = Blocking.create();
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
+    Blocking.run(blocked, table, args("BLMPOP", "0", "1", "l", "RIGHT", "COUNT", "2"), 0, "1", waiter()[1]);
+    Blocking.run(blocked, table, args("BZMPOP", "0", "1", "z", "MIN", "COUNT", "2"), 0, "2", waiter()[1]);
+    Commands.execute(table, args("RPUSH", "l", "a", "b", "c"), 0);
+    Commands.execute(table, args("ZADD", "z", "1.5", "m", "-inf", "n", "3", "o"), 0);
+    Blocking.serve(blocked, table, 0);
+    const [[, list], [, zset]] = Blocking.takeWakes(blocked) as [unknown, Blocking.Served][];
+    expect(text(list!.reply)).toBe("*2\r\n$1\r\nl\r\n*2\r\n$1\r\nc\r\n$1\r\nb\r\n");
+    expect(text(zset!.reply)).toBe("*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nn\r\n$4\r\n-inf\r\n*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n");
+    expect(text(Commands.execute(table, args("LRANGE", "l", "0", "-1"), 0))).toBe("*1\r\n$1\r\na\r\n");
+    for (const served of [list!, zset!]) Commands.execute(table, served.undo!.map((part) => Buffer.from(part)), 0);
+    expect(text(Commands.execute(table, args("LRANGE", "l", "0", "-1"), 0))).toBe("*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    expect(text(Commands.execute(table, args("ZRANGE", "z", "0", "-1", "WITHSCORES"), 0))).toBe(
+      "*6\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nm\r\n$3\r\n1.5\r\n$1\r\no\r\n$1\r\n3\r\n",
+    );
   });
 
   it("a key of another type does not serve a list's waiters", () => {
