@@ -16,6 +16,7 @@
 import * as Eio from "eio-ts";
 import * as Blocking from "./blocking.js";
 import * as ClientRequest from "./client-request.js";
+import * as DiskError from "./disk-error.js";
 import { dataCommands } from "./commands.js";
 import * as PubSub from "./pubsub.js";
 import * as Resp from "./resp.js";
@@ -116,6 +117,9 @@ function lower(bytes: Buffer): string {
 function refusal(client: Client, name: string, args: Buffer[]): string | null {
   const refused = Session.check(client.session, args, COMMANDS);
   if (refused !== null) return refused.toString("latin1").slice(1, -2);
+  // Redis 7.0 refuses PING too while its AOF cannot be written (before the pub/sub context check).
+  const diskError = name === "ping" ? client.session.server.diskError?.() ?? null : null;
+  if (diskError !== null) return DiskError.misconf(diskError).toString("latin1").slice(1, -2);
   if (name === "pubsub") {
     const why = PubSub.checkPubsub(args);
     if (why !== null) return why;

@@ -8,6 +8,7 @@
  */
 import * as Eio from "eio-ts";
 import * as Connection from "./connection.js";
+import * as DiskError from "./disk-error.js";
 import * as LiveConfig from "./live-config.js";
 import * as OutputLimit from "./output-limit.js";
 import * as ProtectedMode from "./protected-mode.js";
@@ -37,6 +38,8 @@ export interface Server extends Session.ServerInfo {
   shutdownCell: Int32Array;
   /** maxclients, timeout, requirepass, protected-mode, the buffer limits, ... as set now. */
   live: LiveConfig.Live;
+  /** Whether the store can write its log (PING is refused while it cannot). */
+  diskStatus?: DiskError.Status;
 }
 
 const MAX_CLIENTS_REACHED = Buffer.from("-ERR max number of clients reached\r\n");
@@ -103,6 +106,7 @@ function liveInfo(server: Server): Session.ServerInfo {
       return LiveConfig.read(live).text;
     },
     configSet: (pairs) => LiveConfig.set(live, pairs),
+    diskError: () => (server.diskStatus === undefined ? null : DiskError.current(server.diskStatus)),
     shutdown: () => {
       Atomics.store(server.shutdownCell, 0, 1);
       Atomics.notify(server.shutdownCell, 0);
