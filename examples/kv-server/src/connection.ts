@@ -21,8 +21,12 @@ import * as Subscriber from "./subscriber.js";
  * ```
  */
 export interface Channel {
-  /** The next bytes from the client, or null at end of input. */
-  read(): Eio.Operation<Uint8Array | null>;
+  /**
+   * The next bytes from the client, or null at end of input (or once it has been idle past
+   * Redis's `timeout`, unless `busy`: a client blocked in BLPOP or subscribed to a channel is
+   * never idle, as Redis's `clientsCronHandleTimeout` skips `CLIENT_BLOCKED` and `CLIENT_PUBSUB`).
+   */
+  read(busy?: boolean): Eio.Operation<Uint8Array | null>;
   /** Sends bytes to the client. */
   write(bytes: Uint8Array): Eio.Operation<void>;
 }
@@ -108,13 +112,13 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
   }
   // A blocked client's later commands are kept for after; its leaving ends the wait.
   function* untilEnd(): Eio.Operation<void> {
-    for (let chunk; (chunk = yield* channel.read()) !== null; ) Resp.feed(parser, chunk);
+    for (let chunk; (chunk = yield* channel.read(true)) !== null; ) Resp.feed(parser, chunk);
   }
   const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush, untilEnd };
   if (limits.clock !== undefined) io.clock = limits.clock;
   const hard = limits.outputBufferLimit?.hard ?? 0;
   for (;;) {
-    const chunk = yield* channel.read();
+    const chunk = yield* channel.read(client.subscriptions > 0);
     if (chunk === null) break;
     Resp.feed(parser, chunk);
     let pending: Uint8Array[][] = [];

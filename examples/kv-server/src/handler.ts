@@ -48,15 +48,16 @@ const MAX_CLIENTS_REACHED = Buffer.from("-ERR max number of clients reached\r\n"
 class SoftLimitExceeded extends Error {}
 
 /**
- * Wraps an Eio flow as the connection's channel; a read waits at most `timeout` seconds. A
+ * Wraps an Eio flow as the connection's channel; a read waits at most `timeout` seconds (unless
+ * the client is blocked or subscribed: see `Connection.Channel`). A
  * write of more than the soft output-buffer limit that the client has not taken within its
  * seconds throws {@link SoftLimitExceeded} (Redis's soft limit: over it for that long).
  */
 function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, live: LiveConfig.Live): Connection.Channel {
   const buffer = Buffer.allocUnsafe(64 * 1024);
   return {
-    *read() {
-      const timeout = LiveConfig.read(live).timeout;
+    *read(busy) {
+      const timeout = busy === true ? 0 : LiveConfig.read(live).timeout;
       try {
         if (timeout > 0) {
           const result = yield* Eio.Time.withTimeout(clock, timeout, function* () {
@@ -122,11 +123,11 @@ function drainable(inner: Connection.Channel): Connection.Channel & { reading: b
     drain() {
       drained = true;
     },
-    *read(): Eio.Operation<Uint8Array | null> {
+    *read(busy?: boolean): Eio.Operation<Uint8Array | null> {
       if (drained) return null;
       channel.reading = true;
       try {
-        return yield* inner.read();
+        return yield* inner.read(busy);
       } finally {
         channel.reading = false;
       }

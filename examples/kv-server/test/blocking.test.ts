@@ -307,6 +307,49 @@ describe.each(SHAPES)("blocking commands, compared with redis-server 7.0 (kv-ser
   });
 });
 
+/**
+ * Under `timeout 1`: a client blocked in BLPOP 0 and a subscriber outlive an idle client (whose
+ * closing is waited for), are served after it, and the blocked client, once served, is idle
+ * again and closed in its turn.
+ */
+async function notIdle(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const [blocked, subscriber, idle] = [await Connection.open(port), await Connection.open(port), await Connection.open(port)];
+  try {
+    blocked.send("BLPOP", "idle-q", "0");
+    await blockedClients(admin, 1);
+    subscriber.send("SUBSCRIBE", "idle-c");
+    const out: unknown[] = await subscriber.read(1);
+    idle.send("PING");
+    out.push(...(await idle.read(1)));
+    // The admin keeps talking meanwhile: it is never idle for a whole second.
+    const talking = setInterval(() => admin.send("PING"), 200);
+    try {
+      await idle.closedByServer();
+      out.push(blocked.closed, subscriber.closed);
+      admin.send("RPUSH", "idle-q", "x");
+      admin.send("PUBLISH", "idle-c", "m");
+      out.push(...(await blocked.read(1)), ...(await subscriber.read(1)));
+      await blocked.closedByServer();
+    } finally {
+      clearInterval(talking);
+    }
+    return out;
+  } finally {
+    for (const connection of [admin, blocked, subscriber, idle]) connection.close();
+  }
+}
+
+describe.each(SHAPES)("--timeout spares blocked clients and subscribers, as redis-server does (kv-server %s)", (_shape, shapeArgs) => {
+  const pair = besideRedis(shapeArgs, { kvArgs: ["--timeout", "1"], redisArgs: ["--timeout", "1"] });
+
+  it("a client blocked in BLPOP 0 and a subscriber are not closed; once served, the blocked client is", async () => {
+    const ours = await notIdle(pair.kv.port);
+    expect(ours).toEqual(await notIdle(pair.redis.port));
+    expect(ours).toEqual([["subscribe", "idle-c", 1], "PONG", false, false, ["idle-q", "x"], ["message", "idle-c", "m"]]);
+  }, 30_000);
+});
+
 /** Connections until two are served by different domains (same CLIENT ID: ids count per domain). */
 async function pairAcrossDomains(port: number): Promise<{ pair: [Connection, Connection]; all: Connection[] }> {
   const byId = new Map<number, Connection>();
