@@ -43,7 +43,9 @@ export interface Channel {
 export type Submit = Client.Submit;
 
 /**
- * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`.
+ * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`. The
+ * buffer limits are read again for every chunk the client sends: given as getters of the live
+ * settings, a CONFIG SET reaches the connections already open, as in Redis.
  *
  * @example
  * ```ts
@@ -100,7 +102,6 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
   const session = client.session;
   const unauthenticated = (): boolean => !session.authenticated;
   const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
-  const queryBufferLimit = limits.queryBufferLimit ?? 1024 ** 3;
   let out: Uint8Array[] = [];
   // What the connection holds goes out, through the mailbox while there is one.
   function* flush(): Eio.Operation<void> {
@@ -116,10 +117,10 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
   }
   const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush, untilEnd };
   if (limits.clock !== undefined) io.clock = limits.clock;
-  const hard = limits.outputBufferLimit?.hard ?? 0;
   for (;;) {
     const chunk = yield* channel.read(client.subscriptions > 0);
     if (chunk === null) break;
+    const hard = limits.outputBufferLimit?.hard ?? 0;
     Resp.feed(parser, chunk);
     let pending: Uint8Array[][] = [];
     let outBytes = 0;
@@ -163,7 +164,7 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
     }
     if (session.closing) yield* Client.forget(client, submit);
     yield* flush();
-    if (session.closing || Resp.buffered(parser) > queryBufferLimit) break;
+    if (session.closing || Resp.buffered(parser) > (limits.queryBufferLimit ?? 1024 ** 3)) break;
   }
   yield* Client.end(client, submit);
 }

@@ -178,9 +178,16 @@ export function* handleClient(
     }
     session = Session.create(liveInfo(server), describe(clientAddr), `${server.host}:${server.port}`);
     const shared = server.shared;
-    const limits = {
-      maxBulk: settings.protoMaxBulkLen, queryBufferLimit: settings.clientQueryBufferLimit,
-      outputBufferLimit: settings.outputBufferLimit.normal, shared, clock,
+    const live = server.live;
+    const limits: Connection.Limits = {
+      maxBulk: settings.protoMaxBulkLen, shared, clock,
+      // Read at each use: CONFIG SET reaches the connections already open, as in Redis.
+      get queryBufferLimit() {
+        return LiveConfig.read(live).clientQueryBufferLimit;
+      },
+      get outputBufferLimit() {
+        return LiveConfig.read(live).outputBufferLimit.normal;
+      },
     };
     const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, (commands, options) => Store.submit(queue, commands, { ...options, shared }), limits);
     if (draining === undefined) yield* serve();
