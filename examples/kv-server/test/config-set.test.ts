@@ -136,7 +136,7 @@ describe("CONFIG SET of the buffer limits", () => {
       expect(await stopServer(kv)).toBe(0);
       await stopServer(redis);
     }
-  }, 30_000);
+  }, 60_000);
 });
 
 describe("SHUTDOWN and BGREWRITEAOF", () => {
