@@ -1,7 +1,7 @@
 /**
- * The storage loop's side of the blocking pops (BLPOP, BRPOP, BLMOVE, BZPOPMIN, BZPOPMAX): the
- * clients waiting for a key,
- * first in, first out per key, as in Redis. A client that finds every key empty is registered
+ * The storage loop's side of the blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP,
+ * BZPOPMIN, BZPOPMAX, BZMPOP): the clients waiting for a key, first in, first out per key, as in
+ * Redis. A client that finds every key empty is registered
  * here with the resolver of an `Eio.Promise` (shared, since its connection may be served by
  * another domain) and its connection waits on the promise under `Eio.Time.withTimeout`.
  *
@@ -21,29 +21,49 @@
 import type * as Eio from "eio-ts";
 import { WRONG, typed } from "./data-command.js";
 import { Errors } from "./errors.js";
-import { formatDouble, parseLongDouble } from "./numbers.js";
+import { formatDouble, parseInteger, parseLongDouble } from "./numbers.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
 
 /**
- * What a served waiter is given: its reply, and what it took (to put it back if its client
- * left before the reply could be sent).
+ * What a served waiter is given: its reply, and the command that puts back what it took (to
+ * run if its client left before the reply could be sent).
  *
  * @example
  * ```ts
- * const served: Blocking.Served = { reply: Resp.bulkArray(["q", "job"]), key: Buffer.from("q"), element: Buffer.from("job"), left: true };
+ * const served: Blocking.Served = { reply: Resp.bulkArray(["q", "job"]), undo: ["LPUSH", "q", "job"].map((a) => Buffer.from(a)) };
  * ```
  */
 export interface Served {
   reply: Uint8Array;
-  key: Uint8Array;
-  element: Uint8Array;
-  /** Taken from the head (BLPOP), else from the tail. */
+  /**
+   * LPUSH, RPUSH or ZADD of what was taken, in the order that restores it; none for BLMOVE and
+   * BRPOPLPUSH (the element is in its destination) or an error (nothing was taken).
+   */
+  undo?: Uint8Array[];
+}
+
+/**
+ * What a blocking command waits for, read from its arguments.
+ *
+ * @example
+ * ```ts
+ * const spec: Blocking.Spec = { keys: [Buffer.from("q")], kind: "list", left: true, timeout: 0 };
+ * ```
+ */
+export interface Spec {
+  /** Its keys, in the order it named them. */
+  keys: Buffer[];
+  /** What it waits for: a list (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) or a sorted set (BZPOPMIN, BZPOPMAX, BZMPOP). */
+  kind: "list" | "zset";
+  /** From the head (BLPOP, LEFT) or the lowest score (BZPOPMIN, MIN); else the tail or the highest. */
   left: boolean;
-  /** BZPOPMIN's and BZPOPMAX's: the member's score, as replied (to put it back with ZADD). */
-  score?: string;
-  /** BLMOVE's: the element is in its destination list (nothing to put back), or was not taken (an error). */
-  kept?: boolean;
+  /** BLMPOP's and BZMPOP's: at most this many, replied as `[key, [...]]`. */
+  count?: number;
+  /** BLMOVE's and BRPOPLPUSH's destination and the side it pushes to. */
+  target?: { key: Buffer; left: boolean };
+  /** In milliseconds; 0: forever. */
+  timeout: number;
 }
 
 /**
@@ -51,20 +71,15 @@ export interface Served {
  *
  * @example
  * ```ts
- * const waiter: Blocking.Waiter = { id: "1:7", keys: ["q"], left: true, kind: "list", wake };
+ * const waiter: Blocking.Waiter = { id: "1:7", keys: ["q"], spec, wake };
  * ```
  */
 export interface Waiter {
   /** The client's id (unique across domains). */
   id: string;
-  /** Its keys, in the order it named them. */
+  /** Its keys as the table names them, once each. */
   keys: string[];
-  /** BLPOP (from the head) or BRPOP (from the tail); BLMOVE's source side. */
-  left: boolean;
-  /** What it waits for: a list (BLPOP, BRPOP, BLMOVE) or a sorted set (BZPOPMIN: `left`, BZPOPMAX). */
-  kind: "list" | "zset";
-  /** BLMOVE's destination and the side it pushes to. */
-  target?: { key: Buffer; left: boolean };
+  spec: Spec;
   /** Resolved, once the pop is committed, with what the client is given. */
   wake: Eio.Promise.Resolver<Served>;
 }
@@ -106,8 +121,7 @@ export function create(): Blocked {
  */
 export const BLOCKED = Buffer.from("\0blocked");
 
-/** The commands that block, by lower-case name: from the head or not. */
-const POPS: ReadonlyMap<string, boolean> = new Map([["blpop", true], ["brpop", false], ["blmove", true], ["bzpopmin", true], ["bzpopmax", false]]);
+const BLOCKING = new Set(["blpop", "brpop", "blmove", "brpoplpush", "blmpop", "bzpopmin", "bzpopmax", "bzmpop"]);
 
 /**
  * True for the commands that may block a client.
@@ -118,7 +132,7 @@ const POPS: ReadonlyMap<string, boolean> = new Map([["blpop", true], ["brpop", f
  * ```
  */
 export function isBlocking(name: string): boolean {
-  return POPS.has(name);
+  return BLOCKING.has(name);
 }
 
 /**
@@ -144,84 +158,175 @@ export function parseTimeout(arg: Uint8Array): number | string {
   return ms;
 }
 
-/**
- * BLPOP or BRPOP without blocking (as Redis runs it inside MULTI): the first key, in the order
- * given, holding a list gives its head (or tail); a key of another type before it is
- * WRONGTYPE; none: a null array.
- *
- * @example
- * ```ts
- * Blocking.pop(table, ["BLPOP", "q", "0"].map((a) => Buffer.from(a)), Date.now(), true);
- * ```
- */
-export function pop(table: Table.Table, args: Buffer[], now: number, left: boolean, kind: "list" | "zset" = "list"): Buffer {
-  const timeout = parseTimeout(args[args.length - 1]!);
-  if (typeof timeout === "string") return Resp.error(timeout);
-  for (let i = 1; i < args.length - 1; i++) {
-    const value = typed(table, Table.keyOf(args[i]!), now, kind);
-    if (value === WRONG) return Resp.error(Errors.wrongType);
-    if (value !== undefined) return Buffer.from((kind === "list" ? take(table, args[i]!, left, now) : takeMember(table, args[i]!, left, now)).reply);
-  }
-  return Resp.NULL_ARRAY;
-}
-
-/** Pops the lowest (or highest) member of the (non-empty) sorted set at `key`, journaled. */
-function takeMember(table: Table.Table, key: Uint8Array, min: boolean, now: number): Served {
-  const keyBuffer = Buffer.from(key.buffer, key.byteOffset, key.length);
-  const zset = typed(table, Table.keyOf(keyBuffer), now, "zset");
-  if (zset === undefined || zset === WRONG) throw new Error("Blocking.takeMember: no sorted set");
-  const item = min ? zset.items[0]! : zset.items[zset.items.length - 1]!;
-  const member = Table.keyBytes(item.member);
-  const score = formatDouble(item.score);
-  Table.change(table, { op: "zrem", key: keyBuffer, args: [member] });
-  return { reply: Resp.bulkArray([keyBuffer, member, score]), key: keyBuffer, element: member, left: min, score };
-}
-
-/** Pops one element of the (non-empty) list at `key`, journaled. */
-function take(table: Table.Table, key: Uint8Array, left: boolean, now: number): Served {
-  const keyBuffer = Buffer.from(key.buffer, key.byteOffset, key.length);
-  const list = typed(table, Table.keyOf(keyBuffer), now, "list");
-  if (list === undefined || list === WRONG) throw new Error("Blocking.take: no list");
-  const element = left ? list.get(0)! : list.get(list.length - 1)!;
-  Table.change(table, { op: left ? "lpop" : "rpop", key: keyBuffer, args: [Buffer.from("1")] });
-  return { reply: Resp.bulkArray([keyBuffer, element]), key: keyBuffer, element, left };
-}
-
-function side(arg: Buffer): boolean | null {
+function side(arg: Buffer, left: string, right: string): boolean | null {
   const text = arg.toString("latin1").toUpperCase();
-  return text === "LEFT" ? true : text === "RIGHT" ? false : null;
+  return text === left ? true : text === right ? false : null;
 }
 
-/** Moves one element from the (non-empty) list at `source` to `destination` (a list or nothing), journaled. */
-function moveOne(table: Table.Table, source: Buffer, destination: Buffer, from: boolean, to: boolean, now: number): Buffer {
-  const list = typed(table, Table.keyOf(source), now, "list");
-  if (list === undefined || list === WRONG) throw new Error("Blocking.moveOne: no list");
-  const element = from ? list.get(0)! : list.get(list.length - 1)!;
-  Table.change(table, { op: from ? "lpop" : "rpop", key: source, args: [Buffer.from("1")] });
-  Table.change(table, { op: to ? "lpush" : "rpush", key: destination, args: [element] });
-  return element;
+/** Redis's `getRangeLongFromObjectOrReply(c, o, 1, LONG_MAX, &n, message)`: the number, or null. */
+function atLeastOne(arg: Buffer): number | null {
+  const n = parseInteger(arg);
+  return n === null || n < 1n ? null : Number(n);
 }
 
 /**
- * BLMOVE without blocking (as inside MULTI): the sides, then the timeout, then the source's
- * type are checked, as Redis 7.0 does; an empty source is a null bulk string; else LMOVE.
+ * LMPOP's, ZMPOP's, BLMPOP's and BZMPOP's arguments from `numkeysAt` on, checked in Redis 7.0's
+ * order (`lmpopGenericCommand`, `zmpopGenericCommand`): numkeys, the side, COUNT (once); the
+ * error's text, or the keys, the side and the count (1 if not given).
+ */
+function parseMpop(args: Buffer[], numkeysAt: number, kind: "list" | "zset"): { keys: Buffer[]; left: boolean; count: number } | string {
+  const numkeys = atLeastOne(args[numkeysAt]!);
+  if (numkeys === null) return "ERR numkeys should be greater than 0";
+  const whereAt = numkeysAt + numkeys + 1;
+  if (whereAt >= args.length) return Errors.syntax;
+  const left = kind === "list" ? side(args[whereAt]!, "LEFT", "RIGHT") : side(args[whereAt]!, "MIN", "MAX");
+  if (left === null) return Errors.syntax;
+  let count = -1;
+  for (let j = whereAt + 1; j < args.length; j++) {
+    if (count === -1 && args[j]!.toString("latin1").toUpperCase() === "COUNT" && j + 1 < args.length) {
+      const n = atLeastOne(args[++j]!);
+      if (n === null) return "ERR count should be greater than 0";
+      count = n;
+    } else return Errors.syntax;
+  }
+  return { keys: args.slice(numkeysAt + 1, whereAt), left, count: count === -1 ? 1 : count };
+}
+
+/**
+ * Reads blocking command `args` (its arity already checked) in Redis 7.0's order: what it
+ * waits for, or the error's text.
  *
  * @example
  * ```ts
- * Blocking.move(table, ["BLMOVE", "src", "dst", "LEFT", "RIGHT", "0"].map((a) => Buffer.from(a)), Date.now());
+ * Blocking.parse(["BLPOP", "q", "1.5"].map((a) => Buffer.from(a))); // { keys: [q], kind: "list", left: true, timeout: 1500 }
  * ```
  */
-export function move(table: Table.Table, args: Buffer[], now: number): Buffer {
-  const from = side(args[3]!);
-  const to = side(args[4]!);
-  if (from === null || to === null) return Resp.error(Errors.syntax);
-  const timeout = parseTimeout(args[5]!);
-  if (typeof timeout === "string") return Resp.error(timeout);
-  const source = typed(table, Table.keyOf(args[1]!), now, "list");
-  if (source === WRONG) return Resp.error(Errors.wrongType);
-  if (source === undefined) return Resp.NULL;
-  if (typed(table, Table.keyOf(args[2]!), now, "list") === WRONG) return Resp.error(Errors.wrongType);
-  return Resp.bulk(moveOne(table, args[1]!, args[2]!, from, to, now));
+export function parse(args: Buffer[]): Spec | string {
+  const name = args[0]!.toString("latin1").toLowerCase();
+  if (name === "blmpop" || name === "bzmpop") {
+    const kind = name === "blmpop" ? "list" : "zset";
+    const mpop = parseMpop(args, 2, kind);
+    if (typeof mpop === "string") return mpop;
+    const timeout = parseTimeout(args[1]!);
+    return typeof timeout === "string" ? timeout : { ...mpop, kind, timeout };
+  }
+  let from = true;
+  let to = true;
+  if (name === "blmove") {
+    const a = side(args[3]!, "LEFT", "RIGHT");
+    const b = side(args[4]!, "LEFT", "RIGHT");
+    if (a === null || b === null) return Errors.syntax;
+    [from, to] = [a, b];
+  }
+  const timeout = parseTimeout(args[args.length - 1]!);
+  if (typeof timeout === "string") return timeout;
+  if (name === "blmove" || name === "brpoplpush") {
+    // BRPOPLPUSH is BLMOVE source destination RIGHT LEFT.
+    return { keys: [args[1]!], kind: "list", left: name === "blmove" && from, target: { key: args[2]!, left: name === "brpoplpush" || to }, timeout };
+  }
+  const left = name === "blpop" || name === "bzpopmin";
+  return { keys: args.slice(1, -1), kind: name.startsWith("bz") ? "zset" : "list", left, timeout };
+}
+
+/**
+ * A blocking command's timeout in milliseconds (0: forever), for a command {@link parse} took.
+ *
+ * @example
+ * ```ts
+ * Blocking.timeoutOf(["BLMPOP", "2", "1", "q", "LEFT"].map((a) => Buffer.from(a))); // 2000
+ * ```
+ */
+export function timeoutOf(args: Buffer[]): number {
+  const name = args[0]!.toString("latin1").toLowerCase();
+  const timeout = parseTimeout(name === "blmpop" || name === "bzmpop" ? args[1]! : args[args.length - 1]!);
+  if (typeof timeout === "string") throw new Error(`Blocking.timeoutOf: ${timeout}`);
+  return timeout;
+}
+
+/** Pops up to `count` of the (non-empty) list or sorted set at `key` for `spec`, journaled; its reply in `spec`'s shape. */
+function take(table: Table.Table, key: Buffer, spec: Spec, now: number): Served {
+  const count = spec.count ?? 1;
+  if (spec.kind === "zset") {
+    const zset = typed(table, Table.keyOf(key), now, "zset");
+    if (zset === undefined || zset === WRONG) throw new Error("Blocking.take: no sorted set");
+    const n = Math.min(count, zset.size);
+    const items = spec.left ? zset.items.slice(0, n) : zset.items.slice(zset.size - n).reverse();
+    const taken = items.map((item) => [Table.keyBytes(item.member), formatDouble(item.score)] as const);
+    Table.change(table, { op: "zrem", key, args: taken.map(([member]) => member) });
+    const undo = [Buffer.from("ZADD"), key, ...taken.flatMap(([member, score]) => [Buffer.from(score), member])];
+    // BZPOPMIN and BZPOPMAX: [key, member, score]; BZMPOP: [key, [[member, score] ...]].
+    if (spec.count === undefined) return { reply: Resp.bulkArray([key, taken[0]![0], taken[0]![1]]), undo };
+    return { reply: Resp.array([Resp.bulk(key), Resp.array(taken.map((pair) => Resp.bulkArray(pair)))]), undo };
+  }
+  const list = typed(table, Table.keyOf(key), now, "list");
+  if (list === undefined || list === WRONG) throw new Error("Blocking.take: no list");
+  const n = Math.min(count, list.length);
+  const elements = spec.left ? list.slice(0, n) : list.slice(list.length - n, list.length).reverse();
+  Table.change(table, { op: spec.left ? "lpop" : "rpop", key, args: [Buffer.from(String(n))] });
+  // Pushed back in reverse, the elements are where they were.
+  const undo = [Buffer.from(spec.left ? "LPUSH" : "RPUSH"), key, ...elements.slice().reverse()];
+  if (spec.count === undefined) return { reply: Resp.bulkArray([key, elements[0]!]), undo };
+  return { reply: Resp.array([Resp.bulk(key), Resp.bulkArray(elements)]), undo };
+}
+
+/**
+ * What `spec` gets now, journaled: its reply, or null if it finds nothing to take. A key of
+ * another type before the first that holds something is WRONGTYPE (for a move: its source,
+ * then its destination), as in Redis 7.0.
+ */
+function attempt(table: Table.Table, spec: Spec, now: number): Served | null {
+  const target = spec.target;
+  if (target !== undefined) {
+    const source = spec.keys[0]!;
+    const list = typed(table, Table.keyOf(source), now, "list");
+    if (list === WRONG) return { reply: Resp.error(Errors.wrongType) };
+    if (list === undefined) return null;
+    if (typed(table, Table.keyOf(target.key), now, "list") === WRONG) return { reply: Resp.error(Errors.wrongType) };
+    const element = spec.left ? list.get(0)! : list.get(list.length - 1)!;
+    Table.change(table, { op: spec.left ? "lpop" : "rpop", key: source, args: [Buffer.from("1")] });
+    Table.change(table, { op: target.left ? "lpush" : "rpush", key: target.key, args: [element] });
+    return { reply: Resp.bulk(element) };
+  }
+  for (const key of spec.keys) {
+    const value = typed(table, Table.keyOf(key), now, spec.kind);
+    if (value === WRONG) return { reply: Resp.error(Errors.wrongType) };
+    if (value !== undefined) return take(table, key, spec, now);
+  }
+  return null;
+}
+
+/**
+ * A blocking command run without blocking, as Redis runs it inside MULTI: what it finds, or
+ * its null (a null bulk string for BLMOVE and BRPOPLPUSH, else a null array).
+ *
+ * @example
+ * ```ts
+ * Blocking.runAtOnce(table, ["BLPOP", "q", "0"].map((a) => Buffer.from(a)), Date.now());
+ * ```
+ */
+export function runAtOnce(table: Table.Table, args: Buffer[], now: number): Buffer {
+  const spec = parse(args);
+  if (typeof spec === "string") return Resp.error(spec);
+  const served = attempt(table, spec, now);
+  if (served !== null) return Buffer.from(served.reply);
+  return spec.target !== undefined ? Resp.NULL : Resp.NULL_ARRAY;
+}
+
+/**
+ * LMPOP (`kind` list) or ZMPOP (zset): `numkeys key ... LEFT|RIGHT (MIN|MAX) [COUNT count]`,
+ * with Redis 7.0's checks and replies: `[key, [...]]` from the first key that holds one, or a
+ * null array. It never blocks; it is here for it shares BLMPOP's and BZMPOP's reading and popping.
+ *
+ * @example
+ * ```ts
+ * Blocking.mpop(table, ["LMPOP", "1", "q", "LEFT", "COUNT", "2"].map((a) => Buffer.from(a)), Date.now(), "list");
+ * ```
+ */
+export function mpop(table: Table.Table, args: Buffer[], now: number, kind: "list" | "zset"): Buffer {
+  const mpopped = parseMpop(args, 1, kind);
+  if (typeof mpopped === "string") return Resp.error(mpopped);
+  const served = attempt(table, { ...mpopped, kind, timeout: 0 }, now);
+  return served === null ? Resp.NULL_ARRAY : Buffer.from(served.reply);
 }
 
 /**
@@ -235,17 +340,14 @@ export function move(table: Table.Table, args: Buffer[], now: number): Buffer {
  * ```
  */
 export function run(blocked: Blocked, table: Table.Table, args: Buffer[], now: number, id: string, wake: Eio.Promise.Resolver<Served>): Buffer {
-  const name = args[0]!.toString("latin1").toLowerCase();
-  const isMove = name === "blmove";
-  const left = isMove ? side(args[3]!) === true : POPS.get(name)!;
-  const kind = name.startsWith("bz") ? "zset" : "list";
-  const reply = isMove ? move(table, args, now) : pop(table, args, now, left, kind);
-  if (reply !== (isMove ? Resp.NULL : Resp.NULL_ARRAY)) return reply;
+  const spec = parse(args);
+  if (typeof spec === "string") return Resp.error(spec);
+  const served = attempt(table, spec, now);
+  if (served !== null) return Buffer.from(served.reply);
   // A client has one blocking command at a time: a leftover of a lost connection is replaced.
   cancel(blocked, id);
-  const keys = isMove ? [Table.keyOf(args[1]!)] : [...new Set(args.slice(1, -1).map((key) => Table.keyOf(key)))];
-  const waiter: Waiter = { id, keys, left, kind, wake };
-  if (isMove) waiter.target = { key: args[2]!, left: side(args[4]!) === true };
+  const keys = [...new Set(spec.keys.map((key) => Table.keyOf(key)))];
+  const waiter: Waiter = { id, keys, spec, wake };
   blocked.byId.set(id, waiter);
   for (const key of keys) {
     let queue = blocked.byKey.get(key);
@@ -300,7 +402,7 @@ export function serve(blocked: Blocked, table: Table.Table, now: number): void {
         if (entry === undefined) break;
         // Waiters for another type wait on (Redis 7.0 serves a key only to its own type's waiters).
         const type = Table.typeOf(entry.value);
-        const waiter = queue.find((w) => w.kind === type);
+        const waiter = queue.find((w) => w.spec.kind === type);
         if (waiter === undefined) break;
         remove(blocked, waiter);
         served = true;
@@ -310,15 +412,13 @@ export function serve(blocked: Blocked, table: Table.Table, now: number): void {
   }
 }
 
+/** What `waiter` is given from `key` (which holds its type). */
 function give(table: Table.Table, key: Buffer, waiter: Waiter, now: number): Served {
-  const target = waiter.target;
-  if (waiter.kind === "zset") return takeMember(table, key, waiter.left, now);
-  if (target === undefined) return take(table, key, waiter.left, now);
-  const empty = Buffer.alloc(0);
+  const spec = waiter.spec;
+  // A move serves from its one source: the key itself.
+  if (spec.target === undefined) return take(table, key, spec, now);
   // A destination of another type: the client gets WRONGTYPE and the element stays, as in Redis 7.0.
-  if (typed(table, Table.keyOf(target.key), now, "list") === WRONG) return { reply: Resp.error(Errors.wrongType), key, element: empty, left: waiter.left, kept: true };
-  const element = moveOne(table, key, target.key, waiter.left, target.left, now);
-  return { reply: Resp.bulk(element), key, element, left: waiter.left, kept: true };
+  return attempt(table, spec, now)!;
 }
 
 /**

@@ -16,6 +16,7 @@
 import * as Eio from "eio-ts";
 import * as Blocking from "./blocking.js";
 import * as ClientRequest from "./client-request.js";
+import * as DiskError from "./disk-error.js";
 import { dataCommands } from "./commands.js";
 import * as PubSub from "./pubsub.js";
 import * as Resp from "./resp.js";
@@ -116,6 +117,9 @@ function lower(bytes: Buffer): string {
 function refusal(client: Client, name: string, args: Buffer[]): string | null {
   const refused = Session.check(client.session, args, COMMANDS);
   if (refused !== null) return refused.toString("latin1").slice(1, -2);
+  // Redis 7.0 refuses PING too while its AOF cannot be written (before the pub/sub context check).
+  const diskError = name === "ping" ? client.session.server.diskError?.() ?? null : null;
+  if (diskError !== null) return DiskError.misconf(diskError).toString("latin1").slice(1, -2);
   if (name === "pubsub") {
     const why = PubSub.checkPubsub(args);
     if (why !== null) return why;
@@ -264,7 +268,8 @@ export function* run(client: Client, action: Exclude<Action, Buffer | null>, arg
 }
 
 /**
- * BLPOP or BRPOP: answered at once if a key holds a list (or on an error); else the store has
+ * A blocking command (BLPOP, BLMOVE, BZMPOP ...): answered at once if a key holds what it
+ * takes (or on an error); else the store has
  * registered the client and this fiber waits on the promise it will resolve, under
  * `Time.withTimeout`, while another fiber watches for the client leaving. Whatever ends the
  * wait (the timeout, the client leaving, the connection being cancelled) asks the store to
@@ -277,7 +282,7 @@ function* block(client: Client, args: Buffer[], submit: Submit, io: Io): Eio.Ope
   if (!first.equals(Blocking.BLOCKED)) return first;
   // The replies before it go out now, as Redis writes them while the client waits.
   yield* io.flush();
-  const ms = Blocking.parseTimeout(args[args.length - 1]!) as number;
+  const ms = Blocking.timeoutOf(args);
   const clock = io.clock;
   if (ms > 0 && clock === undefined) throw new Error("Client.run: a blocking command with a timeout needs io.clock");
   let outcome: "served" | "timeout" | "gone";
@@ -325,8 +330,7 @@ function* unblock(client: Client, woken: Eio.Promise.Promise<Blocking.Served>, s
   if (reply.equals(Resp.integer(1))) return null;
   // Served before the cancel arrived: its promise was resolved before the cancel's reply.
   const served = yield* Eio.Promise.await(woken);
-  if (putBack && served.score !== undefined) yield* submit([[Buffer.from("ZADD"), Buffer.from(served.key), Buffer.from(served.score), Buffer.from(served.element)]]);
-  else if (putBack && served.kept !== true) yield* submit([[Buffer.from(served.left ? "LPUSH" : "RPUSH"), Buffer.from(served.key), Buffer.from(served.element)]]);
+  if (putBack && served.undo !== undefined) yield* submit([served.undo]);
   return served;
 }
 

@@ -21,8 +21,12 @@ import * as Subscriber from "./subscriber.js";
  * ```
  */
 export interface Channel {
-  /** The next bytes from the client, or null at end of input. */
-  read(): Eio.Operation<Uint8Array | null>;
+  /**
+   * The next bytes from the client, or null at end of input (or once it has been idle past
+   * Redis's `timeout`, unless `busy`: a client blocked in BLPOP or subscribed to a channel is
+   * never idle, as Redis's `clientsCronHandleTimeout` skips `CLIENT_BLOCKED` and `CLIENT_PUBSUB`).
+   */
+  read(busy?: boolean): Eio.Operation<Uint8Array | null>;
   /** Sends bytes to the client. */
   write(bytes: Uint8Array): Eio.Operation<void>;
 }
@@ -39,7 +43,9 @@ export interface Channel {
 export type Submit = Client.Submit;
 
 /**
- * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`.
+ * A connection's limits, Redis's `proto-max-bulk-len` and `client-query-buffer-limit`. The
+ * buffer limits are read again for every chunk the client sends: given as getters of the live
+ * settings, a CONFIG SET reaches the connections already open, as in Redis.
  *
  * @example
  * ```ts
@@ -96,7 +102,6 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
   const session = client.session;
   const unauthenticated = (): boolean => !session.authenticated;
   const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
-  const queryBufferLimit = limits.queryBufferLimit ?? 1024 ** 3;
   let out: Uint8Array[] = [];
   // What the connection holds goes out, through the mailbox while there is one.
   function* flush(): Eio.Operation<void> {
@@ -108,14 +113,14 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
   }
   // A blocked client's later commands are kept for after; its leaving ends the wait.
   function* untilEnd(): Eio.Operation<void> {
-    for (let chunk; (chunk = yield* channel.read()) !== null; ) Resp.feed(parser, chunk);
+    for (let chunk; (chunk = yield* channel.read(true)) !== null; ) Resp.feed(parser, chunk);
   }
   const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush, untilEnd };
   if (limits.clock !== undefined) io.clock = limits.clock;
-  const hard = limits.outputBufferLimit?.hard ?? 0;
   for (;;) {
-    const chunk = yield* channel.read();
+    const chunk = yield* channel.read(client.subscriptions > 0);
     if (chunk === null) break;
+    const hard = limits.outputBufferLimit?.hard ?? 0;
     Resp.feed(parser, chunk);
     let pending: Uint8Array[][] = [];
     let outBytes = 0;
@@ -159,7 +164,7 @@ function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, s
     }
     if (session.closing) yield* Client.forget(client, submit);
     yield* flush();
-    if (session.closing || Resp.buffered(parser) > queryBufferLimit) break;
+    if (session.closing || Resp.buffered(parser) > (limits.queryBufferLimit ?? 1024 ** 3)) break;
   }
   yield* Client.end(client, submit);
 }

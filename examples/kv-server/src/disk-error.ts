@@ -66,3 +66,64 @@ export function describe(error: unknown): string {
 export function misconf(text: string): Buffer {
   return Resp.error(`MISCONF Errors writing to the AOF file: ${text}`);
 }
+
+/**
+ * Whether the log can be written, as every domain sees it (shared memory, set by the store):
+ * the connections refuse PING with the MISCONF error meanwhile, as Redis 7.0's `processCommand`
+ * does (`is_write_command || c->cmd->proc == pingCommand`), so that a health check sees it.
+ *
+ * @example
+ * ```ts
+ * const status: DiskError.Status = DiskError.createStatus();
+ * ```
+ */
+export interface Status {
+  /** The text's length in bytes, 0 while the log can be written. */
+  readonly length: Int32Array;
+  readonly bytes: Uint8Array;
+}
+
+const STATUS_BYTES = 512;
+
+/**
+ * A status that says the log can be written.
+ *
+ * @example
+ * ```ts
+ * const status = DiskError.createStatus();
+ * DiskError.current(status); // null
+ * ```
+ */
+export function createStatus(): Status {
+  return { length: new Int32Array(new SharedArrayBuffer(4)), bytes: new Uint8Array(new SharedArrayBuffer(STATUS_BYTES)) };
+}
+
+/**
+ * Sets the status (only the store does): the error's text, or null once the log can be written.
+ *
+ * @example
+ * ```ts
+ * DiskError.publish(status, "No space left on device");
+ * ```
+ */
+export function publish(status: Status, text: string | null): void {
+  // Cleared first: a reader sees no error, or the whole new text, never a torn one.
+  Atomics.store(status.length, 0, 0);
+  if (text === null) return;
+  const bytes = Buffer.from(text).subarray(0, STATUS_BYTES);
+  status.bytes.set(bytes);
+  Atomics.store(status.length, 0, bytes.length);
+}
+
+/**
+ * The error's text while the log cannot be written, else null.
+ *
+ * @example
+ * ```ts
+ * if (DiskError.current(status) !== null) console.log("writes are refused");
+ * ```
+ */
+export function current(status: Status): string | null {
+  const length = Atomics.load(status.length, 0);
+  return length === 0 ? null : Buffer.from(status.bytes.subarray(0, length)).toString();
+}

@@ -8,6 +8,7 @@
  */
 import * as Eio from "eio-ts";
 import * as Connection from "./connection.js";
+import * as DiskError from "./disk-error.js";
 import * as LiveConfig from "./live-config.js";
 import * as OutputLimit from "./output-limit.js";
 import * as ProtectedMode from "./protected-mode.js";
@@ -37,6 +38,8 @@ export interface Server extends Session.ServerInfo {
   shutdownCell: Int32Array;
   /** maxclients, timeout, requirepass, protected-mode, the buffer limits, ... as set now. */
   live: LiveConfig.Live;
+  /** Whether the store can write its log (PING is refused while it cannot). */
+  diskStatus?: DiskError.Status;
 }
 
 const MAX_CLIENTS_REACHED = Buffer.from("-ERR max number of clients reached\r\n");
@@ -45,15 +48,16 @@ const MAX_CLIENTS_REACHED = Buffer.from("-ERR max number of clients reached\r\n"
 class SoftLimitExceeded extends Error {}
 
 /**
- * Wraps an Eio flow as the connection's channel; a read waits at most `timeout` seconds. A
+ * Wraps an Eio flow as the connection's channel; a read waits at most `timeout` seconds (unless
+ * the client is blocked or subscribed: see `Connection.Channel`). A
  * write of more than the soft output-buffer limit that the client has not taken within its
  * seconds throws {@link SoftLimitExceeded} (Redis's soft limit: over it for that long).
  */
 function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, live: LiveConfig.Live): Connection.Channel {
   const buffer = Buffer.allocUnsafe(64 * 1024);
   return {
-    *read() {
-      const timeout = LiveConfig.read(live).timeout;
+    *read(busy) {
+      const timeout = busy === true ? 0 : LiveConfig.read(live).timeout;
       try {
         if (timeout > 0) {
           const result = yield* Eio.Time.withTimeout(clock, timeout, function* () {
@@ -103,6 +107,7 @@ function liveInfo(server: Server): Session.ServerInfo {
       return LiveConfig.read(live).text;
     },
     configSet: (pairs) => LiveConfig.set(live, pairs),
+    diskError: () => (server.diskStatus === undefined ? null : DiskError.current(server.diskStatus)),
     shutdown: () => {
       Atomics.store(server.shutdownCell, 0, 1);
       Atomics.notify(server.shutdownCell, 0);
@@ -118,11 +123,11 @@ function drainable(inner: Connection.Channel): Connection.Channel & { reading: b
     drain() {
       drained = true;
     },
-    *read(): Eio.Operation<Uint8Array | null> {
+    *read(busy?: boolean): Eio.Operation<Uint8Array | null> {
       if (drained) return null;
       channel.reading = true;
       try {
-        return yield* inner.read();
+        return yield* inner.read(busy);
       } finally {
         channel.reading = false;
       }
@@ -173,9 +178,16 @@ export function* handleClient(
     }
     session = Session.create(liveInfo(server), describe(clientAddr), `${server.host}:${server.port}`);
     const shared = server.shared;
-    const limits = {
-      maxBulk: settings.protoMaxBulkLen, queryBufferLimit: settings.clientQueryBufferLimit,
-      outputBufferLimit: settings.outputBufferLimit.normal, shared, clock,
+    const live = server.live;
+    const limits: Connection.Limits = {
+      maxBulk: settings.protoMaxBulkLen, shared, clock,
+      // Read at each use: CONFIG SET reaches the connections already open, as in Redis.
+      get queryBufferLimit() {
+        return LiveConfig.read(live).clientQueryBufferLimit;
+      },
+      get outputBufferLimit() {
+        return LiveConfig.read(live).outputBufferLimit.normal;
+      },
     };
     const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, (commands, options) => Store.submit(queue, commands, { ...options, shared }), limits);
     if (draining === undefined) yield* serve();

@@ -218,8 +218,11 @@ export const listCommands: CommandTable = {
     return move(t, a[1]!, a[2]!, from, to, now);
   } },
   // Without blocking (inside MULTI); a client that may block is served by blocking.ts.
-  blpop: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, true) },
-  brpop: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, false) },
-  blmove: { arity: 6, run: Blocking.move },
+  blpop: { arity: -3, run: Blocking.runAtOnce },
+  brpop: { arity: -3, run: Blocking.runAtOnce },
+  blmove: { arity: 6, run: Blocking.runAtOnce },
+  brpoplpush: { arity: 4, run: Blocking.runAtOnce },
+  blmpop: { arity: -5, run: Blocking.runAtOnce },
   rpoplpush: { arity: 3, run: (t, a, now) => move(t, a[1]!, a[2]!, "RIGHT", "LEFT", now) },
+  lmpop: { arity: -4, run: (t, a, now) => Blocking.mpop(t, a, now, "list") },
 };

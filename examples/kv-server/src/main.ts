@@ -7,6 +7,7 @@
  */
 import * as Eio from "eio-ts";
 import * as Config from "./config.js";
+import * as DiskError from "./disk-error.js";
 import * as FdLimit from "./fd-limit.js";
 import * as LiveConfig from "./live-config.js";
 import { handleClient, type Server } from "./handler.js";
@@ -87,10 +88,10 @@ function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Q
  * Where the store runs: in a storage domain of its own (the blog's design), or, with
  * `--single-domain`, as a fiber next to the connections on the main thread.
  */
-function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, clients: Int32Array, port: number, live: LiveConfig.Live): Eio.Operation<RunningStore> {
+function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, shared: Pick<Store.ServeOptions, "clients" | "port" | "live" | "diskStatus">): Eio.Operation<RunningStore> {
   const options = {
     compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock,
-    repair: config.repairLog ?? undefined, clients, port, live,
+    repair: config.repairLog ?? undefined, ...shared,
   };
   if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue, options);
   // Awaited, not read at once: a store that fails to open fails the switch, with its own error.
@@ -122,7 +123,9 @@ try {
         const shutdown = new Int32Array(new SharedArrayBuffer(4));
         // What CONFIG SET changes, in shared memory: every domain reads it as it is now.
         const live = LiveConfig.create(settings(config, addr.port));
-        const store = yield* startStore(sw, env, queue, clients, addr.port, live);
+        // Set by the store while its log cannot be written: the connections refuse PING then.
+        const diskStatus = DiskError.createStatus();
+        const store = yield* startStore(sw, env, queue, { clients, port: addr.port, live, diskStatus });
         const info = store.info;
         // Each connection domain, not started yet, takes a few descriptors (its loop, its wakeups).
         const fitted = FdLimit.fit(config.maxclients, FdLimit.openFilesLimit(), FdLimit.openFiles() + 8 * config.domains);
@@ -131,7 +134,7 @@ try {
           LiveConfig.set(live, [["maxclients", String(fitted.maxclients)]]);
         }
         const server: Server = {
-          host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared, clients, shutdownCell: shutdown, live,
+          host: addr.host, port: addr.port, dir: config.dir, startedAt: Date.now(), shared, clients, shutdownCell: shutdown, live, diskStatus,
         };
         const dropped = info.droppedBytes > 0 ? `, dropped a torn tail of ${info.droppedBytes} bytes` : "";
         const shape = config.singleDomain ? "one domain" : `storage domain + ${config.domains} connection domain(s) + main`;

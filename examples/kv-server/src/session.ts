@@ -32,6 +32,8 @@ export interface ServerInfo {
   configSet?: (pairs: [string, string][]) => string | null;
   /** SHUTDOWN: asks the server to stop as on SIGTERM. */
   shutdown?: () => void;
+  /** The error's text while the log cannot be written (PING is refused then, as in Redis), else null. */
+  diskError?: () => string | null;
 }
 
 /**

@@ -88,6 +88,8 @@ export interface ServeOptions extends Storage.OpenOptions {
   clock?: Eio.Time.Clock;
   /** Settings CONFIG SET may change: `appendfsync` is read from it at every batch when given. */
   live?: LiveConfig.Live;
+  /** Where the store tells the connections whether the log can be written (they refuse PING while it cannot). */
+  diskStatus?: DiskError.Status;
 }
 
 /**
@@ -325,6 +327,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   function enterDiskError(sw: Eio.Switch.Switch, error: unknown): void {
     const first = diskError === null;
     diskError = DiskError.describe(error);
+    if (options.diskStatus !== undefined) DiskError.publish(options.diskStatus, diskError);
     unsynced = false;
     if (!first) return;
     store.log(`error writing to the log: ${diskError}; writes are refused (MISCONF) until it can be written again, retried every second`);
@@ -338,6 +341,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
         yield* Eio.Fiber.awaitNative(Storage.rewrite(store));
         if (store.stats.compactions > before) {
           diskError = null;
+          if (options.diskStatus !== undefined) DiskError.publish(options.diskStatus, null);
           store.stats.lastWriteStatus = "ok";
           store.log("the log can be written again (rewritten from memory): writes are accepted");
         }

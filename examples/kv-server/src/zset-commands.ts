@@ -312,8 +312,10 @@ export const zsetCommands: CommandTable = {
   zrevrangebylex: { arity: -4, run: zrange({ by: "lex", reverse: true }) },
   zpopmin: { arity: -2, run: zpop(false) },
   // Without blocking (inside MULTI); a client that may block is served by blocking.ts.
-  bzpopmin: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, true, "zset") },
-  bzpopmax: { arity: -3, run: (t, a, now) => Blocking.pop(t, a, now, false, "zset") },
+  bzpopmin: { arity: -3, run: Blocking.runAtOnce },
+  bzpopmax: { arity: -3, run: Blocking.runAtOnce },
+  bzmpop: { arity: -5, run: Blocking.runAtOnce },
+  zmpop: { arity: -4, run: (t, a, now) => Blocking.mpop(t, a, now, "zset") },
   zpopmax: { arity: -2, run: zpop(true) },
   zscan: { arity: -3, run: zscan },
 };

@@ -1,4 +1,5 @@
-// BLPOP and BRPOP on the built server, compared with Debian's redis-server 7.0 started beside
+// The blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP) and
+// LMPOP and ZMPOP on the built server, compared with Debian's redis-server 7.0 started beside
 // it: replies and errors, first in first out with three blocked clients, a blocked client
 // that leaves takes nothing, the timeout's null, a wake across domains, and durability: an
 // element given to a blocked client is gone from the list after a kill -9 and a restart.
@@ -10,7 +11,7 @@ import * as Blocking from "../src/blocking.js";
 import * as Commands from "../src/commands.js";
 import * as Table from "../src/table.js";
 import { Connection, runScript, type Step } from "./script.js";
-import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
+import { besideRedis, bothRun, newDir, SHAPES, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 afterAll(stopAllAndClean);
 
@@ -55,6 +56,35 @@ const SCENARIOS: Record<string, Step[]> = {
     s("a", "BZPOPMIN", "z", "0.01"), s("a", "BZPOPMIN", "z", "abc"), s("a", "BZPOPMAX", "z", "-1"), s("a", "BZPOPMIN", "z"),
     s("a", "RPUSH", "l", "x"), s("a", "BZPOPMIN", "l", "0"), s("a", "BLPOP", "str", "0"), s("a", "ZADD", "z", "1.5", "x"),
     s("a", "MULTI"), s("a", "BZPOPMAX", "none", "0"), s("a", "BZPOPMIN", "z", "0"), s("a", "EXEC"),
+  ],
+  "LMPOP and ZMPOP: counts, sides, keys in order, WRONGTYPE, their checks in Redis's order, a null array": [
+    s("a", "RPUSH", "l1", "a", "b", "c"), s("a", "RPUSH", "l2", "x"), s("a", "LMPOP", "2", "none", "l1", "LEFT"),
+    s("a", "LMPOP", "3", "none", "l2", "l1", "right", "COUNT", "5"), s("a", "LMPOP", "1", "l1", "RIGHT", "count", "2"), s("a", "EXISTS", "l1", "l2"),
+    s("a", "LMPOP", "1", "none", "LEFT"), s("a", "LMPOP", "0", "l1", "LEFT"), s("a", "LMPOP", "-1", "l1", "LEFT"), s("a", "LMPOP", "x", "l1", "LEFT"),
+    s("a", "LMPOP", "3", "l1", "LEFT"), s("a", "LMPOP", "1", "l1", "UP"), s("a", "LMPOP", "1", "l1", "LEFT", "COUNT", "0"),
+    s("a", "LMPOP", "1", "l1", "LEFT", "COUNT"), s("a", "LMPOP", "1", "l1", "LEFT", "COUNT", "1", "COUNT", "1"), s("a", "LMPOP", "1", "l1", "LEFT", "BOGUS"),
+    s("a", "LMPOP", "1", "l1"), s("a", "SET", "str", "v"), s("a", "RPUSH", "l3", "q"), s("a", "LMPOP", "2", "str", "l3", "LEFT"), s("a", "LMPOP", "2", "l3", "str", "LEFT"),
+    s("a", "ZADD", "z1", "1", "a", "2", "b", "3", "c"), s("a", "ZADD", "z2", "-inf", "m", "1.5", "n"), s("a", "ZMPOP", "2", "none", "z1", "MIN"),
+    s("a", "ZMPOP", "2", "z2", "z1", "max", "COUNT", "10"), s("a", "ZMPOP", "1", "z1", "MAX", "COUNT", "10"), s("a", "ZMPOP", "1", "z1", "MIN"),
+    s("a", "ZMPOP", "1", "z1", "LEFT"), s("a", "ZMPOP", "0", "z1", "MIN"), s("a", "ZMPOP", "1", "z1", "MIN", "COUNT", "-2"), s("a", "ZMPOP", "2", "str", "z1", "MIN"),
+    s("a", "ZMPOP", "1", "l3", "MIN"), s("a", "ZMPOP", "1"), s("a", "LMPOP", "1"), s("a", "MULTI"), s("a", "LMPOP", "1", "none", "LEFT"), s("a", "ZMPOP", "1", "z1", "MAX"), s("a", "EXEC"),
+  ],
+  "BLMPOP and BZMPOP: at once, their checks in Redis's order (the timeout after the others), a timeout, inside MULTI": [
+    s("a", "RPUSH", "l", "a", "b", "c"), s("a", "BLMPOP", "0", "2", "none", "l", "LEFT", "COUNT", "2"), s("a", "BLMPOP", "0.01", "1", "l", "RIGHT", "COUNT", "9"),
+    s("a", "BLMPOP", "0.01", "1", "l", "RIGHT"), s("a", "BLMPOP", "abc", "1", "l", "LEFT"), s("a", "BLMPOP", "abc", "0", "l", "LEFT"), s("a", "BLMPOP", "-1", "1", "l", "UP"),
+    s("a", "BLMPOP", "-1", "1", "l", "LEFT", "COUNT", "0"), s("a", "BLMPOP", "-1", "1", "l", "LEFT"), s("a", "BLMPOP", "0", "2", "l", "LEFT"), s("a", "BLMPOP", "0", "1", "l"),
+    s("a", "SET", "str", "v"), s("a", "BLMPOP", "0", "1", "str", "LEFT"), s("a", "BZMPOP", "0", "1", "str", "MIN"),
+    s("a", "ZADD", "z", "1", "a", "2", "b", "3", "c"), s("a", "BZMPOP", "0", "2", "none", "z", "MAX", "COUNT", "2"), s("a", "BZMPOP", "0.01", "1", "z", "MIN"),
+    s("a", "BZMPOP", "0.01", "1", "z", "MIN"), s("a", "BZMPOP", "x", "1", "z", "MIN"), s("a", "BZMPOP", "x", "1", "z", "RIGHT"), s("a", "BZMPOP", "0", "x", "z", "MIN"),
+    s("a", "BZMPOP", "0", "1", "z", "MIN", "COUNT", "x"), s("a", "BZMPOP", "0", "1", "z"),
+    s("a", "RPUSH", "l", "x", "y"), s("a", "ZADD", "z", "4", "d"), s("a", "MULTI"), s("a", "BLMPOP", "0", "1", "none", "LEFT"), s("a", "BZMPOP", "0", "1", "none", "MIN"),
+    s("a", "BLMPOP", "0", "1", "l", "RIGHT", "COUNT", "5"), s("a", "BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"), s("a", "BLMPOP", "abc", "1", "l", "LEFT"), s("a", "EXEC"),
+  ],
+  "BRPOPLPUSH: at once, to itself, WRONGTYPE, its checks, a timeout, inside MULTI a null bulk string": [
+    s("a", "RPUSH", "src", "a", "b", "c"), s("a", "BRPOPLPUSH", "src", "dst", "0"), s("a", "BRPOPLPUSH", "src", "src", "0"), s("a", "LRANGE", "src", "0", "-1"),
+    s("a", "LRANGE", "dst", "0", "-1"), s("a", "BRPOPLPUSH", "src", "dst", "abc"), s("a", "BRPOPLPUSH", "src", "dst", "-1"), s("a", "SET", "str", "v"),
+    s("a", "BRPOPLPUSH", "str", "dst", "0"), s("a", "BRPOPLPUSH", "src", "str", "0"), s("a", "BRPOPLPUSH", "none", "str", "0.01"), s("a", "BRPOPLPUSH", "none", "dst", "0.01"),
+    s("a", "BRPOPLPUSH", "src", "dst"), s("a", "MULTI"), s("a", "BRPOPLPUSH", "none", "dst", "0"), s("a", "BRPOPLPUSH", "src", "dst", "0"), s("a", "EXEC"),
   ],
 };
 
@@ -190,55 +220,134 @@ async function kinds(port: number): Promise<unknown[]> {
   }
 }
 
-describe.each([["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]])("BLPOP and BRPOP, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
-  let kv: RunningServer;
-  let redis: RunningServer;
-  beforeAll(async () => {
-    [kv, redis] = await Promise.all([startServer(newDir(), shapeArgs), startRedis()]);
-  });
-  afterAll(async () => {
-    expect(await stopServer(kv)).toBe(0);
-    await stopServer(redis);
-  });
+/**
+ * Clients blocked in BLMPOP (with COUNT), BZMPOP and BRPOPLPUSH, each on its own key, then
+ * served one by one: what each is given, and what is left.
+ */
+async function manyAndMoves(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const clients = [await Connection.open(port), await Connection.open(port), await Connection.open(port), await Connection.open(port)];
+  try {
+    const out: unknown[] = [];
+    const run = async (...command: string[]) => {
+      admin.send(...command);
+      out.push(...(await admin.read(1)));
+    };
+    await run("DEL", "ml", "mz", "ms", "md", "other");
+    const blocks = [
+      ["BLMPOP", "0", "2", "other", "ml", "RIGHT", "COUNT", "2"], ["BZMPOP", "0", "1", "mz", "MAX", "COUNT", "5"],
+      ["BRPOPLPUSH", "ms", "md", "0"], ["BLMPOP", "0", "1", "ml", "LEFT"],
+    ];
+    for (const [i, command] of blocks.entries()) {
+      clients[i]!.send(...command);
+      await blockedClients(admin, i + 1);
+    }
+    await run("RPUSH", "ml", "a", "b", "c", "d");
+    out.push(...(await clients[0]!.read(1)), ...(await clients[3]!.read(1)));
+    await run("LRANGE", "ml", "0", "-1");
+    await run("ZADD", "mz", "1", "x", "2", "y", "-inf", "z");
+    out.push(...(await clients[1]!.read(1)));
+    await run("EXISTS", "mz");
+    await run("LPUSH", "ms", "1", "2");
+    out.push(...(await clients[2]!.read(1)));
+    await run("LRANGE", "ms", "0", "-1");
+    await run("LRANGE", "md", "0", "-1");
+    return out;
+  } finally {
+    for (const connection of [admin, ...clients]) connection.close();
+  }
+}
+
+describe.each(SHAPES)("blocking commands, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
+  const pair = besideRedis(shapeArgs);
 
   it.each(Object.entries(SCENARIOS))("%s", async (_name, steps) => {
-    const [ours, theirs] = await Promise.all([runScript(kv.port, steps), runScript(redis.port, steps)]);
+    const [ours, theirs] = await bothRun(pair, steps);
     expect(ours).toEqual(theirs);
   });
 
   it("three blocked clients are served first in, first out, by one RPUSH and by one LPUSH", async () => {
     for (const push of [["RPUSH", "q", "a", "b", "c"], ["LPUSH", "q", "a", "b", "c", "d"]]) {
       const pops = ["BLPOP", "BRPOP", "BLPOP"];
-      const [ours, theirs] = [await fifo(kv.port, push, pops), await fifo(redis.port, push, pops)];
+      const [ours, theirs] = [await fifo(pair.kv.port, push, pops), await fifo(pair.redis.port, push, pops)];
       expect(ours).toEqual(theirs);
     }
-    expect(await fifo(kv.port, ["RPUSH", "q", "a", "b", "c"], ["BLPOP", "BLPOP", "BLPOP"])).toEqual([3, ["q", "a"], ["q", "b"], ["q", "c"], []]);
+    expect(await fifo(pair.kv.port, ["RPUSH", "q", "a", "b", "c"], ["BLPOP", "BLPOP", "BLPOP"])).toEqual([3, ["q", "a"], ["q", "b"], ["q", "c"], []]);
   });
 
   it("a client that leaves while blocked takes nothing: the next waiter, then the list, get the elements", async () => {
-    const ours = await leaving(kv.port);
-    expect(ours).toEqual(await leaving(redis.port));
+    const ours = await leaving(pair.kv.port);
+    expect(ours).toEqual(await leaving(pair.redis.port));
     expect(ours).toEqual([2, ["left", "y"], ["x"]]);
   });
 
   it("a blocked BLMOVE is served by a push, and gets WRONGTYPE for a destination that became a string", async () => {
-    const ours = await moving(kv.port);
-    expect(ours).toEqual(await moving(redis.port));
+    const ours = await moving(pair.kv.port);
+    expect(ours).toEqual(await moving(pair.redis.port));
     expect(ours.slice(0, 3)).toEqual([2, "q", ["q"]]);
     expect(ours.at(-1)).toEqual(["z"]);
   });
 
   it("a list's waiter and a sorted set's on one key are each served by their own type only", async () => {
-    const ours = await kinds(kv.port);
-    expect(ours).toEqual(await kinds(redis.port));
+    const ours = await kinds(pair.kv.port);
+    expect(ours).toEqual(await kinds(pair.redis.port));
     expect(ours).toEqual([2, ["both", "n", "2"], ["m", "1"], 1, 1, ["both", "x"]]);
   });
 
+  it("blocked BLMPOP (with COUNT), BZMPOP and BRPOPLPUSH are served by pushes, in order, with Redis's replies", async () => {
+    const ours = await manyAndMoves(pair.kv.port);
+    expect(ours).toEqual(await manyAndMoves(pair.redis.port));
+    expect(ours).toEqual([0, 4, ["ml", ["d", "c"]], ["ml", ["a"]], ["b"], 3, ["mz", [["y", "2"], ["x", "1"], ["z", "-inf"]]], 0, 2, "1", ["2"], ["1"]]);
+  });
+
   it("a blocked client's pipelined commands wait for it; a transaction wakes it only once it is done", async () => {
-    const ours = await pipelineAndTransaction(kv.port);
-    expect(ours).toEqual(await pipelineAndTransaction(redis.port));
+    const ours = await pipelineAndTransaction(pair.kv.port);
+    expect(ours).toEqual(await pipelineAndTransaction(pair.redis.port));
     expect(ours).toEqual(["OK", ["OK", "QUEUED", "QUEUED", [1, "a"], "OK", "QUEUED", [2]], [["p", "b"], "1"], ["c"]]);
   });
+});
+
+/**
+ * Under `timeout 1`: a client blocked in BLPOP 0 and a subscriber outlive an idle client (whose
+ * closing is waited for), are served after it, and the blocked client, once served, is idle
+ * again and closed in its turn.
+ */
+async function notIdle(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const [blocked, subscriber, idle] = [await Connection.open(port), await Connection.open(port), await Connection.open(port)];
+  try {
+    blocked.send("BLPOP", "idle-q", "0");
+    await blockedClients(admin, 1);
+    subscriber.send("SUBSCRIBE", "idle-c");
+    const out: unknown[] = await subscriber.read(1);
+    idle.send("PING");
+    out.push(...(await idle.read(1)));
+    // The admin keeps talking meanwhile: it is never idle for a whole second.
+    const talking = setInterval(() => admin.send("PING"), 200);
+    try {
+      await idle.closedByServer();
+      out.push(blocked.closed, subscriber.closed);
+      admin.send("RPUSH", "idle-q", "x");
+      admin.send("PUBLISH", "idle-c", "m");
+      out.push(...(await blocked.read(1)), ...(await subscriber.read(1)));
+      await blocked.closedByServer();
+    } finally {
+      clearInterval(talking);
+    }
+    return out;
+  } finally {
+    for (const connection of [admin, blocked, subscriber, idle]) connection.close();
+  }
+}
+
+describe.each(SHAPES)("--timeout spares blocked clients and subscribers, as redis-server does (kv-server %s)", (_shape, shapeArgs) => {
+  const pair = besideRedis(shapeArgs, { kvArgs: ["--timeout", "1"], redisArgs: ["--timeout", "1"] });
+
+  it("a client blocked in BLPOP 0 and a subscriber are not closed; once served, the blocked client is", async () => {
+    const ours = await notIdle(pair.kv.port);
+    expect(ours).toEqual(await notIdle(pair.redis.port));
+    expect(ours).toEqual([["subscribe", "idle-c", 1], "PONG", false, false, ["idle-q", "x"], ["message", "idle-c", "m"]]);
+  }, 30_000);
 });
 
 /** Connections until two are served by different domains (same CLIENT ID: ids count per domain). */
@@ -305,6 +414,37 @@ describe("durability of a blocked client's pop", () => {
   }, 60_000);
 });
 
+describe("durability of BLMPOP's and BZMPOP's pops", () => {
+  it("after a kill -9 and a restart, what was given to blocked clients with COUNT is gone", async () => {
+    const dir = newDir();
+    const kv = await startServer(dir, ["--domains", "1"]);
+    const admin = await Connection.open(kv.port);
+    const [lists, zsets] = [await Connection.open(kv.port), await Connection.open(kv.port)];
+    lists.send("BLMPOP", "0", "1", "jobs", "LEFT", "COUNT", "2");
+    await blockedClients(admin, 1);
+    zsets.send("BZMPOP", "0", "1", "ranked", "MAX", "COUNT", "2");
+    await blockedClients(admin, 2);
+    admin.send("RPUSH", "jobs", "a", "b", "c");
+    admin.send("ZADD", "ranked", "1", "x", "2", "y", "3", "z");
+    expect(await admin.read(2)).toEqual([3, 3]);
+    expect(await lists.read(1)).toEqual([["jobs", ["a", "b"]]]);
+    expect(await zsets.read(1)).toEqual([["ranked", [["z", "3"], ["y", "2"]]]]);
+    kv.child.kill("SIGKILL");
+    expect(await kv.exited).toBe("SIGKILL");
+    for (const connection of [admin, lists, zsets]) connection.close();
+    const again = await startServer(dir, ["--domains", "1"]);
+    const reader = await Connection.open(again.port);
+    try {
+      reader.send("LRANGE", "jobs", "0", "-1");
+      reader.send("ZRANGE", "ranked", "0", "-1");
+      expect(await reader.read(2)).toEqual([["c"], ["x"]]);
+    } finally {
+      reader.close();
+      expect(await stopServer(again)).toBe(0);
+    }
+  }, 60_000);
+});
+
 describe("the storage loop's waiters (blocking.ts)", () => {
   const args = (...words: string[]) => words.map((word) => Buffer.from(word));
   const waiter = () => Eio.Promise.create<Blocking.Served>();
@@ -343,9 +483,32 @@ describe("the storage loop's waiters (blocking.ts)", () => {
     expect(Blocking.cancel(blocked, "gone")).toBe(true);
     Commands.execute(table, args("RPUSH", "q", "only"), 0);
     Blocking.serve(blocked, table, 0);
-    expect(Blocking.takeWakes(blocked).map(([, served]) => Buffer.from(served.element).toString())).toEqual(["only"]);
+    const [[, served]] = Blocking.takeWakes(blocked) as [[unknown, Blocking.Served]];
+    expect(Buffer.from(served.reply).toString()).toBe("*2\r\n$1\r\nq\r\n$4\r\nonly\r\n");
+    // What puts the element back if its client has left meanwhile.
+    expect(served.undo!.map((part) => Buffer.from(part).toString())).toEqual(["LPUSH", "q", "only"]);
     expect(Blocking.cancel(blocked, "late")).toBe(false);
     expect(Blocking.cancel(blocked, "gone")).toBe(false);
+  });
+
+  it("BLMPOP and BZMPOP served with COUNT: the undo puts back what they took where it was", () => {
+    const table = Table.create();
+    const blocked = Blocking.create();
+    const text = (bytes: Uint8Array) => Buffer.from(bytes).toString();
+    Blocking.run(blocked, table, args("BLMPOP", "0", "1", "l", "RIGHT", "COUNT", "2"), 0, "1", waiter()[1]);
+    Blocking.run(blocked, table, args("BZMPOP", "0", "1", "z", "MIN", "COUNT", "2"), 0, "2", waiter()[1]);
+    Commands.execute(table, args("RPUSH", "l", "a", "b", "c"), 0);
+    Commands.execute(table, args("ZADD", "z", "1.5", "m", "-inf", "n", "3", "o"), 0);
+    Blocking.serve(blocked, table, 0);
+    const [[, list], [, zset]] = Blocking.takeWakes(blocked) as [unknown, Blocking.Served][];
+    expect(text(list!.reply)).toBe("*2\r\n$1\r\nl\r\n*2\r\n$1\r\nc\r\n$1\r\nb\r\n");
+    expect(text(zset!.reply)).toBe("*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nn\r\n$4\r\n-inf\r\n*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n");
+    expect(text(Commands.execute(table, args("LRANGE", "l", "0", "-1"), 0))).toBe("*1\r\n$1\r\na\r\n");
+    for (const served of [list!, zset!]) Commands.execute(table, served.undo!.map((part) => Buffer.from(part)), 0);
+    expect(text(Commands.execute(table, args("LRANGE", "l", "0", "-1"), 0))).toBe("*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    expect(text(Commands.execute(table, args("ZRANGE", "z", "0", "-1", "WITHSCORES"), 0))).toBe(
+      "*6\r\n$1\r\nn\r\n$4\r\n-inf\r\n$1\r\nm\r\n$3\r\n1.5\r\n$1\r\no\r\n$1\r\n3\r\n",
+    );
   });
 
   it("a key of another type does not serve a list's waiters", () => {

@@ -4,6 +4,7 @@ import * as net from "node:net";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import * as ProtectedMode from "../src/protected-mode.js";
+import { Connection } from "./script.js";
 import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 afterAll(stopAllAndClean);
@@ -90,6 +91,52 @@ describe("CONFIG SET", () => {
       await stopServer(kv);
     }
   });
+});
+
+/**
+ * Two connections open and served before CONFIG SET lowers the buffer limits: one then sends
+ * an argument over the new query-buffer limit, the other asks for a reply over the new output
+ * limit. Returns what each had received when the server closed it (the PONG only, or less than
+ * the reply), then what a connection gets once the output limit is lifted again.
+ */
+async function limitsOnOpenConnections(port: number): Promise<unknown[]> {
+  const admin = await Connection.open(port);
+  const [query, output] = [await Connection.open(port), await Connection.open(port)];
+  try {
+    for (const connection of [query, output]) connection.send("PING");
+    const out: unknown[] = [...(await query.read(1)), ...(await output.read(1))];
+    admin.send("SET", "big", "x".repeat(2_000_000));
+    admin.send("CONFIG", "SET", "client-query-buffer-limit", "1mb");
+    admin.send("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0");
+    out.push(...(await admin.read(3)));
+    query.socket.write(`*2\r\n$4\r\nECHO\r\n$2000000\r\n${"a".repeat(1_100_000)}`);
+    await query.closedByServer();
+    output.send("GET", "big");
+    await output.closedByServer();
+    out.push(query.received, output.received < 2_000_000);
+    admin.send("CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0");
+    admin.send("STRLEN", "big");
+    admin.send("GET", "big");
+    const [ok, length, value] = await admin.read(3);
+    out.push(ok, length, (value as string).length);
+    return out;
+  } finally {
+    for (const connection of [admin, query, output]) connection.close();
+  }
+}
+
+describe("CONFIG SET of the buffer limits", () => {
+  it("client-query-buffer-limit and client-output-buffer-limit apply to connections already open, as in redis-server", async () => {
+    const [kv, redis] = await Promise.all([startServer(newDir(), ["--domains", "1"]), startRedis()]);
+    try {
+      const ours = await limitsOnOpenConnections(kv.port);
+      expect(ours).toEqual(await limitsOnOpenConnections(redis.port));
+      expect(ours).toEqual(["PONG", "PONG", "OK", "OK", "OK", 7, true, "OK", 2_000_000, 2_000_000]);
+    } finally {
+      expect(await stopServer(kv)).toBe(0);
+      await stopServer(redis);
+    }
+  }, 60_000);
 });
 
 describe("SHUTDOWN and BGREWRITEAOF", () => {

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { Connection } from "./script.js";
 import { newDir, type RunningServer, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 afterAll(stopAllAndClean);
@@ -65,10 +66,20 @@ describe.skipIf(!canMount)("a full disk", () => {
       expect(await redis.get("k1")).toBe("v1");
       expect(await redis.mget("k0", "k49")).toEqual(["v0", "v49"]);
       expect(await redis.info("persistence")).toContain("aof_last_write_status:err");
+      // PING is refused too, as Redis 7.0's processCommand does (a health check sees the state),
+      // inside MULTI (dooming the transaction) and from a subscriber, whatever domain serves it.
+      expect(await errorOf(redis.ping())).toBe(misconf);
+      const raw = await Connection.open(kv.port);
+      for (const command of [["MULTI"], ["PING"], ["GET", "k1"], ["EXEC"], ["SUBSCRIBE", "c"], ["PING"]]) raw.send(...command);
+      expect(await raw.read(6)).toEqual([
+        "OK", { error: misconf }, "QUEUED", { error: "EXECABORT Transaction discarded because of previous errors." }, ["subscribe", "c", 1], { error: misconf },
+      ]);
+      raw.close();
       // Room again: the server rewrites its log from memory, then takes writes.
       expect(inside(`rm '${mount}/filler'`)).toBe(0);
       await waitForOutput(kv, /the log can be written again/);
       expect(await redis.set("after", "yes")).toBe("OK");
+      expect(await redis.ping()).toBe("PONG");
       expect(await redis.info("persistence")).toContain("aof_last_write_status:ok");
       redis.disconnect();
       process.kill(pid, "SIGTERM");

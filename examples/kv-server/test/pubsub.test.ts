@@ -9,7 +9,7 @@ import { assertProperty } from "../../../test/support/fc.js";
 import * as PubSub from "../src/pubsub.js";
 import type { Reply } from "./reply.js";
 import { Connection, runScript, type Step } from "./script.js";
-import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
+import { besideRedis, bothRun, newDir, SHAPES, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 afterAll(stopAllAndClean);
 
@@ -51,22 +51,11 @@ const SCENARIOS: Record<string, Step[]> = {
   ],
 };
 
-// Connections in the main domain and one more, the store in its own; and everything on the main thread.
-const SHAPES: [string, string[]][] = [["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]];
-
 describe.each(SHAPES)("pub/sub, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
-  let kv: RunningServer;
-  let redis: RunningServer;
-  beforeAll(async () => {
-    [kv, redis] = await Promise.all([startServer(newDir(), shapeArgs), startRedis()]);
-  });
-  afterAll(async () => {
-    expect(await stopServer(kv)).toBe(0);
-    await stopServer(redis);
-  });
+  const pair = besideRedis(shapeArgs);
 
   it.each(Object.entries(SCENARIOS))("%s", async (_name, steps) => {
-    const [ours, theirs] = await Promise.all([runScript(kv.port, steps), runScript(redis.port, steps)]);
+    const [ours, theirs] = await bothRun(pair, steps);
     expect(ours).toEqual(theirs);
   });
 
@@ -92,7 +81,7 @@ describe.each(SHAPES)("pub/sub, compared with redis-server 7.0 (kv-server %s)", 
       return { on, command: c };
     });
     await assertProperty(fc.asyncProperty(fc.array(step, { minLength: 5, maxLength: 40 }), async (script) => {
-      const [ours, theirs] = await Promise.all([runScript(kv.port, script), runScript(redis.port, script)]);
+      const [ours, theirs] = await bothRun(pair, script);
       expect(ours).toEqual(theirs);
     }), { numRuns: 40 });
   }, 120_000);

@@ -6,6 +6,8 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, expect } from "vitest";
+import { runScript, type Step } from "./script.js";
 
 export const PACKAGE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const MAIN = path.join(PACKAGE_DIR, "dist", "main.js");
@@ -117,4 +119,38 @@ export async function startRedis(extraArgs: string[] = []): Promise<RunningServe
     void exited.then((code) => reject(new Error(`redis-server exited (${code}) before it was ready:\n${output}`)));
   });
   return { host: "127.0.0.1", port, child, output: () => output, exited };
+}
+
+/**
+ * kv-server's two shapes, for `describe.each`: the connections in the main domain and one more
+ * with the store in a domain of its own (the blog's); and everything on the main thread.
+ */
+export const SHAPES: [string, string[]][] = [["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]];
+
+/** A kv-server and a redis-server side by side, set once the describe block's beforeAll has run. */
+export interface Pair {
+  kv: RunningServer;
+  redis: RunningServer;
+}
+
+/**
+ * In a describe block: starts kv-server (in `shapeArgs`, a {@link SHAPES} entry's, plus
+ * `kvArgs`) and redis-server (with `redisArgs`) before its tests, and stops both after them,
+ * kv-server cleanly (exit 0).
+ */
+export function besideRedis(shapeArgs: string[], options: { kvArgs?: string[]; redisArgs?: string[] } = {}): Pair {
+  const pair = {} as Pair;
+  beforeAll(async () => {
+    [pair.kv, pair.redis] = await Promise.all([startServer(newDir(), [...shapeArgs, ...(options.kvArgs ?? [])]), startRedis(options.redisArgs)]);
+  });
+  afterAll(async () => {
+    expect(await stopServer(pair.kv)).toBe(0);
+    await stopServer(pair.redis);
+  });
+  return pair;
+}
+
+/** Runs `steps` on both servers of `pair` at once: kv-server's outputs, then redis-server's. */
+export async function bothRun(pair: Pair, steps: Step[]): Promise<[string[], string[]]> {
+  return Promise.all([runScript(pair.kv.port, steps), runScript(pair.redis.port, steps)]);
 }

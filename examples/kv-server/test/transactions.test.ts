@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertProperty } from "../../../test/support/fc.js";
 import { runScript, type Step } from "./script.js";
-import { newDir, type RunningServer, startRedis, startServer, stopAllAndClean, stopServer } from "./server.js";
+import { besideRedis, bothRun, newDir, SHAPES, startServer, stopAllAndClean, stopServer } from "./server.js";
 
 afterAll(stopAllAndClean);
 
@@ -74,22 +74,11 @@ const SCENARIOS: Record<string, Step[]> = {
   ],
 };
 
-// Connections in the main domain and one more, the store in its own; and everything on the main thread.
-const SHAPES: [string, string[]][] = [["--domains 1", ["--domains", "1"]], ["--single-domain", ["--single-domain"]]];
-
 describe.each(SHAPES)("transactions, compared with redis-server 7.0 (kv-server %s)", (_shape, shapeArgs) => {
-  let kv: RunningServer;
-  let redis: RunningServer;
-  beforeAll(async () => {
-    [kv, redis] = await Promise.all([startServer(newDir(), shapeArgs), startRedis()]);
-  });
-  afterAll(async () => {
-    expect(await stopServer(kv)).toBe(0);
-    await stopServer(redis);
-  });
+  const pair = besideRedis(shapeArgs);
 
   it.each(Object.entries(SCENARIOS))("%s", async (_name, steps) => {
-    const [ours, theirs] = await Promise.all([runScript(kv.port, [{ on: "z", command: ["FLUSHALL"] }, ...steps]), runScript(redis.port, [{ on: "z", command: ["FLUSHALL"] }, ...steps])]);
+    const [ours, theirs] = await bothRun(pair, [{ on: "z", command: ["FLUSHALL"] }, ...steps]);
     expect(ours).toEqual(theirs);
   });
 
@@ -109,13 +98,13 @@ describe.each(SHAPES)("transactions, compared with redis-server 7.0 (kv-server %
     const steps = fc.array(fc.tuple(fc.constantFrom("a", "b"), command).map(([on, c]): Step => ({ on, command: c })), { minLength: 5, maxLength: 40 });
     await assertProperty(fc.asyncProperty(steps, async (script) => {
       const full = [{ on: "z", command: ["FLUSHALL"] }, ...script];
-      const [ours, theirs] = await Promise.all([runScript(kv.port, full), runScript(redis.port, full)]);
+      const [ours, theirs] = await bothRun(pair, full);
       expect(ours).toEqual(theirs);
     }), { numRuns: 40 });
   }, 120_000);
 
   it("WATCH is a check-and-set: concurrent optimistic increments from many clients lose none", async () => {
-    const clients = Array.from({ length: 8 }, () => new Redis({ host: "127.0.0.1", port: kv.port, maxRetriesPerRequest: 0, retryStrategy: () => null }));
+    const clients = Array.from({ length: 8 }, () => new Redis({ host: "127.0.0.1", port: pair.kv.port, maxRetriesPerRequest: 0, retryStrategy: () => null }));
     try {
       await clients[0]!.set("cas", "0");
       let committed = 0;
