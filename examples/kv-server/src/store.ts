@@ -29,6 +29,7 @@ import * as DiskError from "./disk-error.js";
 import * as Info from "./info.js";
 import * as KeysJob from "./keys-job.js";
 import * as LiveConfig from "./live-config.js";
+import type * as LogFile from "./log-file.js";
 import * as Resp from "./resp.js";
 import * as Storage from "./storage.js";
 import * as Table from "./table.js";
@@ -88,6 +89,10 @@ export interface ServeOptions extends Storage.OpenOptions {
   clock?: Eio.Time.Clock;
   /** Settings CONFIG SET may change: `appendfsync` is read from it at every batch when given. */
   live?: LiveConfig.Live;
+  /** The file system (env.fs) the log is opened on for appending, through `Eio.Path` (required). */
+  fs?: Eio.Path.Path;
+  /** The log's open flags (`--log-open-flags`): O_DSYNC, O_DIRECT; none by default. */
+  logOpenFlags?: LogFile.Flags;
 }
 
 /**
@@ -262,6 +267,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   }
   const clock = options.clock;
   if (policy === "everysec" && clock === undefined) throw new TypeError("Store.serve: appendfsync everysec needs a clock");
+  const fs = options.fs;
+  if (fs === undefined) throw new TypeError("Store.serve: options.fs (env.fs) is needed to open the log");
   const store = Storage.open(dir, options);
   // Appended but not yet synced (everysec and no only: always syncs before it replies).
   let unsynced = false;
@@ -290,12 +297,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
     }, sections),
   };
   try {
-    options.onReady?.(store);
-    return yield* Eio.Switch.run((sw) => {
+    return yield* Eio.Switch.run(function* (sw) {
+      yield* Storage.attach(sw, store, fs, options.logOpenFlags ?? { dsync: false, direct: false });
+      options.onReady?.(store);
       rewriteSwitch = sw;
       // With live settings, CONFIG SET may turn everysec on later: the fiber waits for it.
       if (policy === "everysec" || (options.live !== undefined && clock !== undefined)) Eio.Fiber.fork(sw, () => syncEverySecond(sw));
-      return loop(sw);
+      return yield* loop(sw);
     });
   } finally {
     try {
@@ -311,7 +319,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       if (!unsynced || diskError !== null || policy !== "everysec") continue;
       unsynced = false;
       try {
-        yield* Eio.Fiber.awaitNative(Storage.sync(store));
+        yield* Storage.sync(store);
       } catch (error) {
         if (error instanceof Eio.Cancel.Cancelled) throw error;
         // What was acknowledged since the last sync is still in memory: the rewrite that ends
@@ -380,11 +388,12 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       if (diskError !== null) Table.takeJournal(store.table);
       else {
         try {
-          if (Storage.append(store) > 0) {
-            if (policy === "always") yield* Eio.Fiber.awaitNative(Storage.sync(store));
+          if ((yield* Storage.append(store)) > 0) {
+            if (policy === "always") yield* Storage.sync(store);
             else unsynced = true;
           }
         } catch (error) {
+          if (error instanceof Eio.Cancel.Cancelled) throw error;
           // Nothing of this batch is acknowledged; the table keeps its changes (as Redis keeps
           // its memory), and the rewrite that ends this state puts them in the log.
           enterDiskError(sw, error);
@@ -499,7 +508,7 @@ export interface ReadyInfo {
 export function* storageDomain(
   queue: Queue,
   dir: string,
-  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port" | "live">,
+  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port" | "live" | "fs" | "logOpenFlags">,
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {
