@@ -558,6 +558,7 @@ function appendNow(store: Store): number {
  */
 export function commit(store: Store): number {
   const written = appendNow(store);
+  Table.settle(store.table);
   if (written === 0) return 0;
   fs.fdatasyncSync(store.fd);
   store.stats.commits++;

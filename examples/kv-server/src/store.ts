@@ -383,21 +383,29 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       }
       active = still;
       Table.sweepExpired(store.table, now, 20);
+      // A batch whose log write or sync failed: its blocked clients' pops are taken back too.
+      let failed: Buffer | null = null;
       // While the log cannot be written, only expired keys' removals and refused changes are
       // journaled: dropped, as the rewrite that ends this state writes the whole table.
-      if (diskError !== null) Table.takeJournal(store.table);
-      else {
+      if (diskError !== null) {
+        Table.takeJournal(store.table);
+        Table.settle(store.table);
+      } else {
         try {
           if ((yield* Storage.append(store)) > 0) {
             if (policy === "always") yield* Storage.sync(store);
             else unsynced = true;
           }
+          Table.settle(store.table);
         } catch (error) {
           if (error instanceof Eio.Cancel.Cancelled) throw error;
-          // Nothing of this batch is acknowledged; the table keeps its changes (as Redis keeps
-          // its memory), and the rewrite that ends this state puts them in the log.
+          // Nothing of this batch is acknowledged, so none of its changes may be seen: the table
+          // is put back as it was before the batch (Table.rollback says why undo), and the
+          // rewrite that ends this state writes the table as it is then.
+          Table.rollback(store.table);
           enterDiskError(sw, error);
-          const reply = DiskError.misconf(diskError!);
+          failed = DiskError.misconf(diskError!);
+          const reply = failed;
           for (const entry of done) entry.reply = entry.request.exec === true ? reply : Buffer.concat(entry.request.commands.map(() => reply));
           for (const running of active) running.unlogged = reply;
         }
@@ -414,7 +422,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       // Blocked clients served in this batch: their pops are committed with it.
       for (const [wake, served] of ClientRequest.takeWakes(clients)) {
         try {
-          Eio.Promise.resolve(wake, served);
+          // The element was put back by the rollback: not taken (kept), the client gets the error.
+          Eio.Promise.resolve(wake, failed === null ? served : { ...served, reply: failed, kept: true });
         } catch (error) {
           const reply = Resp.error(`ERR reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
           Eio.Promise.tryResolve(wake, { ...served, reply });
