@@ -80,8 +80,8 @@ export interface Store {
   /** @internal */ readonly compactBytes: number;
   /** @internal */ readonly sliceBytes: number;
   /** @internal */ readonly log: (line: string) => void;
-  /** @internal a write or sync is in flight: the log file must not be switched */
-  syncing: boolean;
+  /** @internal writes and syncs in flight (the loop's, everysec's): the log file must not be switched meanwhile */
+  syncing: number;
   /** @internal the rename of a rewrite is not known to be durable yet */
   directoryDirty: boolean;
   /** @internal */ rewrite: Rewrite | null;
@@ -394,7 +394,7 @@ function openLocked(
   syncDirectory(dir);
   const store: Store = {
     table, file, lockFile, fd, writer: null, attached: null, reopen: false, logBytes, rewrittenBytes: logBytes, compactBytes, sliceBytes, log,
-    syncing: false, directoryDirty: false, rewrite: null, closed: false,
+    syncing: 0, directoryDirty: false, rewrite: null, closed: false,
     stats: {
       recovered, droppedBytes, commits: 0, compactions: 0, lastSyncAt: 0,
       lastRewriteStatus: "ok", lastRewriteMs: -1, lastWriteStatus: "ok", baseBytes: logBytes,
@@ -434,11 +434,16 @@ function* writer(store: Store): Eio.Operation<LogFile.LogFile> {
   const attached = store.attached;
   if (attached === null || store.writer === null) throw new Error("Storage: the store is not attached (Storage.attach) for appending");
   if (store.reopen) {
-    LogFile.close(store.writer);
-    store.reopen = false;
-    store.writer = yield* LogFile.open(attached.sw, attached.path, attached.flags, store.logBytes);
+    // Opened first: another fiber (everysec's sync) may come meanwhile, and open one too.
+    const next = yield* LogFile.open(attached.sw, attached.path, attached.flags, store.logBytes);
+    if (!store.reopen) LogFile.close(next);
+    else {
+      LogFile.close(store.writer!);
+      store.writer = next;
+      store.reopen = false;
+    }
   }
-  return store.writer;
+  return store.writer!;
 }
 
 /**
@@ -462,7 +467,7 @@ export function* append(store: Store): Eio.Operation<number> {
   let bytes = 0;
   for (const part of parts) bytes += part.length;
   // No rewrite may switch files while the batch is on its way into the old one.
-  store.syncing = true;
+  store.syncing++;
   try {
     const log = yield* writer(store);
     try {
@@ -478,12 +483,12 @@ export function* append(store: Store): Eio.Operation<number> {
       throw error;
     }
   } finally {
-    store.syncing = false;
+    store.syncing--;
   }
   store.logBytes += bytes;
   const since = store.rewrite?.since;
   if (since !== undefined) for (const record of records) since.push(record);
-  if (store.rewrite?.ready) finishRewrite(store);
+  if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
   return bytes;
 }
 
@@ -502,7 +507,7 @@ export function* append(store: Store): Eio.Operation<number> {
  * ```
  */
 export function* sync(store: Store): Eio.Operation<void> {
-  store.syncing = true;
+  store.syncing++;
   try {
     yield* LogFile.sync(yield* writer(store));
     // A rewrite's rename is part of what these writes need to be found again.
@@ -512,11 +517,11 @@ export function* sync(store: Store): Eio.Operation<void> {
     if (!(error instanceof Eio.Cancel.Cancelled)) store.stats.lastWriteStatus = "err";
     throw error;
   } finally {
-    store.syncing = false;
+    store.syncing--;
   }
   store.stats.commits++;
   store.stats.lastSyncAt = Date.now();
-  if (store.rewrite?.ready) finishRewrite(store);
+  if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
 }
 
 /** Appends the journal with node:fs, synchronously ({@link commit}'s way). */
@@ -733,7 +738,7 @@ export async function rewrite(store: Store): Promise<void> {
     return;
   }
   // Switching needs a moment with no sync in flight on the old file: now, or right after it.
-  if (store.syncing) rewrite.ready = true;
+  if (store.syncing > 0) rewrite.ready = true;
   else void finishRewrite(store);
 }
 
