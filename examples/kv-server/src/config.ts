@@ -99,7 +99,7 @@ const OPTIONS: Option[] = [
   { flag: "maxclients", value: "N", initial: "10000", help: "clients at once; one more gets -ERR max number of clients reached" },
   { flag: "requirepass", value: "PASSWORD", initial: "", help: "clients must AUTH with it before other commands (empty: none)" },
   { flag: "appendfsync", value: "always|everysec|no", initial: "always", help: "fsync the log before each reply to a write, once a second, or never" },
-  { flag: "log-open-flags", value: "none|dsync|direct|direct,dsync", initial: "none", help: "open the log with O_DSYNC (each write durable, no fdatasync), or\nO_DIRECT (page cache bypassed, still an fdatasync per batch;\nrefused where the file system has no direct I/O)" },
+  { flag: "log-open-flags", value: "none|dsync|direct", initial: "none", help: "how the log is opened: dsync is O_DSYNC (each write durable,\nno fdatasync); direct is O_DIRECT (page cache bypassed, still\nan fdatasync per batch; refused where the file system has no\ndirect I/O); direct,dsync is both" },
   { flag: "timeout", value: "SECONDS", initial: "0", help: "close a client idle this long (0: never)" },
   { flag: "proto-max-bulk-len", value: "SIZE", initial: "512mb", help: "longest bulk string a client may send" },
   { flag: "client-query-buffer-limit", value: "SIZE", initial: "1gb", help: "a client with more of a command buffered is closed" },

@@ -192,7 +192,8 @@ function relink(table: Table, key: string, entry: Entry): void {
 /**
  * Takes back every change made since the last {@link settle} (or {@link rollback}): the table is
  * as it was then, in its keys, values, expiry times and SCAN order (a hash's or set's restored
- * fields may come last in its own order). The storage loop calls it when a batch's log write or
+ * fields may come last in its own order, and a collection keeps the larger encoding OBJECT
+ * ENCODING reports, as Redis never converts back either). The storage loop calls it when a batch's log write or
  * sync fails: none of the batch's clients was told OK, so no reader may see its changes.
  *
  * Why undo rather than apply the changes only once they are on disk: replies depend on the
