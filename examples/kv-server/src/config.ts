@@ -8,6 +8,7 @@
  */
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import * as LogFile from "./log-file.js";
 import * as OutputLimit from "./output-limit.js";
 
 /**
@@ -57,6 +58,8 @@ export interface Config {
   /** The password AUTH must give before any other command, or null for none. */
   requirepass: string | null;
   appendfsync: Appendfsync;
+  /** How the log is opened for appending (`--log-open-flags`): O_DSYNC, O_DIRECT, or neither. */
+  logOpenFlags: LogFile.Flags;
   /** Close a client idle for this many seconds (0: never). */
   timeout: number;
   /** The longest bulk string a client may send, in bytes. */
@@ -96,6 +99,7 @@ const OPTIONS: Option[] = [
   { flag: "maxclients", value: "N", initial: "10000", help: "clients at once; one more gets -ERR max number of clients reached" },
   { flag: "requirepass", value: "PASSWORD", initial: "", help: "clients must AUTH with it before other commands (empty: none)" },
   { flag: "appendfsync", value: "always|everysec|no", initial: "always", help: "fsync the log before each reply to a write, once a second, or never" },
+  { flag: "log-open-flags", value: "none|dsync|direct", initial: "none", help: "how the log is opened: dsync is O_DSYNC (each write durable,\nno fdatasync); direct is O_DIRECT (page cache bypassed, still\nan fdatasync per batch; refused where the file system has no\ndirect I/O); direct,dsync is both" },
   { flag: "timeout", value: "SECONDS", initial: "0", help: "close a client idle this long (0: never)" },
   { flag: "proto-max-bulk-len", value: "SIZE", initial: "512mb", help: "longest bulk string a client may send" },
   { flag: "client-query-buffer-limit", value: "SIZE", initial: "1gb", help: "a client with more of a command buffered is closed" },
@@ -229,6 +233,7 @@ export function parse(argv: readonly string[], env: NodeJS.ProcessEnv = process.
     maxclients: integer("maxclients", get("maxclients"), 1, 4294967295),
     requirepass: requirepass === "" ? null : requirepass,
     appendfsync: appendfsync(get("appendfsync")),
+    logOpenFlags: LogFile.parseFlags(get("log-open-flags")),
     timeout: integer("timeout", get("timeout"), 0, 2147483647),
     protoMaxBulkLen: size("proto-max-bulk-len", get("proto-max-bulk-len"), 1024 * 1024),
     clientQueryBufferLimit: size("client-query-buffer-limit", get("client-query-buffer-limit"), 1024 * 1024),

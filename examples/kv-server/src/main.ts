@@ -10,6 +10,7 @@ import * as Config from "./config.js";
 import * as DiskError from "./disk-error.js";
 import * as FdLimit from "./fd-limit.js";
 import * as LiveConfig from "./live-config.js";
+import * as LogFile from "./log-file.js";
 import { handleClient, type Server } from "./handler.js";
 import * as OutputLimit from "./output-limit.js";
 import * as Store from "./store.js";
@@ -40,7 +41,7 @@ function settings(config: Config.Config, port: number): Record<string, string> {
     port: String(port), bind: config.bind, dir: config.dir, appendfsync: config.appendfsync,
     maxclients: String(config.maxclients), requirepass: config.requirepass ?? "", timeout: String(config.timeout),
     "proto-max-bulk-len": String(config.protoMaxBulkLen), "client-query-buffer-limit": String(config.clientQueryBufferLimit),
-    "repair-log": config.repairLog ?? "",
+    "repair-log": config.repairLog ?? "", "log-open-flags": LogFile.formatFlags(config.logOpenFlags),
     "client-output-buffer-limit": OutputLimit.format(config.clientOutputBufferLimit),
     "protected-mode": config.protectedMode ? "yes" : "no",
   };
@@ -90,7 +91,7 @@ function* startStorageDomain(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Q
  */
 function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, shared: Pick<Store.ServeOptions, "clients" | "port" | "live" | "diskStatus">): Eio.Operation<RunningStore> {
   const options = {
-    compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock,
+    compactBytes: config.compactBytes, appendfsync: config.appendfsync, clock: env.monoClock, fs: env.fs, logOpenFlags: config.logOpenFlags,
     repair: config.repairLog ?? undefined, ...shared,
   };
   if (!config.singleDomain) return yield* startStorageDomain(sw, env, queue, options);

@@ -13,11 +13,17 @@
  * to a new file a slice at a time while commits go on to the old log; the changes committed
  * meanwhile are appended to the new file too, and it replaces the old one between two commits.
  * A rewrite that fails leaves the old log in use and fails no client.
+ *
+ * A served store appends through eio-ts's file API ({@link attach}, log-file.ts: `Eio.Path` and
+ * `Eio.File`, with O_DSYNC or O_DIRECT if asked); opening, replaying, rewriting and the
+ * synchronous {@link commit} use node:fs directly, on a descriptor of the same file.
  * @module
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as Eio from "eio-ts";
 import * as Log from "./log.js";
+import * as LogFile from "./log-file.js";
 import * as Table from "./table.js";
 
 /**
@@ -63,13 +69,19 @@ export interface Store {
   /** @internal */ readonly file: string;
   /** @internal */ readonly lockFile: string;
   /** @internal */ fd: number;
+  /** @internal the log open for appending through eio-ts, once {@link attach}ed */
+  writer: LogFile.LogFile | null;
+  /** @internal where {@link attach} opened the writer: a rewrite's new file is opened the same way */
+  attached: { sw: Eio.Switch.Switch; path: Eio.Path.Path; flags: LogFile.Flags } | null;
+  /** @internal a rewrite replaced the file under the writer: open the new one before the next write */
+  reopen: boolean;
   /** @internal */ logBytes: number;
   /** @internal */ rewrittenBytes: number;
   /** @internal */ readonly compactBytes: number;
   /** @internal */ readonly sliceBytes: number;
   /** @internal */ readonly log: (line: string) => void;
-  /** @internal a sync is in flight: the log file must not be switched */
-  syncing: boolean;
+  /** @internal writes and syncs in flight (the loop's, everysec's): the log file must not be switched meanwhile */
+  syncing: number;
   /** @internal the rename of a rewrite is not known to be durable yet */
   directoryDirty: boolean;
   /** @internal */ rewrite: Rewrite | null;
@@ -381,8 +393,8 @@ function openLocked(
   fs.fsyncSync(fd);
   syncDirectory(dir);
   const store: Store = {
-    table, file, lockFile, fd, logBytes, rewrittenBytes: logBytes, compactBytes, sliceBytes, log,
-    syncing: false, directoryDirty: false, rewrite: null, closed: false,
+    table, file, lockFile, fd, writer: null, attached: null, reopen: false, logBytes, rewrittenBytes: logBytes, compactBytes, sliceBytes, log,
+    syncing: 0, directoryDirty: false, rewrite: null, closed: false,
     stats: {
       recovered, droppedBytes, commits: 0, compactions: 0, lastSyncAt: 0,
       lastRewriteStatus: "ok", lastRewriteMs: -1, lastWriteStatus: "ok", baseBytes: logBytes,
@@ -394,16 +406,126 @@ function openLocked(
 }
 
 /**
- * Appends every change journaled since the last call to the log file, without syncing it.
- * Returns the number of bytes written (0 when nothing changed).
+ * Opens the log for the appends of {@link append} and {@link sync} through eio-ts's file API
+ * (`Eio.Path.openOut` on `fs`, env.fs), with `flags` (O_DSYNC, O_DIRECT); `sw` closes it. A
+ * file system that refuses O_DIRECT fails here, with eio-ts's error saying so.
+ *
+ * Suspends: yes — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * const store = Storage.open(dir);
+ * yield* Storage.attach(sw, store, env.fs, { dsync: true, direct: false });
+ * ```
+ */
+export function* attach(sw: Eio.Switch.Switch, store: Store, fs: Eio.Path.Path, flags: LogFile.Flags): Eio.Operation<void> {
+  const at = Eio.Path.join(fs, store.file);
+  try {
+    store.writer = yield* LogFile.open(sw, at, flags, store.logBytes);
+  } catch (error) {
+    if (error instanceof Eio.Io) Eio.Exn.addContext(error, `opening the log with --log-open-flags ${LogFile.formatFlags(flags)}`);
+    throw error;
+  }
+  store.attached = { sw, path: at, flags };
+}
+
+/** The writer on the current log file: after a rewrite, the new file, opened now. */
+function* writer(store: Store): Eio.Operation<LogFile.LogFile> {
+  const attached = store.attached;
+  if (attached === null || store.writer === null) throw new Error("Storage: the store is not attached (Storage.attach) for appending");
+  if (store.reopen) {
+    // Opened first: another fiber (everysec's sync) may come meanwhile, and open one too.
+    const next = yield* LogFile.open(attached.sw, attached.path, attached.flags, store.logBytes);
+    if (!store.reopen) LogFile.close(next);
+    else {
+      LogFile.close(store.writer!);
+      store.writer = next;
+      store.reopen = false;
+    }
+  }
+  return store.writer!;
+}
+
+/**
+ * Appends every change journaled since the last call to the log file, through the attached
+ * writer ({@link attach}), without syncing it (with O_DSYNC each write is durable already).
+ * Returns the number of bytes written (0 when nothing changed). On failure the file is cut
+ * back to where the batch began, and the error is thrown.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
  * Commands.execute(store.table, args, Date.now());
- * if (Storage.append(store) > 0) yield* Eio.Fiber.awaitNative(Storage.sync(store));
+ * if ((yield* Storage.append(store)) > 0) yield* Storage.sync(store);
  * ```
  */
-export function append(store: Store): number {
+export function* append(store: Store): Eio.Operation<number> {
+  const records = Table.takeJournal(store.table);
+  if (records.length === 0) return 0;
+  const parts = coalesce(records);
+  let bytes = 0;
+  for (const part of parts) bytes += part.length;
+  // No rewrite may switch files while the batch is on its way into the old one.
+  store.syncing++;
+  try {
+    const log = yield* writer(store);
+    try {
+      yield* LogFile.write(log, parts);
+    } catch (error) {
+      store.stats.lastWriteStatus = "err";
+      // A part of a batch left behind would sit in the middle of the log after the next append.
+      try {
+        yield* LogFile.truncate(log, store.logBytes);
+      } catch {
+        // The error above is the one to report.
+      }
+      throw error;
+    }
+  } finally {
+    store.syncing--;
+  }
+  store.logBytes += bytes;
+  const since = store.rewrite?.since;
+  if (since !== undefined) for (const record of records) since.push(record);
+  if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
+  return bytes;
+}
+
+/**
+ * Waits until everything appended is on disk: an `fdatasync` through eio-ts (on libuv's pool,
+ * so the domain's other fibers keep running meanwhile), or nothing with O_DSYNC. A background
+ * rewrite whose snapshot is ready switches files right after; its failure is reported in
+ * `stats`, never thrown here.
+ *
+ * Suspends: yes — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * yield* Storage.append(store);
+ * yield* Storage.sync(store); // now the replies may go out
+ * ```
+ */
+export function* sync(store: Store): Eio.Operation<void> {
+  store.syncing++;
+  try {
+    yield* LogFile.sync(yield* writer(store));
+    // A rewrite's rename is part of what these writes need to be found again.
+    if (store.directoryDirty) syncDirectory(path.dirname(store.file));
+    store.directoryDirty = false;
+  } catch (error) {
+    if (!(error instanceof Eio.Cancel.Cancelled)) store.stats.lastWriteStatus = "err";
+    throw error;
+  } finally {
+    store.syncing--;
+  }
+  store.stats.commits++;
+  store.stats.lastSyncAt = Date.now();
+  if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
+}
+
+/** Appends the journal with node:fs, synchronously ({@link commit}'s way). */
+function appendNow(store: Store): number {
   const records = Table.takeJournal(store.table);
   if (records.length === 0) return 0;
   let bytes = 0;
@@ -414,7 +536,6 @@ export function append(store: Store): number {
     }
   } catch (error) {
     store.stats.lastWriteStatus = "err";
-    // A part of a batch left behind would sit in the middle of the log after the next append.
     try {
       fs.ftruncateSync(store.fd, store.logBytes);
     } catch {
@@ -426,42 +547,6 @@ export function append(store: Store): number {
   const since = store.rewrite?.since;
   if (since !== undefined) for (const record of records) since.push(record);
   return bytes;
-}
-
-/**
- * Waits until everything appended is on disk (fdatasync, on libuv's thread pool, so the
- * domain's other fibers keep running meanwhile). A background rewrite whose snapshot is ready
- * switches files right after; its failure is reported in `stats`, never by this promise.
- *
- * @example
- * ```ts
- * Storage.append(store);
- * await Storage.sync(store); // now the replies may go out
- * ```
- */
-export function sync(store: Store): Promise<void> {
-  store.syncing = true;
-  return new Promise((resolve, reject) => {
-    fs.fdatasync(store.fd, (error) => {
-      store.syncing = false;
-      if (error) {
-        store.stats.lastWriteStatus = "err";
-        return reject(error);
-      }
-      try {
-        // A rewrite's rename is part of what these writes need to be found again.
-        if (store.directoryDirty) syncDirectory(path.dirname(store.file));
-        store.directoryDirty = false;
-      } catch (syncError) {
-        store.stats.lastWriteStatus = "err";
-        return reject(syncError);
-      }
-      store.stats.commits++;
-      store.stats.lastSyncAt = Date.now();
-      if (store.rewrite?.ready) void finishRewrite(store);
-      resolve();
-    });
-  });
 }
 
 /**
@@ -477,7 +562,8 @@ export function sync(store: Store): Promise<void> {
  * ```
  */
 export function commit(store: Store): number {
-  const written = append(store);
+  const written = appendNow(store);
+  Table.settle(store.table);
   if (written === 0) return 0;
   fs.fdatasyncSync(store.fd);
   store.stats.commits++;
@@ -576,6 +662,7 @@ function finishRewrite(store: Store): boolean {
   const old = store.fd;
   store.fd = rewrite.fd;
   store.rewrite = null;
+  store.reopen = store.writer !== null;
   try {
     fs.closeSync(old);
   } catch {
@@ -651,7 +738,7 @@ export async function rewrite(store: Store): Promise<void> {
     return;
   }
   // Switching needs a moment with no sync in flight on the old file: now, or right after it.
-  if (store.syncing) rewrite.ready = true;
+  if (store.syncing > 0) rewrite.ready = true;
   else void finishRewrite(store);
 }
 
@@ -768,6 +855,9 @@ export function close(store: Store): void {
     if (!rewrite.busy) abortRewrite(store, rewrite, new Error("closed"));
   }
   try {
+    // O_DIRECT's zero padding after the last record (on the file the writer had, if it still is the log).
+    if (store.attached?.flags.direct === true && !store.reopen) fs.ftruncateSync(store.fd, store.logBytes);
+    if (store.writer !== null) LogFile.close(store.writer);
     fs.closeSync(store.fd);
   } finally {
     unlock(store.lockFile);

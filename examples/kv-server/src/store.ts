@@ -29,6 +29,7 @@ import * as DiskError from "./disk-error.js";
 import * as Info from "./info.js";
 import * as KeysJob from "./keys-job.js";
 import * as LiveConfig from "./live-config.js";
+import type * as LogFile from "./log-file.js";
 import * as Resp from "./resp.js";
 import * as Storage from "./storage.js";
 import * as Table from "./table.js";
@@ -90,6 +91,10 @@ export interface ServeOptions extends Storage.OpenOptions {
   live?: LiveConfig.Live;
   /** Where the store tells the connections whether the log can be written (they refuse PING while it cannot). */
   diskStatus?: DiskError.Status;
+  /** The file system (env.fs) the log is opened on for appending, through `Eio.Path` (required). */
+  fs?: Eio.Path.Path;
+  /** The log's open flags (`--log-open-flags`): O_DSYNC, O_DIRECT; none by default. */
+  logOpenFlags?: LogFile.Flags;
 }
 
 /**
@@ -264,6 +269,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   }
   const clock = options.clock;
   if (policy === "everysec" && clock === undefined) throw new TypeError("Store.serve: appendfsync everysec needs a clock");
+  const fs = options.fs;
+  if (fs === undefined) throw new TypeError("Store.serve: options.fs (env.fs) is needed to open the log");
   const store = Storage.open(dir, options);
   // Appended but not yet synced (everysec and no only: always syncs before it replies).
   let unsynced = false;
@@ -292,12 +299,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
     }, sections),
   };
   try {
-    options.onReady?.(store);
-    return yield* Eio.Switch.run((sw) => {
+    return yield* Eio.Switch.run(function* (sw) {
+      yield* Storage.attach(sw, store, fs, options.logOpenFlags ?? { dsync: false, direct: false });
+      options.onReady?.(store);
       rewriteSwitch = sw;
       // With live settings, CONFIG SET may turn everysec on later: the fiber waits for it.
       if (policy === "everysec" || (options.live !== undefined && clock !== undefined)) Eio.Fiber.fork(sw, () => syncEverySecond(sw));
-      return loop(sw);
+      return yield* loop(sw);
     });
   } finally {
     try {
@@ -313,7 +321,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       if (!unsynced || diskError !== null || policy !== "everysec") continue;
       unsynced = false;
       try {
-        yield* Eio.Fiber.awaitNative(Storage.sync(store));
+        yield* Storage.sync(store);
       } catch (error) {
         if (error instanceof Eio.Cancel.Cancelled) throw error;
         // What was acknowledged since the last sync is still in memory: the rewrite that ends
@@ -379,20 +387,29 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       }
       active = still;
       Table.sweepExpired(store.table, now, 20);
+      // A batch whose log write or sync failed: its blocked clients' pops are taken back too.
+      let failed: Buffer | null = null;
       // While the log cannot be written, only expired keys' removals and refused changes are
       // journaled: dropped, as the rewrite that ends this state writes the whole table.
-      if (diskError !== null) Table.takeJournal(store.table);
-      else {
+      if (diskError !== null) {
+        Table.takeJournal(store.table);
+        Table.settle(store.table);
+      } else {
         try {
-          if (Storage.append(store) > 0) {
-            if (policy === "always") yield* Eio.Fiber.awaitNative(Storage.sync(store));
+          if ((yield* Storage.append(store)) > 0) {
+            if (policy === "always") yield* Storage.sync(store);
             else unsynced = true;
           }
+          Table.settle(store.table);
         } catch (error) {
-          // Nothing of this batch is acknowledged; the table keeps its changes (as Redis keeps
-          // its memory), and the rewrite that ends this state puts them in the log.
+          if (error instanceof Eio.Cancel.Cancelled) throw error;
+          // Nothing of this batch is acknowledged, so none of its changes may be seen: the table
+          // is put back as it was before the batch (Table.rollback says why undo), and the
+          // rewrite that ends this state writes the table as it is then.
+          Table.rollback(store.table);
           enterDiskError(sw, error);
-          const reply = DiskError.misconf(diskError!);
+          failed = DiskError.misconf(diskError!);
+          const reply = failed;
           for (const entry of done) entry.reply = entry.request.exec === true ? reply : Buffer.concat(entry.request.commands.map(() => reply));
           for (const running of active) running.unlogged = reply;
         }
@@ -409,7 +426,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       // Blocked clients served in this batch: their pops are committed with it.
       for (const [wake, served] of ClientRequest.takeWakes(clients)) {
         try {
-          Eio.Promise.resolve(wake, served);
+          // What it took was put back by the rollback: nothing to undo, the client gets the error.
+          Eio.Promise.resolve(wake, failed === null ? served : { reply: failed });
         } catch (error) {
           const reply = Resp.error(`ERR reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
           Eio.Promise.tryResolve(wake, { ...served, reply });
@@ -503,7 +521,7 @@ export interface ReadyInfo {
 export function* storageDomain(
   queue: Queue,
   dir: string,
-  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port" | "live">,
+  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port" | "live" | "fs" | "logOpenFlags">,
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {

@@ -80,6 +80,11 @@ export interface Table {
    * with null before a flush: WATCH's touched keys (watch.ts) set it while a key is watched.
    */
   onChange: ((key: string | null) => void) | null;
+  /**
+   * @internal how to take back the changes made since the last {@link settle}: inverse steps,
+   * run last first by {@link rollback} (see there why). Nothing is recorded while replaying.
+   */
+  undo: (() => void)[];
   /** Counters for INFO: lookups by read commands that found a key or not, changes made, keys expired. */
   readonly counters: { hits: number; misses: number; changes: number; expired: number };
 }
@@ -96,11 +101,12 @@ export interface Table {
 export function create(): Table {
   return {
     entries: new Map(), volatile: new Set(), sweep: null, journal: [],
-    order: [], seqs: [], holes: 0, nextSeq: 1, onChange: null, counters: { hits: 0, misses: 0, changes: 0, expired: 0 },
+    order: [], seqs: [], holes: 0, nextSeq: 1, onChange: null, undo: [], counters: { hits: 0, misses: 0, changes: 0, expired: 0 },
   };
 }
 
 function insert(table: Table, key: string, value: Value, expireAt: number): void {
+  saveKey(table, key);
   const existing = table.entries.get(key);
   if (existing !== undefined) {
     existing.value = value;
@@ -129,6 +135,7 @@ function indexAfter(table: Table, seq: number): number {
 function unlink(table: Table, key: string): void {
   const entry = table.entries.get(key);
   if (entry === undefined) return;
+  saveKey(table, key);
   table.entries.delete(key);
   table.volatile.delete(key);
   table.order[indexAfter(table, entry.seq - 1)] = undefined;
@@ -143,6 +150,88 @@ function unlink(table: Table, key: string): void {
     table.order.length = table.seqs.length = kept;
     table.holes = 0;
   }
+}
+
+/** Records how to put `key` back as it is now (absent, or its entry as it is), before it changes. */
+function saveKey(table: Table, key: string): void {
+  if (table.journal === null) return;
+  const entry = table.entries.get(key);
+  if (entry === undefined) {
+    table.undo.push(() => unlink(table, key));
+    return;
+  }
+  const { value, expireAt, hint } = entry;
+  const volatile = table.volatile.has(key);
+  table.undo.push(() => {
+    if (table.entries.get(key) !== entry) {
+      unlink(table, key);
+      relink(table, key, entry);
+    }
+    entry.value = value;
+    entry.expireAt = expireAt;
+    if (hint === undefined) delete entry.hint;
+    else entry.hint = hint;
+    if (volatile) table.volatile.add(key);
+    else table.volatile.delete(key);
+  });
+}
+
+/** Puts a removed entry back under its old number, so that SCAN finds it where it was. */
+function relink(table: Table, key: string, entry: Entry): void {
+  table.entries.set(key, entry);
+  const at = indexAfter(table, entry.seq - 1);
+  if (table.seqs[at] === entry.seq) {
+    table.order[at] = key;
+    table.holes--;
+  } else {
+    table.order.splice(at, 0, key);
+    table.seqs.splice(at, 0, entry.seq);
+  }
+}
+
+/**
+ * Takes back every change made since the last {@link settle} (or {@link rollback}): the table is
+ * as it was then, in its keys, values, expiry times and SCAN order (a hash's or set's restored
+ * fields may come last in its own order, and a collection keeps the larger encoding OBJECT
+ * ENCODING reports, as Redis never converts back either). The storage loop calls it when a batch's log write or
+ * sync fails: none of the batch's clients was told OK, so no reader may see its changes.
+ *
+ * Why undo rather than apply the changes only once they are on disk: replies depend on the
+ * changes before them in the batch (INCR after INCR), so the commands must run on the table as
+ * it goes. Each change records the inverse of what it did, from what it already touches (a
+ * field's old value, the elements popped), so a batch that succeeds pays a few closures, never a
+ * copy of a large collection; the steps run last first, each putting back the state it saw.
+ *
+ * @example
+ * ```ts
+ * Table.set(table, "k", Buffer.from("new"), 0);
+ * Table.rollback(table); // "k" as it was before
+ * ```
+ */
+export function rollback(table: Table): void {
+  const steps = table.undo;
+  // The steps change the table through the same functions, which must record nothing now.
+  const journal = table.journal;
+  table.journal = null;
+  try {
+    for (let i = steps.length - 1; i >= 0; i--) steps[i]!();
+  } finally {
+    table.journal = journal;
+    table.undo = [];
+  }
+}
+
+/**
+ * Forgets how to take back the changes so far: they are in the log (or acknowledged).
+ *
+ * @example
+ * ```ts
+ * yield* Storage.append(store);
+ * Table.settle(store.table);
+ * ```
+ */
+export function settle(table: Table): void {
+  if (table.undo.length > 0) table.undo = [];
 }
 
 /**
@@ -273,6 +362,7 @@ export function remove(table: Table, key: string, now: number): boolean {
 export function setExpire(table: Table, key: string, expireAt: number, now: number): boolean {
   const entry = lookup(table, key, now);
   if (entry === undefined) return false;
+  saveKey(table, key);
   entry.expireAt = expireAt;
   if (expireAt !== 0) table.volatile.add(key);
   else table.volatile.delete(key);
@@ -290,6 +380,19 @@ export function setExpire(table: Table, key: string, expireAt: number, now: numb
  */
 export function clear(table: Table): void {
   table.onChange?.(null);
+  if (table.journal !== null) {
+    const entries = [...table.entries];
+    const volatile = [...table.volatile];
+    const { order, seqs, holes } = table;
+    table.undo.push(() => {
+      table.entries.clear();
+      for (const [key, entry] of entries) table.entries.set(key, entry);
+      table.volatile.clear();
+      for (const key of volatile) table.volatile.add(key);
+      table.sweep = null;
+      Object.assign(table, { order, seqs, holes });
+    });
+  }
   table.entries.clear();
   table.volatile.clear();
   table.sweep = null;
@@ -476,16 +579,29 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
   const key = keyOf(record.key);
   const args = record.args;
   const text = (i: number): string => args[i]!.toString("latin1");
+  // Live changes record their inverse (see rollback); replayed ones do not.
+  const undo = table.journal === null ? null : table.undo;
   let result = 0;
   switch (record.op) {
     case "hset": {
       const hash = ensure(table, key, "hash");
-      for (let i = 0; i + 1 < args.length; i += 2) if (hash.set(text(i), args[i + 1]!)) result++;
+      for (let i = 0; i + 1 < args.length; i += 2) {
+        const field = text(i);
+        const before = hash.fields.get(field);
+        if (hash.set(field, args[i + 1]!)) result++;
+        undo?.push(() => (before === undefined ? hash.fields.delete(field) : hash.fields.set(field, before)));
+      }
       break;
     }
     case "hdel": {
       const hash = existing(table, key, "hash");
-      for (let i = 0; hash !== undefined && i < args.length; i++) if (hash.fields.delete(text(i))) result++;
+      for (let i = 0; hash !== undefined && i < args.length; i++) {
+        const field = text(i);
+        const before = hash.fields.get(field);
+        if (!hash.fields.delete(field)) continue;
+        result++;
+        undo?.push(() => hash.fields.set(field, before!));
+      }
       break;
     }
     case "lpush":
@@ -496,27 +612,45 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
         else list.pushBack(arg);
       }
       result = list.length;
+      const left = record.op === "lpush";
+      undo?.push(() => {
+        for (let n = 0; n < args.length; n++) left ? list.popFront() : list.popBack();
+      });
       break;
     }
     case "lpop":
     case "rpop": {
       const list = existing(table, key, "list");
+      const popped: Buffer[] = [];
       for (let n = Number(text(0)); list !== undefined && n > 0 && list.length > 0; n--, result++) {
-        if (record.op === "lpop") list.popFront();
-        else list.popBack();
+        popped.push(record.op === "lpop" ? list.popFront()! : list.popBack()!);
+      }
+      const left = record.op === "lpop";
+      if (list !== undefined && popped.length > 0) {
+        undo?.push(() => {
+          for (let i = popped.length - 1; i >= 0; i--) left ? list.pushFront(popped[i]!) : list.pushBack(popped[i]!);
+        });
       }
       break;
     }
     case "lset": {
       const list = existing(table, key, "list");
       const index = Number(text(0));
-      if (list !== undefined && index < list.length) list.set(index, args[1]!);
+      if (list !== undefined && index < list.length) {
+        const before = list.get(index)!;
+        list.set(index, args[1]!);
+        undo?.push(() => list.set(index, before));
+      }
       break;
     }
     case "ltrim": {
       // [start, end) to keep, already clamped.
       const list = existing(table, key, "list");
-      if (list !== undefined) list.replace(list.slice(Number(text(0)), Number(text(1))));
+      if (list !== undefined) {
+        const before = list.slice(0, list.length);
+        list.replace(list.slice(Number(text(0)), Number(text(1))));
+        undo?.push(() => list.replace(before));
+      }
       break;
     }
     case "lrem": {
@@ -535,7 +669,10 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
           result++;
         }
       }
-      if (result > 0) list.replace(items.filter((_, i) => keep[i]));
+      if (result > 0) {
+        list.replace(items.filter((_, i) => keep[i]));
+        undo?.push(() => list.replace(items));
+      }
       break;
     }
     case "linsert": {
@@ -547,29 +684,52 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
         result = -1;
         break;
       }
+      const before = items.slice();
       items.splice(text(0) === "before" ? at : at + 1, 0, args[2]!);
       list.replace(items);
+      undo?.push(() => list.replace(before));
       result = list.length;
       break;
     }
     case "sadd": {
       const set = ensure(table, key, "set");
-      for (let i = 0; i < args.length; i++) if (set.add(text(i))) result++;
+      for (let i = 0; i < args.length; i++) {
+        const member = text(i);
+        if (!set.add(member)) continue;
+        result++;
+        undo?.push(() => set.members.delete(member));
+      }
       break;
     }
     case "srem": {
       const set = existing(table, key, "set");
-      for (let i = 0; set !== undefined && i < args.length; i++) if (set.members.delete(text(i))) result++;
+      for (let i = 0; set !== undefined && i < args.length; i++) {
+        const member = text(i);
+        if (!set.members.delete(member)) continue;
+        result++;
+        undo?.push(() => set.members.add(member));
+      }
       break;
     }
     case "zadd": {
       const zset = ensure(table, key, "zset");
-      for (let i = 0; i + 1 < args.length; i += 2) if (zset.add(text(i + 1), args[i]!.readDoubleLE(0))) result++;
+      for (let i = 0; i + 1 < args.length; i += 2) {
+        const member = text(i + 1);
+        const before = zset.scores.get(member);
+        if (zset.add(member, args[i]!.readDoubleLE(0))) result++;
+        undo?.push(() => (before === undefined ? zset.remove(member) : zset.add(member, before)));
+      }
       break;
     }
     case "zrem": {
       const zset = existing(table, key, "zset");
-      for (let i = 0; zset !== undefined && i < args.length; i++) if (zset.remove(text(i))) result++;
+      for (let i = 0; zset !== undefined && i < args.length; i++) {
+        const member = text(i);
+        const before = zset.scores.get(member);
+        if (!zset.remove(member)) continue;
+        result++;
+        undo?.push(() => zset.add(member, before!));
+      }
       break;
     }
     case "rename": {

@@ -58,6 +58,8 @@ describe.skipIf(!canMount)("a full disk", () => {
       expect(inside(`dd if=/dev/zero of='${mount}/filler' bs=64k 2>/dev/null`)).not.toBe(0);
       const misconf = "MISCONF Errors writing to the AOF file: No space left on device";
       expect(await errorOf(redis.set("big", "x".repeat(256 * 1024)))).toBe(misconf);
+      // The failed batch left no trace in memory: no reader sees a write whose client got an error.
+      expect(await redis.exists("big")).toBe(0);
       // Refused from then on, even a write that would fit, and not run.
       expect(await errorOf(redis.set("small", "1"))).toBe(misconf);
       expect(await errorOf(redis.incr("k1"))).toBe(misconf);
@@ -65,6 +67,7 @@ describe.skipIf(!canMount)("a full disk", () => {
       // Reads go on.
       expect(await redis.get("k1")).toBe("v1");
       expect(await redis.mget("k0", "k49")).toEqual(["v0", "v49"]);
+      expect(await redis.dbsize()).toBe(50);
       expect(await redis.info("persistence")).toContain("aof_last_write_status:err");
       // PING is refused too, as Redis 7.0's processCommand does (a health check sees the state),
       // inside MULTI (dooming the transaction) and from a subscriber, whatever domain serves it.

@@ -117,11 +117,22 @@ function hex(text: string): string {
   return [...Buffer.from(text)].map((byte) => `\\x${byte.toString(16).padStart(2, "0")}`).join("");
 }
 
-describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shape, args) => {
-  it("every +OK to a SET is written to the client after an fdatasync of the log that covers the SET", async () => {
+/**
+ * The shapes and the log's open flags: with O_DSYNC a write to the log is durable when it
+ * returns (no fdatasync follows it), otherwise an fdatasync that returns after it makes it so.
+ */
+const TRACED: [string, string[], { open: RegExp; dsync: boolean }][] = [
+  ["storage domain", [], { open: /O_APPEND/, dsync: false }],
+  ["one domain", ["--single-domain"], { open: /O_APPEND/, dsync: false }],
+  ["--log-open-flags dsync", ["--log-open-flags", "dsync"], { open: /O_DSYNC/, dsync: true }],
+  ["--log-open-flags direct", ["--log-open-flags", "direct"], { open: /O_DIRECT/, dsync: false }],
+];
+
+describe.each(TRACED)("the log durable before the reply, seen with strace -f (%s)", (_shape, args, expected) => {
+  it("every +OK to a SET is written to the client after the log write that holds the SET is durable", async () => {
     const dir = newDir();
     const trace = path.join(dir, "strace.out");
-    const calls = "trace=write,writev,pwrite64,pwritev,fsync,fdatasync,sendmsg,sendto";
+    const calls = "trace=openat,write,writev,pwrite64,pwritev,fsync,fdatasync,sendmsg,sendto";
     const server = await startServer(dir, args, ["strace", "-f", "-qq", "-yy", "-x", "-s", "4096", "-e", calls, "-o", trace]);
     const redis = client(server);
     const values = Array.from({ length: 20 }, (_, i) => `strace-value-${i}-${"x".repeat(i)}`);
@@ -134,24 +145,30 @@ describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shap
     expect(await server.exited).toBe(0);
 
     const lines = fs.readFileSync(trace, "latin1").split("\n");
-    const log = `${path.join(dir, "kv.log")}>`;
+    const logPath = path.join(dir, "kv.log");
+    const log = `${logPath}>`;
+    // The log opened for the appends, through eio-ts (O_RDWR), with the flags asked for.
+    const opened = lines.filter((line) => /^\d+\s+openat\(/.test(line) && line.includes(`"${logPath}"`) && line.includes("O_RDWR"));
+    expect(opened.length, lines.filter((line) => line.includes("openat")).join("\n")).toBe(1);
+    expect(opened[0]).toMatch(expected.open);
+    expect(/O_DSYNC/.test(opened[0]!)).toBe(expected.dsync);
     // A write to the client: any write that is not to the log (the server has no other client,
     // and prints no "+OK" elsewhere). strace pads the pid column when pids differ in width
     // ("3403  write(..."), so every pattern allows more than one space after the pid: with one,
     // the test found no reply at all whenever a thread of the server had a longer pid.
     const socket = { test: (line: string) => /^\d+\s+(write|writev|sendmsg|sendto)\(\d+/.test(line) && !line.includes(log) };
-    // Where each fdatasync of the log returned: its own line, or its "resumed" line.
+    // Where each call on the log returned: its own line, or its "resumed" line.
+    const returned = (at: number): number => {
+      if (!lines[at]!.includes("<unfinished ...>")) return at;
+      const pidOf = lines[at]!.split(" ")[0]!;
+      const call = /^\d+\s+(\w+)\(/.exec(lines[at]!)![1]!;
+      return lines.findIndex((line, i) => i > at && line.startsWith(`${pidOf} `) && line.includes(`<... ${call} resumed>`));
+    };
     const syncDone: number[] = [];
-    const unfinished = new Map<string, boolean>();
     lines.forEach((line, at) => {
-      const pidOf = line.split(" ")[0]!;
-      const sync = /^\d+\s+f(data)?sync\((\d+)<([^>]*)>\)?(.*)$/.exec(line);
-      if (sync !== null) {
-        const onLog = `${sync[3]}>` === log;
-        if (line.includes("<unfinished ...>")) unfinished.set(pidOf, onLog);
-        else if (onLog && / = 0$/.test(line)) syncDone.push(at);
-      } else if (/<\.\.\. f(data)?sync resumed>/.test(line) && unfinished.get(pidOf) === true && / = 0$/.test(line)) {
-        syncDone.push(at);
+      if (/^\d+\s+f(data)?sync\(\d+</.test(line) && line.includes(log)) {
+        const done = returned(at);
+        if (done > 0 && / = 0$/.test(lines[done]!)) syncDone.push(done);
       }
     });
     // ioredis's own commands on connect (CLIENT SETINFO) get +OK too: count from the PING's reply.
@@ -162,9 +179,12 @@ describe.each(SHAPES)("fsync before the reply, seen with strace -f (%s)", (_shap
     for (const [i, value] of values.entries()) {
       const written = lines.findIndex((line) => line.includes(log) && /^\d+\s+(write|writev|pwrite64|pwritev)\(/.test(line) && line.includes(hex(value)));
       expect(written, `the log write of SET ${i}`).toBeGreaterThan(0);
-      const synced = syncDone.find((at) => at > written);
-      expect(synced, `an fdatasync of the log after SET ${i} was written`).toBeDefined();
-      expect(replies[i]!, `the +OK of SET ${i} comes after the fdatasync that covers it`).toBeGreaterThan(synced!);
+      const writeDone = returned(written);
+      expect(writeDone, `the log write of SET ${i} returned`).toBeGreaterThan(0);
+      // O_DSYNC: durable once the write returns; else once an fdatasync after it returns.
+      const durable = expected.dsync ? writeDone : syncDone.find((at) => at > writeDone);
+      expect(durable, `the log write of SET ${i} made durable`).toBeDefined();
+      expect(replies[i]!, `the +OK of SET ${i} comes after the log holds it durably`).toBeGreaterThan(durable!);
     }
   }, 120_000);
 });

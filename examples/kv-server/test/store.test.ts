@@ -54,10 +54,10 @@ describe("Store and Connection in one domain", () => {
       encodeCommand("GET", "a"), encodeCommand("ECHO", "x"),
     ]);
     const { channel, replies } = scriptedChannel([input.subarray(0, 7), input.subarray(7)]);
-    await Eio.run(function* () {
+    await Eio.run(function* (env) {
       const queue = Eio.Stream.create<Store.Request>(16);
       yield* Eio.Fiber.first(
-        () => Store.serve(queue, dir),
+        () => Store.serve(queue, dir, { fs: env.fs }),
         () => Connection.serve(channel, Session.create(server), (commands) => Store.submit(queue, commands)),
       );
     });
@@ -67,10 +67,10 @@ describe("Store and Connection in one domain", () => {
   it("closes the connection after a protocol error, answering what came before", async () => {
     const dir = tempDir();
     const { channel, replies } = scriptedChannel([Buffer.concat([encodeCommand("SET", "a", "1"), Buffer.from("*x\r\n"), encodeCommand("PING")])]);
-    await Eio.run(function* () {
+    await Eio.run(function* (env) {
       const queue = Eio.Stream.create<Store.Request>(16);
       yield* Eio.Fiber.first(
-        () => Store.serve(queue, dir),
+        () => Store.serve(queue, dir, { fs: env.fs }),
         () => Connection.serve(channel, Session.create(server), (commands) => Store.submit(queue, commands)),
       );
     });
@@ -80,10 +80,10 @@ describe("Store and Connection in one domain", () => {
   it("acknowledges a write only once it is in the log on disk", async () => {
     const dir = tempDir();
     const seen: string[][] = [];
-    await Eio.run(function* () {
+    await Eio.run(function* (env) {
       const queue = Eio.Stream.create<Store.Request>(16);
       yield* Eio.Fiber.first(
-        () => Store.serve(queue, dir),
+        () => Store.serve(queue, dir, { fs: env.fs }),
         function* () {
           for (let i = 0; i < 5; i++) {
             const reply = yield* Store.submit(queue, [[Buffer.from("SET"), Buffer.from(`k${i}`), Buffer.from("v")]]);
@@ -100,10 +100,10 @@ describe("Store and Connection in one domain", () => {
     const dir = tempDir();
     let store: Storage.Store | undefined;
     const replies: Reply[][] = [];
-    await Eio.run(function* () {
+    await Eio.run(function* (env) {
       const queue = Eio.Stream.create<Store.Request>(64);
       yield* Eio.Fiber.first(
-        () => Store.serve(queue, dir, { onReady: (s) => (store = s) }),
+        () => Store.serve(queue, dir, { fs: env.fs, onReady: (s) => (store = s) }),
         () =>
           Eio.Fiber.all(
             Array.from({ length: 20 }, (_, i) => function* () {
@@ -132,10 +132,11 @@ describe("the storage loop's background rewrite and INFO", () => {
       const options = { compactBytes: 200_000, rewriteSliceBytes: 1024, appendfsync, clock: env.monoClock };
       // Slices of 1 KiB: a rewrite of this table takes 150 slices, each a write on libuv's pool.
       yield* Eio.Fiber.first(
-        () => Store.serve(queue, dir, { ...options, onReady: (s) => (store = s), log: () => {} }),
+        () => Store.serve(queue, dir, { fs: env.fs, ...options, onReady: (s) => (store = s), log: () => {} }),
         function* () {
           const value = "v".repeat(1000);
-          for (let i = 0; i < 5000 && !Storage.rewriting(store!); i++) yield* Store.submit(queue, [cmd("SET", `key${i % 150}`, value)]);
+          // The store is ready (onReady) once the first request is answered.
+          for (let i = 0; i < 5000 && (store === undefined || !Storage.rewriting(store)); i++) yield* Store.submit(queue, [cmd("SET", `key${i % 150}`, value)]);
           for (let i = 0; Storage.rewriting(store!); i++) {
             // A client's next request comes from a socket, through Node's event loop, which also
             // brings the rewrite's writes back: without an fsync to wait for (everysec, no), a
@@ -168,10 +169,10 @@ describe("the storage loop's background rewrite and INFO", () => {
     Atomics.store(clients, 0, 3);
     let info = "";
     let keyspace = "";
-    await Eio.run(function* () {
+    await Eio.run(function* (env) {
       const queue = Eio.Stream.create<Store.Request>(16);
       yield* Eio.Fiber.first(
-        () => Store.serve(queue, dir, { clients, port: 7777 }),
+        () => Store.serve(queue, dir, { fs: env.fs, clients, port: 7777 }),
         function* () {
           yield* Store.submit(queue, [cmd("SET", "a", "1"), cmd("SET", "b", "2", "EX", "100"), cmd("INCR", "a"), cmd("GET", "a"), cmd("GET", "nope"), cmd("DEL", "nope")]);
           info = decodeReplies(Buffer.from(yield* Store.submit(queue, [cmd("INFO")]))).replies[0] as string;
@@ -197,10 +198,10 @@ describe("replies too large to build", () => {
     let replies: Reply[] = [];
     let after: Reply[] = [];
     const cmd = (...args: string[]) => args.map((a) => Buffer.from(a));
-    await Eio.run(function* () {
+    await Eio.run(function* (env) {
       const queue = Eio.Stream.create<Store.Request>(16);
       yield* Eio.Fiber.first(
-        () => Store.serve(queue, dir, { maxReplyBytes: 1500 }),
+        () => Store.serve(queue, dir, { fs: env.fs, maxReplyBytes: 1500 }),
         function* () {
           const reply = yield* Store.submit(queue, [cmd("SET", "a", "x".repeat(1000)), cmd("SET", "b", "y".repeat(900)), cmd("GET", "a"), cmd("GET", "b"), cmd("DBSIZE")]);
           replies = decodeReplies(Buffer.from(reply)).replies;
