@@ -24,9 +24,10 @@ import { withContext } from "./with-context.js";
 import * as EioPromise from "./promise.js";
 import { LocalPromise } from "./local-promise.js";
 import type { Result } from "./result.js";
-import { forkSeqWith, type Seq } from "./fork-seq.js";
+import { forkSeqWith } from "./fork-seq.js";
+import type { Seq } from "./seq.js";
 
-export type { Seq, SeqNode } from "./fork-seq.js";
+export type { Seq, SeqNode } from "./seq.js";
 
 function checkFn(fn: unknown, what: string): void {
   if (typeof fn !== "function") throw new TypeError(`${what}: expected a function, got ${typeof fn}`);

@@ -8,47 +8,9 @@
  */
 import { Cancelled } from "./errors.js";
 import { type Fiber, type Operation, runBody, suspend } from "./scheduler.js";
+import type { Seq, SeqNode } from "./seq.js";
 import type { Switch } from "./switch-type.js";
 
-/**
- * A sequence whose items are made on request (OCaml's `Seq.t`): call it, with `yield*`, for
- * the next node.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * const empty: Eio.Fiber.Seq<number> = function* () { return { done: true }; };
- * await Eio.run(function* () {
- *   console.log((yield* empty()).done);
- * });
- * ```
- */
-export type Seq<T> = () => Operation<SeqNode<T>>;
-
-/**
- * A node of a {@link Seq} (OCaml's `Seq.node`): the end (`Nil`), or an item and the rest of the
- * sequence (`Cons`).
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * const end: Eio.Fiber.SeqNode<string> = { done: true };
- * console.log(end.done);
- * ```
- */
-export type SeqNode<T> =
-  | {
-      /** The sequence has ended. */
-      readonly done: true;
-    }
-  | {
-      /** There is an item. */
-      readonly done: false;
-      /** The item. */
-      readonly value: T;
-      /** The rest of the sequence. */
-      readonly next: Seq<T>;
-    };
 
 type Node = SeqNode<unknown>;
 

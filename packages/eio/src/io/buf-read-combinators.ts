@@ -5,6 +5,7 @@
  */
 import type { Result } from "../core/result.js";
 import { type Operation, runBody } from "../core/scheduler.js";
+import type { Seq } from "../core/seq.js";
 import { EndOfFile, type Source } from "./flow.js";
 import { BufferLimitExceeded, of, ParseError, Reader } from "./buf-read.js";
 import { checkReader, endOfInput, line, atEndOfInput, toBytes, type Parser } from "./buf-read-parsers.js";
@@ -161,44 +162,6 @@ export const Syntax: {
   "*>": keepSecond,
 });
 
-/**
- * A lazy sequence read from a reader (Eio's `'a Seq.t`): call it to parse the next item.
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * await Eio.run(function* () {
- *   const items: Eio.BufRead.Seq<string> = yield* Eio.BufRead.lines(Eio.BufRead.ofString("a\nb\n"));
- *   const node = yield* items();
- *   console.log(node.done ? "empty" : node.value);
- * });
- * ```
- */
-export type Seq<T> = () => Operation<SeqNode<T>>;
-
-/**
- * One step of a {@link Seq}: the end, or an item and the rest (Eio's `Seq.node`).
- *
- * @example
- * ```ts
- * import * as Eio from "eio-ts";
- * const end: Eio.BufRead.SeqNode<string> = { done: true };
- * console.log(end.done);
- * ```
- */
-export type SeqNode<T> =
-  | {
-      /** No more items. */
-      readonly done: true;
-    }
-  | {
-      /** There is an item. */
-      readonly done: false;
-      /** The item. */
-      readonly value: T;
-      /** The rest of the sequence. */
-      readonly next: Seq<T>;
-    };
 
 /**
  * The parser of a lazy sequence of items, each parsed with `p` when asked for, until `stop`

@@ -207,4 +207,5 @@ export function ofString(input: string | Uint8Array): Reader {
 export type { Parser } from "./buf-read-parsers.js";
 export { line, take, takeBytes, takeAll, takeWhile, takeWhile1, skipWhile, skipWhile1, skip, char, anyChar, peekChar, string, atEndOfInput, endOfInput, eofSeen, peek, ensure, consume, bufferedBytes, consumedBytes } from "./buf-read-parsers.js";
 export { uint8, BE, LE } from "./buf-read-binary.js";
-export { return, map, pair, bind, Syntax, seq, lines, formatErrors, parse, parseExn, parseString, parseStringExn, type ParseOptions, type Seq, type SeqNode } from "./buf-read-combinators.js";
+export { return, map, pair, bind, Syntax, seq, lines, formatErrors, parse, parseExn, parseString, parseStringExn, type ParseOptions } from "./buf-read-combinators.js";
+export type { Seq, SeqNode } from "../core/seq.js";
