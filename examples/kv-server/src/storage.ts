@@ -130,6 +130,8 @@ interface Rewrite {
   pending: Iterator<Log.Record> | null;
   /** Records appended to the old log since the rewrite began; they follow the snapshot. */
   readonly since: Buffer[];
+  /** Records still in the table's journal when the snapshot was taken: the snapshot has them, `since` must not. */
+  inSnapshot: number;
   sinceWritten: number;
   bytes: number;
   /** The snapshot is written and synced: switch at the next moment no sync is in flight. */
@@ -447,6 +449,24 @@ function* writer(store: Store): Eio.Operation<LogFile.LogFile> {
 }
 
 /**
+ * Takes the table's journal for the log, and hands it to the rewrite in progress at once: a
+ * rewrite that begins while these records are on their way into the old log has them in its
+ * snapshot already (the table holds them), so they must be in `since` from now, not from when
+ * the write returns (else a list push or an INCR is replayed twice after the switch).
+ */
+function takeJournal(store: Store): Buffer[] {
+  const records = Table.takeJournal(store.table);
+  const rewrite = store.rewrite;
+  if (rewrite !== null && records.length > 0) {
+    // The first `inSnapshot` records were journaled before the snapshot was taken: in it already.
+    const skip = Math.min(rewrite.inSnapshot, records.length);
+    rewrite.inSnapshot = 0;
+    for (let i = skip; i < records.length; i++) rewrite.since.push(records[i]!);
+  }
+  return records;
+}
+
+/**
  * Appends every change journaled since the last call to the log file, through the attached
  * writer ({@link attach}), without syncing it (with O_DSYNC each write is durable already).
  * Returns the number of bytes written (0 when nothing changed). On failure the file is cut
@@ -461,7 +481,7 @@ function* writer(store: Store): Eio.Operation<LogFile.LogFile> {
  * ```
  */
 export function* append(store: Store): Eio.Operation<number> {
-  const records = Table.takeJournal(store.table);
+  const records = takeJournal(store);
   if (records.length === 0) return 0;
   const parts = coalesce(records);
   let bytes = 0;
@@ -486,8 +506,6 @@ export function* append(store: Store): Eio.Operation<number> {
     store.syncing--;
   }
   store.logBytes += bytes;
-  const since = store.rewrite?.since;
-  if (since !== undefined) for (const record of records) since.push(record);
   if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
   return bytes;
 }
@@ -526,7 +544,7 @@ export function* sync(store: Store): Eio.Operation<void> {
 
 /** Appends the journal with node:fs, synchronously ({@link commit}'s way). */
 function appendNow(store: Store): number {
-  const records = Table.takeJournal(store.table);
+  const records = takeJournal(store);
   if (records.length === 0) return 0;
   let bytes = 0;
   try {
@@ -544,8 +562,6 @@ function appendNow(store: Store): number {
     throw error;
   }
   store.logBytes += bytes;
-  const since = store.rewrite?.since;
-  if (since !== undefined) for (const record of records) since.push(record);
   return bytes;
 }
 
@@ -591,6 +607,7 @@ function beginRewrite(store: Store): Rewrite {
   const fd = fs.openSync(temporary, "w");
   const rewrite: Rewrite = {
     temporary, fd, startedAt: Date.now(), entries: Table.snapshot(store.table, Date.now()).values(), pending: null, since: [], sinceWritten: 0,
+    inSnapshot: store.table.journal?.length ?? 0,
     bytes: 0, ready: false, busy: false, cancelled: false,
   };
   store.rewrite = rewrite;
