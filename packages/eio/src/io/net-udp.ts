@@ -114,23 +114,9 @@ export class UdpSocket implements DatagramSocket {
     }
     const to = dst ?? peer!;
     const socket = this.socket;
-    yield* suspend<void>("Net.send", (fiber) => {
-      const scheduler = fiber.scheduler;
-      let done = false;
-      scheduler.addExternalWait();
-      // Once handed to Node the datagram goes out whole or not at all: cancelling only stops the wait.
-      fiber.cancelFn = (cancelled) => {
-        done = true;
-        scheduler.removeExternalWait();
-        scheduler.wakeError(fiber, cancelled);
-      };
-      const sent = (error: Error | null): void => {
-        if (done) return;
-        done = true;
-        scheduler.removeExternalWait();
-        if (error == null) scheduler.wake(fiber, undefined);
-        else scheduler.wakeError(fiber, fromNodeError(error, `Cannot send to ${formatSockaddr(to)}`));
-      };
+    // Once handed to Node the datagram goes out whole or not at all: cancelling only stops the wait.
+    yield* awaitCallback("Net.send", (done) => {
+      const sent = (error: Error | null): void => done(error == null ? null : fromNodeError(error, `Cannot send to ${formatSockaddr(to)}`));
       // A connected socket's datagrams name no address: Node refuses one.
       if (peer !== null) socket.send(bufs as Uint8Array[], sent);
       else socket.send(bufs as Uint8Array[], to.port, to.host, sent);
@@ -146,26 +132,14 @@ export class UdpSocket implements DatagramSocket {
       socket.disconnect();
       this.peer = null;
     }
-    yield* suspend<void>("Net.connectDatagram", (fiber) => {
-      const scheduler = fiber.scheduler;
-      let done = false;
-      scheduler.addExternalWait();
-      fiber.cancelFn = (cancelled) => {
-        done = true;
-        scheduler.removeExternalWait();
-        scheduler.wakeError(fiber, cancelled);
-      };
+    yield* awaitCallback("Net.connectDatagram", (done) => {
       socket.connect(dst.port, dst.host, (error?: Error | null) => {
         // Recorded even if the caller was cancelled meanwhile: the socket is connected all the same.
         if (error == null) {
           const remote = socket.remoteAddress();
           this.peer = { protocol: "udp", host: remote.address, port: remote.port };
         }
-        if (done) return;
-        done = true;
-        scheduler.removeExternalWait();
-        if (error == null) scheduler.wake(fiber, undefined);
-        else scheduler.wakeError(fiber, fromNodeError(error, `Cannot connect ${formatSockaddr(this.address)} to ${formatSockaddr(dst)}`));
+        done(error == null ? null : fromNodeError(error, `Cannot connect ${formatSockaddr(this.address)} to ${formatSockaddr(dst)}`));
       });
     });
   }
@@ -186,6 +160,31 @@ export class UdpSocket implements DatagramSocket {
   toString(): string {
     return `DatagramSocket(${formatSockaddr(this.address)})`;
   }
+}
+
+/**
+ * Suspends until `start`'s Node call reports through `done` (null, or the error to throw). The
+ * wait keeps the scheduler alive (an external wait); cancelling ends only the wait, as the call
+ * cannot be taken back, and its late report is ignored.
+ */
+function awaitCallback(what: string, start: (done: (error: NetError | null) => void) => void): Operation<void> {
+  return suspend<void>(what, (fiber) => {
+    const scheduler = fiber.scheduler;
+    let finished = false;
+    scheduler.addExternalWait();
+    fiber.cancelFn = (cancelled) => {
+      finished = true;
+      scheduler.removeExternalWait();
+      scheduler.wakeError(fiber, cancelled);
+    };
+    start((error) => {
+      if (finished) return;
+      finished = true;
+      scheduler.removeExternalWait();
+      if (error === null) scheduler.wake(fiber, undefined);
+      else scheduler.wakeError(fiber, error);
+    });
+  });
 }
 
 /** Makes a UDP socket owned by `sw`, bound to `addr` unless it is just a family. @internal */
