@@ -5,11 +5,12 @@
  * acknowledged), after asking; damage before the end is never cut here, since the records after
  * it were acknowledged (kv-server's `--repair-log` keeps them). A transaction (EXEC's records,
  * logged as one unit) cut short is cut whole, as redis-check-aof cuts a MULTI with no EXEC.
+ *
+ * Everything runs in fibers on eio-ts's file API (`Eio.Path`, `Eio.File`, and `Eio.BufRead` on
+ * `env.stdin` for the answer), each file closed by the switch it was opened in.
  * @module
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { createInterface } from "node:readline/promises";
+import * as Eio from "eio-ts";
 import * as Log from "./log.js";
 
 /**
@@ -17,29 +18,29 @@ import * as Log from "./log.js";
  *
  * @example
  * ```ts
- * const report: CheckLog.Report = CheckLog.check("data/kv.log");
+ * const report: CheckLog.Report = yield* CheckLog.check(Eio.Path.join(env.fs, "data/kv.log"));
  * if (report.damage !== null) console.log(report.damage.offset);
  * ```
  */
 export interface Report extends Log.ReplayResult {
+  /** The file, as the system names it. */
   file: string;
 }
 
 /**
- * Reads the log `file` through and reports it; throws if it is not a kv-server log.
+ * Reads the log at `file` through and reports it; throws if it is not a kv-server log.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
- * CheckLog.check("data/kv.log").records; // valid records before any damage
+ * (yield* CheckLog.check(Eio.Path.join(env.fs, "data/kv.log"))).records; // valid records before any damage
  * ```
  */
-export function check(file: string): Report {
-  const fd = fs.openSync(file, "r");
-  try {
-    return { file, ...Log.replayFile(fd, () => {}) };
-  } finally {
-    fs.closeSync(fd);
-  }
+export function check(file: Eio.Path.Path): Eio.Operation<Report> {
+  return Eio.Path.withOpenIn(file, function* (log): Eio.Operation<Report> {
+    return { file: Eio.Path.native(file), ...(yield* Log.replayFile(log, () => {})) };
+  });
 }
 
 /**
@@ -47,7 +48,7 @@ export function check(file: string): Report {
  *
  * @example
  * ```ts
- * console.log(CheckLog.describe(CheckLog.check("data/kv.log")));
+ * console.log(CheckLog.describe(yield* CheckLog.check(Eio.Path.join(env.fs, "data/kv.log"))));
  * ```
  */
 export function describe(report: Report): string {
@@ -65,11 +66,19 @@ export function describe(report: Report): string {
     "acknowledged writes. Start kv-server with --repair-log skip (keeps every valid record) or --repair-log truncate.";
 }
 
-/** True when a live process holds the data directory's lock. */
-function inUse(file: string): number | null {
+/** The pid of the live process that holds the data directory's lock, or null. */
+function* inUse(file: Eio.Path.Path): Eio.Operation<number | null> {
+  const [dir] = Eio.Path.split(file) ?? [file];
+  let holder: string;
   try {
-    const pid = Number(fs.readFileSync(path.join(path.dirname(file), "kv.lock"), "latin1").trim().split(" ")[0]);
-    if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+    holder = yield* Eio.Path.load(Eio.Path.join(dir, "kv.lock"));
+  } catch (error) {
+    if (error instanceof Eio.Io) return null;
+    throw error;
+  }
+  const pid = Number(holder.trim().split(" ")[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  try {
     process.kill(pid, 0);
     return pid;
   } catch {
@@ -80,15 +89,20 @@ function inUse(file: string): number | null {
 const USAGE = "usage: kv-check-log [--fix] [--yes] FILE\n  --fix  cut a torn tail (asks first)\n  --yes  do not ask";
 
 /**
- * The tool: checks `argv`'s file, prints the report, and with `--fix` cuts a torn tail once
- * `ask` (or `--yes`) agrees. Returns the exit status: 0 valid or fixed, 1 damaged, 2 bad usage.
+ * The tool: checks `argv`'s file (a path under `fs`, env.fs), prints the report, and with
+ * `--fix` cuts a torn tail once `ask` (or `--yes`) agrees. Returns the exit status: 0 valid or
+ * fixed, 1 damaged, 2 bad usage.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
- * process.exitCode = await CheckLog.run(["--fix", "data/kv.log"], console.log, (q) => Promise.resolve(true));
+ * process.exitCode = yield* CheckLog.run(env.fs, ["--fix", "data/kv.log"], console.log, function* () { return true; });
  * ```
  */
-export async function run(argv: readonly string[], print: (line: string) => void, ask: (question: string) => Promise<boolean>): Promise<number> {
+export function* run(
+  fs: Eio.Path.Path, argv: readonly string[], print: (line: string) => void, ask: (question: string) => Eio.Operation<boolean>,
+): Eio.Operation<number> {
   const flags = argv.filter((arg) => arg.startsWith("-"));
   const files = argv.filter((arg) => !arg.startsWith("-"));
   const unknown = flags.find((flag) => !["--fix", "--yes", "-y"].includes(flag));
@@ -97,10 +111,12 @@ export async function run(argv: readonly string[], print: (line: string) => void
     return 2;
   }
   const file = files[0]!;
+  const at = Eio.Path.join(fs, file);
   let report: Report;
   try {
-    report = check(file);
+    report = yield* check(at);
   } catch (error) {
+    if (error instanceof Eio.Cancel.Cancelled) throw error;
     print(`kv-check-log: cannot check ${file}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
@@ -108,42 +124,41 @@ export async function run(argv: readonly string[], print: (line: string) => void
   const damage = report.damage;
   if (damage === null) return 0;
   if (!flags.includes("--fix") || !damage.torn) return 1;
-  const holder = inUse(file);
+  const holder = yield* inUse(at);
   if (holder !== null) {
     print(`kv-check-log: ${file} is in use by kv-server process ${holder}; stop it first (it cuts a torn tail itself at start).`);
     return 1;
   }
   const yes = flags.includes("--yes") || flags.includes("-y");
-  if (!yes && !(await ask(`This will cut ${file} at byte ${damage.offset}, dropping ${report.fileBytes - damage.offset} bytes. Continue? [y/N]: `))) {
+  if (!yes && !(yield* ask(`This will cut ${file} at byte ${damage.offset}, dropping ${report.fileBytes - damage.offset} bytes. Continue? [y/N]: `))) {
     print("kv-check-log: nothing was changed.");
     return 1;
   }
-  const fd = fs.openSync(file, "r+");
-  try {
-    fs.ftruncateSync(fd, damage.offset);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  yield* Eio.Path.withOpenOut(at, { create: "never" }, function* (log): Eio.Operation<void> {
+    yield* Eio.File.truncate(log, damage.offset);
+    yield* Eio.File.sync(log);
+  });
   print(`Successfully truncated ${file} to ${damage.offset} bytes.`);
   return 0;
 }
 
 /**
- * Asks on the terminal (or reads the answer from standard input): true for "y" or "yes".
+ * Asks on standard output and reads the answer from `stdin` (env.stdin): true for "y" or
+ * "yes", false for anything else or no answer.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
- * if (await CheckLog.askOnStdin("Continue? [y/N]: ")) fix();
+ * if (yield* CheckLog.askOn(env.stdin, "Continue? [y/N]: ")) yield* fix();
  * ```
  */
-export async function askOnStdin(question: string): Promise<boolean> {
-  const lines = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+export function* askOn(stdin: Eio.Flow.Source, question: string): Eio.Operation<boolean> {
+  process.stdout.write(question);
   try {
-    process.stdout.write(question);
-    for await (const line of lines) return /^y(es)?$/i.test(line.trim());
-    return false;
-  } finally {
-    lines.close();
+    return /^y(es)?$/i.test((yield* Eio.BufRead.line(Eio.BufRead.of(stdin, { maxSize: 4096 }))).trim());
+  } catch (error) {
+    if (error instanceof Eio.Flow.EndOfFile) return false;
+    throw error;
   }
 }

@@ -3,6 +3,10 @@
  * The `kv-check-log` program (see check-log.ts): `kv-check-log [--fix] [--yes] FILE`.
  * @module
  */
+import * as Eio from "eio-ts";
 import * as CheckLog from "./check-log.js";
 
-process.exitCode = await CheckLog.run(process.argv.slice(2), (line) => console.log(line), CheckLog.askOnStdin);
+await Eio.run(function* (env) {
+  const ask = (question: string) => CheckLog.askOn(env.stdin, question);
+  process.exitCode = yield* CheckLog.run(env.fs, process.argv.slice(2), (line) => console.log(line), ask);
+});

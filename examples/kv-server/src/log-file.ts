@@ -8,7 +8,7 @@
  *   partial block is kept here and written again, zero-padded, with the next batch. O_DIRECT
  *   alone does not flush the device's cache nor the file's new size: an `fdatasync` still follows
  *   each batch, unless `dsync` is given too. The zero padding past the last record is cut by
- *   {@link close} (and, after a crash, by replay, as a torn tail of zeros).
+ *   Storage.close (and, after a crash, by replay, as a torn tail of zeros).
  *
  * The writes run on libuv's pool, so the storage domain's other fibers run meanwhile.
  * @module
@@ -61,9 +61,9 @@ export interface LogFile {
 }
 
 /**
- * Opens the existing log at `path` for appending with `flags`; `sw` closes it. `end` is its
- * length in bytes (the valid records, as replay found them). An O_DIRECT refused by the file
- * system fails here with eio-ts's clear error.
+ * Opens the existing log at `path` (or, with `create`, a new empty one) for appending with
+ * `flags`; `sw` closes it. `end` is its length in bytes (the valid records, as replay found
+ * them). An O_DIRECT refused by the file system fails here with eio-ts's clear error.
  *
  * Suspends: yes — use `yield*`.
  *
@@ -72,9 +72,10 @@ export interface LogFile {
  * const log = yield* LogFile.open(sw, Eio.Path.join(env.fs, "/tmp/kv/kv.log"), { dsync: true, direct: false }, 8);
  * ```
  */
-export function* open(sw: Eio.Switch.Switch, path: Eio.Path.Path, flags: Flags, end: number): Eio.Operation<LogFile> {
+export function* open(sw: Eio.Switch.Switch, path: Eio.Path.Path, flags: Flags, end: number, options: { create?: boolean } = {}): Eio.Operation<LogFile> {
+  const create = options.create === true ? { ifMissing: 0o644 } : "never";
   // O_APPEND would write past the padding: direct writes go at offsets of their own.
-  const file = yield* Eio.Path.openOut(sw, path, { create: "never", append: !flags.direct, sync: flags.dsync, direct: flags.direct });
+  const file = yield* Eio.Path.openOut(sw, path, { create, append: !flags.direct, sync: flags.dsync, direct: flags.direct });
   const log: LogFile = { file, flags, end, tail: Buffer.alloc(0) };
   if (flags.direct) log.tail = yield* readTail(file, end);
   return log;

@@ -3,7 +3,9 @@
  * header followed by records; each record is framed as `[u32 payload length][u32 CRC-32 of
  * payload][payload]` (little-endian), so a record torn by a crash mid-write is recognised.
  *
- * {@link replayFile} reads a file as a stream, one chunk at a time (no 2 GiB ceiling), and tells
+ * {@link replayFile} reads a file as a stream, one chunk at a time (no 2 GiB ceiling), with
+ * `Eio.File.pread` on libuv's pool (the domain's other fibers run meanwhile, and a cancelled
+ * replay stops at its next read), and tells
  * a torn tail (the last record cut short, as a crash during an append leaves it) from damage
  * before the end (valid records follow the bad bytes), which must never be cut away silently.
  *
@@ -20,8 +22,8 @@
  * takes a piece of a transaction for a record.
  * @module
  */
-import * as fs from "node:fs";
 import { crc32 } from "node:zlib";
+import * as Eio from "eio-ts";
 
 /**
  * The first bytes of every log file.
@@ -280,7 +282,7 @@ function decodePayload(payload: Buffer): Record | null {
  *
  * @example
  * ```ts
- * const { records, validBytes, damage } = Log.replayFile(fd, apply);
+ * const { records, validBytes, damage } = yield* Log.replayFile(file, apply);
  * if (damage?.torn) console.log(`a torn tail from byte ${damage.offset}`);
  * ```
  */
@@ -332,7 +334,10 @@ export interface Damage {
  * ```
  */
 export function replay(contents: Buffer, apply: (record: Record) => void): ReplayResult {
-  return replaySource(memorySource(contents), apply, {});
+  // Reads from memory never suspend: the operation is done after its first step.
+  const step = replaySource(memorySource(contents), apply, {}).next();
+  if (step.done !== true) throw new Error("Log.replay: a read from memory suspended");
+  return step.value;
 }
 
 /**
@@ -340,7 +345,7 @@ export function replay(contents: Buffer, apply: (record: Record) => void): Repla
  *
  * @example
  * ```ts
- * Log.replayFile(fd, apply, { chunkBytes: 4 << 20, from: damage.resumeAt });
+ * yield* Log.replayFile(file, apply, { chunkBytes: 4 << 20, from: damage.resumeAt });
  * ```
  */
 export interface ReplayOptions {
@@ -353,24 +358,27 @@ export interface ReplayOptions {
 }
 
 /**
- * Reads the log file open on `fd` from the start as a stream of chunks and calls `apply` for
- * each valid record, stopping at the first record that is cut short, fails its checksum or is
- * not a record. Then it looks past the bad bytes for valid records, to tell a torn tail from
- * damage before the end (see {@link Damage}). Throws if the file does not start with
- * {@link MAGIC}, so that another file is never taken for a log and overwritten.
+ * Reads the log `file` (from `Eio.Path.openIn`) from the start as a stream of chunks and calls
+ * `apply` for each valid record, stopping at the first record that is cut short, fails its
+ * checksum or is not a record. Then it looks past the bad bytes for valid records, to tell a
+ * torn tail from damage before the end (see {@link Damage}). Throws if the file does not start
+ * with {@link MAGIC}, so that another file is never taken for a log and overwritten. Reads at
+ * given offsets (`Eio.File.pread`): the file's own offset does not move.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
- * const fd = fs.openSync("data/kv.log", "r");
- * const result = Log.replayFile(fd, (record) => Table.apply(table, record));
+ * const file = yield* Eio.Path.openIn(sw, Eio.Path.join(env.fs, "data/kv.log"));
+ * const result = yield* Log.replayFile(file, (record) => Table.apply(table, record));
  * ```
  */
-export function replayFile(fd: number, apply: (record: Record) => void, options: ReplayOptions = {}): ReplayResult {
+export function* replayFile(file: Eio.File.File, apply: (record: Record) => void, options: ReplayOptions = {}): Eio.Operation<ReplayResult> {
   const chunkBytes = options.chunkBytes ?? 1 << 20;
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < FRAME) {
     throw new RangeError(`Log.replayFile: chunkBytes must be an integer of at least ${FRAME}, got ${chunkBytes}`);
   }
-  return replaySource(fileSource(fd, chunkBytes), apply, options);
+  return yield* replaySource(fileSource(file, yield* Eio.File.size(file), chunkBytes), apply, options);
 }
 
 /** Random access to a log's bytes, from memory or a file. */
@@ -378,42 +386,47 @@ interface Source {
   size: number;
   chunkBytes: number;
   /** Reads up to `n` bytes at `offset` into `target` at `into`; returns how many (fewer at the end). */
-  readInto(target: Buffer, into: number, offset: number, n: number): number;
+  readInto(target: Buffer, into: number, offset: number, n: number): Eio.Operation<number>;
 }
 
 /** `n` bytes at `offset` (fewer at the end of the file). */
-function read(source: Source, offset: number, n: number): Buffer {
+function* read(source: Source, offset: number, n: number): Eio.Operation<Buffer> {
   const out = Buffer.allocUnsafe(Math.max(0, Math.min(n, source.size - offset)));
-  return out.subarray(0, source.readInto(out, 0, offset, out.length));
+  return out.subarray(0, yield* source.readInto(out, 0, offset, out.length));
 }
 
 function memorySource(contents: Buffer): Source {
   return {
     size: contents.length,
     chunkBytes: contents.length,
-    readInto: (target, into, offset, n) => contents.copy(target, into, offset, Math.min(offset + n, contents.length)),
+    *readInto(target, into, offset, n) {
+      return contents.copy(target, into, offset, Math.min(offset + n, contents.length));
+    },
   };
 }
 
-function fileSource(fd: number, chunkBytes: number): Source {
+function fileSource(file: Eio.File.File, size: number, chunkBytes: number): Source {
   return {
-    size: fs.fstatSync(fd).size,
+    size,
     chunkBytes,
-    readInto(target, into, offset, n) {
+    *readInto(target, into, offset, n) {
       let done = 0;
       while (done < n) {
-        const got = fs.readSync(fd, target, into + done, n - done, offset + done);
-        if (got === 0) break;
-        done += got;
+        try {
+          done += yield* Eio.File.pread(file, target.subarray(into + done, into + n), { fileOffset: offset + done });
+        } catch (error) {
+          if (error instanceof Eio.Flow.EndOfFile) break;
+          throw error;
+        }
       }
       return done;
     },
   };
 }
 
-function replaySource(source: Source, apply: (record: Record) => void, options: ReplayOptions): ReplayResult {
+function* replaySource(source: Source, apply: (record: Record) => void, options: ReplayOptions): Eio.Operation<ReplayResult> {
   const size = source.size;
-  const start = read(source, 0, MAGIC.length);
+  const start = yield* read(source, 0, MAGIC.length);
   if (!start.equals(MAGIC.subarray(0, start.length))) {
     throw new Error("kv-server: the log file does not start with the kv-server header; refusing to overwrite it");
   }
@@ -427,14 +440,14 @@ function replaySource(source: Source, apply: (record: Record) => void, options: 
   // The bytes from `at` on that were read and not yet consumed.
   let pending = Buffer.alloc(0);
   let readTo = at;
-  const fill = (n: number): boolean => {
-    if (pending.length >= n) return true;
+  // Called only when fewer than `n` bytes are pending: a generator per record would cost.
+  const fill = function* (n: number): Eio.Operation<boolean> {
     if (readTo >= size) return false;
     // A record larger than a chunk is read whole into one buffer of its size, with no copy after.
     const want = Math.min(Math.max(n - pending.length, source.chunkBytes), size - readTo);
     const joined = Buffer.allocUnsafe(pending.length + want);
     pending.copy(joined);
-    const got = source.readInto(joined, pending.length, readTo, want);
+    const got = yield* source.readInto(joined, pending.length, readTo, want);
     readTo += got;
     pending = joined.subarray(0, pending.length + got);
     options.onProgress?.(readTo, size);
@@ -443,7 +456,7 @@ function replaySource(source: Source, apply: (record: Record) => void, options: 
   let reason: string | null = null;
   let incomplete = false;
   for (;;) {
-    if (!fill(FRAME)) {
+    if (pending.length < FRAME && !(yield* fill(FRAME))) {
       if (pending.length > 0) [reason, incomplete] = ["the last record's frame is cut short", true];
       break;
     }
@@ -454,7 +467,7 @@ function replaySource(source: Source, apply: (record: Record) => void, options: 
       [reason, incomplete] = [`${what} of ${length} bytes runs past the end of the file`, true];
       break;
     }
-    fill(FRAME + length);
+    if (pending.length < FRAME + length) yield* fill(FRAME + length);
     const payload = pending.subarray(FRAME, FRAME + length);
     if (crc32(payload) !== pending.readUInt32LE(4)) {
       reason = "a record's checksum does not match";
@@ -473,22 +486,22 @@ function replaySource(source: Source, apply: (record: Record) => void, options: 
     pending = pending.subarray(FRAME + length);
   }
   if (reason === null) return { records, transactions, validBytes: at, fileBytes: size, damage: null };
-  const resumeAt = findRecord(source, at + 1);
-  const torn = resumeAt === null && (incomplete || allZero(source, at));
+  const resumeAt = yield* findRecord(source, at + 1);
+  const torn = resumeAt === null && (incomplete || (yield* allZero(source, at)));
   const transaction = pending.length > FRAME && pending[FRAME] === OP_TX;
   return { records, transactions, validBytes: at, fileBytes: size, damage: { offset: at, reason, torn, resumeAt, transaction } };
 }
 
-function allZero(source: Source, from: number): boolean {
+function* allZero(source: Source, from: number): Eio.Operation<boolean> {
   for (let at = from; at < source.size; at += 1 << 20) {
-    if (read(source, at, 1 << 20).some((byte) => byte !== 0)) return false;
+    if ((yield* read(source, at, 1 << 20)).some((byte) => byte !== 0)) return false;
   }
   return true;
 }
 
 /** The length of the whole valid record that starts at `at` (frame included), or -1. */
-function recordAt(source: Source, at: number): number {
-  const head = read(source, at, FRAME + 9);
+function* recordAt(source: Source, at: number): Eio.Operation<number> {
+  const head = yield* read(source, at, FRAME + 9);
   if (head.length < FRAME + 1) return -1;
   const length = head.readUInt32LE(0);
   if (length === 0 || length > source.size - at - FRAME) return -1;
@@ -497,32 +510,32 @@ function recordAt(source: Source, at: number): number {
   if (keyLength < 0 || keyLength > length) return -1;
   let valueLength = 0;
   if (op === OP_SET) {
-    const valueHead = read(source, at + FRAME + 5 + keyLength, 4);
+    const valueHead = yield* read(source, at + FRAME + 5 + keyLength, 4);
     if (valueHead.length < 4) return -1;
     valueLength = valueHead.readUInt32LE(0);
   }
   if ((op >= OP_ARGS_FIRST && op <= OP_LAST) || op === OP_TX) {
-    const payload = read(source, at + FRAME, length);
+    const payload = yield* read(source, at + FRAME, length);
     return crc32(payload) === head.readUInt32LE(4) && decodeRecords(payload) !== null ? FRAME + length : -1;
   }
   if (shapeOf(op, keyLength, valueLength) !== length) return -1;
-  return crc32(read(source, at + FRAME, length)) === head.readUInt32LE(4) ? FRAME + length : -1;
+  return crc32(yield* read(source, at + FRAME, length)) === head.readUInt32LE(4) ? FRAME + length : -1;
 }
 
 /**
  * Follows the records from `at`: "end" if they go on to the end of the file (the last may be
  * cut short by it), else the offset of the first bad one.
  */
-function walk(source: Source, at: number): number | "end" {
+function* walk(source: Source, at: number): Eio.Operation<number | "end"> {
   for (;;) {
     if (at >= source.size) return "end";
-    const length = recordAt(source, at);
+    const length = yield* recordAt(source, at);
     if (length > 0) {
       at += length;
       continue;
     }
     // A record cut short by the end: a torn tail after the damage, if it looks like a record's start.
-    const head = read(source, at, FRAME + 1);
+    const head = yield* read(source, at, FRAME + 1);
     if (head.length < FRAME + 1) return "end";
     const op = head[FRAME]!;
     return isOp(op) && at + FRAME + head.readUInt32LE(0) > source.size ? "end" : at;
@@ -535,23 +548,23 @@ function walk(source: Source, at: number): number | "end" {
  * end of the file. Bytes inside a torn value that happen to look like a record do not count,
  * unless they chain to the very end.
  */
-function findRecord(source: Source, from: number): number | null {
+function* findRecord(source: Source, from: number): Eio.Operation<number | null> {
   let first: number | null = null;
   for (let at = from; ; ) {
-    const candidate = nextCandidate(source, at);
+    const candidate = yield* nextCandidate(source, at);
     if (candidate === null) return null;
     first ??= candidate;
-    const end = walk(source, candidate);
+    const end = yield* walk(source, candidate);
     if (end === "end") return first;
     at = end + 1;
   }
 }
 
 /** The first offset from `from` on where a whole valid record starts, or null. */
-function nextCandidate(source: Source, from: number): number | null {
+function* nextCandidate(source: Source, from: number): Eio.Operation<number | null> {
   const window = 1 << 16;
   for (let base = from; base + FRAME < source.size; base += window) {
-    const bytes = read(source, base, window + 16);
+    const bytes = yield* read(source, base, window + 16);
     for (let i = 0; i < window && base + i + FRAME < source.size; i++) {
       const op = bytes[i + FRAME];
       if (op === undefined || !isOp(op)) continue;
@@ -560,7 +573,7 @@ function nextCandidate(source: Source, from: number): number | null {
         const length = bytes.readUInt32LE(i);
         if (length > source.size - base - i - FRAME || (op === OP_FLUSH ? length !== 1 : length < 5 || bytes.readUInt32LE(i + 9) > length)) continue;
       }
-      if (recordAt(source, base + i) > 0) return base + i;
+      if ((yield* recordAt(source, base + i)) > 0) return base + i;
     }
   }
   return null;

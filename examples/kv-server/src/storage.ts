@@ -14,13 +14,13 @@
  * meanwhile are appended to the new file too, and it replaces the old one between two commits.
  * A rewrite that fails leaves the old log in use and fails no client.
  *
- * A served store appends through eio-ts's file API ({@link attach}, log-file.ts: `Eio.Path` and
- * `Eio.File`, with O_DSYNC or O_DIRECT if asked); opening, replaying, rewriting and the
- * synchronous {@link commit} use node:fs directly, on a descriptor of the same file.
+ * All of it runs on eio-ts's file API, in the fibers that call it: the log, the rewrite's file
+ * and the directory through `Eio.Path` (opened under the switch given to {@link open}), reads,
+ * writes and syncs through `Eio.File` and `Eio.Flow` on libuv's pool (log-file.ts appends, with
+ * O_DSYNC or O_DIRECT if asked). Every step can be cancelled; the few that must not be cut in
+ * the middle (switching to a rewritten log, the last sync, closing) run under `Eio.Cancel.protect`.
  * @module
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as Eio from "eio-ts";
 import * as Log from "./log.js";
 import * as LogFile from "./log-file.js";
@@ -31,10 +31,12 @@ import * as Table from "./table.js";
  *
  * @example
  * ```ts
- * const store = Storage.open("data", { compactBytes: 16 * 1024 * 1024, repair: "skip" });
+ * const store = yield* Storage.open(sw, Eio.Path.join(env.fs, "data"), { compactBytes: 16 * 1024 * 1024, repair: "skip" });
  * ```
  */
 export interface OpenOptions {
+  /** How the log is opened for appending (`--log-open-flags`: O_DSYNC, O_DIRECT); default none. */
+  logOpenFlags?: LogFile.Flags;
   /** Rewrite the log once it is larger than this many bytes (and twice its last rewritten size). */
   compactBytes?: number;
   /** The clock, in ms since the epoch (tests pass their own). */
@@ -60,19 +62,20 @@ export interface OpenOptions {
  *
  * @example
  * ```ts
- * const store: Storage.Store = Storage.open("data");
+ * const store: Storage.Store = yield* Storage.open(sw, Eio.Path.join(env.fs, "data"));
  * console.log(store.stats.recovered, "records replayed");
  * ```
  */
 export interface Store {
   readonly table: Table.Table;
-  /** @internal */ readonly file: string;
-  /** @internal */ readonly lockFile: string;
-  /** @internal */ fd: number;
-  /** @internal the log open for appending through eio-ts, once {@link attach}ed */
-  writer: LogFile.LogFile | null;
-  /** @internal where {@link attach} opened the writer: a rewrite's new file is opened the same way */
-  attached: { sw: Eio.Switch.Switch; path: Eio.Path.Path; flags: LogFile.Flags } | null;
+  /** @internal the data directory */ readonly dir: Eio.Path.Path;
+  /** @internal the log */ readonly path: Eio.Path.Path;
+  /** @internal the log's name, for messages */ readonly file: string;
+  /** @internal */ readonly lockFile: Eio.Path.Path;
+  /** @internal the switch the store's files belong to */ readonly sw: Eio.Switch.Switch;
+  /** @internal */ readonly flags: LogFile.Flags;
+  /** @internal the log open for appending */
+  writer: LogFile.LogFile;
   /** @internal a rewrite replaced the file under the writer: open the new one before the next write */
   reopen: boolean;
   /** @internal */ logBytes: number;
@@ -82,6 +85,8 @@ export interface Store {
   /** @internal */ readonly log: (line: string) => void;
   /** @internal writes and syncs in flight (the loop's, everysec's): the log file must not be switched meanwhile */
   syncing: number;
+  /** @internal set while a rewrite switches files: appends and syncs wait for it */
+  switching: Eio.Promise.Promise<void> | null;
   /** @internal the rename of a rewrite is not known to be durable yet */
   directoryDirty: boolean;
   /** @internal */ rewrite: Rewrite | null;
@@ -121,8 +126,9 @@ export interface Stats {
 
 /** @internal A background rewrite in progress. */
 interface Rewrite {
-  readonly temporary: string;
-  readonly fd: number;
+  readonly temporary: Eio.Path.Path;
+  /** The new file, once open. */
+  file: Eio.File.File | null;
   readonly startedAt: number;
   /** The table as it was when the rewrite began (see {@link Table.snapshot}), walked a slice at a time. */
   readonly entries: Iterator<[string, Table.Value, number]>;
@@ -136,8 +142,8 @@ interface Rewrite {
   bytes: number;
   /** The snapshot is written and synced: switch at the next moment no sync is in flight. */
   ready: boolean;
-  /** An operation on `fd` is in flight (so it may not be closed yet). */
-  busy: boolean;
+  /** A fiber is writing it (and cleans up itself if it is abandoned meanwhile). */
+  running: boolean;
   cancelled: boolean;
 }
 
@@ -146,7 +152,7 @@ interface Rewrite {
  *
  * @example
  * ```ts
- * fs.statSync(path.join(dir, Storage.LOG_NAME)).size;
+ * yield* Eio.Path.stat(Eio.Path.join(dir, Storage.LOG_NAME), { follow: true });
  * ```
  */
 export const LOG_NAME = "kv.log";
@@ -156,7 +162,7 @@ export const LOG_NAME = "kv.log";
  *
  * @example
  * ```ts
- * fs.readFileSync(path.join(dir, Storage.LOCK_NAME), "utf8"); // "12345 678901\n"
+ * yield* Eio.Path.load(Eio.Path.join(dir, Storage.LOCK_NAME)); // "12345 678901\n"
  * ```
  */
 export const LOCK_NAME = "kv.lock";
@@ -167,7 +173,7 @@ export const LOCK_NAME = "kv.lock";
  *
  * @example
  * ```ts
- * try { Storage.open(dir); } catch (e) { if (e instanceof Storage.DamagedLogError) console.error(e.message, e.offset); }
+ * try { yield* Storage.open(sw, dir); } catch (e) { if (e instanceof Storage.DamagedLogError) console.error(e.message, e.offset); }
  * ```
  */
 export class DamagedLogError extends Error {
@@ -183,27 +189,18 @@ export class DamagedLogError extends Error {
   }
 }
 
-function syncDirectory(dir: string): void {
-  const fd = fs.openSync(dir, "r");
+/** Makes the directory's entries (a created or renamed log) durable: an fsync of the directory. */
+function syncDirectory(dir: Eio.Path.Path): Eio.Operation<void> {
+  return Eio.Path.withOpenIn(dir, (entries) => Eio.File.sync(entries));
+}
+
+/** Removes `path`; nothing to do if it is not there. */
+function* removeIfThere(path: Eio.Path.Path): Eio.Operation<void> {
   try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    yield* Eio.Path.unlink(path);
+  } catch (error) {
+    if (!(error instanceof Eio.Fs.NotFound)) throw error;
   }
-}
-
-function writeAll(fd: number, data: Buffer): void {
-  for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at, data.length - at);
-}
-
-function writeAllAsync(fd: number, data: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const from = (at: number): void => {
-      if (at >= data.length) return resolve();
-      fs.write(fd, data, at, data.length - at, null, (error, written) => (error ? reject(error) : from(at + written)));
-    };
-    from(0);
-  });
 }
 
 /** Small parts joined, large ones alone: few writes, and no copy of a large value. */
@@ -224,64 +221,85 @@ function coalesce(parts: Buffer[]): Buffer[] {
   return out;
 }
 
-/** The start time of process `pid` in clock ticks since boot, from /proc ("" where unknown). */
-function startTime(pid: number): string {
+/**
+ * The start time of process `pid` in clock ticks since boot, from /proc ("" where unknown: no
+ * /proc, or a data directory under a confined capability, which cannot reach it).
+ */
+function* startTime(dir: Eio.Path.Path, pid: number): Eio.Operation<string> {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "latin1");
+    const stat = yield* Eio.Path.load(Eio.Path.join(dir, `/proc/${pid}/stat`));
     return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
-  } catch {
+  } catch (error) {
+    if (error instanceof Eio.Cancel.Cancelled) throw error;
     return "";
   }
 }
 
-function alive(pid: number, started: string): boolean {
+/** This process's start time, read once. */
+let ownStartTime: string | undefined;
+
+function* alive(dir: Eio.Path.Path, pid: number, started: string): Eio.Operation<boolean> {
   try {
+    // A signal, not a file: asks only whether the process exists.
     process.kill(pid, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
   // A pid can be reused (a container's server is often pid 1 again after a restart).
-  const now = startTime(pid);
+  const now = yield* startTime(dir, pid);
   return started === "" || now === "" || now === started;
 }
 
-/** Creates the lock file (O_EXCL), taking over a stale one whose process is gone. */
-function lock(dir: string): string {
-  const file = path.join(dir, LOCK_NAME);
-  const mine = `${process.pid} ${startTime(process.pid)}\n`;
+/**
+ * Creates the lock file (exclusively: Eio's `create: { exclusive }`, O_EXCL), taking over a
+ * stale one whose process is gone. A lock file rather than flock: it names the holder, for the
+ * error and for kv-check-log.
+ */
+function* lock(dir: Eio.Path.Path): Eio.Operation<Eio.Path.Path> {
+  const file = Eio.Path.join(dir, LOCK_NAME);
+  ownStartTime ??= yield* startTime(dir, process.pid);
+  const mine = `${process.pid} ${ownStartTime}\n`;
   for (let attempt = 0; ; attempt++) {
     try {
-      fs.writeFileSync(file, mine, { flag: "wx" });
+      yield* Eio.Path.save(file, mine, { create: { exclusive: 0o644 } });
       return file;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 3) throw error;
+      // The directory is made the first time only: one call less at each open.
+      if (error instanceof Eio.Fs.NotFound && attempt === 0) {
+        yield* Eio.Path.mkdirs(dir, { perm: 0o755, existsOk: true });
+        continue;
+      }
+      if (!(error instanceof Eio.Fs.AlreadyExists) || attempt >= 3) throw error;
     }
     let holder: string;
     try {
-      holder = fs.readFileSync(file, "latin1");
+      holder = yield* Eio.Path.load(file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+      if (error instanceof Eio.Fs.NotFound) continue;
       throw error;
     }
     const [pidText = "", started = ""] = holder.trim().split(" ");
     const pid = Number(pidText);
-    if (Number.isSafeInteger(pid) && pid > 0 && alive(pid, started)) {
+    if (Number.isSafeInteger(pid) && pid > 0 && (yield* alive(dir, pid, started))) {
       const who = pid === process.pid ? `this process (${pid})` : `process ${pid}`;
       throw new Error(
-        `kv-server: the data directory ${dir} is in use by ${who}: only one server may use it (lock file ${file}). ` +
+        `kv-server: the data directory ${Eio.Path.native(dir)} is in use by ${who}: only one server may use it (lock file ${Eio.Path.native(file)}). ` +
           "Stop that server first, or give this one another --dir.",
       );
     }
-    fs.rmSync(file, { force: true });
+    yield* removeIfThere(file);
   }
 }
 
-function unlock(file: string): void {
-  try {
-    if (fs.readFileSync(file, "latin1").startsWith(`${process.pid} `)) fs.rmSync(file, { force: true });
-  } catch {
-    // Already gone.
-  }
+/** Removes the lock file if it is still this process's; cannot be cancelled half way. */
+function unlock(file: Eio.Path.Path): Eio.Operation<void> {
+  return Eio.Cancel.protect(function* (): Eio.Operation<void> {
+    try {
+      if ((yield* Eio.Path.load(file)).startsWith(`${process.pid} `)) yield* removeIfThere(file);
+    } catch (error) {
+      if (!(error instanceof Eio.Fs.NotFound)) throw error;
+    }
+  });
 }
 
 function damagedMessage(file: string, result: Log.ReplayResult, damage: Log.Damage): string {
@@ -298,21 +316,23 @@ function damagedMessage(file: string, result: Log.ReplayResult, damage: Log.Dama
 }
 
 /**
- * Opens (creating if needed) the store in `dir`: locks the directory and replays its log as a
- * stream. A torn last record is cut off and reported in `stats.droppedBytes`; damage before the
- * end throws a {@link DamagedLogError} unless `options.repair` says what to do; a second open
- * of a directory in use (by a live process) throws; a file that is not a kv-server log throws.
+ * Opens (creating if needed) the store in the directory `dir`: locks it, replays its log as a
+ * stream, and opens the log for appending with `options.logOpenFlags`; the log's files belong to
+ * `sw` ({@link close} closes them first). A torn last record is cut off and reported in
+ * `stats.droppedBytes`; damage before the end throws a {@link DamagedLogError} unless
+ * `options.repair` says what to do; a second open of a directory in use (by a live process)
+ * throws; a file that is not a kv-server log throws; a file system that refuses O_DIRECT fails
+ * with eio-ts's error saying so.
+ *
+ * Suspends: yes — use `yield*`. Cancelling it leaves the log as it was (at most a torn tail cut).
  *
  * @example
  * ```ts
- * const store = Storage.open("data");
+ * const store = yield* Storage.open(sw, Eio.Path.join(env.fs, "data"));
  * if (store.stats.droppedBytes > 0) console.log("cut a torn tail");
  * ```
  */
-export function open(dir: string, options: OpenOptions = {}): Store {
-  if (typeof dir !== "string" || dir === "") {
-    throw new TypeError(`Storage.open: expected a directory path, got ${JSON.stringify(dir)}`);
-  }
+export function* open(sw: Eio.Switch.Switch, dir: Eio.Path.Path, options: OpenOptions = {}): Eio.Operation<Store> {
   const compactBytes = options.compactBytes ?? 64 * 1024 * 1024;
   if (!Number.isSafeInteger(compactBytes) || compactBytes <= 0) {
     throw new RangeError(`Storage.open: compactBytes must be a positive integer, got ${compactBytes}`);
@@ -324,128 +344,137 @@ export function open(dir: string, options: OpenOptions = {}): Store {
   if (options.repair !== undefined && options.repair !== "skip" && options.repair !== "truncate") {
     throw new RangeError(`Storage.open: repair must be "skip" or "truncate", got ${JSON.stringify(options.repair)}`);
   }
-  const now = options.now ?? Date.now;
-  const log = options.log ?? ((line: string) => console.log(`kv-server: ${line}`));
-  fs.mkdirSync(dir, { recursive: true });
-  const lockFile = lock(dir);
+  const lockFile = yield* lock(dir);
   try {
-    return openLocked(dir, lockFile, compactBytes, sliceBytes, now, log, options);
+    return yield* openLocked(sw, dir, lockFile, compactBytes, sliceBytes, options);
   } catch (error) {
-    unlock(lockFile);
+    yield* unlock(lockFile);
     throw error;
   }
 }
 
-function openLocked(
-  dir: string, lockFile: string, compactBytes: number, sliceBytes: number, now: () => number,
-  log: (line: string) => void, options: OpenOptions,
-): Store {
-  const file = path.join(dir, LOG_NAME);
-  // A rewrite that a crash interrupted: the log itself is whole.
-  fs.rmSync(`${file}.rewrite`, { force: true });
-  const table = Table.create();
-  const apply = (record: Log.Record): void => Table.apply(table, record);
-  let recovered = 0;
-  let droppedBytes = 0;
-  let validBytes = 0;
-  let repaired = false;
-  if (fs.existsSync(file)) {
-    const readFd = fs.openSync(file, "r");
-    try {
-      let lastReport = Date.now();
-      const onProgress = (offset: number, size: number): void => {
-        if (Date.now() - lastReport < 2000) return;
-        lastReport = Date.now();
-        log(`replaying ${file}: ${Math.floor((offset / size) * 100)}% of ${size} bytes`);
-      };
-      const chunkBytes = options.readChunkBytes;
-      let result = Log.replayFile(readFd, apply, { chunkBytes, onProgress });
-      recovered = result.records;
-      validBytes = result.validBytes;
-      let damage = result.damage;
-      if (damage !== null && !damage.torn) {
-        if (options.repair === undefined) throw new DamagedLogError(damagedMessage(file, result, damage), file, damage.offset);
-        fs.copyFileSync(file, `${file}.damaged`);
-        log(`${damagedMessage(file, result, damage).split(". ")[0]}; repairing it (${options.repair}), a copy is in ${file}.damaged`);
-        repaired = true;
-        while (options.repair === "skip" && damage !== null && damage.resumeAt !== null) {
-          droppedBytes += damage.resumeAt - damage.offset;
-          result = Log.replayFile(readFd, apply, { chunkBytes, from: damage.resumeAt, onProgress });
-          recovered += result.records;
-          damage = result.damage;
-        }
-      }
-      if (damage !== null) {
-        droppedBytes += result.fileBytes - damage.offset;
-        if (damage.torn) log(`cut a torn tail of ${result.fileBytes - damage.offset} bytes at byte ${damage.offset} of ${file} (${damage.reason})`);
-        validBytes = damage.offset;
-      }
-      if (damage !== null && !repaired) fs.truncateSync(file, damage.offset);
-    } finally {
-      fs.closeSync(readFd);
-    }
-  }
-  Table.sweepExpired(table, now(), Infinity);
-  const fd = fs.openSync(file, "a");
-  let logBytes = validBytes;
-  if (validBytes === 0 && !repaired) {
-    writeAll(fd, Log.MAGIC);
-    logBytes = Log.MAGIC.length;
-  }
-  fs.fsyncSync(fd);
-  syncDirectory(dir);
-  const store: Store = {
-    table, file, lockFile, fd, writer: null, attached: null, reopen: false, logBytes, rewrittenBytes: logBytes, compactBytes, sliceBytes, log,
-    syncing: 0, directoryDirty: false, rewrite: null, closed: false,
-    stats: {
-      recovered, droppedBytes, commits: 0, compactions: 0, lastSyncAt: 0,
-      lastRewriteStatus: "ok", lastRewriteMs: -1, lastWriteStatus: "ok", baseBytes: logBytes,
-    },
-  };
-  // A repaired log is rewritten from the table: the damaged bytes are gone from the new file.
-  if (repaired) compact(store, now());
-  return store;
+/** What {@link replayLog} found. */
+interface Found {
+  recovered: number;
+  droppedBytes: number;
+  /** The bytes of the log to keep. */
+  validBytes: number;
+  fileBytes: number;
+  /** Damage before the end was repaired: the log is to be rewritten from the table. */
+  repaired: boolean;
 }
 
-/**
- * Opens the log for the appends of {@link append} and {@link sync} through eio-ts's file API
- * (`Eio.Path.openOut` on `fs`, env.fs), with `flags` (O_DSYNC, O_DIRECT); `sw` closes it. A
- * file system that refuses O_DIRECT fails here, with eio-ts's error saying so.
- *
- * Suspends: yes — use `yield*`.
- *
- * @example
- * ```ts
- * const store = Storage.open(dir);
- * yield* Storage.attach(sw, store, env.fs, { dsync: true, direct: false });
- * ```
- */
-export function* attach(sw: Eio.Switch.Switch, store: Store, fs: Eio.Path.Path, flags: LogFile.Flags): Eio.Operation<void> {
-  const at = Eio.Path.join(fs, store.file);
+/** Replays the log at `path` into `table` (a damaged one is copied to `copyTo` before a repair). */
+function* replayLog(
+  path: Eio.Path.Path, copyTo: Eio.Path.Path, file: string, table: Table.Table, log: (line: string) => void, options: OpenOptions,
+): Eio.Operation<Found> {
+  const apply = (record: Log.Record): void => Table.apply(table, record);
+  return yield* Eio.Path.withOpenIn(path, function* (input): Eio.Operation<Found> {
+    let lastReport = Date.now();
+    const onProgress = (offset: number, size: number): void => {
+      if (Date.now() - lastReport < 2000) return;
+      lastReport = Date.now();
+      log(`replaying ${file}: ${Math.floor((offset / size) * 100)}% of ${size} bytes`);
+    };
+    const chunkBytes = options.readChunkBytes;
+    let result = yield* Log.replayFile(input, apply, { chunkBytes, onProgress });
+    let recovered = result.records;
+    let droppedBytes = 0;
+    let validBytes = result.validBytes;
+    let repaired = false;
+    let damage = result.damage;
+    if (damage !== null && !damage.torn) {
+      if (options.repair === undefined) throw new DamagedLogError(damagedMessage(file, result, damage), file, damage.offset);
+      yield* Eio.Path.withOpenOut(copyTo, { create: { orTruncate: 0o644 } }, function* (copy): Eio.Operation<void> {
+        yield* Eio.File.seek(input, 0, "set");
+        yield* Eio.Flow.copy(input, copy);
+        yield* Eio.File.sync(copy);
+      });
+      log(`${damagedMessage(file, result, damage).split(". ")[0]}; repairing it (${options.repair}), a copy is in ${file}.damaged`);
+      repaired = true;
+      while (options.repair === "skip" && damage !== null && damage.resumeAt !== null) {
+        droppedBytes += damage.resumeAt - damage.offset;
+        result = yield* Log.replayFile(input, apply, { chunkBytes, from: damage.resumeAt, onProgress });
+        recovered += result.records;
+        damage = result.damage;
+      }
+    }
+    if (damage !== null) {
+      droppedBytes += result.fileBytes - damage.offset;
+      if (damage.torn) log(`cut a torn tail of ${result.fileBytes - damage.offset} bytes at byte ${damage.offset} of ${file} (${damage.reason})`);
+      validBytes = damage.offset;
+    }
+    return { recovered, droppedBytes, validBytes, fileBytes: result.fileBytes, repaired };
+  });
+}
+
+function* openLocked(
+  sw: Eio.Switch.Switch, dir: Eio.Path.Path, lockFile: Eio.Path.Path, compactBytes: number, sliceBytes: number, options: OpenOptions,
+): Eio.Operation<Store> {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((line: string) => console.log(`kv-server: ${line}`));
+  const flags = options.logOpenFlags ?? LogFile.NO_FLAGS;
+  const path = Eio.Path.join(dir, LOG_NAME);
+  const file = Eio.Path.native(path);
+  // A rewrite that a crash interrupted: the log itself is whole.
+  yield* removeIfThere(Eio.Path.join(dir, `${LOG_NAME}.rewrite`));
+  const table = Table.create();
+  let exists = true;
+  let found: Found = { recovered: 0, droppedBytes: 0, validBytes: 0, fileBytes: 0, repaired: false };
   try {
-    store.writer = yield* LogFile.open(sw, at, flags, store.logBytes);
+    found = yield* replayLog(path, Eio.Path.join(dir, `${LOG_NAME}.damaged`), file, table, log, options);
+  } catch (error) {
+    if (!(error instanceof Eio.Fs.NotFound) || table.entries.size > 0) throw error;
+    exists = false;
+  }
+  Table.sweepExpired(table, now(), Infinity);
+  let writer: LogFile.LogFile;
+  try {
+    writer = yield* LogFile.open(sw, path, flags, found.validBytes, { create: !exists });
   } catch (error) {
     if (error instanceof Eio.Io) Eio.Exn.addContext(error, `opening the log with --log-open-flags ${LogFile.formatFlags(flags)}`);
     throw error;
   }
-  store.attached = { sw, path: at, flags };
+  let logBytes = found.validBytes;
+  // A torn tail is cut (a repaired log is rewritten whole below instead).
+  if (found.fileBytes > found.validBytes && !found.repaired) yield* LogFile.truncate(writer, found.validBytes);
+  if (logBytes === 0 && !found.repaired) {
+    yield* LogFile.write(writer, [Log.MAGIC]);
+    logBytes = Log.MAGIC.length;
+  }
+  yield* Eio.File.sync(writer.file);
+  yield* syncDirectory(dir);
+  const store: Store = {
+    table, dir, path, file, lockFile, sw, flags, writer, reopen: false, logBytes, rewrittenBytes: logBytes, compactBytes, sliceBytes, log,
+    syncing: 0, switching: null, directoryDirty: false, rewrite: null, closed: false,
+    stats: {
+      recovered: found.recovered, droppedBytes: found.droppedBytes, commits: 0, compactions: 0, lastSyncAt: 0,
+      lastRewriteStatus: "ok", lastRewriteMs: -1, lastWriteStatus: "ok", baseBytes: logBytes,
+    },
+  };
+  // A repaired log is rewritten from the table: the damaged bytes are gone from the new file.
+  if (found.repaired) yield* compact(store, now());
+  return store;
 }
 
 /** The writer on the current log file: after a rewrite, the new file, opened now. */
 function* writer(store: Store): Eio.Operation<LogFile.LogFile> {
-  const attached = store.attached;
-  if (attached === null || store.writer === null) throw new Error("Storage: the store is not attached (Storage.attach) for appending");
   if (store.reopen) {
     // Opened first: another fiber (everysec's sync) may come meanwhile, and open one too.
-    const next = yield* LogFile.open(attached.sw, attached.path, attached.flags, store.logBytes);
+    const next = yield* LogFile.open(store.sw, store.path, store.flags, store.logBytes);
     if (!store.reopen) LogFile.close(next);
     else {
-      LogFile.close(store.writer!);
+      LogFile.close(store.writer);
       store.writer = next;
       store.reopen = false;
     }
   }
-  return store.writer!;
+  return store.writer;
+}
+
+/** Waits while a rewrite switches files (the log may be written again after). */
+function* waitForSwitch(store: Store): Eio.Operation<void> {
+  while (store.switching !== null) yield* Eio.Promise.await(store.switching);
 }
 
 /**
@@ -481,6 +510,7 @@ function takeJournal(store: Store): Buffer[] {
  * ```
  */
 export function* append(store: Store): Eio.Operation<number> {
+  yield* waitForSwitch(store);
   const records = takeJournal(store);
   if (records.length === 0) return 0;
   const parts = coalesce(records);
@@ -496,7 +526,7 @@ export function* append(store: Store): Eio.Operation<number> {
       store.stats.lastWriteStatus = "err";
       // A part of a batch left behind would sit in the middle of the log after the next append.
       try {
-        yield* LogFile.truncate(log, store.logBytes);
+        yield* Eio.Cancel.protect(() => LogFile.truncate(log, store.logBytes));
       } catch {
         // The error above is the one to report.
       }
@@ -506,7 +536,7 @@ export function* append(store: Store): Eio.Operation<number> {
     store.syncing--;
   }
   store.logBytes += bytes;
-  if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
+  if (store.rewrite?.ready && store.syncing === 0) yield* finishRewrite(store);
   return bytes;
 }
 
@@ -525,11 +555,12 @@ export function* append(store: Store): Eio.Operation<number> {
  * ```
  */
 export function* sync(store: Store): Eio.Operation<void> {
+  yield* waitForSwitch(store);
   store.syncing++;
   try {
     yield* LogFile.sync(yield* writer(store));
     // A rewrite's rename is part of what these writes need to be found again.
-    if (store.directoryDirty) syncDirectory(path.dirname(store.file));
+    if (store.directoryDirty) yield* syncDirectory(store.dir);
     store.directoryDirty = false;
   } catch (error) {
     if (!(error instanceof Eio.Cancel.Cancelled)) store.stats.lastWriteStatus = "err";
@@ -539,53 +570,29 @@ export function* sync(store: Store): Eio.Operation<void> {
   }
   store.stats.commits++;
   store.stats.lastSyncAt = Date.now();
-  if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
-}
-
-/** Appends the journal with node:fs, synchronously ({@link commit}'s way). */
-function appendNow(store: Store): number {
-  const records = takeJournal(store);
-  if (records.length === 0) return 0;
-  let bytes = 0;
-  try {
-    for (const data of coalesce(records)) {
-      writeAll(store.fd, data);
-      bytes += data.length;
-    }
-  } catch (error) {
-    store.stats.lastWriteStatus = "err";
-    try {
-      fs.ftruncateSync(store.fd, store.logBytes);
-    } catch {
-      // The error above is the one to report.
-    }
-    throw error;
-  }
-  store.logBytes += bytes;
-  return bytes;
+  if (store.rewrite?.ready && store.syncing === 0) yield* finishRewrite(store);
 }
 
 /**
- * Makes every change applied to the table so far durable: one append, one fdatasync, all
- * synchronous, then a (blocking) rewrite if one is due. Returns the number of bytes written (0
- * when nothing changed, and then nothing is synced). If the write or the sync fails the error
- * is thrown, and the store must not be used again.
+ * Makes every change applied to the table so far durable: one append, one fdatasync (the
+ * group commit of one caller), then a rewrite if one is due, done before it returns. Returns
+ * the number of bytes written (0 when nothing changed, and then nothing is synced). If the
+ * write or the sync fails the error is thrown, and the store must not be used again.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
  * Table.set(store.table, "k", Buffer.from("v"), 0);
- * Storage.commit(store); // durable from here on
+ * yield* Storage.commit(store); // durable from here on
  * ```
  */
-export function commit(store: Store): number {
-  const written = appendNow(store);
+export function* commit(store: Store): Eio.Operation<number> {
+  const written = yield* append(store);
   Table.settle(store.table);
   if (written === 0) return 0;
-  fs.fdatasyncSync(store.fd);
-  store.stats.commits++;
-  store.stats.lastSyncAt = Date.now();
-  if (store.rewrite?.ready) void finishRewrite(store);
-  else if (rewriteDue(store)) compact(store);
+  yield* sync(store);
+  if (rewriteDue(store)) yield* compact(store);
   return written;
 }
 
@@ -595,20 +602,20 @@ export function commit(store: Store): number {
  *
  * @example
  * ```ts
- * if (Storage.rewriteDue(store)) void Storage.rewrite(store);
+ * if (Storage.rewriteDue(store)) yield* Storage.rewrite(store);
  * ```
  */
 export function rewriteDue(store: Store): boolean {
   return store.rewrite === null && !store.closed && store.logBytes > store.compactBytes && store.logBytes > 2 * store.rewrittenBytes;
 }
 
-function beginRewrite(store: Store): Rewrite {
-  const temporary = `${store.file}.rewrite`;
-  const fd = fs.openSync(temporary, "w");
+/** Takes the snapshot (now: what is committed from here on goes to `since`); the file is opened after. */
+function beginRewrite(store: Store, now: number): Rewrite {
   const rewrite: Rewrite = {
-    temporary, fd, startedAt: Date.now(), entries: Table.snapshot(store.table, Date.now()).values(), pending: null, since: [], sinceWritten: 0,
+    temporary: Eio.Path.join(store.dir, `${LOG_NAME}.rewrite`), file: null, startedAt: Date.now(),
+    entries: Table.snapshot(store.table, now).values(), pending: null, since: [], sinceWritten: 0,
     inSnapshot: store.table.journal?.length ?? 0,
-    bytes: 0, ready: false, busy: false, cancelled: false,
+    bytes: 0, ready: false, running: true, cancelled: false,
   };
   store.rewrite = rewrite;
   return rewrite;
@@ -639,15 +646,13 @@ function nextSlice(store: Store, rewrite: Rewrite, now: number): Buffer[] | null
   }
 }
 
-function abortRewrite(store: Store, rewrite: Rewrite, error: unknown): void {
+/** Closes and removes the rewrite's file; reports the failure unless the rewrite was abandoned. */
+function* abortRewrite(store: Store, rewrite: Rewrite, error: unknown): Eio.Operation<void> {
   if (store.rewrite === rewrite) store.rewrite = null;
-  try {
-    fs.closeSync(rewrite.fd);
-  } catch {
-    // Closed already.
-  }
-  fs.rmSync(rewrite.temporary, { force: true });
-  if (rewrite.cancelled) return;
+  // Closing waits for a call in flight on it: its fd is not reused under it.
+  if (rewrite.file !== null) Eio.Flow.close(rewrite.file);
+  yield* Eio.Cancel.protect(() => removeIfThere(rewrite.temporary));
+  if (rewrite.cancelled || error instanceof Eio.Cancel.Cancelled) return;
   store.stats.lastRewriteStatus = "err";
   // Try again once the log has doubled again, not at every commit.
   store.rewrittenBytes = store.logBytes;
@@ -655,154 +660,165 @@ function abortRewrite(store: Store, rewrite: Rewrite, error: unknown): void {
 }
 
 /**
- * Writes what was committed since the snapshot began, syncs, and puts the new file in place.
- * Never throws: false if the rewrite failed (and was abandoned).
+ * Writes what was committed since the snapshot began, syncs, and puts the new file in place,
+ * while appends and syncs wait (`store.switching`); not cancellable once begun, since a rename
+ * whose end was not seen would leave the writer on a file that is no longer the log. Never
+ * throws: false if the rewrite failed (and was abandoned). Called with no write or sync in flight.
  */
-function finishRewrite(store: Store): boolean {
+function* finishRewrite(store: Store): Eio.Operation<boolean> {
   const rewrite = store.rewrite!;
-  if (rewrite.cancelled) {
-    abortRewrite(store, rewrite, new Error("abandoned"));
+  if (rewrite.cancelled || rewrite.file === null) {
+    yield* abortRewrite(store, rewrite, new Error("abandoned"));
     return false;
   }
+  const file = rewrite.file;
+  const [switching, switched] = Eio.Promise.create<void>();
+  store.switching = switching;
   try {
-    for (const data of coalesce(rewrite.since.slice(rewrite.sinceWritten))) {
-      writeAll(rewrite.fd, data);
-      rewrite.bytes += data.length;
-    }
-    fs.fdatasyncSync(rewrite.fd);
-    fs.renameSync(rewrite.temporary, store.file);
-  } catch (error) {
-    abortRewrite(store, rewrite, error);
-    return false;
+    return yield* Eio.Cancel.protect(function* (): Eio.Operation<boolean> {
+      try {
+        for (const data of coalesce(rewrite.since.slice(rewrite.sinceWritten))) {
+          yield* Eio.Flow.write(file, data);
+          rewrite.bytes += data.length;
+        }
+        yield* Eio.File.sync(file, { dataOnly: true });
+        yield* Eio.Path.rename(rewrite.temporary, store.path);
+      } catch (error) {
+        yield* abortRewrite(store, rewrite, error);
+        return false;
+      }
+      // From here on the new file is the log (renamed, whole and synced): no way back. The
+      // writer opens it at its next write (log-file.ts: with the log's own flags).
+      Eio.Flow.close(file);
+      store.rewrite = null;
+      store.reopen = true;
+      try {
+        yield* syncDirectory(store.dir);
+      } catch {
+        // The next sync retries, and fails its batch if it cannot: until then nothing relies on it.
+        store.directoryDirty = true;
+      }
+      store.logBytes = store.rewrittenBytes = store.stats.baseBytes = rewrite.bytes;
+      store.stats.compactions++;
+      store.stats.lastRewriteStatus = "ok";
+      store.stats.lastRewriteMs = Date.now() - rewrite.startedAt;
+      return true;
+    });
+  } finally {
+    store.switching = null;
+    Eio.Promise.resolve(switched, undefined);
   }
-  // From here on the new file is the log (renamed, whole and synced): no way back.
-  const old = store.fd;
-  store.fd = rewrite.fd;
-  store.rewrite = null;
-  store.reopen = store.writer !== null;
-  try {
-    fs.closeSync(old);
-  } catch {
-    // Nothing is lost: everything in it is in the new file.
-  }
-  try {
-    syncDirectory(path.dirname(store.file));
-  } catch {
-    // The next sync retries, and fails its batch if it cannot: until then nothing relies on it.
-    store.directoryDirty = true;
-  }
-  store.logBytes = store.rewrittenBytes = store.stats.baseBytes = rewrite.bytes;
-  store.stats.compactions++;
-  store.stats.lastRewriteStatus = "ok";
-  store.stats.lastRewriteMs = Date.now() - rewrite.startedAt;
-  return true;
 }
 
 /**
- * Rewrites the log in the background, as Redis's BGREWRITEAOF: the table is written to a new
- * file one slice (`rewriteSliceBytes`) at a time, each write on libuv's thread pool, so the
- * storage loop goes on committing to the old log between slices; what it commits meanwhile is
- * appended to the new file too. Once the new file is synced it replaces the old one, between
- * two syncs. Never rejects: a failure leaves the old log in use, sets
- * `stats.lastRewriteStatus` to "err" and is reported to `log`.
- *
- * @example
- * ```ts
- * if (Storage.rewriteDue(store)) await Storage.rewrite(store);
- * ```
+ * Writes the snapshot taken by {@link beginRewrite} and most of what was committed meanwhile,
+ * and syncs it; then switches files if no write or sync is in flight, else leaves that to the
+ * fiber whose write or sync ends last. Throws only Cancelled (after cleaning up); a failure is
+ * cleaned up and reported, and returns false.
  */
-export async function rewrite(store: Store): Promise<void> {
-  if (store.rewrite !== null || store.closed) return;
-  let rewrite: Rewrite;
-  try {
-    rewrite = beginRewrite(store);
-  } catch (error) {
-    store.stats.lastRewriteStatus = "err";
-    store.rewrittenBytes = store.logBytes;
-    store.log(`the log rewrite failed, the server goes on with the old log: ${error instanceof Error ? error.message : String(error)}`);
-    return;
-  }
-  const step = async (operation: () => Promise<void>): Promise<void> => {
-    rewrite.busy = true;
-    try {
-      await operation();
-    } finally {
-      rewrite.busy = false;
-    }
+function* writeRewrite(store: Store, rewrite: Rewrite, now: () => number): Eio.Operation<boolean> {
+  const step = function* (operation: () => Eio.Operation<void>): Eio.Operation<void> {
+    yield* operation();
     if (rewrite.cancelled) throw new Error("cancelled");
   };
   try {
-    for (let slice; (slice = nextSlice(store, rewrite, Date.now())) !== null; ) {
-      for (const data of coalesce(slice)) {
-        await step(() => writeAllAsync(rewrite.fd, data));
-        rewrite.bytes += data.length;
+    try {
+      const file = yield* Eio.Path.openOut(store.sw, rewrite.temporary, { create: { orTruncate: 0o644 } });
+      rewrite.file = file;
+      if (rewrite.cancelled) throw new Error("cancelled");
+      for (let slice; (slice = nextSlice(store, rewrite, now())) !== null; ) {
+        for (const data of coalesce(slice)) {
+          yield* step(() => Eio.Flow.write(file, data));
+          rewrite.bytes += data.length;
+        }
       }
-    }
-    // Most of what was committed meanwhile, and the big sync, off the loop too. A few rounds at
-    // most: commits that do not wait for an fsync (everysec, no) can append faster than these
-    // writes catch up, and finishRewrite writes the rest between two commits anyway.
-    for (let round = 0; round < 4 && rewrite.sinceWritten < rewrite.since.length; round++) {
-      const end = rewrite.since.length;
-      for (const data of coalesce(rewrite.since.slice(rewrite.sinceWritten, end))) {
-        await step(() => writeAllAsync(rewrite.fd, data));
-        rewrite.bytes += data.length;
+      // Most of what was committed meanwhile, and the big sync, before the switch. A few rounds
+      // at most: commits that do not wait for an fsync (everysec, no) can append faster than
+      // these writes catch up, and finishRewrite writes the rest between two commits anyway.
+      for (let round = 0; round < 4 && rewrite.sinceWritten < rewrite.since.length; round++) {
+        const end = rewrite.since.length;
+        for (const data of coalesce(rewrite.since.slice(rewrite.sinceWritten, end))) {
+          yield* step(() => Eio.Flow.write(file, data));
+          rewrite.bytes += data.length;
+        }
+        rewrite.sinceWritten = end;
       }
-      rewrite.sinceWritten = end;
+      yield* step(() => Eio.File.sync(file, { dataOnly: true }));
+    } finally {
+      rewrite.running = false;
     }
-    await step(() => new Promise<void>((resolve, reject) => fs.fdatasync(rewrite.fd, (error) => (error ? reject(error) : resolve()))));
   } catch (error) {
-    abortRewrite(store, rewrite, error);
-    return;
+    yield* abortRewrite(store, rewrite, error);
+    if (error instanceof Eio.Cancel.Cancelled) throw error;
+    return false;
   }
-  // Switching needs a moment with no sync in flight on the old file: now, or right after it.
-  if (store.syncing > 0) rewrite.ready = true;
-  else void finishRewrite(store);
+  // Switching needs a moment with no write or sync in flight on the old file: now, or right after it.
+  if (store.syncing > 0 || store.switching !== null) {
+    rewrite.ready = true;
+    return true;
+  }
+  return yield* finishRewrite(store);
 }
 
 /**
- * Abandons the background rewrite in progress, if any (its file is deleted once no operation on
- * it is in flight): after the log failed to be written, a rewrite begun before may lack changes
- * that never reached the log, so it must not replace it.
+ * Rewrites the log in the background, as Redis's BGREWRITEAOF: run it in a fiber of its own.
+ * The table is written to a new file one slice (`rewriteSliceBytes`) at a time, each write on
+ * libuv's thread pool, so the storage loop goes on committing to the old log between slices;
+ * what it commits meanwhile is appended to the new file too. Once the new file is synced it
+ * replaces the old one, between two syncs. Never throws but `Cancelled` (its file is removed
+ * then): a failure leaves the old log in use, sets `stats.lastRewriteStatus` to "err" and is
+ * reported to `log`.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
- * Storage.abandonRewrite(store);
- * await Storage.rewrite(store); // a fresh one, from the table as it is now
+ * if (Storage.rewriteDue(store)) Eio.Fiber.fork(sw, () => Storage.rewrite(store));
  * ```
  */
-export function abandonRewrite(store: Store): void {
+export function* rewrite(store: Store): Eio.Operation<void> {
+  if (store.rewrite !== null || store.closed) return;
+  yield* writeRewrite(store, beginRewrite(store, Date.now()), Date.now);
+}
+
+/**
+ * Abandons the background rewrite in progress, if any (its file is removed, at once or by its
+ * fiber after the write in flight): after the log failed to be written, a rewrite begun before
+ * may lack changes that never reached the log, so it must not replace it.
+ *
+ * Suspends: yes — use `yield*`.
+ *
+ * @example
+ * ```ts
+ * yield* Storage.abandonRewrite(store);
+ * yield* Storage.rewrite(store); // a fresh one, from the table as it is now
+ * ```
+ */
+export function* abandonRewrite(store: Store): Eio.Operation<void> {
   const rewrite = store.rewrite;
   if (rewrite === null) return;
   rewrite.cancelled = true;
-  if (!rewrite.busy) abortRewrite(store, rewrite, new Error("abandoned"));
+  if (!rewrite.running) yield* abortRewrite(store, rewrite, new Error("abandoned"));
 }
 
 /**
- * Rewrites the log now, blocking, as the records that make each live key, and replaces the old file.
+ * Rewrites the log now, as the records that make each live key, and replaces the old file
+ * before it returns (unless a write or sync of another fiber is in flight: then that fiber
+ * switches files when it ends). Throws if the rewrite fails; the old log is still in use then.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
- * Storage.compact(store);
+ * yield* Storage.compact(store);
  * Storage.logSize(store); // about the size of the live data
  * ```
  */
-export function compact(store: Store, now: number = Date.now()): void {
+export function* compact(store: Store, now: number = Date.now()): Eio.Operation<void> {
   if (store.rewrite !== null) throw new Error("Storage.compact: a background rewrite is in progress");
-  const rewrite = beginRewrite(store);
-  try {
-    for (let slice; (slice = nextSlice(store, rewrite, now)) !== null; ) {
-      for (const data of coalesce(slice)) {
-        writeAll(rewrite.fd, data);
-        rewrite.bytes += data.length;
-      }
-    }
-  } catch (error) {
-    store.rewrite = null;
-    fs.closeSync(rewrite.fd);
-    fs.rmSync(rewrite.temporary, { force: true });
-    throw error;
+  if (!(yield* writeRewrite(store, beginRewrite(store, now), () => now))) {
+    throw new Error("Storage.compact: the rewrite failed, the old log is still in use");
   }
-  if (!finishRewrite(store)) throw new Error("Storage.compact: the rewrite failed, the old log is still in use");
 }
 
 /**
@@ -810,7 +826,7 @@ export function compact(store: Store, now: number = Date.now()): void {
  *
  * @example
  * ```ts
- * if (Storage.logSize(store) > limit) Storage.compact(store);
+ * if (Storage.logSize(store) > limit) yield* Storage.compact(store);
  * ```
  */
 export function logSize(store: Store): number {
@@ -830,53 +846,29 @@ export function rewriting(store: Store): boolean {
 }
 
 /**
- * Syncs what was appended and not yet synced, blocking: the last sync before {@link close}
- * when replies did not wait for syncs (Redis's `appendfsync everysec` and `no`). Throws if the
- * sync fails.
+ * Closes the log file and releases the directory's lock, even in a cancelled fiber (under
+ * `Eio.Cancel.protect`). Uncommitted changes are lost (they were never acknowledged); a
+ * background rewrite is abandoned (the old log is whole). With O_DIRECT, the zero padding after
+ * the last record is cut first.
+ *
+ * Suspends: yes — use `yield*`.
  *
  * @example
  * ```ts
- * Storage.syncNow(store);
- * Storage.close(store);
+ * yield* Storage.close(store);
  * ```
  */
-export function syncNow(store: Store): void {
-  try {
-    fs.fdatasyncSync(store.fd);
-    if (store.directoryDirty) syncDirectory(path.dirname(store.file));
-    store.directoryDirty = false;
-  } catch (error) {
-    store.stats.lastWriteStatus = "err";
-    throw error;
-  }
-  store.stats.commits++;
-  store.stats.lastSyncAt = Date.now();
-}
-
-/**
- * Closes the log file and releases the directory's lock. Uncommitted changes are lost (they
- * were never acknowledged); a background rewrite is abandoned (the old log is whole).
- *
- * @example
- * ```ts
- * Storage.close(store);
- * ```
- */
-export function close(store: Store): void {
+export function* close(store: Store): Eio.Operation<void> {
   if (store.closed) return;
   store.closed = true;
-  const rewrite = store.rewrite;
-  if (rewrite !== null) {
-    rewrite.cancelled = true;
-    // An operation in flight still uses its fd: the rewrite cleans up when it returns.
-    if (!rewrite.busy) abortRewrite(store, rewrite, new Error("closed"));
-  }
-  try {
-    // O_DIRECT's zero padding after the last record (on the file the writer had, if it still is the log).
-    if (store.attached?.flags.direct === true && !store.reopen) fs.ftruncateSync(store.fd, store.logBytes);
-    if (store.writer !== null) LogFile.close(store.writer);
-    fs.closeSync(store.fd);
-  } finally {
-    unlock(store.lockFile);
-  }
+  yield* Eio.Cancel.protect(function* (): Eio.Operation<void> {
+    try {
+      yield* abandonRewrite(store);
+      // O_DIRECT's zero padding after the last record (on the file the writer has, if it still is the log).
+      if (store.flags.direct && !store.reopen) yield* Eio.File.truncate(store.writer.file, store.logBytes);
+      LogFile.close(store.writer);
+    } finally {
+      yield* unlock(store.lockFile);
+    }
+  });
 }

@@ -271,7 +271,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   if (policy === "everysec" && clock === undefined) throw new TypeError("Store.serve: appendfsync everysec needs a clock");
   const fs = options.fs;
   if (fs === undefined) throw new TypeError("Store.serve: options.fs (env.fs) is needed to open the log");
-  const store = Storage.open(dir, options);
+  // Opened in the switch below: its files belong to it.
+  let store!: Storage.Store;
   // Appended but not yet synced (everysec and no only: always syncs before it replies).
   let unsynced = false;
   // After a failed write or sync the state of the file is unknown: no last sync then.
@@ -282,13 +283,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   const counter = createCounter();
   let rewriteSwitch: Eio.Switch.Switch | null = null;
   // Watched keys and pub/sub subscribers: what the loop keeps about clients between requests.
-  const clients = ClientRequest.createState(store.table);
+  let clients!: ClientRequest.State;
   const context: Commands.Context = {
     bgrewriteaof: () => {
       if (Storage.rewriting(store)) return Resp.error("ERR Background append only file rewriting already in progress");
       if (diskError !== null || rewriteSwitch === null) return Resp.error(`ERR Background append only file rewriting can't start now: ${diskError ?? "the store is stopping"}`);
       Eio.Fiber.fork(rewriteSwitch, function* rewriteLog() {
-        yield* Eio.Fiber.awaitNative(Storage.rewrite(store));
+        yield* Storage.rewrite(store);
       });
       return Resp.simple("Background append only file rewriting started");
     },
@@ -298,22 +299,24 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       commands: counter.total, opsPerSec: counter.perSecond(Date.now()), blocked: Blocking.count(clients.blocked),
     }, sections),
   };
-  try {
-    return yield* Eio.Switch.run(function* (sw) {
-      yield* Storage.attach(sw, store, fs, options.logOpenFlags ?? { dsync: false, direct: false });
+  return yield* Eio.Switch.run(function* (sw) {
+    store = yield* Storage.open(sw, Eio.Path.join(fs, dir), options);
+    clients = ClientRequest.createState(store.table);
+    try {
       options.onReady?.(store);
       rewriteSwitch = sw;
       // With live settings, CONFIG SET may turn everysec on later: the fiber waits for it.
       if (policy === "everysec" || (options.live !== undefined && clock !== undefined)) Eio.Fiber.fork(sw, () => syncEverySecond(sw));
       return yield* loop(sw);
-    });
-  } finally {
-    try {
-      if (unsynced && !failed && diskError === null) Storage.syncNow(store);
     } finally {
-      Storage.close(store);
+      try {
+        // The last sync, even when the store is stopped by cancellation.
+        if (unsynced && !failed && diskError === null) yield* Eio.Cancel.protect(() => Storage.sync(store));
+      } finally {
+        yield* Storage.close(store);
+      }
     }
-  }
+  });
 
   function* syncEverySecond(sw: Eio.Switch.Switch): Eio.Operation<void> {
     for (;;) {
@@ -326,13 +329,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
         if (error instanceof Eio.Cancel.Cancelled) throw error;
         // What was acknowledged since the last sync is still in memory: the rewrite that ends
         // the disk error puts it in the log.
-        enterDiskError(sw, error);
+        yield* enterDiskError(sw, error);
       }
     }
   }
 
   /** The log could not be written or synced: refuse writes until a rewrite succeeds. */
-  function enterDiskError(sw: Eio.Switch.Switch, error: unknown): void {
+  function* enterDiskError(sw: Eio.Switch.Switch, error: unknown): Eio.Operation<void> {
     const first = diskError === null;
     diskError = DiskError.describe(error);
     if (options.diskStatus !== undefined) DiskError.publish(options.diskStatus, diskError);
@@ -340,13 +343,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
     if (!first) return;
     store.log(`error writing to the log: ${diskError}; writes are refused (MISCONF) until it can be written again, retried every second`);
     // A rewrite begun before may lack this batch's changes: only one begun from now on may end it.
-    Storage.abandonRewrite(store);
+    yield* Storage.abandonRewrite(store);
     Eio.Fiber.fork(sw, function* recoverLog() {
       while (diskError !== null) {
         if (clock !== undefined) yield* Eio.Time.sleep(clock, 1);
         else yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setTimeout(resolve, 1000)));
         const before = store.stats.compactions;
-        yield* Eio.Fiber.awaitNative(Storage.rewrite(store));
+        yield* Storage.rewrite(store);
         if (store.stats.compactions > before) {
           diskError = null;
           if (options.diskStatus !== undefined) DiskError.publish(options.diskStatus, null);
@@ -407,7 +410,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
           // is put back as it was before the batch (Table.rollback says why undo), and the
           // rewrite that ends this state writes the table as it is then.
           Table.rollback(store.table);
-          enterDiskError(sw, error);
+          yield* enterDiskError(sw, error);
           failed = DiskError.misconf(diskError!);
           const reply = failed;
           for (const entry of done) entry.reply = entry.request.exec === true ? reply : Buffer.concat(entry.request.commands.map(() => reply));
@@ -446,7 +449,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       done.length = 0;
       if (Storage.rewriteDue(store)) {
         Eio.Fiber.fork(sw, function* rewriteLog() {
-          yield* Eio.Fiber.awaitNative(Storage.rewrite(store));
+          yield* Storage.rewrite(store);
         });
       }
     }

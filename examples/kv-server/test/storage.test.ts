@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as Eio from "eio-ts";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import * as ClientRequest from "../src/client-request.js";
@@ -22,6 +23,32 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 });
 
+// The store's operations run in fibers: each test is one Eio.run, its stores' files in one switch.
+let sw!: Eio.Switch.Switch;
+let root!: Eio.Path.Path;
+function inEio(body: () => Eio.Operation<void>): Promise<void> {
+  return Eio.run((env) =>
+    Eio.Switch.run(function* (s): Eio.Operation<void> {
+      [sw, root] = [s, env.fs];
+      yield* body();
+    }),
+  );
+}
+function open(dir: string, options?: Storage.OpenOptions): Eio.Operation<Storage.Store> {
+  return Storage.open(sw, Eio.Path.join(root, dir), options);
+}
+/** The error `operation` throws (to check with expect(...).toThrow). */
+function* thrown(operation: Eio.Operation<unknown>): Eio.Operation<() => never> {
+  try {
+    yield* operation;
+  } catch (error) {
+    return () => {
+      throw error;
+    };
+  }
+  throw new Error("expected the operation to throw");
+}
+
 function run(store: Storage.Store, ...args: string[]) {
   return decodeReply(Commands.execute(store.table, args.map((a) => Buffer.from(a, "latin1")), Date.now()));
 }
@@ -36,9 +63,9 @@ function dump(store: Storage.Store): Record<string, [string, number]> {
 }
 
 describe("Storage", () => {
-  it("replays committed changes after a reopen", () => {
+  it("replays committed changes after a reopen", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     run(store, "SET", "a", "1");
     run(store, "INCRBY", "a", "10");
     run(store, "SET", "b", "x", "EX", "100");
@@ -46,60 +73,60 @@ describe("Storage", () => {
     run(store, "DEL", "c");
     run(store, "APPEND", "d", "4");
     run(store, "PERSIST", "b");
-    expect(Storage.commit(store)).toBeGreaterThan(0);
-    expect(Storage.commit(store)).toBe(0);
+    expect(yield* Storage.commit(store)).toBeGreaterThan(0);
+    expect(yield* Storage.commit(store)).toBe(0);
     const before = dump(store);
-    Storage.close(store);
-    const reopened = Storage.open(dir);
+    yield* Storage.close(store);
+    const reopened = yield* open(dir);
     expect(dump(reopened)).toEqual(before);
     expect(dump(reopened)).toEqual({ a: ["11", 0], b: ["x", 0], d: ["44", 0] });
     expect(reopened.stats.recovered).toBe(8);
-    Storage.close(reopened);
-  });
+    yield* Storage.close(reopened);
+  }));
 
-  it("loses only uncommitted changes", () => {
+  it("loses only uncommitted changes", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     run(store, "SET", "kept", "1");
-    Storage.commit(store);
+    yield* Storage.commit(store);
     run(store, "SET", "lost", "2");
-    Storage.close(store);
-    const reopened = Storage.open(dir);
+    yield* Storage.close(store);
+    const reopened = yield* open(dir);
     expect(dump(reopened)).toEqual({ kept: ["1", 0] });
-    Storage.close(reopened);
-  });
+    yield* Storage.close(reopened);
+  }));
 
-  it("drops a torn last record, at any cut, and keeps appending after it", () => {
+  it("drops a torn last record, at any cut, and keeps appending after it", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     run(store, "SET", "a", "1");
-    Storage.commit(store);
+    yield* Storage.commit(store);
     const goodLength = Storage.logSize(store);
     run(store, "SET", "b", "2");
-    Storage.commit(store);
-    Storage.close(store);
+    yield* Storage.commit(store);
+    yield* Storage.close(store);
     const file = path.join(dir, Storage.LOG_NAME);
     const full = fs.readFileSync(file);
     for (let cut = goodLength; cut < full.length; cut++) {
       fs.writeFileSync(file, full.subarray(0, cut));
-      const reopened = Storage.open(dir);
+      const reopened = yield* open(dir);
       expect(dump(reopened)).toEqual({ a: ["1", 0] });
       expect(reopened.stats.droppedBytes).toBe(cut - goodLength);
       run(reopened, "SET", "c", "3");
-      Storage.commit(reopened);
-      Storage.close(reopened);
-      const again = Storage.open(dir);
+      yield* Storage.commit(reopened);
+      yield* Storage.close(reopened);
+      const again = yield* open(dir);
       expect(dump(again)).toEqual({ a: ["1", 0], c: ["3", 0] });
-      Storage.close(again);
+      yield* Storage.close(again);
     }
-  });
+  }));
 
   /** Runs `commands` as one EXEC on the store's table (the storage loop's way) and commits them. */
-  function exec(store: Storage.Store, ...commands: string[][]): unknown {
+  function* exec(store: Storage.Store, ...commands: string[][]): Eio.Operation<unknown> {
     const state = ClientRequest.createState(store.table);
     const request = { commands: commands.map((args) => args.map((a) => Buffer.from(a, "latin1"))), exec: true };
     const [reply] = ClientRequest.run(state, store.table, request, Date.now());
-    Storage.commit(store);
+    yield* Storage.commit(store);
     return decodeReply(reply!);
   }
 
@@ -109,20 +136,20 @@ describe("Storage", () => {
     return [Object.fromEntries(strings), run(store, "LRANGE", "list", "0", "-1"), run(store, "HGETALL", "hash")];
   }
 
-  it("a log cut anywhere inside a transaction replays all of it or none of it, and keeps appending after it", () => {
+  it("a log cut anywhere inside a transaction replays all of it or none of it, and keeps appending after it", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     run(store, "SET", "a", "0");
     run(store, "RPUSH", "list", "x");
-    Storage.commit(store);
+    yield* Storage.commit(store);
     const before = txState(store);
     const start = Storage.logSize(store);
     // A large value is framed as parts of its own: the transaction wraps them uncopied.
     const big = "b".repeat(70_000);
-    expect(exec(store, ["SET", "a", "1"], ["INCR", "a"], ["RPUSH", "list", "y", "z"], ["HSET", "hash", "f", "v"], ["SET", "big", big], ["DEL", "nothing"]))
+    expect(yield* exec(store, ["SET", "a", "1"], ["INCR", "a"], ["RPUSH", "list", "y", "z"], ["HSET", "hash", "f", "v"], ["SET", "big", big], ["DEL", "nothing"]))
       .toEqual(["OK", 2, 3, 1, "OK", 0]);
     const after = txState(store);
-    Storage.close(store);
+    yield* Storage.close(store);
     const file = path.join(dir, Storage.LOG_NAME);
     const full = fs.readFileSync(file);
     // One record: the transaction's.
@@ -141,25 +168,25 @@ describe("Storage", () => {
     const cuts = [...Array.from({ length: 400 }, (_, i) => start + i), ...Array.from({ length: 70 }, (_, i) => start + 400 + i * 997), full.length - 1, full.length];
     for (const cut of cuts) {
       fs.writeFileSync(file, full.subarray(0, cut));
-      const reopened = Storage.open(dir, { log: () => {} });
+      const reopened = yield* open(dir, { log: () => {} });
       expect(txState(reopened), `cut at ${cut}`).toEqual(cut === full.length ? after : before);
       expect(reopened.stats.droppedBytes).toBe(cut === full.length ? 0 : cut - start);
       run(reopened, "SET", "c", "3");
-      Storage.commit(reopened);
-      Storage.close(reopened);
-      const again = Storage.open(dir);
+      yield* Storage.commit(reopened);
+      yield* Storage.close(reopened);
+      const again = yield* open(dir);
       expect(dump(again).c).toEqual(["3", 0]);
-      Storage.close(again);
+      yield* Storage.close(again);
     }
-  });
+  }));
 
-  it("logs a transaction of one change, or none, as plain records; old logs of plain records still load", () => {
+  it("logs a transaction of one change, or none, as plain records; old logs of plain records still load", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     const start = Storage.logSize(store);
-    expect(exec(store, ["SET", "a", "1"], ["GET", "a"])).toEqual(["OK", "1"]);
-    expect(exec(store, ["GET", "a"])).toEqual(["1"]);
-    Storage.close(store);
+    expect(yield* exec(store, ["SET", "a", "1"], ["GET", "a"])).toEqual(["OK", "1"]);
+    expect(yield* exec(store, ["GET", "a"])).toEqual(["1"]);
+    yield* Storage.close(store);
     const file = path.join(dir, Storage.LOG_NAME);
     const written = fs.readFileSync(file);
     expect(written.subarray(start)).toEqual(Log.encode({ op: "set", key: Buffer.from("a"), value: Buffer.from("1"), expireAt: 0 }));
@@ -168,22 +195,22 @@ describe("Storage", () => {
       Log.MAGIC, Log.encode({ op: "set", key: Buffer.from("a"), value: Buffer.from("1"), expireAt: 0 }), Log.encode({ op: "flush" }),
       Log.encode({ op: "set", key: Buffer.from("b"), value: Buffer.from("2"), expireAt: 0 }), Log.encode({ op: "rpush", key: Buffer.from("list"), args: [Buffer.from("q")] }),
     ]));
-    const reopened = Storage.open(dir);
+    const reopened = yield* open(dir);
     expect(txState(reopened)).toEqual([{ b: ["2", 0] }, ["q"], []]);
-    Storage.close(reopened);
-  });
+    yield* Storage.close(reopened);
+  }));
 
-  it("skips a damaged transaction whole with --repair-log skip, keeping the records after it", () => {
+  it("skips a damaged transaction whole with --repair-log skip, keeping the records after it", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     run(store, "SET", "a", "0");
-    Storage.commit(store);
+    yield* Storage.commit(store);
     const start = Storage.logSize(store);
-    exec(store, ["SET", "a", "1"], ["RPUSH", "list", "y"], ["HSET", "hash", "f", "v"], ["SET", "t", "1"]);
+    yield* exec(store, ["SET", "a", "1"], ["RPUSH", "list", "y"], ["HSET", "hash", "f", "v"], ["SET", "t", "1"]);
     const end = Storage.logSize(store);
     run(store, "SET", "after", "1");
-    Storage.commit(store);
-    Storage.close(store);
+    yield* Storage.commit(store);
+    yield* Storage.close(store);
     const file = path.join(dir, Storage.LOG_NAME);
     const full = fs.readFileSync(file);
     // A byte flipped in each record inside the transaction, in turn.
@@ -191,41 +218,41 @@ describe("Storage", () => {
       const bytes = Buffer.from(full);
       bytes[at]! ^= 0x20;
       fs.writeFileSync(file, bytes);
-      expect(() => Storage.open(dir)).toThrow(new RegExp(`damaged at byte ${start} .*valid records follow from byte ${end}`));
-      const skipped = Storage.open(dir, { repair: "skip", log: () => {} });
+      expect(yield* thrown(open(dir))).toThrow(new RegExp(`damaged at byte ${start} .*valid records follow from byte ${end}`));
+      const skipped = yield* open(dir, { repair: "skip", log: () => {} });
       expect(txState(skipped)).toEqual([{ a: ["0", 0], after: ["1", 0] }, [], []]);
-      Storage.close(skipped);
+      yield* Storage.close(skipped);
     }
-  });
+  }));
 
-  it("refuses a damaged last record that is whole (not torn), and changes nothing", () => {
+  it("refuses a damaged last record that is whole (not torn), and changes nothing", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     run(store, "SET", "a", "1");
     run(store, "SET", "b", "2");
-    Storage.commit(store);
-    Storage.close(store);
+    yield* Storage.commit(store);
+    yield* Storage.close(store);
     const file = path.join(dir, Storage.LOG_NAME);
     const bytes = fs.readFileSync(file);
     bytes[bytes.length - 3] ^= 0xff;
     fs.writeFileSync(file, bytes);
-    expect(() => Storage.open(dir)).toThrow(Storage.DamagedLogError);
+    expect(yield* thrown(open(dir))).toThrow(Storage.DamagedLogError);
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
-    const repaired = Storage.open(dir, { repair: "truncate", log: () => {} });
+    const repaired = yield* open(dir, { repair: "truncate", log: () => {} });
     expect(dump(repaired)).toEqual({ a: ["1", 0] });
-    Storage.close(repaired);
-  });
+    yield* Storage.close(repaired);
+  }));
 
   /** A log of 300 acknowledged SETs with one byte flipped in record `damaged`; returns its offset. */
-  function damagedLog(dir: string, damaged: number): { file: string; offset: number; bytes: Buffer } {
-    const store = Storage.open(dir);
+  function* damagedLog(dir: string, damaged: number): Eio.Operation<{ file: string; offset: number; bytes: Buffer }> {
+    const store = yield* open(dir);
     const offsets: number[] = [];
     for (let i = 0; i < 300; i++) {
       offsets.push(Storage.logSize(store));
       run(store, "SET", `key${i}`, `value ${i}`);
-      Storage.commit(store);
+      yield* Storage.commit(store);
     }
-    Storage.close(store);
+    yield* Storage.close(store);
     const file = path.join(dir, Storage.LOG_NAME);
     const bytes = fs.readFileSync(file);
     bytes[offsets[damaged]! + 12] ^= 0x40;
@@ -233,12 +260,12 @@ describe("Storage", () => {
     return { file, offset: offsets[damaged]!, bytes };
   }
 
-  it("refuses to start on damage before the end, naming the file, the offset and the repair, and changes nothing", () => {
+  it("refuses to start on damage before the end, naming the file, the offset and the repair, and changes nothing", () => inEio(function* () {
     const dir = tempDir();
-    const { file, offset, bytes } = damagedLog(dir, 102);
+    const { file, offset, bytes } = yield* damagedLog(dir, 102);
     let error: unknown;
     try {
-      Storage.open(dir);
+      yield* open(dir);
     } catch (e) {
       error = e;
     }
@@ -252,59 +279,59 @@ describe("Storage", () => {
     expect(message).toContain(`truncate -s ${offset} '${file}'`);
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
     expect(fs.existsSync(path.join(dir, Storage.LOCK_NAME))).toBe(false);
-  });
+  }));
 
-  it("repairs by skipping only the damaged record, or by truncating as redis-check-aof --fix", () => {
+  it("repairs by skipping only the damaged record, or by truncating as redis-check-aof --fix", () => inEio(function* () {
     for (const damaged of [0, 150, 298]) {
       const dir = tempDir();
-      const { file, bytes } = damagedLog(dir, damaged);
+      const { file, bytes } = yield* damagedLog(dir, damaged);
       const lines: string[] = [];
-      const skipped = Storage.open(dir, { repair: "skip", log: (line) => lines.push(line) });
+      const skipped = yield* open(dir, { repair: "skip", log: (line) => lines.push(line) });
       const expected = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`key${i}`, [`value ${i}`, 0]]));
       delete expected[`key${damaged}`];
       expect(dump(skipped)).toEqual(expected);
       expect(fs.readFileSync(`${file}.damaged`).equals(bytes)).toBe(true);
       expect(lines.join("\n")).toMatch(/repairing it \(skip\)/);
       run(skipped, "SET", "after", "1");
-      Storage.commit(skipped);
-      Storage.close(skipped);
-      const reopened = Storage.open(dir);
+      yield* Storage.commit(skipped);
+      yield* Storage.close(skipped);
+      const reopened = yield* open(dir);
       expect(Object.keys(dump(reopened))).toHaveLength(300);
-      Storage.close(reopened);
+      yield* Storage.close(reopened);
 
       fs.writeFileSync(file, bytes);
-      const truncated = Storage.open(dir, { repair: "truncate", log: () => {} });
+      const truncated = yield* open(dir, { repair: "truncate", log: () => {} });
       expect(Object.keys(dump(truncated))).toEqual(Array.from({ length: damaged }, (_, i) => `key${i}`));
-      Storage.close(truncated);
+      yield* Storage.close(truncated);
     }
-  });
+  }));
 
-  it("cuts a torn tail of zeros, or one whose torn value holds bytes that look like records", () => {
+  it("cuts a torn tail of zeros, or one whose torn value holds bytes that look like records", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     run(store, "SET", "a", "1");
-    Storage.commit(store);
+    yield* Storage.commit(store);
     const good = Storage.logSize(store);
     // A value that is itself a log: a crash in its append must still read as a torn tail.
     const inner = Buffer.concat([Log.encode({ op: "set", key: Buffer.from("x"), value: Buffer.from("y"), expireAt: 0 }), Buffer.alloc(64, 0xee)]);
     Table.set(store.table, "log", Buffer.concat([inner, inner, inner]), 0);
-    Storage.commit(store);
-    Storage.close(store);
+    yield* Storage.commit(store);
+    yield* Storage.close(store);
     const file = path.join(dir, Storage.LOG_NAME);
     const full = fs.readFileSync(file);
     for (const tail of [full.subarray(good, full.length - 10), Buffer.alloc(4096)]) {
       fs.writeFileSync(file, Buffer.concat([full.subarray(0, good), tail]));
-      const reopened = Storage.open(dir, { log: () => {} });
+      const reopened = yield* open(dir, { log: () => {} });
       expect(dump(reopened)).toEqual({ a: ["1", 0] });
       expect(reopened.stats.droppedBytes).toBe(tail.length);
-      Storage.close(reopened);
+      yield* Storage.close(reopened);
       expect(fs.statSync(file).size).toBe(good);
     }
-  });
+  }));
 
-  it("replays a log larger than its read chunk, with values crossing chunk boundaries", () => {
+  it("replays a log larger than its read chunk, with values crossing chunk boundaries", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     const expected: Record<string, [string, number]> = {};
     for (let i = 0; i < 200; i++) {
       const value = String.fromCharCode(97 + (i % 26)).repeat(1 + ((i * 7919) % 3000));
@@ -314,93 +341,93 @@ describe("Storage", () => {
     const big = Buffer.alloc(5 * 1024 * 1024 + 3, 7);
     big[12345] = 1;
     Table.set(store.table, "big", big, 0);
-    Storage.commit(store);
-    Storage.close(store);
+    yield* Storage.commit(store);
+    yield* Storage.close(store);
     expect(fs.statSync(path.join(dir, Storage.LOG_NAME)).size).toBeGreaterThan(5 * 1024 * 1024);
     for (const readChunkBytes of [4096, 65_536, 1 << 20]) {
-      const reopened = Storage.open(dir, { readChunkBytes });
+      const reopened = yield* open(dir, { readChunkBytes });
       expect(reopened.stats.recovered).toBe(201);
       const { big: stored, ...rest } = dump(reopened);
       expect(rest).toEqual(expected);
       expect((Table.lookup(reopened.table, "big", Date.now())!.value as Buffer).equals(big)).toBe(true);
-      Storage.close(reopened);
+      yield* Storage.close(reopened);
     }
-  });
+  }));
 
-  it("locks its directory: a second open fails naming the directory and the pid; a stale lock is taken over", () => {
+  it("locks its directory: a second open fails naming the directory and the pid; a stale lock is taken over", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
-    expect(() => Storage.open(dir)).toThrow(new RegExp(`data directory ${dir} is in use by this process \\(${process.pid}\\)`));
-    Storage.close(store);
+    const store = yield* open(dir);
+    expect(yield* thrown(open(dir))).toThrow(new RegExp(`data directory ${dir} is in use by this process \\(${process.pid}\\)`));
+    yield* Storage.close(store);
     expect(fs.existsSync(path.join(dir, Storage.LOCK_NAME))).toBe(false);
     // A lock left by a process that is gone (pid 2^22 + 1 is above Linux's pid_max default).
     fs.writeFileSync(path.join(dir, Storage.LOCK_NAME), "4194305 123\n");
-    const again = Storage.open(dir);
+    const again = yield* open(dir);
     expect(fs.readFileSync(path.join(dir, Storage.LOCK_NAME), "latin1")).toMatch(new RegExp(`^${process.pid} `));
-    Storage.close(again);
+    yield* Storage.close(again);
     // A live pid whose start time differs is a reused pid: stale too.
     fs.writeFileSync(path.join(dir, Storage.LOCK_NAME), `${process.pid} 1\n`);
-    Storage.close(Storage.open(dir));
-  });
+    yield* Storage.close(yield* open(dir));
+  }));
 
-  it("refuses a file that is not its log", () => {
+  it("refuses a file that is not its log", () => inEio(function* () {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, Storage.LOG_NAME), "not a log at all");
-    expect(() => Storage.open(dir)).toThrow(/does not start with the kv-server header/);
-  });
+    expect(yield* thrown(open(dir))).toThrow(/does not start with the kv-server header/);
+  }));
 
-  it("does not bring back expired keys", () => {
+  it("does not bring back expired keys", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     Table.set(store.table, "old", Buffer.from("v"), Date.now() - 1000);
     Table.set(store.table, "new", Buffer.from("v"), Date.now() + 100_000);
-    Storage.commit(store);
-    Storage.close(store);
-    const reopened = Storage.open(dir);
+    yield* Storage.commit(store);
+    yield* Storage.close(store);
+    const reopened = yield* open(dir);
     expect(Object.keys(dump(reopened))).toEqual(["new"]);
-    Storage.close(reopened);
-  });
+    yield* Storage.close(reopened);
+  }));
 
-  it("compacts the log when it grows, keeping the same table", () => {
+  it("compacts the log when it grows, keeping the same table", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir, { compactBytes: 4096 });
+    const store = yield* open(dir, { compactBytes: 4096 });
     for (let i = 0; i < 500; i++) {
       run(store, "SET", `key${i % 10}`, `value ${i}`);
-      Storage.commit(store);
+      yield* Storage.commit(store);
     }
     expect(store.stats.compactions).toBeGreaterThan(0);
     expect(Storage.logSize(store)).toBeLessThan(4096 * 2);
     expect(fs.statSync(path.join(dir, Storage.LOG_NAME)).size).toBe(Storage.logSize(store));
     const before = dump(store);
-    Storage.close(store);
-    const reopened = Storage.open(dir);
+    yield* Storage.close(store);
+    const reopened = yield* open(dir);
     expect(dump(reopened)).toEqual(before);
-    Storage.close(reopened);
-  });
+    yield* Storage.close(reopened);
+  }));
 
-  it("a rewrite begun while changes wait in the journal replays each of them once", async () => {
+  it("a rewrite begun while changes wait in the journal replays each of them once", () => inEio(function* () {
     const dir = tempDir();
-    const store = Storage.open(dir);
+    const store = yield* open(dir);
     const run = (...args: string[]) => Commands.execute(store.table, args.map((a) => Buffer.from(a)), Date.now());
     run("RPUSH", "l", "a");
     run("INCR", "n");
-    Storage.commit(store);
+    yield* Storage.commit(store);
     // A batch half run (BGREWRITEAOF inside it): its first changes are in the table and the
     // journal, not yet in the log, when the snapshot is taken.
     run("RPUSH", "l", "b");
     run("INCR", "n");
-    const rewritten = Storage.rewrite(store);
+    const rewritten = Eio.Fiber.forkPromise<void>(sw, () => Storage.rewrite(store));
     run("RPUSH", "l", "c");
-    Storage.commit(store);
-    await rewritten;
+    yield* Storage.commit(store);
+    yield* Eio.Promise.awaitExn(rewritten);
     expect(store.stats.compactions).toBe(1);
-    Storage.close(store);
-    const reopened = Storage.open(dir);
+    yield* Storage.close(store);
+    const reopened = yield* open(dir);
     const read = (...args: string[]) => Commands.execute(reopened.table, args.map((a) => Buffer.from(a)), Date.now()).toString("latin1");
     expect(read("LRANGE", "l", "0", "-1")).toBe("*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
     expect(read("GET", "n")).toBe("$1\r\n2\r\n");
-    Storage.close(reopened);
-  });
+    yield* Storage.close(reopened);
+  }));
 
   it("replays any sequence of records, of every type, to the table that made them (property)", () => {
     const step = writeCommand(fc.string(), fc.tuple(fc.constant("APPEND"), key, fc.string()));

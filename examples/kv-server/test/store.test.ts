@@ -152,15 +152,19 @@ describe("the storage loop's background rewrite and INFO", () => {
     // A rewrite that blocked the loop would never be seen in progress between two replies.
     expect(answeredDuringRewrite.length).toBeGreaterThanOrEqual(1);
     expect(store!.stats.compactions).toBe(1);
-    const reopened = Storage.open(dir);
-    try {
-      for (const i of answeredDuringRewrite) expect(reopened.table.entries.get(`during${i}`)?.value.toString()).toBe(String(i));
-      expect(reopened.table.entries.size).toBe(150 + answeredDuringRewrite.length + 1);
-      // The live keys' records (1 KiB values, small ones for the rest), not the 200 KB written before.
-      expect(Storage.logSize(reopened)).toBeLessThan(150 * 1100 + 100 * (answeredDuringRewrite.length + 1));
-    } finally {
-      Storage.close(reopened);
-    }
+    await Eio.run((env) =>
+      Eio.Switch.run(function* (sw): Eio.Operation<void> {
+        const reopened = yield* Storage.open(sw, Eio.Path.join(env.fs, dir));
+        try {
+          for (const i of answeredDuringRewrite) expect(reopened.table.entries.get(`during${i}`)?.value.toString()).toBe(String(i));
+          expect(reopened.table.entries.size).toBe(150 + answeredDuringRewrite.length + 1);
+          // The live keys' records (1 KiB values, small ones for the rest), not the 200 KB written before.
+          expect(Storage.logSize(reopened)).toBeLessThan(150 * 1100 + 100 * (answeredDuringRewrite.length + 1));
+        } finally {
+          yield* Storage.close(reopened);
+        }
+      }),
+    );
   });
 
   it("INFO reports the keyspace, changes, clients and hits from the store itself", async () => {
