@@ -6,6 +6,8 @@
  * the limit itself (Redis tries `setrlimit` first), so here it is only lowered.
  * @module
  */
+// Not the log's I/O: two small reads of /proc, once at start, by a synchronous helper that
+// main.ts calls while it fits maxclients to the descriptor limit (no file of the store involved).
 import * as fs from "node:fs";
 
 /**

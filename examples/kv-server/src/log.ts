@@ -378,7 +378,9 @@ export function* replayFile(file: Eio.File.File, apply: (record: Record) => void
   if (!Number.isSafeInteger(chunkBytes) || chunkBytes < FRAME) {
     throw new RangeError(`Log.replayFile: chunkBytes must be an integer of at least ${FRAME}, got ${chunkBytes}`);
   }
-  return yield* replaySource(fileSource(file, yield* Eio.File.size(file), chunkBytes), apply, options);
+  const size = yield* Eio.File.size(file);
+  // The switch of the read ahead: the next chunk is read while this one is applied.
+  return yield* Eio.Switch.run((sw) => replaySource(fileSource(sw, file, size, chunkBytes), apply, options), { name: "replayFile" });
 }
 
 /** Random access to a log's bytes, from memory or a file. */
@@ -405,21 +407,43 @@ function memorySource(contents: Buffer): Source {
   };
 }
 
-function fileSource(file: Eio.File.File, size: number, chunkBytes: number): Source {
+/** Fills `target` from `offset` on; returns how many bytes (fewer only at the end of the file). */
+function* readAt(file: Eio.File.File, target: Buffer, offset: number): Eio.Operation<number> {
+  let done = 0;
+  while (done < target.length) {
+    try {
+      done += yield* Eio.File.pread(file, target.subarray(done), { fileOffset: offset + done });
+    } catch (error) {
+      if (error instanceof Eio.Flow.EndOfFile) break;
+      throw error;
+    }
+  }
+  return done;
+}
+
+/**
+ * A file's bytes. A read of a whole chunk (replay's stream) starts reading the next chunk in a
+ * fiber of `sw`, so that the file is read while the records are applied; other reads (the search
+ * after damage) read just what they ask for.
+ */
+function fileSource(sw: Eio.Switch.Switch, file: Eio.File.File, size: number, chunkBytes: number): Source {
+  let ahead: { offset: number; bytes: Buffer; done: Eio.Promise.OrError<number> } | null = null;
   return {
     size,
     chunkBytes,
     *readInto(target, into, offset, n) {
-      let done = 0;
-      while (done < n) {
-        try {
-          done += yield* Eio.File.pread(file, target.subarray(into + done, into + n), { fileOffset: offset + done });
-        } catch (error) {
-          if (error instanceof Eio.Flow.EndOfFile) break;
-          throw error;
-        }
+      let got: number;
+      const next = ahead;
+      ahead = null;
+      if (next !== null && next.offset === offset && next.bytes.length >= n) {
+        got = next.bytes.copy(target, into, 0, Math.min(n, yield* Eio.Promise.awaitExn(next.done)));
+      } else got = yield* readAt(file, target.subarray(into, into + n), offset);
+      const from = offset + got;
+      if (n >= chunkBytes && got === n && from < size) {
+        const bytes = Buffer.allocUnsafe(Math.min(chunkBytes, size - from));
+        ahead = { offset: from, bytes, done: Eio.Fiber.forkPromise<number>(sw, () => readAt(file, bytes, from)) };
       }
-      return done;
+      return got;
     },
   };
 }

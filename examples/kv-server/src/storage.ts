@@ -291,15 +291,12 @@ function* lock(dir: Eio.Path.Path): Eio.Operation<Eio.Path.Path> {
   }
 }
 
-/** Removes the lock file if it is still this process's; cannot be cancelled half way. */
+/**
+ * Removes the lock file; cannot be cancelled half way. It is not read first: it was created
+ * exclusively by this process, and no other takes over the lock of a live process.
+ */
 function unlock(file: Eio.Path.Path): Eio.Operation<void> {
-  return Eio.Cancel.protect(function* (): Eio.Operation<void> {
-    try {
-      if ((yield* Eio.Path.load(file)).startsWith(`${process.pid} `)) yield* removeIfThere(file);
-    } catch (error) {
-      if (!(error instanceof Eio.Fs.NotFound)) throw error;
-    }
-  });
+  return Eio.Cancel.protect(() => removeIfThere(file));
 }
 
 function damagedMessage(file: string, result: Log.ReplayResult, damage: Log.Damage): string {

@@ -143,6 +143,23 @@ describe("Eio.File", () => {
     expect(readFileSync(join(tmp, "f"))).toEqual(Buffer.from([0x30, 0x31, 0x41, 0, 0]));
   });
 
+  it("a directory opened with openIn is synced with File.sync (its entries after a rename), and refuses reads", async () => {
+    const out = await Eio.run((env) =>
+      Eio.Switch.run(function* (sw) {
+        const dir = Eio.Path.join(env.fs, tmp);
+        yield* Eio.Path.save(Eio.Path.join(dir, "new"), "x", { create: { exclusive: 0o600 } });
+        yield* Eio.Path.rename(Eio.Path.join(dir, "new"), Eio.Path.join(dir, "log"));
+        const entries = yield* Eio.Path.openIn(sw, dir);
+        const kind = (yield* Eio.File.stat(entries)).kind;
+        yield* Eio.File.sync(entries);
+        yield* Eio.File.sync(entries, { dataOnly: true });
+        const read = yield* errorOf(Eio.Flow.read(entries, new Uint8Array(8)));
+        return { kind, read: /EISDIR/.test(read), names: yield* Eio.Path.readDir(dir) };
+      }),
+    );
+    expect(out).toEqual({ kind: "directory", read: true, names: ["log"] });
+  });
+
   it("append writes at the end whatever else wrote there", async () => {
     const out = await Eio.run((env) => {
       const p = Eio.Path.join(env.fs, join(tmp, "log"));
