@@ -428,10 +428,22 @@ function* readAt(file: Eio.File.File, target: Buffer, offset: number): Eio.Opera
  */
 function fileSource(sw: Eio.Switch.Switch, file: Eio.File.File, size: number, chunkBytes: number): Source {
   let ahead: { offset: number; bytes: Buffer; done: Eio.Promise.OrError<number> } | null = null;
+  // The search after damage reads a few bytes at many offsets: they come from one window read
+  // at a time, not one trip to libuv's pool each.
+  let window = { offset: 0, bytes: Buffer.alloc(0) };
+  const windowBytes = Math.max(chunkBytes, 1 << 16);
   return {
     size,
     chunkBytes,
     *readInto(target, into, offset, n) {
+      if (n < chunkBytes) {
+        if (offset < window.offset || offset + n > window.offset + window.bytes.length) {
+          const bytes = Buffer.allocUnsafe(Math.min(Math.max(windowBytes, n), size - offset));
+          window = { offset, bytes: bytes.subarray(0, yield* readAt(file, bytes, offset)) };
+        }
+        const start = offset - window.offset;
+        return window.bytes.copy(target, into, start, Math.min(start + n, window.bytes.length));
+      }
       let got: number;
       const next = ahead;
       ahead = null;
