@@ -648,12 +648,18 @@ function* abortRewrite(store: Store, rewrite: Rewrite, error: unknown): Eio.Oper
   if (store.rewrite === rewrite) store.rewrite = null;
   // Closing waits for a call in flight on it: its fd is not reused under it.
   if (rewrite.file !== null) Eio.Flow.close(rewrite.file);
-  yield* Eio.Cancel.protect(() => removeIfThere(rewrite.temporary));
+  try {
+    yield* Eio.Cancel.protect(() => removeIfThere(rewrite.temporary));
+  } catch {
+    // Something else in its place (a directory, say): the next start removes a file there.
+  }
   if (rewrite.cancelled || error instanceof Eio.Cancel.Cancelled) return;
   store.stats.lastRewriteStatus = "err";
   // Try again once the log has doubled again, not at every commit.
   store.rewrittenBytes = store.logBytes;
-  store.log(`the log rewrite failed, the server goes on with the old log: ${error instanceof Error ? error.message : String(error)}`);
+  // The system's words ("EISDIR: illegal operation on a directory, open ..."), as Redis logs them.
+  const reason = error instanceof Eio.Fs.FsError && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+  store.log(`the log rewrite failed, the server goes on with the old log: ${reason}`);
 }
 
 /**
