@@ -192,8 +192,9 @@ function syncDirectory(dir: string): void {
   }
 }
 
-function writeAll(fd: number, data: Buffer): void {
-  for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at, data.length - at);
+/** Writes all of `data`, at the file position, or from `position` when given. */
+function writeAll(fd: number, data: Buffer, position: number | null = null): void {
+  for (let at = 0; at < data.length; ) at += fs.writeSync(fd, data, at, data.length - at, position === null ? null : position + at);
 }
 
 function writeAllAsync(fd: number, data: Buffer): Promise<void> {
@@ -542,14 +543,44 @@ export function* sync(store: Store): Eio.Operation<void> {
   if (store.rewrite?.ready && store.syncing === 0) finishRewrite(store);
 }
 
-/** Appends the journal with node:fs, synchronously ({@link commit}'s way). */
-function appendNow(store: Store): number {
+/**
+ * True when {@link appendNow} and {@link syncNow} may stand for {@link append} and {@link sync}:
+ * the log has no open flags (O_DSYNC's and O_DIRECT's writes go through the attached writer,
+ * log-file.ts) and no rewrite is in progress (its writes and its switch of files come back
+ * through the event loop, which a loop that never waits would not give a turn to).
+ *
+ * @example
+ * ```ts
+ * const bytes = Storage.canCommitNow(store) ? Storage.appendNow(store) : yield* Storage.append(store);
+ * ```
+ */
+export function canCommitNow(store: Store): boolean {
+  const flags = store.attached?.flags;
+  return store.rewrite === null && !store.closed && (flags === undefined || (!flags.dsync && !flags.direct));
+}
+
+/**
+ * Appends every change journaled since the last call to the log, in this thread, blocking, as
+ * Redis's `write()` in `beforeSleep`: for a batch of small records a write is a few
+ * microseconds, a round trip through libuv's pool ({@link append}) costs more than that, and
+ * makes the loop wait for it anyway. Returns the number of bytes written (0 when nothing
+ * changed). On failure the file is cut back to where the batch began, and the error is thrown.
+ * Only when {@link canCommitNow}.
+ *
+ * @example
+ * ```ts
+ * if (Storage.appendNow(store) > 0) Storage.syncNow(store);
+ * ```
+ */
+export function appendNow(store: Store): number {
   const records = takeJournal(store);
   if (records.length === 0) return 0;
   let bytes = 0;
   try {
     for (const data of coalesce(records)) {
-      writeAll(store.fd, data);
+      // At the log's end, by offset: the attached writer may have appended through a descriptor
+      // of its own (this one's file position does not move with those writes).
+      writeAll(store.fd, data, store.logBytes + bytes);
       bytes += data.length;
     }
   } catch (error) {
