@@ -100,7 +100,7 @@ function* startStore(sw: Eio.Switch.Switch, env: Eio.Env, queue: Store.Queue, sh
   const [stopStore, setStopStore] = Eio.Promise.create<void>();
   const [finished, setFinished] = Eio.Promise.create<void>();
   Eio.Fiber.fork(sw, function* () {
-    yield* Store.storageDomain(queue, config.dir, options, setReady, stopStore);
+    yield* Store.storageDomain(queue, config.dir, { ...options, beforeSleep: true }, setReady, stopStore);
     Eio.Promise.resolve(setFinished, undefined);
   });
   function* stop(): Eio.Operation<void> {

@@ -95,6 +95,14 @@ export interface ServeOptions extends Storage.OpenOptions {
   fs?: Eio.Path.Path;
   /** The log's open flags (`--log-open-flags`): O_DSYNC, O_DIRECT; none by default. */
   logOpenFlags?: LogFile.Flags;
+  /**
+   * The connections are fibers of this thread (`--single-domain`): before a batch's changes
+   * are written, the rest of the event loop's turn runs, so that every request already read
+   * joins the batch, as Redis writes and fsyncs once per turn (its `beforeSleep`). In a
+   * storage domain of its own the connections go on queueing requests while it writes and
+   * fsyncs, and the next batch takes them all: there a turn costs more than it gathers.
+   */
+  beforeSleep?: boolean;
 }
 
 /**
@@ -383,10 +391,25 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
         if (reply === null) still.push(running);
         else done.push({ request: running.request, reply });
       };
+      const runBatch = (): void => {
+        for (const request of batch) {
+          run({ request, index: 0, parts: [], total: 0, job: null, unlogged: null });
+          counter.add(request.commands.length, now);
+        }
+        batch.length = 0;
+      };
       for (const running of active) run(running);
-      for (const request of batch) {
-        run({ request, index: 0, parts: [], total: 0, job: null, unlogged: null });
-        counter.add(request.commands.length, now);
+      runBatch();
+      // As Redis's beforeSleep: with changes to write, the rest of this turn of the event loop
+      // runs first, so that the requests already read (by this very thread's connections) are
+      // run into this batch and share its write and its fsync: under everysec as under always
+      // (redis-benchmark -c 50 -P 1 -t set, --single-domain, everysec: about 1.6x the requests
+      // per second and 0.6x the CPU time per SET of a write per request). Not during a
+      // rewrite, whose writes and switch need the loop's turns more than the batch needs to grow.
+      if (options.beforeSleep === true && diskError === null && (store.table.journal?.length ?? 0) > 0 && !Storage.rewriting(store)) {
+        yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setImmediate(resolve)));
+        for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
+        runBatch();
       }
       active = still;
       Table.sweepExpired(store.table, now, 20);
@@ -524,7 +547,7 @@ export interface ReadyInfo {
 export function* storageDomain(
   queue: Queue,
   dir: string,
-  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port" | "live" | "fs" | "logOpenFlags">,
+  options: Pick<ServeOptions, "compactBytes" | "maxBatch" | "repair" | "appendfsync" | "clock" | "clients" | "port" | "live" | "fs" | "logOpenFlags" | "beforeSleep">,
   ready: Eio.Promise.Resolver<ReadyInfo>,
   stop: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {
