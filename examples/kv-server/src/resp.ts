@@ -10,7 +10,6 @@
 import { splitInline } from "./resp-inline.js";
 
 const CR = 13;
-const CRLF = Buffer.from("\r\n");
 const LF = 10;
 const MAX_HEADER = 64 * 1024;
 const MAX_ARGS = 1024 * 1024;
@@ -172,7 +171,10 @@ export function next(parser: Parser): Parsed {
   // Joining chunks only when they can complete the wanted piece keeps a large bulk string
   // that arrives in many chunks linear, not quadratic.
   if (parser.pendingBytes > 0 && parser.buffer.length - parser.position + parser.pendingBytes >= parser.need) {
-    parser.buffer = Buffer.concat([parser.buffer.subarray(parser.position), ...parser.pending]);
+    // A chunk after a fully parsed one (the usual case) is taken as it is, not copied.
+    parser.buffer = parser.position === parser.buffer.length && parser.pending.length === 1
+      ? parser.pending[0]!
+      : Buffer.concat([parser.buffer.subarray(parser.position), ...parser.pending]);
     parser.position = 0;
     parser.pending = [];
     parser.pendingBytes = 0;
@@ -340,7 +342,17 @@ export function error(message: string): Buffer {
  */
 export function integer(n: number | bigint): Buffer {
   if (typeof n === "number" && n >= 0 && n < 16 && Number.isInteger(n)) return SMALL_INTEGERS[n]!;
-  return Buffer.from(`:${n}\r\n`);
+  return Buffer.from(`:${n}\r\n`, "latin1");
+}
+
+/** The number of decimal digits of a length (a non-negative integer). */
+function digits(n: number): number {
+  let count = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    count++;
+  }
+  return count;
 }
 
 /**
@@ -355,8 +367,18 @@ export function integer(n: number | bigint): Buffer {
 export function bulk(value: Uint8Array | string | null): Buffer {
   if (value === null) return NULL;
   const body = typeof value === "string" ? Buffer.from(value) : value;
-  const header = Buffer.from(`$${body.length}\r\n`);
-  return Buffer.concat([header, body, CRLF], header.length + body.length + 2);
+  // One buffer, written in place: `$`, the length's digits, CRLF, the body, CRLF.
+  const length = body.length;
+  const width = digits(length);
+  const out = Buffer.allocUnsafe(width + length + 5);
+  out[0] = 36; /* $ */
+  for (let i = width, n = length; i > 0; i--, n = Math.floor(n / 10)) out[i] = 48 + (n % 10);
+  out[width + 1] = CR;
+  out[width + 2] = LF;
+  out.set(body, width + 3);
+  out[width + length + 3] = CR;
+  out[width + length + 4] = LF;
+  return out;
 }
 
 /**
