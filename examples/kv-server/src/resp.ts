@@ -367,18 +367,34 @@ function digits(n: number): number {
 export function bulk(value: Uint8Array | string | null): Buffer {
   if (value === null) return NULL;
   const body = typeof value === "string" ? Buffer.from(value) : value;
-  // One buffer, written in place: `$`, the length's digits, CRLF, the body, CRLF.
-  const length = body.length;
-  const width = digits(length);
-  const out = Buffer.allocUnsafe(width + length + 5);
-  out[0] = 36; /* $ */
-  for (let i = width, n = length; i > 0; i--, n = Math.floor(n / 10)) out[i] = 48 + (n % 10);
-  out[width + 1] = CR;
-  out[width + 2] = LF;
-  out.set(body, width + 3);
-  out[width + length + 3] = CR;
-  out[width + length + 4] = LF;
+  const out = Buffer.allocUnsafe(bulkSize(body.length));
+  writeBulk(out, 0, body);
   return out;
+}
+
+/** The bytes of a bulk string reply of `length` bytes: `$`, the digits, CRLF, the body, CRLF. */
+function bulkSize(length: number): number {
+  return digits(length) + length + 5;
+}
+
+/** Writes `body` as a bulk string reply at `at` in `out` (room made by {@link bulkSize}); returns the end. */
+function writeBulk(out: Buffer, at: number, body: Uint8Array): number {
+  at = writeHeader(out, at, 36 /* $ */, body.length);
+  out.set(body, at);
+  at += body.length;
+  out[at] = CR;
+  out[at + 1] = LF;
+  return at + 2;
+}
+
+/** Writes `prefix`, `n`'s digits and CRLF at `at` in `out`; returns the end. */
+function writeHeader(out: Buffer, at: number, prefix: number, n: number): number {
+  const width = digits(n);
+  out[at] = prefix;
+  for (let i = at + width; i > at; i--, n = Math.floor(n / 10)) out[i] = 48 + (n % 10);
+  out[at + width + 1] = CR;
+  out[at + width + 2] = LF;
+  return at + width + 3;
 }
 
 /**
@@ -390,8 +406,15 @@ export function bulk(value: Uint8Array | string | null): Buffer {
  * ```
  */
 export function array(items: readonly Uint8Array[]): Buffer {
-  const header = Buffer.from(`*${items.length}\r\n`);
-  return Buffer.concat([header, ...items]);
+  let total = digits(items.length) + 3;
+  for (const item of items) total += item.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = writeHeader(out, 0, 42 /* * */, items.length);
+  for (const item of items) {
+    out.set(item, at);
+    at += item.length;
+  }
+  return out;
 }
 
 /**
@@ -403,6 +426,21 @@ export function array(items: readonly Uint8Array[]): Buffer {
  * ```
  */
 export function bulkArray(values: readonly (Uint8Array | string | null)[]): Buffer {
-  return array(values.map(bulk));
+  // One buffer, sized first (LRANGE, HGETALL ... build long ones): no reply per element.
+  const bodies: (Uint8Array | null)[] = new Array(values.length);
+  let total = digits(values.length) + 3;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    const body = typeof value === "string" ? Buffer.from(value) : value;
+    bodies[i] = body;
+    total += body === null ? NULL.length : bulkSize(body.length);
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = writeHeader(out, 0, 42 /* * */, values.length);
+  for (const body of bodies) {
+    if (body === null) at += NULL.copy(out, at);
+    else at = writeBulk(out, at, body);
+  }
+  return out;
 }
 
