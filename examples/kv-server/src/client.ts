@@ -18,7 +18,7 @@ import * as Blocking from "./blocking.js";
 import * as ClientRequest from "./client-request.js";
 import * as CommandName from "./command-name.js";
 import * as DiskError from "./disk-error.js";
-import { dataCommands } from "./commands.js";
+import { arityOk, dataCommands } from "./commands.js";
 import * as PubSub from "./pubsub.js";
 import * as Resp from "./resp.js";
 import * as Session from "./session.js";
@@ -146,6 +146,12 @@ function refusal(client: Client, name: string, args: Buffer[]): string | null {
  */
 export function classify(client: Client, args: Buffer[]): Action {
   const name = CommandName.of(args[0]!);
+  // The common case first: a data command, well formed, of a client that is authenticated, not
+  // queuing a transaction nor listening to a channel, and that cannot block. It is queued.
+  const data = dataCommands.get(name);
+  if (data !== undefined && client.multi === null && client.subscriptions === 0 && client.session.authenticated && arityOk(data.arity, args) && !Blocking.isBlocking(name)) {
+    return null;
+  }
   const refused = refusal(client, name, args);
   if (refused !== null && name === "exec") {
     // Redis's execCommandAbort: a refused EXEC discards the transaction, whether or not there was one.

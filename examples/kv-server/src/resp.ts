@@ -341,7 +341,13 @@ export function error(message: string): Buffer {
  * ```
  */
 export function integer(n: number | bigint): Buffer {
-  if (typeof n === "number" && n >= 0 && n < 16 && Number.isInteger(n)) return SMALL_INTEGERS[n]!;
+  if (typeof n === "number" && n >= 0 && Number.isSafeInteger(n)) {
+    if (n < 16) return SMALL_INTEGERS[n]!;
+    // Counts and lengths (INCR, LPUSH, SADD ...): the digits written in place, no string made.
+    const out = Buffer.allocUnsafe(digits(n) + 3);
+    writeHeader(out, 0, 58 /* : */, n);
+    return out;
+  }
   return Buffer.from(`:${n}\r\n`, "latin1");
 }
 
