@@ -2,7 +2,9 @@
 // kv-server (its default shape with a storage domain, and `--single-domain`) against Debian's
 // redis-server, both on `appendfsync always` and on `everysec`, loaded by
 // `redis-benchmark -c 50` with its own suite (SET and GET carry issue 14's target; the other
-// tests are the data types of issue 15) at `-P 1` and `-P 16`. Usage (after `npm run build`):
+// tests are the data types of issue 15) at `-P 1` and `-P 16`, and the floor: a bare node:net
+// server (bench/lib/kv-floor-server.mjs) under the same SET and GET load, what Node itself
+// reaches here. Usage (after `npm run build`):
 //   node bench/kv.mjs [--quick] [--requests N] [--results DIR]
 // `--quick` sends 1000 requests per test (a smoke test). Writes DIR/kv.json and DIR/kv.md
 // (default bench/results) and prints the Markdown table for examples/kv-server/README.md.
@@ -14,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENTS, runLoad, SUITE, SUITE_TESTS } from "./lib/kv-load.mjs";
 import { compare, consoleTable, markdownReport, markdownTable, suiteTable } from "./lib/kv-report.mjs";
-import { POLICIES, SERVERS } from "./lib/kv-servers.mjs";
+import { FLOOR, POLICIES, SERVERS } from "./lib/kv-servers.mjs";
 import { machine, machineLine } from "./lib/report.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -72,11 +74,11 @@ async function main() {
         for (const pipeline of PIPELINES) {
           const began = performance.now();
           try {
-            const results = await runLoad({ port: started.port, requests: options.requests, pipeline, timeoutMs });
+            const results = await runLoad({ port: started.port, requests: options.requests, pipeline, timeoutMs, ...(server.tests === undefined ? {} : { tests: server.tests }) });
             rows.push({ ...row(pipeline), results });
             const seconds = ((performance.now() - began) / 1000).toFixed(1);
-            const rest = SUITE_TESTS.filter((t) => t !== "SET" && t !== "GET").map((t) => `${t} ${results[t]?.rps.toFixed(0) ?? "—"}`).join(", ");
-            console.log(`${label}, -P ${pipeline}: SET ${results.SET.rps.toFixed(0)} req/s, GET ${results.GET.rps.toFixed(0)} req/s (${seconds} s); ${rest}`);
+            const rest = SUITE_TESTS.filter((t) => t !== "SET" && t !== "GET" && results[t] !== undefined).map((t) => `${t} ${results[t].rps.toFixed(0)}`).join(", ");
+            console.log(`${label}, -P ${pipeline}: SET ${results.SET.rps.toFixed(0)} req/s, GET ${results.GET.rps.toFixed(0)} req/s (${seconds} s)${rest === "" ? "" : `; ${rest}`}`);
           } catch (error) {
             rows.push({ ...row(pipeline), failed: error.message });
             console.log(`${label}, -P ${pipeline}: failed: ${error.message}`);
@@ -96,7 +98,7 @@ async function main() {
   const report = { date: info.date, machine: info, machineLine: line, quick: options.quick, clients: CLIENTS, requests: options.requests, pipelines: PIPELINES, rows };
   console.log(`\n${consoleTable(rows)}\n`);
   console.log("targets:");
-  for (const r of rows.filter((r) => r.target !== undefined)) {
+  for (const r of rows.filter((r) => r.target !== undefined && r.server !== FLOOR)) {
     console.log(`  ${r.target.status.padEnd(7)}  appendfsync ${r.appendfsync}, -P ${r.pipeline}, ${r.server}: kv-server at least 0.8x Redis (${r.target.value})`);
   }
   mkdirSync(options.results, { recursive: true });

@@ -44,13 +44,14 @@ export class TooFast extends Error {
 }
 
 /**
- * Runs `redis-benchmark -h 127.0.0.1 -p port -c 50 -t <SUITE> -n requests -P pipeline --csv`
+ * Runs `redis-benchmark -h 127.0.0.1 -p port -c 50 -t <tests> -n requests -P pipeline --csv`
+ * (`tests`: the whole {@link SUITE} unless given)
  * and resolves its parsed rows (again with ten times the requests if a run was too short to
  * time). A server that stops answering must fail its row, not hang the
  * run: past `timeoutMs` the generator is killed and the promise rejects.
  */
-export function runLoad({ port, requests, pipeline, timeoutMs }) {
-  const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(CLIENTS), "-t", SUITE.join(","), "-n", String(requests), "-P", String(pipeline), "--csv"];
+export function runLoad({ port, requests, pipeline, timeoutMs, tests = SUITE }) {
+  const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(CLIENTS), "-t", tests.join(","), "-n", String(requests), "-P", String(pipeline), "--csv"];
   return new Promise((resolve, reject) => {
     const child = spawn("redis-benchmark", args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -71,7 +72,7 @@ export function runLoad({ port, requests, pipeline, timeoutMs }) {
         resolve(parseCsv(out));
       } catch (error) {
         // Too short to be timed: run again with ten times the requests.
-        if (error instanceof TooFast && requests < 10_000_000) resolve(runLoad({ port, requests: requests * 10, pipeline, timeoutMs }));
+        if (error instanceof TooFast && requests < 10_000_000) resolve(runLoad({ port, requests: requests * 10, pipeline, timeoutMs, tests }));
         else reject(error);
       }
     });

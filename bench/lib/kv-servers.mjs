@@ -1,5 +1,6 @@
-// The two servers `bench/kv.mjs` compares, each a child process in a temp data dir of its own on
-// 127.0.0.1: Debian's redis-server and kv-server (its built dist/main.js). A server counts as
+// The servers `bench/kv.mjs` compares, each a child process in a temp data dir of its own on
+// 127.0.0.1: Debian's redis-server, kv-server (its built dist/main.js) in its two shapes, and the
+// floor: a bare node:net server (kv-floor-server.mjs), what Node itself reaches here. A server counts as
 // started once it has printed its ready line and answered PING, never after a sleep; stopping
 // one waits for its exit and removes its data dir, whatever happened before.
 import { spawn } from "node:child_process";
@@ -10,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const KV_MAIN = fileURLToPath(new URL("../../examples/kv-server/dist/main.js", import.meta.url));
+const FLOOR_MAIN = fileURLToPath(new URL("./kv-floor-server.mjs", import.meta.url));
 /** How long a server may take to say it is ready, or to exit after SIGTERM, before it is killed. */
 const READY_MS = 20_000;
 const STOP_MS = 10_000;
@@ -17,11 +19,18 @@ const STOP_MS = 10_000;
 /** The two fsync policies that make the same promise in both servers (as Redis names them). */
 export const POLICIES = ["always", "everysec"];
 
-/** The servers, in the order they run: Redis first, the baseline of the kv-server rows. */
+/** The name of the floor's rows. */
+export const FLOOR = "floor (bare node:net)";
+
+/**
+ * The servers, in the order they run: Redis first, the baseline of the other rows. `tests` limits
+ * the load to what a server speaks (the floor: SET and GET only).
+ */
 export const SERVERS = [
   { name: "redis-server", start: (policy) => startRedis(policy) },
   { name: "kv-server (storage domain)", start: (policy) => startKv(policy, []) },
   { name: "kv-server (single domain)", start: (policy) => startKv(policy, ["--single-domain"]) },
+  { name: FLOOR, start: (policy) => startFloor(policy), tests: ["set", "get"] },
 ];
 
 function freePort() {
@@ -45,6 +54,15 @@ export async function startRedis(policy) {
 export function startKv(policy, shape) {
   const args = ["--port", "0", "--appendfsync", policy, ...shape];
   return launch("kv-server", process.execPath, (dir) => [KV_MAIN, ...args, "--dir", dir], (output) => {
+    const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
+    return match ? Number(match[1]) : null;
+  });
+}
+
+/** The floor server, with `--port 0` and the same ready line as kv-server's. */
+export function startFloor(policy) {
+  const args = ["--port", "0", "--appendfsync", policy];
+  return launch("kv-floor-server", process.execPath, (dir) => [FLOOR_MAIN, ...args, "--dir", dir], (output) => {
     const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
     return match ? Number(match[1]) : null;
   });

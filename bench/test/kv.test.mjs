@@ -15,13 +15,13 @@ const script = new URL("../run.mjs", import.meta.url).pathname;
 const results = mkdtempSync(path.join(os.tmpdir(), "eio-bench-kv-"));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
-const SERVERS = ["redis-server", "kv-server (storage domain)", "kv-server (single domain)"];
+const SERVERS = ["redis-server", "kv-server (storage domain)", "kv-server (single domain)", "floor (bare node:net)"];
 
 /** True while `pid` is a live process (a reused pid of another program does not count). */
 function serverAlive(pid) {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, "latin1");
-    return /redis-server|kv-server/.test(cmdline);
+    return /redis-server|kv-server|kv-floor-server/.test(cmdline);
   } catch {
     return false;
   }
@@ -41,15 +41,15 @@ describe("npm run bench:kv", () => {
 
     // Every server that started was stopped and its data dir removed.
     const started = [...stdout.matchAll(/: pid (\d+) on 127\.0\.0\.1:\d+, data in (\S+)/g)].map((m) => ({ pid: Number(m[1]), dir: m[2] }));
-    expect(started).toHaveLength(6);
+    expect(started).toHaveLength(8);
     for (const { pid, dir } of started) {
       expect(stdout).toContain(`stopped pid ${pid}, removed ${dir}`);
       expect({ pid, alive: serverAlive(pid), dirLeft: existsSync(dir) }).toEqual({ pid, alive: false, dirLeft: false });
     }
 
-    // The printed Markdown table: 12 rows, each kv-server row with both ratios and the target.
+    // The printed Markdown table: 16 rows, each kv-server row with both ratios and the target, the floor's with its ratios.
     const table = stdout.split("\n").filter((line) => /^\| (always|everysec) \| (1|16) \| /.test(line));
-    expect(table).toHaveLength(12);
+    expect(table).toHaveLength(16);
     for (const line of table) {
       const [, policy, depth, server, setRps, setRatio, getRps, getRatio, target] = line.split("|").map((c) => c.trim());
       expect(SERVERS).toContain(server);
@@ -61,14 +61,14 @@ describe("npm run bench:kv", () => {
       } else {
         expect(setRatio).toMatch(/^\d+\.\d\dx$/);
         expect(getRatio).toMatch(/^\d+\.\d\dx$/);
-        expect(target).toMatch(/^(met|not met)$/);
+        expect(target).toMatch(server.startsWith("floor") ? /^floor$/ : /^(met|not met)$/);
       }
     }
     expect(stdout.match(/^ {2}(met|not met) {2,}appendfsync \w+, -P \d+, kv-server .*: kv-server at least 0\.8x Redis \(SET [\d.]+x, GET [\d.]+x\)$/gm)).toHaveLength(8);
 
     const report = JSON.parse(readFileSync(path.join(results, "kv.json"), "utf8"));
     expect(report.machine.cores).toBe(os.cpus().length);
-    expect(report.rows).toHaveLength(12);
+    expect(report.rows).toHaveLength(16);
     for (const row of report.rows) {
       expect(row.failed).toBeUndefined();
       expect(row.results.SET.rps).toBeGreaterThan(0);
@@ -94,9 +94,9 @@ describe("bench/kv.mjs when the load fails", () => {
       const kv = new URL("../kv.mjs", import.meta.url).pathname;
       const error = await run(process.execPath, [kv, "--quick", "--results", out], { env, timeout: 170_000 }).catch((e) => e);
       expect(error.code).toBe(1);
-      expect(error.stdout.match(/-P (1|16): failed: redis-benchmark exited with 1: Could not connect to Redis$/gm)).toHaveLength(12);
+      expect(error.stdout.match(/-P (1|16): failed: redis-benchmark exited with 1: Could not connect to Redis$/gm)).toHaveLength(16);
       const started = [...error.stdout.matchAll(/: pid (\d+) on 127\.0\.0\.1:\d+, data in (\S+)/g)].map((m) => ({ pid: Number(m[1]), dir: m[2] }));
-      expect(started).toHaveLength(6);
+      expect(started).toHaveLength(8);
       for (const { pid, dir } of started) {
         expect(error.stdout).toContain(`stopped pid ${pid}, removed ${dir}`);
         expect({ pid, alive: serverAlive(pid), dirLeft: existsSync(dir) }).toEqual({ pid, alive: false, dirLeft: false });

@@ -11,6 +11,7 @@
  * @module
  */
 import * as Blocking from "./blocking.js";
+import * as CommandName from "./command-name.js";
 import * as Commands from "./commands.js";
 import * as Log from "./log.js";
 import * as PubSub from "./pubsub.js";
@@ -108,7 +109,7 @@ export function execute(state: State, table: Table.Table, args: Buffer[], now: n
   // not PUBLISH or PUBSUB (their names start with p) nor a connection's reply (with a NUL).
   const first = (args[0]![0] ?? 0) | 0x20;
   if (client === undefined && first !== 0x70 && first !== 0x20) return Commands.execute(table, args, now, context);
-  const name = args[0]!.toString("latin1").toLowerCase();
+  const name = CommandName.of(args[0]!);
   switch (name) {
     case "publish":
       return Resp.integer(PubSub.publish(state.hub, args[1]!, args[2]!, now));

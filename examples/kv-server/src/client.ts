@@ -16,8 +16,9 @@
 import * as Eio from "eio-ts";
 import * as Blocking from "./blocking.js";
 import * as ClientRequest from "./client-request.js";
+import * as CommandName from "./command-name.js";
 import * as DiskError from "./disk-error.js";
-import { dataCommands } from "./commands.js";
+import { arityOk, dataCommands } from "./commands.js";
 import * as PubSub from "./pubsub.js";
 import * as Resp from "./resp.js";
 import * as Session from "./session.js";
@@ -144,7 +145,13 @@ function refusal(client: Client, name: string, args: Buffer[]): string | null {
  * ```
  */
 export function classify(client: Client, args: Buffer[]): Action {
-  const name = lower(args[0]!);
+  const name = CommandName.of(args[0]!);
+  // The common case first: a data command, well formed, of a client that is authenticated, not
+  // queuing a transaction nor listening to a channel, and that cannot block. It is queued.
+  const data = dataCommands.get(name);
+  if (data !== undefined && client.multi === null && client.subscriptions === 0 && client.session.authenticated && arityOk(data.arity, args) && !Blocking.isBlocking(name)) {
+    return null;
+  }
   const refused = refusal(client, name, args);
   if (refused !== null && name === "exec") {
     // Redis's execCommandAbort: a refused EXEC discards the transaction, whether or not there was one.
@@ -362,12 +369,12 @@ function* exec(client: Client, submit: Submit, io: Io): Eio.Operation<Buffer | n
   }
   const scratch = { ...client.session };
   const commands = queued.map((args) => {
-    const name = lower(args[0]!);
+    const name = CommandName.of(args[0]!);
     if (dataCommands.has(name) || STORE_COMMANDS.has(name)) return args;
     return [ClientRequest.LOCAL_REPLY, Session.handle(scratch, args) ?? Resp.error("ERR internal error: not a connection command")];
   });
   client.watching = false;
-  if (client.subscriber !== null || queued.some((args) => SUBSCRIBE_COMMANDS.has(lower(args[0]!)))) {
+  if (client.subscriber !== null || queued.some((args) => SUBSCRIBE_COMMANDS.has(CommandName.of(args[0]!)))) {
     yield* io.flush();
     Object.assign(client.session, scratch);
     return yield* throughMailbox(client, commands, { exec: true }, submit, io);

@@ -8,6 +8,7 @@
  * commands (PING, HELLO, CLIENT, ...) live in `session.ts`: they touch no data.
  * @module
  */
+import * as CommandName from "./command-name.js";
 import type { Context, DataCommand } from "./data-command.js";
 import { Errors } from "./errors.js";
 import { hashCommands } from "./hash-commands.js";
@@ -62,9 +63,10 @@ export function arityOk(arity: number, args: readonly unknown[]): boolean {
  * ```
  */
 export function execute(table: Table.Table, args: Buffer[], now: number, context: Context = NO_CONTEXT): Buffer {
-  const command = dataCommands.get(args[0]!.toString("latin1").toLowerCase());
+  const name = CommandName.of(args[0]!);
+  const command = dataCommands.get(name);
   if (command === undefined) return Resp.error(Errors.unknown(args));
-  if (!arityOk(command.arity, args)) return Resp.error(Errors.arity(args[0]!.toString("latin1").toLowerCase()));
+  if (!arityOk(command.arity, args)) return Resp.error(Errors.arity(name));
   try {
     return command.run(table, args, now, context);
   } catch (error) {

@@ -98,72 +98,98 @@ export function* serve(channel: Channel, session: Session.Session, submit: Submi
   }
 }
 
+/**
+ * A connection's output and its request being gathered. Module-level generators take it (not
+ * closures made per connection or per read: V8 gives each generator function its own
+ * prototype, and a resumer that sees many of them is slowed down).
+ */
+interface Conn {
+  channel: Channel;
+  client: Client.Client;
+  submit: Submit;
+  /** Replies held, to go out as one write. */
+  out: Uint8Array[];
+  /** Data commands gathered, to go to the store as one request. */
+  pending: Uint8Array[][];
+  /** Bytes of replies to what the client sent at once. */
+  outBytes: number;
+}
+
+/** What the connection holds goes out, through the mailbox while there is one. */
+function* flush(conn: Conn): Eio.Operation<void> {
+  const out = conn.out;
+  if (out.length === 0) return;
+  const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
+  conn.out = [];
+  const subscriber = conn.client.subscriber;
+  if (subscriber !== null) yield* Subscriber.send(subscriber, bytes);
+  else yield* conn.channel.write(bytes);
+}
+
+/**
+ * Sends the gathered data commands as one request; false if their replies went over the
+ * output-buffer limit `hard` (the store stops there: it never builds replies this client would
+ * be closed for).
+ */
+function* submitPending(conn: Conn, hard: number): Eio.Operation<boolean> {
+  const replies = yield* conn.submit(conn.pending, hard === 0 ? undefined : { replyLimit: Math.max(1, hard - conn.outBytes) });
+  conn.pending = [];
+  if (replies.length === 0) return false;
+  conn.out.push(replies);
+  conn.outBytes += replies.length;
+  return true;
+}
+
+/** A blocked client's later commands are kept for after; its leaving ends the wait. */
+function* untilEnd(channel: Channel, parser: Resp.Parser): Eio.Operation<void> {
+  for (let chunk; (chunk = yield* channel.read(true)) !== null; ) Resp.feed(parser, chunk);
+}
+
 function* loop(sw: Eio.Switch.Switch, channel: Channel, client: Client.Client, submit: Submit, limits: Limits): Eio.Operation<void> {
   const session = client.session;
   const unauthenticated = (): boolean => !session.authenticated;
   const parser = Resp.createParser(limits.maxBulk === undefined ? { unauthenticated } : { maxBulk: limits.maxBulk, unauthenticated });
-  let out: Uint8Array[] = [];
-  // What the connection holds goes out, through the mailbox while there is one.
-  function* flush(): Eio.Operation<void> {
-    if (out.length === 0) return;
-    const bytes = out.length === 1 ? out[0]! : Buffer.concat(out);
-    out = [];
-    if (client.subscriber !== null) yield* Subscriber.send(client.subscriber, bytes);
-    else yield* channel.write(bytes);
-  }
-  // A blocked client's later commands are kept for after; its leaving ends the wait.
-  function* untilEnd(): Eio.Operation<void> {
-    for (let chunk; (chunk = yield* channel.read(true)) !== null; ) Resp.feed(parser, chunk);
-  }
-  const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush, untilEnd };
+  const conn: Conn = { channel, client, submit, out: [], pending: [], outBytes: 0 };
+  const io: Client.Io = { sw, write: (bytes) => channel.write(bytes), flush: () => flush(conn), untilEnd: () => untilEnd(channel, parser) };
   if (limits.clock !== undefined) io.clock = limits.clock;
   for (;;) {
     const chunk = yield* channel.read(client.subscriptions > 0);
     if (chunk === null) break;
     const hard = limits.outputBufferLimit?.hard ?? 0;
     Resp.feed(parser, chunk);
-    let pending: Uint8Array[][] = [];
-    let outBytes = 0;
+    conn.pending = [];
+    conn.outBytes = 0;
     let overLimit = false;
-    // The store stops at the limit (it never builds replies this client would be closed for).
-    function* submitPending(): Eio.Operation<boolean> {
-      const replies = yield* submit(pending, { replyLimit: hard === 0 ? 0 : Math.max(1, hard - outBytes) });
-      pending = [];
-      if (replies.length === 0) return false;
-      out.push(replies);
-      outBytes += replies.length;
-      return true;
-    }
     for (;;) {
       const parsed = Resp.next(parser);
       if (parsed.kind === "incomplete") break;
       const args = parsed.kind === "command" ? parsed.args : [];
       const action = parsed.kind === "error" ? Resp.error(parsed.message) : Client.classify(client, args);
       if (action === null) {
-        pending.push(args);
+        conn.pending.push(args);
         continue;
       }
       // Replies go out in request order, so the queued data commands are answered first.
-      if (pending.length > 0 && !(yield* submitPending())) {
+      if (conn.pending.length > 0 && !(yield* submitPending(conn, hard))) {
         overLimit = true;
         break;
       }
       const reply = typeof action === "string" ? yield* Client.run(client, action, args, submit, io) : action;
       if (reply !== null) {
-        out.push(reply);
-        outBytes += reply.length;
+        conn.out.push(reply);
+        conn.outBytes += reply.length;
       }
       if (parsed.kind === "error") session.closing = true;
       if (session.closing) break;
     }
-    if (!overLimit && pending.length > 0 && !(yield* submitPending())) overLimit = true;
-    if (overLimit || (hard > 0 && outBytes > hard)) {
+    if (!overLimit && conn.pending.length > 0 && !(yield* submitPending(conn, hard))) overLimit = true;
+    if (overLimit || (hard > 0 && conn.outBytes > hard)) {
       console.log(OutputLimit.closedMessage(`id=${session.id} addr=${session.address}`, `hard limit of ${hard} bytes`));
-      out = [];
+      conn.out = [];
       break;
     }
     if (session.closing) yield* Client.forget(client, submit);
-    yield* flush();
+    yield* flush(conn);
     if (session.closing || Resp.buffered(parser) > (limits.queryBufferLimit ?? 1024 ** 3)) break;
   }
   yield* Client.end(client, submit);

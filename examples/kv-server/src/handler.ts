@@ -53,46 +53,67 @@ class SoftLimitExceeded extends Error {}
  * write of more than the soft output-buffer limit that the client has not taken within its
  * seconds throws {@link SoftLimitExceeded} (Redis's soft limit: over it for that long).
  */
-function channelOf(flow: Eio.Net.Stream, clock: Eio.Time.Clock, live: LiveConfig.Live): Connection.Channel {
-  const buffer = Buffer.allocUnsafe(64 * 1024);
-  return {
-    *read(busy) {
-      const timeout = busy === true ? 0 : LiveConfig.read(live).timeout;
-      try {
-        if (timeout > 0) {
-          const result = yield* Eio.Time.withTimeout(clock, timeout, function* () {
-            return { ok: true as const, value: yield* Eio.Flow.read(flow, buffer) };
-          });
-          // Idle too long: end the connection, as Redis does, without a reply.
-          if (!result.ok) return null;
-          return Buffer.from(buffer.subarray(0, result.value));
-        }
-        const n = yield* Eio.Flow.read(flow, buffer);
-        // Copied: the parser keeps what it has not consumed, and the buffer is reused.
-        return Buffer.from(buffer.subarray(0, n));
-      } catch (error) {
-        if (error instanceof Eio.Flow.EndOfFile || error instanceof Eio.Net.ConnectionReset) return null;
-        throw error;
+class SocketChannel implements Connection.Channel {
+  private readonly buffer = Buffer.allocUnsafe(64 * 1024);
+  /** True while a read waits for the client. */
+  reading = false;
+  private drained = false;
+
+  constructor(private readonly flow: Eio.Net.Stream, private readonly clock: Eio.Time.Clock, private readonly live: LiveConfig.Live) {}
+
+  /** Reads nothing more: the next read returns null (end of input). */
+  drain(): void {
+    this.drained = true;
+  }
+
+  // Methods of a class, not closures made per connection: every connection's generators share
+  // one prototype, so the code that resumes them stays monomorphic (V8 gives each generator
+  // function its own prototype, and each prototype its own map).
+  *read(busy?: boolean): Eio.Operation<Uint8Array | null> {
+    if (this.drained) return null;
+    const { flow, clock, live, buffer } = this;
+    const timeout = busy === true ? 0 : LiveConfig.read(live).timeout;
+    this.reading = true;
+    try {
+      let n: number;
+      if (timeout > 0) {
+        const result = yield* Eio.Time.withTimeout(clock, timeout, function* () {
+          return { ok: true as const, value: yield* Eio.Flow.read(flow, buffer) };
+        });
+        // Idle too long: end the connection, as Redis does, without a reply.
+        if (!result.ok) return null;
+        n = result.value;
+      } else n = yield* Eio.Flow.read(flow, buffer);
+      // Copied: the parser keeps what it has not consumed, and the buffer is reused.
+      const chunk = Buffer.allocUnsafe(n);
+      buffer.copy(chunk, 0, 0, n);
+      return chunk;
+    } catch (error) {
+      if (error instanceof Eio.Flow.EndOfFile || error instanceof Eio.Net.ConnectionReset) return null;
+      throw error;
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  *write(bytes: Uint8Array): Eio.Operation<void> {
+    const { flow, clock, live } = this;
+    const output = LiveConfig.read(live).outputBufferLimit.normal;
+    try {
+      if (output.soft > 0 && bytes.length > output.soft) {
+        const written = yield* Eio.Time.withTimeout(clock, output.softSeconds, function* () {
+          yield* Eio.Flow.write(flow, bytes);
+          return { ok: true as const, value: undefined };
+        });
+        if (!written.ok) throw new SoftLimitExceeded(`soft limit of ${output.soft} bytes for ${output.softSeconds} s`);
+        return;
       }
-    },
-    *write(bytes) {
-      const output = LiveConfig.read(live).outputBufferLimit.normal;
-      try {
-        if (output.soft > 0 && bytes.length > output.soft) {
-          const written = yield* Eio.Time.withTimeout(clock, output.softSeconds, function* () {
-            yield* Eio.Flow.write(flow, bytes);
-            return { ok: true as const, value: undefined };
-          });
-          if (!written.ok) throw new SoftLimitExceeded(`soft limit of ${output.soft} bytes for ${output.softSeconds} s`);
-          return;
-        }
-        yield* Eio.Flow.write(flow, bytes);
-      } catch (error) {
-        // The client went away; the next read reports the end.
-        if (!(error instanceof Eio.Net.ConnectionReset)) throw error;
-      }
-    },
-  };
+      yield* Eio.Flow.write(flow, bytes);
+    } catch (error) {
+      // The client went away; the next read reports the end.
+      if (!(error instanceof Eio.Net.ConnectionReset)) throw error;
+    }
+  }
 }
 
 /** What sessions see of the server: the password and CONFIG's settings as they are now. */
@@ -113,28 +134,6 @@ function liveInfo(server: Server): Session.ServerInfo {
       Atomics.notify(server.shutdownCell, 0);
     },
   };
-}
-
-/** A channel that knows whether it waits for the client, and reads nothing more once drained. */
-function drainable(inner: Connection.Channel): Connection.Channel & { reading: boolean; drain(): void } {
-  let drained = false;
-  const channel = {
-    reading: false,
-    drain() {
-      drained = true;
-    },
-    *read(busy?: boolean): Eio.Operation<Uint8Array | null> {
-      if (drained) return null;
-      channel.reading = true;
-      try {
-        return yield* inner.read(busy);
-      } finally {
-        channel.reading = false;
-      }
-    },
-    write: (bytes: Uint8Array) => inner.write(bytes),
-  };
-  return channel;
 }
 
 function describe(addr: Eio.Net.Sockaddr): string {
@@ -164,7 +163,7 @@ export function* handleClient(
   clock: Eio.Time.Clock,
   draining?: Eio.Promise.Promise<void>,
 ): Eio.Operation<void> {
-  const channel = drainable(channelOf(flow, clock, server.live));
+  const channel = new SocketChannel(flow, clock, server.live);
   let session: Session.Session | null = null;
   try {
     const settings = LiveConfig.read(server.live);
@@ -189,7 +188,9 @@ export function* handleClient(
         return LiveConfig.read(live).outputBufferLimit.normal;
       },
     };
-    const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, (commands, options) => Store.submit(queue, commands, { ...options, shared }), limits);
+    const plain: Store.SubmitOptions = { shared };
+    const submit: Connection.Submit = (commands, options) => Store.submit(queue, commands, options === undefined ? plain : { ...options, shared });
+    const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, submit, limits);
     if (draining === undefined) yield* serve();
     else {
       yield* Eio.Fiber.first(serve, function* awaitDrain() {

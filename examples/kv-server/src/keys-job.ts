@@ -6,6 +6,7 @@
  * removals and reaches entries added meanwhile).
  * @module
  */
+import * as CommandName from "./command-name.js";
 import * as Glob from "./glob.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
@@ -43,7 +44,7 @@ export const SLICE_KEYS = 16384;
  * ```
  */
 export function start(table: Table.Table, args: Buffer[], now: number): Job | null {
-  if (args.length !== 2 || args[0]!.length !== 4 || args[0]!.toString("latin1").toLowerCase() !== "keys") return null;
+  if (args.length !== 2 || args[0]!.length !== 4 || CommandName.of(args[0]!) !== "keys") return null;
   return { keys: Table.keys(table, now), matches: Glob.compile(args[1]!.toString("latin1")), found: [] };
 }
 

@@ -10,7 +10,6 @@
 import { splitInline } from "./resp-inline.js";
 
 const CR = 13;
-const CRLF = Buffer.from("\r\n");
 const LF = 10;
 const MAX_HEADER = 64 * 1024;
 const MAX_ARGS = 1024 * 1024;
@@ -172,7 +171,10 @@ export function next(parser: Parser): Parsed {
   // Joining chunks only when they can complete the wanted piece keeps a large bulk string
   // that arrives in many chunks linear, not quadratic.
   if (parser.pendingBytes > 0 && parser.buffer.length - parser.position + parser.pendingBytes >= parser.need) {
-    parser.buffer = Buffer.concat([parser.buffer.subarray(parser.position), ...parser.pending]);
+    // A chunk after a fully parsed one (the usual case) is taken as it is, not copied.
+    parser.buffer = parser.position === parser.buffer.length && parser.pending.length === 1
+      ? parser.pending[0]!
+      : Buffer.concat([parser.buffer.subarray(parser.position), ...parser.pending]);
     parser.position = 0;
     parser.pending = [];
     parser.pendingBytes = 0;
@@ -339,8 +341,24 @@ export function error(message: string): Buffer {
  * ```
  */
 export function integer(n: number | bigint): Buffer {
-  if (typeof n === "number" && n >= 0 && n < 16 && Number.isInteger(n)) return SMALL_INTEGERS[n]!;
-  return Buffer.from(`:${n}\r\n`);
+  if (typeof n === "number" && n >= 0 && Number.isSafeInteger(n)) {
+    if (n < 16) return SMALL_INTEGERS[n]!;
+    // Counts and lengths (INCR, LPUSH, SADD ...): the digits written in place, no string made.
+    const out = Buffer.allocUnsafe(digits(n) + 3);
+    writeHeader(out, 0, 58 /* : */, n);
+    return out;
+  }
+  return Buffer.from(`:${n}\r\n`, "latin1");
+}
+
+/** The number of decimal digits of a length (a non-negative integer). */
+function digits(n: number): number {
+  let count = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    count++;
+  }
+  return count;
 }
 
 /**
@@ -355,8 +373,34 @@ export function integer(n: number | bigint): Buffer {
 export function bulk(value: Uint8Array | string | null): Buffer {
   if (value === null) return NULL;
   const body = typeof value === "string" ? Buffer.from(value) : value;
-  const header = Buffer.from(`$${body.length}\r\n`);
-  return Buffer.concat([header, body, CRLF], header.length + body.length + 2);
+  const out = Buffer.allocUnsafe(bulkSize(body.length));
+  writeBulk(out, 0, body);
+  return out;
+}
+
+/** The bytes of a bulk string reply of `length` bytes: `$`, the digits, CRLF, the body, CRLF. */
+function bulkSize(length: number): number {
+  return digits(length) + length + 5;
+}
+
+/** Writes `body` as a bulk string reply at `at` in `out` (room made by {@link bulkSize}); returns the end. */
+function writeBulk(out: Buffer, at: number, body: Uint8Array): number {
+  at = writeHeader(out, at, 36 /* $ */, body.length);
+  out.set(body, at);
+  at += body.length;
+  out[at] = CR;
+  out[at + 1] = LF;
+  return at + 2;
+}
+
+/** Writes `prefix`, `n`'s digits and CRLF at `at` in `out`; returns the end. */
+function writeHeader(out: Buffer, at: number, prefix: number, n: number): number {
+  const width = digits(n);
+  out[at] = prefix;
+  for (let i = at + width; i > at; i--, n = Math.floor(n / 10)) out[i] = 48 + (n % 10);
+  out[at + width + 1] = CR;
+  out[at + width + 2] = LF;
+  return at + width + 3;
 }
 
 /**
@@ -368,8 +412,15 @@ export function bulk(value: Uint8Array | string | null): Buffer {
  * ```
  */
 export function array(items: readonly Uint8Array[]): Buffer {
-  const header = Buffer.from(`*${items.length}\r\n`);
-  return Buffer.concat([header, ...items]);
+  let total = digits(items.length) + 3;
+  for (const item of items) total += item.length;
+  const out = Buffer.allocUnsafe(total);
+  let at = writeHeader(out, 0, 42 /* * */, items.length);
+  for (const item of items) {
+    out.set(item, at);
+    at += item.length;
+  }
+  return out;
 }
 
 /**
@@ -381,6 +432,21 @@ export function array(items: readonly Uint8Array[]): Buffer {
  * ```
  */
 export function bulkArray(values: readonly (Uint8Array | string | null)[]): Buffer {
-  return array(values.map(bulk));
+  // One buffer, sized first (LRANGE, HGETALL ... build long ones): no reply per element.
+  const bodies: (Uint8Array | null)[] = new Array(values.length);
+  let total = digits(values.length) + 3;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]!;
+    const body = typeof value === "string" ? Buffer.from(value) : value;
+    bodies[i] = body;
+    total += body === null ? NULL.length : bulkSize(body.length);
+  }
+  const out = Buffer.allocUnsafe(total);
+  let at = writeHeader(out, 0, 42 /* * */, values.length);
+  for (const body of bodies) {
+    if (body === null) at += NULL.copy(out, at);
+    else at = writeBulk(out, at, body);
+  }
+  return out;
 }
 

@@ -8,6 +8,7 @@
  * @module
  */
 import { createHash, timingSafeEqual } from "node:crypto";
+import * as CommandName from "./command-name.js";
 import { arityOk, dataCommands, Errors, parseInteger } from "./commands.js";
 import * as Glob from "./glob.js";
 import * as Resp from "./resp.js";
@@ -248,7 +249,7 @@ const NO_AUTH = new Set(["auth", "hello", "quit"]);
  * ```
  */
 export function handle(session: Session, args: Buffer[]): Buffer | null {
-  const name = args[0]!.toString("latin1").toLowerCase();
+  const name = CommandName.of(args[0]!);
   const refused = check(session, args);
   if (refused !== null) return refused;
   return dataCommands.has(name) ? null : commands[name]!.run(session, args);
@@ -264,7 +265,7 @@ export function handle(session: Session, args: Buffer[]): Buffer | null {
  * ```
  */
 export function check(session: Session, args: Buffer[], extra?: ReadonlyMap<string, number>): Buffer | null {
-  const name = args[0]!.toString("latin1").toLowerCase();
+  const name = CommandName.of(args[0]!);
   const arity = dataCommands.get(name)?.arity ?? (Object.hasOwn(commands, name) ? commands[name]!.arity : extra?.get(name));
   // Redis's order: an unknown command or a wrong arity is reported before a missing AUTH.
   if (arity === undefined) return Resp.error(Errors.unknown(args));

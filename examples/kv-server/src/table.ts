@@ -243,7 +243,13 @@ export function settle(table: Table): void {
  * ```
  */
 export function keyOf(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1");
+  // Buffer's own latin1Slice: no view to make, no encoding name to look up (every key is read so).
+  return Buffer.isBuffer(key) ? (key as LatinBuffer).latin1Slice(0, key.length) : Buffer.from(key.buffer, key.byteOffset, key.length).toString("latin1");
+}
+
+/** Node's Buffer has `latin1Slice`, which `toString("latin1")` calls; its types do not say so. */
+interface LatinBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
 }
 
 /**
