@@ -70,7 +70,12 @@ export class SocketStream implements Stream {
       this.paused = true;
       this.socket.pause();
     }
-    this.wakeReader();
+    // Node calls this from its read callback, outside every fiber: run the reader at once.
+    const fiber = this.reader;
+    if (fiber === null) return;
+    this.reader = null;
+    fiber.scheduler.removeExternalWait();
+    fiber.scheduler.wakeFromIo(fiber, undefined);
   };
 
   private readonly onEnd = (): void => {
