@@ -14,6 +14,9 @@ import { fromNodeError, NetError } from "./net-errors.js";
 import type { StreamAddr } from "./sockaddr.js";
 import { cancelRead, cancelWrite, ReadOp, Readable, WriteOp } from "./socket-ops.js";
 
+/** The empty write queued behind a write Node could not finish at once (see `startWrite`). */
+const MARKER = Buffer.alloc(0);
+
 /** Pause the socket once this many received bytes wait for a reader. */
 const HIGH_WATER = 256 * 1024;
 /** Resume it once the reader has brought the backlog down to this. */
@@ -38,8 +41,9 @@ export class SocketStream implements Stream {
   /** Reused by one read or write at a time: the echo path then allocates no operation per call. */
   private readOp = new ReadOp(this);
   private writeOp = new WriteOp(this);
-  private writesIssued = 0;
-  private writesDone = 0;
+  /** Markers written (see {@link startWrite}), and markers Node has called back. */
+  private markersIssued = 0;
+  private markersDone = 0;
   /** The release hook on the owning switch, withdrawn when closed early. @internal */
   hook: Hook | null = null;
 
@@ -66,7 +70,12 @@ export class SocketStream implements Stream {
       this.paused = true;
       this.socket.pause();
     }
-    this.wakeReader();
+    // Node calls this from its read callback, outside every fiber: run the reader at once.
+    const fiber = this.reader;
+    if (fiber === null) return;
+    this.reader = null;
+    fiber.scheduler.removeExternalWait();
+    fiber.scheduler.wakeFromIo(fiber, undefined);
   };
 
   private readonly onEnd = (): void => {
@@ -85,9 +94,9 @@ export class SocketStream implements Stream {
     this.wakeAll();
   };
 
-  /** Write callbacks run in order, one per write: count them instead of allocating closures. */
-  private readonly onWriteDone = (error?: Error | null): void => {
-    this.writesDone++;
+  /** Marker callbacks run in order, one per marker: count them instead of allocating closures. */
+  private readonly onMarkerDone = (error?: Error | null): void => {
+    this.markersDone++;
     if (error != null && !this.closedHere) this.error ??= fromNodeError(error, `Writing to ${describePeer(this.peer)} failed`);
     if (this.writers.length > 0) this.wakeWriters(error != null);
   };
@@ -104,7 +113,7 @@ export class SocketStream implements Stream {
     const still: WriteOp[] = [];
     for (const op of this.writers) {
       const fiber = op.fiber!;
-      if (all || op.index <= this.writesDone) {
+      if (all || op.index <= this.markersDone) {
         op.fiber = null;
         fiber.scheduler.removeExternalWait();
         fiber.scheduler.wake(fiber, undefined);
@@ -237,7 +246,13 @@ export class SocketStream implements Stream {
 
   /**
    * Hands `data` to Node. Returns 0 when Node wrote it all at once (the kernel has the bytes, so
-   * `data` is free to reuse), else the write's number, to wait for with {@link writeSettled}.
+   * `data` is free to reuse), else the number of a marker to wait for with {@link writeSettled}.
+   *
+   * The write itself takes no callback: a write with one costs Node an object and a `nextTick`
+   * even when it completes at once (an echo's every write), one without costs neither (a socket
+   * error still reaches us as its 'error' event). Only a write that Node had to queue gets a
+   * marker after it, an empty write with a callback: Node calls back writes in order, so the
+   * marker's callback says that every write before it is done.
    * @internal
    */
   startWrite(data: Uint8Array): number {
@@ -246,10 +261,11 @@ export class SocketStream implements Stream {
     if (this.closed) throw closedError(this.peer, "write to");
     if (this.sendDone) throw new NetError("EPIPE", `Cannot write to ${describePeer(this.peer)}: the sending side was shut down.`);
     if (data.length === 0) return 0;
-    const index = ++this.writesIssued;
-    this.socket.write(data, this.onWriteDone);
-    if (this.socket.writableLength === 0 && !this.socket.connecting) return 0;
-    return index;
+    const socket = this.socket;
+    socket.write(data);
+    if (socket.writableLength === 0 && !socket.connecting) return 0;
+    socket.write(MARKER, this.onMarkerDone);
+    return ++this.markersIssued;
   }
 
   /**
@@ -257,7 +273,7 @@ export class SocketStream implements Stream {
    * false once the current fiber is suspended until Node reports more writes done. @internal
    */
   writeSettled(op: WriteOp): boolean {
-    if (this.writesDone >= op.index) return true;
+    if (this.markersDone >= op.index) return true;
     const error = this.failure();
     if (error !== null) throw error;
     if (this.closed) throw closedError(this.peer, "write to");
