@@ -80,6 +80,12 @@ function tailLine(offset: number): number {
   return ((offset + LINE + LINE - 1) & ~(LINE - 1)) >> 2;
 }
 
+/**
+ * Set by the last `tryTakeFast`: it returned 0 because it saw the ring empty with nobody
+ * waiting (under the head lock), not because it left the work to the locked path.
+ */
+let foundEmpty = false;
+
 /** Claimed waiters to wake once the stream's lock is released. */
 const toDeliver: number[] = [];
 
@@ -300,6 +306,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
    * (only the head lock taken).
    */
   tryTakeFast(): number {
+    foundEmpty = false;
     if (this.cap === 0) return 0;
     const i32 = getArena().i32;
     const word = this.word;
@@ -308,6 +315,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
     lockWord(i32, side + SIDE_LOCK);
     const ref = this.popLocked(i32);
     unlockWord(i32, side + SIDE_LOCK);
+    foundEmpty = ref === 0;
     // An adder may have registered since we looked: it reads its slot after setting WAITERS.
     if (ref !== 0 && (Atomics.load(i32, word + WAITERS) & ADDERS_WAIT) !== 0) this.matchUnderLock();
     return ref;
@@ -603,7 +611,7 @@ export class SharedStream<T> extends SharedHandle implements StreamImpl<T> {
 
   takeNonblocking(): T | undefined {
     let ref = this.tryTakeFast();
-    if (ref === 0 && this.emptySlot() < 0) ref = this.takeLocked(false);
+    if (ref === 0 && !foundEmpty) ref = this.takeLocked(false);
     return ref === 0 ? undefined : (decodeAndFree(ref) as T);
   }
 
