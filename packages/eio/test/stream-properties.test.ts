@@ -50,8 +50,8 @@ function countOps(p: Program): number {
 }
 
 /** Runs `p`; `settle` must return once every scripted fiber is blocked or done. */
-function* runProgram(p: Program, settle: () => Eio.Operation<void>): Eio.Operation<Outcome> {
-  const s = Eio.Stream.create<string>(p.capacity);
+function* runProgram(p: Program, settle: () => Eio.Operation<void>, shared = false): Eio.Operation<Outcome> {
+  const s = Eio.Stream.create<string>(p.capacity, { shared });
   const out: Outcome = { trace: [], added: [], takes: new Map(), violations: [] };
   const contexts = new Map<number, Eio.Cancel.Context>();
   let nextId = p.fibers.length;
@@ -149,12 +149,16 @@ function checkInvariants(out: Outcome): void {
 const runOnMock = (p: Program): globalThis.Promise<Outcome> =>
   Eio.Mock.run<Outcome>((env) => runProgram(p, () => Eio.Time.sleep(env.clock, 1)), { traceln: () => {} });
 
-const runOnReal = (p: Program): globalThis.Promise<Outcome> =>
+const runOnReal = (p: Program, shared = false): globalThis.Promise<Outcome> =>
   Eio.run<Outcome>(() =>
-    runProgram(p, function* () {
-      // With no timers or I/O, each round lets every runnable fiber do at least one step.
-      for (let i = countOps(p) * 2 + 10; i > 0; i--) yield* Eio.Fiber.yield();
-    }),
+    runProgram(
+      p,
+      function* () {
+        // With no timers or I/O, each round lets every runnable fiber do at least one step.
+        for (let i = countOps(p) * 2 + 10; i > 0; i--) yield* Eio.Fiber.yield();
+      },
+      shared,
+    ),
   );
 
 describe("Stream properties", () => {
@@ -171,6 +175,15 @@ describe("Stream properties", () => {
     await assertProperty(
       fc.asyncProperty(programArb, async (p) => {
         checkInvariants(await runOnReal(p));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a shared stream (its per-side fast paths and its locked path) in one domain: the same invariants", async () => {
+    await assertProperty(
+      fc.asyncProperty(programArb, async (p) => {
+        checkInvariants(await runOnReal(p, true));
       }),
       { numRuns: 200 },
     );

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
+import { assertProperty } from "../../../../test/support/fc.js";
 import { inDomain } from "./spawn.js";
 
 describe("shared Stream in one domain", () => {
@@ -151,4 +153,76 @@ describe("shared Stream across domains", () => {
     });
     expect(result).toEqual(Array.from({ length: rounds }, (_, round) => `took ${round}, left undefined`));
   }, 120_000);
+
+  it("property: any capacity, 1-3 producer domains and 1-2 consumer domains (the main thread may be one of each): nothing lost, duplicated or out of order", async () => {
+    const plan = fc.record({
+      capacity: fc.constantFrom(0, 1, 2, 3, 7, 64, 100, Infinity),
+      counts: fc.array(fc.integer({ min: 0, max: 3000 }), { minLength: 1, maxLength: 3 }),
+      consumers: fc.integer({ min: 1, max: 2 }),
+      mainProduces: fc.boolean(),
+      mainConsumes: fc.boolean(),
+    });
+    await assertProperty(
+      fc.asyncProperty(plan, async ({ capacity, counts, consumers, mainProduces, mainConsumes }) => {
+        // Producer p adds the numbers [p * BLOCK, p * BLOCK + counts[p]).
+        const BLOCK = 3000;
+        const total = BLOCK * counts.length;
+        type Seen = { seen: Uint8Array; ordered: boolean };
+        const seen = await Eio.run<Seen[]>(function* () {
+          const s = Eio.Stream.create<number>(capacity, { shared: true });
+          const results: Seen[] = [];
+          const consumer = (i: number) =>
+            function* () {
+              results[i] = mainConsumes && i === 0 ? yield* consumeHere(s, total, BLOCK) : yield* inDomain<Seen>("consume", s, total, BLOCK);
+            };
+          yield* Eio.Fiber.both(
+            () => Eio.Fiber.all(Array.from({ length: consumers }, (_, i) => consumer(i))),
+            function* () {
+              yield* Eio.Fiber.all(
+                counts.map((count, p) => () =>
+                  mainProduces && p === 0 ? produceHere(s, 0, count) : inDomain<number>("produce", s, p * BLOCK, p * BLOCK + count),
+                ),
+              );
+              for (let i = 0; i < consumers; i++) yield* Eio.Stream.add(s, -1);
+            },
+          );
+          return results;
+        });
+        const problems: string[] = [];
+        counts.forEach((count, p) => {
+          for (let n = p * BLOCK; n < p * BLOCK + BLOCK; n++) {
+            const times = seen.reduce((sum, r) => sum + r.seen[n]!, 0);
+            const expected = n < p * BLOCK + count ? 1 : 0;
+            if (times !== expected) problems.push(`${n} seen ${times} times`);
+          }
+        });
+        seen.forEach((r, i) => {
+          if (!r.ordered) problems.push(`consumer ${i} saw a producer's numbers out of order`);
+        });
+        expect(problems.slice(0, 5)).toEqual([]);
+      }),
+      { numRuns: 8 },
+    );
+  }, 400_000);
 });
+
+function* produceHere(s: Eio.Stream.Stream<number>, from: number, to: number): Eio.Operation<number> {
+  for (let n = from; n < to; n++) yield* Eio.Stream.add(s, n);
+  return to - from;
+}
+
+/** Like the `consume` scenario, in this domain. */
+function* consumeHere(s: Eio.Stream.Stream<number>, total: number, perProducer: number): Eio.Operation<{ seen: Uint8Array; ordered: boolean }> {
+  const seen = new Uint8Array(total);
+  const last = new Map<number, number>();
+  let ordered = true;
+  for (;;) {
+    const n = yield* Eio.Stream.take(s);
+    if (n === -1) break;
+    seen[n]!++;
+    const producer = Math.floor(n / perProducer);
+    if ((last.get(producer) ?? -1) >= n) ordered = false;
+    last.set(producer, n);
+  }
+  return { seen, ordered };
+}
