@@ -266,12 +266,13 @@ const sizedLists: unknown[] = [];
 function startSizing(): void {
   sizedHandles = 0;
   sizedItems = 0;
-  sizedLists.length = 0; // (after a getter threw while sizing)
+  // (after a getter threw while sizing). Setting the length of an empty array costs a call.
+  if (sizedLists.length !== 0) sizedLists.length = 0;
 }
 
 /** Lets go of the arrays sizing met (held here, they would keep the value and its handles alive); returns `result`. */
 function endSizing(result: number): number {
-  sizedLists.length = 0;
+  if (sizedLists.length !== 0) sizedLists.length = 0;
   return result;
 }
 

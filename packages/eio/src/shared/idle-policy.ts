@@ -298,12 +298,18 @@ function idleTurn(w: Watched): boolean {
 
 /**
  * How long a fiber spins on one shared object before its waiter registers (see
- * {@link spinWhile}): 1-200 µs, its own budget, since what it waits for is one answer, not any.
+ * {@link spinWhile}): 10-200 µs, its own budget, since what it waits for is one answer, not any.
  * Its top covers the other thread's wake-up from `Atomics.wait` (tens of microseconds here):
  * with 20 µs, a producer and a consumer that each missed the other's wake-up took turns
- * sleeping, 100 items per pair of wake-ups.
+ * sleeping, 100 items per pair of wake-ups. Its bottom covers a round trip whose other side
+ * is on a core, so that one side spinning brings the other back: with 1 µs, after four misses
+ * in a row (a loaded machine descheduling either thread) a side stayed at the minimum, each of
+ * its spins ran out before an answer that takes 2 µs, and each round trip went through OS
+ * wake-ups until its 1-in-32 probe (a cross-domain promise ping-pong at load 13-15 on 2 cores:
+ * medians of 35-50 µs, 30-55% of the awaits waiting, in 2 runs of 7; with 10-20 µs, none of
+ * 8 runs did, medians 1.9-3.9 µs; `bench/shared-round-trip-probe.mjs`).
  */
-let objectBudget = new SpinBudget(0.001, 0.2);
+let objectBudget = new SpinBudget(0.01, 0.2);
 let lastWatched: Watched | null = null;
 
 /**

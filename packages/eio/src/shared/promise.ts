@@ -19,7 +19,8 @@ import { decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, o
 import { deliver, park, unpark } from "./doorbell.js";
 import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
-  allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackHandle, untrackHandle,
+  adoptHandle, allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, untrackHandle,
+  untrackHandleSoon, untrackingSoon, untrackSoonHandles,
 } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
@@ -83,6 +84,8 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     this.value = local;
     this.settled = true;
     untrackHandle(this);
+    // Answered: the cells this thread's fibers read before are let go of now (see `untrackHandleSoon`).
+    if (untrackingSoon()) untrackSoonHandles();
     return true;
   }
 
@@ -135,6 +138,17 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     untrackHandle(this);
     return this.value as T;
   }
+
+  /**
+   * {@link settle} for an awaiting fiber: the cell is let go of soon, since the fiber is often
+   * about to answer what it read (see `untrackHandleSoon`). @internal
+   */
+  settleSoon(): T {
+    this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
+    this.settled = true;
+    untrackHandleSoon(this);
+    return this.value as T;
+  }
 }
 
 /**
@@ -162,10 +176,15 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
     if (handle.settled) return { value: handle.settledValue(), done: true };
     const i32 = getArena().i32;
     const word = handle.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settle(), done: true };
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settleSoon(), done: true };
     const fiber = currentFiber();
+    // About to wait: the references the fiber's earlier reads let go of are given back now.
+    if (untrackingSoon()) {
+      untrackSoonHandles();
+      if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settleSoon(), done: true };
+    }
     // The resolver in another domain is often microseconds away: look at the cell before waiting.
-    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return { value: handle.settle(), done: true };
+    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return { value: handle.settleSoon(), done: true };
     this.w = 0;
     if (!enterSuspend(fiber, "Promise.await")) return SUSPEND_STEP;
     // The record is made before taking the lock: the resolver in another domain comes for the
@@ -213,8 +232,8 @@ function cancelAwait(error: Cancelled, fiber: Fiber): void {
   fiber.scheduler.wakeError(fiber, error);
 }
 
-function newCell(): number {
-  const offset = allocObject(PROMISE_KIND, CELL_BYTES);
+function newCell(forHandle = false): number {
+  const offset = allocObject(PROMISE_KIND, CELL_BYTES, forHandle);
   const i32 = getArena().i32;
   const word = offset >> 2;
   i32[word + LOCK] = 0;
@@ -227,8 +246,8 @@ function newCell(): number {
 
 /** Makes a new shared promise cell and this domain's handle on it. */
 export function createSharedPromise<T>(label?: string): SharedPromise<T> {
-  const handle = new SharedPromise<T>(newCell(), label);
-  trackHandle(handle);
+  const handle = new SharedPromise<T>(newCell(true), label);
+  adoptHandle(handle);
   return handle;
 }
 
