@@ -12,7 +12,6 @@ import type { Fiber, Scheduler } from "../core/scheduler.js";
 import { getArena, peekArena } from "./arena.js";
 import { pushRecord, takeAll } from "./atomics.js";
 import { collectIfDue } from "./cycles.js";
-import { untrackingSoon, untrackSoonHandles } from "./handle.js";
 import { holdThread, IdleSource, parkOn, releaseThreadSoon, watchIdle } from "./idle-policy.js";
 import { D_INBOX, D_PARKED, W_DOMAIN, W_INBOX_NEXT, W_SLOT } from "./layout.js";
 
@@ -187,8 +186,6 @@ class Inbox extends IdleSource {
 
   /** A thread in a hot exchange with another domain may not reach its event loop for long. */
   override enterIdle(): boolean {
-    // Nothing left to run: the cells this thread's fibers read are let go of (see `untrackHandleSoon`).
-    if (untrackingSoon()) untrackSoonHandles();
     if (parkedCount > 0) collectIfDue();
     return false;
   }

@@ -308,7 +308,6 @@ function registerPending(): void {
  * for a domain about to hand back its last result, after which its thread may be terminated.
  */
 export function registerPendingHandles(): void {
-  untrackSoonHandles();
   registerPending();
 }
 
@@ -350,47 +349,6 @@ export function untrackHandle(handle: SharedHandle): void {
   }
   handle.tracking = UNTRACKED;
   releaseHandle(handle.offset);
-}
-
-/**
- * Handles that {@link untrackHandleSoon} will untrack. A fiber that has just read a value is
- * usually on the way to answering it (a domain that took a request resolves its reply next):
- * giving the reference back first (a release, often the cell's destruction with the value's
- * own releases and frees) delayed the answer. So it waits until the answer is out or the
- * thread has nothing better to do: the next time a fiber of this thread resolves a shared
- * promise (after the value is published) or is about to wait on one, when its scheduler runs
- * out of fibers, at the end of the turn, before a domain hands back its last result, or once
- * {@link SOON_MAX} wait. Until then the handle still holds its reference: to the cycle
- * collector it is a live handle, as it was while the fiber waited.
- */
-const soon: SharedHandle[] = [];
-let soonScheduled = false;
-const SOON_MAX = 64;
-
-/** {@link untrackHandle}, a little later (see {@link soon}). */
-export function untrackHandleSoon(handle: SharedHandle): void {
-  if (soon.push(handle) >= SOON_MAX) untrackSoonHandles();
-  else if (!soonScheduled) {
-    soonScheduled = true;
-    setImmediate(untrackSoonAtTurnEnd).unref();
-  }
-}
-
-function untrackSoonAtTurnEnd(): void {
-  soonScheduled = false;
-  untrackSoonHandles();
-}
-
-/** Untracks the handles {@link untrackHandleSoon} was given. */
-export function untrackSoonHandles(): void {
-  // By index: a release may cascade, but never into untrackHandleSoon.
-  for (let i = 0; i < soon.length; i++) untrackHandle(soon[i]!);
-  soon.length = 0;
-}
-
-/** True if handles wait for {@link untrackSoonHandles}. */
-export function untrackingSoon(): boolean {
-  return soon.length !== 0;
 }
 
 /** A new handle of this domain on the object at `offset`, holding its own reference. */

@@ -20,7 +20,6 @@ import { deliver, park, unpark } from "./doorbell.js";
 import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
   adoptHandle, allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, untrackHandle,
-  untrackHandleSoon, untrackingSoon, untrackSoonHandles,
 } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
@@ -84,8 +83,6 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     this.value = local;
     this.settled = true;
     untrackHandle(this);
-    // Answered: the cells this thread's fibers read before are let go of now (see `untrackHandleSoon`).
-    if (untrackingSoon()) untrackSoonHandles();
     return true;
   }
 
@@ -138,17 +135,6 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     untrackHandle(this);
     return this.value as T;
   }
-
-  /**
-   * {@link settle} for an awaiting fiber: the cell is let go of soon, since the fiber is often
-   * about to answer what it read (see `untrackHandleSoon`). @internal
-   */
-  settleSoon(): T {
-    this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
-    this.settled = true;
-    untrackHandleSoon(this);
-    return this.value as T;
-  }
 }
 
 /**
@@ -176,15 +162,10 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
     if (handle.settled) return { value: handle.settledValue(), done: true };
     const i32 = getArena().i32;
     const word = handle.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settleSoon(), done: true };
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settle(), done: true };
     const fiber = currentFiber();
-    // About to wait: the references the fiber's earlier reads let go of are given back now.
-    if (untrackingSoon()) {
-      untrackSoonHandles();
-      if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settleSoon(), done: true };
-    }
     // The resolver in another domain is often microseconds away: look at the cell before waiting.
-    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return { value: handle.settleSoon(), done: true };
+    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return { value: handle.settle(), done: true };
     this.w = 0;
     if (!enterSuspend(fiber, "Promise.await")) return SUSPEND_STEP;
     // The record is made before taking the lock: the resolver in another domain comes for the
