@@ -54,7 +54,10 @@ describe("Table.rollback", () => {
         Table.rollback(table);
         expect(dump(table)).toEqual(was);
         // Run again on the table put back: the same replies and the same table as the first time.
+        // Not with SPOP, which draws at random from a set whose order the rollback need not keep
+        // (Redis leaves it open too): its reply and what stays may differ, legitimately.
         Table.takeJournal(table);
+        if (batch.some((s) => s[0] === "SPOP")) return;
         expect(run(batch, now)).toEqual(replies);
         expect(dump(table)).toEqual(after);
       }),
