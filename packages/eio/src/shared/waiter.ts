@@ -74,13 +74,8 @@ export function claimFirst(head: number): number {
   }
 }
 
-const NO_WAITERS: readonly number[] = Object.freeze([]);
-
 /** Claims every waiter of the queue, returned in FIFO order. Lock held. */
-export function claimAll(head: number): readonly number[] {
-  // Most promises are resolved with no waiter queued (the reader is spinning, or not there
-  // yet): no array for them.
-  if (getArena().i32[head] === 0) return NO_WAITERS;
+export function claimAll(head: number): number[] {
   const claimed: number[] = [];
   for (let w = claimFirst(head); w !== 0; w = claimFirst(head)) claimed.push(w);
   return claimed;
