@@ -19,7 +19,7 @@
  */
 import { type Arena, getArena, onRetire } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { dropReference, release, setBeforeLastHandle, setCandidateBuffer } from "./handle.js";
+import { dropReference, release, setCandidateBuffer } from "./handle.js";
 import {
   BUFFERED, D_CANDIDATES, H_CANDIDATE_CAPACITY, H_CANDIDATE_COUNT, H_CANDIDATE_LOCK, H_CANDIDATES, O_FLAGS, O_REFCOUNT,
 } from "./layout.js";
@@ -75,30 +75,6 @@ function bufferCandidate(offset: number): boolean {
   return true;
 }
 setCandidateBuffer(bufferCandidate);
-
-/**
- * Frees the newest entries of this domain's buffer that nothing else refers to any more; for a
- * domain about to drop its last handle on an object that may be on a cycle. Messages often form
- * a chain (each ping's value names the next ping): once one is listed, its value holds the next
- * one, whose release then finds it referenced and lists it too, and so on at every round trip
- * (measured: every ping of a long cross-domain ping-pong went through the buffer and the
- * collections). Freeing the listed predecessor first gives the next one back its last reference.
- */
-function dropStaleNewest(): void {
-  const i32 = getArena().i32;
-  // Re-read at each step: freeing an entry releases others, which may list or flush.
-  while (local !== 0) {
-    const block = local >> 2;
-    const n = i32[block]!;
-    if (n === 0) return;
-    const offset = i32[block + n]!;
-    if (Atomics.load(i32, (offset >> 2) + O_REFCOUNT) !== 1) return;
-    // Still flagged listed: the block is freed with its flags, and made anew by allocObject.
-    i32[block] = n - 1;
-    dropReference(offset);
-  }
-}
-setBeforeLastHandle(dropStaleNewest);
 
 /**
  * Empties this domain's buffer but for its `keep` newest entries: frees those nothing else

@@ -11,8 +11,7 @@
  */
 import { type Arena, getArena, onRetire } from "./arena.js";
 import {
-  D_HELD, D_HELD_CAPACITY, D_HELD_COUNT, DIRTY, HANDLE_UNIT, KIND_BITS, KIND_MASK, MAY_CYCLE, O_FLAGS, O_KIND, O_REFCOUNT, O_SCAN,
-  OBJECT_HEADER,
+  D_HELD, D_HELD_CAPACITY, D_HELD_COUNT, DIRTY, MAY_CYCLE, O_FLAGS, O_KIND, O_REFCOUNT, O_SCAN, OBJECT_HEADER,
 } from "./layout.js";
 
 /** What a kind of shared object tells the heap. */
@@ -74,17 +73,13 @@ export function kindById(id: number): Kind | undefined {
   return kinds[id];
 }
 
-/**
- * Allocates a shared object of kind `kindId` with `payloadBytes` after the header; refcount 0,
- * or 1 with `forHandle`: the reference of the handle about to be made on it ({@link adoptHandle}),
- * counted with plain stores since no other thread can see the object yet.
- */
-export function allocObject(kindId: number, payloadBytes: number, forHandle = false): number {
+/** Allocates a shared object of kind `kindId` with `payloadBytes` after the header; refcount 0. */
+export function allocObject(kindId: number, payloadBytes: number): number {
   const arena = getArena();
   const offset = arena.alloc(OBJECT_HEADER + payloadBytes);
   const word = offset >> 2;
-  arena.i32[word + O_REFCOUNT] = forHandle ? 1 : 0;
-  arena.i32[word + O_KIND] = forHandle ? kindId | HANDLE_UNIT : kindId;
+  arena.i32[word + O_REFCOUNT] = 0;
+  arena.i32[word + O_KIND] = kindId;
   arena.i32[word + O_FLAGS] = 0;
   arena.i32[word + O_SCAN] = 0;
   return offset;
@@ -138,37 +133,13 @@ let destroying = false;
  * Drops one reference; the last one destroys and frees the object. Destroying an object
  * releases the objects its values held, which may cascade down a long chain (promises whose
  * values hold the next one's resolver): a work list, not recursion, so the stack stays flat.
- *
- * An object whose values hold references may be left on a cycle by a release: its reference
- * goes to the cycle collector's candidate list instead (see cycles.ts), unless a handle still
- * holds the object. A handle is a root: while one is live the object is not garbage, and the
- * release of the last one (or, after it, of some reference) lists the object if it is still
- * referenced. So a message's cell that its resolver lets go while the receiver's handle still
- * holds it is freed by the receiver's release, without the list (measured: the candidates and
- * their collections were a tenth of a cross-domain round trip).
  */
 export function release(offset: number): void {
   const i32 = getArena().i32;
-  const word = offset >> 2;
-  if ((Atomics.load(i32, word + O_FLAGS) & MAY_CYCLE) !== 0 && Atomics.load(i32, word + O_KIND) >>> KIND_BITS === 0 && bufferCandidate(offset)) return;
-  if (Atomics.sub(i32, word + O_REFCOUNT, 1) === 1) destroyObject(offset);
-}
-
-/** Called before a domain drops the last handle on an object flagged `MAY_CYCLE` (set by cycle-candidates.ts). */
-let beforeLastHandle: () => void = () => {};
-
-/** @internal */
-export function setBeforeLastHandle(fn: () => void): void {
-  beforeLastHandle = fn;
-}
-
-/** {@link release} of a handle's reference. */
-function releaseHandle(offset: number): void {
-  const i32 = getArena().i32;
-  const word = offset >> 2;
-  if ((Atomics.load(i32, word + O_FLAGS) & MAY_CYCLE) !== 0 && Atomics.load(i32, word + O_KIND) >>> KIND_BITS === 1) beforeLastHandle();
-  Atomics.sub(i32, word + O_KIND, HANDLE_UNIT);
-  release(offset);
+  // An object whose values hold references may be left on a cycle by this release: its
+  // reference goes to the cycle collector's candidate list instead (see cycles.ts).
+  if ((Atomics.load(i32, (offset >> 2) + O_FLAGS) & MAY_CYCLE) !== 0 && bufferCandidate(offset)) return;
+  if (Atomics.sub(i32, (offset >> 2) + O_REFCOUNT, 1) === 1) destroyObject(offset);
 }
 
 /** {@link release} without the candidate list: the collector's own references go this way. @internal */
@@ -183,7 +154,7 @@ function destroyObject(offset: number): void {
   destroying = true;
   try {
     for (let next = dying.pop(); next !== undefined; next = dying.pop()) {
-      kinds[arena.i32[(next >> 2) + O_KIND]! & KIND_MASK]?.destroy(next);
+      kinds[arena.i32[(next >> 2) + O_KIND]!]?.destroy(next);
       arena.free(next);
     }
   } finally {
@@ -199,7 +170,7 @@ function destroyObject(offset: number): void {
  */
 const registry = new FinalizationRegistry<Held>((held) => {
   unhold(held);
-  releaseHandle(held.offset);
+  release(held.offset);
 });
 
 /**
@@ -270,7 +241,7 @@ export function releaseHeld(domainId: number): void {
   i32[arena.slot(domainId, D_HELD_COUNT)] = 0;
   i32[arena.slot(domainId, D_HELD_CAPACITY)] = 0;
   if (block === 0) return;
-  for (let i = 0; i < count; i++) releaseHandle(i32[(block >> 2) + i]!);
+  for (let i = 0; i < count; i++) release(i32[(block >> 2) + i]!);
   arena.free(block);
 }
 onRetire(releaseHeld);
@@ -314,15 +285,6 @@ export function registerPendingHandles(): void {
 /** Makes `handle` hold one reference (taken here), given back when the handle is garbage. */
 export function trackHandle(handle: SharedHandle): void {
   retain(handle.offset);
-  Atomics.add(getArena().i32, (handle.offset >> 2) + O_KIND, HANDLE_UNIT);
-  adoptHandle(handle);
-}
-
-/**
- * {@link trackHandle} for a handle on an object made for it (`allocObject(kind, bytes, true)`):
- * its reference is counted already.
- */
-export function adoptHandle(handle: SharedHandle): void {
   handle.tracking = PENDING;
   handle.pendingIndex = pending.length;
   if (pending.push(handle) >= PENDING_MAX) registerPending();
@@ -348,7 +310,7 @@ export function untrackHandle(handle: SharedHandle): void {
     pending[handle.pendingIndex] = undefined;
   }
   handle.tracking = UNTRACKED;
-  releaseHandle(handle.offset);
+  release(handle.offset);
 }
 
 /** A new handle of this domain on the object at `offset`, holding its own reference. */
@@ -362,5 +324,5 @@ export function reviveHandle(kindId: number, offset: number): SharedHandle {
 
 /** The kind id stored in an object's header. */
 export function kindOf(offset: number): number {
-  return getArena().i32[(offset >> 2) + O_KIND]! & KIND_MASK;
+  return getArena().i32[(offset >> 2) + O_KIND]!;
 }

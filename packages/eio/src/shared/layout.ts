@@ -85,16 +85,7 @@ function arenaBytes(): number {
  * collector's scan word (see cycles.ts).
  */
 export const O_REFCOUNT = 0;
-/**
- * The kind id (low {@link KIND_BITS} bits) and, above it, how many of the references are held
- * by handles (see handle.ts, `release`): an object one handle still holds cannot be garbage, so
- * dropping another reference to it needs no cycle candidate.
- */
 export const O_KIND = 1;
-export const KIND_BITS = 8;
-export const KIND_MASK = (1 << KIND_BITS) - 1;
-/** One handle's share of the kind word. */
-export const HANDLE_UNIT = 1 << KIND_BITS;
 export const O_FLAGS = 2;
 export const O_SCAN = 3;
 export const OBJECT_HEADER = 16;

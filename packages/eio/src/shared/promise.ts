@@ -19,7 +19,7 @@ import { decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, o
 import { deliver, park, unpark } from "./doorbell.js";
 import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
-  adoptHandle, allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, untrackHandle,
+  allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackHandle, untrackHandle,
 } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
@@ -213,8 +213,8 @@ function cancelAwait(error: Cancelled, fiber: Fiber): void {
   fiber.scheduler.wakeError(fiber, error);
 }
 
-function newCell(forHandle = false): number {
-  const offset = allocObject(PROMISE_KIND, CELL_BYTES, forHandle);
+function newCell(): number {
+  const offset = allocObject(PROMISE_KIND, CELL_BYTES);
   const i32 = getArena().i32;
   const word = offset >> 2;
   i32[word + LOCK] = 0;
@@ -227,8 +227,8 @@ function newCell(forHandle = false): number {
 
 /** Makes a new shared promise cell and this domain's handle on it. */
 export function createSharedPromise<T>(label?: string): SharedPromise<T> {
-  const handle = new SharedPromise<T>(newCell(true), label);
-  adoptHandle(handle);
+  const handle = new SharedPromise<T>(newCell(), label);
+  trackHandle(handle);
   return handle;
 }
 
