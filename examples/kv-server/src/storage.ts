@@ -693,18 +693,20 @@ function* finishRewrite(store: Store): Eio.Operation<boolean> {
       // From here on the new file is the log (renamed, whole and synced): no way back. The
       // writer opens it at its next write (log-file.ts: with the log's own flags).
       Eio.Flow.close(file);
+      // All of the rewrite's state at once, before the directory's sync gives other fibers a
+      // turn: INFO must never show it ended (aof_rewrite_in_progress:0) with the old log's size.
       store.rewrite = null;
       store.reopen = true;
+      store.logBytes = store.rewrittenBytes = store.stats.baseBytes = rewrite.bytes;
+      store.stats.compactions++;
+      store.stats.lastRewriteStatus = "ok";
+      store.stats.lastRewriteMs = Date.now() - rewrite.startedAt;
       try {
         yield* syncDirectory(store.dir);
       } catch {
         // The next sync retries, and fails its batch if it cannot: until then nothing relies on it.
         store.directoryDirty = true;
       }
-      store.logBytes = store.rewrittenBytes = store.stats.baseBytes = rewrite.bytes;
-      store.stats.compactions++;
-      store.stats.lastRewriteStatus = "ok";
-      store.stats.lastRewriteMs = Date.now() - rewrite.startedAt;
       return true;
     });
   } finally {
