@@ -102,19 +102,55 @@ function isInline(ref: number): boolean {
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /**
- * `add` as a hand-written iterator, kept by its handle and reused (as `LocalStream`'s are): on
- * the fast path a generator and its `yield*` cost about as much as the rest of the add. Like a
- * generator, nothing happens until `yield*` runs it; a slow add runs {@link SharedStream.addSlow}.
+ * The part an add and a take share as hand-written iterators, kept by their handle and reused
+ * (as `LocalStream`'s are): on the fast path a generator and its `yield*` cost about as much as
+ * the rest of the operation. Like a generator, nothing happens until `yield*` runs it; a slow
+ * one runs a generator of the stream's, `slow`, to its end, and is handed out again after.
  */
-class AddOperation<T> {
-  item: T | undefined = undefined;
-  private slow: Operation<void> | null = null;
+abstract class ReusableOperation<T, R> {
+  protected slow: Operation<R> | null = null;
 
-  constructor(private readonly stream: SharedStream<T>) {}
+  constructor(protected readonly stream: SharedStream<T>) {}
 
   [Symbol.iterator](): this {
     return this;
   }
+
+  abstract next(value?: unknown): IteratorResult<Suspend, R>;
+
+  /** Makes this operation the stream's spare of its kind. */
+  protected abstract recycle(): void;
+
+  throw(error: unknown): IteratorResult<Suspend, R> {
+    const slow = this.slow;
+    if (slow === null) throw error;
+    try {
+      return this.after(slow.throw(error));
+    } catch (thrown) {
+      this.slow = null;
+      throw thrown;
+    }
+  }
+
+  return(value: R): IteratorResult<Suspend, R> {
+    const slow = this.slow;
+    this.slow = null;
+    slow?.return(value);
+    return { done: true, value };
+  }
+
+  protected after(result: IteratorResult<Suspend, R>): IteratorResult<Suspend, R> {
+    if (result.done === true) {
+      this.slow = null;
+      this.recycle();
+    }
+    return result;
+  }
+}
+
+/** `add` as a reusable iterator; a slow add runs {@link SharedStream.addSlow}. */
+class AddOperation<T> extends ReusableOperation<T, void> {
+  item: T | undefined = undefined;
 
   next(value?: unknown): IteratorResult<Suspend, void> {
     const slow = this.slow;
@@ -131,44 +167,15 @@ class AddOperation<T> {
     return this.after(this.slow.next());
   }
 
-  throw(error: unknown): IteratorResult<Suspend, void> {
-    const slow = this.slow;
-    if (slow === null) throw error;
-    try {
-      return this.after(slow.throw(error));
-    } catch (thrown) {
-      this.slow = null;
-      throw thrown;
-    }
-  }
-
-  return(): IteratorResult<Suspend, void> {
-    const slow = this.slow;
-    this.slow = null;
-    slow?.return();
-    return DONE;
-  }
-
-  private after(result: IteratorResult<Suspend, void>): IteratorResult<Suspend, void> {
-    if (result.done === true) {
-      this.slow = null;
-      this.stream.spareAdd = this;
-    }
-    return result;
+  protected recycle(): void {
+    this.stream.spareAdd = this;
   }
 }
 
-/** `take` as a hand-written iterator (see {@link AddOperation}); its own result on the fast path. */
-class TakeOperation<T> {
+/** `take` as a reusable iterator, its own result on the fast path; a slow take runs {@link SharedStream.takeSlow}. */
+class TakeOperation<T> extends ReusableOperation<T, T> {
   readonly done = true as const;
   value: T = undefined as T;
-  private slow: Operation<T> | null = null;
-
-  constructor(private readonly stream: SharedStream<T>) {}
-
-  [Symbol.iterator](): this {
-    return this;
-  }
 
   next(value?: unknown): IteratorResult<Suspend, T> {
     const slow = this.slow;
@@ -184,30 +191,8 @@ class TakeOperation<T> {
     return this.after(this.slow.next());
   }
 
-  throw(error: unknown): IteratorResult<Suspend, T> {
-    const slow = this.slow;
-    if (slow === null) throw error;
-    try {
-      return this.after(slow.throw(error));
-    } catch (thrown) {
-      this.slow = null;
-      throw thrown;
-    }
-  }
-
-  return(value: T): IteratorResult<Suspend, T> {
-    const slow = this.slow;
-    this.slow = null;
-    slow?.return(value);
-    return { done: true, value };
-  }
-
-  private after(result: IteratorResult<Suspend, T>): IteratorResult<Suspend, T> {
-    if (result.done === true) {
-      this.slow = null;
-      this.stream.spareTake = this;
-    }
-    return result;
+  protected recycle(): void {
+    this.stream.spareTake = this;
   }
 }
 

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
 import { assertProperty } from "../../../../test/support/fc.js";
+import { consume, produce } from "./scenarios.js";
 import { inDomain } from "./spawn.js";
 
 describe("shared Stream in one domain", () => {
@@ -173,14 +174,14 @@ describe("shared Stream across domains", () => {
           const results: Seen[] = [];
           const consumer = (i: number) =>
             function* () {
-              results[i] = mainConsumes && i === 0 ? yield* consumeHere(s, total, BLOCK) : yield* inDomain<Seen>("consume", s, total, BLOCK);
+              results[i] = mainConsumes && i === 0 ? yield* consume(s, total, BLOCK) : yield* inDomain<Seen>("consume", s, total, BLOCK);
             };
           yield* Eio.Fiber.both(
             () => Eio.Fiber.all(Array.from({ length: consumers }, (_, i) => consumer(i))),
             function* () {
               yield* Eio.Fiber.all(
                 counts.map((count, p) => () =>
-                  mainProduces && p === 0 ? produceHere(s, 0, count) : inDomain<number>("produce", s, p * BLOCK, p * BLOCK + count),
+                  mainProduces && p === 0 ? produce(s, 0, count) : inDomain<number>("produce", s, p * BLOCK, p * BLOCK + count),
                 ),
               );
               for (let i = 0; i < consumers; i++) yield* Eio.Stream.add(s, -1);
@@ -205,24 +206,3 @@ describe("shared Stream across domains", () => {
     );
   }, 400_000);
 });
-
-function* produceHere(s: Eio.Stream.Stream<number>, from: number, to: number): Eio.Operation<number> {
-  for (let n = from; n < to; n++) yield* Eio.Stream.add(s, n);
-  return to - from;
-}
-
-/** Like the `consume` scenario, in this domain. */
-function* consumeHere(s: Eio.Stream.Stream<number>, total: number, perProducer: number): Eio.Operation<{ seen: Uint8Array; ordered: boolean }> {
-  const seen = new Uint8Array(total);
-  const last = new Map<number, number>();
-  let ordered = true;
-  for (;;) {
-    const n = yield* Eio.Stream.take(s);
-    if (n === -1) break;
-    seen[n]!++;
-    const producer = Math.floor(n / perProducer);
-    if ((last.get(producer) ?? -1) >= n) ordered = false;
-    last.set(producer, n);
-  }
-  return { seen, ordered };
-}
