@@ -12,6 +12,7 @@ import { once } from "node:events";
 import * as Eio from "eio-ts";
 import { startClusterEcho } from "../lib/cluster-echo.mjs";
 import { startService } from "../lib/eio-service.mjs";
+import { startThreadEcho } from "../lib/thread-echo.mjs";
 import { startLoadgen } from "../lib/loadgen-client.mjs";
 import { findRedisBenchmark, REDIS_REQUEST_BYTES, startRedisLoadgen } from "../lib/redis-loadgen.mjs";
 import { echo } from "../workers/eio-echo.mjs";
@@ -25,12 +26,20 @@ export const sharedWith = "the load generator (another process on the same cores
 const CONNECTIONS = 50;
 /** Workers of the cluster peer: the primary and 3 workers, as eio-ts has its domain and 2 more. */
 export const CLUSTER_WORKERS = 3;
+/** The floor row's name: runServer's +2-domains shape (threads on one shared socket) without eio-ts. */
+export const FLOOR = `node:net ${CLUSTER_WORKERS} threads (one socket)`;
 /**
  * Every server's listen backlog. A sample opens all its connections at once (redis-benchmark: 50
  * and one for its CONFIG, plus the echo check's), and this kernel resets a connection that finds
  * the backlog full instead of letting the client retry, so it must hold the whole burst.
  */
 export const BACKLOG = 4 * CONNECTIONS;
+/**
+ * Warm-up of the rows with several threads: a sample is about a second, and the first ones run
+ * while the other threads still start (eio-ts's domains get their socket from a helper process)
+ * and compile their code (the +2 domains row measured ±43% with one warm-up sample).
+ */
+export const THREADS_WARMUP_MS = 3000;
 const echoModule = new URL("../workers/eio-echo.mjs", import.meta.url);
 
 async function plainNodeServer() {
@@ -95,6 +104,15 @@ function serverCpuMs(server) {
   return (used.user + used.system) / 1000;
 }
 
+/**
+ * The floor of runServer's shape with additional domains: CLUSTER_WORKERS threads of this process
+ * (the main one and workers), each running the node:net echo on its own duplicate of one
+ * listening socket, as runServer's domains do, with no eio-ts.
+ */
+function threadsServer() {
+  return startThreadEcho({ threads: CLUSTER_WORKERS, backlog: BACKLOG });
+}
+
 /** The cluster peer: a primary and CLUSTER_WORKERS echo workers, processes of their own. */
 function clusterServer() {
   return startClusterEcho({ workers: CLUSTER_WORKERS, backlog: BACKLOG });
@@ -106,7 +124,7 @@ function clusterServer() {
  * the generator, the median over the warm samples (for the cluster peer, the server is its
  * processes, the primary and the workers).
  */
-function echoImpl(name, startServer, skip, loadgenKind, notes) {
+function echoImpl(name, startServer, skip, loadgenKind, notes, { warmupMs } = {}) {
   if (skip) return { name, skip, run: () => undefined };
   let server = null;
   let loadgen = null;
@@ -117,6 +135,7 @@ function echoImpl(name, startServer, skip, loadgenKind, notes) {
     // A redis-benchmark sample is a new process with new connections: a fixed, full-size n keeps
     // that start-up a small and equal share for every server (a cut n would not).
     fixedN: loadgenKind.start !== startLoadgen,
+    warmupMs,
     before: async () => {
       server = await startServer();
       loadgen = loadgenKind.start();
@@ -158,11 +177,14 @@ export async function scenarios({ quick }) {
   const withDomains = "eio-ts +2 domains";
   const loadgen = chooseLoadgen();
   const cluster = `node:cluster (${CLUSTER_WORKERS} workers)`;
+  const threads = FLOOR;
   const notes = [
     `load generator: ${loadgen.name}; ${loadgen.bytes}-byte requests; every server gets the same load`,
     `the ${os.cpus().length}-core machine also runs the load generator: a thread or process of server beyond the first helps only if a core is idle`,
     "eio-ts: Eio.Net.runServer with a handler that does Eio.Flow.copy(flow, flow); node:net: socket.on('data', d => socket.write(d))",
     `node:cluster: a primary process and ${CLUSTER_WORKERS} worker processes, each running the node:net echo on the same port (the primary accepts and hands connections out in turn, Node's default on Linux)`,
+    `${threads}: the floor of eio-ts +2 domains, its shape without eio-ts: ${CLUSTER_WORKERS} threads of the bench process running the node:net echo, each accepting on its own duplicate of one listening socket as runServer's domains do (whichever thread wakes first takes the waiting connections, so a burst is shared unevenly; cluster deals them out in turn)`,
+    `eio-ts +2 domains and ${threads} warm up for ${THREADS_WARMUP_MS / 1000} s: their first samples run while the other threads start and compile their code`,
     "withdrawn (issue 13): \"eio-ts with 2 additional domains faster than plain Node\"; on 2 cores shared with the load generator there is no spare core for the extra domains, so they are compared with cluster, which has the same problem, instead",
   ];
   return {
@@ -176,14 +198,17 @@ export async function scenarios({ quick }) {
         n: quick ? 2_000 : 50_000,
         impls: [
           echoImpl("eio-ts", eioServer(0), hasNet ? null : "skipped: Eio.Net.runServer not available", loadgen, notes),
-          echoImpl(withDomains, eioServer(2), hasDomains ? null : "skipped: Eio.Net.runServer with additionalDomains not available", loadgen, notes),
+          echoImpl(withDomains, eioServer(2), hasDomains ? null : "skipped: Eio.Net.runServer with additionalDomains not available", loadgen, notes, { warmupMs: THREADS_WARMUP_MS }),
           echoImpl("node:net", plainNodeServer, null, loadgen, notes),
+          echoImpl(threads, threadsServer, null, loadgen, notes, { warmupMs: THREADS_WARMUP_MS }),
           echoImpl(cluster, clusterServer, null, loadgen, notes),
         ],
         notes,
         targets: [
           atLeast("eio-ts", "node:net", 0.9, "eio-ts (one domain) at least 0.9x plain Node"),
           atLeast(withDomains, cluster, 1.0, `eio-ts with 2 additional domains at least 1.0x node:cluster with ${CLUSTER_WORKERS} workers`),
+          // What the floor supports: the same ratio to it as one domain's to plain Node.
+          atLeast(withDomains, threads, 0.9, `eio-ts with 2 additional domains at least 0.9x its floor (${threads})`),
         ],
       },
     ],

@@ -43,6 +43,7 @@ describe("npm run bench", () => {
     const echo = report.suites.net.results[0];
     expect(echo.rows.find((row) => row.name === "node:net").nsPerUnit).toBeGreaterThan(0);
     expect(echo.rows.find((row) => row.name === "node:cluster (3 workers)").nsPerUnit).toBeGreaterThan(0);
+    expect(echo.rows.find((row) => row.name === "node:net 3 threads (one socket)").nsPerUnit).toBeGreaterThan(0);
     for (const suite of ["domains", "net"]) {
       expect(report.suites[suite].machineLine).toMatch(new RegExp(`^numbers from a ${os.cpus().length}-core machine .*load average [\\d. ]+ at the start of the suite; its cores are shared with `));
     }

@@ -71,13 +71,22 @@ describe("the net suite states issue 13's targets", async () => {
   const [echo] = scenarios;
   const cluster = `node:cluster (${netSuite.CLUSTER_WORKERS} workers)`;
 
-  it("has the cluster peer with 3 workers beside plain Node and eio-ts with and without 2 more domains", () => {
+  it("has the cluster peer with 3 workers and the floor of 3 node:net threads beside plain Node and eio-ts with and without 2 more domains", () => {
     expect(netSuite.CLUSTER_WORKERS).toBe(3);
-    expect(echo.impls.map((i) => i.name)).toEqual(["eio-ts", "eio-ts +2 domains", "node:net", cluster]);
+    expect(netSuite.FLOOR).toBe("node:net 3 threads (one socket)");
+    expect(echo.impls.map((i) => i.name)).toEqual(["eio-ts", "eio-ts +2 domains", "node:net", netSuite.FLOOR, cluster]);
   });
 
-  it("eio-ts with 2 additional domains at least 1.0x cluster, one domain at least 0.9x plain Node; nothing else", () => {
-    expect(echo.targets).toHaveLength(2);
+  it("warms up the rows with several threads longer than the others", () => {
+    const warmups = Object.fromEntries(echo.impls.map((i) => [i.name, i.warmupMs]));
+    expect(warmups).toEqual({ "eio-ts": undefined, "eio-ts +2 domains": netSuite.THREADS_WARMUP_MS, "node:net": undefined, [netSuite.FLOOR]: netSuite.THREADS_WARMUP_MS, [cluster]: undefined });
+    expect(netSuite.THREADS_WARMUP_MS).toBeGreaterThanOrEqual(2000);
+  });
+
+  it("eio-ts with 2 additional domains at least 1.0x cluster and 0.9x its floor, one domain at least 0.9x plain Node; nothing else", () => {
+    expect(echo.targets).toHaveLength(3);
+    const floorTarget = target(echo, "its floor");
+    expect([1 / 0.9, 1.12].map((x) => verdict(floorTarget, netSuite.FLOOR, x, { eio: "eio-ts +2 domains" }))).toEqual([true, false]);
     const domainsTarget = target(echo, "cluster");
     expect([1, 1.01].map((x) => verdict(domainsTarget, cluster, x, { eio: "eio-ts +2 domains" }))).toEqual([true, false]);
     const oneDomain = target(echo, "plain Node");

@@ -1,0 +1,48 @@
+// A worker thread of the net suite's floor row (lib/thread-echo.mjs): the plain node:net echo
+// (workers/node-echo.mjs) listening on this thread's own duplicate of the main thread's listening
+// descriptor, the way runServer's additional domains listen (eio-ts's io/duplicate-listener.ts):
+// a short-lived helper process inherits the descriptor and sends it back over IPC, so this
+// thread gets a descriptor of its own for the same socket and closing it leaves the main
+// thread's open. Messages from the main thread: "stats" -> { connections }, "stop" -> closes the
+// listener and every connection, then the thread ends.
+import { spawn } from "node:child_process";
+import net from "node:net";
+import { parentPort, workerData } from "node:worker_threads";
+import { echoConnection } from "./node-echo.mjs";
+
+const HELPER = `
+const net = require("node:net");
+const socket = new net.Socket({ fd: 4, readable: false, writable: false });
+process.on("disconnect", () => process.exit(0));
+process.send("listener", socket._handle);
+`;
+
+const { fd, backlog } = workerData;
+let connections = 0;
+const sockets = new Set();
+const server = net.createServer((socket) => {
+  connections++;
+  sockets.add(socket);
+  socket.on("close", () => sockets.delete(socket));
+  echoConnection(socket);
+});
+
+let received = false;
+const helper = spawn(process.execPath, ["-e", HELPER], { stdio: ["ignore", "ignore", "inherit", "ipc", fd] });
+helper.once("exit", (code, signal) => {
+  if (!received) throw new Error(`thread echo: the helper exited (${signal ?? `code ${code}`}) before sending the listening socket`);
+});
+helper.once("message", (_message, handle) => {
+  received = true;
+  helper.disconnect();
+  server.listen(handle, backlog, () => parentPort.postMessage({ listening: true }));
+});
+
+parentPort.on("message", (message) => {
+  if (message === "stats") parentPort.postMessage({ connections });
+  else if (message === "stop") {
+    server.close();
+    for (const socket of sockets) socket.destroy();
+    parentPort.close();
+  }
+});
