@@ -88,7 +88,10 @@ export function flushBuffer(keep = 0): void {
   const block = local >> 2;
   const n = i32[block]!;
   if (n <= keep) return;
-  const taken = Array.from(i32.subarray(block + 1, block + 1 + n - keep));
+  // Copied out (not a view: the releases below may list new entries in the buffer).
+  const m = n - keep;
+  const taken = new Array<number>(m);
+  for (let i = 0; i < m; i++) taken[i] = i32[block + 1 + i]!;
   if (keep === 0) {
     // Emptied: give the block back (live bytes return to where they were; a release below
     // may start a new one).
@@ -99,13 +102,15 @@ export function flushBuffer(keep = 0): void {
     i32.copyWithin(block + 1, block + 1 + n - keep, block + 1 + n);
     i32[block] = keep;
   }
-  const survivors: number[] = [];
-  for (const offset of taken) {
+  // Made only when needed: in a ping-pong almost every entry is freed here.
+  let survivors: number[] | null = null;
+  for (let i = 0; i < m; i++) {
+    const offset = taken[i]!;
     // Still flagged listed, so a release meanwhile (one that made the count 1) only decremented.
     if (Atomics.load(i32, (offset >> 2) + O_REFCOUNT) === 1) dropReference(offset);
-    else survivors.push(offset);
+    else (survivors ??= []).push(offset);
   }
-  if (survivors.length > 0) listShared(arena, survivors);
+  if (survivors !== null) listShared(arena, survivors);
 }
 
 /** Appends `offsets` (whose references are handed over, still flagged listed) to the shared list. */

@@ -19,10 +19,10 @@ import { decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, o
 import { deliver, park, unpark } from "./doorbell.js";
 import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
-  allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackHandle, untrackHandle,
+  allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackNewHandle, untrackHandle,
 } from "./handle.js";
 import { OBJECT_HEADER } from "./layout.js";
-import { allocWaiter, claimAll, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
+import { allocWaiter, claimFirst, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
 
 export const PROMISE_KIND = 1;
 const LOCK = OBJECT_HEADER / 4;
@@ -36,17 +36,22 @@ const RESOLVED = 1;
 /** A domain's handle on a shared promise cell; it is both the promise and its resolver. */
 export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
   /** True once this handle holds the value and no longer references the cell. @internal */
-  settled = false;
+  declare settled: boolean;
   /**
    * The value, once this handle has it. The handle that resolved the promise keeps the very
    * value it was given, as a local promise does: nothing crossed to another domain, so there is
    * no copy to make (decoding its own copy at once cost a third of a cross-domain round trip).
    * Every other handle, in this domain or another, decodes the copy made when it was resolved.
    */
-  private value: T | undefined = undefined;
+  private declare value: T | undefined;
+  declare readonly label: string | undefined;
 
-  constructor(offset: number, readonly label?: string) {
+  /** (Fields assigned here, not initialized where declared: see `SharedHandle`.) */
+  constructor(offset: number, label?: string) {
     super(offset);
+    this.settled = false;
+    this.value = undefined;
+    this.label = label;
   }
 
   awaitOp(): Operation<T> {
@@ -77,9 +82,14 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     if (cyclic) beforeRefsChange(i32, this.offset);
     i32[word + VALUE] = ref;
     Atomics.store(i32, word + STATE, RESOLVED);
-    const waiters = claimAll(word + WAITERS);
+    // Claimed in FIFO order under the lock, delivered after it. Almost always one waiter or
+    // none: no array for those.
+    const first = claimFirst(word + WAITERS);
+    let more: number[] | null = null;
+    if (first !== 0) for (let w = claimFirst(word + WAITERS); w !== 0; w = claimFirst(word + WAITERS)) (more ??= []).push(w);
     unlockWord(i32, word + LOCK);
-    for (const w of waiters) deliver(w);
+    if (first !== 0) deliver(first);
+    if (more !== null) for (const w of more) deliver(w);
     this.value = local;
     this.settled = true;
     untrackHandle(this);
@@ -105,8 +115,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       retain(copying);
       return copying;
     }
-    const cell = newCell();
-    Atomics.store(i32, cell >> 2, 1); // the message's reference
+    const cell = newCell(1); // the message's reference
     copies.set(this, cell);
     let ref: number;
     try {
@@ -143,10 +152,14 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
  */
 class SharedAwaitOp<T> extends HandWrittenOp<T> {
   /** -1 before the first step; then the waiter record, or 0 when there is none to free. */
-  w = -1;
+  declare w: number;
+  declare readonly handle: SharedPromise<T>;
 
-  constructor(readonly handle: SharedPromise<T>) {
+  /** (Fields assigned here, not initialized where declared: see `SharedHandle`.) */
+  constructor(handle: SharedPromise<T>) {
     super();
+    this.handle = handle;
+    this.w = -1;
   }
 
   next(): IteratorResult<Suspend, T> {
@@ -213,22 +226,23 @@ function cancelAwait(error: Cancelled, fiber: Fiber): void {
   fiber.scheduler.wakeError(fiber, error);
 }
 
-function newCell(): number {
-  const offset = allocObject(PROMISE_KIND, CELL_BYTES);
+/** A new pending cell with `refs` references (plain stores: see `allocObject`). */
+function newCell(refs: number): number {
+  const offset = allocObject(PROMISE_KIND, CELL_BYTES, refs);
   const i32 = getArena().i32;
   const word = offset >> 2;
   i32[word + LOCK] = 0;
+  i32[word + STATE] = PENDING;
   i32[word + VALUE] = 0;
   i32[word + WAITERS] = 0;
   i32[word + WAITERS + 1] = 0;
-  Atomics.store(i32, word + STATE, PENDING);
   return offset;
 }
 
-/** Makes a new shared promise cell and this domain's handle on it. */
+/** Makes a new shared promise cell and this domain's handle on it (its one reference). */
 export function createSharedPromise<T>(label?: string): SharedPromise<T> {
-  const handle = new SharedPromise<T>(newCell(), label);
-  trackHandle(handle);
+  const handle = new SharedPromise<T>(newCell(1), label);
+  trackNewHandle(handle);
   return handle;
 }
 

@@ -74,13 +74,6 @@ export function claimFirst(head: number): number {
   }
 }
 
-/** Claims every waiter of the queue, returned in FIFO order. Lock held. */
-export function claimAll(head: number): number[] {
-  const claimed: number[] = [];
-  for (let w = claimFirst(head); w !== 0; w = claimFirst(head)) claimed.push(w);
-  return claimed;
-}
-
 /**
  * Removes `w` from the queue if it is still waiting (the fiber's cancellation); false if a
  * waker already claimed it. Lock held.
