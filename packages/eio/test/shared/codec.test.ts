@@ -4,6 +4,7 @@ import * as Eio from "../../src/index.js";
 import {
   createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena, SharedPromise, SharedStream, untrackHandle,
 } from "../../src/shared/index.js";
+import { Tag } from "../../src/shared/value-tags.js";
 import { assertProperty } from "../../../../test/support/fc.js";
 
 const roundTrip = (value: unknown): unknown => decodeAndFree(encodeValue(value));
@@ -123,7 +124,7 @@ describe("the shared heap codec", () => {
         fc.array(leaf, { maxLength: 4 }).map((a) => Object.assign(a, { extra: 1 })),
         // Holes and other properties together (as many keys as items when they are as many).
         fc.sparseArray(leaf, { maxLength: 5 }).map((a) => Object.assign(a, { extra: 1 })),
-        fc.array(fc.integer(), { minLength: 257, maxLength: 300 }),
+        fc.integer({ min: 4097, max: 4100 }).map((n) => Array.from({ length: n }, (_, i) => i)),
       ),
     }));
     assertProperty(
@@ -284,6 +285,40 @@ describe("the shared heap codec", () => {
     // The same view twice in one value stays one view, as structured clone keeps it.
     const twice = roundTrip({ a: pooled, b: pooled }) as { a: Buffer; b: Buffer };
     expect(twice.a).toBe(twice.b);
+  });
+
+  it("a request of 16 pipelined MSETs of 10 keys (352 items) takes the fast path; a view met twice among many stays one view", () => {
+    const mset = (i: number): Buffer[] => [Buffer.from("MSET"), ...Array.from({ length: 20 }, (_, j) => Buffer.from(`key:${i}:${j}`))];
+    const request = { commands: Array.from({ length: 16 }, (_, i) => mset(i)), resolver: createSharedPromise<number>() };
+    const ref = encodeValue(request);
+    expect(getArena().i32[ref >> 2]).toBe(Tag.Record);
+    const copy = decodeAndFree(ref) as typeof request;
+    expect(copy.commands).toEqual(request.commands);
+    expect(copy.resolver.offset).toBe(request.resolver.offset);
+    // Past the first few, the views and arrays met are remembered in a set: repeats are found there too.
+    const views = Array.from({ length: 40 }, (_, i) => Buffer.from(`v${i}`));
+    const nested = [views.slice(0, 20), views.slice(20), views[3], views[33]];
+    const back = roundTrip(nested) as [Buffer[], Buffer[], Buffer, Buffer];
+    expect(back).toEqual(nested);
+    expect(back[2]).toBe(back[0][3]);
+    expect(back[3]).toBe(back[1][13]);
+    expect(new Set([...back[0], ...back[1]]).size).toBe(40);
+    const lists = Array.from({ length: 40 }, (_, i) => [i]);
+    const again = roundTrip([...lists, lists[35]]) as number[][];
+    expect(again[40]).toBe(again[35]);
+    expect(new Set(again).size).toBe(40);
+    // Over 1 MiB of bytes or 4096 items, a value goes through the serializer, and still arrives whole.
+    const bytes = Array.from({ length: 300 }, (_, i) => Buffer.alloc(4000, i));
+    const items = Array.from({ length: 4097 }, (_, i) => i);
+    for (const large of [bytes, items]) {
+      const ref = encodeValue(large);
+      expect(getArena().i32[ref >> 2]).toBe(Tag.Serialized);
+      freeValue(ref);
+    }
+    const bytesBack = roundTrip(bytes) as Buffer[];
+    expect(bytesBack.length).toBe(300);
+    expect(Buffer.concat(bytesBack).equals(Buffer.concat(bytes))).toBe(true);
+    expect(roundTrip(items)).toEqual(items);
   });
 
   it("keeps shared memory shared (one buffer object per value, given back with the block)", () => {
