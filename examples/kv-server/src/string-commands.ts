@@ -215,7 +215,7 @@ function mset(nx: boolean): DataCommand {
     if (nx) {
       for (let i = 1; i < args.length; i += 2) if (Table.lookup(table, Table.keyOf(args[i]!), now) !== undefined) return Resp.integer(0);
     }
-    for (let i = 1; i < args.length; i += 2) Table.set(table, Table.keyOf(args[i]!), args[i + 1]!, 0);
+    Table.setPairs(table, args, 1);
     return nx ? Resp.integer(1) : Resp.OK;
   };
 }

@@ -343,6 +343,34 @@ export function set(table: Table, key: string, value: Uint8Array, expireAt: numb
 }
 
 /**
+ * Stores, with no expiry, each value of `args` under the key before it, from index `from` on
+ * (MSET's `key value key value ...`), journaled as one transaction record
+ * (`Log.encodeSets`): replayed all or nothing, as Redis's AOF replays MSET. Values are copied
+ * as {@link set} copies them.
+ *
+ * @example
+ * ```ts
+ * Table.setPairs(table, ["MSET", "a", "1", "b", "2"].map((a) => Buffer.from(a)), 1);
+ * ```
+ */
+export function setPairs(table: Table, args: readonly Uint8Array[], from: number): void {
+  const keys: Uint8Array[] = [];
+  const values: Buffer[] = [];
+  for (let i = from; i + 1 < args.length; i += 2) {
+    const key = keyOf(args[i]!);
+    const copy = own(args[i + 1]!);
+    insert(table, key, copy, 0);
+    table.volatile.delete(key);
+    keys.push(args[i]!);
+    values.push(copy);
+  }
+  if (table.journal === null) return;
+  table.counters.changes += keys.length;
+  for (const part of Log.encodeSets(keys, values)) table.journal.push(part);
+  if (table.onChange !== null) for (const key of keys) table.onChange(keyOf(key));
+}
+
+/**
  * Removes `key`; true if it was there (and live).
  *
  * @example

@@ -180,6 +180,48 @@ describe("Storage", () => {
     }
   }));
 
+  it("logs an MSET as one transaction record (replayed all or nothing), of the bytes a transaction of its SETs makes; inside EXEC its records join EXEC's", () => inEio(function* () {
+    const dir = tempDir();
+    const store = yield* open(dir);
+    run(store, "SET", "a", "0");
+    yield* Storage.commit(store);
+    const before = dump(store);
+    const start = Storage.logSize(store);
+    const big = "b".repeat(5000);
+    // Small values (one buffer, one CRC), then a large one (its record framed uncopied), then an MSET inside EXEC.
+    expect(run(store, "MSET", "a", "1", "b", "2", "a", "3", "\u00ff", "")).toBe("OK");
+    expect(run(store, "MSETNX", "c", "4", "d", big)).toBe(1);
+    const set = (key: string, value: string) => Log.encodeParts({ op: "set", key: Buffer.from(key, "latin1"), value: Buffer.from(value, "latin1"), expireAt: 0 });
+    const expected = [
+      ...Log.encodeTransaction([...set("a", "1"), ...set("b", "2"), ...set("a", "3"), ...set("\u00ff", "")]),
+      ...Log.encodeTransaction([...set("c", "4"), ...set("d", big)]),
+    ];
+    expect(Buffer.concat(store.table.journal!)).toEqual(Buffer.concat(expected));
+    yield* Storage.commit(store);
+    const middle = Storage.logSize(store);
+    expect(yield* exec(store, ["MSET", "e", "5", "f", "6"], ["SET", "g", "7"], ["MSET", "h", "8", "i", "9"])).toEqual(["OK", "OK", "OK"]);
+    const after = dump(store);
+    expect(after).toEqual({ ...before, a: ["3", 0], b: ["2", 0], "\u00ff": ["", 0], c: ["4", 0], d: [big, 0], e: ["5", 0], f: ["6", 0], g: ["7", 0], h: ["8", 0], i: ["9", 0] });
+    yield* Storage.close(store);
+    const file = path.join(dir, Storage.LOG_NAME);
+    const full = fs.readFileSync(file);
+    expect(full.subarray(middle)).toEqual(Buffer.concat(Log.encodeTransaction([...set("e", "5"), ...set("f", "6"), ...set("g", "7"), ...set("h", "8"), ...set("i", "9")])));
+    const replayed = Log.replay(full, () => {});
+    expect([replayed.records, replayed.transactions, replayed.damage]).toEqual([12, 3, null]);
+    // Every cut inside the first MSET's record: none of its keys comes back.
+    const first = start + full.readUInt32LE(start) + 8;
+    for (let cut = start; cut < first; cut++) {
+      fs.writeFileSync(file, full.subarray(0, cut));
+      const reopened = yield* open(dir, { log: () => {} });
+      expect(dump(reopened), `cut at ${cut}`).toEqual(before);
+      yield* Storage.close(reopened);
+    }
+    fs.writeFileSync(file, full);
+    const reopened = yield* open(dir);
+    expect(dump(reopened)).toEqual(after);
+    yield* Storage.close(reopened);
+  }));
+
   it("logs a transaction of one change, or none, as plain records; old logs of plain records still load", () => inEio(function* () {
     const dir = tempDir();
     const store = yield* open(dir);

@@ -14,6 +14,7 @@ export { key };
 export function writeCommand(value: fc.Arbitrary<string>, ...extra: fc.Arbitrary<string[]>[]): fc.Arbitrary<string[]> {
   const kinds: fc.Arbitrary<string[]>[] = [
     fc.tuple(fc.constant("SET"), key, value),
+    fc.tuple(fc.constantFrom("MSET", "MSETNX"), key, value, key, value),
     fc.tuple(fc.constant("DEL"), key),
     fc.tuple(fc.constant("SETRANGE"), key, fc.nat(5).map(String), value),
     fc.tuple(fc.constant("PEXPIRE"), key, fc.integer({ min: 1, max: 4 }).map(String)),
