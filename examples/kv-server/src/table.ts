@@ -315,8 +315,18 @@ function dropExpired(table: Table, key: string): void {
   table.onChange?.(key);
 }
 
-/** `value`'s bytes, copied unless the view fills nearly all of its memory (a big value received alone). */
+/**
+ * `value`'s bytes, copied unless the view fills nearly all of its memory (a big value received alone).
+ * A short one is copied without a look at its memory: V8 keeps a typed array of up to 64 bytes
+ * in its own object (a value received from another domain), and asking for its ArrayBuffer moves
+ * the bytes out into one (a tenth of the storage domain's time under MSET).
+ */
 function own(value: Uint8Array): Buffer {
+  if (value.length <= 64) {
+    const copy = Buffer.allocUnsafeSlow(value.length);
+    copy.set(value);
+    return copy;
+  }
   if (value.buffer.byteLength - value.byteLength <= value.byteLength / 8 && !(value.buffer instanceof SharedArrayBuffer)) {
     return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   }

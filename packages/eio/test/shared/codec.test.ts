@@ -303,6 +303,27 @@ describe("the shared heap codec", () => {
     expect(back[2]).toBe(back[0][3]);
     expect(back[3]).toBe(back[1][13]);
     expect(new Set([...back[0], ...back[1]]).size).toBe(40);
+    // Views of one buffer met in order are noted without a search: a repeat out of order is found,
+    // and so is an empty view met again where it ends the run.
+    const chunk = Buffer.alloc(100, "abcdefghij");
+    const parts = Array.from({ length: 40 }, (_, i) => chunk.subarray(i * 2, i * 2 + 2));
+    const [empty, otherEmpty, other] = [chunk.subarray(80, 80), chunk.subarray(80, 80), Buffer.alloc(2, "z")];
+    // (One repeat per value: a repeat found sends the whole value to the serializer, which keeps them all.)
+    const cases: [Buffer[], number, number, boolean][] = [
+      [[...parts, empty, empty], 40, 41, true],
+      [[...parts, empty, otherEmpty], 40, 41, false],
+      [[...parts, parts[7]!], 7, 40, true],
+      [[...parts, other, parts[39]!], 39, 41, true],
+      [[other, ...parts, other], 0, 41, true],
+      [[other, ...parts, parts[3]!], 4, 41, true],
+      [[...parts.slice(20), ...parts.slice(0, 20), parts[5]!], 25, 40, true],
+    ];
+    for (const [value, a, b, same] of cases) {
+      const back = roundTrip(value) as Buffer[];
+      expect(back).toEqual(value);
+      expect(back[a] === back[b], `${a} and ${b} of ${value.length}`).toBe(same);
+      expect(new Set(back).size).toBe(value.length - (same ? 1 : 0));
+    }
     const lists = Array.from({ length: 40 }, (_, i) => [i]);
     const again = roundTrip([...lists, lists[35]]) as number[][];
     expect(again[40]).toBe(again[35]);
