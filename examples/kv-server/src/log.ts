@@ -96,30 +96,40 @@ function isOp(op: number): boolean {
  * ```
  */
 export function encodeParts(record: Record): Buffer[] {
-  if (record.op === "set") {
-    const { key, value } = record;
-    const headLength = FRAME + 1 + 4 + key.length + 4;
-    // Small values are framed into one buffer, written in place and summed in one pass: fewer,
-    // larger writes, and one crc32 call (a SET is the most common record).
-    const small = value.length <= 4096;
-    const head = Buffer.allocUnsafe(small ? headLength + value.length + 8 : headLength);
-    let at = head.writeUInt32LE(1 + 4 + key.length + 4 + value.length + 8, 0);
-    at = head.writeUInt8(OP_SET, FRAME);
-    at = head.writeUInt32LE(key.length, at);
-    at += key.copy(head, at);
-    at = head.writeUInt32LE(value.length, at);
-    if (small) {
-      head.set(value, at);
-      head.writeDoubleLE(record.expireAt, at + value.length);
-      head.writeUInt32LE(crc32(head.subarray(FRAME)), 4);
-      return [head];
-    }
-    const tail = Buffer.allocUnsafe(8);
-    tail.writeDoubleLE(record.expireAt, 0);
-    head.writeUInt32LE(crc32(tail, crc32(value, crc32(head.subarray(FRAME)))), 4);
-    return [head, value, tail];
+  return record.op === "set" ? encodeSet(record.key, record.value, record.expireAt) : [encode(record)];
+}
+
+/**
+ * {@link encodeParts} of a `set` record, whose key may also be given as a string of byte
+ * values (a table key: written in place, no Buffer made for it first).
+ *
+ * @example
+ * ```ts
+ * Log.encodeSet("k", Buffer.from("v"), 0); // the bytes of Log.encodeParts({ op: "set", key: Buffer.from("k"), ... })
+ * ```
+ */
+export function encodeSet(key: string | Uint8Array, value: Uint8Array, expireAt: number): Buffer[] {
+  const headLength = FRAME + 1 + 4 + key.length + 4;
+  // Small values are framed into one buffer, written in place and summed in one pass: fewer,
+  // larger writes, and one crc32 call (a SET is the most common record).
+  const small = value.length <= 4096;
+  const head = Buffer.allocUnsafe(small ? headLength + value.length + 8 : headLength);
+  head.writeUInt32LE(1 + 4 + key.length + 4 + value.length + 8, 0);
+  head[FRAME] = OP_SET;
+  let at = head.writeUInt32LE(key.length, FRAME + 1);
+  if (typeof key === "string") head.write(key, at, key.length, "latin1");
+  else head.set(key, at);
+  at = head.writeUInt32LE(value.length, at + key.length);
+  if (small) {
+    head.set(value, at);
+    head.writeDoubleLE(expireAt, at + value.length);
+    head.writeUInt32LE(crc32(head.subarray(FRAME)), 4);
+    return [head];
   }
-  return [encode(record)];
+  const tail = Buffer.allocUnsafe(8);
+  tail.writeDoubleLE(expireAt, 0);
+  head.writeUInt32LE(crc32(tail, crc32(value, crc32(head.subarray(FRAME)))), 4);
+  return [head, Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.length), tail];
 }
 
 /**
@@ -235,6 +245,19 @@ function frame(payload: Buffer): Buffer {
   return out;
 }
 
+/** A record of `length` payload bytes to write in place from byte {@link FRAME}; {@link seal} it after. */
+function framed(length: number): Buffer {
+  const out = Buffer.allocUnsafe(FRAME + length);
+  out.writeUInt32LE(length, 0);
+  return out;
+}
+
+/** Writes the CRC of a {@link framed} record's payload, once it is written. */
+function seal(out: Buffer): Buffer {
+  out.writeUInt32LE(crc32(out.subarray(FRAME)), 4);
+  return out;
+}
+
 /**
  * The bytes of one framed record, as one buffer.
  *
@@ -250,29 +273,32 @@ export function encode(record: Record): Buffer {
     case "del":
     case "expire": {
       const { key } = record;
-      const payload = Buffer.allocUnsafe(1 + 4 + key.length + (record.op === "expire" ? 8 : 0));
-      let at = payload.writeUInt8(record.op === "del" ? OP_DEL : OP_EXPIRE, 0);
-      at = payload.writeUInt32LE(key.length, at);
-      at += key.copy(payload, at);
-      if (record.op === "expire") payload.writeDoubleLE(record.expireAt, at);
-      return frame(payload);
+      const out = framed(1 + 4 + key.length + (record.op === "expire" ? 8 : 0));
+      out[FRAME] = record.op === "del" ? OP_DEL : OP_EXPIRE;
+      const at = out.writeUInt32LE(key.length, FRAME + 1);
+      out.set(key, at);
+      if (record.op === "expire") out.writeDoubleLE(record.expireAt, at + key.length);
+      return seal(out);
     }
     case "flush":
       return frame(Buffer.from([OP_FLUSH]));
     default: {
+      // Written in place, as a SET: one buffer and one pass (LPUSH, SADD, HSET ... each make one).
       const { key, args } = record;
       let length = 1 + 4 + key.length + 4;
-      for (const arg of args) length += 4 + arg.length;
-      const payload = Buffer.allocUnsafe(length);
-      let at = payload.writeUInt8(ARGS_OP_NUMBERS.get(record.op)!, 0);
-      at = payload.writeUInt32LE(key.length, at);
-      at += key.copy(payload, at);
-      at = payload.writeUInt32LE(args.length, at);
-      for (const arg of args) {
-        at = payload.writeUInt32LE(arg.length, at);
-        at += Buffer.from(arg.buffer, arg.byteOffset, arg.length).copy(payload, at);
+      for (let i = 0; i < args.length; i++) length += 4 + args[i]!.length;
+      const out = framed(length);
+      out[FRAME] = ARGS_OP_NUMBERS.get(record.op)!;
+      let at = out.writeUInt32LE(key.length, FRAME + 1);
+      out.set(key, at);
+      at = out.writeUInt32LE(args.length, at + key.length);
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i]!;
+        at = out.writeUInt32LE(arg.length, at);
+        out.set(arg, at);
+        at += arg.length;
       }
-      return frame(payload);
+      return seal(out);
     }
   }
 }

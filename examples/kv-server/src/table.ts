@@ -349,7 +349,11 @@ export function set(table: Table, key: string, value: Uint8Array, expireAt: numb
   if (hint !== undefined) table.entries.get(key)!.hint = hint;
   if (expireAt !== 0) table.volatile.add(key);
   else table.volatile.delete(key);
-  record(table, { op: "set", key: keyBytes(key), value: copy, expireAt });
+  if (table.journal === null) return;
+  // As record() does, with the key written into the record as it is (no Buffer made for it).
+  table.counters.changes++;
+  for (const part of Log.encodeSet(key, copy, expireAt)) table.journal.push(part);
+  table.onChange?.(key);
 }
 
 /**
