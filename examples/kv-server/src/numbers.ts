@@ -26,6 +26,33 @@ export function parseInteger(bytes: Uint8Array): bigint | null {
 }
 
 /**
+ * {@link parseInteger} for the common case, as a number without a BigInt or a string made: the
+ * integer spelled by `bytes` if it has at most 15 digits (so it is exact), or null when it is
+ * not such an integer (longer, or not an integer at all: ask {@link parseInteger} then).
+ *
+ * @example
+ * ```ts
+ * smallInteger(Buffer.from("-42")); // -42
+ * smallInteger(Buffer.from("1234567890123456")); // null: parseInteger says 1234567890123456n
+ * ```
+ */
+export function smallInteger(bytes: Uint8Array): number | null {
+  const length = bytes.length;
+  const negative = length > 1 && bytes[0] === 0x2d;
+  let i = negative ? 1 : 0;
+  if (length === i || length - i > 15) return null;
+  // A leading zero is "0" alone (parseInteger refuses "-0" and "01").
+  if (bytes[i] === 0x30) return length === 1 ? 0 : null;
+  let value = 0;
+  for (; i < length; i++) {
+    const digit = bytes[i]! - 0x30;
+    if (digit < 0 || digit > 9) return null;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
+}
+
+/**
  * True when `n` fits in a signed 64-bit integer.
  *
  * @example

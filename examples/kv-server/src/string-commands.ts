@@ -5,12 +5,13 @@
  */
 import { type CommandTable, type DataCommand, long, typed, upper, WRONG, wrongType } from "./data-command.js";
 import { Errors, MAX_STRING } from "./errors.js";
-import { addLongDouble, formatLongDouble, inInt64, isInfinite, parseInteger, parseLongDouble } from "./numbers.js";
+import { addLongDouble, formatLongDouble, inInt64, isInfinite, parseInteger, parseLongDouble, smallInteger } from "./numbers.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * An expiry argument as an absolute time in ms, with Redis 7.0's bounds (64-bit milliseconds),
@@ -127,6 +128,16 @@ function setex(unitMs: number, name: string): DataCommand {
 function incrementBy(table: Table.Table, key: string, by: bigint, now: number): Buffer {
   const old = str(table, key, now);
   if (old === WRONG) return wrongType();
+  // The common case in plain numbers (no BigInt, no string parsed): a short current value, and
+  // a result that stays exact (a safe integer is inside the 64-bit range too).
+  const small = old === undefined ? 0 : smallInteger(old);
+  if (small !== null && by <= SAFE_MAX && by >= -SAFE_MAX) {
+    const result = small + Number(by);
+    if (Number.isSafeInteger(result)) {
+      Table.set(table, key, Buffer.from(String(result), "latin1"), Table.lookup(table, key, now)?.expireAt ?? 0);
+      return Resp.integer(result);
+    }
+  }
   const current = old === undefined ? 0n : parseInteger(old);
   if (current === null) return Resp.error(Errors.notInteger);
   const result = current + by;
