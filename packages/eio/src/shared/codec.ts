@@ -275,7 +275,7 @@ let sizedItems = 0;
 let sizedBytes = 0;
 const sizedLists: unknown[] = [];
 const sizedMany = new Set<unknown>();
-const FEW_LISTS = 16;
+const FEW_LISTS = 64;
 /** The buffer of the first view met, and where the views of it met so far end (at most). */
 let runBuffer: ArrayBufferLike | null = null;
 let runEnd = 0;
