@@ -178,8 +178,8 @@ describe("Storage", () => {
       expect(dump(again).c).toEqual(["3", 0]);
       yield* Storage.close(again);
     }
-    // 472 opens and closes of the store, each with its lock file and its directory's fsync: 15 s
-    // on a quiet machine, past the default timeout on a loaded one.
+    // 472 opens and closes of the store, each with its lock file and its directory's fsync: 25 s
+    // in a full npm test on this 2-core machine, near the default timeout of 30 s.
   }), 180_000);
 
   it("logs an MSET as one transaction record (replayed all or nothing), of the bytes a transaction of its SETs makes; inside EXEC its records join EXEC's", () => inEio(function* () {
