@@ -2,37 +2,13 @@ import net from "node:net";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { connect, echo } from "./echo-client.mjs";
 import { startClusterEcho } from "../lib/cluster-echo.mjs";
 
 const stops = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
-
-async function connect(port) {
-  const socket = net.connect({ host: "127.0.0.1", port });
-  await once(socket, "connect");
-  return socket;
-}
-
-async function echo(socket, text) {
-  const chunks = [];
-  let got = 0;
-  const done = new Promise((resolve) => {
-    const onData = (chunk) => {
-      chunks.push(chunk);
-      got += chunk.length;
-      if (got >= text.length) {
-        socket.off("data", onData);
-        resolve();
-      }
-    };
-    socket.on("data", onData);
-  });
-  socket.write(text);
-  await done;
-  return Buffer.concat(chunks).toString();
-}
 
 describe("the node:cluster echo peer (lib/cluster-echo.mjs)", () => {
   it("runs a primary and 3 worker processes on one port of 127.0.0.1, which echo what they get", async () => {

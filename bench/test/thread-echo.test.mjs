@@ -1,37 +1,13 @@
 import net from "node:net";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
+import { connect, echo } from "./echo-client.mjs";
 import { startThreadEcho } from "../lib/thread-echo.mjs";
 
 const stops = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
 });
-
-async function connect(port) {
-  const socket = net.connect({ host: "127.0.0.1", port });
-  await once(socket, "connect");
-  return socket;
-}
-
-async function echo(socket, text) {
-  const chunks = [];
-  let got = 0;
-  const done = new Promise((resolve) => {
-    const onData = (chunk) => {
-      chunks.push(chunk);
-      got += chunk.length;
-      if (got >= text.length) {
-        socket.off("data", onData);
-        resolve();
-      }
-    };
-    socket.on("data", onData);
-  });
-  socket.write(text);
-  await done;
-  return Buffer.concat(chunks).toString();
-}
 
 describe("the floor of the +2 domains row (lib/thread-echo.mjs): node:net threads on one shared socket", () => {
   it("runs 3 threads on one port of 127.0.0.1 that echo what they get; every connection is counted by the thread that took it", async () => {
