@@ -4,9 +4,8 @@
 // listening socket, so every thread accepts on one shared socket, as runServer's domains do
 // (the cluster peer instead has a primary that accepts and hands connections out in turn).
 import { once } from "node:events";
-import net from "node:net";
 import { Worker } from "node:worker_threads";
-import { echoConnection } from "../workers/node-echo.mjs";
+import { countingEchoServer } from "../workers/node-echo.mjs";
 
 const script = new URL("../workers/thread-echo.mjs", import.meta.url);
 
@@ -24,14 +23,7 @@ function ask(worker, message) {
  */
 export async function startThreadEcho({ threads = 3, backlog = 511 } = {}) {
   if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`thread echo: threads must be a positive integer, got ${threads}`);
-  let connections = 0;
-  const sockets = new Set();
-  const server = net.createServer((socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    echoConnection(socket);
-  });
+  const { server, connections, destroyAll } = countingEchoServer();
   server.listen({ host: "127.0.0.1", port: 0, backlog });
   await once(server, "listening");
   const workers = Array.from({ length: threads - 1 }, () => new Worker(script, { workerData: { fd: server._handle.fd, backlog } }));
@@ -40,7 +32,7 @@ export async function startThreadEcho({ threads = 3, backlog = 511 } = {}) {
     for (const worker of workers) if (worker.threadId !== -1) worker.postMessage("stop");
     await Promise.all(ended);
     server.close();
-    for (const socket of sockets) socket.destroy();
+    destroyAll();
   };
   try {
     await Promise.all(workers.map((worker) => Promise.race([once(worker, "message"), once(worker, "error").then(([e]) => Promise.reject(e))])));
@@ -53,7 +45,7 @@ export async function startThreadEcho({ threads = 3, backlog = 511 } = {}) {
     port: server.address().port,
     async stats() {
       const others = await Promise.all(workers.map((worker) => ask(worker, "stats")));
-      return [connections, ...others.map((answer) => answer.connections)];
+      return [connections(), ...others.map((answer) => answer.connections)];
     },
     stop,
   };

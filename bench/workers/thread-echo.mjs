@@ -6,9 +6,8 @@
 // thread's open. Messages from the main thread: "stats" -> { connections }, "stop" -> closes the
 // listener and every connection, then the thread ends.
 import { spawn } from "node:child_process";
-import net from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
-import { echoConnection } from "./node-echo.mjs";
+import { countingEchoServer } from "./node-echo.mjs";
 
 const HELPER = `
 const net = require("node:net");
@@ -18,14 +17,7 @@ process.send("listener", socket._handle);
 `;
 
 const { fd, backlog } = workerData;
-let connections = 0;
-const sockets = new Set();
-const server = net.createServer((socket) => {
-  connections++;
-  sockets.add(socket);
-  socket.on("close", () => sockets.delete(socket));
-  echoConnection(socket);
-});
+const { server, connections, destroyAll } = countingEchoServer();
 
 let received = false;
 const helper = spawn(process.execPath, ["-e", HELPER], { stdio: ["ignore", "ignore", "inherit", "ipc", fd] });
@@ -39,10 +31,10 @@ helper.once("message", (_message, handle) => {
 });
 
 parentPort.on("message", (message) => {
-  if (message === "stats") parentPort.postMessage({ connections });
+  if (message === "stats") parentPort.postMessage({ connections: connections() });
   else if (message === "stop") {
     server.close();
-    for (const socket of sockets) socket.destroy();
+    destroyAll();
     parentPort.close();
   }
 });
