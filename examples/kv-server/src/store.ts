@@ -402,10 +402,9 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       runBatch();
       // As Redis's beforeSleep: with changes to write, the rest of this turn of the event loop
       // runs first, so that the requests already read (by this very thread's connections) are
-      // run into this batch and share its write and its fsync: under everysec as under always
-      // (redis-benchmark -c 50 -P 1 -t set, --single-domain, everysec: about 1.6x the requests
-      // per second and 0.6x the CPU time per SET of a write per request). Not during a
-      // rewrite, whose writes and switch need the loop's turns more than the batch needs to grow.
+      // run into this batch and share its write and its fsync, under everysec as under always.
+      // Not during a rewrite, whose writes and switch need the loop's turns more than the batch
+      // needs to grow.
       if (options.beforeSleep === true && diskError === null && (store.table.journal?.length ?? 0) > 0 && !Storage.rewriting(store)) {
         yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setImmediate(resolve)));
         for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
