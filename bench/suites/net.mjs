@@ -58,13 +58,16 @@ async function plainNodeServer() {
 function eioServer(additionalDomains) {
   return async () => {
     const errors = [];
+    // With additional domains, each domain's connections (workers/eio-echo.mjs countingEcho).
+    const counts = new Int32Array(new SharedArrayBuffer(4 * (additionalDomains + 2)));
     const service = startService(function* (env, sw) {
       const socket = yield* Eio.Net.listen(sw, env.net, { host: "127.0.0.1", port: 0 }, { reuseAddr: true, backlog: BACKLOG });
       const options = { onError: (error) => errors.push(error) };
       let handler;
       if (additionalDomains > 0) {
         options.additionalDomains = [env.domainMgr, additionalDomains];
-        handler = Eio.task(echoModule, "echo");
+        options.args = [counts];
+        handler = Eio.task(echoModule, "countingEcho");
       } else {
         handler = echo;
       }
@@ -76,7 +79,9 @@ function eioServer(additionalDomains) {
       };
     });
     const address = await service.call("address");
-    return { port: address.port, stop: () => service.stop(), check: () => service.call("check") };
+    const server = { port: address.port, stop: () => service.stop(), check: () => service.call("check") };
+    if (additionalDomains > 0) server.connections = () => [...counts.subarray(0, additionalDomains + 1)];
+    return server;
   };
 }
 
@@ -109,13 +114,17 @@ function serverCpuMs(server) {
  * (the main one and workers), each running the node:net echo on its own duplicate of one
  * listening socket, as runServer's domains do, with no eio-ts.
  */
-function threadsServer() {
-  return startThreadEcho({ threads: CLUSTER_WORKERS, backlog: BACKLOG });
+async function threadsServer() {
+  const server = await startThreadEcho({ threads: CLUSTER_WORKERS, backlog: BACKLOG });
+  return { ...server, connections: server.stats };
 }
 
 /** The cluster peer: a primary and CLUSTER_WORKERS echo workers, processes of their own. */
-function clusterServer() {
-  return startClusterEcho({ workers: CLUSTER_WORKERS, backlog: BACKLOG });
+async function clusterServer() {
+  const server = await startClusterEcho({ workers: CLUSTER_WORKERS, backlog: BACKLOG });
+  // The workers answer in any order: keep each one's place.
+  const byPid = async () => (await server.stats()).workers.sort((a, b) => a.pid - b.pid).map((w) => w.connections);
+  return { ...server, connections: byPid };
 }
 
 /**
@@ -143,9 +152,12 @@ function echoImpl(name, startServer, skip, loadgenKind, notes, { warmupMs } = {}
     },
     run: async (n) => {
       const start = await serverCpuMs(server);
+      const before = await server.connections?.();
       const answer = await loadgen.run(n);
       const used = (await serverCpuMs(server)) - start;
-      if (Number.isFinite(answer.cpuMs)) perRequest.push({ server: used / n, loadgen: answer.cpuMs / n });
+      const after = await server.connections?.();
+      const spread = before && after ? after.map((count, i) => count - (before[i] ?? 0)).join("/") : null;
+      if (Number.isFinite(answer.cpuMs)) perRequest.push({ server: used / n, loadgen: answer.cpuMs / n, spread });
       // redis-benchmark is a new process per sample: time only its requests, not its start-up.
       return loadgenKind.start === startLoadgen ? undefined : { overriddenDuration: answer.ms };
     },
@@ -162,6 +174,7 @@ function echoImpl(name, startServer, skip, loadgenKind, notes, { warmupMs } = {}
           const server = formatMicros(median(warm.map((c) => c.server)));
           const whose = startServer === clusterServer ? "server processes (primary and workers)" : "server process (all its threads)";
           notes.push(`CPU per request, ${name}: ${whose} ${server}, load generator ${formatMicros(median(warm.map((c) => c.loadgen)))} (median of ${warm.length} warm samples)`);
+          if (warm[0].spread !== null) notes.push(`connections per ${startServer === clusterServer ? "worker" : "thread"}, ${name}, in each warm sample: ${warm.map((c) => c.spread).join(", ")}`);
         }
       }
     },

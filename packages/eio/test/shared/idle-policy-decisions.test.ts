@@ -18,6 +18,7 @@ class FakeSource extends IdleSource {
   /** Things waiting to be taken; `looks` of the spin before one arrives (see `arriveAfter`). */
   arrivals = 0;
   taken = 0;
+  polls = 0;
   looks = 0;
   spinsStarted = 0;
   sleeps: boolean[] = [];
@@ -46,6 +47,7 @@ class FakeSource extends IdleSource {
     return this.waiting > 0;
   }
   poll(): boolean {
+    this.polls++;
     if (this.arrivals === 0) return false;
     this.taken += this.arrivals;
     this.arrivals = 0;
@@ -75,12 +77,13 @@ class FakeSource extends IdleSource {
 
 /** A stand-in scheduler with `otherWaits` external waits besides its sources' (I/O, timers). */
 function setup(otherWaits: number, ...sources: FakeSource[]) {
+  let io = otherWaits;
   let schedules = 0;
   let onSchedule: (() => void) | null = null;
   const scheduler = {
     onIdle: null as (() => boolean) | null,
     get pendingExternalWaits() {
-      return otherWaits + sources.reduce((n, s) => n + s.waiting, 0);
+      return io + sources.reduce((n, s) => n + s.waiting, 0);
     },
     schedule() {
       schedules++;
@@ -90,6 +93,8 @@ function setup(otherWaits: number, ...sources: FakeSource[]) {
   for (const source of sources) watchIdle(scheduler as unknown as Scheduler, source);
   return {
     idle: () => scheduler.onIdle!(),
+    /** Sets the scheduler's external waits besides its sources' (a socket opened or closed). */
+    setOtherWaits: (n: number) => (io = n),
     schedules: () => schedules,
     nextSchedule: () => new Promise<void>((resolve) => (onSchedule = resolve)),
   };
@@ -278,6 +283,40 @@ describe("the idle policy's decisions", () => {
     expect(inbox.taken).toBe(3);
     expect(turn.idle()).toBe(false);
     expect(blocks).toHaveLength(2); // blocking resumed
+  });
+
+  it("with I/O, a source that stays parked is not announced and looked at again at every idle turn; once the policy woke it (a ring, a spin), the next turn announces its sleep again", async () => {
+    const runner = new FakeSource(2);
+    const turn = setup(1, runner); // a server's thread: a socket to read
+    warm(runner, turn.idle);
+    expect(turn.idle()).toBe(false);
+    expect(runner.sleeps).toEqual([false]);
+    expect(runner.parked).toBe(true);
+    // A busy server goes idle after every read: each turn polls the source once, and that is all.
+    for (let i = 0; i < 3; i++) {
+      const polls = runner.polls;
+      expect(turn.idle()).toBe(false);
+      expect(runner.polls).toBe(polls + 1);
+    }
+    expect(runner.sleeps).toEqual([false]);
+    // Something arrives while it is parked: the producer changes the word and notifies.
+    const taken = new Promise<void>((resolve) => (runner.onTaken = resolve));
+    runner.arrivals = 1;
+    Atomics.add(runner.words, 0, 1);
+    Atomics.notify(runner.words, 0);
+    await taken;
+    expect(runner.sleeps).toEqual([false, false]); // the ring woke it and re-armed it, announced
+    expect(turn.idle()).toBe(false);
+    expect(runner.sleeps).toEqual([false, false]);
+    // No I/O for a turn: the thread spins on the source (which wakes it) and finds an arrival.
+    turn.setOtherWaits(0);
+    runner.arriveAfter(1);
+    expect(turn.idle()).toBe(true);
+    expect(runner.spinsStarted).toBe(1);
+    turn.setOtherWaits(1);
+    expect(turn.idle()).toBe(false);
+    expect(runner.sleeps).toEqual([false, false, false]); // woken by the spin: announced again
+    expect(runner.parked).toBe(true);
   });
 
   // Last: parkAtOnce is for good, for the whole thread.
