@@ -23,20 +23,41 @@ function scoreBytes(score: number): Buffer {
   return out;
 }
 
+const NX = 1;
+const XX = 2;
+const CH = 4;
+const INCR = 8;
+const GT = 16;
+const LT = 32;
+
+/** ZADD's option named by `arg` (its bit), or 0 when `arg` is no option (the first score). */
+function zaddFlag(arg: Buffer): number {
+  // Every option has 2 or 4 letters: a score ("0", "1.5") is told apart without a string made.
+  if (arg.length !== 2 && arg.length !== 4) return 0;
+  switch (upper(arg)) {
+    case "NX": return NX;
+    case "XX": return XX;
+    case "CH": return CH;
+    case "INCR": return INCR;
+    case "GT": return GT;
+    case "LT": return LT;
+    default: return 0;
+  }
+}
+
 function zadd(table: Table.Table, args: Buffer[], now: number, forceIncr = false): Buffer {
-  const flags = new Set<string>();
+  let flags = forceIncr ? INCR : 0;
   let at = 2;
-  if (forceIncr) flags.add("INCR");
-  else {
-    for (; at < args.length; at++) {
-      const option = upper(args[at]!);
-      if (!["NX", "XX", "CH", "INCR", "GT", "LT"].includes(option)) break;
-      flags.add(option);
-    }
+  if (!forceIncr) {
+    for (let flag; at < args.length && (flag = zaddFlag(args[at]!)) !== 0; at++) flags |= flag;
   }
   const elements = args.length - at;
   if (elements % 2 !== 0 || elements === 0) return Resp.error(Errors.syntax);
-  const [nx, xx, gt, lt, incr, ch] = ["NX", "XX", "GT", "LT", "INCR", "CH"].map((f) => flags.has(f));
+  const nx = (flags & NX) !== 0;
+  const xx = (flags & XX) !== 0;
+  const gt = (flags & GT) !== 0;
+  const lt = (flags & LT) !== 0;
+  const incr = (flags & INCR) !== 0;
   if (nx && xx) return Resp.error("ERR XX and NX options at the same time are not compatible");
   if ((gt && nx) || (lt && nx) || (gt && lt)) return Resp.error("ERR GT, LT, and/or NX options at the same time are not compatible");
   if (incr && elements > 2) return Resp.error("ERR INCR option supports a single increment-element pair");
@@ -48,19 +69,20 @@ function zadd(table: Table.Table, args: Buffer[], now: number, forceIncr = false
   }
   const value = zset(table, args[1]!, now);
   if (value === WRONG) return wrongType();
-  const changes: Buffer[] = [];
+  let changes: Buffer[] | null = null;
   let added = 0;
   let updated = 0;
   let processed = 0;
   let score = 0;
-  // Members named twice in one ZADD: the later pair sees the earlier one's effect.
-  const pending = new Map<string, number>();
+  // Members named twice in one ZADD: the later pair sees the earlier one's effect (only
+  // needed with more than one pair).
+  const pending = scores.length > 1 ? new Map<string, number>() : null;
   if (value !== undefined || !xx) {
     for (let j = 0; j < scores.length; j++) {
       score = scores[j]!;
       const memberArg = args[at + 1 + j * 2]!;
       const member = Table.keyOf(memberArg);
-      const current = pending.has(member) ? pending.get(member) : value?.scores.get(member);
+      const current = pending?.has(member) === true ? pending.get(member) : value?.scores.get(member);
       if (current !== undefined) {
         if (nx) continue;
         if (incr) {
@@ -71,20 +93,20 @@ function zadd(table: Table.Table, args: Buffer[], now: number, forceIncr = false
         processed++;
         if (score !== current) {
           updated++;
-          pending.set(member, score);
-          changes.push(scoreBytes(score), memberArg);
+          pending?.set(member, score);
+          (changes ??= []).push(scoreBytes(score), memberArg);
         }
       } else if (!xx) {
         processed++;
         added++;
-        pending.set(member, score);
-        changes.push(scoreBytes(score), memberArg);
+        pending?.set(member, score);
+        (changes ??= []).push(scoreBytes(score), memberArg);
       }
     }
   }
-  if (changes.length > 0) Table.change(table, { op: "zadd", key: args[1]!, args: changes });
+  if (changes !== null) Table.change(table, { op: "zadd", key: args[1]!, args: changes });
   if (incr) return processed > 0 ? Resp.bulk(formatDouble(score)) : Resp.NULL;
-  return Resp.integer(ch ? added + updated : added);
+  return Resp.integer((flags & CH) !== 0 ? added + updated : added);
 }
 
 function withScores(items: ZItem[], scores: boolean): Buffer {
