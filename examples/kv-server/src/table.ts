@@ -801,6 +801,9 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
   return result;
 }
 
+/** The changes whose count says whether they changed anything. */
+const COUNTED: ReadonlySet<Log.ArgsOp> = new Set(["sadd", "srem", "hdel", "zrem", "lpop", "rpop", "lrem"]);
+
 /**
  * Applies a change to a collection (or a RENAME) and journals it; returns the count it reports
  * (fields or members added or removed, the list's new length, elements popped or removed, -1
@@ -814,8 +817,7 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
 export function change(table: Table, entry: Extract<Log.Record, { args: Buffer[] }>): number {
   const result = applyArgs(table, entry);
   // A change that changed nothing is neither logged nor seen by WATCH (Redis signals none).
-  const counted = ["sadd", "srem", "hdel", "zrem", "lpop", "rpop", "lrem"].includes(entry.op);
-  if ((counted && result === 0) || (entry.op === "linsert" && result === -1)) return result;
+  if ((result === 0 && COUNTED.has(entry.op)) || (entry.op === "linsert" && result === -1)) return result;
   record(table, entry);
   // RENAME changes its target too (WATCH sees both keys touched, as in Redis).
   if (entry.op === "rename" && table.journal !== null) table.onChange?.(keyOf(entry.args[0]!));
