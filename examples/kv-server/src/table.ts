@@ -106,12 +106,13 @@ export function create(): Table {
 }
 
 function insert(table: Table, key: string, value: Value, expireAt: number): void {
-  saveKey(table, key);
   const existing = table.entries.get(key);
+  saveEntry(table, key, existing);
   if (existing !== undefined) {
     existing.value = value;
     existing.expireAt = expireAt;
-    delete existing.hint;
+    // delete is a call into the runtime even when there is nothing to delete (the common case).
+    if (existing.hint !== undefined) delete existing.hint;
     return;
   }
   const seq = table.nextSeq++;
@@ -154,14 +155,18 @@ function unlink(table: Table, key: string): void {
 
 /** Records how to put `key` back as it is now (absent, or its entry as it is), before it changes. */
 function saveKey(table: Table, key: string): void {
+  if (table.journal !== null) saveEntry(table, key, table.entries.get(key));
+}
+
+/** {@link saveKey} of `key`, whose entry (or its absence) the caller has already looked up. */
+function saveEntry(table: Table, key: string, entry: Entry | undefined): void {
   if (table.journal === null) return;
-  const entry = table.entries.get(key);
   if (entry === undefined) {
     table.undo.push(() => unlink(table, key));
     return;
   }
   const { value, expireAt, hint } = entry;
-  const volatile = table.volatile.has(key);
+  const volatile = table.volatile.size > 0 && table.volatile.has(key);
   table.undo.push(() => {
     if (table.entries.get(key) !== entry) {
       unlink(table, key);
@@ -169,8 +174,8 @@ function saveKey(table: Table, key: string): void {
     }
     entry.value = value;
     entry.expireAt = expireAt;
-    if (hint === undefined) delete entry.hint;
-    else entry.hint = hint;
+    if (hint !== undefined) entry.hint = hint;
+    else if (entry.hint !== undefined) delete entry.hint;
     if (volatile) table.volatile.add(key);
     else table.volatile.delete(key);
   });
@@ -348,7 +353,7 @@ export function set(table: Table, key: string, value: Uint8Array, expireAt: numb
   insert(table, key, copy, expireAt);
   if (hint !== undefined) table.entries.get(key)!.hint = hint;
   if (expireAt !== 0) table.volatile.add(key);
-  else table.volatile.delete(key);
+  else if (table.volatile.size > 0) table.volatile.delete(key);
   if (table.journal === null) return;
   // As record() does, with the key written into the record as it is (no Buffer made for it).
   table.counters.changes++;
@@ -374,7 +379,7 @@ export function setPairs(table: Table, args: readonly Uint8Array[], from: number
     const key = keyOf(args[i]!);
     const copy = own(args[i + 1]!);
     insert(table, key, copy, 0);
-    table.volatile.delete(key);
+    if (table.volatile.size > 0) table.volatile.delete(key);
     keys.push(args[i]!);
     values.push(copy);
   }
