@@ -869,7 +869,7 @@ export function* recordsOf(key: string, value: Value, expireAt: number): Generat
       if (args.length >= CHUNK) yield* flush();
     }
   } else {
-    for (const item of value.items) {
+    for (const item of value.slice()) {
       const score = Buffer.allocUnsafe(8);
       score.writeDoubleLE(item.score, 0);
       args.push(score, keyBytes(item.member));

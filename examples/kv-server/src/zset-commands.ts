@@ -137,18 +137,19 @@ function lteMax(member: string, max: Bound): boolean {
   return max.exclusive ? member < max.value : member <= max.value;
 }
 
-/** The ranks in a lex range, walked as Redis walks a listpack (first in range from one end, then on while in range). */
-function lexRanks(value: ZSet, min: Bound, max: Bound, reverse: boolean): number[] {
-  const out: number[] = [];
-  const n = value.size;
+/** The items in a lex range, walked as Redis walks a listpack (first in range from one end, then on while in range). */
+function lexRange(value: ZSet, min: Bound, max: Bound, reverse: boolean): ZItem[] {
+  const items = value.slice();
+  const out: ZItem[] = [];
+  const n = items.length;
   if (!reverse) {
     let i = 0;
-    while (i < n && !gteMin(value.at(i)!.member, min)) i++;
-    for (; i < n && lteMax(value.at(i)!.member, max); i++) out.push(i);
+    while (i < n && !gteMin(items[i]!.member, min)) i++;
+    for (; i < n && lteMax(items[i]!.member, max); i++) out.push(items[i]!);
   } else {
     let i = n - 1;
-    while (i >= 0 && !lteMax(value.at(i)!.member, max)) i--;
-    for (; i >= 0 && gteMin(value.at(i)!.member, min); i--) out.push(i);
+    while (i >= 0 && !lteMax(items[i]!.member, max)) i--;
+    for (; i >= 0 && gteMin(items[i]!.member, min); i--) out.push(items[i]!);
   }
   return out;
 }
@@ -206,8 +207,8 @@ function zrange(options: RangeOptions): DataCommand {
       if (start > end || start >= length) return Resp.EMPTY_ARRAY;
       if (end >= length) end = length - 1;
       const items = reverse
-        ? value.items.slice(length - 1 - end, length - start).reverse()
-        : value.items.slice(start, end + 1);
+        ? value.slice(length - 1 - end, length - start).reverse()
+        : value.slice(start, end + 1);
       return withScores(items, scores);
     }
     if (by === "score") {
@@ -218,7 +219,7 @@ function zrange(options: RangeOptions): DataCommand {
       if (value === undefined) return Resp.EMPTY_ARRAY;
       if (value === WRONG) return wrongType();
       if (offset > 0 && offset >= value.size) return Resp.EMPTY_ARRAY;
-      let items = value.items.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
+      let items = value.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
       if (reverse) items = items.reverse();
       return withScores(limited(items, offset, limit), scores);
     }
@@ -228,8 +229,7 @@ function zrange(options: RangeOptions): DataCommand {
     const value = zset(table, args[1]!, now, true);
     if (value === undefined) return Resp.EMPTY_ARRAY;
     if (value === WRONG) return wrongType();
-    const ranks = lexRanks(value, min, max, reverse);
-    return withScores(limited(ranks, offset, limit).map((i) => value.at(i)!), false);
+    return withScores(limited(lexRange(value, min, max, reverse), offset, limit), false);
   };
 }
 
@@ -268,7 +268,7 @@ function zpop(max: boolean): DataCommand {
     if (value === WRONG) return wrongType();
     if (count === 0) return Resp.EMPTY_ARRAY;
     const n = Math.min(count, value.size);
-    const items = max ? value.items.slice(value.size - n).reverse() : value.items.slice(0, n);
+    const items = max ? value.slice(value.size - n).reverse() : value.slice(0, n);
     Table.change(table, { op: "zrem", key: args[1]!, args: items.map((item) => bytes(item.member)) });
     return withScores(items, true);
   };
@@ -286,7 +286,7 @@ function zscan(table: Table.Table, args: Buffer[], now: number): Buffer {
   if (value === undefined) return Resp.array([Resp.bulk("0"), Resp.EMPTY_ARRAY]);
   if (value === WRONG) return wrongType();
   const small = value.encoding() === "listpack";
-  return scanReply(args, cursor, small, () => value.items.map((item) => [item.member, [bytes(item.member), small ? listpackScore(item.score) : formatDouble(item.score)]]));
+  return scanReply(args, cursor, small, () => value.slice().map((item) => [item.member, [bytes(item.member), small ? listpackScore(item.score) : formatDouble(item.score)]]));
 }
 
 /**
