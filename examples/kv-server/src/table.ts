@@ -631,7 +631,7 @@ function sizeOf(value: Value): number {
 function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>): number {
   const key = keyOf(record.key);
   const args = record.args;
-  const text = (i: number): string => args[i]!.toString("latin1");
+  const text = (i: number): string => keyOf(args[i]!);
   // Live changes record their inverse (see rollback); replayed ones do not.
   const undo = table.journal === null ? null : table.undo;
   let result = 0;
