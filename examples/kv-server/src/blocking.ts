@@ -250,7 +250,7 @@ function take(table: Table.Table, key: Buffer, spec: Spec, now: number): Served 
     const zset = typed(table, Table.keyOf(key), now, "zset");
     if (zset === undefined || zset === WRONG) throw new Error("Blocking.take: no sorted set");
     const n = Math.min(count, zset.size);
-    const items = spec.left ? zset.items.slice(0, n) : zset.items.slice(zset.size - n).reverse();
+    const items = spec.left ? zset.slice(0, n) : zset.slice(zset.size - n).reverse();
     const taken = items.map((item) => [Table.keyBytes(item.member), formatDouble(item.score)] as const);
     Table.change(table, { op: "zrem", key, args: taken.map(([member]) => member) });
     const undo = [Buffer.from("ZADD"), key, ...taken.flatMap(([member, score]) => [Buffer.from(score), member])];

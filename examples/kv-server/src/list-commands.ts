@@ -28,9 +28,17 @@ function push(op: "lpush" | "rpush", onlyExisting: boolean): DataCommand {
 /** Pops `count` elements from one end, logged, returning them in pop order. */
 function popElements(table: Table.Table, key: Buffer, value: List, left: boolean, count: number): Buffer[] {
   const n = Math.min(count, value.length);
-  const popped = left ? value.slice(0, n) : value.slice(value.length - n, value.length).reverse();
-  Table.change(table, { op: left ? "lpop" : "rpop", key, args: [Buffer.from(String(n))] });
+  const popped = n === 1 ? [value.get(left ? 0 : value.length - 1)!] : left ? value.slice(0, n) : value.slice(value.length - n, value.length).reverse();
+  Table.change(table, { op: left ? "lpop" : "rpop", key, args: [countBytes(n)] });
   return popped;
+}
+
+/** The counts logged most (a pop of one), made once. */
+const SMALL_COUNTS = Array.from({ length: 16 }, (_, n) => Buffer.from(String(n)));
+
+/** A pop's count as its record's argument: the log keeps it, so it is never changed. */
+function countBytes(n: number): Buffer {
+  return n < SMALL_COUNTS.length ? SMALL_COUNTS[n]! : Buffer.from(String(n));
 }
 
 function pop(left: boolean, name: string): DataCommand {

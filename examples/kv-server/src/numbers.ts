@@ -92,6 +92,37 @@ function strtod(text: string): { value: number; end: number; mantissa: bigint; b
   return { value, end: match[0].length, mantissa: BigInt(whole + fraction), base: 10n, exponent };
 }
 
+/** The longest text {@link plainDecimal} reads: ECMAScript rounds exactly up to 20 significant digits. */
+const MAX_PLAIN = 20;
+
+/**
+ * The value of a plain decimal (an optional sign, digits, at most one dot, at least one digit,
+ * no exponent) of up to {@link MAX_PLAIN} bytes, or null for any other text: the common score
+ * ("0", "1.5"), read without the regular expressions and BigInts of `strtod`. Such text is
+ * always in range and never NaN, and `Number` reads it as `strtod` does (correctly rounded).
+ */
+function plainDecimal(bytes: Uint8Array): number | null {
+  const length = bytes.length;
+  if (length === 0 || length > MAX_PLAIN) return null;
+  const negative = bytes[0] === 0x2d;
+  let i = negative || bytes[0] === 0x2b ? 1 : 0;
+  let digits = 0;
+  let dot = false;
+  // An integer of up to 15 digits is summed exactly as it is read (no string made).
+  let value = 0;
+  for (; i < length; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x30 && byte <= 0x39) {
+      digits++;
+      value = value * 10 + (byte - 0x30);
+    } else if (byte === 0x2e && !dot) dot = true;
+    else return null;
+  }
+  if (digits === 0) return null;
+  if (!dot && digits <= 15) return negative ? -value : value;
+  return Number(Buffer.from(bytes.buffer, bytes.byteOffset, length).toString("latin1"));
+}
+
 /**
  * A double as Redis's `string2d` reads it (ZADD's scores, ZINCRBY's increment): all of the text
  * must be a number, no leading space, not NaN, and not out of range; "inf" and "-inf" are fine.
@@ -103,6 +134,8 @@ function strtod(text: string): { value: number; end: number; mantissa: bigint; b
  * ```
  */
 export function parseDouble(bytes: Uint8Array): number | null {
+  const plain = plainDecimal(bytes);
+  if (plain !== null) return plain;
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
   if (text.length === 0 || /^[ \t\n\v\f\r]/.test(text)) return null;
   const read = strtod(text);

@@ -11,7 +11,6 @@ import * as Table from "./table.js";
 
 const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
-const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * An expiry argument as an absolute time in ms, with Redis 7.0's bounds (64-bit milliseconds),
@@ -125,19 +124,42 @@ function setex(unitMs: number, name: string): DataCommand {
   };
 }
 
-function incrementBy(table: Table.Table, key: string, by: bigint, now: number): Buffer {
-  const old = str(table, key, now);
-  if (old === WRONG) return wrongType();
-  // The common case in plain numbers (no BigInt, no string parsed): a short current value, and
-  // a result that stays exact (a safe integer is inside the 64-bit range too).
+/** `n`'s decimal digits as a value's bytes (a safe integer), written in place: no string made. */
+function integerBytes(n: number): Buffer {
+  const negative = n < 0;
+  let magnitude = negative ? -n : n;
+  let width = 1;
+  for (let rest = magnitude; rest >= 10; rest = Math.floor(rest / 10)) width++;
+  const sign = negative ? 1 : 0;
+  const out = Buffer.allocUnsafe(sign + width);
+  if (negative) out[0] = 0x2d;
+  for (let i = sign + width - 1; i >= sign; i--, magnitude = Math.floor(magnitude / 10)) out[i] = 0x30 + (magnitude % 10);
+  return out;
+}
+
+/**
+ * The common case of INCR and its kin in plain numbers (no BigInt, no string parsed): `by` has
+ * at most 15 digits, and so has the current value (else {@link incrementByBig} is asked); a
+ * result that stays exact is inside the 64-bit range too.
+ */
+function incrementBy(table: Table.Table, key: string, by: number, now: number): Buffer {
+  const entry = Table.lookup(table, key, now);
+  const old = entry?.value;
+  if (old !== undefined && !(old instanceof Uint8Array)) return wrongType();
   const small = old === undefined ? 0 : smallInteger(old);
-  if (small !== null && by <= SAFE_MAX && by >= -SAFE_MAX) {
-    const result = small + Number(by);
+  if (small !== null) {
+    const result = small + by;
     if (Number.isSafeInteger(result)) {
-      Table.set(table, key, Buffer.from(String(result), "latin1"), Table.lookup(table, key, now)?.expireAt ?? 0);
+      Table.set(table, key, integerBytes(result), entry?.expireAt ?? 0);
       return Resp.integer(result);
     }
   }
+  return incrementByBig(table, key, BigInt(by), now);
+}
+
+function incrementByBig(table: Table.Table, key: string, by: bigint, now: number): Buffer {
+  const old = str(table, key, now);
+  if (old === WRONG) return wrongType();
   const current = old === undefined ? 0n : parseInteger(old);
   if (current === null) return Resp.error(Errors.notInteger);
   const result = current + by;
@@ -146,12 +168,16 @@ function incrementBy(table: Table.Table, key: string, by: bigint, now: number): 
   return Resp.integer(result);
 }
 
-function incrBy(sign: 1n | -1n, fixed: bigint | null): DataCommand {
+function incrBy(sign: 1 | -1, fixed: 1 | null): DataCommand {
   return (table, args, now) => {
-    const by = fixed ?? parseInteger(args[2]!);
+    const key = Table.keyOf(args[1]!);
+    const quick = fixed ?? smallInteger(args[2]!);
+    // 0 - 0 is -0, which would not be a safe integer's spelling: DECRBY k 0 adds 0.
+    if (quick !== null) return incrementBy(table, key, quick === 0 ? 0 : sign * quick, now);
+    const by = parseInteger(args[2]!);
     if (by === null) return Resp.error(Errors.notInteger);
-    if (sign === -1n && by === INT64_MIN) return Resp.error("ERR decrement would overflow");
-    return incrementBy(table, Table.keyOf(args[1]!), sign * by, now);
+    if (sign === -1 && by === INT64_MIN) return Resp.error("ERR decrement would overflow");
+    return incrementByBig(table, key, BigInt(sign) * by, now);
   };
 }
 
@@ -265,10 +291,10 @@ export const stringCommands: CommandTable = {
     return Resp.bulk(old ?? null);
   } },
   getex: { arity: -2, run: getex },
-  incr: { arity: 2, run: incrBy(1n, 1n) },
-  decr: { arity: 2, run: incrBy(-1n, 1n) },
-  incrby: { arity: 3, run: incrBy(1n, null) },
-  decrby: { arity: 3, run: incrBy(-1n, null) },
+  incr: { arity: 2, run: incrBy(1, 1) },
+  decr: { arity: 2, run: incrBy(-1, 1) },
+  incrby: { arity: 3, run: incrBy(1, null) },
+  decrby: { arity: 3, run: incrBy(-1, null) },
   incrbyfloat: { arity: 3, run: incrbyfloat },
   append: { arity: 3, run: append },
   strlen: { arity: 2, run(t, a, now) {

@@ -106,12 +106,13 @@ export function create(): Table {
 }
 
 function insert(table: Table, key: string, value: Value, expireAt: number): void {
-  saveKey(table, key);
   const existing = table.entries.get(key);
+  saveEntry(table, key, existing);
   if (existing !== undefined) {
     existing.value = value;
     existing.expireAt = expireAt;
-    delete existing.hint;
+    // delete is a call into the runtime even when there is nothing to delete (the common case).
+    if (existing.hint !== undefined) delete existing.hint;
     return;
   }
   const seq = table.nextSeq++;
@@ -154,14 +155,18 @@ function unlink(table: Table, key: string): void {
 
 /** Records how to put `key` back as it is now (absent, or its entry as it is), before it changes. */
 function saveKey(table: Table, key: string): void {
+  if (table.journal !== null) saveEntry(table, key, table.entries.get(key));
+}
+
+/** {@link saveKey} of `key`, whose entry (or its absence) the caller has already looked up. */
+function saveEntry(table: Table, key: string, entry: Entry | undefined): void {
   if (table.journal === null) return;
-  const entry = table.entries.get(key);
   if (entry === undefined) {
     table.undo.push(() => unlink(table, key));
     return;
   }
   const { value, expireAt, hint } = entry;
-  const volatile = table.volatile.has(key);
+  const volatile = table.volatile.size > 0 && table.volatile.has(key);
   table.undo.push(() => {
     if (table.entries.get(key) !== entry) {
       unlink(table, key);
@@ -169,8 +174,8 @@ function saveKey(table: Table, key: string): void {
     }
     entry.value = value;
     entry.expireAt = expireAt;
-    if (hint === undefined) delete entry.hint;
-    else entry.hint = hint;
+    if (hint !== undefined) entry.hint = hint;
+    else if (entry.hint !== undefined) delete entry.hint;
     if (volatile) table.volatile.add(key);
     else table.volatile.delete(key);
   });
@@ -348,7 +353,7 @@ export function set(table: Table, key: string, value: Uint8Array, expireAt: numb
   insert(table, key, copy, expireAt);
   if (hint !== undefined) table.entries.get(key)!.hint = hint;
   if (expireAt !== 0) table.volatile.add(key);
-  else table.volatile.delete(key);
+  else if (table.volatile.size > 0) table.volatile.delete(key);
   if (table.journal === null) return;
   // As record() does, with the key written into the record as it is (no Buffer made for it).
   table.counters.changes++;
@@ -374,7 +379,7 @@ export function setPairs(table: Table, args: readonly Uint8Array[], from: number
     const key = keyOf(args[i]!);
     const copy = own(args[i + 1]!);
     insert(table, key, copy, 0);
-    table.volatile.delete(key);
+    if (table.volatile.size > 0) table.volatile.delete(key);
     keys.push(args[i]!);
     values.push(copy);
   }
@@ -626,7 +631,7 @@ function sizeOf(value: Value): number {
 function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>): number {
   const key = keyOf(record.key);
   const args = record.args;
-  const text = (i: number): string => args[i]!.toString("latin1");
+  const text = (i: number): string => keyOf(args[i]!);
   // Live changes record their inverse (see rollback); replayed ones do not.
   const undo = table.journal === null ? null : table.undo;
   let result = 0;
@@ -801,6 +806,9 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
   return result;
 }
 
+/** The changes whose count says whether they changed anything. */
+const COUNTED: ReadonlySet<Log.ArgsOp> = new Set(["sadd", "srem", "hdel", "zrem", "lpop", "rpop", "lrem"]);
+
 /**
  * Applies a change to a collection (or a RENAME) and journals it; returns the count it reports
  * (fields or members added or removed, the list's new length, elements popped or removed, -1
@@ -814,8 +822,7 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
 export function change(table: Table, entry: Extract<Log.Record, { args: Buffer[] }>): number {
   const result = applyArgs(table, entry);
   // A change that changed nothing is neither logged nor seen by WATCH (Redis signals none).
-  const counted = ["sadd", "srem", "hdel", "zrem", "lpop", "rpop", "lrem"].includes(entry.op);
-  if ((counted && result === 0) || (entry.op === "linsert" && result === -1)) return result;
+  if ((result === 0 && COUNTED.has(entry.op)) || (entry.op === "linsert" && result === -1)) return result;
   record(table, entry);
   // RENAME changes its target too (WATCH sees both keys touched, as in Redis).
   if (entry.op === "rename" && table.journal !== null) table.onChange?.(keyOf(entry.args[0]!));
@@ -862,7 +869,7 @@ export function* recordsOf(key: string, value: Value, expireAt: number): Generat
       if (args.length >= CHUNK) yield* flush();
     }
   } else {
-    for (const item of value.items) {
+    for (const item of value.slice()) {
       const score = Buffer.allocUnsafe(8);
       score.writeDoubleLE(item.score, 0);
       args.push(score, keyBytes(item.member));

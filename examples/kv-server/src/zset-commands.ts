@@ -23,20 +23,41 @@ function scoreBytes(score: number): Buffer {
   return out;
 }
 
+const NX = 1;
+const XX = 2;
+const CH = 4;
+const INCR = 8;
+const GT = 16;
+const LT = 32;
+
+/** ZADD's option named by `arg` (its bit), or 0 when `arg` is no option (the first score). */
+function zaddFlag(arg: Buffer): number {
+  // Every option has 2 or 4 letters: a score ("0", "1.5") is told apart without a string made.
+  if (arg.length !== 2 && arg.length !== 4) return 0;
+  switch (upper(arg)) {
+    case "NX": return NX;
+    case "XX": return XX;
+    case "CH": return CH;
+    case "INCR": return INCR;
+    case "GT": return GT;
+    case "LT": return LT;
+    default: return 0;
+  }
+}
+
 function zadd(table: Table.Table, args: Buffer[], now: number, forceIncr = false): Buffer {
-  const flags = new Set<string>();
+  let flags = forceIncr ? INCR : 0;
   let at = 2;
-  if (forceIncr) flags.add("INCR");
-  else {
-    for (; at < args.length; at++) {
-      const option = upper(args[at]!);
-      if (!["NX", "XX", "CH", "INCR", "GT", "LT"].includes(option)) break;
-      flags.add(option);
-    }
+  if (!forceIncr) {
+    for (let flag; at < args.length && (flag = zaddFlag(args[at]!)) !== 0; at++) flags |= flag;
   }
   const elements = args.length - at;
   if (elements % 2 !== 0 || elements === 0) return Resp.error(Errors.syntax);
-  const [nx, xx, gt, lt, incr, ch] = ["NX", "XX", "GT", "LT", "INCR", "CH"].map((f) => flags.has(f));
+  const nx = (flags & NX) !== 0;
+  const xx = (flags & XX) !== 0;
+  const gt = (flags & GT) !== 0;
+  const lt = (flags & LT) !== 0;
+  const incr = (flags & INCR) !== 0;
   if (nx && xx) return Resp.error("ERR XX and NX options at the same time are not compatible");
   if ((gt && nx) || (lt && nx) || (gt && lt)) return Resp.error("ERR GT, LT, and/or NX options at the same time are not compatible");
   if (incr && elements > 2) return Resp.error("ERR INCR option supports a single increment-element pair");
@@ -48,19 +69,20 @@ function zadd(table: Table.Table, args: Buffer[], now: number, forceIncr = false
   }
   const value = zset(table, args[1]!, now);
   if (value === WRONG) return wrongType();
-  const changes: Buffer[] = [];
+  let changes: Buffer[] | null = null;
   let added = 0;
   let updated = 0;
   let processed = 0;
   let score = 0;
-  // Members named twice in one ZADD: the later pair sees the earlier one's effect.
-  const pending = new Map<string, number>();
+  // Members named twice in one ZADD: the later pair sees the earlier one's effect (only
+  // needed with more than one pair).
+  const pending = scores.length > 1 ? new Map<string, number>() : null;
   if (value !== undefined || !xx) {
     for (let j = 0; j < scores.length; j++) {
       score = scores[j]!;
       const memberArg = args[at + 1 + j * 2]!;
       const member = Table.keyOf(memberArg);
-      const current = pending.has(member) ? pending.get(member) : value?.scores.get(member);
+      const current = pending?.has(member) === true ? pending.get(member) : value?.scores.get(member);
       if (current !== undefined) {
         if (nx) continue;
         if (incr) {
@@ -71,20 +93,20 @@ function zadd(table: Table.Table, args: Buffer[], now: number, forceIncr = false
         processed++;
         if (score !== current) {
           updated++;
-          pending.set(member, score);
-          changes.push(scoreBytes(score), memberArg);
+          pending?.set(member, score);
+          (changes ??= []).push(scoreBytes(score), memberArg);
         }
       } else if (!xx) {
         processed++;
         added++;
-        pending.set(member, score);
-        changes.push(scoreBytes(score), memberArg);
+        pending?.set(member, score);
+        (changes ??= []).push(scoreBytes(score), memberArg);
       }
     }
   }
-  if (changes.length > 0) Table.change(table, { op: "zadd", key: args[1]!, args: changes });
+  if (changes !== null) Table.change(table, { op: "zadd", key: args[1]!, args: changes });
   if (incr) return processed > 0 ? Resp.bulk(formatDouble(score)) : Resp.NULL;
-  return Resp.integer(ch ? added + updated : added);
+  return Resp.integer((flags & CH) !== 0 ? added + updated : added);
 }
 
 function withScores(items: ZItem[], scores: boolean): Buffer {
@@ -115,18 +137,19 @@ function lteMax(member: string, max: Bound): boolean {
   return max.exclusive ? member < max.value : member <= max.value;
 }
 
-/** The ranks in a lex range, walked as Redis walks a listpack (first in range from one end, then on while in range). */
-function lexRanks(value: ZSet, min: Bound, max: Bound, reverse: boolean): number[] {
-  const out: number[] = [];
-  const n = value.size;
+/** The items in a lex range, walked as Redis walks a listpack (first in range from one end, then on while in range). */
+function lexRange(value: ZSet, min: Bound, max: Bound, reverse: boolean): ZItem[] {
+  const items = value.slice();
+  const out: ZItem[] = [];
+  const n = items.length;
   if (!reverse) {
     let i = 0;
-    while (i < n && !gteMin(value.at(i)!.member, min)) i++;
-    for (; i < n && lteMax(value.at(i)!.member, max); i++) out.push(i);
+    while (i < n && !gteMin(items[i]!.member, min)) i++;
+    for (; i < n && lteMax(items[i]!.member, max); i++) out.push(items[i]!);
   } else {
     let i = n - 1;
-    while (i >= 0 && !lteMax(value.at(i)!.member, max)) i--;
-    for (; i >= 0 && gteMin(value.at(i)!.member, min); i--) out.push(i);
+    while (i >= 0 && !lteMax(items[i]!.member, max)) i--;
+    for (; i >= 0 && gteMin(items[i]!.member, min); i--) out.push(items[i]!);
   }
   return out;
 }
@@ -184,8 +207,8 @@ function zrange(options: RangeOptions): DataCommand {
       if (start > end || start >= length) return Resp.EMPTY_ARRAY;
       if (end >= length) end = length - 1;
       const items = reverse
-        ? value.items.slice(length - 1 - end, length - start).reverse()
-        : value.items.slice(start, end + 1);
+        ? value.slice(length - 1 - end, length - start).reverse()
+        : value.slice(start, end + 1);
       return withScores(items, scores);
     }
     if (by === "score") {
@@ -196,7 +219,7 @@ function zrange(options: RangeOptions): DataCommand {
       if (value === undefined) return Resp.EMPTY_ARRAY;
       if (value === WRONG) return wrongType();
       if (offset > 0 && offset >= value.size) return Resp.EMPTY_ARRAY;
-      let items = value.items.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
+      let items = value.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
       if (reverse) items = items.reverse();
       return withScores(limited(items, offset, limit), scores);
     }
@@ -206,8 +229,7 @@ function zrange(options: RangeOptions): DataCommand {
     const value = zset(table, args[1]!, now, true);
     if (value === undefined) return Resp.EMPTY_ARRAY;
     if (value === WRONG) return wrongType();
-    const ranks = lexRanks(value, min, max, reverse);
-    return withScores(limited(ranks, offset, limit).map((i) => value.at(i)!), false);
+    return withScores(limited(lexRange(value, min, max, reverse), offset, limit), false);
   };
 }
 
@@ -246,7 +268,7 @@ function zpop(max: boolean): DataCommand {
     if (value === WRONG) return wrongType();
     if (count === 0) return Resp.EMPTY_ARRAY;
     const n = Math.min(count, value.size);
-    const items = max ? value.items.slice(value.size - n).reverse() : value.items.slice(0, n);
+    const items = max ? value.slice(value.size - n).reverse() : value.slice(0, n);
     Table.change(table, { op: "zrem", key: args[1]!, args: items.map((item) => bytes(item.member)) });
     return withScores(items, true);
   };
@@ -264,7 +286,7 @@ function zscan(table: Table.Table, args: Buffer[], now: number): Buffer {
   if (value === undefined) return Resp.array([Resp.bulk("0"), Resp.EMPTY_ARRAY]);
   if (value === WRONG) return wrongType();
   const small = value.encoding() === "listpack";
-  return scanReply(args, cursor, small, () => value.items.map((item) => [item.member, [bytes(item.member), small ? listpackScore(item.score) : formatDouble(item.score)]]));
+  return scanReply(args, cursor, small, () => value.slice().map((item) => [item.member, [bytes(item.member), small ? listpackScore(item.score) : formatDouble(item.score)]]));
 }
 
 /**

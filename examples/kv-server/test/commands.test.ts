@@ -96,6 +96,16 @@ describe("string commands", () => {
     run("SET", "big", "9223372036854775807");
     expect(run("INCR", "big")).toEqual(error("ERR increment or decrement would overflow"));
     expect(run("DECRBY", "n", "-9223372036854775808")).toEqual(error("ERR decrement would overflow"));
+    // Plain numbers and BigInts meet: no "-0" stored, 15 and 16 digits, the 64-bit edge.
+    expect(run("DECRBY", "z", "0")).toBe(0);
+    expect(run("GET", "z")).toBe("0");
+    expect(run("DECRBY", "n", "-999999999999999")).toBe(999999999999990);
+    expect(run("INCRBY", "n", "9000000000000000")).toBe(9999999999999990);
+    expect(run("GET", "n")).toBe("9999999999999990");
+    expect(run("INCRBY", "n", "-19999999999999980")).toBe(-9999999999999990);
+    expect(run("DECRBY", "big", "-0")).toEqual(error("ERR value is not an integer or out of range"));
+    run("DECRBY", "big", "1");
+    expect(run("GET", "big")).toBe("9223372036854775806");
   });
 
   it("APPEND, STRLEN, MSET, MGET, DEL, EXISTS, DBSIZE, FLUSHDB", () => {

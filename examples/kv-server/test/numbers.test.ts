@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseInteger, smallInteger } from "../src/numbers.js";
+import { parseDouble, parseInteger, parseScoreBound, smallInteger } from "../src/numbers.js";
 import { assertProperty } from "../../../test/support/fc.js";
 
 describe("smallInteger", () => {
@@ -19,5 +19,34 @@ describe("smallInteger", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("parseDouble", () => {
+  it("reads a plain decimal (sign, digits, one dot) to the value strtod reads (property)", () => {
+    // parseScoreBound reads with strtod's full reading: the reference for every plain decimal.
+    const plain = fc
+      .tuple(fc.constantFrom("", "-", "+"), fc.stringMatching(/^[0-9]{0,22}$/), fc.boolean(), fc.stringMatching(/^[0-9]{0,22}$/))
+      .filter(([, whole, , fraction]) => whole.length + fraction.length > 0)
+      .map(([sign, whole, dot, fraction]) => `${sign}${whole}${dot ? "." : ""}${dot ? fraction : ""}`)
+      .filter((text) => /[0-9]/.test(text));
+    assertProperty(
+      fc.property(plain, (spelled) => {
+        const bytes = Buffer.from(spelled, "latin1");
+        expect(parseDouble(bytes)).toBe(parseScoreBound(bytes)!.value);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("refuses what string2d refuses, and reads the rest with strtod", () => {
+    for (const text of ["", ".", "-", "+", "-.", " 1", "1 ", "1..2", "nan", "1e400", "1e-400", "0x", "1\0"]) {
+      expect(parseDouble(Buffer.from(text, "latin1")), text).toBe(null);
+    }
+    expect(Object.is(parseDouble(Buffer.from("-0")), -0)).toBe(true);
+    expect(parseDouble(Buffer.from("-inf"))).toBe(-Infinity);
+    expect(parseDouble(Buffer.from("1e3"))).toBe(1000);
+    expect(parseDouble(Buffer.from("0x10"))).toBe(16);
+    expect(parseDouble(Buffer.from("123456789012345678901234"))).toBe(1.2345678901234568e23);
   });
 });

@@ -24,7 +24,7 @@ function dump(table: Table.Table): unknown {
     else if (value.kind === "hash") contents = [...value.fields].map(([f, v]) => [f, v.toString("latin1")]).sort();
     else if (value.kind === "set") contents = [...value.members].sort();
     else if (value.kind === "list") contents = value.slice(0, value.length).map((item) => item.toString("latin1"));
-    else contents = value.items.map((item) => [item.member, item.score]);
+    else contents = value.slice().map((item) => [item.member, item.score]);
     return [key, Table.typeOf(value), contents, entry.expireAt, entry.hint ?? null];
   });
   return { keys, volatile: [...table.volatile].sort(), size: Table.size(table) };
