@@ -9,6 +9,7 @@
 import * as Eio from "eio-ts";
 import * as Connection from "./connection.js";
 import * as DiskError from "./disk-error.js";
+import * as Gather from "./gather.js";
 import * as LiveConfig from "./live-config.js";
 import * as OutputLimit from "./output-limit.js";
 import * as ProtectedMode from "./protected-mode.js";
@@ -136,6 +137,15 @@ function liveInfo(server: Server): Session.ServerInfo {
   };
 }
 
+/** This domain's gatherers, one per queue: a domain's connections share one. */
+const gatherers = new WeakMap<Store.Queue, Gather.Gatherer>();
+
+function gathererOf(queue: Store.Queue): Gather.Gatherer {
+  let gatherer = gatherers.get(queue);
+  if (gatherer === undefined) gatherers.set(queue, (gatherer = Gather.create(queue)));
+  return gatherer;
+}
+
 function describe(addr: Eio.Net.Sockaddr): string {
   return "path" in addr ? addr.path : `${addr.host}:${addr.port}`;
 }
@@ -189,7 +199,13 @@ export function* handleClient(
       },
     };
     const plain: Store.SubmitOptions = { shared };
-    const submit: Connection.Submit = (commands, options) => Store.submit(queue, commands, options === undefined ? plain : { ...options, shared });
+    // Across domains, plain data requests go as frames, gathered with this domain's others of
+    // the same turn (gather.ts); those naming their client or carrying a transaction as arrays.
+    const gatherer = shared ? gathererOf(queue) : null;
+    const submit: Connection.Submit = (commands, options) => {
+      if (gatherer !== null && options?.client === undefined && options?.exec !== true) return Gather.submit(gatherer, commands, options?.replyLimit ?? 0);
+      return Store.submit(queue, commands, options === undefined ? plain : { ...options, shared });
+    };
     const serve = (): Eio.Operation<void> => Connection.serve(channel, session!, submit, limits);
     if (draining === undefined) yield* serve();
     else {

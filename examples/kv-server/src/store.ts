@@ -26,6 +26,7 @@ import * as Blocking from "./blocking.js";
 import * as ClientRequest from "./client-request.js";
 import type * as Commands from "./commands.js";
 import * as DiskError from "./disk-error.js";
+import * as Frame from "./frame.js";
 import * as Info from "./info.js";
 import * as KeysJob from "./keys-job.js";
 import * as LiveConfig from "./live-config.js";
@@ -35,16 +36,18 @@ import * as Storage from "./storage.js";
 import * as Table from "./table.js";
 
 /**
- * A batch of data commands from one connection, with where to put their replies. Arguments and
- * replies are bytes: a Buffer crosses to the storage domain as its own bytes.
+ * A batch of data commands from one connection, with where to put their replies, as arrays of
+ * arguments: the form of requests that name their client or are a transaction, and of requests
+ * too long for a frame (see {@link FrameRequest}). Arguments and replies are bytes: a Buffer
+ * crosses to the storage domain as its own bytes.
  *
  * @example
  * ```ts
  * const [replies, resolver] = Eio.Promise.create<Uint8Array>({ shared: true });
- * const request: Store.Request = { commands: [[Buffer.from("GET"), Buffer.from("k")]], resolver };
+ * const request: Store.ArrayRequest = { commands: [[Buffer.from("GET"), Buffer.from("k")]], resolver };
  * ```
  */
-export interface Request {
+export interface ArrayRequest {
   /** Each command's arguments, name first. */
   commands: Uint8Array[][];
   /** Resolved with the concatenated replies, in order, once they are durable. */
@@ -59,6 +62,123 @@ export interface Request {
   client?: ClientRequest.Client;
   /** The commands are one transaction, EXEC's: run together, answered as one array. */
   exec?: boolean;
+}
+
+/**
+ * Plain data requests as one byte frame (frame.ts): one item crosses, copied once, and the
+ * store reads the arguments as views of it. A frame of one request is answered with its
+ * replies, as an {@link ArrayRequest}; a frame of several (gather.ts: several clients' requests
+ * of one event-loop turn) with `Frame.joinReplies` of each request's replies. Each request in
+ * it has its own reply limit: one going over it gets its empty reply, the others theirs.
+ *
+ * @example
+ * ```ts
+ * const request: Store.FrameRequest = { frame: Frame.encode([[Buffer.from("GET"), Buffer.from("k")]], 0), resolver };
+ * ```
+ */
+export interface FrameRequest {
+  frame: Uint8Array;
+  resolver: Eio.Promise.Resolver<Uint8Array>;
+}
+
+/**
+ * What crosses to the store on its queue.
+ *
+ * @example
+ * ```ts
+ * const request: Store.Request = { commands: [[Buffer.from("GET"), Buffer.from("k")]], resolver };
+ * ```
+ */
+export type Request = ArrayRequest | FrameRequest;
+
+/** Several requests of one frame, answered together once all have run. */
+interface Group {
+  readonly resolver: Eio.Promise.Resolver<Uint8Array>;
+  readonly jobs: Job[];
+  readonly replies: Uint8Array[];
+  left: number;
+}
+
+/** A request as the loop runs it: its commands decoded, and where its reply goes. */
+interface Job {
+  commands: Uint8Array[][];
+  replyLimit?: number;
+  client?: ClientRequest.Client;
+  exec?: boolean;
+  /** Its own promise, or null when its reply goes into `group` at `slot`. */
+  resolver: Eio.Promise.Resolver<Uint8Array> | null;
+  group: Group | null;
+  slot: number;
+}
+
+/**
+ * The jobs of an item of the queue, pushed onto `batch`. A frame that cannot be decoded (only a
+ * sender's bug can make one) is answered with an error at once, and fails no one else.
+ */
+function intake(item: Request, batch: Job[]): void {
+  if (!("frame" in item)) {
+    const job: Job = { commands: item.commands, resolver: item.resolver, group: null, slot: 0 };
+    if (item.replyLimit !== undefined) job.replyLimit = item.replyLimit;
+    if (item.client !== undefined) job.client = item.client;
+    if (item.exec === true) job.exec = true;
+    batch.push(job);
+    return;
+  }
+  let decoded: Frame.Decoded[];
+  try {
+    decoded = Frame.decode(item.frame);
+  } catch (error) {
+    Eio.Promise.tryResolve(item.resolver, Resp.error(`ERR internal error: ${error instanceof Error ? error.message : String(error)}`));
+    return;
+  }
+  if (decoded.length === 1) {
+    const { commands, replyLimit } = decoded[0]!;
+    batch.push(replyLimit > 0 ? { commands, replyLimit, resolver: item.resolver, group: null, slot: 0 } : { commands, resolver: item.resolver, group: null, slot: 0 });
+    return;
+  }
+  const group: Group = { resolver: item.resolver, jobs: [], replies: new Array(decoded.length), left: decoded.length };
+  if (decoded.length === 0) Eio.Promise.tryResolve(item.resolver, Frame.joinReplies([]));
+  for (let i = 0; i < decoded.length; i++) {
+    const { commands, replyLimit } = decoded[i]!;
+    const job: Job = replyLimit > 0 ? { commands, replyLimit, resolver: null, group, slot: i } : { commands, resolver: null, group, slot: i };
+    group.jobs.push(job);
+    batch.push(job);
+  }
+}
+
+/** Each command's reply replaced by `error` (a reply that could not be sent or logged). */
+function errorReplies(job: Job, error: Buffer): Buffer {
+  return job.exec === true ? error : Buffer.concat(job.commands.map(() => error));
+}
+
+/**
+ * Hands a job's reply over: into its promise, or into its group's place, the group's promise
+ * resolved once all its requests are answered. A reply that cannot be handed over (too large to
+ * cross) becomes an error reply to each command (they did run); a group's then gives that error
+ * to each of its requests.
+ */
+function answer(job: Job, reply: Uint8Array): void {
+  const group = job.group;
+  if (group === null) {
+    try {
+      Eio.Promise.resolve(job.resolver!, reply);
+    } catch (error) {
+      Eio.Promise.tryResolve(job.resolver!, errorReplies(job, notSent(error)));
+    }
+    return;
+  }
+  group.replies[job.slot] = reply;
+  if (--group.left > 0) return;
+  try {
+    Eio.Promise.resolve(group.resolver, Frame.joinReplies(group.replies));
+  } catch (error) {
+    const reply = notSent(error);
+    Eio.Promise.tryResolve(group.resolver, Frame.joinReplies(group.jobs.map((member) => errorReplies(member, reply))));
+  }
+}
+
+function notSent(error: unknown): Buffer {
+  return Resp.error(`ERR reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /**
@@ -122,7 +242,7 @@ const OVER_LIMIT = new Uint8Array(0);
 
 /** A request being run: where it is, and its replies so far. */
 interface Running {
-  readonly request: Request;
+  readonly request: Job;
   /** The next command to run. */
   index: number;
   readonly parts: Buffer[];
@@ -195,7 +315,7 @@ function isWrite(args: Uint8Array[]): boolean {
  * does. While the log cannot be written, one holding a write is refused whole (EXEC with a write
  * gets the MISCONF error, as in Redis).
  */
-function runWhole(clients: ClientRequest.State, table: Table.Table, request: Request, now: number, context: Commands.Context, maxReplyBytes: number, refused: Buffer | null): Uint8Array {
+function runWhole(clients: ClientRequest.State, table: Table.Table, request: Job, now: number, context: Commands.Context, maxReplyBytes: number, refused: Buffer | null): Uint8Array {
   if (refused !== null && request.commands.some(isWrite)) return request.exec === true ? refused : Buffer.concat(request.commands.map(() => refused));
   return joinReplies(ClientRequest.run(clients, table, request, now, context), maxReplyBytes);
 }
@@ -369,16 +489,21 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
   }
 
   function* loop(sw: Eio.Switch.Switch): Eio.Operation<never> {
-    const batch: Request[] = [];
+    const batch: Job[] = [];
     // Requests with a KEYS under way: each gets a slice per round, between the others.
     let active: Running[] = [];
-    const done: { request: Request; reply: Uint8Array }[] = [];
+    const done: { request: Job; reply: Uint8Array }[] = [];
     for (;;) {
-      if (active.length === 0) batch.push(yield* Eio.Stream.take(queue));
+      // Items, not jobs, are counted against maxBatch: a frame of several requests is one.
+      let items = 0;
+      if (active.length === 0) {
+        intake(yield* Eio.Stream.take(queue), batch);
+        items++;
+      }
       // With work under way, let the rest run first: a turn of the event loop, so that sockets
       // are read (with --single-domain the connections are fibers of this very thread).
       else yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setImmediate(resolve)));
-      for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
+      for (let next; items < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; items++) intake(next, batch);
       if (options.live !== undefined) policy = LiveConfig.read(options.live).appendfsync;
       const now = Date.now();
       const still: Running[] = [];
@@ -407,7 +532,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       // needs to grow.
       if (options.beforeSleep === true && diskError === null && (store.table.journal?.length ?? 0) > 0 && !Storage.rewriting(store)) {
         yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setImmediate(resolve)));
-        for (let next; batch.length < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; ) batch.push(next);
+        items = 0;
+        for (let next; items < maxBatch && (next = Eio.Stream.takeNonblocking(queue)) !== undefined; items++) intake(next, batch);
         runBatch();
       }
       active = still;
@@ -435,7 +561,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
           yield* enterDiskError(sw, error);
           failed = DiskError.misconf(diskError!);
           const reply = failed;
-          for (const entry of done) entry.reply = entry.request.exec === true ? reply : Buffer.concat(entry.request.commands.map(() => reply));
+          for (const entry of done) entry.reply = errorReplies(entry.request, reply);
           for (const running of active) running.unlogged = reply;
         }
       }
@@ -458,15 +584,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
           Eio.Promise.tryResolve(wake, { ...served, reply });
         }
       }
-      for (const { request, reply } of done) {
-        try {
-          Eio.Promise.resolve(request.resolver, reply);
-        } catch (error) {
-          // The reply could not be handed over (too large to cross): the commands did run.
-          const reply = Resp.error(`ERR reply could not be sent: ${error instanceof Error ? error.message : String(error)}`);
-          Eio.Promise.tryResolve(request.resolver, Buffer.concat(request.commands.map(() => reply)));
-        }
-      }
+      for (const { request, reply } of done) answer(request, reply);
       batch.length = 0;
       done.length = 0;
       if (Storage.rewriteDue(store)) {
@@ -487,7 +605,7 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
  * const options: Store.SubmitOptions = { shared: true, exec: true, client: { id: "1:7" } };
  * ```
  */
-export interface SubmitOptions extends Pick<Request, "client" | "exec" | "replyLimit"> {
+export interface SubmitOptions extends Pick<ArrayRequest, "client" | "exec" | "replyLimit"> {
   /** The store runs in another domain: the reply's promise must be shared. */
   shared?: boolean;
 }
@@ -507,7 +625,7 @@ export interface SubmitOptions extends Pick<Request, "client" | "exec" | "replyL
  */
 export function* submit(queue: Queue, commands: Uint8Array[][], options: SubmitOptions = {}): Eio.Operation<Uint8Array> {
   const [promise, resolver] = Eio.Promise.create<Uint8Array>({ shared: options.shared === true });
-  const request: Request = { commands, resolver };
+  const request: ArrayRequest = { commands, resolver };
   if (options.replyLimit !== undefined && options.replyLimit > 0) request.replyLimit = options.replyLimit;
   if (options.client !== undefined) request.client = options.client;
   if (options.exec === true) request.exec = true;
