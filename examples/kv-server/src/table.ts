@@ -627,7 +627,12 @@ function sizeOf(value: Value): number {
   return value.kind === "list" ? value.length : value.size;
 }
 
-/** Applies a collection change, the same way live and on replay; returns the count it reports. */
+/**
+ * Applies a collection change, the same way live and on replay; returns the count it reports.
+ * The elements it keeps are copied ({@link own}): an argument may be a view of a larger buffer
+ * (a parser's chunk, a frame of several requests from another domain, a chunk of the log read
+ * at replay), which a short element kept as it is would keep alive whole.
+ */
 function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>): number {
   const key = keyOf(record.key);
   const args = record.args;
@@ -641,7 +646,7 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
       for (let i = 0; i + 1 < args.length; i += 2) {
         const field = text(i);
         const before = hash.fields.get(field);
-        if (hash.set(field, args[i + 1]!)) result++;
+        if (hash.set(field, own(args[i + 1]!))) result++;
         undo?.push(() => (before === undefined ? hash.fields.delete(field) : hash.fields.set(field, before)));
       }
       break;
@@ -661,8 +666,8 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
     case "rpush": {
       const list = ensure(table, key, "list");
       for (const arg of args) {
-        if (record.op === "lpush") list.pushFront(arg);
-        else list.pushBack(arg);
+        if (record.op === "lpush") list.pushFront(own(arg));
+        else list.pushBack(own(arg));
       }
       result = list.length;
       const left = record.op === "lpush";
@@ -691,7 +696,7 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
       const index = Number(text(0));
       if (list !== undefined && index < list.length) {
         const before = list.get(index)!;
-        list.set(index, args[1]!);
+        list.set(index, own(args[1]!));
         undo?.push(() => list.set(index, before));
       }
       break;
@@ -738,7 +743,7 @@ function applyArgs(table: Table, record: Extract<Log.Record, { args: Buffer[] }>
         break;
       }
       const before = items.slice();
-      items.splice(text(0) === "before" ? at : at + 1, 0, args[2]!);
+      items.splice(text(0) === "before" ? at : at + 1, 0, own(args[2]!));
       list.replace(items);
       undo?.push(() => list.replace(before));
       result = list.length;
