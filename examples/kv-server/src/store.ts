@@ -438,11 +438,14 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       // timer is an external wait that is not another domain's, so the idle policy neither
       // spins on the queue nor blocks in Atomics.wait, but parks the thread in the event loop
       // (Atomics.waitAsync) between batches. The server passes live settings, so this holds
-      // under `always` too. A spin would take the core that the connections' domain and the
-      // clients need on a machine of two (see packages/eio/src/shared/idle-policy.ts); idle,
-      // the domain wakes once a second (measured on an idle server, from its thread's
-      // /proc/PID/task/TID stat and status over 5 s: 5 context switches and no CPU tick,
-      // under both policies).
+      // under `always` too. Spinning, or blocking and waking every 0.5 ms, between batches
+      // costs more than it saves when the batches come from another thread on the same two
+      // cores (see packages/eio/src/shared/idle-policy.ts): with this fiber not started under
+      // `always` (an experiment), GET -P 1's storage domain took 8.2-9.0 us of CPU a request
+      // instead of 4.2-5.0 (redis-benchmark -c 50, two runs each, loaded machine), and SET's
+      // 13.0 instead of 11.5-12.2. Idle, the domain wakes once a second (measured on an idle
+      // server from its thread's /proc/PID/task/TID stat and status over 5 s: 5 context
+      // switches and no CPU tick, under both policies).
       if (policy === "everysec" || (options.live !== undefined && clock !== undefined)) Eio.Fiber.fork(sw, () => syncEverySecond(sw));
       return yield* loop(sw);
     } finally {
