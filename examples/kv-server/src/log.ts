@@ -126,8 +126,8 @@ export function encodeSet(key: string | Uint8Array, value: Uint8Array, expireAt:
   at = putU32(head, at + key.length, value.length);
   if (small) {
     putBytes(head, at, value);
-    head.writeDoubleLE(expireAt, at + value.length);
-    head.writeUInt32LE(crc32From(head, FRAME), 4);
+    putExpiry(head, at + value.length, expireAt);
+    putU32(head, 4, crc32From(head, FRAME));
     return [head];
   }
   const tail = Buffer.allocUnsafe(8);
@@ -248,6 +248,15 @@ function putU32(out: Buffer, at: number, n: number): number {
   out[at + 2] = n >>> 16;
   out[at + 3] = n >>> 24;
   return at + 4;
+}
+
+/**
+ * Puts an expiry time (a double, little-endian) at `at`: no expiry, 0, the common case, as eight
+ * zero bytes (writeDoubleLE checks its arguments and goes through a Float64Array).
+ */
+function putExpiry(out: Buffer, at: number, expireAt: number): void {
+  if (expireAt === 0) for (let i = 0; i < 8; i++) out[at + i] = 0;
+  else out.writeDoubleLE(expireAt, at);
 }
 
 /** Copies `bytes` to `at` (a short one in a loop, cheaper than a call to set); returns the end. */

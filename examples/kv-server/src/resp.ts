@@ -154,6 +154,50 @@ function parseHeaderInt(buffer: Buffer, start: number, end: number): number {
   return negative ? -n : n;
 }
 
+/** Where {@link wholeCommand}'s arguments start and how long they are, and where it ended. */
+const STARTS = new Int32Array(4);
+const LENGTHS = new Int32Array(4);
+const END = { at: 0 };
+
+/**
+ * The common case, a short command wholly in the buffer (`SET k v`, `GET k`, a pipeline's every
+ * command), read in one pass: its arguments as an array of exactly their number (an array grown
+ * by push keeps room for 17, and most commands are all but that room: a third of a GET's
+ * garbage), or null when anything is missing or unusual (a bulk string longer than 16 KB or
+ * than `maxBulk`, a malformed header): then the general path below reads it, and says what is
+ * wrong. `start` is just past the array's header; on success END.at is just past the command.
+ */
+function wholeCommand(buffer: Buffer, start: number, end: number, count: number, maxBulk: number): Buffer[] | null {
+  // Lengths up to 16 KB: what an unauthenticated client may send too, so no need to ask.
+  const most = maxBulk < 16384 ? maxBulk : 16384;
+  let at = start;
+  for (let i = 0; i < count; i++) {
+    if (at >= end || buffer[at] !== 36 /* $ */) return null;
+    let j = at + 1;
+    let length = 0;
+    for (; j < end; j++) {
+      const digit = buffer[j]! - 48;
+      if (digit < 0 || digit > 9) break;
+      length = length * 10 + digit;
+      if (length > most) return null;
+    }
+    if (j === at + 1 || j + 1 >= end || buffer[j] !== CR || buffer[j + 1] !== LF) return null;
+    const body = j + 2;
+    if (body + length + 2 > end || buffer[body + length] !== CR || buffer[body + length + 1] !== LF) return null;
+    STARTS[i] = body;
+    LENGTHS[i] = length;
+    at = body + length + 2;
+  }
+  END.at = at;
+  const a = buffer.subarray(STARTS[0]!, STARTS[0]! + LENGTHS[0]!);
+  if (count === 1) return [a];
+  const b = buffer.subarray(STARTS[1]!, STARTS[1]! + LENGTHS[1]!);
+  if (count === 2) return [a, b];
+  const c = buffer.subarray(STARTS[2]!, STARTS[2]! + LENGTHS[2]!);
+  if (count === 3) return [a, b, c];
+  return [a, b, c, buffer.subarray(STARTS[3]!, STARTS[3]! + LENGTHS[3]!)];
+}
+
 /**
  * The next complete command, `incomplete` when more bytes are needed, or a protocol error
  * (after which the parser stays failed and the connection should be closed).
@@ -198,6 +242,13 @@ export function next(parser: Parser): Parsed {
         if (count > 10 && parser.unauthenticated()) return fail(parser, "unauthenticated multibulk length");
         parser.position = cr + 2;
         if (count <= 0) continue;
+        if (count <= 4) {
+          const args = wholeCommand(buffer, cr + 2, end, count, parser.maxBulk);
+          if (args !== null) {
+            parser.position = END.at;
+            return { kind: "command", args };
+          }
+        }
         parser.argsLeft = count;
         parser.args = [];
         parser.bulkLength = -1;

@@ -84,7 +84,7 @@ export interface Table {
    * @internal how to take back the changes made since the last {@link settle}: inverse steps,
    * run last first by {@link rollback} (see there why). Nothing is recorded while replaying.
    */
-  undo: (() => void)[];
+  undo: Undo[];
   /** Counters for INFO: lookups by read commands that found a key or not, changes made, keys expired. */
   readonly counters: { hits: number; misses: number; changes: number; expired: number };
 }
@@ -161,24 +161,45 @@ function saveKey(table: Table, key: string): void {
 /** {@link saveKey} of `key`, whose entry (or its absence) the caller has already looked up. */
 function saveEntry(table: Table, key: string, entry: Entry | undefined): void {
   if (table.journal === null) return;
+  if (entry === undefined) table.undo.push(new Restore(key, undefined, undefined, 0, undefined, false));
+  else table.undo.push(new Restore(key, entry, entry.value, entry.expireAt, entry.hint, table.volatile.size > 0 && table.volatile.has(key)));
+}
+
+/**
+ * The undo step of a key's change (every SET, DEL, INCR ... writes one): a plain object of one
+ * shape, not a closure, whose context would hold the same fields and cost twice the memory.
+ * With no `entry` the key did not exist: it is removed.
+ */
+class Restore {
+  constructor(
+    readonly key: string,
+    readonly entry: Entry | undefined,
+    readonly value: Value | undefined,
+    readonly expireAt: number,
+    readonly hint: Entry["hint"],
+    readonly volatile: boolean,
+  ) {}
+}
+
+/** An inverse step: a {@link Restore}, or a closure for the rarer changes inside collections. */
+type Undo = Restore | (() => void);
+
+function restore(table: Table, step: Restore): void {
+  const { key, entry } = step;
   if (entry === undefined) {
-    table.undo.push(() => unlink(table, key));
+    unlink(table, key);
     return;
   }
-  const { value, expireAt, hint } = entry;
-  const volatile = table.volatile.size > 0 && table.volatile.has(key);
-  table.undo.push(() => {
-    if (table.entries.get(key) !== entry) {
-      unlink(table, key);
-      relink(table, key, entry);
-    }
-    entry.value = value;
-    entry.expireAt = expireAt;
-    if (hint !== undefined) entry.hint = hint;
-    else if (entry.hint !== undefined) delete entry.hint;
-    if (volatile) table.volatile.add(key);
-    else table.volatile.delete(key);
-  });
+  if (table.entries.get(key) !== entry) {
+    unlink(table, key);
+    relink(table, key, entry);
+  }
+  entry.value = step.value!;
+  entry.expireAt = step.expireAt;
+  if (step.hint !== undefined) entry.hint = step.hint;
+  else if (entry.hint !== undefined) delete entry.hint;
+  if (step.volatile) table.volatile.add(key);
+  else table.volatile.delete(key);
 }
 
 /** Puts a removed entry back under its old number, so that SCAN finds it where it was. */
@@ -219,7 +240,11 @@ export function rollback(table: Table): void {
   const journal = table.journal;
   table.journal = null;
   try {
-    for (let i = steps.length - 1; i >= 0; i--) steps[i]!();
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i]!;
+      if (step instanceof Restore) restore(table, step);
+      else step();
+    }
   } finally {
     table.journal = journal;
     table.undo = [];
