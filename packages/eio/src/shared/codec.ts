@@ -8,7 +8,7 @@
  * @module
  */
 import { type Arena, getArena } from "./arena.js";
-import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
+import { adoptHandle, kindById, kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 import { LARGE_BYTES, loadApart, storeApart } from "./buffers.js";
 import { isMarkedForMove, prepareValue, reviveValue, sendPrepared } from "./markers.js";
 import { deserialize, serialize } from "./serializer.js";
@@ -610,9 +610,16 @@ function readItem(arena: Arena, base: number): unknown {
     case Tag.Handle: {
       // Within one value, the same object named twice is one handle (as structured clone
       // keeps shared references): look for one revived earlier.
-      const offset = Math.abs(i32[base + HEADER_WORDS + i32[p++]!]!);
+      const stored = i32[base + HEADER_WORDS + i32[p++]!]!;
+      const offset = Math.abs(stored);
       for (let j = 0; j < revivedCount && item === undefined; j++) if (revived[j]!.offset === offset) item = revived[j];
-      if (item === undefined) item = revived[revivedCount++] = reviveHandle(kindOf(offset), offset) as SharedHandle;
+      if (item === undefined) {
+        // Taking (see decodeAndFree): the handle takes over the block's counted reference.
+        item = revived[revivedCount++] = (taking && stored > 0 ? adoptHandle(kindOf(offset), offset) : reviveHandle(kindOf(offset), offset)) as SharedHandle;
+      } else if (taking && stored > 0) {
+        // The object named twice is one handle: the block's second reference is dropped after.
+        extraRefs.push(offset);
+      }
       break;
     }
     case Tag.Bytes:
@@ -658,8 +665,10 @@ export function decodeValue(ref: number): unknown {
       for (let i = 0; i < length; i++) text += String.fromCharCode(u16[start + i]!);
       return text;
     }
-    case Tag.Handle:
-      return reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(i32[(ref >> 2) + HEADER_WORDS]!));
+    case Tag.Handle: {
+      const stored = i32[(ref >> 2) + HEADER_WORDS]!;
+      return taking && stored > 0 ? adoptHandle(i32[(ref >> 2) + 1]!, stored) : reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(stored));
+    }
     case Tag.Bytes:
       return readBytes(arena, (ref >> 2) + HEADER_WORDS + 1);
     case Tag.Record:
@@ -732,11 +741,67 @@ export function forEachCountedRef(ref: number, visit: (offset: number) => void):
   }
 }
 
-/** Reads block `ref` and frees it: the one-shot hand-over of a value. */
+/**
+ * True while {@link decodeAndFree} reads a block it will free: the handles it revives take over
+ * the block's counted references (no increment now, no decrement when the block goes).
+ */
+let taking = false;
+/** Counted references of the block being taken that no handle took over (an object named twice). */
+const extraRefs: number[] = [];
+
+/**
+ * Reads block `ref` and frees it: the one-shot hand-over of a value. The handles inside take
+ * over the block's references, where decoding then freeing took one more each and gave the
+ * block's back (two atomic operations on each object's line, one of them in the sender's cache:
+ * a cross-domain round trip decodes a message naming two promises). An uncounted reference (to
+ * the block's owner, see {@link ownValue}) is revived with its own reference, as usual.
+ */
 export function decodeAndFree(ref: number): unknown {
-  try {
-    return decodeValue(ref);
-  } finally {
-    freeValue(ref);
+  if (isInline(ref)) return decodeInline(ref);
+  const arena = getArena();
+  const i32 = arena.i32;
+  const tag = i32[ref >> 2] as Tag;
+  if (tag === Tag.Serialized || tag === Tag.Revivable || !kindsKnown(i32, ref)) {
+    try {
+      return decodeValue(ref);
+    } finally {
+      freeValue(ref);
+    }
   }
+  // Nothing below throws once every kind named is known (checked above), so each counted
+  // reference is taken over exactly once.
+  taking = true;
+  let value: unknown;
+  try {
+    value = decodeValue(ref);
+  } finally {
+    taking = false;
+  }
+  arena.free(ref);
+  if (extraRefs.length !== 0) {
+    for (const offset of extraRefs) release(offset);
+    extraRefs.length = 0;
+  }
+  return value;
+}
+
+/** True if every object that block `ref` names (fast-path tags only) has a kind registered here. */
+function kindsKnown(i32: Int32Array, ref: number): boolean {
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) {
+    if (kindById(kindOf(Math.abs(i32[(ref >> 2) + HEADER_WORDS + i]!))) === undefined) return false;
+  }
+  return true;
+}
+
+/**
+ * True if block `ref` names its owner (an uncounted reference, see {@link ownValue}): the value
+ * read from it must keep the owner alive.
+ */
+export function namesOwner(ref: number): boolean {
+  if (isInline(ref)) return false;
+  const i32 = getArena().i32;
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) if (i32[(ref >> 2) + HEADER_WORDS + i]! < 0) return true;
+  return false;
 }

@@ -15,13 +15,14 @@ import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, 
 import type { PromiseImpl } from "../core/local-promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
+import { decodeAndFree, decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, namesOwner, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
-  allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackNewHandle, untrackHandle,
+  allocObject, beforeRefsChange, dropReference, forgetHandle, markMayCycle, registerKind, release, retain, SharedHandle, trackNewHandle,
+  untrackHandle,
 } from "./handle.js";
-import { OBJECT_HEADER } from "./layout.js";
+import { O_REFCOUNT, OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimFirst, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
 
 export const PROMISE_KIND = 1;
@@ -66,7 +67,13 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       this.settle();
       return false;
     }
+    const copiesBefore = copiesMade;
     const ref = encodeValue(value);
+    // Every object the value names is held by a live handle of this thread (in `value`, alive
+    // through this call), unless encoding made a fresh copy of a settled promise, which only the
+    // value holds. Then no cycle through this cell can lose its last outside reference by the
+    // release below: it need not be a cycle candidate (see the end).
+    const namesHeld = copiesMade === copiesBefore;
     // Buffers moved with Eio.transfer are detached here now: this domain's awaiters read the value back as the others do.
     const local = encodedMoved() ? (decodeValue(ref) as T) : value;
     // A value naming other shared objects may close a cycle (see cycles.ts).
@@ -92,7 +99,16 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     if (more !== null) for (const w of more) deliver(w);
     this.value = local;
     this.settled = true;
-    untrackHandle(this);
+    // Not a candidate when the value names only held objects: a cycle through this cell runs
+    // through one of them, whose own release, later, is the one that may leave it garbage
+    // (and lists it). Listed, the cell of every message stayed alive until the candidate
+    // buffer was flushed, so its reader could not take its value over (see `settle`).
+    if (namesHeld) {
+      forgetHandle(this);
+      dropReference(this.offset);
+    } else {
+      untrackHandle(this);
+    }
     return true;
   }
 
@@ -115,6 +131,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       retain(copying);
       return copying;
     }
+    copiesMade++;
     const cell = newCell(1); // the message's reference
     copies.set(this, cell);
     let ref: number;
@@ -139,7 +156,22 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
 
   /** Reads the (resolved) cell's value into this handle and lets go of the cell. @internal */
   settle(): T {
-    this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
+    const arena = getArena();
+    const i32 = arena.i32;
+    const word = this.offset >> 2;
+    const ref = i32[word + VALUE]!;
+    // The last reference is this handle's: nobody else can read the value or take a new
+    // reference (a collection looking at the cell holds one), so the value's references become
+    // this handle's value's, and the cell goes without a decrement or a destroy. Usual for a
+    // message: its sender let go when it resolved. Not when the value names the cell itself.
+    if (Atomics.load(i32, word + O_REFCOUNT) === 1 && !namesOwner(ref)) {
+      this.value = decodeAndFree(ref) as T;
+      this.settled = true;
+      forgetHandle(this);
+      arena.free(this.offset);
+      return this.value as T;
+    }
+    this.value = decodeValue(ref) as T;
     this.settled = true;
     untrackHandle(this);
     return this.value as T;
@@ -204,6 +236,8 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
 
 /** The cells {@link SharedPromise.sendRef} is making, by the settled handle they copy. */
 const copies = new Map<SharedPromise<unknown>, number>();
+/** How many such cells were made so far (see `tryResolveValue`). */
+let copiesMade = 0;
 
 /** One cancel function for every shared await: the operation is in `fiber.waitingFor`. */
 function cancelAwait(error: Cancelled, fiber: Fiber): void {
