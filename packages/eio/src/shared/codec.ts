@@ -470,12 +470,16 @@ function abandon(ref: number): number {
   return 0;
 }
 
-/** Writes `text` (length word, then UTF-16 units padded to a word) at word `p`; returns the next word. */
+/**
+ * Writes `text` (length word, then UTF-16 units padded to a word with a zero unit) at word `p`;
+ * returns the next word. The padding is written so a key reads as whole words (see readKey).
+ */
 function writeChars(i32: Int32Array, u16: Uint16Array, p: number, text: string): number {
   const length = text.length;
   i32[p++] = length;
   const start = p << 1;
   for (let i = 0; i < length; i++) u16[start + i] = text.charCodeAt(i);
+  if ((length & 1) !== 0) u16[start + length] = 0;
   return p + ((length + 1) >> 1);
 }
 
@@ -496,23 +500,34 @@ function readChars(u16: Uint16Array, p: number, length: number): string {
  */
 const KEY_CACHE_SIZE = 256;
 const keyCache: (string | undefined)[] = new Array<string | undefined>(KEY_CACHE_SIZE).fill(undefined);
+/**
+ * The words each cached key was read from (keys of up to 2 * KEY_WORDS units are cached): a key
+ * is hashed and compared a word (two units) at a time, against words rather than the string's
+ * characters (`charCodeAt` per unit).
+ */
+const KEY_WORDS = 16;
+const keyWords = new Int32Array(KEY_CACHE_SIZE * KEY_WORDS);
 /** The hash of the last key {@link readKey} returned. */
 let keyHash = 0;
 
-function readKey(u16: Uint16Array, p: number, length: number): string {
-  const start = p << 1;
+/** Reads the key of `length` units at word `p` (padded with a zero unit, see writeChars). */
+function readKey(i32: Int32Array, u16: Uint16Array, p: number, length: number): string {
+  const words = (length + 1) >> 1;
   let hash = length;
-  for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + u16[start + i]!) | 0;
+  for (let i = 0; i < words; i++) hash = (Math.imul(hash, 31) + i32[p + i]!) | 0;
   keyHash = hash;
+  if (words > KEY_WORDS) return readChars(u16, p, length);
   const slot = hash & (KEY_CACHE_SIZE - 1);
+  const at = slot * KEY_WORDS;
   const cached = keyCache[slot];
   if (cached !== undefined && cached.length === length) {
-    let same = true;
-    for (let i = 0; i < length && same; i++) same = cached.charCodeAt(i) === u16[start + i];
-    if (same) return cached;
+    let i = 0;
+    while (i < words && keyWords[at + i] === i32[p + i]) i++;
+    if (i === words) return cached;
   }
   const key = readChars(u16, p, length);
   keyCache[slot] = key;
+  for (let i = 0; i < words; i++) keyWords[at + i] = i32[p + i]!;
   return key;
 }
 
@@ -560,7 +575,7 @@ function decodeRecord(ref: number): Record<string, unknown> {
   revivedCount = 0;
   for (let i = 0; i < count; i++) {
     const length = i32[p++]!;
-    scratchKeys[i] = readKey(u16, p, length);
+    scratchKeys[i] = readKey(i32, u16, p, length);
     hash = (Math.imul(hash, 17) + keyHash) | 0;
     cursor = p + ((length + 1) >> 1);
     scratchFields[i] = readItem(arena, base);
