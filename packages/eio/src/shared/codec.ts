@@ -58,6 +58,15 @@ const SHORT_STRING = 256;
  */
 const SHORT_BYTES = 4096;
 
+/**
+ * True for an integer that fits in 32 bits (not -0, which structured clone keeps): an item of
+ * two words instead of four (a tag, padding to 8 bytes, a float64), so a message of a number and
+ * two handles fits in a promise cell (see promise.ts).
+ */
+function isInt32(n: number): boolean {
+  return (n | 0) === n && (n !== 0 || 1 / n > 0);
+}
+
 /** True for a Uint8Array or Buffer of ordinary memory, small enough for the fast path. */
 function isShortBytes(value: object): value is Uint8Array {
   return (
@@ -217,7 +226,7 @@ export function encodeValue(value: unknown, once = false): number {
  * took 14.5 µs to encode and decode through the serializer, 3.7 µs this way). Returns 0 if
  * `value` does not qualify (nothing was retained). Layout after the header and handle offsets:
  * field count, then for each field its key (length, UTF-16 units padded to a word) and its item:
- * a tag and a payload (number: 8-byte aligned f64; string: length and units; handle: index in
+ * a tag and a payload (number: an int32 after its tag, else an 8-byte aligned f64; string: length and units; handle: index in
  * the offsets; list: item count, then the items).
  */
 function encodeRecord(value: Record<string, unknown>): number {
@@ -342,7 +351,7 @@ function viewMetBefore(view: Uint8Array): boolean {
 function itemWords(item: unknown, depth: number): number {
   switch (typeof item) {
     case "number":
-      return 4;
+      return isInt32(item) ? 2 : 4;
     case "string":
       return item.length > SHORT_STRING ? -1 : 2 + ((item.length + 1) >> 1);
     case "boolean":
@@ -397,6 +406,12 @@ function writeItem(arena: Arena, base: number, end: number, p: number, item: unk
   const i32 = arena.i32;
   switch (typeof item) {
     case "number":
+      if (isInt32(item)) {
+        if (p + 2 > end) return -1;
+        i32[p] = Tag.Int32;
+        i32[p + 1] = item;
+        return p + 2;
+      }
       if (p + 4 > end) return -1;
       i32[p++] = Tag.Number;
       if ((p & 1) !== 0) p++;
@@ -599,6 +614,9 @@ function readItem(arena: Arena, base: number): unknown {
   let p = cursor;
   let item: unknown;
   switch (i32[p++] as Tag) {
+    case Tag.Int32:
+      item = i32[p++];
+      break;
     case Tag.Number:
       if ((p & 1) !== 0) p++;
       item = arena.f64[p >> 1];
