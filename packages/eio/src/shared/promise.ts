@@ -88,6 +88,16 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     }
     if (cyclic) beforeRefsChange(i32, this.offset);
     i32[word + VALUE] = ref;
+    // Not a candidate when the value names only held objects: a cycle through this cell runs
+    // through one of them, whose own release, later, is the one that may leave it garbage (and
+    // lists it). Listed, a message's cell stayed alive until the candidate buffer was flushed,
+    // so its reader could not take its value over (see `settle`). And the reference goes before
+    // the value is published: a reader in another domain, spinning on the state, used to find
+    // it still there and could not take the value over either (measured: 6% of a cross-domain
+    // ping-pong's reads did; each miss then kept the next cell's count up, through the message
+    // block it left behind). Never the last one here: the cell is still being written (whoever
+    // drops the last reference meanwhile waits for the lock to be free, see `waitUnlocked`).
+    const dropped = namesHeld && dropUnlessLast(i32, word);
     Atomics.store(i32, word + STATE, RESOLVED);
     // Claimed in FIFO order under the lock, delivered after it. Almost always one waiter or
     // none: no array for those.
@@ -99,11 +109,9 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     if (more !== null) for (const w of more) deliver(w);
     this.value = local;
     this.settled = true;
-    // Not a candidate when the value names only held objects: a cycle through this cell runs
-    // through one of them, whose own release, later, is the one that may leave it garbage
-    // (and lists it). Listed, the cell of every message stayed alive until the candidate
-    // buffer was flushed, so its reader could not take its value over (see `settle`).
-    if (namesHeld) {
+    if (dropped) forgetHandle(this);
+    else if (namesHeld) {
+      // The last reference: no cycle can be left behind.
       forgetHandle(this);
       dropReference(this.offset);
     } else {
@@ -168,6 +176,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       this.value = decodeAndFree(ref) as T;
       this.settled = true;
       forgetHandle(this);
+      waitUnlocked(i32, word + LOCK);
       arena.free(this.offset);
       return this.value as T;
     }
@@ -260,6 +269,30 @@ function cancelAwait(error: Cancelled, fiber: Fiber): void {
   fiber.scheduler.wakeError(fiber, error);
 }
 
+/**
+ * Drops one reference to the cell at word `word` unless it is the last one; true if it did.
+ * Called under the cell's lock (see `tryResolveValue`).
+ */
+function dropUnlessLast(i32: Int32Array, word: number): boolean {
+  let count = Atomics.load(i32, word + O_REFCOUNT);
+  while (count > 1) {
+    const seen = Atomics.compareExchange(i32, word + O_REFCOUNT, count, count - 1);
+    if (seen === count) return true;
+    count = seen;
+  }
+  return false;
+}
+
+/**
+ * Before a cell is freed: a resolver that dropped its reference under the lock (see
+ * `tryResolveValue`) may still be finishing with the cell; it unlocks as its last touch.
+ */
+function waitUnlocked(i32: Int32Array, lock: number): void {
+  if (Atomics.load(i32, lock) === 0) return;
+  lockWord(i32, lock);
+  unlockWord(i32, lock);
+}
+
 /** A new pending cell with `refs` references (plain stores: see `allocObject`). */
 function newCell(refs: number): number {
   const offset = allocObject(PROMISE_KIND, CELL_BYTES, refs);
@@ -287,6 +320,7 @@ registerKind({
   destroy: (offset) => {
     const i32 = getArena().i32;
     const word = offset >> 2;
+    waitUnlocked(i32, word + LOCK);
     if (i32[word + STATE] === RESOLVED) freeValue(i32[word + VALUE]!);
   },
   forEachRef: (offset, visit) => {
