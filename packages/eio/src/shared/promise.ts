@@ -189,18 +189,31 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
 
 /**
  * `Promise.await` on a shared promise, by hand (see `HandWrittenOp`): no generator and no
- * closure per wait, as for local promises (a round trip between domains awaits twice).
+ * closure per wait, as for local promises (a round trip between domains awaits twice). It is
+ * its own final result (`done`, `value`): no result object per await. (Not reused for the next
+ * await, as the local one is: a spare operation kept the last value, and the shared objects it
+ * names, alive until the next await.)
  */
 class SharedAwaitOp<T> extends HandWrittenOp<T> {
   /** -1 before the first step; then the waiter record, or 0 when there is none to free. */
   declare w: number;
   declare readonly handle: SharedPromise<T>;
+  declare value: T | undefined;
+  declare readonly done: true;
 
   /** (Fields assigned here, not initialized where declared: see `SharedHandle`.) */
   constructor(handle: SharedPromise<T>) {
     super();
     this.handle = handle;
     this.w = -1;
+    this.value = undefined;
+    this.done = true;
+  }
+
+  /** The final result. */
+  private finish(value: T): IteratorReturnResult<T> {
+    this.value = value;
+    return this as IteratorReturnResult<T>;
   }
 
   next(): IteratorResult<Suspend, T> {
@@ -211,15 +224,15 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
       if (this.w !== 0) freeWaiter(this.w);
       this.w = 0;
       // Another fiber of this domain may have settled the handle while we waited.
-      return { value: handle.settled ? handle.settledValue() : handle.settle(), done: true };
+      return this.finish(handle.settled ? handle.settledValue() : handle.settle());
     }
-    if (handle.settled) return { value: handle.settledValue(), done: true };
+    if (handle.settled) return this.finish(handle.settledValue());
     const i32 = getArena().i32;
     const word = handle.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settle(), done: true };
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return this.finish(handle.settle());
     const fiber = currentFiber();
     // The resolver in another domain is often microseconds away: look at the cell before waiting.
-    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return { value: handle.settle(), done: true };
+    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return this.finish(handle.settle());
     this.w = 0;
     if (!enterSuspend(fiber, "Promise.await")) return SUSPEND_STEP;
     // The record is made before taking the lock: the resolver in another domain comes for the
@@ -251,12 +264,13 @@ let copiesMade = 0;
 /** One cancel function for every shared await: the operation is in `fiber.waitingFor`. */
 function cancelAwait(error: Cancelled, fiber: Fiber): void {
   const op = fiber.waitingFor as SharedAwaitOp<unknown>;
+  const handle = op.handle;
   // Settled meanwhile (another fiber of this domain read the value through this handle): the
   // handle let go of the cell, which may be freed and reused by now, so it must not be
   // touched. Resolution claimed every waiter, ours included: its wake-up is on the way.
-  if (op.handle.settled) return;
+  if (handle.settled) return;
   const i32 = getArena().i32;
-  const word = op.handle.offset >> 2;
+  const word = handle.offset >> 2;
   lockWord(i32, word + LOCK);
   const removed = removeWaiter(word + WAITERS, op.w);
   unlockWord(i32, word + LOCK);
