@@ -8,7 +8,7 @@
  * @module
  */
 import { type Arena, getArena } from "./arena.js";
-import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
+import { adoptHandle, kindById, kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 import { LARGE_BYTES, loadApart, storeApart } from "./buffers.js";
 import { isMarkedForMove, prepareValue, reviveValue, sendPrepared } from "./markers.js";
 import { deserialize, serialize } from "./serializer.js";
@@ -57,6 +57,15 @@ const SHORT_STRING = 256;
  * through the serializer a request took about four times as long).
  */
 const SHORT_BYTES = 4096;
+
+/**
+ * True for an integer that fits in 32 bits (not -0, which structured clone keeps): an item of
+ * two words instead of four (a tag, padding to 8 bytes, a float64), so a message of a number and
+ * two handles fits in a promise cell (see promise.ts).
+ */
+function isInt32(n: number): boolean {
+  return (n | 0) === n && (n !== 0 || 1 / n > 0);
+}
 
 /** True for a Uint8Array or Buffer of ordinary memory, small enough for the fast path. */
 function isShortBytes(value: object): value is Uint8Array {
@@ -217,7 +226,7 @@ export function encodeValue(value: unknown, once = false): number {
  * took 14.5 µs to encode and decode through the serializer, 3.7 µs this way). Returns 0 if
  * `value` does not qualify (nothing was retained). Layout after the header and handle offsets:
  * field count, then for each field its key (length, UTF-16 units padded to a word) and its item:
- * a tag and a payload (number: 8-byte aligned f64; string: length and units; handle: index in
+ * a tag and a payload (number: an int32 after its tag, else an 8-byte aligned f64; string: length and units; handle: index in
  * the offsets; list: item count, then the items).
  */
 function encodeRecord(value: Record<string, unknown>): number {
@@ -342,7 +351,7 @@ function viewMetBefore(view: Uint8Array): boolean {
 function itemWords(item: unknown, depth: number): number {
   switch (typeof item) {
     case "number":
-      return 4;
+      return isInt32(item) ? 2 : 4;
     case "string":
       return item.length > SHORT_STRING ? -1 : 2 + ((item.length + 1) >> 1);
     case "boolean":
@@ -397,6 +406,12 @@ function writeItem(arena: Arena, base: number, end: number, p: number, item: unk
   const i32 = arena.i32;
   switch (typeof item) {
     case "number":
+      if (isInt32(item)) {
+        if (p + 2 > end) return -1;
+        i32[p] = Tag.Int32;
+        i32[p + 1] = item;
+        return p + 2;
+      }
       if (p + 4 > end) return -1;
       i32[p++] = Tag.Number;
       if ((p & 1) !== 0) p++;
@@ -470,12 +485,16 @@ function abandon(ref: number): number {
   return 0;
 }
 
-/** Writes `text` (length word, then UTF-16 units padded to a word) at word `p`; returns the next word. */
+/**
+ * Writes `text` (length word, then UTF-16 units padded to a word with a zero unit) at word `p`;
+ * returns the next word. The padding is written so a key reads as whole words (see readKey).
+ */
 function writeChars(i32: Int32Array, u16: Uint16Array, p: number, text: string): number {
   const length = text.length;
   i32[p++] = length;
   const start = p << 1;
   for (let i = 0; i < length; i++) u16[start + i] = text.charCodeAt(i);
+  if ((length & 1) !== 0) u16[start + length] = 0;
   return p + ((length + 1) >> 1);
 }
 
@@ -496,23 +515,34 @@ function readChars(u16: Uint16Array, p: number, length: number): string {
  */
 const KEY_CACHE_SIZE = 256;
 const keyCache: (string | undefined)[] = new Array<string | undefined>(KEY_CACHE_SIZE).fill(undefined);
+/**
+ * The words each cached key was read from (keys of up to 2 * KEY_WORDS units are cached): a key
+ * is hashed and compared a word (two units) at a time, against words rather than the string's
+ * characters (`charCodeAt` per unit).
+ */
+const KEY_WORDS = 16;
+const keyWords = new Int32Array(KEY_CACHE_SIZE * KEY_WORDS);
 /** The hash of the last key {@link readKey} returned. */
 let keyHash = 0;
 
-function readKey(u16: Uint16Array, p: number, length: number): string {
-  const start = p << 1;
+/** Reads the key of `length` units at word `p` (padded with a zero unit, see writeChars). */
+function readKey(i32: Int32Array, u16: Uint16Array, p: number, length: number): string {
+  const words = (length + 1) >> 1;
   let hash = length;
-  for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + u16[start + i]!) | 0;
+  for (let i = 0; i < words; i++) hash = (Math.imul(hash, 31) + i32[p + i]!) | 0;
   keyHash = hash;
+  if (words > KEY_WORDS) return readChars(u16, p, length);
   const slot = hash & (KEY_CACHE_SIZE - 1);
+  const at = slot * KEY_WORDS;
   const cached = keyCache[slot];
   if (cached !== undefined && cached.length === length) {
-    let same = true;
-    for (let i = 0; i < length && same; i++) same = cached.charCodeAt(i) === u16[start + i];
-    if (same) return cached;
+    let i = 0;
+    while (i < words && keyWords[at + i] === i32[p + i]) i++;
+    if (i === words) return cached;
   }
   const key = readChars(u16, p, length);
   keyCache[slot] = key;
+  for (let i = 0; i < words; i++) keyWords[at + i] = i32[p + i]!;
   return key;
 }
 
@@ -560,7 +590,7 @@ function decodeRecord(ref: number): Record<string, unknown> {
   revivedCount = 0;
   for (let i = 0; i < count; i++) {
     const length = i32[p++]!;
-    scratchKeys[i] = readKey(u16, p, length);
+    scratchKeys[i] = readKey(i32, u16, p, length);
     hash = (Math.imul(hash, 17) + keyHash) | 0;
     cursor = p + ((length + 1) >> 1);
     scratchFields[i] = readItem(arena, base);
@@ -584,6 +614,9 @@ function readItem(arena: Arena, base: number): unknown {
   let p = cursor;
   let item: unknown;
   switch (i32[p++] as Tag) {
+    case Tag.Int32:
+      item = i32[p++];
+      break;
     case Tag.Number:
       if ((p & 1) !== 0) p++;
       item = arena.f64[p >> 1];
@@ -610,9 +643,16 @@ function readItem(arena: Arena, base: number): unknown {
     case Tag.Handle: {
       // Within one value, the same object named twice is one handle (as structured clone
       // keeps shared references): look for one revived earlier.
-      const offset = Math.abs(i32[base + HEADER_WORDS + i32[p++]!]!);
+      const stored = i32[base + HEADER_WORDS + i32[p++]!]!;
+      const offset = Math.abs(stored);
       for (let j = 0; j < revivedCount && item === undefined; j++) if (revived[j]!.offset === offset) item = revived[j];
-      if (item === undefined) item = revived[revivedCount++] = reviveHandle(kindOf(offset), offset) as SharedHandle;
+      if (item === undefined) {
+        // Taking (see decodeAndFree): the handle takes over the block's counted reference.
+        item = revived[revivedCount++] = (taking && stored > 0 ? adoptHandle(kindOf(offset), offset) : reviveHandle(kindOf(offset), offset)) as SharedHandle;
+      } else if (taking && stored > 0) {
+        // The object named twice is one handle: the block's second reference is dropped after.
+        extraRefs.push(offset);
+      }
       break;
     }
     case Tag.Bytes:
@@ -658,8 +698,10 @@ export function decodeValue(ref: number): unknown {
       for (let i = 0; i < length; i++) text += String.fromCharCode(u16[start + i]!);
       return text;
     }
-    case Tag.Handle:
-      return reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(i32[(ref >> 2) + HEADER_WORDS]!));
+    case Tag.Handle: {
+      const stored = i32[(ref >> 2) + HEADER_WORDS]!;
+      return taking && stored > 0 ? adoptHandle(i32[(ref >> 2) + 1]!, stored) : reviveHandle(i32[(ref >> 2) + 1]!, Math.abs(stored));
+    }
     case Tag.Bytes:
       return readBytes(arena, (ref >> 2) + HEADER_WORDS + 1);
     case Tag.Record:
@@ -732,11 +774,67 @@ export function forEachCountedRef(ref: number, visit: (offset: number) => void):
   }
 }
 
-/** Reads block `ref` and frees it: the one-shot hand-over of a value. */
+/**
+ * True while {@link decodeAndFree} reads a block it will free: the handles it revives take over
+ * the block's counted references (no increment now, no decrement when the block goes).
+ */
+let taking = false;
+/** Counted references of the block being taken that no handle took over (an object named twice). */
+const extraRefs: number[] = [];
+
+/**
+ * Reads block `ref` and frees it: the one-shot hand-over of a value. The handles inside take
+ * over the block's references, where decoding then freeing took one more each and gave the
+ * block's back (two atomic operations on each object's line, one of them in the sender's cache:
+ * a cross-domain round trip decodes a message naming two promises). An uncounted reference (to
+ * the block's owner, see {@link ownValue}) is revived with its own reference, as usual.
+ */
 export function decodeAndFree(ref: number): unknown {
-  try {
-    return decodeValue(ref);
-  } finally {
-    freeValue(ref);
+  if (isInline(ref)) return decodeInline(ref);
+  const arena = getArena();
+  const i32 = arena.i32;
+  const tag = i32[ref >> 2] as Tag;
+  if (tag === Tag.Serialized || tag === Tag.Revivable || !kindsKnown(i32, ref)) {
+    try {
+      return decodeValue(ref);
+    } finally {
+      freeValue(ref);
+    }
   }
+  // Nothing below throws once every kind named is known (checked above), so each counted
+  // reference is taken over exactly once.
+  taking = true;
+  let value: unknown;
+  try {
+    value = decodeValue(ref);
+  } finally {
+    taking = false;
+  }
+  arena.free(ref);
+  if (extraRefs.length !== 0) {
+    for (const offset of extraRefs) release(offset);
+    extraRefs.length = 0;
+  }
+  return value;
+}
+
+/** True if every object that block `ref` names (fast-path tags only) has a kind registered here. */
+function kindsKnown(i32: Int32Array, ref: number): boolean {
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) {
+    if (kindById(kindOf(Math.abs(i32[(ref >> 2) + HEADER_WORDS + i]!))) === undefined) return false;
+  }
+  return true;
+}
+
+/**
+ * True if block `ref` names its owner (an uncounted reference, see {@link ownValue}): the value
+ * read from it must keep the owner alive.
+ */
+export function namesOwner(ref: number): boolean {
+  if (isInline(ref)) return false;
+  const i32 = getArena().i32;
+  const handleCount = i32[(ref >> 2) + 2]!;
+  for (let i = 0; i < handleCount; i++) if (i32[(ref >> 2) + HEADER_WORDS + i]! < 0) return true;
+  return false;
 }

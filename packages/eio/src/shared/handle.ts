@@ -323,6 +323,15 @@ export function trackNewHandle(handle: SharedHandle): void {
  * handle that no longer needs its object (a promise that has read its value).
  */
 export function untrackHandle(handle: SharedHandle): void {
+  forgetHandle(handle);
+  release(handle.offset);
+}
+
+/**
+ * {@link untrackHandle} without the release: the caller takes over `handle`'s reference (to
+ * drop it without the candidate list, or to free the object it was the last to hold).
+ */
+export function forgetHandle(handle: SharedHandle): void {
   if (handle.tracking === REGISTERED) {
     registry.unregister(handle);
     unhold(handle.held!);
@@ -334,7 +343,6 @@ export function untrackHandle(handle: SharedHandle): void {
     pending[handle.pendingIndex] = undefined;
   }
   handle.tracking = UNTRACKED;
-  release(handle.offset);
 }
 
 /** A new handle of this domain on the object at `offset`, holding its own reference. */
@@ -343,6 +351,18 @@ export function reviveHandle(kindId: number, offset: number): SharedHandle {
   if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
   const handle = kind.revive(offset);
   trackHandle(handle);
+  return handle;
+}
+
+/**
+ * A new handle of this domain on the object at `offset` that takes over a reference its caller
+ * owned (one an encoded value held, when its block is freed right after): no increment.
+ */
+export function adoptHandle(kindId: number, offset: number): SharedHandle {
+  const kind = kinds[kindId];
+  if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
+  const handle = kind.revive(offset);
+  trackNewHandle(handle);
   return handle;
 }
 

@@ -15,13 +15,14 @@ import { currentFiber, enterSuspend, type Fiber, HandWrittenOp, type Operation, 
 import type { PromiseImpl } from "../core/local-promise.js";
 import { getArena } from "./arena.js";
 import { lockWord, unlockWord } from "./atomics.js";
-import { decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, ownValue } from "./codec.js";
+import { decodeAndFree, decodeValue, encodedMoved, encodeValue, forEachCountedRef, freeValue, namesOwner, ownValue } from "./codec.js";
 import { deliver, park, unpark } from "./doorbell.js";
 import { spinWhile, wokeAfterSpin } from "./idle-policy.js";
 import {
-  allocObject, beforeRefsChange, markMayCycle, registerKind, release, retain, SharedHandle, trackNewHandle, untrackHandle,
+  allocObject, beforeRefsChange, dropReference, forgetHandle, markMayCycle, registerKind, release, retain, SharedHandle, trackNewHandle,
+  untrackHandle,
 } from "./handle.js";
-import { OBJECT_HEADER } from "./layout.js";
+import { O_REFCOUNT, OBJECT_HEADER } from "./layout.js";
 import { allocWaiter, claimFirst, enqueueWaiter, freeWaiter, removeWaiter } from "./waiter.js";
 
 export const PROMISE_KIND = 1;
@@ -66,7 +67,13 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       this.settle();
       return false;
     }
+    const copiesBefore = copiesMade;
     const ref = encodeValue(value);
+    // Every object the value names is held by a live handle of this thread (in `value`, alive
+    // through this call), unless encoding made a fresh copy of a settled promise, which only the
+    // value holds. Then no cycle through this cell can lose its last outside reference by the
+    // release below: it need not be a cycle candidate (see the end).
+    const namesHeld = copiesMade === copiesBefore;
     // Buffers moved with Eio.transfer are detached here now: this domain's awaiters read the value back as the others do.
     const local = encodedMoved() ? (decodeValue(ref) as T) : value;
     // A value naming other shared objects may close a cycle (see cycles.ts).
@@ -81,6 +88,16 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     }
     if (cyclic) beforeRefsChange(i32, this.offset);
     i32[word + VALUE] = ref;
+    // Not a candidate when the value names only held objects: a cycle through this cell runs
+    // through one of them, whose own release, later, is the one that may leave it garbage (and
+    // lists it). Listed, a message's cell stayed alive until the candidate buffer was flushed,
+    // so its reader could not take its value over (see `settle`). And the reference goes before
+    // the value is published: a reader in another domain, spinning on the state, used to find
+    // it still there and could not take the value over either (measured: 6% of a cross-domain
+    // ping-pong's reads did; each miss then kept the next cell's count up, through the message
+    // block it left behind). Never the last one here: the cell is still being written (whoever
+    // drops the last reference meanwhile waits for the lock to be free, see `waitUnlocked`).
+    const dropped = namesHeld && dropUnlessLast(i32, word);
     Atomics.store(i32, word + STATE, RESOLVED);
     // Claimed in FIFO order under the lock, delivered after it. Almost always one waiter or
     // none: no array for those.
@@ -92,7 +109,14 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
     if (more !== null) for (const w of more) deliver(w);
     this.value = local;
     this.settled = true;
-    untrackHandle(this);
+    if (dropped) forgetHandle(this);
+    else if (namesHeld) {
+      // The last reference: no cycle can be left behind.
+      forgetHandle(this);
+      dropReference(this.offset);
+    } else {
+      untrackHandle(this);
+    }
     return true;
   }
 
@@ -115,6 +139,7 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
       retain(copying);
       return copying;
     }
+    copiesMade++;
     const cell = newCell(1); // the message's reference
     copies.set(this, cell);
     let ref: number;
@@ -139,7 +164,23 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
 
   /** Reads the (resolved) cell's value into this handle and lets go of the cell. @internal */
   settle(): T {
-    this.value = decodeValue(getArena().i32[(this.offset >> 2) + VALUE]!) as T;
+    const arena = getArena();
+    const i32 = arena.i32;
+    const word = this.offset >> 2;
+    const ref = i32[word + VALUE]!;
+    // The last reference is this handle's: nobody else can read the value or take a new
+    // reference (a collection looking at the cell holds one), so the value's references become
+    // this handle's value's, and the cell goes without a decrement or a destroy. Usual for a
+    // message: its sender let go when it resolved. Not when the value names the cell itself.
+    if (Atomics.load(i32, word + O_REFCOUNT) === 1 && !namesOwner(ref)) {
+      this.value = decodeAndFree(ref) as T;
+      this.settled = true;
+      forgetHandle(this);
+      waitUnlocked(i32, word + LOCK);
+      arena.free(this.offset);
+      return this.value as T;
+    }
+    this.value = decodeValue(ref) as T;
     this.settled = true;
     untrackHandle(this);
     return this.value as T;
@@ -148,18 +189,31 @@ export class SharedPromise<T> extends SharedHandle implements PromiseImpl<T> {
 
 /**
  * `Promise.await` on a shared promise, by hand (see `HandWrittenOp`): no generator and no
- * closure per wait, as for local promises (a round trip between domains awaits twice).
+ * closure per wait, as for local promises (a round trip between domains awaits twice). It is
+ * its own final result (`done`, `value`): no result object per await. (Not reused for the next
+ * await, as the local one is: a spare operation kept the last value, and the shared objects it
+ * names, alive until the next await.)
  */
 class SharedAwaitOp<T> extends HandWrittenOp<T> {
   /** -1 before the first step; then the waiter record, or 0 when there is none to free. */
   declare w: number;
   declare readonly handle: SharedPromise<T>;
+  declare value: T | undefined;
+  declare readonly done: true;
 
   /** (Fields assigned here, not initialized where declared: see `SharedHandle`.) */
   constructor(handle: SharedPromise<T>) {
     super();
     this.handle = handle;
     this.w = -1;
+    this.value = undefined;
+    this.done = true;
+  }
+
+  /** The final result. */
+  private finish(value: T): IteratorReturnResult<T> {
+    this.value = value;
+    return this as IteratorReturnResult<T>;
   }
 
   next(): IteratorResult<Suspend, T> {
@@ -170,15 +224,15 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
       if (this.w !== 0) freeWaiter(this.w);
       this.w = 0;
       // Another fiber of this domain may have settled the handle while we waited.
-      return { value: handle.settled ? handle.settledValue() : handle.settle(), done: true };
+      return this.finish(handle.settled ? handle.settledValue() : handle.settle());
     }
-    if (handle.settled) return { value: handle.settledValue(), done: true };
+    if (handle.settled) return this.finish(handle.settledValue());
     const i32 = getArena().i32;
     const word = handle.offset >> 2;
-    if (Atomics.load(i32, word + STATE) === RESOLVED) return { value: handle.settle(), done: true };
+    if (Atomics.load(i32, word + STATE) === RESOLVED) return this.finish(handle.settle());
     const fiber = currentFiber();
     // The resolver in another domain is often microseconds away: look at the cell before waiting.
-    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return { value: handle.settle(), done: true };
+    if (spinWhile(fiber.scheduler, i32, word + STATE, PENDING)) return this.finish(handle.settle());
     this.w = 0;
     if (!enterSuspend(fiber, "Promise.await")) return SUSPEND_STEP;
     // The record is made before taking the lock: the resolver in another domain comes for the
@@ -204,16 +258,19 @@ class SharedAwaitOp<T> extends HandWrittenOp<T> {
 
 /** The cells {@link SharedPromise.sendRef} is making, by the settled handle they copy. */
 const copies = new Map<SharedPromise<unknown>, number>();
+/** How many such cells were made so far (see `tryResolveValue`). */
+let copiesMade = 0;
 
 /** One cancel function for every shared await: the operation is in `fiber.waitingFor`. */
 function cancelAwait(error: Cancelled, fiber: Fiber): void {
   const op = fiber.waitingFor as SharedAwaitOp<unknown>;
+  const handle = op.handle;
   // Settled meanwhile (another fiber of this domain read the value through this handle): the
   // handle let go of the cell, which may be freed and reused by now, so it must not be
   // touched. Resolution claimed every waiter, ours included: its wake-up is on the way.
-  if (op.handle.settled) return;
+  if (handle.settled) return;
   const i32 = getArena().i32;
-  const word = op.handle.offset >> 2;
+  const word = handle.offset >> 2;
   lockWord(i32, word + LOCK);
   const removed = removeWaiter(word + WAITERS, op.w);
   unlockWord(i32, word + LOCK);
@@ -224,6 +281,30 @@ function cancelAwait(error: Cancelled, fiber: Fiber): void {
   freeWaiter(op.w);
   op.w = 0;
   fiber.scheduler.wakeError(fiber, error);
+}
+
+/**
+ * Drops one reference to the cell at word `word` unless it is the last one; true if it did.
+ * Called under the cell's lock (see `tryResolveValue`).
+ */
+function dropUnlessLast(i32: Int32Array, word: number): boolean {
+  let count = Atomics.load(i32, word + O_REFCOUNT);
+  while (count > 1) {
+    const seen = Atomics.compareExchange(i32, word + O_REFCOUNT, count, count - 1);
+    if (seen === count) return true;
+    count = seen;
+  }
+  return false;
+}
+
+/**
+ * Before a cell is freed: a resolver that dropped its reference under the lock (see
+ * `tryResolveValue`) may still be finishing with the cell; it unlocks as its last touch.
+ */
+function waitUnlocked(i32: Int32Array, lock: number): void {
+  if (Atomics.load(i32, lock) === 0) return;
+  lockWord(i32, lock);
+  unlockWord(i32, lock);
 }
 
 /** A new pending cell with `refs` references (plain stores: see `allocObject`). */
@@ -253,6 +334,7 @@ registerKind({
   destroy: (offset) => {
     const i32 = getArena().i32;
     const word = offset >> 2;
+    waitUnlocked(i32, word + LOCK);
     if (i32[word + STATE] === RESOLVED) freeValue(i32[word + VALUE]!);
   },
   forEachRef: (offset, visit) => {

@@ -83,6 +83,9 @@ describe("the shared heap codec", () => {
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
     expect(Object.keys(proto)).toEqual(["__proto__", "a"]);
     expect(() => encodeValue({ f: () => 1 })).toThrow(TypeError);
+    // Integers of 32 bits are items of two words; the others (and -0, above) stay float64s.
+    const edges = { a: 2 ** 31 - 1, b: -(2 ** 31), c: 2 ** 31, d: -(2 ** 31) - 1, e: 0.5, f: 0, g: [-1, 2 ** 40, 1e-300] };
+    expect(roundTrip(edges)).toEqual(edges);
     const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i]));
     expect(roundTrip(many)).toEqual(many);
     Eio.Promise.resolve(promise as unknown as Eio.Promise.Resolver<number>, 7);

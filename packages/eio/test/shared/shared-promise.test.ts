@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
-import { decodeAndFree, encodeValue } from "../../src/shared/index.js";
+import { decodeAndFree, encodeValue, getArena, SharedPromise, SharedStream } from "../../src/shared/index.js";
+import { BUFFERED, O_FLAGS, O_REFCOUNT } from "../../src/shared/layout.js";
 import { inDomain } from "./spawn.js";
 
 describe("shared Promise across domains", () => {
@@ -128,5 +129,60 @@ describe("shared Promise across domains", () => {
       return [yield* Eio.Promise.await(value.list[0] as Eio.Promise.Promise<string>), yield* Eio.Promise.await(inner)];
     });
     expect(result).toEqual(["through a map", "through a map"]);
+  });
+
+  it("a message's reader that holds the last reference takes its value's references over; the resolver lists no candidate", async () => {
+    const i32 = getArena().i32;
+    const refs = (h: unknown): number => i32[((h as SharedPromise<unknown>).offset >> 2) + O_REFCOUNT]!;
+    const flags = (h: unknown): number => i32[((h as SharedPromise<unknown>).offset >> 2) + O_FLAGS]!;
+    await Eio.run(function* () {
+      const [ping, pingResolver] = Eio.Promise.create<{ a: unknown; b: unknown; list: unknown[] }>({ shared: true });
+      const reader = decodeAndFree(encodeValue(ping)) as Eio.Promise.Promise<{ a: unknown; b: unknown; list: unknown[] }>;
+      const [pong] = Eio.Promise.create<number>({ shared: true });
+      const stream = Eio.Stream.create<number>(1, { shared: true });
+      // The pong named three times: three counted references in the block, one handle out of it.
+      Eio.Promise.resolve(pingResolver, { a: pong, b: stream, list: [pong, pong] });
+      expect(refs(pong)).toBe(1 + 3);
+      // Every object the value names is held by a handle of the resolving thread: the resolver's
+      // release is a plain decrement, not a candidate.
+      expect(refs(reader)).toBe(1);
+      expect(flags(reader) & BUFFERED).toBe(0);
+      const message = yield* Eio.Promise.await(reader);
+      expect(message.a).toBeInstanceOf(SharedPromise);
+      expect(message.a).toBe(message.list[0]);
+      expect(message.list[1]).toBe(message.a);
+      expect((message.a as SharedPromise<number>).offset).toBe((pong as unknown as SharedPromise<number>).offset);
+      expect(message.b).toBeInstanceOf(SharedStream);
+      // One reference for the creator's handle, one for the reader's: the other two were dropped.
+      expect(refs(pong)).toBe(2);
+      expect(refs(stream)).toBe(2);
+      Eio.Promise.resolve(message.a as Eio.Promise.Resolver<number>, 5);
+      expect(yield* Eio.Promise.await(pong)).toBe(5);
+    });
+  });
+
+  it("a value that names a settled promise (a copy only the value holds) or its own cell is read the usual way", async () => {
+    const i32 = getArena().i32;
+    const flags = (h: unknown): number => i32[((h as SharedPromise<unknown>).offset >> 2) + O_FLAGS]!;
+    await Eio.run(function* () {
+      const [settled, settledResolver] = Eio.Promise.create<number>({ shared: true });
+      Eio.Promise.resolve(settledResolver, 7);
+      const [p, r] = Eio.Promise.create<{ s: unknown }>({ shared: true });
+      const reader = decodeAndFree(encodeValue(p)) as Eio.Promise.Promise<{ s: unknown }>;
+      Eio.Promise.resolve(r, { s: settled });
+      // The copy of `settled` is held by the value alone: the release is listed as before.
+      expect(flags(reader) & BUFFERED).toBe(BUFFERED);
+      const message = yield* Eio.Promise.await(reader);
+      expect(yield* Eio.Promise.await(message.s as Eio.Promise.Promise<number>)).toBe(7);
+
+      const [q, qr] = Eio.Promise.create<{ self: unknown }>({ shared: true });
+      const qReader = decodeAndFree(encodeValue(q)) as Eio.Promise.Promise<{ self: unknown }>;
+      Eio.Promise.resolve(qr, { self: qr });
+      const own = yield* Eio.Promise.await(qReader);
+      // The value names its own cell, which must outlive the reader's read.
+      expect((own.self as SharedPromise<unknown>).offset).toBe((q as unknown as SharedPromise<unknown>).offset);
+      const again = Eio.Promise.peek(own.self as Eio.Promise.Promise<{ self: unknown }>)!;
+      expect((again.self as SharedPromise<unknown>).offset).toBe((q as unknown as SharedPromise<unknown>).offset);
+    });
   });
 });
