@@ -347,9 +347,7 @@ export function forgetHandle(handle: SharedHandle): void {
 
 /** A new handle of this domain on the object at `offset`, holding its own reference. */
 export function reviveHandle(kindId: number, offset: number): SharedHandle {
-  const kind = kinds[kindId];
-  if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
-  const handle = kind.revive(offset);
+  const handle = newHandle(kindId, offset);
   trackHandle(handle);
   return handle;
 }
@@ -359,11 +357,16 @@ export function reviveHandle(kindId: number, offset: number): SharedHandle {
  * owned (one an encoded value held, when its block is freed right after): no increment.
  */
 export function adoptHandle(kindId: number, offset: number): SharedHandle {
-  const kind = kinds[kindId];
-  if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
-  const handle = kind.revive(offset);
+  const handle = newHandle(kindId, offset);
   trackNewHandle(handle);
   return handle;
+}
+
+/** A handle of this domain on the object at `offset`, not yet tracked. */
+function newHandle(kindId: number, offset: number): SharedHandle {
+  const kind = kinds[kindId];
+  if (kind === undefined) throw new TypeError(`Cannot revive a shared object of unknown kind ${kindId}: is its module loaded in this domain?`);
+  return kind.revive(offset);
 }
 
 /** The kind id stored in an object's header. */
