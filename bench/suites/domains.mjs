@@ -313,9 +313,11 @@ export async function scenarios({ quick }) {
         n: q(20_000, 2_000),
         impls: [
           sharedPromises ? skipped(sharedPromises) : timedResource("eio-ts", pingPongService, (s, n) => s.call(n), { n: q(10_000, 500) }),
+          // Right after eio-ts: the targets compare the two, and what a round trip costs here
+          // drifts over seconds (see the note below).
+          timedResource(FLOOR, startFloorPromise, (w, n, timed) => w.roundTrips(n, timed)),
           withResource("raw postMessage", startPostMessage, (w, n) => w.roundTrips(n), { n: q(5_000, 500) }),
           timedResource(RAW_ATOMICS, () => startAtomics(), (w, n, timed) => w.roundTrips(n, timed)),
-          timedResource(FLOOR, startFloorPromise, (w, n, timed) => w.roundTrips(n, timed)),
         ],
         notes: [
           "eio-ts: a fiber in each domain; each ping is a shared promise carrying the resolver of the answer and the next ping",
@@ -323,6 +325,7 @@ export async function scenarios({ quick }) {
           "floor: the same ping-pong as eio-ts's with nothing but what it needs (a cell per promise made by the sender, its value inline, one waiter word, an inbox per thread, generator fibers; bench/lib/floor-promise.mjs): what any design that passes promises between threads pays here",
           `the table's time is the mean; on a shared machine a few slow round trips (a thread descheduled, a garbage collection) weigh on it, so one round trip in ${TIMED_EVERY} is also timed alone, for the medians below`,
           "the targets restate issue 4's (within 4x of raw Atomics), which the floor row showed was out of reach: the floor itself takes 2.5-2.9x the raw ping-pong's time",
+          "on the 2-vCPU VM these ran on, a cross-thread round trip's cost drifts over seconds (the floor's median moved 0.37 -> 0.52 -> 1.15 µs within one run, eio-ts's 1.35 -> 1.75 -> 2.6 µs with it), so rows timed seconds apart can be in different states: bench/shared-round-trip-interleaved.mjs alternates the two in one process for same-moment ratios",
         ],
         targets: [
           medianWithin(FLOOR, 2, "shared promise round trip: median within 2x of the floor's median"),
