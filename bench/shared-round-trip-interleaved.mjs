@@ -6,35 +6,19 @@
 // it, so their ratio is only meaningful between slices measured at the same moment.
 //   npm run build && nice -n -39 node bench/shared-round-trip-interleaved.mjs [N per slice] [slices]
 import * as Eio from "eio-ts";
-import { sendPing } from "./workers/eio-domain-tasks.mjs";
+import { startPingPong } from "./lib/shared-ping-pong.mjs";
 import { startFloorPromise } from "./lib/floor-promise.mjs";
 const N = Number(process.argv[2] ?? 5000);
 const SLICES = Number(process.argv[3] ?? 30);
-const domainTasks = new URL("./workers/eio-domain-tasks.mjs", import.meta.url);
-const answerPings = Eio.task(domainTasks, "answerPings");
 const f = await startFloorPromise();
 const med = (a) => { a.sort((x, y) => x - y); return a[a.length >> 1] * 1000; };
 const rows = [];
 await Eio.run(function* (env) {
   yield* Eio.Switch.run(function* (sw) {
-    let [ping, resolver] = Eio.Promise.create({ shared: true });
-    const sender = { ping: resolver };
-    resolver = null;
-    // The job's arguments live as long as the job: see answerPings.
-    const start = { ping };
-    Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, answerPings, start));
-    start.ping = null;
-    ping = null;
+    const pingPong = startPingPong(env, sw);
     for (let r = 0; r < SLICES + 2; r++) {
       const timed = [];
-      for (let i = 0; i < N; i++) {
-        const started = i % 16 === 0 ? performance.now() : -1;
-        const message = sendPing(sender, i);
-        const answer = yield* Eio.Promise.await(message.pong);
-        message.next = null;
-        if (answer !== i) throw new Error(`got ${answer} for ${i}`);
-        if (started >= 0) timed.push(performance.now() - started);
-      }
+      yield* pingPong.roundTrips(N, timed);
       // The floor runs synchronously on this thread; the eio-ts domain waits meanwhile (its
       // first round trip of the next slice pays its wake-up, which the median ignores).
       const ft = [];
@@ -42,7 +26,7 @@ await Eio.run(function* (env) {
       // The first two slices warm both up.
       if (r >= 2) rows.push([med(timed), med(ft)]);
     }
-    Eio.Promise.resolve(sender.ping, null);
+    pingPong.stop();
   });
 });
 await f.stop();

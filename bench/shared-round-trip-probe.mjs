@@ -4,38 +4,24 @@
 // row (bench/lib/floor-promise.mjs) in the same process, for the ratios.
 //   npm run build && nice -n -39 node bench/shared-round-trip-probe.mjs [round trips per round] [rounds]
 import * as Eio from "eio-ts";
-import { sendPing } from "./workers/eio-domain-tasks.mjs";
+import { startPingPong } from "./lib/shared-ping-pong.mjs";
 const N = Number(process.argv[2] ?? 20000);
 const ROUNDS = Number(process.argv[3] ?? 5);
-const domainTasks = new URL("./workers/eio-domain-tasks.mjs", import.meta.url);
-const answerPings = Eio.task(domainTasks, "answerPings");
 await Eio.run(function* (env) {
   yield* Eio.Switch.run(function* (sw) {
-    let [ping, resolver] = Eio.Promise.create({ shared: true });
-    const sender = { ping: resolver };
-    resolver = null;
-    const start = { ping };
-    Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, answerPings, start));
-    start.ping = null; ping = null;
+    const pingPong = startPingPong(env, sw);
     const out = [];
     for (let r = 0; r < ROUNDS + 1; r++) {
       const timed = [];
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let i = 0; i < N; i++) {
-        const started = i % 16 === 0 ? performance.now() : -1;
-        const message = sendPing(sender, i);
-        const answer = yield* Eio.Promise.await(message.pong);
-        message.next = null;
-        if (answer !== i) throw new Error(`got ${answer} for ${i}`);
-        if (started >= 0) timed.push(performance.now() - started);
-      }
+      yield* pingPong.roundTrips(N, timed);
       const t = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       timed.sort((a, b) => a - b);
       if (r > 0) out.push({ median: timed[timed.length >> 1] * 1000, mean: (t / N) * 1000, cpu: (cpu.user + cpu.system) / N, p90: timed[Math.floor(timed.length * 0.9)] * 1000, p99: timed[Math.floor(timed.length * 0.99)] * 1000 });
     }
-    Eio.Promise.resolve(sender.ping, null);
+    pingPong.stop();
     const med = (k) => { const v = out.map((o) => o[k]).sort((a, b) => a - b); return v[v.length >> 1]; };
     console.log(`median ${med("median").toFixed(2)} µs  mean ${med("mean").toFixed(2)} µs  cpu ${med("cpu").toFixed(2)} µs  p90 ${med("p90").toFixed(2)}  p99 ${med("p99").toFixed(2)}  (medians of ${ROUNDS} rounds of ${N})`);
   });

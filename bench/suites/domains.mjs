@@ -7,10 +7,11 @@ import * as Eio from "eio-ts";
 import { cpuSpeeds } from "../lib/cpu-speeds.mjs";
 import { faster, medianWithin, ok, unavailable, within } from "../lib/harness.mjs";
 import { probe, startService, unwrapResult } from "../lib/eio-service.mjs";
+import { startPingPong, TIMED_EVERY } from "../lib/shared-ping-pong.mjs";
 import { startFloorPromise } from "../lib/floor-promise.mjs";
 import { startAtomics, startBigValues, startPostMessage, startRawFib } from "../lib/raw-threads.mjs";
 import { POOL_THREADS, peerPools } from "../lib/peer-pools.mjs";
-import { bigBuffer, sendPing } from "../workers/eio-domain-tasks.mjs";
+import { bigBuffer } from "../workers/eio-domain-tasks.mjs";
 import { fib } from "../workers/pool-tasks.mjs";
 
 // Its targets are issue 13's (they restate issue 4's).
@@ -19,8 +20,6 @@ export const issue = 13;
 export const sharedWith = "both threads of each cross-thread scenario, the pool threads, and every other process running here";
 
 const FIB_N = 25;
-/** Every 16th round trip of a sample is timed on its own, for the medians (harness.mjs, latencyStats). */
-const TIMED_EVERY = 16;
 const RAW_ATOMICS = "raw Atomics (spin, then wait)";
 const FLOOR = "floor: a minimal shared promise";
 const MOVED = "eio-ts (Eio.transfer)";
@@ -61,27 +60,9 @@ function timedResource(name, start, run, extra = {}) {
 
 /** `timed` receives the time (ms) of every 16th round trip. */
 function pingPongService(timed) {
-  const answerPings = Eio.task(domainTasks, "answerPings");
   return startService(function* (env, sw) {
-    let [ping, resolver] = Eio.Promise.create({ shared: true });
-    const sender = { ping: resolver };
-    resolver = null;
-    // The job's arguments live as long as the job: hand the first ping over in a box emptied
-    // once sent, or it would keep every message of the run alive (see answerPings).
-    const start = { ping };
-    Eio.Fiber.fork(sw, () => Eio.DomainManager.run(env.domainMgr, answerPings, start));
-    start.ping = null;
-    ping = null;
-    return function* roundTrips(n) {
-      for (let i = 0; i < n; i++) {
-        const started = i % TIMED_EVERY === 0 ? performance.now() : -1;
-        const message = sendPing(sender, i);
-        const answer = yield* Eio.Promise.await(message.pong);
-        message.next = null;
-        if (answer !== i) throw new Error(`shared promise ping-pong: got ${answer} for ${i}`);
-        if (started >= 0) timed.push(performance.now() - started);
-      }
-    };
+    const pingPong = startPingPong(env, sw);
+    return (n) => pingPong.roundTrips(n, timed);
   });
 }
 
