@@ -807,6 +807,11 @@ export function decodeAndFree(ref: number): unknown {
   let value: unknown;
   try {
     value = decodeValue(ref);
+  } catch (error) {
+    // Not expected (see above); if it happens the block is kept with its references, so the
+    // extra ones listed so far must not be released by the next call.
+    extraRefs.length = 0;
+    throw error;
   } finally {
     taking = false;
   }
