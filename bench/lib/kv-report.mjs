@@ -41,6 +41,18 @@ function cells(row) {
   return [row.appendfsync, String(row.pipeline), row.server, ...rates, target];
 }
 
+/**
+ * The depths and requests of a report's runs: `-n` at each `-P`, and the unmeasured pass before
+ * it (reports written before the passes existed ran `-n requests` at every depth, with none).
+ */
+function loads(report) {
+  const each = report.pipelines.map((p) => {
+    const pass = report.passes?.[p];
+    return pass === undefined ? `\`-P ${p} -n ${report.requests}\`` : `\`-P ${p} -n ${pass.measured}\` (after an unmeasured pass of ${pass.warmup})`;
+  });
+  return `at ${each.join(" and ")}`;
+}
+
 /** Plain-text table for the terminal. */
 export function consoleTable(rows) {
   const table = [HEADER, ...rows.map(cells)];
@@ -53,7 +65,7 @@ export function consoleTable(rows) {
 export function markdownTable(report) {
   const esc = (s) => String(s).replaceAll("|", "\\|");
   return [
-    `SET and GET of \`redis-benchmark -c ${report.clients} -t ${SUITE_TESTS.join(",").toLowerCase()} -n ${report.requests}\` at \`-P 1\` and \`-P 16\`; ${report.machineLine}; ${report.date}${report.quick ? " (--quick: a smoke test, not a measurement)" : ""}.`,
+    `SET and GET of \`redis-benchmark -c ${report.clients} -t ${SUITE_TESTS.join(",").toLowerCase()}\` ${loads(report)}; ${report.machineLine}; ${report.date}${report.quick ? " (--quick: a smoke test, not a measurement)" : ""}.`,
     "",
     `| ${HEADER.map(esc).join(" | ")} |`,
     `| --- | ---: | --- | ${TESTS.map(() => "---: | ---:").join(" | ")} | --- |`,
@@ -82,7 +94,7 @@ export function suiteTable(report) {
     }
   }
   return [
-    `\`redis-benchmark -c ${report.clients} -t ${SUITE_TESTS.join(",").toLowerCase()} -n ${report.requests}\`, the same runs as above.`,
+    `\`redis-benchmark -c ${report.clients} -t ${SUITE_TESTS.join(",").toLowerCase()}\` ${loads(report)}, the same runs as above.`,
     "",
     `| ${header.join(" | ")} |`,
     `| --- | --- | ---: | ---: | ${kvServers.map(() => "---: | ---:").join(" | ")} |`,

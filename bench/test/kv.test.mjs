@@ -77,7 +77,12 @@ describe("npm run bench:kv", () => {
         expect(row.vsRedis.GET).toBeCloseTo(row.results.GET.rps / redis.results.GET.rps, 10);
       }
     }
+    // Each depth runs its measured requests after an unmeasured pass, both named in the report.
+    expect(report.passes).toEqual({ 1: { warmup: 200, measured: 1000 }, 16: { warmup: 1000, measured: 5000 } });
+    for (const row of report.rows) expect(row.requests).toBe(row.pipeline === 1 ? 1000 : 5000);
+    expect(stdout).toMatch(/-P 16: SET \d+ req\/s, GET \d+ req\/s \([\d.]+ s, after 1000 unmeasured\)/);
     const markdown = readFileSync(path.join(results, "kv.md"), "utf8");
+    expect(markdown).toContain("at `-P 1 -n 1000` (after an unmeasured pass of 200) and `-P 16 -n 5000` (after an unmeasured pass of 1000)");
     for (const line of table) expect(markdown).toContain(line);
   }, 180_000);
 });
