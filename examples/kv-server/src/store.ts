@@ -505,6 +505,8 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
     // Requests with a KEYS under way: each gets a slice per round, between the others.
     let active: Running[] = [];
     const done: { request: Job; reply: Uint8Array }[] = [];
+    // When the last event-loop turn began (see below).
+    let turnAt = performance.now();
     for (;;) {
       // Items, not jobs, are counted against maxBatch: a frame of several requests is one.
       let items = 0;
@@ -599,6 +601,13 @@ export function* serve(queue: Queue, dir: string, options: ServeOptions = {}): E
       for (const { request, reply } of done) answer(request, reply);
       batch.length = 0;
       done.length = 0;
+      // A commit on this thread (log-file.ts) gives Node's event loop no turn, and while requests
+      // keep coming nothing else here would: give it one every millisecond at least, so that a
+      // rewrite's writes on libuv's pool, the timers and (with --single-domain) the sockets go on.
+      if (performance.now() - turnAt >= 1) {
+        yield* Eio.Fiber.awaitNative(new Promise<void>((resolve) => setImmediate(resolve)));
+        turnAt = performance.now();
+      }
       if (Storage.rewriteDue(store)) {
         Eio.Fiber.fork(sw, function* rewriteLog() {
           yield* Storage.rewrite(store);

@@ -4,7 +4,7 @@
 // closed when it completes.
 // Eio's tests/fs.md itself is ported scenario by scenario in fs-eio.test.ts.
 import { execFileSync, spawn } from "node:child_process";
-import { constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { constants, fdatasyncSync, mkdtempSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -180,6 +180,62 @@ describe("Eio.File", () => {
       return [yield* errorOf(Eio.File.size({} as never)), yield* errorOf(Eio.File.pread(null as never, new Uint8Array(1), { fileOffset: 0 }))];
     });
     expect(out).toEqual(["TypeError: File.size: expected a file from Eio.Path.openIn or openOut, got {}", "TypeError: File.pread: expected a file from Eio.Path.openIn or openOut, got null"]);
+  });
+});
+
+describe("File.useFd", () => {
+  it("runs a system call on this thread with the file's own descriptor, which the switch still closes", async () => {
+    const path = join(tmp, "f");
+    const out = await Eio.run(function* (env) {
+      let kept: Eio.File.File | undefined;
+      const seen = yield* Eio.Switch.run<{ written: number; flags: number }>(function* (sw) {
+        const file = (kept = yield* Eio.Path.openOut(sw, Eio.Path.join(env.fs, path), { create: { ifMissing: 0o600 }, append: true }));
+        yield* Eio.Flow.write(file, "ab");
+        // Blocking calls, in order with the flow's writes: the fd is the file's, append mode and all.
+        const written = Eio.File.useFd(file, "appending", (fd) => {
+          const n = writeSync(fd, "cd");
+          fdatasyncSync(fd);
+          return n;
+        });
+        yield* Eio.Flow.write(file, "ef");
+        return { written, flags: openFlags(file) & constants.O_APPEND };
+      });
+      const closed = yield* errorOf((function* () {
+        return Eio.File.useFd(kept!, "syncing", (fd) => fd);
+      })());
+      return { ...seen, closed };
+    });
+    expect(readFileSync(path, "utf8")).toBe("abcdef");
+    expect(out).toEqual({ written: 2, flags: constants.O_APPEND, closed: expect.stringMatching(/^FsError: Eio.Io Fs EBADF: the file is closed, syncing <fs:.*\/f>$/) });
+  });
+
+  it("throws what the call throws, and refuses bad arguments with the value seen", async () => {
+    writeFileSync(join(tmp, "f"), "x");
+    const out = await Eio.run((env) =>
+      Eio.Switch.run(function* (sw) {
+        const file = yield* Eio.Path.openIn(sw, Eio.Path.join(env.fs, join(tmp, "f")));
+        const attempt = (fn: () => unknown): string => {
+          try {
+            fn();
+            return "no error";
+          } catch (error) {
+            return `${(error as Error).name}: ${(error as Error).message}`;
+          }
+        };
+        return [
+          attempt(() => Eio.File.useFd(file, "writing", (fd) => writeSync(fd, "y"))),
+          attempt(() => Eio.File.useFd({} as never, "x", (fd) => fd)),
+          attempt(() => Eio.File.useFd(file, 3 as never, (fd) => fd)),
+          attempt(() => Eio.File.useFd(file, "x", null as never)),
+        ];
+      }),
+    );
+    expect(out).toEqual([
+      "Error: EBADF: bad file descriptor, write",
+      "TypeError: File.useFd: expected a file from Eio.Path.openIn or openOut, got {}",
+      "TypeError: File.useFd: doing must be a string naming the call, got 3",
+      "TypeError: File.useFd: fn must be a function of the descriptor, got null",
+    ]);
   });
 });
 

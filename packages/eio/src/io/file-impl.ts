@@ -56,6 +56,12 @@ export class FileImpl implements Source, Sink {
     }
   }
 
+  /** Runs `fn` with the fd now, on this thread (the fd cannot be closed under it: closing is this thread's too). */
+  useFd<T>(doing: string, fn: (fd: number) => T): T {
+    if (this.closed) throw new FsError("EBADF", "EBADF: the file is closed", { context: [`${doing} ${this.label}`] });
+    return fn(this.fd);
+  }
+
   *currentOffset(): Operation<number> {
     if (this.offset === null) this.offset = (yield* this.call<fs.Stats>("sizing", (fd, cb) => fs.fstat(fd, cb))).size;
     return this.offset;

@@ -305,6 +305,37 @@ export function* sync(file: File, options: { dataOnly?: boolean } = {}): Operati
 }
 
 /**
+ * Runs `fn` on this thread with the file's descriptor, for a system call that eio-ts does not
+ * wrap or that must not wait for libuv's pool (a blocking `fs.fdatasyncSync`, say: the whole
+ * domain waits for it, as it would in Eio). `doing` names the call in the error thrown when
+ * the file is already closed; what `fn` throws is thrown as is. Do not close the descriptor:
+ * the file's switch does. Mirrors Eio's `Eio_unix.Fd.use_exn doing (Eio_unix.Resource.fd file) fn`.
+ *
+ * @example
+ * ```ts
+ * import * as fs from "node:fs";
+ * import * as Eio from "eio-ts";
+ * await Eio.run(function* (env) {
+ *   const path = Eio.Path.join(env.fs, "/tmp/eio-use-fd-example.txt");
+ *   yield* Eio.Path.withOpenOut(path, { create: { orTruncate: 0o600 } }, function* (file) {
+ *     Eio.File.useFd(file, "appending", (fd) => {
+ *       fs.writeSync(fd, "durable");
+ *       fs.fdatasyncSync(fd);
+ *     });
+ *   });
+ *   console.log(yield* Eio.Path.load(path));
+ *   yield* Eio.Path.unlink(path);
+ * });
+ * ```
+ */
+export function useFd<T>(file: File, doing: string, fn: (fd: number) => T): T {
+  const f = checkFile(file, "File.useFd");
+  if (typeof doing !== "string") throw new TypeError(`File.useFd: doing must be a string naming the call, got ${describeValue(doing)}`);
+  if (typeof fn !== "function") throw new TypeError(`File.useFd: fn must be a function of the descriptor, got ${describeValue(fn)}`);
+  return f.useFd(doing, fn);
+}
+
+/**
  * Sets the file's size to `length` bytes: cuts it, or extends it with zeros. The offset does
  * not move. Mirrors `Eio.File.truncate`.
  *
