@@ -18,9 +18,8 @@
  * `redis-benchmark -c 50 -t set,get`, `appendfsync always`, on this project's 2-core VM: SET at
  * `-P 1` (100k requests) 38.8k -> 49.0k requests/s with `--single-domain`, 30.9k -> 35.2k in the
  * storage domain; at `-P 16` (1M requests) 347k -> 415k and 288k -> 333k; GET unchanged. Bigger
- * batches (a large value) still go through the pool, so that a slow
- * write or sync of many megabytes never holds the thread, and so do the writes of the flags
- * below.
+ * batches (a large value) still go through the pool, so that a slow write or sync of many
+ * megabytes never holds the thread, and so do the writes of the flags above.
  * @module
  */
 import * as fs from "node:fs";
@@ -166,8 +165,8 @@ export function* write(log: LogFile, parts: readonly Buffer[]): Eio.Operation<vo
  * ```
  */
 export function* sync(log: LogFile): Eio.Operation<void> {
-  const unsynced = log.unsynced;
   if (log.flags.dsync) return;
+  const unsynced = log.unsynced;
   if (!log.flags.direct && unsynced <= INLINE_BYTES) Eio.File.useFd(log.file, "syncing the log", (fd) => fs.fdatasyncSync(fd));
   else yield* Eio.File.sync(log.file, { dataOnly: true });
   // Only what was written before this sync began is known durable.

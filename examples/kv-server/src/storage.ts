@@ -18,8 +18,9 @@
  * and the directory through `Eio.Path` (opened under the switch given to {@link open}), reads,
  * writes and syncs through `Eio.File` and `Eio.Flow` on libuv's pool, except a batch's commit:
  * log-file.ts writes and syncs a batch of up to a MiB on the store's own thread, as the blog's
- * store and Redis do (and with O_DSYNC or O_DIRECT if asked, on the pool). Every step can be cancelled; the few that must not be cut in
- * the middle (switching to a rewritten log, the last sync, closing) run under `Eio.Cancel.protect`.
+ * store and Redis do (on the pool too with O_DSYNC or O_DIRECT, if asked). Every step can be
+ * cancelled; the few that must not be cut in the middle (switching to a rewritten log, the last
+ * sync, closing) run under `Eio.Cancel.protect`.
  * @module
  */
 import * as Eio from "eio-ts";
