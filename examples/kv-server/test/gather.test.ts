@@ -2,28 +2,18 @@
 // Each client must get its own replies, in order, and a failure of one request (an error
 // reply, a reply over its limit, its fiber cancelled) must be its own. FC_SEED replays a
 // failure of the property test (see test/support/fc.ts).
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import * as Eio from "eio-ts";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Gather from "../src/gather.js";
 import type * as Storage from "../src/storage.js";
 import * as Store from "../src/store.js";
 import * as Table from "../src/table.js";
 import { assertProperty } from "../../../test/support/fc.js";
 import { decodeReplies, type Reply } from "./reply.js";
+import { tempDirs } from "./temp-dirs.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kv-gather-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("kv-gather-");
 
 const cmd = (...args: string[]): Buffer[] => args.map((a) => Buffer.from(a));
 const decode = (reply: Uint8Array): Reply[] => decodeReplies(Buffer.from(reply)).replies;

@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as Eio from "eio-ts";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as ClientRequest from "../src/client-request.js";
 import * as Commands from "../src/commands.js";
 import * as Log from "../src/log.js";
@@ -12,16 +11,9 @@ import * as Table from "../src/table.js";
 import { decodeReply } from "./reply.js";
 import { assertProperty } from "../../../test/support/fc.js";
 import { key, writeCommand } from "./write-commands.js";
+import { tempDirs } from "./temp-dirs.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kv-storage-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("kv-storage-");
 
 // The store's operations run in fibers: each test is one Eio.run, its stores' files in one switch.
 let sw!: Eio.Switch.Switch;

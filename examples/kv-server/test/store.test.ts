@@ -1,24 +1,16 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as Eio from "eio-ts";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Connection from "../src/connection.js";
 import * as Log from "../src/log.js";
 import * as Session from "../src/session.js";
 import * as Storage from "../src/storage.js";
 import * as Store from "../src/store.js";
 import { decodeReplies, encodeCommand, type Reply } from "./reply.js";
+import { tempDirs } from "./temp-dirs.js";
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kv-store-"));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("kv-store-");
 
 /** The keys a fresh replay of the log on disk would have, right now. */
 function keysOnDisk(dir: string): string[] {
