@@ -2,9 +2,9 @@
 // kv-server (its default shape with a storage domain, and `--single-domain`) against Debian's
 // redis-server, both on `appendfsync always` and on `everysec`, loaded by
 // `redis-benchmark -c 50` with its own suite (SET and GET carry issue 14's target; the other
-// tests are the data types of issue 15) at `-P 1` and `-P 16`, and the floor: a bare node:net
-// server (bench/lib/kv-floor-server.mjs) under the same SET and GET load, what Node itself
-// reaches here. Usage (after `npm run build`):
+// tests are the data types of issue 15) at `-P 1` and `-P 16`, and the floors: a bare node:net
+// server (bench/lib/kv-floor-server.mjs), alone and with a storage thread, under the same SET
+// and GET load, what Node itself reaches here in each shape. Usage (after `npm run build`):
 //   node bench/kv.mjs [--quick] [--requests N] [--results DIR]
 // `--quick` sends 1000 requests per test (a smoke test). Writes DIR/kv.json and DIR/kv.md
 // (default bench/results) and prints the Markdown table for examples/kv-server/README.md.
@@ -16,7 +16,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CLIENTS, runLoad, SUITE, SUITE_TESTS } from "./lib/kv-load.mjs";
 import { compare, consoleTable, markdownReport, markdownTable, suiteTable } from "./lib/kv-report.mjs";
-import { FLOOR, POLICIES, SERVERS } from "./lib/kv-servers.mjs";
+import { FLOORS, POLICIES, SERVERS } from "./lib/kv-servers.mjs";
 import { machine, machineLine } from "./lib/report.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -114,7 +114,7 @@ async function main() {
   const report = { date: info.date, machine: info, machineLine: line, quick: options.quick, clients: CLIENTS, requests: options.requests, passes: Object.fromEntries(PIPELINES.map((p) => [p, passes(options.requests, p)])), pipelines: PIPELINES, rows };
   console.log(`\n${consoleTable(rows)}\n`);
   console.log("targets:");
-  for (const r of rows.filter((r) => r.target !== undefined && r.server !== FLOOR)) {
+  for (const r of rows.filter((r) => r.target !== undefined && !FLOORS.includes(r.server))) {
     console.log(`  ${r.target.status.padEnd(7)}  appendfsync ${r.appendfsync}, -P ${r.pipeline}, ${r.server}: kv-server at least 0.8x Redis (${r.target.value})`);
   }
   mkdirSync(options.results, { recursive: true });

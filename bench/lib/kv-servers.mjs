@@ -1,6 +1,7 @@
 // The servers `bench/kv.mjs` compares, each a child process in a temp data dir of its own on
 // 127.0.0.1: Debian's redis-server, kv-server (its built dist/main.js) in its two shapes, and the
-// floor: a bare node:net server (kv-floor-server.mjs), what Node itself reaches here. A server counts as
+// floors: a bare node:net server (kv-floor-server.mjs), what Node itself reaches here, alone and with
+// a storage thread as kv-server's default shape has (raw worker messaging). A server counts as
 // started once it has printed its ready line and answered PING, never after a sleep; stopping
 // one waits for its exit and removes its data dir, whatever happened before.
 import { spawn } from "node:child_process";
@@ -19,8 +20,12 @@ const STOP_MS = 10_000;
 /** The two fsync policies that make the same promise in both servers (as Redis names them). */
 export const POLICIES = ["always", "everysec"];
 
-/** The name of the floor's rows. */
+/** The name of the floor's rows: one thread, as kv-server's `--single-domain`. */
 export const FLOOR = "floor (bare node:net)";
+/** The name of the threaded floor's rows: a storage thread, as kv-server's default shape. */
+export const FLOOR_THREAD = "floor (node:net + storage thread)";
+/** The rows that are no kv-server but a reference. */
+export const FLOORS = [FLOOR, FLOOR_THREAD];
 
 /**
  * The servers, in the order they run: Redis first, the baseline of the other rows. `tests` limits
@@ -30,7 +35,8 @@ export const SERVERS = [
   { name: "redis-server", start: (policy) => startRedis(policy) },
   { name: "kv-server (storage domain)", start: (policy) => startKv(policy, []) },
   { name: "kv-server (single domain)", start: (policy) => startKv(policy, ["--single-domain"]) },
-  { name: FLOOR, start: (policy) => startFloor(policy), tests: ["set", "get"] },
+  { name: FLOOR, start: (policy) => startFloor(policy, false), tests: ["set", "get"] },
+  { name: FLOOR_THREAD, start: (policy) => startFloor(policy, true), tests: ["set", "get"] },
 ];
 
 function freePort() {
@@ -59,9 +65,9 @@ export function startKv(policy, shape) {
   });
 }
 
-/** The floor server, with `--port 0` and the same ready line as kv-server's. */
-export function startFloor(policy) {
-  const args = ["--port", "0", "--appendfsync", policy];
+/** The floor server, with `--port 0` and the same ready line as kv-server's; `threaded`: with its storage thread. */
+export function startFloor(policy, threaded) {
+  const args = ["--port", "0", "--appendfsync", policy, "--storage-thread", threaded ? "yes" : "no"];
   return launch("kv-floor-server", process.execPath, (dir) => [FLOOR_MAIN, ...args, "--dir", dir], (output) => {
     const match = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
     return match ? Number(match[1]) : null;

@@ -6,7 +6,8 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCsv, TooFast } from "../lib/kv-load.mjs";
 import { compare } from "../lib/kv-report.mjs";
-import { ping, startKv, startRedis } from "../lib/kv-servers.mjs";
+import net from "node:net";
+import { ping, startFloor, startKv, startRedis } from "../lib/kv-servers.mjs";
 
 // The kv suite as `npm run bench` runs it (bench/run.mjs starts bench/kv.mjs, the code of
 // `npm run bench:kv`), against the built kv-server (npm test builds it). No timing is checked.
@@ -15,7 +16,7 @@ const script = new URL("../run.mjs", import.meta.url).pathname;
 const results = mkdtempSync(path.join(os.tmpdir(), "eio-bench-kv-"));
 afterAll(() => rmSync(results, { recursive: true, force: true }));
 
-const SERVERS = ["redis-server", "kv-server (storage domain)", "kv-server (single domain)", "floor (bare node:net)"];
+const SERVERS = ["redis-server", "kv-server (storage domain)", "kv-server (single domain)", "floor (bare node:net)", "floor (node:net + storage thread)"];
 
 /** True while `pid` is a live process (a reused pid of another program does not count). */
 function serverAlive(pid) {
@@ -34,22 +35,22 @@ describe("npm run bench:kv", () => {
     for (const policy of ["always", "everysec"]) {
       for (const server of SERVERS) {
         for (const depth of [1, 16]) {
-          expect(stdout).toMatch(new RegExp(`\\] ${server.replace(/[()]/g, "\\$&")}, appendfsync ${policy}, -P ${depth}: SET \\d+ req/s, GET \\d+ req/s`));
+          expect(stdout).toMatch(new RegExp(`\\] ${server.replace(/[()+]/g, "\\$&")}, appendfsync ${policy}, -P ${depth}: SET \\d+ req/s, GET \\d+ req/s`));
         }
       }
     }
 
     // Every server that started was stopped and its data dir removed.
     const started = [...stdout.matchAll(/: pid (\d+) on 127\.0\.0\.1:\d+, data in (\S+)/g)].map((m) => ({ pid: Number(m[1]), dir: m[2] }));
-    expect(started).toHaveLength(8);
+    expect(started).toHaveLength(10);
     for (const { pid, dir } of started) {
       expect(stdout).toContain(`stopped pid ${pid}, removed ${dir}`);
       expect({ pid, alive: serverAlive(pid), dirLeft: existsSync(dir) }).toEqual({ pid, alive: false, dirLeft: false });
     }
 
-    // The printed Markdown table: 16 rows, each kv-server row with both ratios and the target, the floor's with its ratios.
+    // The printed Markdown table: 20 rows, each kv-server row with both ratios and the target, the floor's with its ratios.
     const table = stdout.split("\n").filter((line) => /^\| (always|everysec) \| (1|16) \| /.test(line));
-    expect(table).toHaveLength(16);
+    expect(table).toHaveLength(20);
     for (const line of table) {
       const [, policy, depth, server, setRps, setRatio, getRps, getRatio, target] = line.split("|").map((c) => c.trim());
       expect(SERVERS).toContain(server);
@@ -68,7 +69,7 @@ describe("npm run bench:kv", () => {
 
     const report = JSON.parse(readFileSync(path.join(results, "kv.json"), "utf8"));
     expect(report.machine.cores).toBe(os.cpus().length);
-    expect(report.rows).toHaveLength(16);
+    expect(report.rows).toHaveLength(20);
     for (const row of report.rows) {
       expect(row.failed).toBeUndefined();
       expect(row.results.SET.rps).toBeGreaterThan(0);
@@ -99,9 +100,9 @@ describe("bench/kv.mjs when the load fails", () => {
       const kv = new URL("../kv.mjs", import.meta.url).pathname;
       const error = await run(process.execPath, [kv, "--quick", "--results", out], { env, timeout: 170_000 }).catch((e) => e);
       expect(error.code).toBe(1);
-      expect(error.stdout.match(/-P (1|16): failed: redis-benchmark exited with 1: Could not connect to Redis$/gm)).toHaveLength(16);
+      expect(error.stdout.match(/-P (1|16): failed: redis-benchmark exited with 1: Could not connect to Redis$/gm)).toHaveLength(20);
       const started = [...error.stdout.matchAll(/: pid (\d+) on 127\.0\.0\.1:\d+, data in (\S+)/g)].map((m) => ({ pid: Number(m[1]), dir: m[2] }));
-      expect(started).toHaveLength(8);
+      expect(started).toHaveLength(10);
       for (const { pid, dir } of started) {
         expect(error.stdout).toContain(`stopped pid ${pid}, removed ${dir}`);
         expect({ pid, alive: serverAlive(pid), dirLeft: existsSync(dir) }).toEqual({ pid, alive: false, dirLeft: false });
@@ -176,6 +177,37 @@ describe("the servers of the kv suite", () => {
       expect([serverAlive(server.pid), existsSync(server.dir)]).toEqual([true, true]);
       await server.stop();
       expect([serverAlive(server.pid), existsSync(server.dir)]).toEqual([false, false]);
+    }
+  });
+
+  it("include floors, alone and with a storage thread, that answer a pipeline in order and log each SET before its reply", async () => {
+    const commands = [["SET", "k1", "v1"], ["GET", "k1"], ["SET", "k2", "v22"], ["GET", "k2"], ["GET", "nope"], ["PING"]];
+    const resp = (args) => `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+    const request = commands.map(resp).join("");
+    const expected = "+OK\r\n$2\r\nv1\r\n+OK\r\n$3\r\nv22\r\n$-1\r\n+PONG\r\n";
+    for (const threaded of [false, true]) {
+      const server = await startFloor("always", threaded);
+      try {
+        const socket = net.connect(server.port, "127.0.0.1");
+        // Byte by byte: the commands reach the server split across reads (and turns).
+        socket.on("connect", () => {
+          for (const byte of Buffer.from(request)) socket.write(Buffer.of(byte));
+        });
+        let got = "";
+        await new Promise((resolve, reject) => {
+          socket.on("data", (chunk) => {
+            got += chunk.toString("latin1");
+            if (got.length >= expected.length) resolve();
+          });
+          socket.on("error", reject);
+        });
+        socket.destroy();
+        expect({ threaded, got }).toEqual({ threaded, got: expected });
+        // `always`: both SETs were written (and synced) before their replies went out.
+        expect(readFileSync(path.join(server.dir, "floor.log"), "latin1")).toBe(commands.filter((args) => args[0] === "SET").map(resp).join(""));
+      } finally {
+        await server.stop();
+      }
     }
   });
 
