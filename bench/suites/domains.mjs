@@ -398,7 +398,7 @@ export async function scenarios({ quick }) {
         ],
         notes: [
           "all make a fresh Buffer of 200 MB in the main thread (every page touched) and hand it to the worker, which answers with its length; the floor makes it and copies it once, in one thread",
-          "eio-ts: Stream.add copies its bytes once into a new ArrayBuffer, which the worker that takes the item gets from the main thread by transfer; eio-ts (Eio.transfer): Stream.add(stream, Eio.transfer(buffer)) moves it (no copy)",
+          "eio-ts: Stream.add copies its bytes into a warm SharedArrayBuffer of the main thread's pool (pages touched before), and the worker that takes the item copies them out into an ArrayBuffer of its own, on its own core (see ARCHITECTURE.md, Big values); eio-ts (Eio.transfer): Stream.add(stream, Eio.transfer(buffer)) moves it (no copy)",
         ],
         targets: [
           within(COPY_PM, 2, "a 200 MB stream item within 2x of a copying postMessage"),

@@ -10,7 +10,9 @@
  * @module
  */
 import * as v8 from "node:v8";
+import { getArena } from "./arena.js";
 import { bufferAt, detach, LARGE_BYTES, postParcels, registerBuffer, registerParcel, storeApart, takeParcel } from "./buffers.js";
+import { stageCopy } from "./copy-pool.js";
 import { classNameOf, instantiate } from "./error-classes.js";
 import { kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
 import { makeView, viewTypeIndex } from "./serializer.js";
@@ -20,7 +22,8 @@ const MARKER = "__eioSharedHandle";
  * Memory that travels beside the value (buffers.ts): a `SharedArrayBuffer` or a view of one
  * (shared, as structured clone keeps it); or, for a large `ArrayBuffer` or view, in a value
  * read once (a job's arguments or result, a stream item), a parcel: its bytes copied once into
- * a new `ArrayBuffer` that is transferred to the reader, who keeps it; or, in a value read by
+ * a new `ArrayBuffer` that is transferred to the reader, who keeps it (from the main thread:
+ * copied into a warm buffer of its pool, and out by the reader, copy-pool.ts); or, in a value read by
  * every awaiter (a promise's), its bytes copied once into a buffer of their own, and once out
  * for each reader. A buffer marked by {@link markForMove} travels as a parcel itself (no copy,
  * the sender's detached), or on a promise's road is copied apart and then detached. The value
@@ -59,6 +62,8 @@ function prepareMemory(value: object, handles: number[], markers: Walk): object 
   let copy = false;
   let parcel = false;
   let byteOffset = isView ? value.byteOffset : 0;
+  /** The bytes to copy out, when the buffer may be longer (a pooled one). */
+  let length = -1;
   if (buffer instanceof SharedArrayBuffer) {
     let known = markers.buffers?.get(buffer);
     if (known === undefined) {
@@ -83,19 +88,21 @@ function prepareMemory(value: object, handles: number[], markers: Walk): object 
     copy = !markers.once;
   } else if ((value as ArrayBufferView | ArrayBuffer).byteLength >= LARGE_BYTES) {
     const bytes = isView ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : new Uint8Array(value as ArrayBuffer);
-    // Structured clone copies a view's own bytes, not the rest of its buffer.
-    offset = markers.once ? registerParcel(bytes.slice().buffer) : storeApart(bytes);
+    // Structured clone copies a view's own bytes, not the rest of its buffer. From the main
+    // thread a value read once goes through its pool of warm buffers (copy-pool.ts says why).
+    parcel = markers.once && getArena().domainId !== 0;
+    offset = parcel ? registerParcel(bytes.slice().buffer) : markers.once ? stageCopy(bytes) : storeApart(bytes);
     handles.push(offset);
-    if (markers.once) (markers.parcels ??= []).push(offset);
-    parcel = markers.once;
-    copy = !markers.once;
+    if (parcel) (markers.parcels ??= []).push(offset);
+    copy = !parcel;
+    length = bytes.byteLength;
     byteOffset = 0;
   } else {
     return null;
   }
   markers.count++;
-  if (!isView) return { [BUFFER]: offset, copy, parcel };
-  return { [BUFFER]: offset, copy, parcel, view: viewTypeIndex(value), byteOffset, byteLength: value.byteLength };
+  if (!isView) return length < 0 ? { [BUFFER]: offset, copy, parcel } : { [BUFFER]: offset, copy, parcel, length };
+  return { [BUFFER]: offset, copy, parcel, length, view: viewTypeIndex(value), byteOffset, byteLength: value.byteLength };
 }
 
 /** The memory a marker names; within one value, the same buffer object gives the same buffer. */
@@ -107,7 +114,7 @@ function reviveMemory(marker: Record<string, unknown>, handles: Map<number, unkn
       buffer = takeParcel(offset);
     } else {
       buffer = bufferAt(offset);
-      if (marker.copy === true) buffer = new Uint8Array(buffer).slice().buffer;
+      if (marker.copy === true) buffer = new Uint8Array(buffer, 0, typeof marker.length === "number" && marker.length >= 0 ? marker.length : undefined).slice().buffer;
     }
     handles.set(offset, buffer);
   }

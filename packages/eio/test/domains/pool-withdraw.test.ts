@@ -8,6 +8,7 @@ import { JobMode, type JobPool, JobState, PoolJob } from "../../src/domains/pool
 import { TaskName } from "../../src/domains/task-name.js";
 import { createSharedPromise, getArena } from "../../src/shared/index.js";
 import { heldParcelCount } from "../../src/shared/buffers.js";
+import { copyPoolState, trimCopyPool } from "../../src/shared/copy-pool.js";
 
 /** A pool whose domains are always full: every job waits. */
 class FullPool implements JobPool {
@@ -71,17 +72,18 @@ describe("ExecutorPool job withdrawal", () => {
     expect(refcount()).toBe(before);
   });
 
-  it("a job withdrawn before it starts drops the big bytes it carried (a parcel held by the main thread), copied or moved", async () => {
+  it("a job withdrawn before it starts drops the big bytes it carried, copied (a pooled buffer of the main thread) or moved (a parcel it holds)", async () => {
     const before = heldParcelCount();
     const pool = new FullPool();
     const moved = new Uint8Array(1 << 20).fill(3);
-    const [outcome, whileWaiting] = await Eio.run<[unknown, number]>(function* () {
-      let whileWaiting = 0;
+    const [outcome, whileWaiting] = await Eio.run<[unknown, [number, { bytes: number; inUse: boolean }[]]]>(function* () {
+      let whileWaiting: [number, { bytes: number; inUse: boolean }[]] = [0, []];
+      trimCopyPool(Infinity);
       const outcome = yield* Eio.Fiber.first(
-        () => new PoolJob(pool, 0, task, [new Uint8Array(1 << 20), Eio.transfer(moved)], JobMode.Result, "test") as unknown as Eio.Operation<unknown>,
+        () => new PoolJob(pool, 0, task, [new Uint8Array(3 << 20), Eio.transfer(moved)], JobMode.Result, "test") as unknown as Eio.Operation<unknown>,
         function* () {
           yield* Eio.Fiber.yield();
-          whileWaiting = heldParcelCount();
+          whileWaiting = [heldParcelCount(), copyPoolState().map(({ bytes, inUse }) => ({ bytes, inUse }))];
           return "gave up";
         },
       );
@@ -89,8 +91,9 @@ describe("ExecutorPool job withdrawal", () => {
     });
     expect(outcome).toBe("gave up");
     expect(pool.waiting[0]!.state).toBe(JobState.Withdrawn);
-    expect(whileWaiting).toBe(before + 2);
+    expect(whileWaiting).toEqual([before + 1, [{ bytes: 3 << 20, inUse: true }]]);
     expect(moved.length).toBe(0);
     expect(heldParcelCount()).toBe(before);
+    expect(copyPoolState()).toEqual([{ bytes: 3 << 20, inUse: false, uses: 1 }]);
   });
 });

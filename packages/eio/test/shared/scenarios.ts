@@ -289,3 +289,15 @@ export function* churnCycles(rounds: number): Operation<{ freed: number; anomali
   const { freed, anomalies } = cycleStats();
   return { freed, anomalies };
 }
+
+/** Takes `count` byte items from `s`; for each, adds to `acks` its length and the value of its bytes if all are equal (else -1). */
+export function* ackBytes(s: Stream<Uint8Array>, acks: Stream<[number, number, boolean]>, count: number): Operation<number> {
+  for (let i = 0; i < count; i++) {
+    const bytes = yield* Eio.Stream.take(s);
+    const first = bytes[0]!;
+    let same = true;
+    for (let j = 0; j < bytes.length; j++) if (bytes[j] !== first) same = false;
+    yield* Eio.Stream.add(acks, [bytes.length, same ? first : -1, bytes.buffer instanceof SharedArrayBuffer]);
+  }
+  return count;
+}
