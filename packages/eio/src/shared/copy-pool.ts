@@ -1,10 +1,10 @@
 /**
  * The main thread's pool of warm buffers for large copies read once (a job's arguments, a stream
  * item), sent to a domain. Copying 200 MB into fresh memory costs the thread that copies about
- * six times what copying it into memory already touched does (measured here: 88-91 ms against
- * 14-18 ms; the first touch of each page is a page fault, and the kernel zeroes the page). A
- * parcel (buffers.ts) puts that cost on the sender, who copies into a new `ArrayBuffer` and
- * transfers it. From the main thread, the usual producer of a pipeline of large items to
+ * six times what copying it into memory already touched does (`bench/copy-warmth.mjs` here:
+ * 89-111 ms against 14 ms; the first touch of each page is a page fault, and the kernel zeroes
+ * the page). A parcel (buffers.ts) puts that cost on the sender, who copies into a new
+ * `ArrayBuffer` and transfers it. From the main thread, the usual producer of a pipeline of large items to
  * domains, the bytes go instead into a shared buffer of this pool, touched before, and the
  * domain that reads the value copies them out into memory of its own: the fresh copy moves to
  * the reader, on its own core, while the main thread goes on producing.
