@@ -83,3 +83,19 @@ it("a view crosses as its own bytes, not the rest of its buffer, through a poole
   expect(acks).toEqual([[2 * MiB - 1, 7, false], [MiB + MiB / 2, 9, false]]);
   expect(copyPoolState()).toEqual([{ bytes: 2 * MiB - 1, inUse: false, uses: 2 }]);
 });
+
+it("a value that cannot cross gives its pooled buffer back: the send fails, and the buffer is free for the next value", async () => {
+  const [failure, state] = await Eio.run(function* () {
+    const items = Eio.Stream.create<unknown>(1, { shared: true });
+    let failure: unknown = null;
+    try {
+      // The bytes are staged before the walk meets the function, which cannot cross.
+      yield* Eio.Stream.add(items, [filled(MiB, 4), () => 1]);
+    } catch (error) {
+      failure = error;
+    }
+    return [failure, copyPoolState()];
+  });
+  expect(failure).toBeInstanceOf(TypeError);
+  expect(state).toEqual([{ bytes: MiB, inUse: false, uses: 1 }]);
+});
