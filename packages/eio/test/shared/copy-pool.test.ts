@@ -85,7 +85,7 @@ it("a view crosses as its own bytes, not the rest of its buffer, through a poole
 });
 
 it("a value that cannot cross gives its pooled buffer back: the send fails, and the buffer is free for the next value", async () => {
-  const [failure, state] = await Eio.run(function* () {
+  const [failure, state] = await Eio.run<[unknown, ReturnType<typeof copyPoolState>]>(function* () {
     const items = Eio.Stream.create<unknown>(1, { shared: true });
     let failure: unknown = null;
     try {
