@@ -116,14 +116,15 @@ function main() {
   }
   const threaded = options["storage-thread"] === "yes";
   const store = threaded ? null : openStore(options.dir, options.appendfsync);
+  /** Threaded: the main thread's end of the channel to the storage thread. */
   let storage = null;
   /** Threaded: the connections of each turn posted and not yet answered, oldest first. */
   const posted = [];
   if (threaded) {
     const { port1, port2 } = new MessageChannel();
-    storage = new Worker(new URL(import.meta.url), { workerData: { dir: options.dir, appendfsync: options.appendfsync, port: port2 }, transferList: [port2] });
-    storage.unref();
-    storage.on("error", (error) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { dir: options.dir, appendfsync: options.appendfsync, port: port2 }, transferList: [port2] });
+    worker.unref();
+    worker.on("error", (error) => {
       console.error(`kv-floor-server: the storage thread failed: ${error.message}`);
       process.exit(1);
     });

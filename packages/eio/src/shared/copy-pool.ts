@@ -13,8 +13,8 @@
  * each value that stages bytes in it takes one more, given back once the value is read (or
  * dropped). So a buffer is free again when its count is back to one: no value can still read it.
  * At most {@link SLOTS} buffers are kept, and a buffer no value has used for {@link IDLE_MS} is
- * released (its memory dropped everywhere); when none fits, the value gets a buffer of its own,
- * as before. Only the main thread pools: it outlives every domain, so no pool's reference is
+ * released (its memory dropped everywhere); when none fits, the value gets a buffer of its own
+ * (`storeApart`, as a promise's value does), dropped once it is read. Only the main thread pools: it outlives every domain, so no pool's reference is
  * ever left behind by a thread that exits. A domain's large values go as parcels, which the main
  * thread receives without a copy.
  * @internal
