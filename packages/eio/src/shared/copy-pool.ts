@@ -21,7 +21,7 @@
  * @module
  */
 import { getArena } from "./arena.js";
-import { allocateBuffer, bufferAt, registerBuffer, storeApart } from "./buffers.js";
+import { allocateBuffer, registerBuffer, storeApart } from "./buffers.js";
 import { release, retain } from "./handle.js";
 import { O_REFCOUNT } from "./layout.js";
 
@@ -33,6 +33,7 @@ const IDLE_MS = 1000;
 interface Pooled {
   /** The buffer object's offset; the pool holds one reference. */
   readonly offset: number;
+  readonly buffer: SharedArrayBuffer;
   readonly bytes: number;
   usedAt: number;
   /** Values staged in it so far (for tests). */
@@ -61,10 +62,11 @@ export function stageCopy(bytes: Uint8Array): number {
     const unfit = pool.findIndex(free);
     if (pool.length >= SLOTS && unfit < 0) return storeApart(bytes);
     if (pool.length >= SLOTS) drop(unfit);
-    entry = { offset: registerBuffer(allocateBuffer(length)), bytes: length, usedAt: now, uses: 0 };
+    const buffer = allocateBuffer(length);
+    entry = { offset: registerBuffer(buffer), buffer, bytes: length, usedAt: now, uses: 0 };
     pool.push(entry);
   }
-  new Uint8Array(bufferAt(entry.offset), 0, length).set(bytes);
+  new Uint8Array(entry.buffer, 0, length).set(bytes);
   retain(entry.offset);
   entry.usedAt = now;
   entry.uses++;
