@@ -137,11 +137,30 @@ function lteMax(member: string, max: Bound): boolean {
   return max.exclusive ? member < max.value : member <= max.value;
 }
 
+/** Where a bound sorts among member strings: "-" before all, "+" after all. */
+function boundRank(bound: Bound): number {
+  return bound.kind === "min" ? -1 : bound.kind === "max" ? 1 : 0;
+}
+
+/**
+ * Redis's `zzlIsInLexRange`: false when the range is empty, when the last item is below `min`
+ * or the first above `max`. With items of different scores the order is not the members' order,
+ * and Redis looks at those two ends before it walks, so the walk below must too.
+ */
+function inLexRange(items: readonly ZItem[], min: Bound, max: Bound): boolean {
+  const rank = boundRank(min) - boundRank(max);
+  const cmp = rank !== 0 || min.kind !== "value" || max.kind !== "value" ? rank : min.value < max.value ? -1 : min.value > max.value ? 1 : 0;
+  const exclusive = (min.kind === "value" && min.exclusive) || (max.kind === "value" && max.exclusive);
+  if (cmp > 0 || (cmp === 0 && exclusive)) return false;
+  return items.length > 0 && gteMin(items[items.length - 1]!.member, min) && lteMax(items[0]!.member, max);
+}
+
 /** The items in a lex range, walked as Redis walks a listpack (first in range from one end, then on while in range). */
 function lexRange(value: ZSet, min: Bound, max: Bound, reverse: boolean): ZItem[] {
   const items = value.slice();
   const out: ZItem[] = [];
   const n = items.length;
+  if (!inLexRange(items, min, max)) return out;
   if (!reverse) {
     let i = 0;
     while (i < n && !gteMin(items[i]!.member, min)) i++;

@@ -109,6 +109,17 @@ describe("negative indexes and ranges", () => {
     expect(run("ZADD", "z", "XX", "CH", "GT", "5", "a", "-1", "b")).toBe(1);
     expect(run("ZREVRANK", "z", "a")).toBe(0);
   });
+
+  it("lexicographic ranges over members of different scores answer as Redis's listpack walk: empty when the last is below min or the first above max", () => {
+    const { run } = makeClient();
+    // The differential test's counterexample; each answer is redis-server 7.0's to the same commands.
+    run("ZADD", "z", "0", "a", "1000", "2");
+    expect(run("ZRANGE", "z", "[a", "(c", "BYLEX")).toEqual([]);
+    expect(run("ZRANGE", "z", "(c", "[a", "BYLEX", "REV")).toEqual([]);
+    expect(run("ZRANGE", "z", "-", "[a", "BYLEX")).toEqual(["a", "2"]);
+    expect(run("ZRANGE", "z", "[1", "+", "BYLEX")).toEqual(["a", "2"]);
+    expect(run("ZRANGE", "z", "(a", "(a", "BYLEX")).toEqual([]);
+  });
 });
 
 describe("keys and types", () => {
