@@ -148,6 +148,9 @@ class DomainRunner extends IdleSource {
         inbox.release();
         this.accept(id, record.extra);
         if (traced) this.tracedJobs.add(id);
+        // Staged jobs claimed before this one was accepted start before it: jobs start in the
+        // order the domain took them on.
+        if (this.claimed.length > 0) this.startClaimed();
         this.loader.run(aux, id, args);
       } else if (kind === ToDomain.Stage) {
         // Copied out raw: decoding would take over the shared handles it names, which stay the
