@@ -127,8 +127,8 @@ export async function runScenario(scenario, budget, log = console.log) {
   // A scenario may ask every implementation to run it longer before the samples (never in
   // `--quick`, whose budget has no time): see `warmupMs` in suites/domains.mjs.
   if (scenario.warmupMs !== undefined && budget.time > 0) budget = { ...budget, warmupTime: scenario.warmupMs };
-  const rows = [];
-  for (const impl of scenario.impls) {
+  const rows = scenario.interleave === undefined ? [] : await runInterleaved(scenario, budget, log);
+  for (const impl of scenario.interleave === undefined ? scenario.impls : []) {
     const n = impl.n ?? scenario.n;
     const started = performance.now();
     const row = await measure(impl, n, budget, { step: scenario.step, fixedN: scenario.fixedN });
@@ -145,6 +145,109 @@ export async function runScenario(scenario, budget, log = console.log) {
   }
   const targets = (scenario.targets ?? []).map((target) => checkTarget(target, byName));
   return { id: scenario.id, title: scenario.title, unit: scenario.unit, baseline: scenario.baseline ?? null, notes: scenario.notes ?? [], rows, targets };
+}
+
+/**
+ * `scenario.interleave` rounds (the budget's `iterations` with `--quick`): every implementation
+ * is set up and warmed up first, then each round takes one sample of each, in an order rotated
+ * every round, and the rows are made from those samples. On a VM whose speed drifts by tens of
+ * percent over seconds, rows measured one after the other compare different moments of the
+ * machine; taking turns gives every row the same moments. The workload is never cut (a trial
+ * would need a row of its own), and each sample is one tinybench run of one iteration.
+ */
+async function runInterleaved(scenario, budget, log) {
+  const rounds = budget.time > 0 ? scenario.interleave : budget.iterations;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`${scenario.id}: interleave must be a positive integer of rounds, got ${rounds}`);
+  const bench = new Bench({ time: 0, iterations: 1, warmup: false, throws: false, ...(budget.now ? { now: budget.now } : {}) });
+  const entries = scenario.impls.map((impl) => ({ impl, n: impl.n ?? scenario.n, samples: [], failure: null, ready: false, started: performance.now() }));
+  const fail = (entry, error) => {
+    entry.failure ??= error;
+  };
+  const live = () => entries.filter((e) => e.ready && e.failure === null);
+  try {
+    for (const entry of entries) {
+      const { impl } = entry;
+      if (impl.skip) continue;
+      try {
+        await withTimeout(Promise.resolve(impl.before?.()), SAMPLE_TIMEOUT_MS, `${impl.name}: setup took over ${SAMPLE_TIMEOUT_MS / 1000} s`);
+        entry.ready = true;
+      } catch (error) {
+        fail(entry, error);
+        continue;
+      }
+      bench.add(impl.name, async () => {
+        const out = await withTimeout(impl.run(entry.n), SAMPLE_TIMEOUT_MS, `${impl.name}: one sample took over ${SAMPLE_TIMEOUT_MS / 1000} s (hung?)`);
+        if (out && typeof out === "object" && typeof out.overriddenDuration === "number") return out;
+        return undefined;
+      });
+    }
+    for (const entry of live()) {
+      const { impl } = entry;
+      const warmupMs = budget.time > 0 ? (impl.warmupMs ?? budget.warmupTime ?? 0) : 0;
+      const until = performance.now() + warmupMs;
+      try {
+        for (let i = 0; i < (budget.warmupIterations ?? 0) || performance.now() < until; i++) {
+          await withTimeout(Promise.resolve(impl.run(entry.n)), SAMPLE_TIMEOUT_MS, `${impl.name}: a warm-up run took over ${SAMPLE_TIMEOUT_MS / 1000} s (hung?)`);
+        }
+      } catch (error) {
+        fail(entry, error);
+      }
+      impl.timed?.splice(0);
+      impl.beginSamples?.();
+    }
+    for (let round = 0; round < rounds; round++) {
+      const turn = live();
+      for (let k = 0; k < turn.length; k++) {
+        const entry = turn[(round + k) % turn.length];
+        const task = bench.getTask(entry.impl.name);
+        await task.run();
+        if (task.result?.error) fail(entry, task.result.error);
+        else entry.samples.push(task.result.latency.samples[0]);
+      }
+    }
+  } finally {
+    for (const entry of entries) {
+      if (!entry.ready) continue;
+      try {
+        await withTimeout(Promise.resolve(entry.impl.after?.()), 10_000, `${entry.impl.name}: did not stop within 10 s`);
+      } catch (error) {
+        fail(entry, error);
+      }
+    }
+  }
+  return entries.map((entry) => {
+    const { impl, n, samples } = entry;
+    const row = interleavedRow(impl, n, samples, entry.failure);
+    row.seconds = Math.round((performance.now() - entry.started) / 100) / 10;
+    log(`  ${scenario.id} / ${impl.name} (n=${formatCount(n)}): ${row.skipped ?? (row.failed ? `failed: ${row.failed}` : `${samples.length} samples taken in turns`)}`);
+    return row;
+  });
+}
+
+/** Student's t at 95% for 1-10 degrees of freedom (tinybench's rme uses the same). */
+const T95 = [Infinity, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228];
+
+/** A row from interleaved samples (ms per sample of `n` units), as {@link measure} makes one. */
+function interleavedRow(impl, n, samples, failure) {
+  if (impl.skip) return { name: impl.name, n, skipped: impl.skip };
+  if (failure !== null) return { name: impl.name, n, failed: describe(failure) };
+  if (samples.length === 0) return { name: impl.name, n, failed: "Error: no sample was taken" };
+  const meanMs = samples.reduce((a, b) => a + b, 0) / samples.length;
+  const df = samples.length - 1;
+  const sd = df === 0 ? 0 : Math.sqrt(samples.reduce((a, b) => a + (b - meanMs) ** 2, 0) / df);
+  const rme = df === 0 ? 0 : ((sd / Math.sqrt(samples.length)) * (T95[df] ?? 1.96) * 100) / meanMs;
+  const latency = impl.timed === undefined ? undefined : latencyStats(impl.timed);
+  return {
+    name: impl.name,
+    n,
+    ...(latency === undefined ? {} : { latency }),
+    samples: samples.length,
+    interleaved: true,
+    meanMs,
+    rme,
+    nsPerUnit: (meanMs * 1e6) / n,
+    perSecond: n / (meanMs / 1000),
+  };
 }
 
 /** True when a row holds a measurement (not skipped, not failed). */

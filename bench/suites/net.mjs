@@ -40,6 +40,13 @@ export const BACKLOG = 4 * CONNECTIONS;
  * and compile their code (the +2 domains row measured ±43% with one warm-up sample).
  */
 export const THREADS_WARMUP_MS = 3000;
+/**
+ * Samples of each server, taken in turns (harness.mjs, runInterleaved): every server is up for
+ * the whole scenario and each round runs each one once. Run one after the other, the rows fell
+ * in different moments of this VM, whose speed drifts by ±20% over seconds: in six runs of
+ * 22:27 UTC, one domain against plain Node measured 0.76x, 0.80x, 0.90x, 0.96x, 1.22x and 0.96x.
+ */
+export const ROUNDS = 7;
 const echoModule = new URL("../workers/eio-echo.mjs", import.meta.url);
 
 async function plainNodeServer() {
@@ -137,14 +144,17 @@ function echoImpl(name, startServer, skip, loadgenKind, notes, { warmupMs } = {}
   if (skip) return { name, skip, run: () => undefined };
   let server = null;
   let loadgen = null;
-  // CPU per request of each call; the first calls (the harness's trial and warm-up) run cold code.
-  const perRequest = [];
+  // CPU per request of each sample (the harness calls beginSamples once the warm-up is done).
+  let perRequest = [];
   return {
     name,
     // A redis-benchmark sample is a new process with new connections: a fixed, full-size n keeps
     // that start-up a small and equal share for every server (a cut n would not).
     fixedN: loadgenKind.start !== startLoadgen,
     warmupMs,
+    beginSamples: () => {
+      perRequest = [];
+    },
     before: async () => {
       server = await startServer();
       loadgen = loadgenKind.start();
@@ -169,7 +179,7 @@ function echoImpl(name, startServer, skip, loadgenKind, notes, { warmupMs } = {}
         await loadgen?.stop();
         await server?.stop();
         server = loadgen = null;
-        const warm = perRequest.length > 2 ? perRequest.slice(2) : perRequest;
+        const warm = perRequest;
         if (warm.length > 0) {
           const server = formatMicros(median(warm.map((c) => c.server)));
           const whose = startServer === clusterServer ? "server processes (primary and workers)" : "server process (all its threads)";
@@ -197,6 +207,7 @@ export async function scenarios({ quick }) {
     "eio-ts: Eio.Net.runServer with a handler that does Eio.Flow.copy(flow, flow); node:net: socket.on('data', d => socket.write(d))",
     `node:cluster: a primary process and ${CLUSTER_WORKERS} worker processes, each running the node:net echo on the same port (the primary accepts and hands connections out in turn, Node's default on Linux)`,
     `${threads}: the floor of eio-ts +2 domains, its shape without eio-ts: ${CLUSTER_WORKERS} threads of the bench process running the node:net echo, each accepting on its own duplicate of one listening socket as runServer's domains do (whichever thread wakes first takes the waiting connections, so a burst is shared unevenly; cluster deals them out in turn)`,
+    `every server is up for the whole scenario, and the samples are taken in turns: ${ROUNDS} rounds of one sample each, the order rotated every round, so that every row is measured over the same minutes of a machine whose speed drifts over seconds`,
     `eio-ts +2 domains and ${threads} warm up for ${THREADS_WARMUP_MS / 1000} s: their first samples run while the other threads start and compile their code`,
     "withdrawn (issue 13): \"eio-ts with 2 additional domains faster than plain Node\"; on 2 cores shared with the load generator there is no spare core for the extra domains, so they are compared with cluster, which has the same problem, instead",
   ];
@@ -209,6 +220,7 @@ export async function scenarios({ quick }) {
         unit: "request",
         step: 100,
         n: quick ? 2_000 : 50_000,
+        interleave: ROUNDS,
         impls: [
           echoImpl("eio-ts", eioServer(0), hasNet ? null : "skipped: Eio.Net.runServer not available", loadgen, notes),
           echoImpl(withDomains, eioServer(2), hasDomains ? null : "skipped: Eio.Net.runServer with additionalDomains not available", loadgen, notes, { warmupMs: THREADS_WARMUP_MS }),

@@ -94,6 +94,74 @@ describe("runScenario", () => {
   });
 });
 
+describe("runScenario with interleave (samples taken in turns)", () => {
+  const traced = (trace, name, ms, extra = {}) => ({
+    name,
+    before: () => trace.push(`${name}:before`),
+    run: () => {
+      trace.push(`${name}:run`);
+      now += ms;
+    },
+    beginSamples: () => trace.push(`${name}:samples`),
+    after: () => trace.push(`${name}:after`),
+    ...extra,
+  });
+
+  it("sets every implementation up first, warms each up, takes one sample of each per round in a rotated order, then stops them all", async () => {
+    const trace = [];
+    const scenario = { id: "s", title: "turns", unit: "item", n: 10, interleave: 5, impls: [traced(trace, "eio-ts", 1), traced(trace, "b", 2), traced(trace, "c", 4)] };
+    const result = await runScenario(scenario, { ...FAKE, iterations: 3, warmupIterations: 1 }, () => {});
+    expect(trace.slice(0, 3)).toEqual(["eio-ts:before", "b:before", "c:before"]);
+    // One warm-up run each, then the samples begin for each.
+    expect(trace.slice(3, 9)).toEqual(["eio-ts:run", "eio-ts:samples", "b:run", "b:samples", "c:run", "c:samples"]);
+    // --quick (no time budget): the budget's iterations are the rounds, each rotated by one.
+    const rounds = trace.slice(9, 18).map((t) => t.split(":")[0]);
+    expect(rounds).toEqual(["eio-ts", "b", "c", "b", "c", "eio-ts", "c", "eio-ts", "b"]);
+    expect(trace.slice(18)).toEqual(["eio-ts:after", "b:after", "c:after"]);
+    const byName = Object.fromEntries(result.rows.map((r) => [r.name, r]));
+    expect(byName["eio-ts"].nsPerUnit).toBeCloseTo(100_000, 6);
+    expect(byName.c.nsPerUnit).toBeCloseTo(400_000, 6);
+    expect(byName.c.eioSpeedup).toBeCloseTo(4, 6);
+    expect(byName.b.samples).toBe(3);
+    expect(byName.b.interleaved).toBe(true);
+  });
+
+  it("with a time budget, takes the scenario's rounds and warms an implementation up for its warmupMs", async () => {
+    const trace = [];
+    const slow = traced(trace, "b", 2, { warmupMs: 7 });
+    const scenario = { id: "s", title: "turns", unit: "item", n: 10, interleave: 4, impls: [traced(trace, "eio-ts", 1), slow] };
+    const result = await runScenario(scenario, { ...FAKE, time: 1, iterations: 99, warmupIterations: 1 }, () => {});
+    expect(result.rows.map((r) => r.samples)).toEqual([4, 4]);
+    // The fake clock moves 2 ms a run, and performance.now() barely: one run at least, as long as 7 ms of real time.
+    expect(trace.filter((t) => t === "b:run").length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("fails only the row whose implementation throws, and still stops every implementation", async () => {
+    const trace = [];
+    let calls = 0;
+    const flaky = traced(trace, "b", 2, {
+      run: () => {
+        if (++calls === 2) throw new RangeError("lost an echo");
+        now += 2;
+      },
+    });
+    const scenario = { id: "s", title: "turns", unit: "item", n: 10, interleave: 3, impls: [traced(trace, "eio-ts", 1), flaky, unavailable("gone", "Gone")], targets: [faster("b", 1)] };
+    const result = await runScenario(scenario, { ...FAKE, iterations: 3, warmupIterations: 1 }, () => {});
+    const byName = Object.fromEntries(result.rows.map((r) => [r.name, r]));
+    expect(byName.b.failed).toContain("lost an echo");
+    expect(byName["eio-ts"].samples).toBe(3);
+    expect(byName.gone.skipped).toBe("skipped: Gone not available");
+    expect(result.targets[0].status).toBe("n/a");
+    expect(trace).toContain("eio-ts:after");
+    expect(trace).toContain("b:after");
+  });
+
+  it("refuses a number of rounds that is not a positive integer", async () => {
+    const scenario = { id: "s", title: "turns", unit: "item", n: 10, interleave: 0, impls: [{ name: "eio-ts", run: takes(1) }] };
+    await expect(runScenario(scenario, { ...FAKE, time: 1 }, () => {})).rejects.toThrow(/interleave must be a positive integer of rounds, got 0/);
+  });
+});
+
 describe("single units timed alone (the medians)", () => {
   it("latencyStats gives the median of an odd and an even count, the mean and the tail, in ns", () => {
     expect(latencyStats([])).toBeUndefined();

@@ -97,4 +97,10 @@ describe("the net suite states issue 13's targets", async () => {
   it("sizes every listen backlog to a sample's burst of connections", () => {
     expect(netSuite.BACKLOG).toBeGreaterThan(50 + 2);
   });
+
+  it("takes the samples of the servers in turns, over enough rounds for a median", () => {
+    expect(echo.interleave).toBe(netSuite.ROUNDS);
+    expect(netSuite.ROUNDS).toBeGreaterThanOrEqual(5);
+    expect(echo.notes.some((note) => note.includes(`${netSuite.ROUNDS} rounds`))).toBe(true);
+  });
 });
