@@ -14,7 +14,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CLIENTS, runLoad, SUITE, SUITE_TESTS } from "./lib/kv-load.mjs";
+import { CLIENTS, SUITE, SUITE_TESTS } from "./lib/kv-load.mjs";
+import { runTurns } from "./lib/kv-turns.mjs";
 import { compare, consoleTable, markdownReport, markdownTable, suiteTable } from "./lib/kv-report.mjs";
 import { FLOORS, POLICIES, SERVERS } from "./lib/kv-servers.mjs";
 import { machine, machineLine } from "./lib/report.mjs";
@@ -59,6 +60,10 @@ function usage(message) {
   process.exit(2);
 }
 
+function rowOf(policy, server, pipeline, options) {
+  return { appendfsync: policy, pipeline, server: server.name, requests: passes(options.requests, pipeline).measured };
+}
+
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const info = machine();
@@ -71,36 +76,36 @@ async function main() {
   const total = POLICIES.length * SERVERS.length;
   let step = 0;
   for (const policy of POLICIES) {
-    for (const server of SERVERS) {
-      const label = `[${++step}/${total}] ${server.name}, appendfsync ${policy}`;
-      const row = (pipeline) => ({ appendfsync: policy, pipeline, server: server.name, requests: passes(options.requests, pipeline).measured });
-      let started;
-      try {
-        started = await server.start(policy);
-        console.log(`${label}: pid ${started.pid} on 127.0.0.1:${started.port}, data in ${started.dir}`);
-      } catch (error) {
-        console.log(`${label}: failed to start: ${error.message}`);
-        for (const pipeline of PIPELINES) rows.push({ ...row(pipeline), failed: `did not start: ${error.message}` });
-        continue;
-      }
-      try {
-        for (const pipeline of PIPELINES) {
-          const began = performance.now();
-          try {
-            const { warmup, measured } = passes(options.requests, pipeline);
-            const tests = server.tests === undefined ? {} : { tests: server.tests };
-            await runLoad({ port: started.port, requests: warmup, pipeline, timeoutMs, ...tests });
-            const results = await runLoad({ port: started.port, requests: measured, pipeline, timeoutMs, ...tests });
-            rows.push({ ...row(pipeline), results });
-            const seconds = ((performance.now() - began) / 1000).toFixed(1);
-            const rest = SUITE_TESTS.filter((t) => t !== "SET" && t !== "GET" && results[t] !== undefined).map((t) => `${t} ${results[t].rps.toFixed(0)}`).join(", ");
-            console.log(`${label}, -P ${pipeline}: SET ${results.SET.rps.toFixed(0)} req/s, GET ${results.GET.rps.toFixed(0)} req/s (${seconds} s, after ${warmup} unmeasured)${rest === "" ? "" : `; ${rest}`}`);
-          } catch (error) {
-            rows.push({ ...row(pipeline), failed: error.message });
-            console.log(`${label}, -P ${pipeline}: failed: ${error.message}`);
-          }
+    // Every server of this policy is up at once, and they take turns test by test (lib/kv-turns.mjs).
+    const up = [];
+    try {
+      for (const server of SERVERS) {
+        const label = `[${++step}/${total}] ${server.name}, appendfsync ${policy}`;
+        try {
+          const started = await server.start(policy);
+          console.log(`${label}: pid ${started.pid} on 127.0.0.1:${started.port}, data in ${started.dir}`);
+          up.push({ server, started, label });
+        } catch (error) {
+          console.log(`${label}: failed to start: ${error.message}`);
+          for (const pipeline of PIPELINES) rows.push({ ...rowOf(policy, server, pipeline, options), failed: `did not start: ${error.message}` });
         }
-      } finally {
+      }
+      for (const pipeline of PIPELINES) {
+        const turns = await runTurns(up, { pipeline, ...passes(options.requests, pipeline), timeoutMs });
+        for (const { server, label, results, failed, seconds } of turns) {
+          const row = rowOf(policy, server, pipeline, options);
+          if (failed !== null) {
+            console.log(`${label}, -P ${pipeline}: failed: ${failed}`);
+            rows.push({ ...row, failed });
+            continue;
+          }
+          const rest = SUITE_TESTS.filter((t) => t !== "SET" && t !== "GET" && results[t] !== undefined).map((t) => `${t} ${results[t].rps.toFixed(0)}`).join(", ");
+          console.log(`${label}, -P ${pipeline}: SET ${results.SET.rps.toFixed(0)} req/s, GET ${results.GET.rps.toFixed(0)} req/s (${seconds.toFixed(1)} s, after ${passes(options.requests, pipeline).warmup} unmeasured)${rest === "" ? "" : `; ${rest}`}`);
+          rows.push({ ...row, results });
+        }
+      }
+    } finally {
+      for (const { started, label } of up) {
         await started.stop();
         console.log(`${label}: stopped pid ${started.pid}, removed ${started.dir}`);
       }

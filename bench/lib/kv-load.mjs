@@ -15,9 +15,9 @@ export const SUITE_TESTS = SUITE.map((test) => test.toUpperCase());
  * `"SET","3039.51","228.613","77.312","200.831",...`. Returns `{ SET: { rps, p50Ms }, GET: ... }`
  * (a test labelled `"LRANGE_100 (first 100 elements)"` under its first word; the LPUSH run that
  * only fills the list for LRANGE is left out) and throws, quoting the output, when a test of
- * `TESTS` is missing or has no positive rate.
+ * `required` (SET and GET unless given) is missing or has no positive rate.
  */
-export function parseCsv(out) {
+export function parseCsv(out, required = TESTS) {
   const lines = out.split(/\r?\n/).filter((line) => line.startsWith('"'));
   const header = lines.length > 0 ? JSON.parse(`[${lines[0]}]`) : [];
   const column = (name) => header.indexOf(name);
@@ -28,7 +28,7 @@ export function parseCsv(out) {
     if (cells[0].includes("needed to benchmark")) continue;
     results[cells[0].split(" ")[0]] = { rps: cells[column("rps")] === "inf" ? Infinity : Number(cells[column("rps")]), p50Ms: Number(cells[column("p50_latency_ms")]) };
   }
-  for (const test of TESTS) {
+  for (const test of required) {
     // "inf": the run ended within redis-benchmark's clock tick (a quick run, pipelined).
     if (results[test]?.rps === Infinity) throw new TooFast();
     if (!(results[test]?.rps > 0)) throw new Error(`redis-benchmark --csv: no requests/s for ${test} in ${JSON.stringify(out.slice(0, 300))}`);
@@ -47,8 +47,8 @@ export class TooFast extends Error {
  * Runs `redis-benchmark -h 127.0.0.1 -p port -c 50 -t <tests> -n requests -P pipeline --csv`
  * (`tests`: the whole {@link SUITE} unless given)
  * and resolves its parsed rows (again with ten times the requests if a run was too short to
- * time). A server that stops answering must fail its row, not hang the
- * run: past `timeoutMs` the generator is killed and the promise rejects.
+ * time); each test asked for must have a rate. A server that stops answering must fail its row,
+ * not hang the run: past `timeoutMs` the generator is killed and the promise rejects.
  */
 export function runLoad({ port, requests, pipeline, timeoutMs, tests = SUITE }) {
   const args = ["-h", "127.0.0.1", "-p", String(port), "-c", String(CLIENTS), "-t", tests.join(","), "-n", String(requests), "-P", String(pipeline), "--csv"];
@@ -69,7 +69,7 @@ export function runLoad({ port, requests, pipeline, timeoutMs, tests = SUITE }) 
       if (timedOut) return reject(new Error(`redis-benchmark ${args.join(" ")} did not finish within ${timeoutMs / 1000} s`));
       if (code !== 0) return reject(new Error(`redis-benchmark exited with ${signal ?? code}: ${(err || out).trim().split("\n").pop()}`));
       try {
-        resolve(parseCsv(out));
+        resolve(parseCsv(out, tests.map((test) => test.toUpperCase())));
       } catch (error) {
         // Too short to be timed: run again with ten times the requests.
         if (error instanceof TooFast && requests < 10_000_000) resolve(runLoad({ port, requests: requests * 10, pipeline, timeoutMs, tests }));
