@@ -2,10 +2,15 @@
 // fsync policy and pipeline depth, and issue 14's target checked on it. The Markdown table is the
 // one examples/kv-server/README.md quotes.
 import { SUITE_TESTS, TESTS } from "./kv-load.mjs";
-import { FLOOR, FLOOR_THREAD, FLOORS } from "./kv-servers.mjs";
+import { FLOOR, FLOOR_THREAD, FLOORS, SERVERS } from "./kv-servers.mjs";
 
 /** Issue 14's speed target, per kv-server row. */
 export const TARGET = { factor: 0.8, text: "kv-server at least 0.8x Redis on every row" };
+/**
+ * What the floors support (the 0.8x of Redis is out of their reach on several rows): each
+ * kv-server row at least 0.8x the floor of its shape, same policy and depth, SET and GET both.
+ */
+export const FLOOR_TARGET = { factor: 0.8, text: "kv-server at least 0.8x the floor of its shape (the storage domain's: node:net + storage thread; the single domain's: bare node:net)" };
 
 /**
  * Adds `vsRedis` (requests/s over Redis's, per test) and `target` (`met`, `not met`, or `n/a`
@@ -26,10 +31,22 @@ export function compare(rows) {
     const status = FLOORS.includes(row.server) ? "floor" : worst >= TARGET.factor ? "met" : "not met";
     row.target = { status, value: TESTS.map((t) => `${t} ${row.vsRedis[t].toFixed(2)}x`).join(", ") };
   }
+  for (const row of rows) {
+    const floorName = SERVERS.find((s) => s.name === row.server)?.floor;
+    if (floorName === undefined || row.results === undefined) continue;
+    const floor = rows.find((r) => r.server === floorName && r.appendfsync === row.appendfsync && r.pipeline === row.pipeline);
+    if (floor?.results === undefined) {
+      row.floorTarget = { status: "n/a", value: `${floorName}: ${floor?.failed ?? "not run"}` };
+      continue;
+    }
+    row.vsFloor = Object.fromEntries(TESTS.map((t) => [t, row.results[t].rps / floor.results[t].rps]));
+    const worst = Math.min(...Object.values(row.vsFloor));
+    row.floorTarget = { status: worst >= FLOOR_TARGET.factor ? "met" : "not met", value: TESTS.map((t) => `${t} ${row.vsFloor[t].toFixed(2)}x`).join(", ") };
+  }
   return rows;
 }
 
-const HEADER = ["appendfsync", "-P", "server", ...TESTS.flatMap((t) => [`${t} req/s`, `${t} vs Redis`]), `target (${TARGET.factor}x)`];
+const HEADER = ["appendfsync", "-P", "server", ...TESTS.flatMap((t) => [`${t} req/s`, `${t} vs Redis`]), `target (${TARGET.factor}x)`, `vs its floor (${FLOOR_TARGET.factor}x)`];
 
 function cells(row) {
   const rates = TESTS.flatMap((t) => {
@@ -38,7 +55,8 @@ function cells(row) {
     return [row.results[t].rps.toFixed(0), ratio];
   });
   const target = row.server === "redis-server" ? (row.failed ? `failed: ${row.failed}` : "baseline") : row.failed ? `n/a (failed: ${row.failed})` : row.target.status;
-  return [row.appendfsync, String(row.pipeline), row.server, ...rates, target];
+  const floor = row.floorTarget === undefined ? "—" : row.floorTarget.status === "n/a" ? "n/a" : `${row.floorTarget.status} (${row.floorTarget.value})`;
+  return [row.appendfsync, String(row.pipeline), row.server, ...rates, target, floor];
 }
 
 /**
@@ -68,7 +86,7 @@ export function markdownTable(report) {
     `SET and GET of \`redis-benchmark -c ${report.clients} -t ${SUITE_TESTS.join(",").toLowerCase()}\` ${loads(report)}; ${report.machineLine}; ${report.date}${report.quick ? " (--quick: a smoke test, not a measurement)" : ""}.`,
     "",
     `| ${HEADER.map(esc).join(" | ")} |`,
-    `| --- | ---: | --- | ${TESTS.map(() => "---: | ---:").join(" | ")} | --- |`,
+    `| --- | ---: | --- | ${TESTS.map(() => "---: | ---:").join(" | ")} | --- | --- |`,
     ...report.rows.map((row) => `| ${cells(row).map(esc).join(" | ")} |`),
   ].join("\n");
 }
@@ -111,7 +129,7 @@ export function markdownReport(report) {
     "",
     markdownTable(report),
     "",
-    `Target (issue 14): ${TARGET.text}, SET and GET both.`,
+    `Target (issue 14): ${TARGET.text}, SET and GET both. Where a floor row is itself below 0.8x, Node doing the least work in that shape does not reach the target on this machine; the last column holds each kv-server row to what its floor supports: ${FLOOR_TARGET.text}.`,
     "",
     `The \`${FLOOR}\` rows are no kv-server: bench/lib/kv-floor-server.mjs, a bare node:net server with no Eio (RESP arrays parsed, a Map for GET and SET, each SET appended to a log file; as Redis's beforeSleep, one write and, with \`always\`, one fdatasync per event-loop turn before that turn's replies; \`everysec\` fdatasyncs once a second). It runs SET and GET only, under the same load: what Node itself reaches on this machine with the least work, a reference rather than a bound (kv-server's single domain can pass it where its batching does better). The \`${FLOOR_THREAD}\` rows are the same server in kv-server's default shape: the main thread reads the sockets and posts each event-loop turn's commands in one message to a worker thread that owns the Map and the log, which runs every turn queued on its port, writes and fdatasyncs once, and posts each turn's replies back (raw worker messaging, no Eio): the reference of the storage-domain rows, which can pass it (their requests cross as one byte frame per turn, where the floor structured-clones arrays of strings and buffers).`,
     "",

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseCsv, TooFast } from "../lib/kv-load.mjs";
 import { compare } from "../lib/kv-report.mjs";
 import net from "node:net";
-import { ping, startFloor, startKv, startRedis } from "../lib/kv-servers.mjs";
+import { FLOOR, FLOOR_THREAD, ping, startFloor, startKv, startRedis } from "../lib/kv-servers.mjs";
 
 // The kv suite as `npm run bench` runs it (bench/run.mjs starts bench/kv.mjs, the code of
 // `npm run bench:kv`), against the built kv-server (npm test builds it). No timing is checked.
@@ -52,7 +52,8 @@ describe("npm run bench:kv", () => {
     const table = stdout.split("\n").filter((line) => /^\| (always|everysec) \| (1|16) \| /.test(line));
     expect(table).toHaveLength(20);
     for (const line of table) {
-      const [, policy, depth, server, setRps, setRatio, getRps, getRatio, target] = line.split("|").map((c) => c.trim());
+      const [, policy, depth, server, setRps, setRatio, getRps, getRatio, target, vsFloor] = line.split("|").map((c) => c.trim());
+      expect(vsFloor).toMatch(server.startsWith("kv-server") ? /^(met|not met) \(SET \d+\.\d\dx, GET \d+\.\d\dx\)$/ : /^—$/);
       expect(SERVERS).toContain(server);
       expect([policy, depth]).toEqual([expect.stringMatching(/^(always|everysec)$/), expect.stringMatching(/^(1|16)$/)]);
       expect(Number(setRps)).toBeGreaterThan(0);
@@ -66,6 +67,7 @@ describe("npm run bench:kv", () => {
       }
     }
     expect(stdout.match(/^ {2}(met|not met) {2,}appendfsync \w+, -P \d+, kv-server .*: kv-server at least 0\.8x Redis \(SET [\d.]+x, GET [\d.]+x\)$/gm)).toHaveLength(8);
+    expect(stdout.match(/^ {2}(met|not met) {2,}appendfsync \w+, -P \d+, kv-server .*: at least 0\.8x the floor of its shape \(SET [\d.]+x, GET [\d.]+x\)$/gm)).toHaveLength(8);
 
     const report = JSON.parse(readFileSync(path.join(results, "kv.json"), "utf8"));
     expect(report.machine.cores).toBe(os.cpus().length);
@@ -167,6 +169,25 @@ describe("the 0.8x target", () => {
   it("is n/a, with the reason, when a row failed", () => {
     const rows = compare([row("redis-server", undefined, "did not start: boom"), row("kv-server (single domain)", rates(1, 1))]);
     expect(rows[1].target).toEqual({ status: "n/a", value: "redis-server: did not start: boom" });
+  });
+
+  it("holds each kv-server row to 0.8x the floor of its own shape, of the same policy and depth", () => {
+    const rows = compare([
+      row("redis-server", rates(1000, 2000)),
+      row("kv-server (storage domain)", rates(400, 800)),
+      row("kv-server (single domain)", rates(480, 900)),
+      row(FLOOR_THREAD, rates(500, 1000)),
+      row(FLOOR, rates(600, 1000)),
+      { ...row("kv-server (single domain)", rates(1, 1)), pipeline: 16 },
+    ]);
+    // The storage domain against the threaded floor: 0.80x both; the single domain against the bare one: GET 0.90x, SET 0.80x.
+    expect(rows[1].floorTarget).toEqual({ status: "met", value: "SET 0.80x, GET 0.80x" });
+    expect(rows[2].floorTarget).toEqual({ status: "met", value: "SET 0.80x, GET 0.90x" });
+    expect(rows[1].target.status).toBe("not met");
+    expect(rows[3].floorTarget).toBeUndefined();
+    expect(rows[5].floorTarget).toEqual({ status: "n/a", value: `${FLOOR}: not run` });
+    rows[2].results.SET.rps = 479;
+    expect(compare(rows)[2].floorTarget.status).toBe("not met");
   });
 });
 
