@@ -1,5 +1,5 @@
 /**
- * One client connection's state and the commands that only touch it (PING, ECHO, SELECT,
+ * One client connection's state and the commands that only touch it (PING, ECHO, TIME, SELECT,
  * QUIT, AUTH, HELLO, CLIENT, CONFIG GET, COMMAND). {@link handle} answers those at once and
  * sends data commands (INFO too: the store has its numbers) to the storage loop, so a ping
  * never waits for an fsync. With a
@@ -215,9 +215,25 @@ function shutdown(session: Session, args: Buffer[]): Buffer {
   return Buffer.alloc(0);
 }
 
+/**
+ * TIME's reply for `nowMs` (milliseconds since the epoch, with a fraction): the seconds and the
+ * microseconds within the second, as two bulk strings, as Redis answers.
+ *
+ * @example
+ * ```ts
+ * Session.time(1_700_000_000_123.4567).toString(); // "*2\r\n$10\r\n1700000000\r\n$6\r\n123456\r\n"
+ * ```
+ */
+export function time(nowMs: number): Buffer {
+  const seconds = Math.floor(nowMs / 1000);
+  const micros = Math.floor((nowMs - seconds * 1000) * 1000);
+  return Resp.bulkArray([String(seconds), String(micros)]);
+}
+
 const commands: Record<string, { arity: number; run: Handler }> = {
   ping: { arity: -1, run: (_, a) => (a.length === 1 ? Resp.PONG : a.length === 2 ? Resp.bulk(a[1]!) : Resp.error(Errors.arity("ping"))) },
   echo: { arity: 2, run: (_, a) => Resp.bulk(a[1]!) },
+  time: { arity: 1, run: () => time(performance.timeOrigin + performance.now()) },
   select: { arity: 2, run(_, a) {
     const index = parseInteger(a[1]!);
     if (index === null) return Resp.error(Errors.notInteger);

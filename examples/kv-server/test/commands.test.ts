@@ -149,11 +149,21 @@ describe("errors and connection commands", () => {
     expect(run("CLIENT", "WHAT")).toEqual(error("ERR unknown subcommand 'WHAT'. Try CLIENT HELP."));
   });
 
-  it("PING, ECHO, SELECT, HELLO, CLIENT, CONFIG GET, COMMAND, QUIT", () => {
+  it("PING, ECHO, TIME, SELECT, HELLO, CLIENT, CONFIG GET, COMMAND, QUIT", () => {
     const { run, session } = makeClient();
     expect(run("PING")).toBe("PONG");
     expect(run("PING", "hi")).toBe("hi");
     expect(run("ECHO", "x y")).toBe("x y");
+    const before = Date.now();
+    const [seconds, micros] = run("TIME") as string[];
+    const at = Number(seconds) * 1000 + Number(micros) / 1000;
+    expect([seconds, micros]).toEqual([expect.stringMatching(/^\d{10}$/), expect.stringMatching(/^\d{1,6}$/)]);
+    expect(at).toBeGreaterThanOrEqual(before - 1);
+    expect(at).toBeLessThanOrEqual(Date.now() + 1);
+    expect(run("TIME", "x")).toEqual(error("ERR wrong number of arguments for 'time' command"));
+    expect(Session.time(1_700_000_000_123.4567).toString()).toBe("*2\r\n$10\r\n1700000000\r\n$6\r\n123456\r\n");
+    expect(Session.time(1_700_000_000_999.9995).toString()).toBe("*2\r\n$10\r\n1700000000\r\n$6\r\n999999\r\n");
+    expect(Session.time(5_000).toString()).toBe("*2\r\n$1\r\n5\r\n$1\r\n0\r\n");
     expect(run("SELECT", "0")).toBe("OK");
     expect(run("SELECT", "1")).toEqual(error("ERR DB index is out of range"));
     expect(run("HELLO", "3")).toEqual(error("NOPROTO unsupported protocol version"));
