@@ -1,6 +1,6 @@
 /**
  * The sorted-set commands (ZADD with NX, XX, GT, LT, CH and INCR; ZRANGE with BYSCORE, BYLEX,
- * REV, LIMIT and WITHSCORES; ZPOPMIN, ZSCAN, ...), with Redis 7.0's replies and errors. Scores
+ * REV, LIMIT and WITHSCORES; ZREMRANGEBYSCORE and its rank and lex forms; ZPOPMIN, ZSCAN, ...), with Redis 7.0's replies and errors. Scores
  * are replied as `%.17g`, as Redis 7.0 does. Every change goes through `Table.change`, which
  * logs the resulting scores (so an INCR replays as the score it produced).
  * @module
@@ -293,6 +293,57 @@ function zpop(max: boolean): DataCommand {
   };
 }
 
+/**
+ * ZREMRANGEBYRANK, ZREMRANGEBYSCORE and ZREMRANGEBYLEX (Redis's `zremrangeGenericCommand`): the
+ * range is parsed before the key is looked at, a rank range is clamped as ZRANGE's, and the
+ * reply is how many members went (the key goes with its last).
+ */
+function zremrange(by: "rank" | "score" | "lex"): DataCommand {
+  return (table, args, now) => {
+    let select: (value: ZSet) => ZItem[];
+    if (by === "rank") {
+      let start = long(args[2]!);
+      let end = long(args[3]!);
+      if (start === null || end === null) return Resp.error(Errors.notInteger);
+      select = (value) => {
+        const length = value.size;
+        if (start! < 0) start! += length;
+        if (end! < 0) end! += length;
+        if (start! < 0) start = 0;
+        if (start! > end! || start! >= length) return [];
+        return value.slice(start!, Math.min(end!, length - 1) + 1);
+      };
+    } else if (by === "score") {
+      const min = parseScoreBound(args[2]!);
+      const max = parseScoreBound(args[3]!);
+      if (min === null || max === null) return Resp.error(Errors.minMaxNotFloat);
+      select = (value) => value.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
+    } else {
+      const min = lexBound(args[2]!);
+      const max = lexBound(args[3]!);
+      if (min === null || max === null) return Resp.error(Errors.minMaxNotLex);
+      select = (value) => lexRange(value, min, max, false);
+    }
+    const value = zset(table, args[1]!, now);
+    if (value === undefined) return Resp.integer(0);
+    if (value === WRONG) return wrongType();
+    const items = select(value);
+    if (items.length === 0) return Resp.integer(0);
+    return Resp.integer(Table.change(table, { op: "zrem", key: args[1]!, args: items.map((item) => bytes(item.member)) }));
+  };
+}
+
+/** ZLEXCOUNT: the members a ZRANGEBYLEX of the same range would give. */
+function zlexcount(table: Table.Table, args: Buffer[], now: number): Buffer {
+  const min = lexBound(args[2]!);
+  const max = lexBound(args[3]!);
+  if (min === null || max === null) return Resp.error(Errors.minMaxNotLex);
+  const value = zset(table, args[1]!, now, true);
+  if (value === undefined) return Resp.integer(0);
+  if (value === WRONG) return wrongType();
+  return Resp.integer(lexRange(value, min, max, false).length);
+}
+
 /** A score as a listpack stores it (Redis's `d2string`): an integer in ±2^62 as one, else `%.17g`. */
 function listpackScore(score: number): string {
   return Number.isInteger(score) && Math.abs(score) <= 2 ** 62 ? BigInt(score).toString() : formatDouble(score);
@@ -343,6 +394,10 @@ export const zsetCommands: CommandTable = {
     return value === WRONG ? wrongType() : Resp.integer(value?.size ?? 0);
   } },
   zcount: { arity: 4, run: zcount },
+  zlexcount: { arity: 4, run: zlexcount },
+  zremrangebyrank: { arity: 4, run: zremrange("rank") },
+  zremrangebyscore: { arity: 4, run: zremrange("score") },
+  zremrangebylex: { arity: 4, run: zremrange("lex") },
   zrank: { arity: 3, run: zrank(false) },
   zrevrank: { arity: 3, run: zrank(true) },
   zrange: { arity: -4, run: zrange({ by: null, reverse: null }) },

@@ -122,6 +122,37 @@ describe("negative indexes and ranges", () => {
   });
 });
 
+describe("removing ranges of a sorted set", () => {
+  it("ZREMRANGEBYSCORE, ZREMRANGEBYRANK, ZREMRANGEBYLEX and ZLEXCOUNT answer as redis-server 7.0 does, and the key goes with its last member", () => {
+    const { run } = makeClient();
+    // Each answer is redis-server 7.0's to the same commands.
+    run("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e");
+    expect(run("ZREMRANGEBYSCORE", "z", "(1", "2")).toBe(1);
+    expect(run("ZRANGE", "z", "0", "-1")).toEqual(["a", "c", "d", "e"]);
+    expect(run("ZREMRANGEBYRANK", "z", "-2", "-1")).toBe(2);
+    expect(run("ZRANGE", "z", "0", "-1")).toEqual(["a", "c"]);
+    expect(run("ZREMRANGEBYRANK", "z", "5", "10")).toBe(0);
+    expect(run("ZREMRANGEBYRANK", "z", "x", "1")).toEqual({ error: "ERR value is not an integer or out of range" });
+    expect(run("ZREMRANGEBYSCORE", "z", "a", "1")).toEqual({ error: "ERR min or max is not a float" });
+    expect(run("ZREMRANGEBYSCORE", "z", "-inf", "+inf")).toBe(2);
+    expect(run("EXISTS", "z")).toBe(0);
+    run("ZADD", "y", "0", "a", "0", "b", "0", "c", "0", "d");
+    expect(run("ZLEXCOUNT", "y", "-", "+")).toBe(4);
+    expect(run("ZLEXCOUNT", "y", "(a", "[c")).toBe(2);
+    expect(run("ZLEXCOUNT", "y", "a", "b")).toEqual({ error: "ERR min or max not valid string range item" });
+    expect(run("ZREMRANGEBYLEX", "y", "[b", "(d")).toBe(2);
+    expect(run("ZRANGE", "y", "0", "-1")).toEqual(["a", "d"]);
+    expect(run("ZREMRANGEBYLEX", "y", "-", "+")).toBe(2);
+    expect(run("EXISTS", "y")).toBe(0);
+    run("SET", "s", "x");
+    expect(run("ZREMRANGEBYRANK", "s", "0", "1")).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+    expect(run("ZLEXCOUNT", "s", "-", "+")).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+    expect(run("ZREMRANGEBYLEX", "nokey", "-", "+")).toBe(0);
+    // The range is checked before the key: a bad range wins over a wrong type.
+    expect(run("ZREMRANGEBYLEX", "s", "x", "y")).toEqual({ error: "ERR min or max not valid string range item" });
+  });
+});
+
 describe("keys and types", () => {
   it("a collection's key is deleted with its last element", () => {
     const { run } = makeClient();
