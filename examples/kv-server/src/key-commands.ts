@@ -43,6 +43,19 @@ function ttl(unitMs: number): DataCommand {
   };
 }
 
+/**
+ * EXPIRETIME and PEXPIRETIME (Redis 7.0): when the key expires, in Unix seconds (rounded as
+ * Redis rounds, `(ms + 500) / 1000`) or milliseconds; -1 without an expiry, -2 without the key.
+ */
+function expiretime(unitMs: number): DataCommand {
+  return (table, args, now) => {
+    const entry = Table.read(table, Table.keyOf(args[1]!), now);
+    if (entry === undefined) return Resp.integer(-2);
+    if (entry.expireAt === 0) return Resp.integer(-1);
+    return Resp.integer(Math.floor((entry.expireAt + (unitMs === 1 ? 0 : 500)) / unitMs));
+  };
+}
+
 /** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type], with Redis's errors. */
 function scan(table: Table.Table, args: Buffer[], now: number): Buffer {
   // Cursors past what this table ever numbered mean nothing is left (Redis never errs on them).
@@ -203,6 +216,8 @@ export const keyCommands: CommandTable = {
   pexpireat: { arity: -3, run: expire(1, true, "pexpireat") },
   ttl: { arity: 2, run: ttl(1000) },
   pttl: { arity: 2, run: ttl(1) },
+  expiretime: { arity: 2, run: expiretime(1000) },
+  pexpiretime: { arity: 2, run: expiretime(1) },
   persist: { arity: 2, run(t, a, now) {
     const key = Table.keyOf(a[1]!);
     const entry = Table.lookup(t, key, now);

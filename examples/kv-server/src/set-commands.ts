@@ -1,9 +1,9 @@
 /**
- * The set commands (SADD, SINTER and its STORE form, SPOP, SRANDMEMBER, SSCAN, ...), with
+ * The set commands (SADD, SINTER with its STORE form and SINTERCARD, SPOP, SRANDMEMBER, SSCAN, ...), with
  * Redis 7.0's replies and errors. Every change goes through the table, which logs it.
  * @module
  */
-import { bytes, type CommandTable, type DataCommand, parseCursor, positiveCount, scanReply, signedCount, typed, WRONG, wrongType } from "./data-command.js";
+import { bytes, type CommandTable, type DataCommand, long, parseCursor, positiveCount, scanReply, signedCount, typed, upper, WRONG, wrongType } from "./data-command.js";
 import { Errors } from "./errors.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
@@ -102,6 +102,34 @@ function srandmember(table: Table.Table, args: Buffer[], now: number): Buffer {
   return Resp.bulkArray(pickRandom(members, Math.min(Number(n), members.length)).map(bytes));
 }
 
+/**
+ * SINTERCARD numkeys key [key ...] [LIMIT limit] (Redis 7.0's `sinterCardCommand`): how many
+ * members the sets share, counting no further than a non-zero limit; every key is type-checked
+ * before a missing one makes the answer 0.
+ */
+function sintercard(table: Table.Table, args: Buffer[], now: number): Buffer {
+  const numkeys = long(args[1]!);
+  if (numkeys === null || numkeys < 1) return Resp.error("ERR numkeys should be greater than 0");
+  if (numkeys > args.length - 2) return Resp.error("ERR Number of keys can't be greater than number of args");
+  let limit = 0;
+  for (let i = 2 + numkeys; i < args.length; i++) {
+    if (upper(args[i]!) !== "LIMIT" || i + 1 >= args.length) return Resp.error(Errors.syntax);
+    const n = long(args[++i]!);
+    if (n === null || n < 0) return Resp.error("ERR LIMIT can't be negative");
+    limit = n;
+  }
+  const values = sets(table, args.slice(2, 2 + numkeys), now);
+  if (values === WRONG) return wrongType();
+  if (values.some((v) => v === undefined)) return Resp.integer(0);
+  const sorted = [...(values as SetValue[])].sort((a, b) => a.members.size - b.members.size);
+  let count = 0;
+  for (const member of sorted[0]!.members) {
+    if (!sorted.every((v) => v.members.has(member))) continue;
+    if (++count === limit) break;
+  }
+  return Resp.integer(count);
+}
+
 function smove(table: Table.Table, args: Buffer[], now: number): Buffer {
   const source = set(table, args[1]!, now);
   const destination = set(table, args[2]!, now);
@@ -157,6 +185,7 @@ export const setCommands: CommandTable = {
     return value === WRONG ? wrongType() : Resp.integer(value?.members.size ?? 0);
   } },
   sinter: { arity: -2, run: algebra("inter", false) },
+  sintercard: { arity: -3, run: sintercard },
   sunion: { arity: -2, run: algebra("union", false) },
   sdiff: { arity: -2, run: algebra("diff", false) },
   sinterstore: { arity: -3, run: algebra("inter", true) },

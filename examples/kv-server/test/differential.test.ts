@@ -99,7 +99,7 @@ const families: Record<string, fc.Arbitrary<Command>> = {
     cmd("COPY", key, key, fc.constantFrom([], ["REPLACE"], ["DB", "0"], ["DB", "x"], ["FOO"])),
     cmd("RANDOMKEY"), cmd("OBJECT", fc.constantFrom("ENCODING", "encoding", "REFCOUNT", "FOO"), key), cmd("OBJECT", "ENCODING"),
     cmd("EXPIRE", key, fc.constantFrom("1000", "-1", "x"), fc.constantFrom([], ["NX"], ["XX"], ["GT"], ["LT"])), cmd("PERSIST", key),
-    cmd("TTL", key), cmd("DBSIZE"), cmd("KEYS", fc.constantFrom("*", "k[12]", "?2")),
+    cmd("TTL", key), cmd(fc.constantFrom("EXPIRETIME", "PEXPIRETIME"), key), cmd("DBSIZE"), cmd("KEYS", fc.constantFrom("*", "k[12]", "?2")),
     cmd("SCAN", "0", fc.constantFrom([], ["TYPE", "hash"], ["TYPE", "string"], ["TYPE", "zset"], ["TYPE", "list"], ["TYPE", "set"], ["MATCH", "k1", "COUNT", "1"])), cmd("LPUSH", key, member), cmd("SETRANGE", key, "3", "x"),
     cmd("INCRBYFLOAT", key, "1.5"), cmd("APPEND", key, "12"), others,
   ),
@@ -128,6 +128,7 @@ const families: Record<string, fc.Arbitrary<Command>> = {
     cmd("SMEMBERS", key), cmd("SISMEMBER", key, member), cmd("SMISMEMBER", key, member, member), cmd("SCARD", key),
     cmd(fc.constantFrom("SINTER", "SUNION", "SDIFF"), keys), cmd(fc.constantFrom("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"), key, keys),
     cmd("SMOVE", key, key, member), cmd("SPOP", key), cmd("SPOP", key, count), cmd("SPOP", key, "1", "2"),
+    cmd("SINTERCARD", "2", key, key, options(["LIMIT", "1"], ["LIMIT", "0"])), cmd("SINTERCARD", fc.constantFrom("1", "0", "x", "3"), key, fc.constantFrom([], ["LIMIT"], ["LIMIT", "-1"], ["x"])),
     cmd("SRANDMEMBER", key, fc.constantFrom([], ["1"], ["-2"], ["100"], ["0"], ["x"])),
     cmd("SSCAN", key, "0", fc.constantFrom([], ["MATCH", "[ab]"], ["COUNT", "2"])), cmd("OBJECT", "ENCODING", key), others,
   ),
@@ -170,7 +171,7 @@ function normalize(command: Command, reply: Reply): Reply {
     case "HSCAN": case "ZSCAN": case "SSCAN": case "SCAN":
       // Completed by runSequence: what a whole scan returns.
       return Array.isArray(reply) ? (name === "SSCAN" || name === "SCAN" ? sortedReply(reply[1]!) : sortedPairs(reply[1]!)) : reply;
-    case "TTL": case "PTTL":
+    case "TTL": case "PTTL": case "EXPIRETIME": case "PEXPIRETIME":
       return typeof reply === "number" && reply > 0 ? "positive" : reply;
     case "RANDOMKEY":
       return reply === null ? null : "some key";

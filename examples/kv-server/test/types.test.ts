@@ -153,6 +153,38 @@ describe("removing ranges of a sorted set", () => {
   });
 });
 
+describe("Redis 7.0's SINTERCARD, EXPIRETIME and PEXPIRETIME", () => {
+  it("answer as redis-server 7.0 does, errors included", () => {
+    const { run } = makeClient();
+    // Each answer is redis-server 7.0's to the same commands.
+    run("SADD", "a", "1", "2", "3", "4");
+    run("SADD", "b", "2", "3", "4", "5");
+    expect(run("SINTERCARD", "2", "a", "b")).toBe(3);
+    expect(run("SINTERCARD", "2", "a", "b", "LIMIT", "2")).toBe(2);
+    expect(run("SINTERCARD", "2", "a", "b", "LIMIT", "0")).toBe(3);
+    expect(run("SINTERCARD", "2", "a", "b", "LIMIT", "10")).toBe(3);
+    expect(run("SINTERCARD", "1", "a")).toBe(4);
+    expect(run("SINTERCARD", "2", "a", "nokey")).toBe(0);
+    run("SET", "s", "x");
+    expect(run("SINTERCARD", "2", "nokey", "s")).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+    for (const numkeys of ["0", "x", "-1"]) expect(run("SINTERCARD", numkeys, "a")).toEqual({ error: "ERR numkeys should be greater than 0" });
+    expect(run("SINTERCARD", "3", "a", "b")).toEqual({ error: "ERR Number of keys can't be greater than number of args" });
+    for (const limit of ["-1", "x"]) expect(run("SINTERCARD", "2", "a", "b", "LIMIT", limit)).toEqual({ error: "ERR LIMIT can't be negative" });
+    expect(run("SINTERCARD", "2", "a", "b", "LIMIT")).toEqual({ error: "ERR syntax error" });
+    expect(run("SINTERCARD", "2", "a", "b", "FOO", "1")).toEqual({ error: "ERR syntax error" });
+    expect(run("SINTERCARD", "1", "a", "b")).toEqual({ error: "ERR syntax error" });
+    expect(run("SINTERCARD", "1", "a", "LIMIT", "1", "LIMIT", "2")).toBe(2);
+    expect(run("EXPIRETIME", "nokey")).toBe(-2);
+    expect(run("EXPIRETIME", "a")).toBe(-1);
+    expect(run("PEXPIREAT", "a", "1800000000499")).toBe(1);
+    expect(run("EXPIRETIME", "a")).toBe(1800000000);
+    expect(run("PEXPIRETIME", "a")).toBe(1800000000499);
+    expect(run("PEXPIREAT", "a", "1800000000500")).toBe(1);
+    expect(run("EXPIRETIME", "a")).toBe(1800000001);
+    expect(run("EXPIRETIME", "a", "b")).toEqual({ error: "ERR wrong number of arguments for 'expiretime' command" });
+  });
+});
+
 describe("keys and types", () => {
   it("a collection's key is deleted with its last element", () => {
     const { run } = makeClient();
