@@ -1,6 +1,7 @@
 /**
  * The sorted-set commands (ZADD with NX, XX, GT, LT, CH and INCR; ZRANGE with BYSCORE, BYLEX,
- * REV, LIMIT and WITHSCORES; ZREMRANGEBYSCORE and its rank and lex forms; ZPOPMIN, ZSCAN, ...), with Redis 7.0's replies and errors. Scores
+ * REV, LIMIT and WITHSCORES; ZREMRANGEBYSCORE and its rank and lex forms; ZUNION, ZINTER, ZDIFF
+ * and their STORE forms; ZPOPMIN, ZSCAN, ...), with Redis 7.0's replies and errors. Scores
  * are replied as `%.17g`, as Redis 7.0 does. Every change goes through `Table.change`, which
  * logs the resulting scores (so an INCR replays as the score it produced).
  * @module
@@ -11,7 +12,8 @@ import { Errors } from "./errors.js";
 import { formatDouble, parseDouble, parseScoreBound } from "./numbers.js";
 import * as Resp from "./resp.js";
 import * as Table from "./table.js";
-import type { ZItem, ZSet } from "./types/zset.js";
+import { SetValue } from "./types/set.js";
+import { type ZItem, ZSet } from "./types/zset.js";
 
 function zset(table: Table.Table, key: Buffer, now: number, read = false): ZSet | undefined | typeof WRONG {
   return typed(table, Table.keyOf(key), now, "zset", read);
@@ -344,6 +346,125 @@ function zlexcount(table: Table.Table, args: Buffer[], now: number): Buffer {
   return Resp.integer(lexRange(value, min, max, false).length);
 }
 
+/** An input of ZUNION and the others: a sorted set's scores, or a set's members at score 1. */
+type Source = { members: Iterable<string>; size: number; score(member: string): number | undefined; of: object } | null;
+
+function sourceOf(value: unknown): Source | typeof WRONG {
+  if (value instanceof ZSet) return { members: value.scores.keys(), size: value.size, score: (m) => value.scores.get(m), of: value };
+  if (value instanceof SetValue) return { members: value.members, size: value.members.size, score: (m) => (value.members.has(m) ? 1 : undefined), of: value };
+  return WRONG;
+}
+
+/** Redis's `zunionInterAggregate`: a sum of +inf and -inf is 0, not NaN. */
+function aggregate(how: "SUM" | "MIN" | "MAX", target: number, value: number): number {
+  if (how === "SUM") {
+    const sum = target + value;
+    return Number.isNaN(sum) ? 0 : sum;
+  }
+  return how === "MIN" ? (value < target ? value : target) : value > target ? value : target;
+}
+
+/**
+ * ZUNION, ZINTER and ZDIFF, their STORE forms, and ZINTERCARD: Redis's
+ * `zunionInterDiffGenericCommand`. Sets count as sorted sets of score 1; the keys are read (and
+ * type-checked) before the options (WEIGHTS, AGGREGATE, WITHSCORES, LIMIT) are parsed; union and
+ * intersection take the inputs smallest first, as Redis does, so that sums are added in its order.
+ */
+function zalgebra(op: "union" | "inter" | "diff", form: "reply" | "store" | "card"): DataCommand {
+  return (table, args, now) => {
+    const numkeysAt = form === "store" ? 2 : 1;
+    const setnum = long(args[numkeysAt]!);
+    if (setnum === null) return Resp.error(Errors.notInteger);
+    if (setnum < 1) return Resp.error(`ERR at least 1 input key is needed for '${upper(args[0]!).toLowerCase()}' command`);
+    if (setnum > args.length - (numkeysAt + 1)) return Resp.error(Errors.syntax);
+    const sources: Source[] = [];
+    for (let i = 0; i < setnum; i++) {
+      const entry = Table.read(table, Table.keyOf(args[numkeysAt + 1 + i]!), now);
+      const source = entry === undefined ? null : sourceOf(entry.value);
+      if (source === WRONG) return wrongType();
+      sources.push(source);
+    }
+    const weights = sources.map(() => 1);
+    let how: "SUM" | "MIN" | "MAX" = "SUM";
+    let scores = false;
+    let limit = 0;
+    for (let j = numkeysAt + 1 + setnum; j < args.length; ) {
+      const remaining = args.length - j;
+      const option = upper(args[j]!);
+      if (op !== "diff" && form !== "card" && remaining >= setnum + 1 && option === "WEIGHTS") {
+        j++;
+        for (let i = 0; i < setnum; i++, j++) {
+          const weight = parseDouble(args[j]!);
+          if (weight === null) return Resp.error("ERR weight value is not a float");
+          weights[i] = weight;
+        }
+      } else if (op !== "diff" && form !== "card" && remaining >= 2 && option === "AGGREGATE") {
+        const which = upper(args[j + 1]!);
+        if (which !== "SUM" && which !== "MIN" && which !== "MAX") return Resp.error(Errors.syntax);
+        how = which;
+        j += 2;
+      } else if (form === "reply" && option === "WITHSCORES") {
+        scores = true;
+        j++;
+      } else if (form === "card" && remaining >= 2 && option === "LIMIT") {
+        const n = long(args[j + 1]!);
+        if (n === null || n < 0) return Resp.error("ERR LIMIT can't be negative");
+        limit = n;
+        j += 2;
+      } else {
+        return Resp.error(Errors.syntax);
+      }
+    }
+    const inputs = sources.map((source, i) => ({ source, weight: weights[i]! }));
+    // Smallest first (a stable sort: Redis's qsort may order equal sizes either way).
+    if (op !== "diff") inputs.sort((a, b) => (a.source?.size ?? 0) - (b.source?.size ?? 0));
+    const result = new Map<string, number>();
+    let cardinality = 0;
+    const first = inputs[0]!;
+    if (op === "inter" && first.source !== null && first.source.size > 0) {
+      for (const member of first.source.members) {
+        const base = first.source.score(member)!;
+        let score = first.weight * base;
+        if (Number.isNaN(score)) score = 0;
+        let j = 1;
+        for (; j < inputs.length; j++) {
+          const other = inputs[j]!;
+          const value = other.source?.of === first.source.of ? base : other.source?.score(member);
+          if (value === undefined) break;
+          score = aggregate(how, score, value * other.weight);
+        }
+        if (j < inputs.length) continue;
+        if (form === "card") {
+          if (++cardinality === limit) break;
+        } else result.set(member, score);
+      }
+    } else if (op === "union") {
+      for (const { source, weight } of inputs) {
+        if (source === null) continue;
+        for (const member of source.members) {
+          let score = weight * source.score(member)!;
+          if (Number.isNaN(score)) score = 0;
+          const existing = result.get(member);
+          result.set(member, existing === undefined ? score : aggregate(how, existing, score));
+        }
+      }
+    } else if (op === "diff" && first.source !== null) {
+      for (const member of first.source.members) {
+        if (inputs.slice(1).some((other) => other.source?.score(member) !== undefined)) continue;
+        result.set(member, first.source.score(member)!);
+      }
+    }
+    if (form === "card") return Resp.integer(cardinality);
+    const zsetOut = new ZSet();
+    for (const [member, score] of result) zsetOut.add(member, score);
+    if (form === "reply") return withScores(zsetOut.slice(), scores);
+    const destination = Table.keyOf(args[1]!);
+    if (zsetOut.size === 0) Table.remove(table, destination, now);
+    else Table.put(table, destination, zsetOut, 0);
+    return Resp.integer(zsetOut.size);
+  };
+}
+
 /** A score as a listpack stores it (Redis's `d2string`): an integer in ±2^62 as one, else `%.17g`. */
 function listpackScore(score: number): string {
   return Number.isInteger(score) && Math.abs(score) <= 2 ** 62 ? BigInt(score).toString() : formatDouble(score);
@@ -394,6 +515,13 @@ export const zsetCommands: CommandTable = {
     return value === WRONG ? wrongType() : Resp.integer(value?.size ?? 0);
   } },
   zcount: { arity: 4, run: zcount },
+  zunion: { arity: -3, run: zalgebra("union", "reply") },
+  zinter: { arity: -3, run: zalgebra("inter", "reply") },
+  zdiff: { arity: -3, run: zalgebra("diff", "reply") },
+  zunionstore: { arity: -4, run: zalgebra("union", "store") },
+  zinterstore: { arity: -4, run: zalgebra("inter", "store") },
+  zdiffstore: { arity: -4, run: zalgebra("diff", "store") },
+  zintercard: { arity: -3, run: zalgebra("inter", "card") },
   zlexcount: { arity: 4, run: zlexcount },
   zremrangebyrank: { arity: 4, run: zremrange("rank") },
   zremrangebyscore: { arity: 4, run: zremrange("score") },

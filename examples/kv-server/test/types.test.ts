@@ -153,6 +153,56 @@ describe("removing ranges of a sorted set", () => {
   });
 });
 
+describe("ZUNION, ZINTER and ZDIFF, their STORE forms, and ZINTERCARD", () => {
+  it("answer as redis-server 7.0 does: sets count at score 1, WEIGHTS and AGGREGATE, inf sums, errors in Redis's order", () => {
+    const { run } = makeClient();
+    // Each answer is redis-server 7.0's to the same commands.
+    run("ZADD", "z1", "1", "a", "2", "b", "3", "c");
+    run("ZADD", "z2", "10", "b", "20", "c", "30", "d");
+    run("SADD", "s1", "a", "d", "x");
+    run("SET", "str", "v");
+    expect(run("ZUNION", "2", "z1", "z2", "WITHSCORES")).toEqual(["a", "1", "b", "12", "c", "23", "d", "30"]);
+    expect(run("ZINTER", "2", "z1", "z2", "WITHSCORES")).toEqual(["b", "12", "c", "23"]);
+    expect(run("ZDIFF", "2", "z1", "z2", "WITHSCORES")).toEqual(["a", "1"]);
+    expect(run("ZUNION", "3", "z1", "z2", "s1", "WITHSCORES")).toEqual(["x", "1", "a", "2", "b", "12", "c", "23", "d", "31"]);
+    expect(run("ZINTER", "2", "z1", "s1", "WITHSCORES")).toEqual(["a", "2"]);
+    expect(run("ZUNION", "2", "z1", "z2", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX", "WITHSCORES")).toEqual(["a", "2", "b", "5", "c", "10", "d", "15"]);
+    expect(run("ZINTER", "2", "z1", "z2", "AGGREGATE", "MIN", "WITHSCORES")).toEqual(["b", "2", "c", "3"]);
+    expect(run("ZUNIONSTORE", "d", "2", "z1", "z2")).toBe(4);
+    expect(run("ZRANGE", "d", "0", "-1", "WITHSCORES")).toEqual(["a", "1", "b", "12", "c", "23", "d", "30"]);
+    expect(run("ZINTERSTORE", "d", "2", "z1", "nokey")).toBe(0);
+    expect(run("EXISTS", "d")).toBe(0);
+    expect(run("ZDIFFSTORE", "d", "1", "z1")).toBe(3);
+    expect(run("ZRANGE", "d", "0", "-1", "WITHSCORES")).toEqual(["a", "1", "b", "2", "c", "3"]);
+    expect(run("ZINTERCARD", "2", "z1", "z2")).toBe(2);
+    expect(run("ZINTERCARD", "2", "z1", "z2", "LIMIT", "1")).toBe(1);
+    expect(run("ZINTERCARD", "0", "z1")).toEqual({ error: "ERR at least 1 input key is needed for 'zintercard' command" });
+    expect(run("ZINTERCARD", "x", "z1")).toEqual({ error: "ERR value is not an integer or out of range" });
+    expect(run("ZINTERCARD", "3", "z1", "z2")).toEqual({ error: "ERR syntax error" });
+    expect(run("ZINTERCARD", "2", "z1", "z2", "LIMIT", "-1")).toEqual({ error: "ERR LIMIT can't be negative" });
+    expect(run("ZINTERCARD", "2", "z1", "z2", "WEIGHTS", "1", "1")).toEqual({ error: "ERR syntax error" });
+    expect(run("ZUNION", "0", "z1")).toEqual({ error: "ERR at least 1 input key is needed for 'zunion' command" });
+    expect(run("ZUNIONSTORE", "d", "0", "z1")).toEqual({ error: "ERR at least 1 input key is needed for 'zunionstore' command" });
+    expect(run("ZUNION", "2", "z1", "str")).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+    // The keys are read before the options: a wrong type wins over a bad weight.
+    expect(run("ZUNION", "2", "str", "z1", "WEIGHTS", "x")).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+    expect(run("ZUNION", "2", "z1", "z2", "WEIGHTS", "1", "x")).toEqual({ error: "ERR weight value is not a float" });
+    for (const options of [["WEIGHTS", "1"], ["AGGREGATE", "avg"], ["AGGREGATE"]]) expect(run("ZUNION", "2", "z1", "z2", ...options)).toEqual({ error: "ERR syntax error" });
+    expect(run("ZDIFF", "2", "z1", "z2", "WEIGHTS", "1", "1")).toEqual({ error: "ERR syntax error" });
+    expect(run("ZUNIONSTORE", "d", "2", "z1", "z2", "WITHSCORES")).toEqual({ error: "ERR syntax error" });
+    run("ZADD", "i1", "inf", "a");
+    run("ZADD", "i2", "-inf", "a");
+    expect(run("ZUNION", "2", "i1", "i2", "WITHSCORES")).toEqual(["a", "0"]);
+    expect(run("ZINTER", "2", "i1", "i2", "WEIGHTS", "0", "1", "WITHSCORES")).toEqual(["a", "-inf"]);
+    expect(run("ZUNION", "1", "z1", "WEIGHTS", "inf", "WITHSCORES")).toEqual(["a", "inf", "b", "inf", "c", "inf"]);
+    expect(run("ZINTER", "2", "z1", "z1", "WITHSCORES")).toEqual(["a", "2", "b", "4", "c", "6"]);
+    expect(run("ZUNIONSTORE", "z1", "2", "z1", "z2")).toBe(4);
+    expect(run("ZRANGE", "z1", "0", "-1", "WITHSCORES")).toEqual(["a", "1", "b", "12", "c", "23", "d", "30"]);
+    expect(run("ZDIFF", "1", "nokey")).toEqual([]);
+    expect(run("ZINTER", "1", "s1", "WITHSCORES")).toEqual(["a", "1", "d", "1", "x", "1"]);
+  });
+});
+
 describe("Redis 7.0's SINTERCARD, EXPIRETIME and PEXPIRETIME", () => {
   it("answer as redis-server 7.0 does, errors included", () => {
     const { run } = makeClient();
