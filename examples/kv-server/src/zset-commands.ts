@@ -187,71 +187,92 @@ interface RangeOptions {
   reverse: boolean | null;
 }
 
+/**
+ * The items of a ZRANGE (Redis's `zrangeGenericCommand`) over the sorted set named at `args[at]`,
+ * its range and options following it, or the error reply. `store` (ZRANGESTORE) refuses
+ * WITHSCORES; a missing key is an empty range.
+ */
+function zrangeItems(table: Table.Table, args: Buffer[], now: number, at: number, options: RangeOptions, store: boolean): { items: ZItem[]; scores: boolean } | Buffer {
+  let by = options.by;
+  let reverse = options.reverse;
+  let scores = false;
+  let offset = 0;
+  let limit = -1;
+  for (let i = at + 3; i < args.length; i++) {
+    const option = upper(args[i]!);
+    if (!store && option === "WITHSCORES") scores = true;
+    else if (option === "LIMIT" && i + 2 < args.length) {
+      const o = long(args[i + 1]!);
+      const l = long(args[i + 2]!);
+      if (o === null || l === null) return Resp.error(Errors.notInteger);
+      [offset, limit] = [o, l];
+      i += 2;
+    } else if (options.reverse === null && option === "REV" && reverse === null) reverse = true;
+    else if (options.by === null && option === "BYLEX" && by === null) by = "lex";
+    else if (options.by === null && option === "BYSCORE" && by === null) by = "score";
+    else return Resp.error(Errors.syntax);
+  }
+  reverse ??= false;
+  by ??= "rank";
+  if (limit !== -1 && by === "rank") return Resp.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+  if (scores && by === "lex") return Resp.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+  const none = { items: [], scores };
+  let [minArg, maxArg] = [args[at + 1]!, args[at + 2]!];
+  if (reverse && by !== "rank") [minArg, maxArg] = [maxArg, minArg];
+  if (by === "rank") {
+    let start = long(minArg);
+    let end = long(maxArg);
+    if (start === null || end === null) return Resp.error(Errors.notInteger);
+    const value = zset(table, args[at]!, now, true);
+    if (value === undefined) return none;
+    if (value === WRONG) return wrongType();
+    const length = value.size;
+    if (start < 0) start += length;
+    if (end < 0) end += length;
+    if (start < 0) start = 0;
+    if (start > end || start >= length) return none;
+    if (end >= length) end = length - 1;
+    const items = reverse ? value.slice(length - 1 - end, length - start).reverse() : value.slice(start, end + 1);
+    return { items, scores };
+  }
+  if (by === "score") {
+    const min = parseScoreBound(minArg);
+    const max = parseScoreBound(maxArg);
+    if (min === null || max === null) return Resp.error(Errors.minMaxNotFloat);
+    const value = zset(table, args[at]!, now, true);
+    if (value === undefined) return none;
+    if (value === WRONG) return wrongType();
+    if (offset > 0 && offset >= value.size) return none;
+    let items = value.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
+    if (reverse) items = items.reverse();
+    return { items: limited(items, offset, limit), scores };
+  }
+  const min = lexBound(minArg);
+  const max = lexBound(maxArg);
+  if (min === null || max === null) return Resp.error(Errors.minMaxNotLex);
+  const value = zset(table, args[at]!, now, true);
+  if (value === undefined) return none;
+  if (value === WRONG) return wrongType();
+  return { items: limited(lexRange(value, min, max, reverse), offset, limit), scores: false };
+}
+
 function zrange(options: RangeOptions): DataCommand {
   return (table, args, now) => {
-    let by = options.by;
-    let reverse = options.reverse;
-    let scores = false;
-    let offset = 0;
-    let limit = -1;
-    for (let i = 4; i < args.length; i++) {
-      const option = upper(args[i]!);
-      if (option === "WITHSCORES") scores = true;
-      else if (option === "LIMIT" && i + 2 < args.length) {
-        const o = long(args[i + 1]!);
-        const l = long(args[i + 2]!);
-        if (o === null || l === null) return Resp.error(Errors.notInteger);
-        [offset, limit] = [o, l];
-        i += 2;
-      } else if (options.reverse === null && option === "REV" && reverse === null) reverse = true;
-      else if (options.by === null && option === "BYLEX" && by === null) by = "lex";
-      else if (options.by === null && option === "BYSCORE" && by === null) by = "score";
-      else return Resp.error(Errors.syntax);
-    }
-    reverse ??= false;
-    by ??= "rank";
-    if (limit !== -1 && by === "rank") return Resp.error("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
-    if (scores && by === "lex") return Resp.error("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
-    let [minArg, maxArg] = [args[2]!, args[3]!];
-    if (reverse && by !== "rank") [minArg, maxArg] = [maxArg, minArg];
-    if (by === "rank") {
-      let start = long(minArg);
-      let end = long(maxArg);
-      if (start === null || end === null) return Resp.error(Errors.notInteger);
-      const value = zset(table, args[1]!, now, true);
-      if (value === undefined) return Resp.EMPTY_ARRAY;
-      if (value === WRONG) return wrongType();
-      const length = value.size;
-      if (start < 0) start += length;
-      if (end < 0) end += length;
-      if (start < 0) start = 0;
-      if (start > end || start >= length) return Resp.EMPTY_ARRAY;
-      if (end >= length) end = length - 1;
-      const items = reverse
-        ? value.slice(length - 1 - end, length - start).reverse()
-        : value.slice(start, end + 1);
-      return withScores(items, scores);
-    }
-    if (by === "score") {
-      const min = parseScoreBound(minArg);
-      const max = parseScoreBound(maxArg);
-      if (min === null || max === null) return Resp.error(Errors.minMaxNotFloat);
-      const value = zset(table, args[1]!, now, true);
-      if (value === undefined) return Resp.EMPTY_ARRAY;
-      if (value === WRONG) return wrongType();
-      if (offset > 0 && offset >= value.size) return Resp.EMPTY_ARRAY;
-      let items = value.slice(value.scoreStart(min.value, min.exclusive), value.scoreEnd(max.value, max.exclusive));
-      if (reverse) items = items.reverse();
-      return withScores(limited(items, offset, limit), scores);
-    }
-    const min = lexBound(minArg);
-    const max = lexBound(maxArg);
-    if (min === null || max === null) return Resp.error(Errors.minMaxNotLex);
-    const value = zset(table, args[1]!, now, true);
-    if (value === undefined) return Resp.EMPTY_ARRAY;
-    if (value === WRONG) return wrongType();
-    return withScores(limited(lexRange(value, min, max, reverse), offset, limit), false);
+    const range = zrangeItems(table, args, now, 1, options, false);
+    return range instanceof Uint8Array ? range : withScores(range.items, range.scores);
   };
+}
+
+/** ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]: the range, scores kept, stored (an empty one deletes dst). */
+function zrangestore(table: Table.Table, args: Buffer[], now: number): Buffer {
+  const range = zrangeItems(table, args, now, 2, { by: null, reverse: null }, true);
+  if (range instanceof Uint8Array) return range;
+  const out = new ZSet();
+  for (const item of range.items) out.add(item.member, item.score);
+  const destination = Table.keyOf(args[1]!);
+  if (out.size === 0) Table.remove(table, destination, now);
+  else Table.put(table, destination, out, 0);
+  return Resp.integer(out.size);
 }
 
 function zcount(table: Table.Table, args: Buffer[], now: number): Buffer {
@@ -529,6 +550,7 @@ export const zsetCommands: CommandTable = {
   zrank: { arity: 3, run: zrank(false) },
   zrevrank: { arity: 3, run: zrank(true) },
   zrange: { arity: -4, run: zrange({ by: null, reverse: null }) },
+  zrangestore: { arity: -5, run: zrangestore },
   zrevrange: { arity: -4, run: zrange({ by: "rank", reverse: true }) },
   zrangebyscore: { arity: -4, run: zrange({ by: "score", reverse: false }) },
   zrevrangebyscore: { arity: -4, run: zrange({ by: "score", reverse: true }) },

@@ -141,6 +141,8 @@ const families: Record<string, fc.Arbitrary<Command>> = {
     cmd("ZREMRANGEBYRANK", key, index, index), cmd("ZREMRANGEBYLEX", key, lexBound, lexBound),
     cmd(fc.constantFrom("ZUNION", "ZINTER", "ZDIFF"), "2", key, key, options(["WEIGHTS", "2", "0.5"], ["AGGREGATE", "MAX"], ["AGGREGATE", "MIN"], ["WITHSCORES"])),
     cmd(fc.constantFrom("ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"), key, fc.constantFrom("1", "2"), key, key), cmd("ZINTERCARD", "2", key, key, options(["LIMIT", "1"])),
+    cmd("ZRANGESTORE", key, key, index, index), cmd("ZRANGESTORE", key, key, scoreBound, scoreBound, "BYSCORE", options(["REV"], ["LIMIT", "1", "2"], ["WITHSCORES"])),
+    cmd("ZRANGESTORE", key, key, lexBound, lexBound, "BYLEX", options(["REV"], ["LIMIT", "0", "-1"])),
     cmd(fc.constantFrom("ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX", "ZLEXCOUNT"), key, fc.constantFrom("x", "1", "[a", "-inf"), fc.constantFrom("y", "2", "(b", "+")),
     cmd("ZRANGE", key, index, index, options(["REV"], ["WITHSCORES"])),
     cmd("ZRANGE", key, scoreBound, scoreBound, "BYSCORE", options(["REV"], ["WITHSCORES"], ["LIMIT", "1", "2"])),

@@ -203,6 +203,35 @@ describe("ZUNION, ZINTER and ZDIFF, their STORE forms, and ZINTERCARD", () => {
   });
 });
 
+describe("ZRANGESTORE", () => {
+  it("stores a ZRANGE's items with their scores, as redis-server 7.0 does", () => {
+    const { run } = makeClient();
+    // Each answer is redis-server 7.0's to the same commands.
+    run("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d");
+    run("ZADD", "y", "0", "a", "0", "b", "0", "c");
+    expect(run("ZRANGESTORE", "d", "z", "1", "2")).toBe(2);
+    expect(run("ZRANGE", "d", "0", "-1", "WITHSCORES")).toEqual(["b", "2", "c", "3"]);
+    expect(run("ZRANGESTORE", "d", "z", "(1", "+inf", "BYSCORE", "LIMIT", "1", "2")).toBe(2);
+    expect(run("ZRANGE", "d", "0", "-1", "WITHSCORES")).toEqual(["c", "3", "d", "4"]);
+    expect(run("ZRANGESTORE", "d", "z", "+inf", "-inf", "BYSCORE", "REV", "LIMIT", "0", "1")).toBe(1);
+    expect(run("ZRANGE", "d", "0", "-1", "WITHSCORES")).toEqual(["d", "4"]);
+    expect(run("ZRANGESTORE", "d", "y", "[b", "+", "BYLEX")).toBe(2);
+    expect(run("ZRANGE", "d", "0", "-1", "WITHSCORES")).toEqual(["b", "0", "c", "0"]);
+    expect(run("ZRANGESTORE", "d", "z", "0", "-1", "WITHSCORES")).toEqual({ error: "ERR syntax error" });
+    expect(run("ZRANGESTORE", "d", "nokey", "0", "-1")).toBe(0);
+    expect(run("EXISTS", "d")).toBe(0);
+    run("SET", "s", "x");
+    expect(run("ZRANGESTORE", "d", "s", "0", "-1")).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+    expect(run("ZRANGESTORE", "s", "z", "0", "0")).toBe(1);
+    expect(run("TYPE", "s")).toBe("zset");
+    expect(run("ZRANGESTORE", "d", "z", "0", "-1", "LIMIT", "0", "1")).toEqual({ error: "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX" });
+    expect(run("ZRANGESTORE", "d", "z", "0")).toEqual({ error: "ERR wrong number of arguments for 'zrangestore' command" });
+    run("ZRANGESTORE", "d", "z", "0", "0");
+    expect(run("ZRANGESTORE", "d", "z", "5", "10")).toBe(0);
+    expect(run("EXISTS", "d")).toBe(0);
+  });
+});
+
 describe("Redis 7.0's SINTERCARD, EXPIRETIME and PEXPIRETIME", () => {
   it("answer as redis-server 7.0 does, errors included", () => {
     const { run } = makeClient();
