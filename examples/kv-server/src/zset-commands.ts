@@ -7,7 +7,7 @@
  * @module
  */
 import * as Blocking from "./blocking.js";
-import { bytes, type CommandTable, type DataCommand, long, pairs, parseCursor, positiveCount, scanReply, typed, upper, WRONG, wrongType } from "./data-command.js";
+import { bytes, type CommandTable, type DataCommand, long, pairs, parseCursor, positiveCount, scanReply, signedCount, typed, upper, WRONG, wrongType } from "./data-command.js";
 import { Errors } from "./errors.js";
 import { formatDouble, parseDouble, parseScoreBound } from "./numbers.js";
 import * as Resp from "./resp.js";
@@ -486,6 +486,44 @@ function zalgebra(op: "union" | "inter" | "diff", form: "reply" | "store" | "car
   };
 }
 
+/**
+ * ZRANDMEMBER key [count [WITHSCORES]]: one random member, `count` distinct ones, or with a
+ * negative count that many drawn with repeats (Redis's checks and limits, as HRANDFIELD's).
+ */
+function zrandmember(table: Table.Table, args: Buffer[], now: number): Buffer {
+  if (args.length === 2) {
+    const value = zset(table, args[1]!, now, true);
+    if (value === undefined) return Resp.NULL;
+    if (value === WRONG) return wrongType();
+    const members = [...value.scores.keys()];
+    return Resp.bulk(bytes(members[Math.floor(Math.random() * members.length)]!));
+  }
+  const n = signedCount(args[2]!);
+  if (typeof n === "string") return Resp.error(n);
+  if (args.length > 4 || (args.length === 4 && upper(args[3]!) !== "WITHSCORES")) return Resp.error(Errors.syntax);
+  const scores = args.length === 4;
+  if (scores && (n < -(2n ** 62n) || n > 2n ** 62n - 1n)) return Resp.error("ERR value is out of range");
+  const count = Number(n);
+  const value = zset(table, args[1]!, now, true);
+  if (value === undefined) return Resp.EMPTY_ARRAY;
+  if (value === WRONG) return wrongType();
+  if (count === 0) return Resp.EMPTY_ARRAY;
+  const items = value.slice();
+  let chosen: ZItem[];
+  if (count < 0) {
+    chosen = Array.from({ length: -count }, () => items[Math.floor(Math.random() * items.length)]!);
+  } else {
+    // A partial Fisher-Yates shuffle: `count` distinct members.
+    const k = Math.min(count, items.length);
+    for (let i = 0; i < k; i++) {
+      const j = i + Math.floor(Math.random() * (items.length - i));
+      [items[i], items[j]] = [items[j]!, items[i]!];
+    }
+    chosen = items.slice(0, k);
+  }
+  return withScores(chosen, scores);
+}
+
 /** A score as a listpack stores it (Redis's `d2string`): an integer in ±2^62 as one, else `%.17g`. */
 function listpackScore(score: number): string {
   return Number.isInteger(score) && Math.abs(score) <= 2 ** 62 ? BigInt(score).toString() : formatDouble(score);
@@ -551,6 +589,7 @@ export const zsetCommands: CommandTable = {
   zrevrank: { arity: 3, run: zrank(true) },
   zrange: { arity: -4, run: zrange({ by: null, reverse: null }) },
   zrangestore: { arity: -5, run: zrangestore },
+  zrandmember: { arity: -2, run: zrandmember },
   zrevrange: { arity: -4, run: zrange({ by: "rank", reverse: true }) },
   zrangebyscore: { arity: -4, run: zrange({ by: "score", reverse: false }) },
   zrevrangebyscore: { arity: -4, run: zrange({ by: "score", reverse: true }) },

@@ -141,6 +141,7 @@ const families: Record<string, fc.Arbitrary<Command>> = {
     cmd("ZREMRANGEBYRANK", key, index, index), cmd("ZREMRANGEBYLEX", key, lexBound, lexBound),
     cmd(fc.constantFrom("ZUNION", "ZINTER", "ZDIFF"), "2", key, key, options(["WEIGHTS", "2", "0.5"], ["AGGREGATE", "MAX"], ["AGGREGATE", "MIN"], ["WITHSCORES"])),
     cmd(fc.constantFrom("ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"), key, fc.constantFrom("1", "2"), key, key), cmd("ZINTERCARD", "2", key, key, options(["LIMIT", "1"])),
+    cmd("ZRANDMEMBER", key, fc.constantFrom([], ["100"], ["100", "WITHSCORES"], ["0"], ["x"], ["1", "FOO"], ["-9223372036854775808"], ["-4611686018427387905", "WITHSCORES"])),
     cmd("ZRANGESTORE", key, key, index, index), cmd("ZRANGESTORE", key, key, scoreBound, scoreBound, "BYSCORE", options(["REV"], ["LIMIT", "1", "2"], ["WITHSCORES"])),
     cmd("ZRANGESTORE", key, key, lexBound, lexBound, "BYLEX", options(["REV"], ["LIMIT", "0", "-1"])),
     cmd(fc.constantFrom("ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX", "ZLEXCOUNT"), key, fc.constantFrom("x", "1", "[a", "-inf"), fc.constantFrom("y", "2", "(b", "+")),
@@ -179,7 +180,7 @@ function normalize(command: Command, reply: Reply): Reply {
       return typeof reply === "number" && reply > 0 ? "positive" : reply;
     case "RANDOMKEY":
       return reply === null ? null : "some key";
-    case "SPOP": case "SRANDMEMBER": case "HRANDFIELD": {
+    case "SPOP": case "SRANDMEMBER": case "HRANDFIELD": case "ZRANDMEMBER": {
       if (!Array.isArray(reply)) return reply === null ? null : "one";
       const n = Number(command[2]);
       // All of them (a count at least the size): the same members, in any order.

@@ -203,6 +203,33 @@ describe("ZUNION, ZINTER and ZDIFF, their STORE forms, and ZINTERCARD", () => {
   });
 });
 
+describe("ZRANDMEMBER", () => {
+  it("picks as Redis does: distinct members for a positive count, repeats for a negative one, with its errors", () => {
+    const { run } = makeClient();
+    run("ZADD", "z", "1", "a", "2", "b", "3", "c");
+    expect(["a", "b", "c"]).toContain(run("ZRANDMEMBER", "z"));
+    expect(run("ZRANDMEMBER", "nokey")).toBe(null);
+    expect(run("ZRANDMEMBER", "nokey", "2")).toEqual([]);
+    expect(run("ZRANDMEMBER", "z", "0")).toEqual([]);
+    const all = run("ZRANDMEMBER", "z", "5", "WITHSCORES") as string[];
+    const pairsOf = (reply: string[]) => Array.from({ length: reply.length / 2 }, (_, i) => `${reply[2 * i]}=${reply[2 * i + 1]}`);
+    expect(pairsOf(all).sort()).toEqual(["a=1", "b=2", "c=3"]);
+    const two = run("ZRANDMEMBER", "z", "2") as string[];
+    expect(new Set(two).size).toBe(2);
+    const repeats = run("ZRANDMEMBER", "z", "-30", "WITHSCORES") as string[];
+    expect(repeats).toHaveLength(60);
+    for (const pair of pairsOf(repeats)) expect(["a=1", "b=2", "c=3"]).toContain(pair);
+    // redis-server 7.0's errors for the same commands.
+    expect(run("ZRANDMEMBER", "z", "x")).toEqual({ error: "ERR value is not an integer or out of range" });
+    expect(run("ZRANDMEMBER", "z", "1", "FOO")).toEqual({ error: "ERR syntax error" });
+    expect(run("ZRANDMEMBER", "z", "1", "WITHSCORES", "x")).toEqual({ error: "ERR syntax error" });
+    expect(run("ZRANDMEMBER", "z", "-9223372036854775808")).toEqual({ error: "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807" });
+    expect(run("ZRANDMEMBER", "z", "-4611686018427387905", "WITHSCORES")).toEqual({ error: "ERR value is out of range" });
+    run("SET", "s", "x");
+    expect(run("ZRANDMEMBER", "s")).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+  });
+});
+
 describe("ZRANGESTORE", () => {
   it("stores a ZRANGE's items with their scores, as redis-server 7.0 does", () => {
     const { run } = makeClient();
