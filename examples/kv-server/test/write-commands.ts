@@ -31,6 +31,11 @@ export function writeCommand(value: fc.Arbitrary<string>, ...extra: fc.Arbitrary
     fc.tuple(fc.constant("SMOVE"), key, key, member),
     fc.tuple(fc.constantFrom("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"), key, key, key),
     fc.tuple(fc.constantFrom("ZADD", "ZINCRBY"), key, fc.constantFrom("1", "-2.5", "inf", "0"), member),
+    fc.tuple(fc.constant("ZREMRANGEBYSCORE"), key, fc.constantFrom("-inf", "(0", "1"), fc.constantFrom("+inf", "1", "(2")),
+    fc.tuple(fc.constant("ZREMRANGEBYRANK"), key, int, int),
+    fc.tuple(fc.constant("ZREMRANGEBYLEX"), key, fc.constantFrom("-", "[x", "(1"), fc.constantFrom("+", "[z", "(y")),
+    fc.tuple(fc.constantFrom("ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"), key, fc.constant("2"), key, key),
+    fc.tuple(fc.constant("ZRANGESTORE"), key, key, int, int),
   ];
   return fc.oneof(...kinds, ...extra);
 }
