@@ -221,3 +221,42 @@ export function positiveCount(arg: Buffer): number | null {
   const n = parseInteger(arg);
   return n === null || n < 0n ? null : Number(n);
 }
+
+/**
+ * The count of HRANDFIELD and ZRANDMEMBER (`args[2]`) and whether their one option (`word`:
+ * WITHVALUES, WITHSCORES) follows, with Redis's errors and its range for a count with the option
+ * (so that the reply's size stays within bounds); or the error to reply.
+ *
+ * @example
+ * ```ts
+ * randomCount([Buffer.from("ZRANDMEMBER"), Buffer.from("z"), Buffer.from("-2")], "WITHSCORES"); // { count: -2, with: false }
+ * ```
+ */
+export function randomCount(args: Buffer[], word: string): { count: number; with: boolean } | string {
+  const n = signedCount(args[2]!);
+  if (typeof n === "string") return n;
+  if (args.length > 4 || (args.length === 4 && upper(args[3]!) !== word)) return Errors.syntax;
+  const withOption = args.length === 4;
+  if (withOption && (n < -(2n ** 62n) || n > 2n ** 62n - 1n)) return "ERR value is out of range";
+  return { count: Number(n), with: withOption };
+}
+
+/**
+ * Redis's random pick of HRANDFIELD and ZRANDMEMBER: for a negative count, that many items drawn
+ * with repeats; else `count` distinct ones (all when there are fewer), by a partial Fisher-Yates
+ * shuffle of `items`, which it reorders.
+ *
+ * @example
+ * ```ts
+ * randomPick(["a", "b", "c"], 2); // two distinct of them
+ * ```
+ */
+export function randomPick<T>(items: T[], count: number): T[] {
+  if (count < 0) return Array.from({ length: -count }, () => items[Math.floor(Math.random() * items.length)]!);
+  const k = Math.min(count, items.length);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.floor(Math.random() * (items.length - i));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items.slice(0, k);
+}

@@ -3,7 +3,7 @@
  * and errors. Every change goes through `Table.change`, which logs it.
  * @module
  */
-import { bytes, type CommandTable, pairs, parseCursor, scanReply, signedCount, typed, upper, WRONG, wrongType } from "./data-command.js";
+import { bytes, type CommandTable, pairs, parseCursor, randomCount, randomPick, scanReply, typed, WRONG, wrongType } from "./data-command.js";
 import { Errors } from "./errors.js";
 import { addLongDouble, formatLongDouble, inInt64, isInfinite, parseInteger, parseLongDouble } from "./numbers.js";
 import * as Resp from "./resp.js";
@@ -61,34 +61,14 @@ function hrandfield(table: Table.Table, args: Buffer[], now: number): Buffer {
     const fields = [...value.fields.keys()];
     return Resp.bulk(bytes(fields[Math.floor(Math.random() * fields.length)]!));
   }
-  const n = signedCount(args[2]!);
-  if (typeof n === "string") return Resp.error(n);
-  let withValues = false;
-  if (args.length > 4 || (args.length === 4 && upper(args[3]!) !== "WITHVALUES")) return Resp.error(Errors.syntax);
-  if (args.length === 4) {
-    withValues = true;
-    if (n < -(2n ** 62n) || n > 2n ** 62n - 1n) return Resp.error("ERR value is out of range");
-  }
-  const count = Number(n);
+  const parsed = randomCount(args, "WITHVALUES");
+  if (typeof parsed === "string") return Resp.error(parsed);
   const value = hash(table, args[1]!, now, true);
   if (value === undefined) return Resp.EMPTY_ARRAY;
   if (value === WRONG) return wrongType();
-  if (count === 0) return Resp.EMPTY_ARRAY;
-  const entries = [...value.fields];
-  let chosen: [string, Buffer][];
-  if (count < 0) {
-    chosen = Array.from({ length: -count }, () => entries[Math.floor(Math.random() * entries.length)]!);
-  } else if (count >= entries.length) {
-    chosen = entries;
-  } else {
-    // A partial Fisher-Yates shuffle: `count` distinct fields.
-    for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(Math.random() * (entries.length - i));
-      [entries[i], entries[j]] = [entries[j]!, entries[i]!];
-    }
-    chosen = entries.slice(0, count);
-  }
-  return Resp.bulkArray(withValues ? pairs(chosen.map(([f, v]) => [bytes(f), v])) : chosen.map(([f]) => bytes(f)));
+  if (parsed.count === 0) return Resp.EMPTY_ARRAY;
+  const chosen = randomPick([...value.fields], parsed.count);
+  return Resp.bulkArray(parsed.with ? pairs(chosen.map(([f, v]) => [bytes(f), v])) : chosen.map(([f]) => bytes(f)));
 }
 
 function hscan(table: Table.Table, args: Buffer[], now: number): Buffer {

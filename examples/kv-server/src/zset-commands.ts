@@ -7,7 +7,7 @@
  * @module
  */
 import * as Blocking from "./blocking.js";
-import { bytes, type CommandTable, type DataCommand, long, pairs, parseCursor, positiveCount, scanReply, signedCount, typed, upper, WRONG, wrongType } from "./data-command.js";
+import { bytes, type CommandTable, type DataCommand, long, pairs, parseCursor, positiveCount, randomCount, randomPick, scanReply, typed, upper, WRONG, wrongType } from "./data-command.js";
 import { Errors } from "./errors.js";
 import { formatDouble, parseDouble, parseScoreBound } from "./numbers.js";
 import * as Resp from "./resp.js";
@@ -498,30 +498,13 @@ function zrandmember(table: Table.Table, args: Buffer[], now: number): Buffer {
     const members = [...value.scores.keys()];
     return Resp.bulk(bytes(members[Math.floor(Math.random() * members.length)]!));
   }
-  const n = signedCount(args[2]!);
-  if (typeof n === "string") return Resp.error(n);
-  if (args.length > 4 || (args.length === 4 && upper(args[3]!) !== "WITHSCORES")) return Resp.error(Errors.syntax);
-  const scores = args.length === 4;
-  if (scores && (n < -(2n ** 62n) || n > 2n ** 62n - 1n)) return Resp.error("ERR value is out of range");
-  const count = Number(n);
+  const parsed = randomCount(args, "WITHSCORES");
+  if (typeof parsed === "string") return Resp.error(parsed);
   const value = zset(table, args[1]!, now, true);
   if (value === undefined) return Resp.EMPTY_ARRAY;
   if (value === WRONG) return wrongType();
-  if (count === 0) return Resp.EMPTY_ARRAY;
-  const items = value.slice();
-  let chosen: ZItem[];
-  if (count < 0) {
-    chosen = Array.from({ length: -count }, () => items[Math.floor(Math.random() * items.length)]!);
-  } else {
-    // A partial Fisher-Yates shuffle: `count` distinct members.
-    const k = Math.min(count, items.length);
-    for (let i = 0; i < k; i++) {
-      const j = i + Math.floor(Math.random() * (items.length - i));
-      [items[i], items[j]] = [items[j]!, items[i]!];
-    }
-    chosen = items.slice(0, k);
-  }
-  return withScores(chosen, scores);
+  if (parsed.count === 0) return Resp.EMPTY_ARRAY;
+  return withScores(randomPick(value.slice(), parsed.count), parsed.with);
 }
 
 /** A score as a listpack stores it (Redis's `d2string`): an integer in ±2^62 as one, else `%.17g`. */
