@@ -150,9 +150,11 @@ export function classify(client: Client, args: Buffer[]): Action {
   // queuing a transaction nor listening to a channel, and that cannot block. It is queued.
   const data = dataCommands.get(name);
   if (data !== undefined && client.multi === null && client.subscriptions === 0 && client.session.authenticated && arityOk(data.arity, args) && !Blocking.isBlocking(name)) {
+    client.session.lastCommand = name;
     return null;
   }
   const refused = refusal(client, name, args);
+  if (refused === null) client.session.lastCommand = CONTAINERS.has(name) && args.length > 1 ? `${name}|${lower(args[1]!)}` : name;
   if (refused !== null && name === "exec") {
     // Redis's execCommandAbort: a refused EXEC discards the transaction, whether or not there was one.
     client.abort = Resp.error(`EXECABORT Transaction discarded because of: ${refused.replace(/^ERR /, "")}`);

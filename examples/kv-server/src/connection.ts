@@ -9,7 +9,7 @@ import * as Eio from "eio-ts";
 import * as Client from "./client.js";
 import * as OutputLimit from "./output-limit.js";
 import * as Resp from "./resp.js";
-import type * as Session from "./session.js";
+import * as Session from "./session.js";
 import * as Subscriber from "./subscriber.js";
 
 /**
@@ -88,13 +88,27 @@ export interface Limits {
 export function* serve(channel: Channel, session: Session.Session, submit: Submit, limits: Limits = {}): Eio.Operation<void> {
   const client = Client.create(session, limits.shared === true);
   try {
-    yield* Eio.Switch.run((sw) => loop(sw, channel, client, submit, limits));
+    yield* Eio.Switch.run((sw) => {
+      session.kill = () => Eio.Switch.fail(sw, new Killed());
+      return loop(sw, channel, client, submit, limits);
+    });
   } catch (error) {
-    // Dropped by the pub/sub hub for its output buffer: closed, as Redis closes it.
-    if (!(error instanceof Subscriber.Dropped)) throw error;
+    // Dropped by the pub/sub hub for its output buffer, or killed by another client's CLIENT
+    // KILL: closed, as Redis closes it.
+    if (!(error instanceof Subscriber.Dropped) && !(error instanceof Killed)) throw error;
     // Its writer is gone with the switch: nothing to write out.
     client.subscriber = null;
     yield* Client.end(client, submit);
+  } finally {
+    session.kill = null;
+    Session.forget(session);
+  }
+}
+
+/** How CLIENT KILL ends another connection: its switch fails with this, and the connection closes. */
+class Killed extends Error {
+  constructor() {
+    super("killed by CLIENT KILL");
   }
 }
 

@@ -55,9 +55,18 @@ export interface Session {
   /** False until AUTH (or HELLO ... AUTH) gives the server's requirepass. */
   authenticated: boolean;
   server: ServerInfo;
+  /** The last command it sent, as CLIENT LIST names it (`get`, `client|list`; `NULL` before any). */
+  lastCommand: string;
+  /** Ends the connection from another client's CLIENT KILL (set by the connection; null: not killable). */
+  kill: (() => void) | null;
 }
 
 let lastId = 0;
+/**
+ * This thread's connections, for CLIENT LIST and CLIENT KILL. With `--domains N` each domain
+ * knows its own: those commands see the clients of the domain that serves the caller.
+ */
+const live = new Map<number, Session>();
 
 /**
  * A fresh session for a new connection.
@@ -68,13 +77,88 @@ let lastId = 0;
  * ```
  */
 export function create(server: ServerInfo, address = "", localAddress = ""): Session {
-  return { id: ++lastId, name: null, address, localAddress, closing: false, authenticated: !hasPassword(server), server };
+  const session: Session = { id: ++lastId, name: null, address, localAddress, closing: false, authenticated: !hasPassword(server), server, lastCommand: "NULL", kill: null };
+  live.set(session.id, session);
+  return session;
+}
+
+/**
+ * The connection of `session` is gone: CLIENT LIST and CLIENT KILL no longer see it.
+ *
+ * @example
+ * ```ts
+ * Session.forget(session);
+ * ```
+ */
+export function forget(session: Session): void {
+  live.delete(session.id);
 }
 
 type Handler = (session: Session, args: Buffer[]) => Buffer;
 
 function clientInfo(session: Session): string {
-  return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 name=${session.name ?? ""} db=0 resp=2 cmd=client|info\n`;
+  return `id=${session.id} addr=${session.address} laddr=${session.localAddress} fd=0 name=${session.name ?? ""} db=0 resp=2 cmd=${session.lastCommand}\n`;
+}
+
+/** CLIENT LIST [ID id [id ...]]: this thread's clients, one line each, oldest first. */
+function clientList(session: Session, args: Buffer[]): Buffer {
+  let ids: Set<number> | null = null;
+  if (args.length > 2) {
+    if (args[2]!.toString("latin1").toUpperCase() !== "ID" || args.length === 3) return Resp.error(Errors.syntax);
+    ids = new Set();
+    for (const arg of args.slice(3)) {
+      const id = parseInteger(arg);
+      if (id === null) return Resp.error("ERR Invalid client ID");
+      ids.add(Number(id));
+    }
+  }
+  const sessions = live.has(session.id) ? [...live.values()] : [session, ...live.values()];
+  return Resp.bulk(sessions.filter((s) => ids === null || ids.has(s.id)).map(clientInfo).join(""));
+}
+
+/**
+ * CLIENT KILL addr:port (the old form: OK, or "No such client"), or CLIENT KILL with filters
+ * ID, ADDR, LADDR and SKIPME (the new form: how many were killed; SKIPME yes by default). A
+ * client that kills itself is closed once its reply is written, as in Redis.
+ */
+function clientKill(session: Session, args: Buffer[]): Buffer {
+  const matchesOf = (test: (s: Session) => boolean) => [...live.values()].filter(test);
+  const end = (target: Session): void => {
+    if (target.id === session.id) session.closing = true;
+    else target.kill?.();
+  };
+  if (args.length === 3) {
+    const addr = args[2]!.toString("latin1");
+    const found = matchesOf((s) => s.address === addr);
+    if (found.length === 0) return Resp.error("ERR No such client");
+    found.forEach(end);
+    return Resp.OK;
+  }
+  if (args.length % 2 !== 0) return Resp.error(Errors.syntax);
+  const tests: ((s: Session) => boolean)[] = [];
+  let skipme = true;
+  for (let i = 2; i < args.length; i += 2) {
+    const option = args[i]!.toString("latin1").toUpperCase();
+    const value = args[i + 1]!;
+    if (option === "ID") {
+      const id = parseInteger(value);
+      if (id === null || id <= 0n) return Resp.error("ERR client-id should be greater than 0");
+      tests.push((s) => BigInt(s.id) === id);
+    } else if (option === "ADDR") {
+      const addr = value.toString("latin1");
+      tests.push((s) => s.address === addr);
+    } else if (option === "LADDR") {
+      const addr = value.toString("latin1");
+      tests.push((s) => s.localAddress === addr);
+    } else if (option === "SKIPME") {
+      const yes = value.toString("latin1").toLowerCase();
+      if (yes !== "yes" && yes !== "no") return Resp.error(Errors.syntax);
+      skipme = yes === "yes";
+    } else return Resp.error(Errors.syntax);
+  }
+  const found = matchesOf((s) => (!skipme || s.id !== session.id) && tests.every((test) => test(s)));
+  found.forEach(end);
+  return Resp.integer(found.length);
 }
 
 function setName(session: Session, name: Buffer): Buffer {
@@ -133,7 +217,8 @@ const subcommands: Record<string, Record<string, { arity: number; run: Handler }
     getname: { arity: 2, run: (s) => Resp.bulk(s.name) },
     id: { arity: 2, run: (s) => Resp.integer(s.id) },
     info: { arity: 2, run: (s) => Resp.bulk(clientInfo(s)) },
-    list: { arity: -2, run: (s) => Resp.bulk(clientInfo(s)) },
+    list: { arity: -2, run: clientList },
+    kill: { arity: -3, run: clientKill },
     setinfo: { arity: 4, run: () => Resp.OK },
   },
   config: {

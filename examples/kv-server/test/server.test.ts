@@ -32,6 +32,62 @@ const MODES: [string, string[]][] = [
   ["one domain", ["--single-domain"]],
 ];
 
+describe("CLIENT LIST and CLIENT KILL", () => {
+  it("list every client of the domain with its last command; KILL ends another client (a blocked one takes nothing), or the caller after its reply", async () => {
+    const server = await startServer(newDir(), ["--domains", "0"]);
+    const [a, b, c] = [client(server), client(server), client(server)];
+    try {
+      const aId = Number(await a.client("ID"));
+      const bId = Number(await b.client("ID"));
+      const bClosed = new Promise<void>((resolve) => b.once("end", resolve));
+      const blocked = b.blpop("q", 10).then(() => "served", () => "closed");
+      // Wait for the event, not a time: b shows in the list once its BLPOP is in.
+      let list = "";
+      for (let round = 0; !(list = String(await a.client("LIST"))).includes(`id=${bId} `) || !list.includes("cmd=blpop"); round++) {
+        if (round === 10_000) throw new Error(`b's BLPOP never showed in CLIENT LIST: ${list}`);
+      }
+      await c.ping();
+      list = String(await a.client("LIST"));
+      expect(list.trim().split("\n")).toHaveLength(3);
+      expect(list).toMatch(new RegExp(`^id=${aId} addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:${server.port} .* cmd=client\\|list$`, "m"));
+      expect(list).toMatch(new RegExp(`^id=${bId} .* cmd=blpop$`, "m"));
+      expect(await a.client("KILL", "ID", String(bId))).toBe(1);
+      await bClosed;
+      expect(await blocked).toBe("closed");
+      // The killed client took nothing: the element pushed after it stays.
+      expect(await a.lpush("q", "v")).toBe(1);
+      expect(await a.llen("q")).toBe(1);
+      // The old form, by address; SKIPME (yes by default) spares the caller.
+      const cAddr = /addr=(\S+)/.exec(String(await c.client("INFO")))![1]!;
+      const cClosed = new Promise<void>((resolve) => c.once("end", resolve));
+      expect(await a.client("KILL", cAddr)).toBe("OK");
+      await cClosed;
+      await expect(a.client("KILL", "1.2.3.4:5")).rejects.toThrow("ERR No such client");
+      expect(await a.client("KILL", "ID", String(aId))).toBe(0);
+      expect(String(await a.client("LIST")).trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^id=${aId} `))]);
+      expect(await a.client("LIST", "ID", "0")).toBe("");
+      await expect(a.client("LIST", "ID", "x")).rejects.toThrow("ERR Invalid client ID");
+      await expect(a.client("KILL", "ID", "0")).rejects.toThrow("ERR client-id should be greater than 0");
+      await expect(a.client("KILL", "SKIPME", "maybe")).rejects.toThrow("ERR syntax error");
+      // A client that kills itself gets its reply, then the server closes: the PING after is not answered.
+      const self = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect({ host: "127.0.0.1", port: server.port }, () => {
+          socket.write(`CLIENT KILL ADDR 127.0.0.1:${socket.localPort} SKIPME no\r\nPING\r\n`);
+        });
+        let received = "";
+        socket.on("data", (chunk) => (received += chunk.toString("latin1")));
+        socket.on("error", reject);
+        socket.on("close", () => resolve(received));
+      });
+      expect(self).toBe(":1\r\n");
+      expect(await a.ping()).toBe("PONG");
+    } finally {
+      for (const redis of [a, b, c]) redis.disconnect();
+      expect(await stopServer(server)).toBe(0);
+    }
+  });
+});
+
 describe.each(MODES)("kv-server over TCP (%s)", (_mode, modeArgs) => {
   let server: RunningServer;
   beforeAll(async () => {
