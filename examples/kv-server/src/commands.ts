@@ -11,6 +11,7 @@
 import * as CommandName from "./command-name.js";
 import type { Context, DataCommand } from "./data-command.js";
 import { Errors } from "./errors.js";
+import { bitmapCommands } from "./bitmap-commands.js";
 import { hashCommands } from "./hash-commands.js";
 import { keyCommands } from "./key-commands.js";
 import { listCommands } from "./list-commands.js";
@@ -35,7 +36,7 @@ const NO_CONTEXT: Context = { info: () => "" };
  * ```
  */
 export const dataCommands: ReadonlyMap<string, { arity: number; run: DataCommand }> = new Map(
-  [stringCommands, keyCommands, hashCommands, listCommands, setCommands, zsetCommands].flatMap((family) => Object.entries(family)),
+  [stringCommands, bitmapCommands, keyCommands, hashCommands, listCommands, setCommands, zsetCommands].flatMap((family) => Object.entries(family)),
 );
 
 /**

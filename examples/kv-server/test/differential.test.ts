@@ -63,6 +63,8 @@ const keys = fc.array(key, { minLength: 1, maxLength: 3 });
 const member = fc.constantFrom("a", "b", "c", "d", "1", "2", "-3", "10", "", "x".repeat(70));
 const value = fc.constantFrom("", "0", "1", "-1", "10", "3.5", "1e3", "abc", "0.1", "-0.25", "inf", "-inf", " 1", "01", "+1", "nan",
   "9223372036854775807", "-9223372036854775808", "1.5e308", "x".repeat(50), "1.1", "-1.7", "5.0e3", "1e-5", "123456789.123456789", "0x10", "1e", "1e5000");
+// No offset that would make a 512 MB string: one costs both servers seconds.
+const bitIndex = fc.constantFrom("0", "1", "7", "8", "15", "33", "100", "-1", "x", "4294967296");
 const index = fc.constantFrom("0", "1", "2", "-1", "-2", "-100", "100", "x", "9223372036854775807", "-9223372036854775808");
 const count = fc.constantFrom("0", "1", "2", "3", "-1", "-3", "100", "x");
 const score = fc.constantFrom("0", "1", "-1", "2.5", "1e3", "inf", "-inf", "+inf", "0.1", "abc", "", "nan", "-0", "1e400", ".5", "5.", "1.1", "1e-5", "1e21", "123456789012345678", "0.3", "1e-400", " 1", "0x1p3");
@@ -93,6 +95,9 @@ const families: Record<string, fc.Arbitrary<Command>> = {
     cmd("GETRANGE", key, index, index), cmd("SETRANGE", key, fc.constantFrom("0", "1", "5", "-1", "x"), value),
     cmd("MSET", keys.map((ks) => ks.flatMap((k) => [k, "v"]))), cmd("MSETNX", keys.map((ks) => ks.flatMap((k) => [k, "w"]))),
     cmd("MGET", keys), cmd("MSET", key), cmd("OBJECT", "ENCODING", key), cmd("TTL", key), others,
+    cmd("SETBIT", key, bitIndex, fc.constantFrom("0", "1", "1", "2", "x")), cmd("GETBIT", key, fc.constantFrom("0", "9", "4294967295", "4294967296")),
+    cmd("BITCOUNT", key, fc.constantFrom([], ["0"], ["0", "-1"], ["1", "1"], ["-2", "-1"], ["-1", "-2"], ["-1", "-2", "FOO"], ["x", "1"], ["5", "30", "BIT"], ["-9", "-2", "BIT"], ["0", "0", "BYTE"], ["0", "-1", "FOO"], ["1", "2", "3", "4"])),
+    cmd("BITPOS", key, fc.constantFrom("0", "1", "1", "2", "x"), fc.constantFrom([], ["1"], ["-1"], ["0", "-1"], ["2", "-1", "BYTE"], ["7", "15", "BIT"], ["-9", "-1", "BIT"], ["0", "FOO"], ["0", "0", "FOO"], ["0", "0", "0", "0"], ["100"])),
   ),
   keys: pick(
     cmd(fc.constantFrom("DEL", "UNLINK", "EXISTS", "TOUCH"), keys), cmd("TYPE", key), cmd(fc.constantFrom("RENAME", "RENAMENX"), key, key),

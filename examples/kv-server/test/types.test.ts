@@ -203,6 +203,56 @@ describe("ZUNION, ZINTER and ZDIFF, their STORE forms, and ZINTERCARD", () => {
   });
 });
 
+describe("bitmaps", () => {
+  it("SETBIT, GETBIT, BITCOUNT and BITPOS answer as redis-server 7.0 does, BYTE and BIT ranges and errors included", () => {
+    const { run } = makeClient();
+    // Each answer is redis-server 7.0's to the same commands.
+    expect(run("SETBIT", "b", "7", "1")).toBe(0);
+    expect(run("GET", "b")).toBe("\u0001");
+    expect(run("SETBIT", "b", "7", "0")).toBe(1);
+    expect(run("SETBIT", "b", "100", "1")).toBe(0);
+    expect(run("STRLEN", "b")).toBe(13);
+    expect(run("GETBIT", "b", "100")).toBe(1);
+    expect(run("GETBIT", "b", "1000")).toBe(0);
+    expect(run("GETBIT", "nokey", "3")).toBe(0);
+    for (const offset of ["-1", "x", "4294967296"]) expect(run("SETBIT", "b", offset, "1")).toEqual({ error: "ERR bit offset is not an integer or out of range" });
+    for (const bit of ["2", "x"]) expect(run("SETBIT", "b", "1", bit)).toEqual({ error: "ERR bit is not an integer or out of range" });
+    expect(run("SETBIT", "b", "4294967295", "x")).toEqual({ error: "ERR bit is not an integer or out of range" });
+    expect(run("GETBIT", "b", "-1")).toEqual({ error: "ERR bit offset is not an integer or out of range" });
+    expect(run("OBJECT", "ENCODING", "b")).toBe("raw");
+    run("SET", "s", "foobar");
+    expect(run("BITCOUNT", "s")).toBe(26);
+    expect(run("BITCOUNT", "s", "0", "0")).toBe(4);
+    expect(run("BITCOUNT", "s", "1", "1", "BYTE")).toBe(6);
+    expect(run("BITCOUNT", "s", "5", "30", "BIT")).toBe(17);
+    expect(run("BITCOUNT", "s", "-2", "-1")).toBe(7);
+    expect(run("BITCOUNT", "s", "-1", "-2")).toBe(0);
+    expect(run("BITCOUNT", "s", "-1", "-2", "FOO")).toBe(0);
+    expect(run("BITCOUNT", "s", "0")).toEqual({ error: "ERR syntax error" });
+    expect(run("BITCOUNT", "s", "x", "1")).toEqual({ error: "ERR value is not an integer or out of range" });
+    expect(run("BITCOUNT", "nokey", "x", "y")).toBe(0);
+    expect(run("BITCOUNT", "s", "0", "-1", "FOO")).toEqual({ error: "ERR syntax error" });
+    expect(run("BITPOS", "s", "1")).toBe(1);
+    expect(run("BITPOS", "s", "0")).toBe(0);
+    expect(run("BITPOS", "s", "1", "2")).toBe(17);
+    expect(run("BITPOS", "s", "0", "-1")).toBe(40);
+    expect(run("BITPOS", "s", "1", "2", "-1", "BYTE")).toBe(17);
+    expect(run("BITPOS", "s", "1", "7", "15", "BIT")).toBe(9);
+    expect(run("BITPOS", "nokey", "0")).toBe(0);
+    expect(run("BITPOS", "nokey", "1")).toBe(-1);
+    expect(run("BITPOS", "s", "2")).toEqual({ error: "ERR The bit argument must be 1 or 0." });
+    expect(run("BITPOS", "s", "x")).toEqual({ error: "ERR value is not an integer or out of range" });
+    run("SET", "ones", "\u00ff\u00ff");
+    // Looking for a 0 past the string: without an end the zero padding counts, with one it does not.
+    expect(run("BITPOS", "ones", "0")).toBe(16);
+    expect(run("BITPOS", "ones", "0", "0", "-1")).toBe(-1);
+    run("LPUSH", "l", "a");
+    for (const command of [["BITCOUNT", "l"], ["GETBIT", "l", "0"], ["SETBIT", "l", "0", "1"], ["BITPOS", "l", "1"]]) {
+      expect(run(...(command as [string, ...string[]]))).toEqual({ error: "WRONGTYPE Operation against a key holding the wrong kind of value" });
+    }
+  });
+});
+
 describe("ZRANDMEMBER", () => {
   it("picks as Redis does: distinct members for a positive count, repeats for a negative one, with its errors", () => {
     const { run } = makeClient();

@@ -17,6 +17,7 @@ export function writeCommand(value: fc.Arbitrary<string>, ...extra: fc.Arbitrary
     fc.tuple(fc.constantFrom("MSET", "MSETNX"), key, value, key, value),
     fc.tuple(fc.constant("DEL"), key),
     fc.tuple(fc.constant("SETRANGE"), key, fc.nat(5).map(String), value),
+    fc.tuple(fc.constant("SETBIT"), key, fc.nat(40).map(String), fc.constantFrom("0", "1")),
     fc.tuple(fc.constant("PEXPIRE"), key, fc.integer({ min: 1, max: 4 }).map(String)),
     fc.tuple(fc.constant("FLUSHDB")),
     fc.tuple(fc.constantFrom("RENAME", "COPY"), key, key),
