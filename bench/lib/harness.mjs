@@ -159,7 +159,7 @@ async function runInterleaved(scenario, budget, log) {
   const rounds = budget.time > 0 ? scenario.interleave : budget.iterations;
   if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`${scenario.id}: interleave must be a positive integer of rounds, got ${rounds}`);
   const bench = new Bench({ time: 0, iterations: 1, warmup: false, throws: false, ...(budget.now ? { now: budget.now } : {}) });
-  const entries = scenario.impls.map((impl) => ({ impl, n: impl.n ?? scenario.n, samples: [], failure: null, ready: false, started: performance.now() }));
+  const entries = scenario.impls.map((impl) => ({ impl, n: impl.n ?? scenario.n, samples: [], failure: null, ready: false }));
   const fail = (entry, error) => {
     entry.failure ??= error;
   };
@@ -218,7 +218,6 @@ async function runInterleaved(scenario, budget, log) {
   return entries.map((entry) => {
     const { impl, n, samples } = entry;
     const row = interleavedRow(impl, n, samples, entry.failure);
-    row.seconds = Math.round((performance.now() - entry.started) / 100) / 10;
     log(`  ${scenario.id} / ${impl.name} (n=${formatCount(n)}): ${row.skipped ?? (row.failed ? `failed: ${row.failed}` : `${samples.length} samples taken in turns`)}`);
     return row;
   });
