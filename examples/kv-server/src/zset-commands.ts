@@ -470,8 +470,9 @@ function zalgebra(op: "union" | "inter" | "diff", form: "reply" | "store" | "car
         }
       }
     } else if (op === "diff" && first.source !== null) {
+      const others = inputs.slice(1);
       for (const member of first.source.members) {
-        if (inputs.slice(1).some((other) => other.source?.score(member) !== undefined)) continue;
+        if (others.some((other) => other.source?.score(member) !== undefined)) continue;
         result.set(member, first.source.score(member)!);
       }
     }
