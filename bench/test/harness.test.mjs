@@ -216,6 +216,16 @@ describe("single units timed alone (the medians)", () => {
     expect(missed.targets[0].status).toBe("not met");
   });
 
+  it("medianWithin may hold another row than eio-ts to it (a floor to another floor)", async () => {
+    const scenario = timedScenario(0.001);
+    scenario.impls.push({ name: "value floor", timed: [], run() { this.timed.push(0.0015); now += 1; } });
+    scenario.targets = [medianWithin("raw", 1.5, undefined, "value floor"), medianWithin("raw", 1.4, undefined, "value floor")];
+    const result = await runScenario(scenario, FAKE, () => {});
+    expect(result.targets.map((t) => t.status)).toEqual(["met", "not met"]);
+    expect(result.targets[0].text).toBe("value floor's median within 1.5x of raw's");
+    expect(result.targets[0].value).toBe("medians 1.50 µs and 1.00 µs: value floor takes 1.50x its time");
+  });
+
   it("medianWithin is n/a when a row timed no single unit, and the tables print every row's medians", async () => {
     const result = await runScenario(timedScenario(0.002, false), FAKE, () => {});
     expect(result.targets[0]).toMatchObject({ status: "n/a", value: "raw: no unit timed alone" });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { startFloorPromise } from "../lib/floor-promise.mjs";
+import { floorCodec, Handle, startFloorValuePromise } from "../lib/floor-value-promise.mjs";
 import { startAtomics, startPostMessage } from "../lib/raw-threads.mjs";
 import { peerPools } from "../lib/peer-pools.mjs";
 import { fib } from "../workers/pool-tasks.mjs";
@@ -50,6 +51,48 @@ describe("the raw cross-thread baselines", () => {
     pair.roundTrips(3000);
     pair.roundTrips(3000);
     await pair.stop(); // resolves only once the worker saw the last ping and exited
+  });
+
+  it("the value floor's ping-pong answers every message with its number, over more cells and blocks than it has, and times one in 16", async () => {
+    const pair = await startFloorValuePromise();
+    const times = [];
+    pair.roundTrips(5000, times);
+    pair.roundTrips(5000);
+    expect(times).toHaveLength(313);
+    await pair.stop();
+  });
+});
+
+describe("the value floor's codec", () => {
+  const words = new Int32Array(new SharedArrayBuffer(4096));
+  const codec = floorCodec(words);
+
+  it("reads back every kind of field it writes, keys and order kept, handles as new handle objects", () => {
+    const numbers = { i: 7, big: 2 ** 40, half: -0.5, s: "pïng" };
+    codec.encode(numbers, 64);
+    expect(codec.decode(64)).toEqual(numbers);
+    const pong = new Handle(40);
+    const others = { yes: true, no: false, none: null, gone: undefined, pong };
+    codec.encode(others, 128);
+    const back = codec.decode(128);
+    expect(Object.keys(back)).toEqual(Object.keys(others));
+    expect(back).toEqual({ ...others, pong: new Handle(40) });
+    expect(back.pong).not.toBe(pong);
+    expect(back.pong).toBeInstanceOf(Handle);
+  });
+
+  it("tells records of different keys apart, even when their key words hash alike", () => {
+    codec.encode({ ab: 1 }, 64);
+    codec.encode({ ba: 2 }, 128);
+    expect(codec.decode(64)).toEqual({ ab: 1 });
+    expect(codec.decode(128)).toEqual({ ba: 2 });
+    expect(codec.decode(64)).toEqual({ ab: 1 });
+  });
+
+  it("refuses what it cannot carry and a record larger than its block", () => {
+    expect(() => codec.encode({ list: [1] }, 64)).toThrow(/only numbers, strings, booleans, null, undefined and handles/);
+    expect(() => codec.encode({ f: () => 1 }, 64)).toThrow(/only numbers/);
+    expect(() => codec.encode({ text: "x".repeat(100) }, 64)).toThrow(/does not fit its block/);
   });
 });
 

