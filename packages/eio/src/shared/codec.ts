@@ -8,14 +8,17 @@
  * @module
  */
 import { type Arena, getArena } from "./arena.js";
-import { adoptHandle, kindById, kindOf, release, reviveHandle, SharedHandle } from "./handle.js";
+import { adoptHandle, kindById, kindOf, kindsRegistered, release, reviveHandle, SharedHandle } from "./handle.js";
 import { LARGE_BYTES, loadApart, storeApart } from "./buffers.js";
 import { isMarkedForMove, prepareValue, reviveValue, sendPrepared } from "./markers.js";
 import { deserialize, serialize } from "./serializer.js";
 import { Tag } from "./value-tags.js";
 
 
-/** Payload words: tag, data length, handle count, then the handle offsets, then the data. */
+/**
+ * Payload words: tag, data length (for a record or list, the kinds it names: see `KIND_SHIFT`),
+ * handle count, then the handle offsets, then the data.
+ */
 const HEADER_WORDS = 3;
 
 /**
@@ -230,7 +233,7 @@ export function encodeValue(value: unknown, once = false): number {
  * `value` does not qualify (nothing was retained). Layout after the header and handle offsets:
  * field count, then for each field its key (length, UTF-16 units padded to a word) and its item:
  * a tag and a payload (number: an int32 after its tag, else an 8-byte aligned f64; string: length and units; handle: index in
- * the offsets; list: item count, then the items).
+ * the offsets and the kind of the object named; list: item count, then the items).
  */
 function encodeRecord(value: Record<string, unknown>): number {
   // Two passes over the fields (size, then write) instead of collecting them in arrays: this
@@ -458,10 +461,13 @@ function writeItem(arena: Arena, base: number, end: number, p: number, item: unk
       if (item instanceof SharedHandle) {
         const index = i32[base + 1]!;
         if (p + 2 > end || index >= i32[base + 2]!) return -1;
+        const offset = item.sendRef();
+        const kind = kindOf(offset);
         i32[p++] = Tag.Handle;
-        i32[base + HEADER_WORDS + index] = item.sendRef();
+        i32[base + HEADER_WORDS + index] = offset;
         i32[base + 1] = index + 1;
-        i32[p++] = index;
+        i32[p++] = index | (kind << KIND_SHIFT);
+        writtenKinds |= 1 << kind;
         return p;
       }
       if (isShortBytes(item)) return p + bytesWords(item) > end ? -1 : writeBytes(arena, p, item);
@@ -477,8 +483,21 @@ function writeItem(arena: Arena, base: number, end: number, p: number, item: unk
   }
 }
 
+/**
+ * A handle item of a record or list carries the kind of the object it names beside its index
+ * (`index | kind << KIND_SHIFT`), and the block's length word, once written, is the set of those
+ * kinds (bit `kind`): the reader revives each handle, and checks it can, without reading the
+ * header of the object named. That header is in a line of the sender's cache: a message naming
+ * the next ping's promise made the reader fetch that line on its way to answering.
+ */
+const KIND_SHIFT = 24;
+const INDEX_MASK = (1 << KIND_SHIFT) - 1;
+/** The kinds written so far in the record or list being encoded. */
+let writtenKinds = 0;
+
 /** A new block for a record or list of `words` data words and the handles sizing counted. */
 function allocCompound(tag: Tag.Record | Tag.List, words: number): number {
+  writtenKinds = 0;
   const arena = getArena();
   const ref = arena.alloc((HEADER_WORDS + sizedHandles + words) * 4);
   const base = ref >> 2;
@@ -491,7 +510,7 @@ function allocCompound(tag: Tag.Record | Tag.List, words: number): number {
 function finishCompound(i32: Int32Array, base: number, p: number): number {
   // Every handle sizing counted was written (the header's count is what freeValue releases).
   if (i32[base + 1] !== i32[base + 2]) return abandon(base << 2);
-  i32[base + 1] = p - base;
+  i32[base + 1] = writtenKinds;
   return base << 2;
 }
 
@@ -663,12 +682,14 @@ function readItem(arena: Arena, base: number): unknown {
     case Tag.Handle: {
       // Within one value, the same object named twice is one handle (as structured clone
       // keeps shared references): look for one revived earlier.
-      const stored = i32[base + HEADER_WORDS + i32[p++]!]!;
+      const word = i32[p++]!;
+      const stored = i32[base + HEADER_WORDS + (word & INDEX_MASK)]!;
       const offset = Math.abs(stored);
       for (let j = 0; j < revivedCount && item === undefined; j++) if (revived[j]!.offset === offset) item = revived[j];
       if (item === undefined) {
         // Taking (see decodeAndFree): the handle takes over the block's counted reference.
-        item = revived[revivedCount++] = (taking && stored > 0 ? adoptHandle(kindOf(offset), offset) : reviveHandle(kindOf(offset), offset)) as SharedHandle;
+        const kind = word >>> KIND_SHIFT;
+        item = revived[revivedCount++] = (taking && stored > 0 ? adoptHandle(kind, offset) : reviveHandle(kind, offset)) as SharedHandle;
       } else if (taking && stored > 0) {
         // The object named twice is one handle: the block's second reference is dropped after.
         extraRefs.push(offset);
@@ -845,11 +866,15 @@ export function decodeAndFree(ref: number): unknown {
 
 /** True if every object that block `ref` names (fast-path tags only) has a kind registered here. */
 function kindsKnown(i32: Int32Array, ref: number): boolean {
-  const handleCount = i32[(ref >> 2) + 2]!;
-  for (let i = 0; i < handleCount; i++) {
-    if (kindById(kindOf(Math.abs(i32[(ref >> 2) + HEADER_WORDS + i]!))) === undefined) return false;
+  switch (i32[ref >> 2] as Tag) {
+    case Tag.Record:
+    case Tag.List:
+      return kindsRegistered(i32[(ref >> 2) + 1]!);
+    case Tag.Handle:
+      return kindById(i32[(ref >> 2) + 1]!) !== undefined;
+    default:
+      return true;
   }
-  return true;
 }
 
 /**

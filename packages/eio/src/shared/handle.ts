@@ -33,6 +33,8 @@ export interface Kind {
 }
 
 const kinds: (Kind | undefined)[] = [];
+/** Bit `id` is set for each kind registered in this thread. */
+let registeredKinds = 0;
 
 /** Registers a kind of shared object; the same `id` must be registered in every domain. */
 export function registerKind(kind: Kind): void {
@@ -44,6 +46,12 @@ export function registerKind(kind: Kind): void {
     throw new Error(`registerKind: id ${kind.id} is already taken by "${existing.name}"`);
   }
   kinds[kind.id] = kind;
+  registeredKinds |= 1 << kind.id;
+}
+
+/** True if every kind whose bit is set in `mask` is registered in this thread. @internal */
+export function kindsRegistered(mask: number): boolean {
+  return (mask & ~registeredKinds) === 0;
 }
 
 /**

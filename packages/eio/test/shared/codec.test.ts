@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as Eio from "../../src/index.js";
 import {
-  createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena, SharedPromise, SharedStream, untrackHandle,
+  allocObject, createSharedPromise, createSharedStream, decodeAndFree, decodeValue, encodeValue, freeValue, getArena, registerKind, SharedHandle,
+  SharedPromise, SharedStream, untrackHandle,
 } from "../../src/shared/index.js";
 import { Tag } from "../../src/shared/value-tags.js";
 import { assertProperty } from "../../../../test/support/fc.js";
@@ -250,6 +251,31 @@ describe("the shared heap codec", () => {
     expect([...value.set][0]).toBe(value.list[0]);
     Eio.Promise.resolve(promise as unknown as Eio.Promise.Resolver<number>, 3);
     expect(Eio.Promise.peek(value.list[0] as unknown as Eio.Promise.Promise<number>)).toBe(3);
+  });
+
+  it("a record or list says which kinds of object it names: a reader where one is unknown fails and keeps every count right, then revives it once registered", () => {
+    class Probe extends SharedHandle {}
+    const KIND = 9;
+    const offset = allocObject(KIND, 8, 1);
+    const refcount = (): number => getArena().i32[offset >> 2]!;
+    const promise = createSharedPromise<number>();
+    for (const value of [{ probe: new Probe(offset), promise }, [promise, [new Probe(offset)]]]) {
+      // Both the taking read (decodeAndFree) and the plain one refuse, naming the kind.
+      const ref = encodeValue(value);
+      expect(refcount()).toBe(2);
+      expect(() => decodeValue(ref)).toThrow(/unknown kind 9: is its module loaded in this domain\?/);
+      expect(() => decodeAndFree(ref)).toThrow(/unknown kind 9/);
+      // The block was freed with its references: the probe's object is back to its own one.
+      expect(refcount()).toBe(1);
+    }
+    registerKind({ id: KIND, name: "Probe", revive: (at) => new Probe(at), destroy: () => {} });
+    const back = decodeAndFree(encodeValue({ probe: new Probe(offset), promise })) as { probe: Probe; promise: SharedPromise<number> };
+    expect(back.probe).toBeInstanceOf(Probe);
+    expect(back.probe.offset).toBe(offset);
+    expect(back.promise).toBeInstanceOf(SharedPromise);
+    expect(back.promise.offset).toBe(promise.offset);
+    // The revived handle took over the block's reference: no increment, no release.
+    expect(refcount()).toBe(2);
   });
 
   it("a block keeps the shared objects inside it alive until it is freed", () => {
