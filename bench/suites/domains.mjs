@@ -26,6 +26,8 @@ const FLOOR = "floor: a minimal shared promise";
 const VALUE_FLOOR = "floor: the same, carrying the message as a JS value";
 const MOVED = "eio-ts (Eio.transfer)";
 const FLOOR_COPY = "floor: make + one memcpy of 200 MB";
+/** Rounds of the round-trip scenario, each one sample of each row (see `interleave` in lib/harness.mjs). */
+export const ROUND_TRIP_ROUNDS = 40;
 const COPY_PM = "raw postMessage (copy)";
 const TRANSFER_PM = "raw postMessage (transfer)";
 const PEERS = ["piscina", "tinypool", "workerpool"];
@@ -294,6 +296,8 @@ export async function scenarios({ quick }) {
         unit: "round trip",
         step: 100,
         n: q(20_000, 2_000),
+        // The rows take their samples in turns (see the note on drift below).
+        interleave: ROUND_TRIP_ROUNDS,
         impls: [
           sharedPromises ? skipped(sharedPromises) : timedResource("eio-ts", pingPongService, (s, n) => s.call(n), { n: q(10_000, 500) }),
           // Right after eio-ts: the targets compare the two, and what a round trip costs here
@@ -310,8 +314,8 @@ export async function scenarios({ quick }) {
           `the table's time is the mean; on a shared machine a few slow round trips (a thread descheduled, a garbage collection) weigh on it, so one round trip in ${TIMED_EVERY} is also timed alone, for the medians below`,
           "value floor: the floor plus the least that carrying the message { i, pong, next } as a JS value needs (a handle object per promise made or received, the record written generically into shared memory with its keys and tagged items, read back into a new object through a cached builder of its shape; bench/lib/floor-value-promise.mjs); the floor carries three integers in the cell, which no codec can do for a value it has not seen",
           "the targets restate issue 4's (within 4x of raw Atomics), which the floor row showed was out of reach: the floor itself takes 2.5-2.9x the raw ping-pong's time",
-          "the value floor's median is 1.4-1.5x the floor's (bench/shared-round-trip-interleaved.mjs, same moments): the codec alone takes most of the 2x target, which leaves eio-ts's reference counts, locks, shared allocator, waiter queues, cancellation and idle policy about half a floor; the targets against the value floor are what that measurement supports",
-          "on the 2-vCPU VM these ran on, a cross-thread round trip's cost drifts over seconds (the floor's median moved 0.37 -> 0.52 -> 1.15 µs within one run, eio-ts's 1.35 -> 1.75 -> 2.6 µs with it), so rows timed seconds apart can be in different states: bench/shared-round-trip-interleaved.mjs alternates the two in one process for same-moment ratios",
+          "the value floor's median was 1.4-1.7x the floor's in every run, rows in turns or the interleaved probe (bench/shared-round-trip-interleaved.mjs): the codec alone takes most of the 2x target, which leaves eio-ts's reference counts, locks, shared allocator, waiter queues, cancellation and idle policy about half a floor; the targets against the value floor are what that measurement supports",
+          `on the 2-vCPU VM these ran on, a cross-thread round trip's cost drifts over seconds (the floor's median moved 0.37 -> 0.52 -> 1.15 µs within one run, eio-ts's 1.35 -> 1.75 -> 2.6 µs with it), so rows timed seconds apart can be in different states: every row is set up and warmed up first, then ${ROUND_TRIP_ROUNDS} rounds each take one sample of each row, in an order rotated every round (bench/shared-round-trip-interleaved.mjs alternates eio-ts and the floors in finer slices)`,
         ],
         targets: [
           medianWithin(FLOOR, 2, "shared promise round trip: median within 2x of the floor's median"),

@@ -41,6 +41,8 @@ describe("the domains suite states issue 13's targets", async () => {
     const [floor, valueFloor] = ["floor: a minimal shared promise", "floor: the same, carrying the message as a JS value"];
     expect(scenario.impls.map((i) => i.name).slice(0, 3)).toEqual(["eio-ts", floor, valueFloor]);
     expect(scenario.impls[2].timed).toEqual([]);
+    // Every row takes its samples in turns with the others: the ratios compare the same moments.
+    expect(scenario.interleave).toBe(domains.ROUND_TRIP_ROUNDS);
     const medianTarget = target(scenario, "median within 2x of the value floor's");
     expect([2, 2.01].map((x) => verdict(medianTarget, valueFloor, x, { median: true }))).toEqual([true, false]);
     const meanTarget = target(scenario, "within 3x of the value floor's");
