@@ -319,10 +319,17 @@ function wake(source: IdleSource): void {
 
 /**
  * How long a fiber spins on one shared object before its waiter registers (see
- * {@link spinWhile}): 10-200 µs, its own budget, since what it waits for is one answer, not any.
- * Its top covers the other thread's wake-up from `Atomics.wait` (tens of microseconds here):
- * with 20 µs, a producer and a consumer that each missed the other's wake-up took turns
- * sleeping, 100 items per pair of wake-ups. Its bottom covers a round trip whose other side
+ * {@link spinWhile}): 10 µs-1 ms, its own budget, since what it waits for is one answer, not any.
+ * Its top covers the other thread's wake-up from `Atomics.wait`: with 20 µs, a producer and a
+ * consumer that each missed the other's wake-up took turns sleeping, 100 items per pair of
+ * wake-ups. With 200 µs, a ping-pong whose other side was descheduled once (a spin that found
+ * its answer after 560 µs) fell into the same mode: traced on both threads, the OS took
+ * 30-250 µs to wake a blocked thread here, the next spins of 200 µs missed, both budgets halved
+ * to the bottom within five round trips, and each round trip then cost two OS wake-ups (50-150
+ * µs) for hundreds of round trips, until a probe of 200 µs happened to outlast a wake-up.
+ * With 1 ms, the domains suite's round-trip mean was 2.57-2.85x the floor's in 3 runs, against
+ * 2.42-3.89x in 4 runs with 200 µs; and after 300 ms idle, a sample of 10k round trips averaged
+ * 1.1-5.7 µs (most 1.1-1.6), against 1.1-7.2 µs (most above 2.6). Its bottom covers a round trip whose other side
  * is on a core, so that one side spinning brings the other back: with 1 µs, after four misses
  * in a row (a loaded machine descheduling either thread) a side stayed at the minimum, each of
  * its spins ran out before an answer that takes 2 µs, and each round trip went through OS
@@ -330,7 +337,7 @@ function wake(source: IdleSource): void {
  * medians of 35-50 µs, 30-55% of the awaits waiting, in 2 runs of 7; with 10-20 µs, none of
  * 8 runs did, medians 1.9-3.9 µs; `bench/shared-round-trip-probe.mjs`).
  */
-let objectBudget = new SpinBudget(0.01, 0.2);
+let objectBudget = new SpinBudget(0.01, 1);
 let lastWatched: Watched | null = null;
 
 /**
