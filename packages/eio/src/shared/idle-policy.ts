@@ -328,7 +328,7 @@ function wake(source: IdleSource): void {
  * to the bottom within five round trips, and each round trip then cost two OS wake-ups (50-150
  * µs) for hundreds of round trips, until a probe of 200 µs happened to outlast a wake-up.
  * With 1 ms, the domains suite's round-trip mean was 2.57-2.85x the floor's in 3 runs, against
- * 2.42-3.89x in 4 runs with 200 µs; and after 300 ms idle, a sample of 10k round trips averaged
+ * 2.42-3.89x in 3 runs with 200 µs; and after 300 ms idle, a sample of 10k round trips averaged
  * 1.1-5.7 µs (most 1.1-1.6), against 1.1-7.2 µs (most above 2.6). Its bottom covers a round trip whose other side
  * is on a core, so that one side spinning brings the other back: with 1 µs, after four misses
  * in a row (a loaded machine descheduling either thread) a side stayed at the minimum, each of
