@@ -461,13 +461,16 @@ function writeItem(arena: Arena, base: number, end: number, p: number, item: unk
       if (item instanceof SharedHandle) {
         const index = i32[base + 1]!;
         if (p + 2 > end || index >= i32[base + 2]!) return -1;
+        // Sending a settled promise encodes its value into a cell of its own, which may start
+        // another record: the kinds written so far are kept across it.
+        const kinds = writtenKinds;
         const offset = item.sendRef();
         const kind = kindOf(offset);
         i32[p++] = Tag.Handle;
         i32[base + HEADER_WORDS + index] = offset;
         i32[base + 1] = index + 1;
         i32[p++] = index | (kind << KIND_SHIFT);
-        writtenKinds |= 1 << kind;
+        writtenKinds = kinds | (1 << kind);
         return p;
       }
       if (isShortBytes(item)) return p + bytesWords(item) > end ? -1 : writeBytes(arena, p, item);

@@ -268,6 +268,14 @@ describe("the shared heap codec", () => {
       // The block was freed with its references: the probe's object is back to its own one.
       expect(refcount()).toBe(1);
     }
+    // A settled promise in the same record is sent as a fresh cell whose value is encoded on the
+    // way (a record of its own): the kinds written before it still count.
+    const settled = createSharedPromise<{ x: number; y: SharedPromise<number> }>();
+    Eio.Promise.resolve(settled as unknown as Eio.Promise.Resolver<unknown>, { x: 1, y: promise });
+    expect(settled.settled).toBe(true);
+    const nested = encodeValue({ probe: new Probe(offset), settled });
+    expect(() => decodeAndFree(nested)).toThrow(/unknown kind 9/);
+    expect(refcount()).toBe(1);
     registerKind({ id: KIND, name: "Probe", revive: (at) => new Probe(at), destroy: () => {} });
     const back = decodeAndFree(encodeValue({ probe: new Probe(offset), promise })) as { probe: Probe; promise: SharedPromise<number> };
     expect(back.probe).toBeInstanceOf(Probe);
