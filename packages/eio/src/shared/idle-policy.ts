@@ -329,9 +329,10 @@ function wake(source: IdleSource): void {
  * µs) for hundreds of round trips, until a probe of 200 µs happened to outlast a wake-up.
  * With 1 ms, the domains suite's round-trip mean was 2.57-2.85x the floor's in 3 runs, against
  * 2.42-3.89x in 3 runs with 200 µs; and after 300 ms idle, a sample of 10k round trips averaged
- * 1.1-5.7 µs (most 1.1-1.6), against 1.1-7.2 µs (most above 2.6). Its bottom covers a round trip whose other side
- * is on a core, so that one side spinning brings the other back: with 1 µs, after four misses
- * in a row (a loaded machine descheduling either thread) a side stayed at the minimum, each of
+ * 1.1-5.7 µs (most 1.1-1.6), against 1.1-7.2 µs (most above 2.6). Its bottom covers a round
+ * trip whose other side is on a core, so that one side spinning brings the other back: with
+ * 1 µs, after four misses in a row (a loaded machine descheduling either thread) a side stayed
+ * at the minimum, each of
  * its spins ran out before an answer that takes 2 µs, and each round trip went through OS
  * wake-ups until its 1-in-32 probe (a cross-domain promise ping-pong at load 13-15 on 2 cores:
  * medians of 35-50 µs, 30-55% of the awaits waiting, in 2 runs of 7; with 10-20 µs, none of
