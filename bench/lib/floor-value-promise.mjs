@@ -70,9 +70,11 @@ export function floorCodec(words) {
     let p = block + 1;
     let count = 0;
     for (const key in record) {
-      if (p + 2 + (key.length >> 1) > end) throw new RangeError("floor codec: the record does not fit its block");
-      p = writeChars(p, key);
       const item = record[key];
+      // The whole field is sized before any of it is written: nothing lands past the block.
+      const itemWords = typeof item === "string" ? 2 + ((item.length + 1) >> 1) : 4;
+      if (p + 1 + ((key.length + 1) >> 1) + itemWords > end) throw new RangeError("floor codec: the record does not fit its block");
+      p = writeChars(p, key);
       switch (typeof item) {
         case "number":
           if ((item | 0) === item) {
@@ -108,7 +110,6 @@ export function floorCodec(words) {
         default:
           throw new TypeError("floor codec: only numbers, strings, booleans, null, undefined and handles");
       }
-      if (p > end) throw new RangeError("floor codec: the record does not fit its block");
       count++;
     }
     words[block] = count;

@@ -92,7 +92,10 @@ describe("the value floor's codec", () => {
   it("refuses what it cannot carry and a record larger than its block", () => {
     expect(() => codec.encode({ list: [1] }, 64)).toThrow(/only numbers, strings, booleans, null, undefined and handles/);
     expect(() => codec.encode({ f: () => 1 }, 64)).toThrow(/only numbers/);
+    const next = words.slice(96, 128);
     expect(() => codec.encode({ text: "x".repeat(100) }, 64)).toThrow(/does not fit its block/);
+    // Refused before any of it was written past the block (the next block is untouched).
+    expect(words.slice(96, 128)).toEqual(next);
   });
 });
 
